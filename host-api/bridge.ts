@@ -1,0 +1,268 @@
+import type { QuickJSContext, QuickJSHandle, VmCallResult } from "quickjs-emscripten-core";
+import type { Kernel } from "../runtime/kernel/kernel.js";
+import type { MappedError } from "../runtime/script-errors.js";
+import type { Vm } from "../runtime/vm.js";
+import { GraftError, ScriptError } from "./errors.js";
+import { ScriptClass, ScriptValue } from "./script-value.js";
+import type { HostArg } from "./types.js";
+
+const MAX_COPY_DEPTH = 64;
+
+/**
+ * Moves values between the host and the VM (SPEC §5): plain data by copy, ScriptValues and
+ * host functions by reference. Owns every handle it gives the host: a ScriptValue the
+ * host drops is disposed by a finalizer, and all of them at runtime dispose.
+ */
+export class Bridge {
+  private readonly live = new Set<QuickJSHandle>();
+  private readonly finalizer = new FinalizationRegistry<QuickJSHandle>((handle) => this.release(handle));
+  private readonly hostFunctionHandles: QuickJSHandle[] = [];
+  /** Where each live handle was created, when debugHandles is on. */
+  readonly origins = new WeakMap<QuickJSHandle, string>();
+
+  constructor(
+    readonly vm: Vm,
+    readonly kernel: Kernel,
+    readonly context: QuickJSContext,
+    private readonly mapError: (dumped: unknown) => MappedError,
+    private readonly debugHandles: boolean,
+  ) {}
+
+  /** Takes ownership of `handle` and wraps it for the host. */
+  adopt(handle: QuickJSHandle): ScriptValue {
+    const type = this.context.typeof(handle);
+    if (type !== "object" && type !== "function" && type !== "symbol") {
+      const value = this.primitive(handle, type);
+      handle.dispose();
+      return new ScriptValue(this, null, value);
+    }
+    if (type === "object" && this.isNull(handle)) {
+      handle.dispose();
+      return new ScriptValue(this, null, null);
+    }
+    this.live.add(handle);
+    if (this.debugHandles) this.origins.set(handle, new Error().stack?.split("\n").slice(3, 6).join("\n") ?? "");
+    const wrapper = type === "function" && this.kernel.classInfo(handle) ? new ScriptClass(this, handle, undefined) : new ScriptValue(this, handle, undefined);
+    this.finalizer.register(wrapper, handle, wrapper);
+    return wrapper;
+  }
+
+  /** Disposes a handle the host no longer needs. */
+  release(handle: QuickJSHandle, wrapper?: ScriptValue): void {
+    if (wrapper) this.finalizer.unregister(wrapper);
+    if (this.live.delete(handle) && handle.alive) handle.dispose();
+  }
+
+  liveHandles(): QuickJSHandle[] {
+    return [...this.live].filter((handle) => handle.alive);
+  }
+
+  private isNull(handle: QuickJSHandle): boolean {
+    return this.context.sameValue(handle, this.context.null);
+  }
+
+  private primitive(handle: QuickJSHandle, type: string): unknown {
+    switch (type) {
+      case "undefined":
+        return undefined;
+      case "number":
+        return this.context.getNumber(handle);
+      case "string":
+        return this.context.getString(handle);
+      case "bigint":
+        return this.context.getBigInt(handle);
+      default:
+        return this.context.dump(handle);
+    }
+  }
+
+  /** A VM value the host receives (call result, host function argument): copied or wrapped. */
+  fromVm(handle: QuickJSHandle, depth = 0): HostArg {
+    const type = this.context.typeof(handle);
+    if (type !== "object" && type !== "function" && type !== "symbol") return this.primitive(handle, type) as HostArg;
+    if (type === "object" && this.isNull(handle)) return null;
+    const kind = type === "object" && depth < MAX_COPY_DEPTH ? this.kernel.plainKind(handle) : null;
+    if (kind !== null) return this.copyPlain(handle, kind === "array", depth);
+    return this.adopt(handle.dup());
+  }
+
+  private copyPlain(handle: QuickJSHandle, isArray: boolean, depth: number): HostArg {
+    const context = this.context;
+    const length = context.getLength(handle);
+    if (isArray) {
+      const items: HostArg[] = [];
+      for (let i = 0; i < (length ?? 0); i++) {
+        const item = context.getProp(handle, i);
+        items.push(this.fromVm(item, depth + 1));
+        item.dispose();
+      }
+      return items;
+    }
+    const result: Record<string, HostArg> = {};
+    const names = context.getOwnPropertyNames(handle, { strings: true, onlyEnumerable: true, numbersAsStrings: true });
+    if (names.error) {
+      names.error.dispose();
+      return result;
+    }
+    for (const nameHandle of names.value) {
+      const key = context.getString(nameHandle);
+      const item = context.getProp(handle, nameHandle);
+      result[key] = this.fromVm(item, depth + 1);
+      item.dispose();
+    }
+    names.value.dispose();
+    return result;
+  }
+
+  /**
+   * A host value going into the VM. Handles created here are pushed to `owned` for the
+   * caller to dispose after the call; ScriptValues pass their own handle.
+   */
+  toVm(value: unknown, owned: QuickJSHandle[], path = "argument", seen = new Set<object>()): QuickJSHandle {
+    const context = this.context;
+    switch (typeof value) {
+      case "undefined":
+        return context.undefined;
+      case "boolean":
+        return value ? context.true : context.false;
+      case "number":
+        return track(context.newNumber(value), owned);
+      case "string":
+        return track(context.newString(value), owned);
+      case "bigint":
+        return track(context.newBigInt(value), owned);
+      case "function":
+        return track(this.hostFunction(value as (...args: HostArg[]) => unknown, value.name || "hostFunction"), owned);
+      case "symbol":
+        throw new GraftError(`cannot pass a symbol to a script (${path}): only plain data, ScriptValues and functions cross`);
+      default:
+        break;
+    }
+    if (value === null) return context.null;
+    if (value instanceof ScriptValue) return value.vmHandle(this, owned);
+    const object = value as object;
+    if (seen.has(object)) throw new GraftError(`cannot pass ${path} to a script: it contains a cycle; pass plain data (copied) or a ScriptValue (by reference)`);
+    seen.add(object);
+    try {
+      if (Array.isArray(object)) {
+        const array = track(context.newArray(), owned);
+        object.forEach((item, index) => {
+          const itemOwned: QuickJSHandle[] = [];
+          context.setProp(array, index, this.toVm(item, itemOwned, `${path}[${index}]`, seen));
+          itemOwned.forEach((handle) => handle.dispose());
+        });
+        return array;
+      }
+      const proto = Object.getPrototypeOf(object) as unknown;
+      if (proto !== Object.prototype && proto !== null) {
+        const kind = (object as { constructor?: { name?: string } }).constructor?.name ?? "object";
+        throw new GraftError(
+          `cannot pass ${path} (a ${kind}) to a script: only plain objects, arrays, primitives, functions and ScriptValues cross; convert it to plain data first`,
+        );
+      }
+      const result = track(context.newObject(), owned);
+      for (const [key, item] of Object.entries(object)) {
+        const itemOwned: QuickJSHandle[] = [];
+        context.setProp(result, key, this.toVm(item, itemOwned, `${path}.${key}`, seen));
+        itemOwned.forEach((handle) => handle.dispose());
+      }
+      return result;
+    } finally {
+      seen.delete(object);
+    }
+  }
+
+  /** A VM function that calls `fn` on the host. Errors it throws reach the script as JS errors. */
+  hostFunction(fn: (...args: HostArg[]) => unknown, name: string): QuickJSHandle {
+    const bridge = this;
+    return this.context.newFunction(name, function (...args) {
+      const hostArgs = args.map((arg) => bridge.fromVm(arg));
+      const result = fn(...hostArgs);
+      if (isThenable(result)) return bridge.promiseToVm(result);
+      const owned: QuickJSHandle[] = [];
+      const handle = bridge.toVm(result, owned, `the value returned by host function ${name}`);
+      // quickjs-emscripten takes ownership of the returned handle; dup if we do not own it.
+      return owned.includes(handle) ? handle : handle.dup();
+    });
+  }
+
+  private promiseToVm(result: PromiseLike<unknown>): QuickJSHandle {
+    const deferred = this.context.newPromise();
+    const settle = (handle: QuickJSHandle, resolve: boolean): void => {
+      if (!deferred.alive) return;
+      if (resolve) deferred.resolve(handle);
+      else deferred.reject(handle);
+      handle.dispose();
+      deferred.dispose();
+      this.vm.drainJobs();
+    };
+    result.then(
+      (value) => {
+        if (!this.context.alive) return;
+        const owned: QuickJSHandle[] = [];
+        const handle = this.toVm(value, owned, "the value a host promise resolved to");
+        settle(owned.includes(handle) ? handle : handle.dup(), true);
+      },
+      (error: unknown) => {
+        if (!this.context.alive) return;
+        const message = error instanceof Error ? { name: error.name, message: error.message } : { name: "Error", message: String(error) };
+        settle(this.context.newError(message), false);
+      },
+    );
+    return deferred.handle.dup();
+  }
+
+  /** Defines the `host` module scripts import from. */
+  installHostModule(host: Record<string, unknown>): void {
+    const owned: QuickJSHandle[] = [];
+    const exports = this.context.newObject();
+    for (const [key, value] of Object.entries(host)) {
+      const handle = this.toVm(value, owned, `host.${key}`);
+      this.context.setProp(exports, key, handle);
+    }
+    this.kernel.setHostExports(exports);
+    exports.dispose();
+    owned.forEach((handle) => handle.dispose());
+  }
+
+  /**
+   * Runs a host->script call under the timeout; a script exception becomes a ScriptError
+   * with the script's stack. Promise jobs the call queued run before it returns.
+   */
+  callGuarded(call: () => VmCallResult<QuickJSHandle>): ScriptValue {
+    const result = this.vm.guard(call);
+    this.vm.drainJobs();
+    if (result.error) throw this.scriptError(result.error);
+    return this.adopt(result.value);
+  }
+
+  /** Converts (and disposes) a VM exception handle. */
+  scriptError(errorHandle: QuickJSHandle): ScriptError {
+    const dumped = this.context.dump(errorHandle);
+    errorHandle.dispose();
+    const mapped = this.mapError(dumped);
+    let message = `${mapped.name}: ${mapped.message}`;
+    if (mapped.name === "InternalError" && mapped.message === "interrupted" && this.vm.timedOut) {
+      message = `timed out: the script ran longer than ${this.vm.options.timeout} ms and was stopped (an infinite loop?)`;
+    } else if (mapped.message === "out of memory") {
+      message = `out of memory: the script went over the VM memory limit of ${Math.round(this.vm.options.memoryLimit / 1024 / 1024)} MiB`;
+    }
+    if (mapped.position) message += ` at ${mapped.position.file}:${mapped.position.line}:${mapped.position.column}`;
+    return new ScriptError(message, mapped.name, mapped.stack, mapped.position, dumped);
+  }
+
+  disposeAll(): void {
+    for (const handle of this.live) if (handle.alive) handle.dispose();
+    this.live.clear();
+    for (const handle of this.hostFunctionHandles) if (handle.alive) handle.dispose();
+  }
+}
+
+function track(handle: QuickJSHandle, owned: QuickJSHandle[]): QuickJSHandle {
+  owned.push(handle);
+  return handle;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === "object" && value !== null && typeof (value as { then?: unknown }).then === "function";
+}

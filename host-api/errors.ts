@@ -1,0 +1,28 @@
+import type { SourcePosition } from "./types.js";
+
+/** An error thrown by script code, as the host sees it: the script's own stack, mapped. */
+export class ScriptError extends Error {
+  constructor(
+    message: string,
+    /** The VM error's name (TypeError, RangeError, ...). */
+    readonly scriptName: string,
+    /** The script stack, every frame as file:line:column as written. */
+    readonly scriptStack: string,
+    /** Where it was thrown, when that is inside a script. */
+    readonly position?: SourcePosition,
+    /** The thrown value, copied as plain data. */
+    readonly thrown?: unknown,
+  ) {
+    super(message);
+    this.name = "ScriptError";
+    this.stack = `ScriptError: ${message}\n${scriptStack}`;
+  }
+}
+
+/** Misuse of the host API: a wrong argument, a disposed value, an unknown class. */
+export class GraftError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "GraftError";
+  }
+}

@@ -1,0 +1,232 @@
+import path from "node:path";
+import { stat } from "node:fs/promises";
+import type { QuickJSContext } from "quickjs-emscripten-core";
+import { Kernel } from "../runtime/kernel/kernel.js";
+import { ReloadEngine } from "../runtime/reload-engine.js";
+import { loadQuickJS, Vm } from "../runtime/vm.js";
+import { ScriptWatcher } from "../runtime/watcher.js";
+import { collectGarbage, countGcObjects } from "../runtime/collector.js";
+import { Bridge } from "./bridge.js";
+import { Emitter } from "./events.js";
+import { GraftError } from "./errors.js";
+import { ScriptClass, ScriptValue } from "./script-value.js";
+import type { FindSubclassesOptions, GcResult, ReloadError, ReloadReport, RuntimeOptions } from "./types.js";
+
+const DEFAULT_MEMORY_LIMIT = 256 * 1024 * 1024;
+const DEFAULT_TIMEOUT_MS = 1000;
+const DEFAULT_DEBOUNCE_MS = 15;
+
+type RuntimeEvents = {
+  reload: [ReloadReport];
+  error: [ReloadError];
+  leak: [unknown[]];
+};
+
+/** Creates a runtime, loads every script of `options.scripts` and, with `watch`, starts watching. */
+export async function createRuntime(options: RuntimeOptions): Promise<GraftRuntime> {
+  return GraftRuntime.create(options);
+}
+
+/**
+ * The host's handle on graft: one QuickJS VM, one context per script, live class patching.
+ */
+export class GraftRuntime {
+  /** The report of the initial load. */
+  initialReport!: ReloadReport;
+  private readonly events = new Emitter<RuntimeEvents>();
+  private watcher: ScriptWatcher | undefined;
+  private disposed = false;
+
+  private constructor(
+    readonly root: string,
+    /** @internal */ readonly vm: Vm,
+    /** @internal */ readonly kernelContext: QuickJSContext,
+    /** @internal */ readonly kernel: Kernel,
+    /** @internal */ readonly engine: ReloadEngine,
+    /** @internal */ readonly bridge: Bridge,
+  ) {}
+
+  static async create(options: RuntimeOptions): Promise<GraftRuntime> {
+    validateOptions(options);
+    const root = path.resolve(options.scripts);
+    const info = await stat(root).catch(() => undefined);
+    if (!info?.isDirectory()) {
+      throw new GraftError(`scripts folder '${options.scripts}' (${root}) does not exist or is not a folder; create it or fix the 'scripts' option`);
+    }
+    const module = await loadQuickJS();
+    const vm = new Vm(module, {
+      memoryLimit: options.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
+      timeout: options.timeout ?? DEFAULT_TIMEOUT_MS,
+    });
+    const kernelContext = vm.newContext();
+    const kernel = new Kernel(kernelContext);
+    const engine = new ReloadEngine(vm, kernel, root);
+    const bridge = new Bridge(vm, kernel, kernelContext, (dumped) => engine.mapError(dumped), options.debugHandles ?? false);
+    const runtime = new GraftRuntime(root, vm, kernelContext, kernel, engine, bridge);
+    try {
+      bridge.installHostModule(options.host ?? {});
+      runtime.initialReport = await engine.loadAll();
+      runtime.announce(runtime.initialReport);
+      if (options.watch) await runtime.startWatching(options.debounce ?? DEFAULT_DEBOUNCE_MS);
+    } catch (error) {
+      runtime.dispose();
+      throw error;
+    }
+    return runtime;
+  }
+
+  private async startWatching(debounceMs: number): Promise<void> {
+    this.watcher = new ScriptWatcher(
+      this.root,
+      debounceMs,
+      (files) => {
+        this.reload(files).catch((error: unknown) => {
+          if (!this.disposed) console.error("graft: reload failed", error);
+        });
+      },
+      (folder) => this.engine.files().filter((file) => file.startsWith(`${folder}/`)),
+    );
+    await this.watcher.start();
+  }
+
+  /** Loaded scripts, as sorted relative paths. */
+  files(): string[] {
+    this.assertAlive();
+    return this.engine.files();
+  }
+
+  /** Scripts on disk that are not running, with why (syntax error, missing import, ...). */
+  failures(): ReloadError[] {
+    return this.engine.failures();
+  }
+
+  /** A script's exports, each a ScriptValue (classes as ScriptClass). */
+  exports(file: string): Record<string, ScriptValue> {
+    this.assertAlive();
+    this.assertLoaded(file);
+    const namespace = this.bridge.adopt(this.kernel.namespaceOf(file));
+    try {
+      const result: Record<string, ScriptValue> = {};
+      for (const key of this.kernel.namespaceKeys(file)) result[key] = namespace.get(key);
+      return result;
+    } finally {
+      namespace.dispose();
+    }
+  }
+
+  /** The class `name` defined at the top level of `file`. */
+  getClass(file: string, name: string): ScriptClass {
+    this.assertAlive();
+    this.assertLoaded(file);
+    const handle = this.kernel.getClass(file, name);
+    if (!handle) {
+      const known = this.kernel.classNames(file);
+      throw new GraftError(`${file} defines no top-level class '${name}' (it defines: ${known.length ? known.join(", ") : "none"})`);
+    }
+    return this.bridge.adopt(handle) as ScriptClass;
+  }
+
+  /**
+   * Every class of every script that extends `base` (directly or not), in stable order:
+   * by file path, then definition order; retired ones last when asked for.
+   */
+  findSubclasses(base: ScriptClass | string, options: FindSubclassesOptions = {}): ScriptClass[] {
+    this.assertAlive();
+    const baseClass = typeof base === "string" ? this.classByReference(base) : base;
+    try {
+      const handles = this.kernel.findSubclasses(baseClass.vmHandle(this.bridge, []), options.inclusive ?? false, options.includeRetired ?? false);
+      return handles.map((handle) => this.bridge.adopt(handle) as ScriptClass);
+    } finally {
+      if (typeof base === "string") baseClass.dispose();
+    }
+  }
+
+  private classByReference(reference: string): ScriptClass {
+    const hash = reference.lastIndexOf("#");
+    if (hash <= 0) throw new GraftError(`'${reference}' is not a class reference: write it as "file#ClassName", e.g. "commands/base.ts#Command"`);
+    return this.getClass(reference.slice(0, hash), reference.slice(hash + 1));
+  }
+
+  /** Reloads the given files (or every changed file): one transaction. What the watcher calls. */
+  async reload(files?: string[]): Promise<ReloadReport> {
+    this.assertAlive();
+    const report = await this.engine.reload(files);
+    this.announce(report);
+    return report;
+  }
+
+  private announce(report: ReloadReport): void {
+    for (const error of report.errors) this.events.emit("error", error);
+    if (report.files.length > 0 || report.removed.length > 0 || report.errors.length > 0) this.events.emit("reload", report);
+  }
+
+  on(event: "reload", listener: (report: ReloadReport) => void): () => void;
+  on(event: "error", listener: (error: ReloadError) => void): () => void;
+  on(event: "leak", listener: (leaks: unknown[]) => void): () => void;
+  on(event: keyof RuntimeEvents, listener: (...args: never[]) => void): () => void {
+    return this.events.on(event, listener as never);
+  }
+
+  /** Runs a full cycle collection now; returns the live GC object counts before and after. */
+  gc(): GcResult {
+    this.assertAlive();
+    this.vm.drainJobs();
+    const before = countGcObjects(this.vm);
+    collectGarbage(this.vm, () => this.kernelContext.newObject().dispose());
+    return { before, after: countGcObjects(this.vm) };
+  }
+
+  /** Runs script code in a script's context: for hosts' tools and tests, not for designers. */
+  evaluate(file: string, code: string): ScriptValue {
+    this.assertAlive();
+    this.assertLoaded(file);
+    const context = this.engine.contextOf(file)!;
+    return this.bridge.callGuarded(() => context.evalCode(code, `graft:eval(${file})`));
+  }
+
+  get alive(): boolean {
+    return !this.disposed;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.events.clear();
+    void this.watcher?.close();
+    this.bridge.disposeAll();
+    this.engine.disposeNow();
+    this.kernel.dispose();
+    this.kernelContext.dispose();
+    this.vm.dispose();
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  private assertAlive(): void {
+    if (this.disposed) throw new GraftError("this graft runtime has been disposed");
+  }
+
+  private assertLoaded(file: string): void {
+    if (!this.engine.isLoaded(file)) {
+      const failure = this.engine.failures().find((error) => error.file === file);
+      throw new GraftError(failure ? `${file} is not loaded: ${failure.message}` : `no script '${file}' is loaded (loaded: ${this.engine.files().join(", ") || "none"})`);
+    }
+  }
+}
+
+function validateOptions(options: RuntimeOptions): void {
+  if (!options || typeof options.scripts !== "string" || options.scripts === "") {
+    throw new GraftError("createRuntime needs { scripts: 'path/to/folder' }");
+  }
+  for (const key of ["memoryLimit", "timeout", "debounce"] as const) {
+    const value = options[key];
+    if (value !== undefined && (typeof value !== "number" || !Number.isFinite(value) || value <= 0)) {
+      throw new GraftError(`createRuntime option '${key}' must be a positive number, got ${String(value)}`);
+    }
+  }
+  if (options.host !== undefined && (typeof options.host !== "object" || options.host === null)) {
+    throw new GraftError("createRuntime option 'host' must be an object of functions and plain values");
+  }
+}

@@ -1,0 +1,200 @@
+import type { QuickJSHandle } from "quickjs-emscripten-core";
+import type { Bridge } from "./bridge.js";
+import { GraftError } from "./errors.js";
+
+/**
+ * A value living in the VM, held by the host. Primitives are held by value; objects,
+ * functions and classes by reference (a VM handle, disposed with `dispose()`, by a
+ * finalizer once the host drops the wrapper, or when the runtime is disposed).
+ */
+export class ScriptValue {
+  /** @internal */
+  constructor(
+    protected readonly bridge: Bridge,
+    private handle: QuickJSHandle | null,
+    private readonly primitiveValue: unknown,
+  ) {}
+
+  /** `typeof` of the VM value. */
+  get type(): string {
+    if (this.handle === null) return this.primitiveValue === null ? "object" : typeof this.primitiveValue;
+    return this.bridge.context.typeof(this.liveHandle());
+  }
+
+  /** Whether this holds a VM reference (an object, function or class). */
+  get isReference(): boolean {
+    return this.handle !== null;
+  }
+
+  get alive(): boolean {
+    return this.handle === null || this.handle.alive;
+  }
+
+  /** Reads a property. */
+  get(key: string | number): ScriptValue {
+    const handle = this.requireReference(`read '${key}' of`);
+    const bridge = this.bridge;
+    return bridge.callGuarded(() => ({ value: bridge.context.getProp(handle, key) }));
+  }
+
+  /** Writes a property (plain data by copy, ScriptValues and functions by reference). */
+  set(key: string | number, value: unknown): void {
+    const handle = this.requireReference(`set '${key}' of`);
+    const owned: QuickJSHandle[] = [];
+    try {
+      const vmValue = this.bridge.toVm(value, owned, `the value for '${key}'`);
+      this.bridge.vm.guard(() => this.bridge.context.setProp(handle, key, vmValue));
+    } finally {
+      owned.forEach((item) => item.dispose());
+    }
+  }
+
+  /** Calls `this[method](...args)` in the VM. Script exceptions throw ScriptError. */
+  call(method: string, ...args: unknown[]): ScriptValue {
+    const handle = this.requireReference(`call '${method}' on`);
+    const bridge = this.bridge;
+    const context = bridge.context;
+    const owned: QuickJSHandle[] = [];
+    try {
+      const vmArgs = args.map((arg, index) => bridge.toVm(arg, owned, `argument ${index + 1} of ${method}()`));
+      return bridge.callGuarded(() => {
+        const fn = context.getProp(handle, method);
+        try {
+          if (context.typeof(fn) !== "function") {
+            return { error: context.newError({ name: "TypeError", message: `${method} is not a function` }) };
+          }
+          return context.callFunction(fn, handle, ...vmArgs);
+        } finally {
+          fn.dispose();
+        }
+      });
+    } finally {
+      owned.forEach((item) => item.dispose());
+    }
+  }
+
+  /** Calls the value itself as a function, with `this` undefined. */
+  invoke(...args: unknown[]): ScriptValue {
+    const handle = this.requireReference("invoke");
+    const bridge = this.bridge;
+    const owned: QuickJSHandle[] = [];
+    try {
+      const vmArgs = args.map((arg, index) => bridge.toVm(arg, owned, `argument ${index + 1}`));
+      return bridge.callGuarded(() => bridge.context.callFunction(handle, bridge.context.undefined, ...vmArgs));
+    } finally {
+      owned.forEach((item) => item.dispose());
+    }
+  }
+
+  /** `new value(...args)`. */
+  new(...args: unknown[]): ScriptValue {
+    const handle = this.requireReference("construct");
+    const bridge = this.bridge;
+    const context = bridge.context;
+    const owned: QuickJSHandle[] = [];
+    try {
+      const argsArray = context.newArray();
+      owned.push(argsArray);
+      args.forEach((arg, index) => context.setProp(argsArray, index, bridge.toVm(arg, owned, `argument ${index + 1} of new`)));
+      return bridge.callGuarded(() => bridge.kernel.tryCall("construct", handle, argsArray));
+    } finally {
+      owned.forEach((item) => item.dispose());
+    }
+  }
+
+  /** A plain-data copy of the value (JSON-like: functions dropped, instances as objects). */
+  toHost(): unknown {
+    if (this.handle === null) return this.primitiveValue;
+    return this.bridge.context.dump(this.liveHandle());
+  }
+
+  /** Whether both wrap the same VM value (`Object.is`). */
+  isSame(other: ScriptValue): boolean {
+    if (this.handle === null || other.handle === null) return this.handle === other.handle && Object.is(this.primitiveValue, other.primitiveValue);
+    return this.bridge.context.sameValue(this.liveHandle(), other.liveHandle());
+  }
+
+  /** `this instanceof cls` in the VM. */
+  instanceOf(cls: ScriptValue): boolean {
+    if (this.handle === null) return false;
+    const prototype = cls.get("prototype");
+    try {
+      const result = this.bridge.callGuarded(() => this.bridge.kernel.tryCall("isPrototypeOf", prototype.liveHandle(), this.liveHandle()));
+      return result.toHost() === true;
+    } finally {
+      prototype.dispose();
+    }
+  }
+
+  dispose(): void {
+    if (this.handle !== null) {
+      this.bridge.release(this.handle, this);
+      this.handle = null as unknown as QuickJSHandle;
+      Object.defineProperty(this, "disposedFlag", { value: true });
+    }
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  toString(): string {
+    if (this.handle === null) return String(this.primitiveValue);
+    return `[ScriptValue ${this.type}]`;
+  }
+
+  /** @internal The VM handle, for passing by reference. */
+  vmHandle(bridge: Bridge, owned: QuickJSHandle[]): QuickJSHandle {
+    if (bridge !== this.bridge) throw new GraftError("this ScriptValue belongs to another graft runtime");
+    if (this.handle === null) {
+      if ((this as { disposedFlag?: boolean }).disposedFlag) throw new GraftError("this ScriptValue has been disposed");
+      return bridge.toVm(this.primitiveValue, owned);
+    }
+    return this.liveHandle();
+  }
+
+  protected liveHandle(): QuickJSHandle {
+    if (this.handle === null || !this.handle.alive) throw new GraftError("this ScriptValue has been disposed (or its runtime has)");
+    return this.handle;
+  }
+
+  private requireReference(action: string): QuickJSHandle {
+    if (this.handle === null) {
+      if ((this as { disposedFlag?: boolean }).disposedFlag) throw new GraftError(`cannot ${action} a disposed ScriptValue`);
+      throw new GraftError(`cannot ${action} ${this.primitiveValue === null ? "null" : typeof this.primitiveValue} value ${String(this.primitiveValue)}`);
+    }
+    return this.liveHandle();
+  }
+}
+
+/** A top-level class of a script: graft keeps its identity across reloads (R4). */
+export class ScriptClass extends ScriptValue {
+  get name(): string {
+    return this.info().name;
+  }
+
+  get file(): string {
+    return this.info().file;
+  }
+
+  /** How many versions of the class have been grafted onto it (1 after the first load). */
+  get version(): number {
+    return this.info().version;
+  }
+
+  /** True once the class is no longer defined by its file (R10). */
+  get retired(): boolean {
+    return this.info().retired;
+  }
+
+  private info(): { file: string; name: string; version: number; retired: boolean } {
+    const info = this.bridge.kernel.classInfo(this.liveHandle());
+    if (!info) throw new GraftError("not a graft class");
+    return info;
+  }
+
+  override toString(): string {
+    const info = this.bridge.kernel.classInfo(this.liveHandle());
+    return info ? `[ScriptClass ${info.name} (${info.file} v${info.version}${info.retired ? ", retired" : ""})]` : "[ScriptClass]";
+  }
+}

@@ -1,0 +1,97 @@
+import type { ScriptClass, ScriptValue } from "./script-value.js";
+
+/** A function the host exposes to scripts through `import { name } from "host"`. */
+export type HostFunction = (...args: HostArg[]) => unknown;
+
+/**
+ * What crosses from the VM to the host: primitives by value, plain objects and arrays
+ * by copy, everything else (class instances, functions, classes) by reference.
+ */
+export type HostArg = undefined | null | boolean | number | string | bigint | ScriptValue | HostArg[] | { [key: string]: HostArg };
+
+export interface RuntimeOptions {
+  /** Folder holding the scripts. Relative paths resolve against process.cwd(). */
+  scripts: string;
+  /** Watch the folder and reload on change. Default false. */
+  watch?: boolean;
+  /** Functions and plain values exposed to scripts as the `"host"` module. */
+  host?: Record<string, unknown>;
+  /** VM memory limit in bytes. Default 256 MiB. */
+  memoryLimit?: number;
+  /** Limit in ms for any one evaluation or host->script call. Default 1000. */
+  timeout?: number;
+  /** Watcher debounce in ms. Default 15. */
+  debounce?: number;
+  /** Record where the host created each ScriptValue (for heap root attribution). */
+  debugHandles?: boolean;
+}
+
+export interface SourcePosition {
+  file: string;
+  line: number;
+  column: number;
+}
+
+export interface MemberChanges {
+  added: string[];
+  changed: string[];
+  removed: string[];
+}
+
+export interface ClassPatch {
+  file: string;
+  name: string;
+  version: number;
+  /** True when this reload created the class (first definition). */
+  created: boolean;
+  prototype: MemberChanges;
+  static: MemberChanges;
+  /** Set when `extends` changed: the new base's name. */
+  newBase?: string;
+}
+
+export interface RetiredClass {
+  file: string;
+  name: string;
+  version: number;
+}
+
+export interface ReloadError {
+  file: string;
+  message: string;
+  /** Position in the script as written, when known. */
+  position?: SourcePosition;
+  /** A few lines of source around the position, with a caret. */
+  frame?: string;
+  /** The full error text: what, where, what to do. */
+  text: string;
+}
+
+export interface ReloadReport {
+  ok: boolean;
+  /** Files re-evaluated, in the order they ran. */
+  files: string[];
+  /** Files that were deleted (their classes retired). */
+  removed: string[];
+  patched: ClassPatch[];
+  retired: RetiredClass[];
+  errors: ReloadError[];
+  /** Things that did not stop the reload but deserve a look. */
+  warnings?: string[];
+  durationMs: number;
+}
+
+export interface FindSubclassesOptions {
+  inclusive?: boolean;
+  includeRetired?: boolean;
+  /** Also classes created at run time anywhere in the VM (found by heap enumeration). */
+  dynamic?: boolean;
+}
+
+export interface GcResult {
+  before: number;
+  after: number;
+}
+
+export type RuntimeEvent = "reload" | "error" | "leak";
+export type { ScriptClass, ScriptValue };

@@ -1,0 +1,52 @@
+import { stripTypes } from "./strip-types.js";
+import { transformModule, type ImportSite } from "./module-transform.js";
+import { SourceMapper, type EncodedSourceMap } from "./source-map.js";
+import { positionAt, type ScriptPosition } from "./errors.js";
+
+export { CompileError, type ScriptPosition } from "./errors.js";
+export { SourceMapper } from "./source-map.js";
+
+export interface CompiledImport {
+  specifier: string;
+  /** Where the import is written in the script as the designer wrote it. */
+  position: ScriptPosition;
+}
+
+export interface CompiledScript {
+  file: string;
+  source: string;
+  /** Function-wrapped JavaScript for QuickJS. */
+  code: string;
+  imports: CompiledImport[];
+  exportNames: string[];
+  classNames: string[];
+  /** Maps positions in `code` back to `source`. */
+  mapper: SourceMapper;
+}
+
+/** Turns a script (`.ts`, `.js`, `.mjs`) into the form graft evaluates. Throws CompileError. */
+export function compileScript(file: string, source: string): CompiledScript {
+  const stripped = stripTypes(file, source);
+  const shape = transformModule(file, stripped.code);
+  const maps: EncodedSourceMap[] = [shape.map];
+  if (stripped.map) maps.push(stripped.map);
+  const mapper = new SourceMapper(maps);
+  return {
+    file,
+    source,
+    code: shape.code,
+    imports: shape.imports.map((site: ImportSite) => ({
+      specifier: site.specifier,
+      position: originalImportPosition(file, stripped.code, site.offset, stripped.map ? new SourceMapper([stripped.map]) : null),
+    })),
+    exportNames: shape.exportNames,
+    classNames: shape.classNames,
+    mapper,
+  };
+}
+
+function originalImportPosition(file: string, code: string, offset: number, mapper: SourceMapper | null): ScriptPosition {
+  const generated = positionAt(code, offset, file);
+  if (!mapper) return generated;
+  return { file, ...mapper.original(generated) };
+}

@@ -1,0 +1,301 @@
+import { parseSync } from "oxc-parser";
+import MagicString from "magic-string";
+import { analyze, type Scope } from "periscopic";
+import { walk } from "estree-walker";
+import isReference from "is-reference";
+import type * as ESTree from "estree";
+import { CompileError, positionAt } from "./errors.js";
+import type { EncodedSourceMap } from "./source-map.js";
+
+/** An import found in a script, by specifier, with where it was written (stripped code). */
+export interface ImportSite {
+  specifier: string;
+  offset: number;
+}
+
+export interface ModuleShape {
+  /** Function-wrapped code: `(function (__graft) { ... })`. */
+  code: string;
+  map: EncodedSourceMap;
+  /** Specifiers in the order `__graft.require(i)` uses them. */
+  imports: ImportSite[];
+  /** Names this module exports, known statically (`export *` adds more at run time). */
+  exportNames: string[];
+  /** Top-level classes graft keeps identity for, in definition order. */
+  classNames: string[];
+}
+
+type Node = ESTree.Node & { start: number; end: number };
+type AnyNode = Node & Record<string, unknown>;
+
+const GRAFT = "__graft";
+
+/**
+ * Rewrites an ES module (types already stripped) into a function whose scope can be
+ * collected once nothing uses it. QuickJS keeps native modules forever, so graft never
+ * evaluates one: imports become reads of stable namespace objects (live bindings),
+ * exports become getters, and top-level classes bind to graft's canonical class so that
+ * every version patches the same object (R4, R8).
+ */
+export function transformModule(file: string, code: string): ModuleShape {
+  const parsed = parseSync(file.replace(/\.ts$/, ".js"), code, { sourceType: "module" });
+  if (parsed.errors.length > 0) {
+    const error = parsed.errors[0]!;
+    const offset = error.labels?.[0]?.start;
+    throw new CompileError(
+      `syntax error: ${error.message}`,
+      file,
+      offset === undefined ? undefined : positionAt(code, offset, file),
+      error.helpMessage ?? "fix the syntax and save again; the previous version keeps running",
+    );
+  }
+  const program = parsed.program as unknown as ESTree.Program & { start: number; end: number };
+  const out = new MagicString(code);
+  const imports: ImportSite[] = [];
+  const importIndex = new Map<string, number>();
+  const requireOf = (specifier: string, offset: number): string => {
+    let index = importIndex.get(specifier);
+    if (index === undefined) {
+      index = imports.length;
+      importIndex.set(specifier, index);
+      imports.push({ specifier, offset });
+    }
+    return `__import${index}`;
+  };
+
+  /** local name -> expression that reads the imported binding */
+  const importedBindings = new Map<string, string>();
+  const namespaceLocals: string[] = [];
+  const exportGetters: string[] = [];
+  const exportNames: string[] = [];
+  const exportStars: string[] = [];
+  const classNames: string[] = [];
+  const addExport = (exported: string, expression: string): void => {
+    exportNames.push(exported);
+    exportGetters.push(`${JSON.stringify(exported)}: () => ${expression}`);
+  };
+
+  for (const statement of program.body as AnyNode[]) {
+    switch (statement.type) {
+      case "ImportDeclaration": {
+        const declaration = statement as unknown as ESTree.ImportDeclaration & Node;
+        const source = declaration.source.value as string;
+        const ns = requireOf(source, declaration.start);
+        for (const specifier of declaration.specifiers) {
+          if (specifier.type === "ImportNamespaceSpecifier") {
+            namespaceLocals.push(`const ${specifier.local.name} = ${ns};`);
+          } else if (specifier.type === "ImportDefaultSpecifier") {
+            importedBindings.set(specifier.local.name, `${ns}.default`);
+          } else {
+            const imported = specifier.imported.type === "Identifier" ? specifier.imported.name : String(specifier.imported.value);
+            importedBindings.set(specifier.local.name, memberAccess(ns, imported));
+          }
+        }
+        out.remove(declaration.start, declaration.end);
+        break;
+      }
+      case "ExportNamedDeclaration": {
+        const declaration = statement as unknown as ESTree.ExportNamedDeclaration & Node;
+        if (declaration.declaration) {
+          const inner = declaration.declaration as AnyNode;
+          out.remove(declaration.start, inner.start);
+          for (const name of declaredNames(inner)) addExport(name, name);
+          rewriteTopLevelClass(inner);
+        } else if (declaration.source) {
+          const ns = requireOf(declaration.source.value as string, declaration.start);
+          for (const specifier of declaration.specifiers) {
+            addExport(nameOf(specifier.exported), memberAccess(ns, nameOf(specifier.local)));
+          }
+          out.remove(declaration.start, declaration.end);
+        } else {
+          for (const specifier of declaration.specifiers) {
+            const local = nameOf(specifier.local);
+            addExport(nameOf(specifier.exported), importedBindings.get(local) ?? local);
+          }
+          out.remove(declaration.start, declaration.end);
+        }
+        break;
+      }
+      case "ExportAllDeclaration": {
+        const declaration = statement as unknown as ESTree.ExportAllDeclaration & Node;
+        const ns = requireOf(declaration.source.value as string, declaration.start);
+        if (declaration.exported) addExport(nameOf(declaration.exported), ns);
+        else exportStars.push(ns);
+        out.remove(declaration.start, declaration.end);
+        break;
+      }
+      case "ExportDefaultDeclaration": {
+        const declaration = statement as unknown as ESTree.ExportDefaultDeclaration & Node;
+        const inner = declaration.declaration as AnyNode;
+        if ((inner.type === "FunctionDeclaration" || inner.type === "ClassDeclaration") && inner.id) {
+          out.remove(declaration.start, inner.start);
+          addExport("default", (inner.id as ESTree.Identifier).name);
+          rewriteTopLevelClass(inner);
+        } else if (inner.type === "ClassDeclaration" || inner.type === "ClassExpression") {
+          out.remove(declaration.start, inner.start);
+          addExport("default", "__default");
+          rewriteClass(inner, "default", "__default");
+        } else if (inner.type === "FunctionDeclaration") {
+          out.remove(declaration.start, inner.start);
+          // `function (` -> `function __default(`: name the anonymous function.
+          const keywordEnd = code.indexOf("(", inner.start);
+          out.appendLeft(keywordEnd, " __default");
+          addExport("default", "__default");
+        } else {
+          out.overwrite(declaration.start, inner.start, "const __default = ");
+          addExport("default", "__default");
+        }
+        break;
+      }
+      default:
+        rewriteTopLevelClass(statement);
+    }
+  }
+
+  function rewriteTopLevelClass(node: AnyNode): void {
+    if (node.type === "ClassDeclaration" && node.id) {
+      const name = (node.id as ESTree.Identifier).name;
+      rewriteClass(node, name, name);
+    } else if (node.type === "VariableDeclaration") {
+      const declarators = node.declarations as (ESTree.VariableDeclarator & Node)[];
+      if (declarators.length !== 1) return;
+      const declarator = declarators[0]!;
+      const init = declarator.init as AnyNode | null;
+      if (declarator.id.type !== "Identifier" || !init || init.type !== "ClassExpression" || init.id) return;
+      const name = declarator.id.name;
+      classNames.push(name);
+      out.appendLeft(init.start, `${GRAFT}.define(${JSON.stringify(name)}, `);
+      out.appendRight(init.end, `)`);
+    }
+  }
+
+  /**
+   * `class X extends B {}` -> `let X = __graft.cls("X"); __graft.install(X, class extends B {});`
+   * The class body no longer binds X itself, so every `X` inside it reaches the canonical class.
+   */
+  function rewriteClass(node: AnyNode, name: string, binding: string): void {
+    classNames.push(name);
+    const head = `let ${binding} = ${GRAFT}.cls(${JSON.stringify(name)}); ${GRAFT}.install(${binding}, class`;
+    const id = node.id as Node | null;
+    out.overwrite(node.start, id ? id.end : node.start + "class".length, head);
+    out.appendLeft(node.end, ");");
+  }
+
+  rewriteImportedReferences(program, out, importedBindings);
+  rewriteImportMeta(program, out);
+
+  const prologue: string[] = [`(function (${GRAFT}) {"use strict";`];
+  imports.forEach((_, index) => prologue.push(`const __import${index} = ${GRAFT}.require(${index});`));
+  prologue.push(...namespaceLocals);
+  prologue.push(`${GRAFT}.exports({${exportGetters.join(", ")}}${exportStars.length ? `, [${exportStars.join(", ")}]` : ""});`);
+  out.prepend(prologue.join(" "));
+  out.append("\n})");
+  const map = out.generateMap({ hires: true, source: file, includeContent: false });
+  return {
+    code: out.toString(),
+    map: map as unknown as EncodedSourceMap,
+    imports,
+    exportNames,
+    classNames,
+  };
+}
+
+function memberAccess(object: string, key: string): string {
+  return /^[A-Za-z_$][\w$]*$/.test(key) ? `${object}.${key}` : `${object}[${JSON.stringify(key)}]`;
+}
+
+function nameOf(node: ESTree.Identifier | ESTree.Literal): string {
+  return node.type === "Identifier" ? node.name : String(node.value);
+}
+
+function declaredNames(node: AnyNode): string[] {
+  if (node.type === "VariableDeclaration") {
+    const names: string[] = [];
+    for (const declarator of node.declarations as ESTree.VariableDeclarator[]) collectPatternNames(declarator.id, names);
+    return names;
+  }
+  const id = node.id as ESTree.Identifier | null | undefined;
+  return id ? [id.name] : [];
+}
+
+function collectPatternNames(pattern: ESTree.Pattern, names: string[]): void {
+  switch (pattern.type) {
+    case "Identifier":
+      names.push(pattern.name);
+      break;
+    case "ObjectPattern":
+      for (const property of pattern.properties) {
+        collectPatternNames(property.type === "RestElement" ? property.argument : property.value, names);
+      }
+      break;
+    case "ArrayPattern":
+      for (const element of pattern.elements) if (element) collectPatternNames(element, names);
+      break;
+    case "RestElement":
+      collectPatternNames(pattern.argument, names);
+      break;
+    case "AssignmentPattern":
+      collectPatternNames(pattern.left, names);
+      break;
+    default:
+      break;
+  }
+}
+
+/** Replaces each reference to an imported binding with a read of the exporter's namespace. */
+function rewriteImportedReferences(program: ESTree.Program, out: MagicString, bindings: Map<string, string>): void {
+  if (bindings.size === 0) return;
+  const { map, scope: moduleScope } = analyze(program);
+  let scope: Scope = moduleScope;
+  walk(program, {
+    enter(node, parent) {
+      if (isRemovedStatement(node)) {
+        this.skip();
+        return;
+      }
+      const nodeScope = map.get(node);
+      if (nodeScope) scope = nodeScope;
+      if (node.type !== "Identifier" || !parent) return;
+      const replacement = bindings.get(node.name);
+      if (replacement === undefined) return;
+      if (!isReference(node, parent)) return;
+      if (scope.find_owner(node.name) !== moduleScope) return;
+      const { start, end } = node as Node;
+      if (parent.type === "Property" && parent.shorthand && parent.value === node) {
+        out.overwrite(start, end, `${node.name}: ${replacement}`);
+      } else if (parent.type === "CallExpression" && parent.callee === node) {
+        out.overwrite(start, end, `(0, ${replacement})`);
+      } else if (parent.type === "TaggedTemplateExpression" && parent.tag === node) {
+        out.overwrite(start, end, `(0, ${replacement})`);
+      } else {
+        out.overwrite(start, end, replacement);
+      }
+    },
+    leave(node) {
+      if (map.has(node) && scope.parent) scope = scope.parent;
+    },
+  });
+}
+
+function isRemovedStatement(node: ESTree.Node): boolean {
+  return (
+    node.type === "ImportDeclaration" ||
+    node.type === "ExportAllDeclaration" ||
+    (node.type === "ExportNamedDeclaration" && !node.declaration)
+  );
+}
+
+/** `import.meta` -> the per-version meta object graft hands each module; `import()` -> graft's loader. */
+function rewriteImportMeta(program: ESTree.Program, out: MagicString): void {
+  walk(program, {
+    enter(node) {
+      if (node.type === "MetaProperty" && node.meta.name === "import") {
+        const { start, end } = node as unknown as Node;
+        out.overwrite(start, end, `${GRAFT}.meta`);
+      } else if (node.type === "ImportExpression") {
+        const { start } = node as unknown as Node;
+        out.overwrite(start, start + "import".length, `${GRAFT}.dynamicImport`);
+      }
+    },
+  });
+}

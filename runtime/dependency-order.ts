@@ -1,0 +1,39 @@
+/**
+ * Orders files so that each comes after the files it imports (R1, R2). Input order breaks
+ * ties, so the result is stable. Files on an import cycle are ordered as ES modules
+ * would evaluate them (depth-first, post-order), and each cycle is reported.
+ */
+export interface DependencyOrder {
+  order: string[];
+  /** Each cycle as the path of files, first file repeated at the end. */
+  cycles: string[][];
+}
+
+export function dependencyOrder(files: string[], dependenciesOf: (file: string) => string[]): DependencyOrder {
+  const inSet = new Set(files);
+  const state = new Map<string, "visiting" | "done">();
+  const order: string[] = [];
+  const cycles: string[][] = [];
+  const stack: string[] = [];
+
+  const visit = (file: string): void => {
+    const seen = state.get(file);
+    if (seen === "done") return;
+    if (seen === "visiting") {
+      cycles.push([...stack.slice(stack.indexOf(file)), file]);
+      return;
+    }
+    state.set(file, "visiting");
+    stack.push(file);
+    for (const dependency of dependenciesOf(file)) if (inSet.has(dependency)) visit(dependency);
+    stack.pop();
+    state.set(file, "done");
+    order.push(file);
+  };
+  for (const file of files) visit(file);
+  return { order, cycles };
+}
+
+export function describeCycle(cycle: string[]): string {
+  return `import cycle ${cycle.join(" -> ")}`;
+}

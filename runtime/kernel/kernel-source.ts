@@ -1,0 +1,390 @@
+/**
+ * The part of graft that runs inside the VM, in a context of its own. It owns the
+ * canonical classes (one per top-level class of a script, for the life of the runtime),
+ * grafts each new version's members onto them, and keeps a journal so that a failed
+ * reload can be undone completely (R3, R12).
+ *
+ * It is plain JavaScript evaluated by QuickJS; the host drives it through
+ * runtime/kernel/kernel.ts. It holds nothing of a superseded version (R11): namespaces
+ * point at the newest getters, canonical classes at the newest constructor, retired
+ * classes only through WeakRefs.
+ */
+export const KERNEL_SOURCE = String.raw`(function () {
+"use strict";
+const files = new Map();
+const classMeta = new WeakMap();
+let retiredRefs = [];
+let txn = null;
+
+const SKIP_PROTO = new Set(["constructor"]);
+const SKIP_STATIC = new Set(["prototype", "length", "name"]);
+
+function fileRecord(file) {
+  let record = files.get(file);
+  if (record === undefined) {
+    const namespace = Object.create(null);
+    Object.defineProperty(namespace, Symbol.toStringTag, { value: "Module" });
+    record = { file, namespace, classes: new Map(), classOrder: [], hotData: {}, disposers: [], loaded: false, exportKeys: [] };
+    files.set(file, record);
+  }
+  return record;
+}
+
+function journal(undo) {
+  if (txn === null) throw new Error("graft kernel: no reload transaction is open");
+  txn.undo.push(undo);
+}
+
+function keyLabel(key) {
+  return typeof key === "symbol" ? "[" + (key.description ?? "symbol") + "]" : key;
+}
+
+function describe(descriptor) {
+  if (descriptor.get || descriptor.set) {
+    return "accessor:" + (descriptor.get ? Function.prototype.toString.call(descriptor.get) : "") + "|" + (descriptor.set ? Function.prototype.toString.call(descriptor.set) : "");
+  }
+  const value = descriptor.value;
+  if (typeof value === "function") return "function:" + Function.prototype.toString.call(value);
+  try { return "data:" + JSON.stringify(value); } catch { return "data:?"; }
+}
+
+function setNamespace(record, getters) {
+  const namespace = record.namespace;
+  const saved = record.exportKeys.map((key) => [key, Object.getOwnPropertyDescriptor(namespace, key)]);
+  const savedKeys = record.exportKeys;
+  journal(() => {
+    for (const key of Object.keys(namespace)) delete namespace[key];
+    for (const [key, descriptor] of saved) if (descriptor) Object.defineProperty(namespace, key, descriptor);
+    record.exportKeys = savedKeys;
+  });
+  for (const key of Object.keys(namespace)) if (!(key in getters)) delete namespace[key];
+  for (const key of Object.keys(getters)) {
+    Object.defineProperty(namespace, key, { get: getters[key], enumerable: true, configurable: true });
+  }
+  record.exportKeys = Object.keys(getters);
+}
+
+function makeCanonical(file, name) {
+  const cell = { impl: null };
+  const canonical = class {
+    constructor(...args) {
+      const impl = cell.impl;
+      if (impl === null) throw new ReferenceError("class " + name + " (" + file + ") is used before its definition has finished evaluating");
+      return Reflect.construct(impl, args, new.target);
+    }
+  };
+  Object.defineProperty(canonical, "name", { value: name, configurable: true });
+  classMeta.set(canonical, { file, name, cell, version: 0, retired: false, protoKeys: new Set(), staticKeys: new Set() });
+  return canonical;
+}
+
+function snapshotClass(canonical, meta) {
+  return {
+    parent: Object.getPrototypeOf(canonical),
+    protoParent: Object.getPrototypeOf(canonical.prototype),
+    protoDescriptors: Object.getOwnPropertyDescriptors(canonical.prototype),
+    staticDescriptors: Object.getOwnPropertyDescriptors(canonical),
+    impl: meta.cell.impl,
+    version: meta.version,
+    protoKeys: new Set(meta.protoKeys),
+    staticKeys: new Set(meta.staticKeys),
+  };
+}
+
+function restoreOwnProperties(target, descriptors, skip) {
+  for (const key of Reflect.ownKeys(target)) {
+    if (skip.has(key)) continue;
+    if (!Object.prototype.hasOwnProperty.call(descriptors, key)) delete target[key];
+  }
+  for (const key of Reflect.ownKeys(descriptors)) {
+    if (skip.has(key)) continue;
+    Object.defineProperty(target, key, descriptors[key]);
+  }
+}
+
+function restoreClass(canonical, meta, saved) {
+  Object.setPrototypeOf(canonical, saved.parent);
+  Object.setPrototypeOf(canonical.prototype, saved.protoParent);
+  restoreOwnProperties(canonical.prototype, saved.protoDescriptors, new Set());
+  restoreOwnProperties(canonical, saved.staticDescriptors, new Set(["prototype"]));
+  meta.cell.impl = saved.impl;
+  meta.version = saved.version;
+  meta.protoKeys = saved.protoKeys;
+  meta.staticKeys = saved.staticKeys;
+}
+
+function graftMembers(target, source, owned, skip, report) {
+  const defined = new Set();
+  for (const key of Reflect.ownKeys(source)) {
+    if (skip.has(key)) continue;
+    defined.add(key);
+    const descriptor = Object.getOwnPropertyDescriptor(source, key);
+    const previous = Object.getOwnPropertyDescriptor(target, key);
+    if (previous === undefined) report.added.push(keyLabel(key));
+    else if (describe(previous) !== describe(descriptor) || previous.enumerable !== descriptor.enumerable) report.changed.push(keyLabel(key));
+    descriptor.configurable = true;
+    Object.defineProperty(target, key, descriptor);
+  }
+  for (const key of owned) {
+    if (!defined.has(key)) {
+      delete target[key];
+      report.removed.push(keyLabel(key));
+    }
+  }
+  return defined;
+}
+
+function className(value) {
+  if (value === null || value === undefined) return null;
+  const meta = classMeta.get(value);
+  if (meta) return meta.name;
+  return typeof value.name === "string" && value.name !== "" ? value.name : null;
+}
+
+function patchClass(canonical, meta, impl) {
+  if (typeof impl !== "function" || impl.prototype === undefined) throw new TypeError("graft: " + meta.name + " is not a class");
+  const patch = {
+    file: meta.file, name: meta.name, version: meta.version + 1, created: meta.version === 0,
+    prototype: { added: [], changed: [], removed: [] },
+    static: { added: [], changed: [], removed: [] },
+  };
+  const parent = Object.getPrototypeOf(impl);
+  const oldParent = Object.getPrototypeOf(canonical);
+  if (parent !== oldParent) {
+    const newBase = classMeta.has(parent) || parent !== Object.getPrototypeOf(Object) ? className(parent) : null;
+    const oldBase = classMeta.has(oldParent) || oldParent !== Object.getPrototypeOf(Object) ? className(oldParent) : null;
+    if (meta.version > 0 && newBase !== oldBase) patch.newBase = newBase ?? "(none)";
+    Object.setPrototypeOf(canonical, parent);
+  }
+  Object.setPrototypeOf(canonical.prototype, Object.getPrototypeOf(impl.prototype));
+  meta.protoKeys = graftMembers(canonical.prototype, impl.prototype, meta.protoKeys, SKIP_PROTO, patch.prototype);
+  meta.staticKeys = graftMembers(canonical, impl, meta.staticKeys, SKIP_STATIC, patch.static);
+  // QuickJS names stack frames after a function's "name" property.
+  Object.defineProperty(impl, "name", { value: meta.name, configurable: true });
+  meta.cell.impl = impl;
+  meta.version += 1;
+  return patch;
+}
+
+function begin() {
+  if (txn !== null) throw new Error("graft kernel: a reload transaction is already open");
+  txn = { undo: [], pending: new Map(), removed: [] };
+}
+
+/** Runs a change that is never undone (declarations, the host module) outside a reload. */
+function withTransaction(change) {
+  txn = { undo: [], pending: new Map(), removed: [] };
+  try { change(); } finally { txn = null; }
+}
+
+function rollback() {
+  if (txn === null) return;
+  const undo = txn.undo;
+  txn = null;
+  for (let i = undo.length - 1; i >= 0; i--) undo[i]();
+}
+
+function declareExports(file, names, explanation) {
+  const record = fileRecord(file);
+  if (record.loaded) return;
+  if (txn === null) return withTransaction(() => declareExports(file, names, explanation));
+  const getters = {};
+  for (const name of names) {
+    getters[name] = () => { throw new ReferenceError("'" + name + "' of " + file + " is not initialised yet: " + explanation); };
+  }
+  setNamespace(record, getters);
+}
+
+function runModule(file, version, moduleFunction, dependencies) {
+  if (txn === null) throw new Error("graft kernel: no reload transaction is open");
+  const record = fileRecord(file);
+  const pending = { file, version, defined: new Set(), order: [], disposers: [], patches: [] };
+  txn.pending.set(file, pending);
+  const hot = {
+    data: record.hotData,
+    dispose(callback) {
+      if (typeof callback !== "function") throw new TypeError("import.meta.hot.dispose expects a function");
+      pending.disposers.push(callback);
+    },
+    accept() {},
+  };
+  const api = {
+    meta: { url: "graft:" + file, hot },
+    require(index) { return fileRecord(dependencies[index]).namespace; },
+    exports(getters, stars) {
+      const all = {};
+      if (stars) {
+        for (const star of stars) {
+          for (const key of Object.keys(star)) if (key !== "default") all[key] = () => star[key];
+        }
+      }
+      Object.assign(all, getters);
+      setNamespace(record, all);
+    },
+    cls(name) {
+      if (pending.defined.has(name)) throw new SyntaxError("class " + name + " is defined twice at the top level of " + file);
+      pending.defined.add(name);
+      pending.order.push(name);
+      let canonical = record.classes.get(name);
+      if (canonical === undefined) {
+        canonical = makeCanonical(file, name);
+        record.classes.set(name, canonical);
+        journal(() => record.classes.delete(name));
+      }
+      return canonical;
+    },
+    install(canonical, impl) {
+      const meta = classMeta.get(canonical);
+      const saved = snapshotClass(canonical, meta);
+      journal(() => restoreClass(canonical, meta, saved));
+      pending.patches.push(patchClass(canonical, meta, impl));
+    },
+    define(name, impl) {
+      const canonical = api.cls(name);
+      api.install(canonical, impl);
+      return canonical;
+    },
+    dynamicImport(specifier) {
+      return Promise.reject(new Error("import(" + JSON.stringify(String(specifier)) + ") in " + file + ": dynamic import is not supported; use a static import"));
+    },
+  };
+  moduleFunction(api);
+}
+
+function retire(record, name, report) {
+  const canonical = record.classes.get(name);
+  const meta = classMeta.get(canonical);
+  meta.retired = true;
+  record.classes.delete(name);
+  retiredRefs.push(new WeakRef(canonical));
+  report.retired.push({ file: record.file, name, version: meta.version });
+}
+
+function runDisposers(record, report) {
+  for (const callback of record.disposers) {
+    try { callback(record.hotData); }
+    catch (error) { report.disposeErrors.push({ file: record.file, message: String(error && error.stack ? error + "\n" + error.stack : error) }); }
+  }
+  record.disposers = [];
+}
+
+function removeFile(file) {
+  if (txn === null) throw new Error("graft kernel: no reload transaction is open");
+  const record = fileRecord(file);
+  setNamespace(record, {});
+  txn.removed.push(file);
+}
+
+function commit() {
+  if (txn === null) throw new Error("graft kernel: no reload transaction is open");
+  const report = { patched: [], retired: [], disposeErrors: [] };
+  for (const pending of txn.pending.values()) {
+    const record = fileRecord(pending.file);
+    runDisposers(record, report);
+    record.disposers = pending.disposers;
+    for (const name of record.classOrder) if (!pending.defined.has(name)) retire(record, name, report);
+    record.classOrder = pending.order;
+    record.loaded = true;
+    report.patched.push(...pending.patches);
+  }
+  for (const file of txn.removed) {
+    const record = fileRecord(file);
+    runDisposers(record, report);
+    for (const name of record.classOrder) retire(record, name, report);
+    record.classOrder = [];
+    record.loaded = false;
+  }
+  txn = null;
+  retiredRefs = retiredRefs.filter((ref) => ref.deref() !== undefined);
+  return JSON.stringify(report);
+}
+
+function inherits(candidate, base) {
+  for (let parent = Object.getPrototypeOf(candidate); parent !== null; parent = Object.getPrototypeOf(parent)) {
+    if (parent === base) return true;
+  }
+  return false;
+}
+
+function findSubclasses(base, inclusive, includeRetired) {
+  const result = [];
+  const matches = (candidate) => (candidate === base ? inclusive : inherits(candidate, base));
+  for (const file of [...files.keys()].sort()) {
+    const record = files.get(file);
+    for (const name of record.classOrder) {
+      const candidate = record.classes.get(name);
+      if (candidate !== undefined && matches(candidate)) result.push(candidate);
+    }
+  }
+  if (includeRetired) {
+    retiredRefs = retiredRefs.filter((ref) => ref.deref() !== undefined);
+    for (const ref of retiredRefs) {
+      const candidate = ref.deref();
+      if (candidate !== undefined && matches(candidate)) result.push(candidate);
+    }
+  }
+  return result;
+}
+
+function getClass(file, name) {
+  const record = files.get(file);
+  return record === undefined ? undefined : record.classes.get(name);
+}
+
+function classInfo(value) {
+  const meta = classMeta.get(value);
+  return meta === undefined ? undefined : [meta.file, meta.name, meta.version, meta.retired];
+}
+
+function namespaceOf(file) {
+  return fileRecord(file).namespace;
+}
+
+function namespaceKeys(file) {
+  return Object.keys(fileRecord(file).namespace);
+}
+
+function classNames(file) {
+  const record = files.get(file);
+  return record === undefined ? [] : record.classOrder.slice();
+}
+
+function retiredClasses() {
+  retiredRefs = retiredRefs.filter((ref) => ref.deref() !== undefined);
+  return retiredRefs.map((ref) => ref.deref());
+}
+
+function setHostExports(values) {
+  const record = fileRecord("host");
+  const getters = {};
+  for (const key of Object.keys(values)) { const value = values[key]; getters[key] = () => value; }
+  withTransaction(() => setNamespace(record, getters));
+  record.loaded = true;
+}
+
+/** 2 for an array, 1 for a plain object (of any context), 0 for anything else. */
+function plainKind(value) {
+  if (Array.isArray(value)) return 2;
+  if (value === null || typeof value !== "object") return 0;
+  const proto = Object.getPrototypeOf(value);
+  if (proto === null) return 1;
+  return Object.getPrototypeOf(proto) === null && Object.prototype.hasOwnProperty.call(proto, "isPrototypeOf") ? 1 : 0;
+}
+
+function construct(target, args) {
+  return Reflect.construct(target, args);
+}
+
+function invoke(target, thisValue, args) {
+  return Reflect.apply(target, thisValue, args);
+}
+
+function isPrototypeOf(prototype, value) {
+  return Object.prototype.isPrototypeOf.call(prototype, value);
+}
+
+return {
+  construct, invoke, isPrototypeOf, begin, rollback, commit, declareExports, runModule, removeFile,
+  findSubclasses, getClass, classInfo, namespaceOf, namespaceKeys, classNames, retiredClasses, setHostExports, plainKind,
+};
+})()`;

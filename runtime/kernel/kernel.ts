@@ -1,0 +1,209 @@
+import type { QuickJSContext, QuickJSHandle, VmCallResult } from "quickjs-emscripten-core";
+import { KERNEL_SOURCE } from "./kernel-source.js";
+
+export interface KernelPatch {
+  file: string;
+  name: string;
+  version: number;
+  created: boolean;
+  prototype: { added: string[]; changed: string[]; removed: string[] };
+  static: { added: string[]; changed: string[]; removed: string[] };
+  newBase?: string;
+}
+
+export interface KernelCommitReport {
+  patched: KernelPatch[];
+  retired: { file: string; name: string; version: number }[];
+  disposeErrors: { file: string; message: string }[];
+}
+
+export interface ClassInfo {
+  file: string;
+  name: string;
+  version: number;
+  retired: boolean;
+}
+
+const FUNCTIONS = [
+  "construct", "invoke", "isPrototypeOf", "begin", "rollback", "commit", "declareExports", "runModule", "removeFile", "findSubclasses",
+  "getClass", "classInfo", "namespaceOf", "namespaceKeys", "classNames", "retiredClasses", "setHostExports", "plainKind",
+] as const;
+type KernelFunction = (typeof FUNCTIONS)[number];
+
+/** Thrown when a call into the VM raised: carries the VM error, already dumped. */
+export class VmCallError extends Error {
+  constructor(readonly vmError: unknown) {
+    super(describeVmError(vmError));
+    this.name = "VmCallError";
+  }
+}
+
+export function describeVmError(error: unknown): string {
+  if (error && typeof error === "object" && "message" in error) {
+    const { name, message } = error as { name?: unknown; message?: unknown };
+    return `${typeof name === "string" ? name : "Error"}: ${String(message)}`;
+  }
+  return String(error);
+}
+
+/**
+ * Host-side handle on the in-VM kernel (kernel-source.ts). Every method is one VM call;
+ * handles it returns belong to the caller, which must dispose them.
+ */
+export class Kernel {
+  private readonly functions = new Map<KernelFunction, QuickJSHandle>();
+
+  constructor(readonly context: QuickJSContext) {
+    const kernel = context.unwrapResult(context.evalCode(KERNEL_SOURCE, "graft:kernel.js"));
+    for (const name of FUNCTIONS) this.functions.set(name, context.getProp(kernel, name));
+    kernel.dispose();
+  }
+
+  /** Calls a kernel function; a VM exception becomes a VmCallError (never leaks a handle). */
+  call(name: KernelFunction, ...args: QuickJSHandle[]): QuickJSHandle {
+    const fn = this.functions.get(name)!;
+    const result = this.context.callFunction(fn, this.context.undefined, ...args);
+    if (result.error) {
+      const dumped = this.context.dump(result.error);
+      result.error.dispose();
+      throw new VmCallError(dumped);
+    }
+    return result.value;
+  }
+
+  /** Calls a kernel function and returns the raw result: the caller owns value or error. */
+  tryCall(name: KernelFunction, ...args: QuickJSHandle[]): VmCallResult<QuickJSHandle> {
+    return this.context.callFunction(this.functions.get(name)!, this.context.undefined, ...args);
+  }
+
+  callVoid(name: KernelFunction, ...args: QuickJSHandle[]): void {
+    this.call(name, ...args).dispose();
+  }
+
+  /** Calls with host strings/booleans turned into VM values for the duration of the call. */
+  callWith(name: KernelFunction, args: (QuickJSHandle | string | boolean | number | string[])[]): QuickJSHandle {
+    const owned: QuickJSHandle[] = [];
+    const handles = args.map((arg) => {
+      if (typeof arg === "object" && !Array.isArray(arg)) return arg;
+      const handle = this.toVm(arg);
+      owned.push(handle);
+      return handle;
+    });
+    try {
+      return this.call(name, ...handles);
+    } finally {
+      for (const handle of owned) handle.dispose();
+    }
+  }
+
+  private toVm(value: string | boolean | number | string[]): QuickJSHandle {
+    const context = this.context;
+    if (typeof value === "string") return context.newString(value);
+    if (typeof value === "number") return context.newNumber(value);
+    if (typeof value === "boolean") return value ? context.true : context.false;
+    const array = context.newArray();
+    value.forEach((item, index) => {
+      const itemHandle = context.newString(item);
+      context.setProp(array, index, itemHandle);
+      itemHandle.dispose();
+    });
+    return array;
+  }
+
+  begin(): void {
+    this.callVoid("begin");
+  }
+
+  rollback(): void {
+    this.callVoid("rollback");
+  }
+
+  commit(): KernelCommitReport {
+    const handle = this.call("commit");
+    const text = this.context.getString(handle);
+    handle.dispose();
+    return JSON.parse(text) as KernelCommitReport;
+  }
+
+  declareExports(file: string, names: string[], explanation: string): void {
+    this.callWith("declareExports", [file, names, explanation]).dispose();
+  }
+
+  runModule(file: string, version: number, moduleFunction: QuickJSHandle, dependencies: string[]): void {
+    this.callWith("runModule", [file, version, moduleFunction, dependencies]).dispose();
+  }
+
+  removeFile(file: string): void {
+    this.callWith("removeFile", [file]).dispose();
+  }
+
+  /** Canonical classes that extend `base` (a handle), in stable order. Caller owns the handles. */
+  findSubclasses(base: QuickJSHandle, inclusive: boolean, includeRetired: boolean): QuickJSHandle[] {
+    return this.unpackArray(this.callWith("findSubclasses", [base, inclusive, includeRetired]));
+  }
+
+  retiredClasses(): QuickJSHandle[] {
+    return this.unpackArray(this.call("retiredClasses"));
+  }
+
+  getClass(file: string, name: string): QuickJSHandle | undefined {
+    const handle = this.callWith("getClass", [file, name]);
+    if (this.context.typeof(handle) === "undefined") {
+      handle.dispose();
+      return undefined;
+    }
+    return handle;
+  }
+
+  classInfo(value: QuickJSHandle): ClassInfo | undefined {
+    const handle = this.call("classInfo", value);
+    const dumped = this.context.dump(handle) as [string, string, number, boolean] | undefined;
+    handle.dispose();
+    if (!dumped) return undefined;
+    const [file, name, version, retired] = dumped;
+    return { file, name, version, retired };
+  }
+
+  namespaceOf(file: string): QuickJSHandle {
+    return this.callWith("namespaceOf", [file]);
+  }
+
+  namespaceKeys(file: string): string[] {
+    const handle = this.callWith("namespaceKeys", [file]);
+    const names = this.context.dump(handle) as string[];
+    handle.dispose();
+    return names;
+  }
+
+  classNames(file: string): string[] {
+    const handle = this.callWith("classNames", [file]);
+    const names = this.context.dump(handle) as string[];
+    handle.dispose();
+    return names;
+  }
+
+  setHostExports(values: QuickJSHandle): void {
+    this.callVoid("setHostExports", values);
+  }
+
+  /** "array" or "object" for plain data (copied across), null for anything else. */
+  plainKind(value: QuickJSHandle): "array" | "object" | null {
+    const handle = this.call("plainKind", value);
+    const kind = this.context.getNumber(handle);
+    handle.dispose();
+    return kind === 2 ? "array" : kind === 1 ? "object" : null;
+  }
+
+  private unpackArray(array: QuickJSHandle): QuickJSHandle[] {
+    const length = this.context.getLength(array) ?? 0;
+    const items: QuickJSHandle[] = [];
+    for (let i = 0; i < length; i++) items.push(this.context.getProp(array, i));
+    array.dispose();
+    return items;
+  }
+
+  dispose(): void {
+    for (const handle of this.functions.values()) handle.dispose();
+    this.functions.clear();
+  }
+}

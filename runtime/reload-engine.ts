@@ -1,0 +1,428 @@
+import type { QuickJSContext, QuickJSHandle } from "quickjs-emscripten-core";
+import { compileScript, CompileError, type CompiledScript, type SourceMapper } from "./compile/index.js";
+import { dependencyOrder, describeCycle } from "./dependency-order.js";
+import { Kernel, VmCallError, type KernelCommitReport } from "./kernel/kernel.js";
+import { listScripts, readScript, resolveSpecifier } from "./script-files.js";
+import { codeFrame, evaluatedName, mapVmError, type MappedError } from "./script-errors.js";
+import type { Vm } from "./vm.js";
+import type { ReloadError, ReloadReport, SourcePosition } from "../host-api/types.js";
+
+/** The module name scripts import host functions from. */
+export const HOST_MODULE = "host";
+
+interface LoadedFile {
+  path: string;
+  context: QuickJSContext;
+  script: CompiledScript;
+  /** Resolved dependencies, in `__graft.require(i)` order. */
+  dependencies: string[];
+}
+
+interface Candidate {
+  path: string;
+  script: CompiledScript;
+  dependencies: string[];
+  attempt: number;
+}
+
+/** Source maps kept per file, for stacks of code that still runs from older versions. */
+const VERSIONS_KEPT_PER_FILE = 16;
+
+/**
+ * Loads scripts and applies edits as transactions (R1–R3, R9–R12): compile, resolve,
+ * evaluate every changed file in dependency order inside one kernel transaction, then
+ * commit, or roll everything back and report what failed and where.
+ */
+export class ReloadEngine {
+  private readonly loaded = new Map<string, LoadedFile>();
+  /** Files on disk that are not running, with the reason. */
+  private readonly failed = new Map<string, ReloadError>();
+  private readonly attempts = new Map<string, number>();
+  private readonly mappers = new Map<string, { file: string; mapper: SourceMapper }>();
+  private readonly mapperOrder = new Map<string, string[]>();
+  private queue: Promise<unknown> = Promise.resolve();
+  private disposed = false;
+
+  constructor(
+    private readonly vm: Vm,
+    private readonly kernel: Kernel,
+    readonly root: string,
+  ) {}
+
+  files(): string[] {
+    return [...this.loaded.keys()].sort();
+  }
+
+  isLoaded(file: string): boolean {
+    return this.loaded.has(file);
+  }
+
+  failures(): ReloadError[] {
+    return [...this.failed.values()];
+  }
+
+  contextOf(file: string): QuickJSContext | undefined {
+    return this.loaded.get(file)?.context;
+  }
+
+  sourceOf(file: string): string | undefined {
+    return this.loaded.get(file)?.script.source;
+  }
+
+  /** Every script context, by file, for the heap tools. */
+  contexts(): Map<string, QuickJSContext> {
+    return new Map([...this.loaded].map(([file, entry]) => [file, entry.context]));
+  }
+
+  mapError(dumped: unknown): MappedError {
+    return mapVmError(dumped, (name) => this.mappers.get(name));
+  }
+
+  /** Loads every script of the folder: each file is its own transaction, in import order. */
+  loadAll(): Promise<ReloadReport> {
+    return this.serialized(async () => {
+      const started = performance.now();
+      const paths = await listScripts(this.root);
+      const report = emptyReport();
+      const candidates = await this.prepare(paths, report);
+      const { order, cycles } = dependencyOrder(
+        [...candidates.keys()],
+        (file) => candidates.get(file)?.dependencies ?? [],
+      );
+      this.declareCycleExports(candidates, cycles);
+      for (const file of order) {
+        const candidate = candidates.get(file)!;
+        const broken = candidate.dependencies.find((dependency) => this.failed.has(dependency));
+        if (broken !== undefined) {
+          this.fail(report, dependencyFailure(file, broken));
+          continue;
+        }
+        this.transaction([candidate], [], report);
+      }
+      report.ok = report.errors.length === 0;
+      report.durationMs = performance.now() - started;
+      return report;
+    });
+  }
+
+  /**
+   * Reloads the given files (relative paths), or every file that changed on disk. The
+   * batch is one transaction: all of it applies, or none of it.
+   */
+  reload(paths?: string[]): Promise<ReloadReport> {
+    return this.serialized(async () => {
+      const started = performance.now();
+      const report = emptyReport();
+      const requested = paths ? [...new Set(paths.map(normalizePath))] : await this.changedOnDisk();
+      const candidates = new Map<string, Candidate>();
+      const removed: string[] = [];
+      const outcomes = await Promise.all(requested.map(async (file) => [file, await readScript(this.root, file)] as const));
+      for (const [file, outcome] of outcomes) {
+        if (outcome.kind === "missing") {
+          if (this.loaded.has(file)) removed.push(file);
+          this.failed.delete(file);
+        } else if (outcome.kind === "invalid") {
+          this.fail(report, { file, message: outcome.reason, text: `${file}: ${outcome.reason}.\n${outcome.hint}; the previous version keeps running.` });
+        } else if (this.loaded.get(file)?.script.source !== outcome.source) {
+          const candidate = this.compile(file, outcome.source, report);
+          if (candidate) candidates.set(file, candidate);
+        }
+      }
+      if (report.errors.length === 0) this.resolveAll(candidates, removed, report);
+      if (report.errors.length === 0 && (candidates.size > 0 || removed.length > 0)) {
+        const { order, cycles } = dependencyOrder([...candidates.keys()].sort(), (file) => candidates.get(file)!.dependencies);
+        this.declareCycleExports(candidates, cycles);
+        this.transaction(order.map((file) => candidates.get(file)!), removed.sort(), report);
+      }
+      if (report.errors.length === 0) await this.retryWaitingFiles(report);
+      report.ok = report.errors.length === 0;
+      report.durationMs = performance.now() - started;
+      return report;
+    });
+  }
+
+  private async changedOnDisk(): Promise<string[]> {
+    const onDisk = await listScripts(this.root);
+    return [...new Set([...onDisk, ...this.loaded.keys(), ...this.failed.keys()])].sort();
+  }
+
+  /** Files that failed only because a dependency was missing or broken get another chance. */
+  private async retryWaitingFiles(report: ReloadReport): Promise<void> {
+    const waiting = [...this.failed.keys()];
+    if (waiting.length === 0) return;
+    const candidates = await this.prepare(waiting, emptyReport());
+    const { order } = dependencyOrder([...candidates.keys()], (file) => candidates.get(file)?.dependencies ?? []);
+    for (const file of order) {
+      const candidate = candidates.get(file)!;
+      if (candidate.dependencies.every((dependency) => dependency === HOST_MODULE || this.loaded.has(dependency))) {
+        const retry = emptyReport();
+        if (this.transaction([candidate], [], retry)) {
+          report.files.push(...retry.files);
+          report.patched.push(...retry.patched);
+        }
+      }
+    }
+  }
+
+  /** Reads, compiles and resolves files; failures are recorded, the rest returned. */
+  private async prepare(paths: string[], report: ReloadReport): Promise<Map<string, Candidate>> {
+    const candidates = new Map<string, Candidate>();
+    for (const file of paths) {
+      const outcome = await readScript(this.root, file);
+      if (outcome.kind === "missing") continue;
+      if (outcome.kind === "invalid") {
+        this.fail(report, { file, message: outcome.reason, text: `${file}: ${outcome.reason}.\n${outcome.hint}.` });
+        continue;
+      }
+      const candidate = this.compile(file, outcome.source, report);
+      if (candidate) candidates.set(file, candidate);
+    }
+    const resolveReport = emptyReport();
+    this.resolveAll(candidates, [], resolveReport);
+    for (const error of resolveReport.errors) {
+      candidates.delete(error.file);
+      this.fail(report, error);
+    }
+    return candidates;
+  }
+
+  private compile(file: string, source: string, report: ReloadReport): Candidate | undefined {
+    const attempt = (this.attempts.get(file) ?? 0) + 1;
+    this.attempts.set(file, attempt);
+    try {
+      const script = compileScript(file, source);
+      return { path: file, script, dependencies: [], attempt };
+    } catch (error) {
+      if (!(error instanceof CompileError)) throw error;
+      this.fail(report, this.errorAt(file, source, error.message, error.position, error.hint));
+      return undefined;
+    }
+  }
+
+  /** Resolves every candidate's imports against the files that will exist after the batch. */
+  private resolveAll(candidates: Map<string, Candidate>, removed: string[], report: ReloadReport): void {
+    const exists = (file: string): boolean => (this.loaded.has(file) || candidates.has(file) || this.failed.has(file)) && !removed.includes(file);
+    for (const candidate of candidates.values()) {
+      candidate.dependencies = [];
+      for (const site of candidate.script.imports) {
+        if (site.specifier === HOST_MODULE) {
+          candidate.dependencies.push(HOST_MODULE);
+          continue;
+        }
+        const resolved = resolveSpecifier(candidate.path, site.specifier, exists);
+        if (resolved === undefined) {
+          const relative = site.specifier.startsWith("./") || site.specifier.startsWith("../");
+          const message = relative
+            ? `cannot find '${site.specifier}' imported by ${candidate.path}`
+            : `'${site.specifier}' cannot be imported: scripts may import other scripts by relative path and "${HOST_MODULE}"`;
+          const hint = relative
+            ? `no script matches it (extension optional: .ts, .js, .mjs); create the file or fix the path`
+            : `Node modules, the file system and the network are not available to scripts; ask the host to expose what you need through "${HOST_MODULE}"`;
+          this.fail(report, this.errorAt(candidate.path, candidate.script.source, message, site.position, hint));
+          break;
+        }
+        candidate.dependencies.push(resolved);
+      }
+    }
+    // A file that imports one being deleted in this batch breaks: refuse the deletion's dependents.
+    for (const [file, entry] of this.loaded) {
+      if (candidates.has(file) || removed.includes(file)) continue;
+      const lost = entry.dependencies.find((dependency) => removed.includes(dependency));
+      if (lost !== undefined) {
+        report.warnings ??= [];
+        report.warnings.push(`${file} imports ${lost}, which was deleted: its imports of it now read undefined`);
+      }
+    }
+  }
+
+  private declareCycleExports(candidates: Map<string, Candidate>, cycles: string[][]): void {
+    for (const cycle of cycles) {
+      for (const file of new Set(cycle)) {
+        const candidate = candidates.get(file);
+        if (candidate && !this.loaded.has(file)) {
+          this.kernel.declareExports(file, candidate.script.exportNames, `${describeCycle(cycle)}; move the use out of top-level code or break the cycle`);
+        }
+      }
+    }
+  }
+
+  /** Evaluates a batch in one kernel transaction. Returns true when it committed. */
+  private transaction(batch: Candidate[], removed: string[], report: ReloadReport): boolean {
+    const newContexts = new Map<string, QuickJSContext>();
+    const registered: string[] = [];
+    this.kernel.begin();
+    try {
+      for (const candidate of batch) {
+        const name = evaluatedName(candidate.path, candidate.attempt);
+        this.mappers.set(name, { file: candidate.path, mapper: candidate.script.mapper });
+        registered.push(name);
+        let context = this.loaded.get(candidate.path)?.context;
+        if (!context) {
+          context = this.vm.newContext();
+          newContexts.set(candidate.path, context);
+        }
+        const failure = this.evaluate(context, candidate, name);
+        if (failure) {
+          this.kernel.rollback();
+          for (const context of newContexts.values()) context.dispose();
+          for (const mapperName of registered) this.mappers.delete(mapperName);
+          this.fail(report, failure);
+          for (const other of batch) {
+            if (other !== candidate && !this.loaded.has(other.path)) {
+              this.failed.set(other.path, dependencyFailure(other.path, candidate.path));
+            }
+          }
+          return false;
+        }
+      }
+      for (const file of removed) this.kernel.removeFile(file);
+      const committed = this.kernel.commit();
+      this.applyCommit(batch, removed, newContexts, registered, committed, report);
+      return true;
+    } catch (error) {
+      this.kernel.rollback();
+      for (const context of newContexts.values()) context.dispose();
+      throw error;
+    }
+  }
+
+  private evaluate(context: QuickJSContext, candidate: Candidate, name: string): ReloadError | undefined {
+    const { path: file, script } = candidate;
+    let moduleFunction: QuickJSHandle | undefined;
+    try {
+      this.vm.guard(() => {
+        const evaluated = context.evalCode(script.code, name, { type: "global", strict: true });
+        if (evaluated.error) {
+          const dumped = context.dump(evaluated.error);
+          evaluated.error.dispose();
+          throw new VmCallError(dumped);
+        }
+        moduleFunction = evaluated.value;
+        this.kernel.runModule(file, candidate.attempt, moduleFunction, candidate.dependencies);
+      });
+      return undefined;
+    } catch (error) {
+      if (!(error instanceof VmCallError)) throw error;
+      return this.vmFailure(file, script.source, error.vmError);
+    } finally {
+      moduleFunction?.dispose();
+      this.vm.drainJobs();
+    }
+  }
+
+  /** Builds the designer-facing error for a VM exception during evaluation. */
+  vmFailure(file: string, source: string, dumped: unknown): ReloadError {
+    const mapped = this.mapError(dumped);
+    const { message, hint } = explainVmError(mapped, this.vm);
+    const position = mapped.position;
+    const positionSource = position && position.file !== file ? this.sourceOf(position.file) ?? "" : source;
+    const error = this.errorAt(file, positionSource, message, position, hint);
+    if (mapped.stack) error.text += `\n${mapped.stack}`;
+    return error;
+  }
+
+  private errorAt(file: string, source: string, message: string, position: SourcePosition | undefined, hint: string): ReloadError {
+    const where = position ? `${position.file}:${position.line}:${position.column}` : file;
+    const frame = position && source ? codeFrame(source, position.line, position.column) : undefined;
+    const text = `${where}: ${message}\n${frame ? frame + "\n" : ""}${hint}; the previous version keeps running.`;
+    return { file, message, position, frame, text };
+  }
+
+  private applyCommit(
+    batch: Candidate[],
+    removed: string[],
+    newContexts: Map<string, QuickJSContext>,
+    registered: string[],
+    committed: KernelCommitReport,
+    report: ReloadReport,
+  ): void {
+    for (const candidate of batch) {
+      const context = this.loaded.get(candidate.path)?.context ?? newContexts.get(candidate.path)!;
+      this.loaded.set(candidate.path, { path: candidate.path, context, script: candidate.script, dependencies: candidate.dependencies });
+      this.failed.delete(candidate.path);
+      this.rememberMapper(candidate.path, evaluatedName(candidate.path, candidate.attempt));
+      report.files.push(candidate.path);
+    }
+    for (const file of removed) {
+      const entry = this.loaded.get(file)!;
+      this.loaded.delete(file);
+      // Objects of the file keep its realm alive by reference count; this drops graft's own.
+      entry.context.dispose();
+      report.removed.push(file);
+    }
+    void registered;
+    report.patched.push(...committed.patched);
+    report.retired.push(...committed.retired);
+    for (const disposeError of committed.disposeErrors) {
+      (report.warnings ??= []).push(`import.meta.hot.dispose callback of ${disposeError.file} threw: ${disposeError.message}`);
+    }
+  }
+
+  private rememberMapper(file: string, name: string): void {
+    const names = this.mapperOrder.get(file) ?? [];
+    names.push(name);
+    while (names.length > VERSIONS_KEPT_PER_FILE) this.mappers.delete(names.shift()!);
+    this.mapperOrder.set(file, names);
+  }
+
+  private fail(report: ReloadReport, error: ReloadError): void {
+    report.errors.push(error);
+    if (!this.loaded.has(error.file)) this.failed.set(error.file, error);
+  }
+
+  private serialized<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(() => {
+      if (this.disposed) throw new Error("graft: the runtime has been disposed");
+      return work();
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Waits for reloads under way, then drops every context. */
+  async dispose(): Promise<void> {
+    await this.queue;
+    this.disposeNow();
+  }
+
+  disposeNow(): void {
+    this.disposed = true;
+    for (const entry of this.loaded.values()) entry.context.dispose();
+    this.loaded.clear();
+  }
+}
+
+function normalizePath(file: string): string {
+  return file.split("\\").join("/").replace(/^\.\//, "");
+}
+
+function emptyReport(): ReloadReport {
+  return { ok: true, files: [], removed: [], patched: [], retired: [], errors: [], durationMs: 0 };
+}
+
+function dependencyFailure(file: string, dependency: string): ReloadError {
+  const message = `not loaded: it imports ${dependency}, which failed to load`;
+  return { file, message, text: `${file}: ${message}.\nFix ${dependency}; ${file} loads as soon as it does.` };
+}
+
+/** What went wrong in words a designer can act on. */
+function explainVmError(mapped: MappedError, vm: Vm): { message: string; hint: string } {
+  const text = `${mapped.name}: ${mapped.message}`;
+  if (mapped.name === "InternalError" && mapped.message === "interrupted" && vm.timedOut) {
+    return {
+      message: `timed out: the script ran longer than ${vm.options.timeout} ms and was stopped`,
+      hint: "look for an infinite loop or very long computation at this line",
+    };
+  }
+  if (mapped.message === "out of memory") {
+    return {
+      message: `out of memory: the script went over the VM memory limit (${Math.round(vm.options.memoryLimit / 1024 / 1024)} MiB)`,
+      hint: "look for an unbounded array, string or object growing here",
+    };
+  }
+  if (/stack overflow|Maximum call stack/i.test(mapped.message)) {
+    return { message: `${text} (unbounded recursion?)`, hint: "look for a function that calls itself without an end condition" };
+  }
+  if (mapped.name === "SyntaxError") return { message: text, hint: "fix the syntax and save again" };
+  return { message: text, hint: "fix the error and save again" };
+}

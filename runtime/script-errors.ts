@@ -1,0 +1,65 @@
+import type { SourceMapper } from "./compile/index.js";
+
+export interface MappedPosition {
+  file: string;
+  line: number;
+  column: number;
+}
+
+export interface MappedError {
+  name: string;
+  message: string;
+  /** The first stack frame that is in a script, as written. */
+  position?: MappedPosition;
+  /** The VM stack with every script frame mapped to file:line:column as written. */
+  stack: string;
+}
+
+/** Finds the source map of one evaluated version, by the file name QuickJS saw. */
+export type MapperLookup = (evaluatedName: string) => { file: string; mapper: SourceMapper } | undefined;
+
+const FRAME = /^(\s*at )(?:(.*?) \()?([^()\s]+?):(\d+):(\d+)(\)?)\s*$/;
+
+/** `commands/rehash.ts?v=3`: the name graft gives QuickJS for version 3 of a file. */
+export function evaluatedName(file: string, version: number): string {
+  return `${file}?v=${version}`;
+}
+
+/** Maps a VM error (as dumped: name, message, stack) to positions in the scripts as written. */
+export function mapVmError(dumped: unknown, lookup: MapperLookup): MappedError {
+  const record = (dumped && typeof dumped === "object" ? dumped : { message: String(dumped) }) as Record<string, unknown>;
+  const name = typeof record.name === "string" ? record.name : "Error";
+  const message = typeof record.message === "string" ? record.message : String(record.message ?? dumped);
+  const stackText = typeof record.stack === "string" ? record.stack : "";
+  let position: MappedPosition | undefined;
+  const lines = stackText.split("\n").filter((line) => line.trim() !== "").map((line) => {
+    const match = FRAME.exec(line);
+    if (!match) return line;
+    const [, prefix, fn, evaluated, lineText, columnText, close] = match;
+    const found = lookup(evaluated!);
+    if (!found) {
+      return evaluated!.startsWith("graft:") ? null : line;
+    }
+    const original = found.mapper.original({ line: Number(lineText), column: Number(columnText) });
+    const mapped = { file: found.file, line: original.line, column: original.column };
+    position ??= mapped;
+    const where = `${mapped.file}:${mapped.line}:${mapped.column}`;
+    return fn ? `${prefix}${fn} (${where}${close})` : `${prefix}${where}`;
+  }).filter((line): line is string => line !== null);
+  return { name, message, position, stack: lines.join("\n") };
+}
+
+/** A few lines of source around a position, with a caret under the column. */
+export function codeFrame(source: string, line: number, column: number, context = 2): string {
+  const lines = source.split(/\r?\n/);
+  const first = Math.max(1, line - context);
+  const last = Math.min(lines.length, line + context);
+  const width = String(last).length;
+  const out: string[] = [];
+  for (let n = first; n <= last; n++) {
+    const marker = n === line ? ">" : " ";
+    out.push(`${marker} ${String(n).padStart(width)} | ${lines[n - 1] ?? ""}`);
+    if (n === line) out.push(`  ${" ".repeat(width)} | ${" ".repeat(Math.max(0, column - 1))}^`);
+  }
+  return out.join("\n");
+}

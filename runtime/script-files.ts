@@ -1,0 +1,97 @@
+import { readFile, readdir, stat } from "node:fs/promises";
+import path from "node:path";
+
+export const SCRIPT_EXTENSIONS = [".ts", ".js", ".mjs"] as const;
+/** Larger files are refused: a script this big is a mistake (a pasted bundle, a data dump). */
+export const MAX_SCRIPT_BYTES = 2 * 1024 * 1024;
+
+/** Editor temp and backup files that must never load as scripts. */
+const TEMP_FILE = /(^\.|~$|\.swp$|\.swx$|\.tmp$|\.bak$|^#.*#$|\.crswap$|___jb_(tmp|old)___$)/;
+
+export function isScriptPath(relative: string): boolean {
+  const parts = relative.split(/[\\/]/);
+  if (parts.some((part) => part.startsWith(".") || part === "node_modules")) return false;
+  const base = parts[parts.length - 1]!;
+  if (TEMP_FILE.test(base) || base.endsWith(".d.ts")) return false;
+  return SCRIPT_EXTENSIONS.some((extension) => base.endsWith(extension));
+}
+
+/** Every script under `root`, as sorted forward-slash relative paths. */
+export async function listScripts(root: string): Promise<string[]> {
+  const found: string[] = [];
+  async function visit(directory: string): Promise<void> {
+    let entries;
+    try {
+      entries = await readdir(directory, { withFileTypes: true });
+    } catch {
+      return; // deleted while we walked
+    }
+    for (const entry of entries) {
+      if (entry.name.startsWith(".") || entry.name === "node_modules") continue;
+      const full = path.join(directory, entry.name);
+      if (entry.isDirectory()) await visit(full);
+      else if (entry.isFile()) {
+        const relative = toRelative(root, full);
+        if (isScriptPath(relative)) found.push(relative);
+      }
+    }
+  }
+  await visit(root);
+  return found.sort();
+}
+
+export function toRelative(root: string, full: string): string {
+  return path.relative(root, full).split(path.sep).join("/");
+}
+
+export type ReadOutcome = { kind: "source"; source: string } | { kind: "missing" } | { kind: "invalid"; reason: string; hint: string };
+
+/** Reads a script, refusing what cannot be source text (binary, non-UTF-8, huge). */
+export async function readScript(root: string, relative: string): Promise<ReadOutcome> {
+  const full = path.join(root, relative);
+  let bytes: Buffer;
+  try {
+    const info = await stat(full);
+    if (!info.isFile()) return { kind: "missing" };
+    if (info.size > MAX_SCRIPT_BYTES) {
+      return {
+        kind: "invalid",
+        reason: `file is ${(info.size / 1024 / 1024).toFixed(1)} MiB, over the ${MAX_SCRIPT_BYTES / 1024 / 1024} MiB limit for a script`,
+        hint: "split it into smaller scripts, or keep data out of scripts/",
+      };
+    }
+    bytes = await readFile(full);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { kind: "missing" };
+    throw error;
+  }
+  return decodeScript(bytes);
+}
+
+export function decodeScript(bytes: Buffer): ReadOutcome {
+  const nul = bytes.indexOf(0);
+  if (nul !== -1) {
+    return { kind: "invalid", reason: `binary file (NUL byte at offset ${nul})`, hint: "scripts must be UTF-8 text; move binary files out of scripts/" };
+  }
+  try {
+    const source = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    return { kind: "source", source: source.startsWith("\uFEFF") ? source.slice(1) : source };
+  } catch {
+    return { kind: "invalid", reason: "file is not valid UTF-8", hint: "save the file as UTF-8 in your editor" };
+  }
+}
+
+/**
+ * Resolves an import specifier of `importer` to a script path, or undefined. Relative
+ * specifiers only; the extension is optional, as is `/index` for folders.
+ */
+export function resolveSpecifier(importer: string, specifier: string, exists: (file: string) => boolean): string | undefined {
+  if (!specifier.startsWith("./") && !specifier.startsWith("../")) return undefined;
+  const base = path.posix.normalize(path.posix.join(path.posix.dirname(importer), specifier));
+  if (base.startsWith("../")) return undefined;
+  const candidates = [base];
+  const withoutJsExtension = base.replace(/\.(m?js)$/, "");
+  for (const extension of SCRIPT_EXTENSIONS) candidates.push(base + extension, withoutJsExtension + extension);
+  for (const extension of SCRIPT_EXTENSIONS) candidates.push(`${base}/index${extension}`);
+  return candidates.find((candidate) => isScriptPath(candidate) && exists(candidate));
+}

@@ -1,0 +1,97 @@
+import {
+  newQuickJSWASMModuleFromVariant,
+  type QuickJSContext,
+  type QuickJSRuntime,
+  type QuickJSSyncVariant,
+  type QuickJSWASMModule,
+} from "quickjs-emscripten-core";
+import releaseSyncVariant from "@jitl/quickjs-wasmfile-release-sync";
+
+let wasmModule: Promise<QuickJSWASMModule> | undefined;
+
+/** The pinned QuickJS build (SPEC §2), loaded once per process. */
+export function loadQuickJS(): Promise<QuickJSWASMModule> {
+  wasmModule ??= newQuickJSWASMModuleFromVariant(releaseSyncVariant as unknown as QuickJSSyncVariant);
+  return wasmModule;
+}
+
+/** Deep enough for real scripts, shallow enough that QuickJS, not Node, reports overflow. */
+const MAX_STACK_BYTES = 256 * 1024;
+
+export interface VmOptions {
+  memoryLimit: number;
+  timeout: number;
+}
+
+/** Raised by QuickJS when the interrupt handler stops a script. */
+export const INTERRUPTED_MESSAGE = "interrupted";
+
+/**
+ * One QuickJS runtime shared by every script context. Owns the time budget: every
+ * entry from the host into the VM runs under `guard`, which arms the deadline that the
+ * interrupt handler checks (nested entries keep the outer deadline).
+ */
+export class Vm {
+  readonly runtime: QuickJSRuntime;
+  private deadline = Number.POSITIVE_INFINITY;
+  private depth = 0;
+  timedOut = false;
+
+  constructor(
+    module: QuickJSWASMModule,
+    readonly options: VmOptions,
+  ) {
+    this.runtime = module.newRuntime();
+    this.runtime.setMemoryLimit(options.memoryLimit);
+    this.runtime.setMaxStackSize(MAX_STACK_BYTES);
+    this.runtime.setInterruptHandler(() => {
+      if (Date.now() > this.deadline) {
+        this.timedOut = true;
+        return true;
+      }
+      return false;
+    });
+  }
+
+  newContext(): QuickJSContext {
+    return this.runtime.newContext();
+  }
+
+  /** Runs `work` with the timeout armed; the outermost entry owns the deadline. */
+  guard<T>(work: () => T): T {
+    if (this.depth === 0) {
+      this.deadline = Date.now() + this.options.timeout;
+      this.timedOut = false;
+    }
+    this.depth++;
+    try {
+      return work();
+    } finally {
+      this.depth--;
+      if (this.depth === 0) this.deadline = Number.POSITIVE_INFINITY;
+    }
+  }
+
+  /** Runs queued promise jobs (async functions, then-callbacks) under the time budget. */
+  drainJobs(): void {
+    this.guard(() => {
+      const result = this.runtime.executePendingJobs();
+      if (result.error) result.error.dispose();
+    });
+  }
+
+  /** Pointer to the JSRuntime in linear memory, for the heap tools. */
+  get runtimePointer(): number {
+    return (this.runtime as unknown as { rt: { value: number } }).rt.value;
+  }
+
+  /** The emscripten module whose HEAPU8 is the VM's linear memory. */
+  get emscriptenModule(): { HEAPU8: Uint8Array } {
+    return (this.runtime as unknown as { module: { HEAPU8: Uint8Array } }).module;
+  }
+
+  dispose(): void {
+    this.runtime.removeInterruptHandler();
+    this.runtime.dispose();
+  }
+}

@@ -1,0 +1,68 @@
+import { watch, type FSWatcher } from "chokidar";
+import path from "node:path";
+import { isScriptPath, toRelative } from "./script-files.js";
+
+/** The longest a steady stream of saves can hold a reload back. */
+const MAX_BATCH_WAIT_MS = 100;
+
+/**
+ * Watches the scripts folder (R2) and hands over batches of changed files: events are
+ * debounced, so an editor's atomic save (temp file + rename) or a `git checkout` arrives
+ * as one batch, and a stream of saves still reloads at least every MAX_BATCH_WAIT_MS.
+ */
+export class ScriptWatcher {
+  private watcher: FSWatcher | undefined;
+  private pending = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private firstPendingAt = 0;
+
+  constructor(
+    private readonly root: string,
+    private readonly debounceMs: number,
+    private readonly onBatch: (files: string[]) => void,
+    private readonly loadedFilesUnder: (folder: string) => string[],
+  ) {}
+
+  async start(): Promise<void> {
+    const watcher = watch(this.root, {
+      ignoreInitial: true,
+      ignored: (full: string) => {
+        const relative = toRelative(this.root, full);
+        if (relative === "") return false;
+        return relative.split("/").some((part) => part.startsWith(".") || part === "node_modules");
+      },
+    });
+    this.watcher = watcher;
+    const onFile = (full: string): void => {
+      const relative = toRelative(this.root, path.resolve(full));
+      if (isScriptPath(relative)) this.add([relative]);
+    };
+    watcher.on("add", onFile).on("change", onFile).on("unlink", onFile);
+    watcher.on("unlinkDir", (full: string) => this.add(this.loadedFilesUnder(toRelative(this.root, path.resolve(full)))));
+    watcher.on("error", (error: unknown) => console.error("graft: watcher error", error));
+    await new Promise<void>((resolve) => watcher.once("ready", () => resolve()));
+  }
+
+  private add(files: string[]): void {
+    if (files.length === 0) return;
+    if (this.pending.size === 0) this.firstPendingAt = Date.now();
+    for (const file of files) this.pending.add(file);
+    clearTimeout(this.timer);
+    const waited = Date.now() - this.firstPendingAt;
+    const delay = Math.max(0, Math.min(this.debounceMs, MAX_BATCH_WAIT_MS - waited));
+    this.timer = setTimeout(() => this.flush(), delay);
+  }
+
+  private flush(): void {
+    const files = [...this.pending].sort();
+    this.pending.clear();
+    this.timer = undefined;
+    if (files.length > 0) this.onBatch(files);
+  }
+
+  async close(): Promise<void> {
+    clearTimeout(this.timer);
+    this.pending.clear();
+    await this.watcher?.close();
+  }
+}
