@@ -95,3 +95,33 @@ export interface GcResult {
 
 export type RuntimeEvent = "reload" | "error" | "leak";
 export type { ScriptClass, ScriptValue };
+
+/** One edge of a retainer path, from the held object towards a root. */
+export interface RetainerStep {
+  /** How the holder refers to the previous object: "property 'execute'", "closure variable 'Rehash'", ... */
+  edge: string;
+  /** The holder: "function execute (commands/rehash.ts:12)", "Shout.prototype (commands/shout.ts)", ... */
+  holder: string;
+  root?: boolean;
+}
+
+export interface RetainerPath {
+  /** The object the path starts from. */
+  target: string;
+  steps: RetainerStep[];
+  /** Printed as in SPEC §5: one edge a line, root last. */
+  text: string;
+}
+
+/** A retired (or superseded) class version still alive after a full GC. */
+export interface LeakReport {
+  file: string;
+  name: string;
+  version: number;
+  retired: boolean;
+  /** Bytes the version keeps alive (its dominator subtree), when known. */
+  retainedSize?: number;
+  paths: RetainerPath[];
+  /** Printed report: the class line, then its retainer paths. */
+  text: string;
+}
