@@ -231,9 +231,11 @@ export class Bridge {
    */
   callGuarded(call: () => VmCallResult<QuickJSHandle>): ScriptValue {
     const result = this.vm.guard(call);
+    // Convert the error before running jobs: the timeout flag belongs to this call.
+    const error = result.error ? this.scriptError(result.error) : undefined;
     this.vm.drainJobs();
-    if (result.error) throw this.scriptError(result.error);
-    return this.adopt(result.value);
+    if (error) throw error;
+    return this.adopt(result.value!);
   }
 
   /** Converts (and disposes) a VM exception handle. */

@@ -1,0 +1,130 @@
+import { describe, expect, it } from "vitest";
+import { ScriptError, GraftError, createRuntime } from "../host-api/index.js";
+import { runtimeFor, scriptsFolder } from "./helpers.js";
+
+const WORKING = `export class Box { hello() { return "ok"; } }`;
+
+async function brokenReload(source: string | Buffer, options = {}) {
+  const folder = await scriptsFolder({ "box.ts": WORKING });
+  const runtime = await runtimeFor(folder, { timeout: 200, memoryLimit: 32 << 20, ...options });
+  const box = runtime.getClass("box.ts", "Box").new();
+  await folder.write("box.ts", source);
+  const report = await runtime.reload(["box.ts"]);
+  // the runtime keeps serving, with the old version
+  expect(box.call("hello").toHost()).toBe("ok");
+  expect(runtime.getClass("box.ts", "Box").new().call("hello").toHost()).toBe("ok");
+  return { report, runtime, folder };
+}
+
+describe("bad input: every failure is a clear error and loses nothing", () => {
+  it("infinite loop at top level is interrupted at the timeout", async () => {
+    const { report } = await brokenReload(`export class Box { hello() { return "new"; } }\nwhile (true) {}\n`);
+    expect(report.errors[0]!.message).toMatch(/timed out: the script ran longer than 200 ms/);
+    // QuickJS checks for interrupts on loop back-edges, which carry no line of their own:
+    // the position is the nearest one it recorded, in the right file.
+    expect(report.errors[0]!.position?.file).toBe("box.ts");
+  });
+
+  it("infinite loop in a method throws ScriptError at the timeout and the runtime keeps working", async () => {
+    const folder = await scriptsFolder({ "spin.ts": `export class Spin {\n  forever() {\n    for (;;) {}\n  }\n  ok() { return 1; }\n}` });
+    const runtime = await runtimeFor(folder, { timeout: 100 });
+    const spin = runtime.getClass("spin.ts", "Spin").new();
+    expect(() => spin.call("forever")).toThrow(ScriptError);
+    try {
+      spin.call("forever");
+    } catch (error) {
+      expect((error as ScriptError).message).toMatch(/timed out: the script ran longer than 100 ms.*spin\.ts:[23]:/);
+    }
+    expect(spin.call("ok").toHost()).toBe(1);
+  });
+
+  it("unbounded recursion gives a RangeError naming the line", async () => {
+    const { report } = await brokenReload(`function down(n: number): number { return down(n + 1) + 1; }\ndown(0);\nexport class Box {}`);
+    expect(report.errors[0]!.message).toMatch(/stack|recursion/i);
+    expect(report.errors[0]!.position).toMatchObject({ file: "box.ts", line: 1 });
+  });
+
+  it("a memory bomb hits memoryLimit and is reported as out of memory", async () => {
+    const { report, runtime } = await brokenReload(`const hoard: string[][] = [];\nwhile (true) hoard.push(new Array(100000).fill("x"));\nexport class Box {}`);
+    expect(report.errors[0]!.message).toMatch(/out of memory/);
+    runtime.gc();
+  });
+
+  it("a missing import names the importing line", async () => {
+    const { report } = await brokenReload(`\nimport { Nope } from "./nowhere";\nexport class Box { hello() { return Nope; } }`);
+    expect(report.errors[0]!.message).toContain("cannot find './nowhere'");
+    expect(report.errors[0]!.position).toMatchObject({ file: "box.ts", line: 2 });
+  });
+
+  it("importing Node modules is refused", async () => {
+    const { report } = await brokenReload(`import fs from "fs";\nexport class Box { hello() { return fs.readFileSync("x"); } }`);
+    expect(report.errors[0]!.message).toMatch(/'fs' cannot be imported/);
+  });
+
+  it("binary and non-UTF-8 files are refused", async () => {
+    const binary = await brokenReload(Buffer.from([0x65, 0x78, 0x00, 0xff, 0x10]));
+    expect(binary.report.errors[0]!.message).toMatch(/binary file/);
+    const latin1 = await brokenReload(Buffer.from("export const caf\xe9 = 1;", "latin1"));
+    expect(latin1.report.errors[0]!.message).toMatch(/not valid UTF-8/);
+  });
+
+  it("huge files are refused", async () => {
+    const { report } = await brokenReload("// " + "x".repeat(3 * 1024 * 1024));
+    expect(report.errors[0]!.message).toMatch(/MiB limit/);
+  });
+
+  it("a file deleted mid-reload is treated as a deletion, not a crash", async () => {
+    const folder = await scriptsFolder({ "a.ts": WORKING });
+    const runtime = await runtimeFor(folder);
+    await folder.remove("a.ts");
+    const report = await runtime.reload(["a.ts", "never-existed.ts"]);
+    expect(report.errors).toEqual([]);
+    expect(report.removed).toEqual(["a.ts"]);
+  });
+
+  it("wrong argument types from the host get clear errors", async () => {
+    const folder = await scriptsFolder({ "a.ts": `export class A { take(x) { return typeof x; } }` });
+    const runtime = await runtimeFor(folder);
+    const a = runtime.getClass("a.ts", "A").new();
+    expect(() => a.call("take", new Map())).toThrow(/cannot pass argument 1 of take\(\) \(a Map\)/);
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    expect(() => a.call("take", cyclic)).toThrow(/cycle/);
+    expect(() => a.call("missing")).toThrow(/missing is not a function/);
+    expect(() => runtime.getClass("a.ts", "Nope")).toThrow(GraftError);
+    expect(() => runtime.getClass("zzz.ts", "A")).toThrow(/no script 'zzz.ts'/);
+    expect(a.call("take", { deep: [1, "two", null] }).toHost()).toBe("object");
+    await expect(createRuntime({ scripts: "/definitely/not/here" })).rejects.toThrow(/does not exist/);
+    await expect(createRuntime({ scripts: folder.root, timeout: -1 })).rejects.toThrow(/positive number/);
+  });
+
+  it("errors from host functions reach scripts as JS errors", async () => {
+    const folder = await scriptsFolder({ "a.ts": `import { boom } from "host"; export function tryIt() { try { boom(); return "no"; } catch (e) { return "caught " + e.message; } }` });
+    const runtime = await runtimeFor(folder, { host: { boom: () => { throw new Error("host says no"); } } });
+    expect(runtime.exports("a.ts").tryIt!.invoke().toHost()).toBe("caught host says no");
+  });
+
+  it("a file that failed at start loads once it is fixed, with the files waiting on it", async () => {
+    const folder = await scriptsFolder({ "a.ts": `export const x = ;`, "b.ts": `import { x } from "./a"; export const y = () => x;` });
+    const runtime = await runtimeFor(folder);
+    expect(runtime.files()).toEqual([]);
+    expect(runtime.failures().map((f) => f.file).sort()).toEqual(["a.ts", "b.ts"]);
+    await folder.write("a.ts", `export const x = 5;`);
+    const report = await runtime.reload(["a.ts"]);
+    expect(report.errors).toEqual([]);
+    expect(runtime.files()).toEqual(["a.ts", "b.ts"]);
+    expect(runtime.exports("b.ts").y!.invoke().toHost()).toBe(5);
+  });
+
+  it("a hundred saves a second settle on the last version", async () => {
+    const folder = await scriptsFolder({ "a.ts": `export const n = 0;` });
+    const runtime = await runtimeFor(folder);
+    const reloads: Promise<unknown>[] = [];
+    for (let i = 1; i <= 100; i++) {
+      await folder.write("a.ts", i % 10 === 5 ? `export const n = ;` : `export const n = ${i};`);
+      reloads.push(runtime.reload(["a.ts"]));
+    }
+    await Promise.all(reloads);
+    expect(runtime.exports("a.ts").n!.toHost()).toBe(100);
+  });
+});
