@@ -1,0 +1,91 @@
+import { describe, expect, it } from "vitest";
+import type { ReloadReport } from "../host-api/index.js";
+import { runtimeFor, scriptsFolder, waitFor } from "./helpers.js";
+
+function collect(runtime: { on(event: "reload", listener: (report: ReloadReport) => void): () => void }): ReloadReport[] {
+  const reports: ReloadReport[] = [];
+  runtime.on("reload", (report) => reports.push(report));
+  return reports;
+}
+
+describe("R2 watch", () => {
+  it("picks up edits, new files, deletions and renames", async () => {
+    const folder = await scriptsFolder({ "base.ts": `export class Cmd {}`, "a.ts": `import { Cmd } from "./base"; export class A extends Cmd { v() { return 1; } }` });
+    const runtime = await runtimeFor(folder, { watch: true });
+    const reports = collect(runtime);
+    const a = runtime.getClass("a.ts", "A").new();
+
+    await folder.write("a.ts", `import { Cmd } from "./base"; export class A extends Cmd { v() { return 2; } }`);
+    await waitFor(() => a.call("v").toHost() === 2);
+
+    await folder.write("sub/new.ts", `import { Cmd } from "../base"; export class Fresh extends Cmd {}`);
+    await waitFor(() => runtime.files().includes("sub/new.ts"));
+    expect(runtime.findSubclasses("base.ts#Cmd").map((c) => c.name)).toEqual(["A", "Fresh"]);
+
+    await folder.rename("sub/new.ts", "sub/renamed.ts");
+    await waitFor(() => runtime.files().includes("sub/renamed.ts") && !runtime.files().includes("sub/new.ts"));
+    expect(runtime.findSubclasses("base.ts#Cmd").map((c) => c.name)).toEqual(["A", "Fresh"]);
+    expect(runtime.findSubclasses("base.ts#Cmd")[1]!.file).toBe("sub/renamed.ts");
+
+    await folder.remove("a.ts");
+    await waitFor(() => !runtime.files().includes("a.ts"));
+    expect(runtime.findSubclasses("base.ts#Cmd").map((c) => c.name)).toEqual(["Fresh"]);
+    expect(reports.every((report) => report.errors.length === 0)).toBe(true);
+  });
+
+  it("an editor's atomic save (temp file + rename) gives one reload", async () => {
+    const folder = await scriptsFolder({ "a.ts": `export const v = 1;` });
+    const runtime = await runtimeFor(folder, { watch: true });
+    const reports = collect(runtime);
+    await folder.atomicWrite("a.ts", `export const v = 2;`);
+    await waitFor(() => runtime.exports("a.ts").v!.toHost() === 2);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(reports.filter((report) => report.files.includes("a.ts"))).toHaveLength(1);
+    expect(reports.every((report) => report.errors.length === 0)).toBe(true);
+  });
+
+  it("a batch of changes (a checkout) reloads in dependency order as one transaction", async () => {
+    const folder = await scriptsFolder({
+      "base.ts": `export class Base { tag() { return "b1"; } }`,
+      "mid.ts": `import { Base } from "./base"; export class Mid extends Base { tag() { return "m1+" + super.tag(); } }`,
+      "top.ts": `import { Mid } from "./mid"; export class Top extends Mid { tag() { return "t1+" + super.tag(); } }`,
+    });
+    // A wide debounce: the three writes must land in one batch even on a loaded machine.
+    const runtime = await runtimeFor(folder, { watch: true, debounce: 80 });
+    const reports = collect(runtime);
+    const top = runtime.getClass("top.ts", "Top").new();
+    await Promise.all([
+      folder.write("top.ts", `import { Mid } from "./mid"; export class Top extends Mid { tag() { return "t2+" + super.tag(); } }`),
+      folder.write("base.ts", `export class Base { tag() { return "b2"; } }`),
+      folder.write("mid.ts", `import { Base } from "./base"; export class Mid extends Base { tag() { return "m2+" + super.tag(); } }`),
+    ]);
+    await waitFor(() => top.call("tag").toHost() === "t2+m2+b2");
+    const applied = reports.filter((report) => report.files.length > 0);
+    expect(applied).toHaveLength(1);
+    expect(applied[0]!.files).toEqual(["base.ts", "mid.ts", "top.ts"]);
+  });
+
+  it("a broken save is reported with file:line and the old version keeps running", async () => {
+    const folder = await scriptsFolder({ "a.ts": `export const v = 1;` });
+    const runtime = await runtimeFor(folder, { watch: true });
+    const errors: string[] = [];
+    runtime.on("error", (error) => errors.push(error.text));
+    await folder.write("a.ts", `export const v = 2;\nexport const w = ;\n`);
+    await waitFor(() => errors.length > 0);
+    expect(errors[0]).toMatch(/^a\.ts:2:\d+: syntax error/);
+    expect(runtime.exports("a.ts").v!.toHost()).toBe(1);
+  });
+
+  it("ignores editor temp files, dot-folders and node_modules", async () => {
+    const folder = await scriptsFolder({ "a.ts": `export const v = 1;` });
+    const runtime = await runtimeFor(folder, { watch: true });
+    const reports = collect(runtime);
+    await folder.write(".hidden/x.ts", `export const x = 1;`);
+    await folder.write("node_modules/y.ts", `export const y = 1;`);
+    await folder.write("a.ts.swp", `garbage`);
+    await folder.write("a.ts~", `garbage`);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(reports).toEqual([]);
+    expect(runtime.files()).toEqual(["a.ts"]);
+  });
+});
