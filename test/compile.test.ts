@@ -1,0 +1,51 @@
+import { describe, expect, it } from "vitest";
+import { compileScript, CompileError } from "../runtime/compile/index.js";
+import { transformModule } from "../runtime/compile/module-transform.js";
+
+describe("module transform", () => {
+  it("rewrites imported references but not shadowing locals", () => {
+    const { code } = transformModule("a.js", `import { X } from "./x";
+function f(X) { return X; }
+const g = () => { const X = 1; return X; };
+export const h = () => X;
+export const o = { X };
+export const c = () => X();`);
+    expect(code).toContain("function f(X) { return X; }");
+    expect(code).toContain("const X = 1; return X;");
+    expect(code).toContain("export const h".replace("export ", "") + " = () => __import0.X;");
+    expect(code).toContain("{ X: __import0.X }");
+    expect(code).toContain("(0, __import0.X)()");
+  });
+
+  it("collects imports, export names and top-level class names", () => {
+    const shape = transformModule("a.js", `import D, { a as b } from "./d";
+export default class {}
+export class K {}
+const L = class {};
+class Hidden {}
+export { b as renamed };
+export * from "./star";`);
+    expect(shape.imports.map((i) => i.specifier)).toEqual(["./d", "./star"]);
+    expect(shape.exportNames).toEqual(["default", "K", "renamed"]);
+    expect(shape.classNames).toEqual(["default", "K", "L", "Hidden"]);
+  });
+
+  it("maps positions back through both transforms (TypeScript)", () => {
+    const source = `interface Point { x: number }\nconst p: Point = { x: 1 };\nexport class Q {\n  run(a: number): number {\n    return a + p.x;\n  }\n}\n`;
+    const compiled = compileScript("q.ts", source);
+    const generatedLines = compiled.code.split("\n");
+    const line = generatedLines.findIndex((text) => text.includes("return a + p.x"));
+    const column = generatedLines[line]!.indexOf("return") + 1;
+    expect(compiled.mapper.original({ line: line + 1, column })).toEqual({ line: 5, column: 5 });
+  });
+
+  it("reports syntax errors with the position as written", () => {
+    try {
+      compileScript("bad.ts", `const a = 1;\nconst b: number = ;\n`);
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(CompileError);
+      expect((error as CompileError).position).toMatchObject({ file: "bad.ts", line: 2 });
+    }
+  });
+});
