@@ -231,11 +231,14 @@ export class Bridge {
    */
   callGuarded(call: () => VmCallResult<QuickJSHandle>): ScriptValue {
     const result = this.vm.guard(call);
-    // Convert the error before running jobs: the timeout flag belongs to this call.
-    const error = result.error ? this.scriptError(result.error) : undefined;
+    if (result.error) {
+      // Convert the error before running jobs: the timeout flag belongs to this call.
+      const error = this.scriptError(result.error);
+      this.vm.drainJobs();
+      throw error;
+    }
     this.vm.drainJobs();
-    if (error) throw error;
-    return this.adopt(result.value!);
+    return this.adopt(result.value);
   }
 
   /** Converts (and disposes) a VM exception handle. */
