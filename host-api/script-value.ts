@@ -60,10 +60,13 @@ export class ScriptValue {
       return bridge.callGuarded(() => {
         const fn = context.getProp(handle, method);
         try {
-          if (context.typeof(fn) !== "function") {
+          const result = context.callFunction(fn, handle, ...vmArgs);
+          // Checked after the fact, to keep the common path at one VM call.
+          if (result.error && context.typeof(fn) !== "function") {
+            result.error.dispose();
             return { error: context.newError({ name: "TypeError", message: `${method} is not a function` }) };
           }
-          return context.callFunction(fn, handle, ...vmArgs);
+          return result;
         } finally {
           fn.dispose();
         }

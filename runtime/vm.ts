@@ -74,6 +74,7 @@ export class Vm {
 
   /** Runs queued promise jobs (async functions, then-callbacks) under the time budget. */
   drainJobs(): void {
+    if (!this.runtime.hasPendingJob()) return;
     this.guard(() => {
       const result = this.runtime.executePendingJobs();
       if (result.error) result.error.dispose();
