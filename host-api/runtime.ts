@@ -173,6 +173,7 @@ export class GraftRuntime {
     this.vm.drainJobs();
     const before = countGcObjects(this.vm);
     collectGarbage(this.vm, () => this.kernelContext.newObject().dispose());
+    this.kernel.callVoid("prune");
     return { before, after: countGcObjects(this.vm) };
   }
 

@@ -14,6 +14,8 @@ export const KERNEL_SOURCE = String.raw`(function () {
 const files = new Map();
 const classMeta = new WeakMap();
 let retiredRefs = [];
+/** Earlier versions' classes, weakly: alive after a full GC means user code holds them. */
+let supersededRefs = [];
 let txn = null;
 
 const SKIP_PROTO = new Set(["constructor"]);
@@ -161,6 +163,11 @@ function patchClass(canonical, meta, impl) {
   meta.staticKeys = graftMembers(canonical, impl, meta.staticKeys, SKIP_STATIC, patch.static);
   // QuickJS names stack frames after a function's "name" property.
   Object.defineProperty(impl, "name", { value: meta.name, configurable: true });
+  if (meta.cell.impl !== null) {
+    const superseded = { ref: new WeakRef(meta.cell.impl), file: meta.file, name: meta.name, version: meta.version };
+    supersededRefs.push(superseded);
+    journal(() => { supersededRefs = supersededRefs.filter((entry) => entry !== superseded); });
+  }
   meta.cell.impl = impl;
   meta.version += 1;
   return patch;
@@ -296,6 +303,7 @@ function commit() {
   }
   txn = null;
   retiredRefs = retiredRefs.filter((ref) => ref.deref() !== undefined);
+  supersededRefs = supersededRefs.filter((entry) => entry.ref.deref() !== undefined);
   return JSON.stringify(report);
 }
 
@@ -354,6 +362,24 @@ function retiredClasses() {
   return retiredRefs.map((ref) => ref.deref());
 }
 
+/** Drops the bookkeeping of versions that died: run after each full collection. */
+function prune() {
+  retiredRefs = retiredRefs.filter((ref) => ref.deref() !== undefined);
+  supersededRefs = supersededRefs.filter((entry) => entry.ref.deref() !== undefined);
+}
+
+/** [class, file, name, version] of every earlier class version still alive. */
+function supersededVersions() {
+  supersededRefs = supersededRefs.filter((entry) => entry.ref.deref() !== undefined);
+  return supersededRefs.map((entry) => [entry.ref.deref(), entry.file, entry.name, entry.version]);
+}
+
+/** The class version an object was built by: its canonical class or a superseded version. */
+function versionOf(impl) {
+  for (const entry of supersededRefs) if (entry.ref.deref() === impl) return [entry.file, entry.name, entry.version];
+  return undefined;
+}
+
 function setHostExports(values) {
   const record = fileRecord("host");
   const getters = {};
@@ -385,6 +411,6 @@ function isPrototypeOf(prototype, value) {
 
 return {
   construct, invoke, isPrototypeOf, begin, rollback, commit, declareExports, runModule, removeFile,
-  findSubclasses, getClass, classInfo, namespaceOf, namespaceKeys, classNames, retiredClasses, setHostExports, plainKind,
+  findSubclasses, getClass, classInfo, namespaceOf, namespaceKeys, classNames, retiredClasses, supersededVersions, versionOf, prune, setHostExports, plainKind,
 };
 })()`;

@@ -26,7 +26,7 @@ export interface ClassInfo {
 
 const FUNCTIONS = [
   "construct", "invoke", "isPrototypeOf", "begin", "rollback", "commit", "declareExports", "runModule", "removeFile", "findSubclasses",
-  "getClass", "classInfo", "namespaceOf", "namespaceKeys", "classNames", "retiredClasses", "setHostExports", "plainKind",
+  "getClass", "classInfo", "namespaceOf", "namespaceKeys", "classNames", "retiredClasses", "supersededVersions", "versionOf", "prune", "setHostExports", "plainKind",
 ] as const;
 type KernelFunction = (typeof FUNCTIONS)[number];
 
@@ -144,6 +144,16 @@ export class Kernel {
 
   retiredClasses(): QuickJSHandle[] {
     return this.unpackArray(this.call("retiredClasses"));
+  }
+
+  /** Earlier versions of classes still alive: the caller owns each `impl` handle. */
+  supersededVersions(): { impl: QuickJSHandle; file: string; name: string; version: number }[] {
+    return this.unpackArray(this.call("supersededVersions")).map((entry) => {
+      const impl = this.context.getProp(entry, 0);
+      const [, file, name, version] = this.context.dump(entry) as [unknown, string, string, number];
+      entry.dispose();
+      return { impl, file, name, version };
+    });
   }
 
   getClass(file: string, name: string): QuickJSHandle | undefined {
