@@ -204,7 +204,7 @@ describe("R13 equivalence (property-based)", () => {
         fresh.dispose();
         runtime.dispose();
       }),
-      { numRuns: 60 },
+      { numRuns: Number(process.env.GRAFT_PROPERTY_RUNS ?? 60) },
     );
   });
 });

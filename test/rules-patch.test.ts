@@ -283,3 +283,27 @@ describe("R12 atomic to the host", () => {
     expect(seen.every((value) => JSON.stringify(value) === '{"x":1,"y":1}' || JSON.stringify(value) === '{"x":2,"y":2}')).toBe(true);
   });
 });
+
+describe("R8 in static initialisers", () => {
+  it("a static initialiser can construct its own class, on first load and after a reload", async () => {
+    const source = (n: number) => `export class Room {
+  static nowhere = new Room("nowhere");
+  static count = Room.nowhere.describe().length;
+  constructor(name) { this.name = name; this.label = this.describe(); }
+  describe() { return "room " + this.name + " v${n}"; }
+}`;
+    const folder = await scriptsFolder({ "room.js": source(1) });
+    const runtime = await runtimeFor(folder);
+    expect(runtime.initialReport.errors).toEqual([]);
+    const Room = runtime.getClass("room.js", "Room");
+    expect(Room.get("nowhere").get("label").toHost()).toBe("room nowhere v1");
+    expect(Room.get("nowhere").instanceOf(Room)).toBe(true);
+    await folder.write("room.js", source(2));
+    const report = await runtime.reload(["room.js"]);
+    expect(report.errors).toEqual([]);
+    expect(report.patched[0]!.static.changed.sort()).toEqual(["nowhere"]);
+    expect(report.patched[0]!.static.removed).toEqual([]);
+    expect(Room.get("nowhere").get("label").toHost()).toBe("room nowhere v2");
+    expect(Room.get("nowhere").instanceOf(Room)).toBe(true);
+  });
+});

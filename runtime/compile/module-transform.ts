@@ -178,6 +178,9 @@ export function transformModule(file: string, code: string): ModuleShape {
     const head = `let ${binding} = ${GRAFT}.cls(${JSON.stringify(name)}); ${GRAFT}.install(${binding}, class`;
     const id = node.id as Node | null;
     out.overwrite(node.start, id ? id.end : node.start + "class".length, head);
+    // Links the class before its static initialisers run, so they can construct it.
+    const body = node.body as Node;
+    out.appendLeft(body.start + 1, ` static { ${GRAFT}.early(${binding}, this); }`);
     out.appendLeft(node.end, ");");
   }
 

@@ -115,13 +115,18 @@ function restoreClass(canonical, meta, saved) {
   meta.staticKeys = saved.staticKeys;
 }
 
-function graftMembers(target, source, owned, skip, report) {
+/**
+ * Makes target's own members those of source (skipping \`skip\`), removes the keys of \`owned\`
+ * that source no longer has, and reports the differences against \`before\` (the
+ * descriptors target had when the transaction began). Returns the keys now owned.
+ */
+function graftMembers(target, source, owned, skip, report, before) {
   const defined = new Set();
   for (const key of Reflect.ownKeys(source)) {
     if (skip.has(key)) continue;
     defined.add(key);
     const descriptor = Object.getOwnPropertyDescriptor(source, key);
-    const previous = Object.getOwnPropertyDescriptor(target, key);
+    const previous = Object.prototype.hasOwnProperty.call(before, key) ? before[key] : undefined;
     if (previous === undefined) report.added.push(keyLabel(key));
     else if (describe(previous) !== describe(descriptor) || previous.enumerable !== descriptor.enumerable) report.changed.push(keyLabel(key));
     descriptor.configurable = true;
@@ -143,8 +148,15 @@ function className(value) {
   return typeof value.name === "string" && value.name !== "" ? value.name : null;
 }
 
-function patchClass(canonical, meta, impl) {
+/**
+ * Phase 1 of grafting a version: the inheritance chain, prototype members, static
+ * functions and the constructor. Runs from a static block at the top of the class body,
+ * so that the class's own static initialisers can already use it (R8).
+ */
+function linkClass(canonical, meta, impl) {
   if (typeof impl !== "function" || impl.prototype === undefined) throw new TypeError("graft: " + meta.name + " is not a class");
+  const saved = snapshotClass(canonical, meta);
+  journal(() => restoreClass(canonical, meta, saved));
   const patch = {
     file: meta.file, name: meta.name, version: meta.version + 1, created: meta.version === 0,
     prototype: { added: [], changed: [], removed: [] },
@@ -156,11 +168,13 @@ function patchClass(canonical, meta, impl) {
     const newBase = classMeta.has(parent) || parent !== Object.getPrototypeOf(Object) ? className(parent) : null;
     const oldBase = classMeta.has(oldParent) || oldParent !== Object.getPrototypeOf(Object) ? className(oldParent) : null;
     if (meta.version > 0 && newBase !== oldBase) patch.newBase = newBase ?? "(none)";
-    Object.setPrototypeOf(canonical, parent);
   }
   Object.setPrototypeOf(canonical.prototype, Object.getPrototypeOf(impl.prototype));
-  meta.protoKeys = graftMembers(canonical.prototype, impl.prototype, meta.protoKeys, SKIP_PROTO, patch.prototype);
-  meta.staticKeys = graftMembers(canonical, impl, meta.staticKeys, SKIP_STATIC, patch.static);
+  meta.protoKeys = graftMembers(canonical.prototype, impl.prototype, meta.protoKeys, SKIP_PROTO, patch.prototype, saved.protoDescriptors);
+  // Until finishClass, statics are read through the new version: its initialisers are
+  // still defining them on impl, and may read the ones defined before (R8).
+  for (const key of meta.staticKeys) delete canonical[key];
+  Object.setPrototypeOf(canonical, impl);
   // QuickJS names stack frames after a function's "name" property.
   Object.defineProperty(impl, "name", { value: meta.name, configurable: true });
   if (meta.cell.impl !== null) {
@@ -170,7 +184,14 @@ function patchClass(canonical, meta, impl) {
   }
   meta.cell.impl = impl;
   meta.version += 1;
-  return patch;
+  return { impl, patch, saved };
+}
+
+/** Phase 2, once the class definition has finished: all static members, with removals. */
+function finishClass(canonical, meta, linked) {
+  Object.setPrototypeOf(canonical, Object.getPrototypeOf(linked.impl));
+  meta.staticKeys = graftMembers(canonical, linked.impl, meta.staticKeys, SKIP_STATIC, linked.patch.static, linked.saved.staticDescriptors);
+  return linked.patch;
 }
 
 function begin() {
@@ -206,6 +227,8 @@ function runModule(file, version, moduleFunction, dependencies) {
   if (txn === null) throw new Error("graft kernel: no reload transaction is open");
   const record = fileRecord(file);
   const pending = { file, version, defined: new Set(), order: [], disposers: [], patches: [] };
+  /** Classes between phase 1 (static block) and phase 2 (end of definition). */
+  const linking = new Map();
   txn.pending.set(file, pending);
   const hot = {
     data: record.hotData,
@@ -240,11 +263,16 @@ function runModule(file, version, moduleFunction, dependencies) {
       }
       return canonical;
     },
+    early(canonical, impl) {
+      const meta = classMeta.get(canonical);
+      linking.set(canonical, linkClass(canonical, meta, impl));
+    },
     install(canonical, impl) {
       const meta = classMeta.get(canonical);
-      const saved = snapshotClass(canonical, meta);
-      journal(() => restoreClass(canonical, meta, saved));
-      pending.patches.push(patchClass(canonical, meta, impl));
+      let linked = linking.get(canonical);
+      if (linked === undefined || linked.impl !== impl) linked = linkClass(canonical, meta, impl);
+      linking.delete(canonical);
+      pending.patches.push(finishClass(canonical, meta, linked));
     },
     define(name, impl) {
       const canonical = api.cls(name);
