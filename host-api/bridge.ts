@@ -212,19 +212,6 @@ export class Bridge {
     return deferred.handle.dup();
   }
 
-  /** Defines the `host` module scripts import from. */
-  installHostModule(host: Record<string, unknown>): void {
-    const owned: QuickJSHandle[] = [];
-    const exports = this.context.newObject();
-    for (const [key, value] of Object.entries(host)) {
-      const handle = this.toVm(value, owned, `host.${key}`);
-      this.context.setProp(exports, key, handle);
-    }
-    this.kernel.setHostExports(exports);
-    exports.dispose();
-    owned.forEach((handle) => handle.dispose());
-  }
-
   /**
    * Runs a host->script call under the timeout; a script exception becomes a ScriptError
    * with the script's stack. Promise jobs the call queued run before it returns.

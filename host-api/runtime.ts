@@ -7,6 +7,7 @@ import { loadQuickJS, Vm } from "../runtime/vm.js";
 import { ScriptWatcher } from "../runtime/watcher.js";
 import { collectGarbage, countGcObjects } from "../runtime/collector.js";
 import { Bridge } from "./bridge.js";
+import { installHostModule } from "./host-module.js";
 import { Emitter } from "./events.js";
 import { GraftError } from "./errors.js";
 import { ScriptClass, ScriptValue } from "./script-value.js";
@@ -64,7 +65,7 @@ export class GraftRuntime {
     const bridge = new Bridge(vm, kernel, kernelContext, (dumped) => engine.mapError(dumped), options.debugHandles ?? false);
     const runtime = new GraftRuntime(root, vm, kernelContext, kernel, engine, bridge);
     try {
-      bridge.installHostModule(options.host ?? {});
+      installHostModule(bridge, options.host ?? {});
       runtime.initialReport = await engine.loadAll();
       runtime.announce(runtime.initialReport);
       if (options.watch) await runtime.startWatching(options.debounce ?? DEFAULT_DEBOUNCE_MS);
