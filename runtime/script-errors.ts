@@ -18,7 +18,7 @@ export interface MappedError {
 /** Finds the source map of one evaluated version, by the file name QuickJS saw. */
 export type MapperLookup = (evaluatedName: string) => { file: string; mapper: SourceMapper } | undefined;
 
-const FRAME = /^(\s*at )(?:(.*?) \()?([^()\s]+?):(\d+):(\d+)(\)?)\s*$/;
+const FRAME = /^(\s*at )(?:(.*?) \()?([^()\s]+?):(\d+):(\d+)\)?\s*$/;
 
 /** `commands/rehash.ts?v=3`: the name graft gives QuickJS for version 3 of a file. */
 export function evaluatedName(file: string, version: number): string {
@@ -35,7 +35,7 @@ export function mapVmError(dumped: unknown, lookup: MapperLookup): MappedError {
   const lines = stackText.split("\n").filter((line) => line.trim() !== "").map((line) => {
     const match = FRAME.exec(line);
     if (!match) return line;
-    const [, prefix, fn, evaluated, lineText, columnText, close] = match;
+    const [, prefix, fn, evaluated, lineText, columnText] = match;
     const found = lookup(evaluated!);
     if (!found) {
       return evaluated!.startsWith("graft:") ? null : line;
@@ -44,7 +44,7 @@ export function mapVmError(dumped: unknown, lookup: MapperLookup): MappedError {
     const mapped = { file: found.file, line: original.line, column: original.column };
     position ??= mapped;
     const where = `${mapped.file}:${mapped.line}:${mapped.column}`;
-    return fn ? `${prefix}${fn} (${where}${close})` : `${prefix}${where}`;
+    return fn ? `${prefix}${fn} (${where})` : `${prefix}${where}`;
   }).filter((line): line is string => line !== null);
   return { name, message, position, stack: lines.join("\n") };
 }
