@@ -1,0 +1,73 @@
+import type { GraftRuntime, ScriptClass } from "graft";
+
+const COMMAND_BASE = "commands/base.ts#Command";
+
+export interface CommandInfo {
+  name: string;
+  verbs: string[];
+  help: string;
+}
+
+/**
+ * verb -> command class, built from every subclass of Command that graft knows. Rebuilt
+ * after each reload, so new, changed and deleted commands show up at once.
+ */
+export class VerbTable {
+  private byVerb = new Map<string, ScriptClass>();
+  private classes: ScriptClass[] = [];
+  private infos: CommandInfo[] = [];
+
+  constructor(
+    private readonly runtime: GraftRuntime,
+    private readonly warn: (message: string) => void,
+  ) {}
+
+  rebuild(): void {
+    const previous = this.classes;
+    let classes: ScriptClass[] = [];
+    try {
+      classes = this.runtime.findSubclasses(COMMAND_BASE);
+    } catch (error) {
+      this.warn(`no command table: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    const byVerb = new Map<string, ScriptClass>();
+    const infos: CommandInfo[] = [];
+    for (const cls of classes) {
+      const verbs = readStrings(cls, "verbs");
+      const help = cls.get("help").toHost();
+      infos.push({ name: cls.name, verbs, help: typeof help === "string" ? help : "" });
+      for (const verb of verbs) {
+        const owner = byVerb.get(verb);
+        if (owner) {
+          // Two live classes claiming one verb: usually a renamed class whose old name is still defined.
+          this.warn(`verb '${verb}' is claimed by ${owner.name} (${owner.file}) and ${cls.name} (${cls.file}); keeping ${owner.name}`);
+          continue;
+        }
+        byVerb.set(verb, cls);
+      }
+    }
+    this.byVerb = byVerb;
+    this.classes = classes;
+    this.infos = infos;
+    for (const cls of previous) cls.dispose();
+  }
+
+  lookup(verb: string): ScriptClass | undefined {
+    return this.byVerb.get(verb);
+  }
+
+  describe(): CommandInfo[] {
+    return this.infos.map((info) => ({ ...info, verbs: [...info.verbs] }));
+  }
+
+  dispose(): void {
+    for (const cls of this.classes) cls.dispose();
+    this.classes = [];
+    this.byVerb.clear();
+  }
+}
+
+function readStrings(cls: ScriptClass, key: string): string[] {
+  const value = cls.get(key).toHost();
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === "string").map((verb) => verb.toLowerCase()) : [];
+}

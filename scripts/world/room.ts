@@ -1,0 +1,39 @@
+import { Item } from "./item";
+import type { Player } from "./player";
+
+export type Direction = "north" | "south" | "east" | "west" | "up" | "down";
+
+export class Room {
+  exits: Partial<Record<Direction, Room>> = {};
+  items: Item[] = [];
+  players: Player[] = [];
+
+  constructor(
+    public name: string,
+    public description: string,
+  ) {}
+
+  connect(direction: Direction, other: Room, back: Direction): void {
+    this.exits[direction] = other;
+    other.exits[back] = this;
+  }
+
+  describe(viewer: Player): string {
+    const lines = [`== ${this.name} ==`, this.description];
+    const exits = Object.keys(this.exits);
+    lines.push(`Exits: ${exits.length > 0 ? exits.join(", ") : "none"}.`);
+    if (this.items.length > 0) lines.push(`You see: ${this.items.map((item) => item.name).join(", ")}.`);
+    const others = this.players.filter((player) => player !== viewer);
+    if (others.length > 0) lines.push(`Here: ${others.map((player) => player.name).join(", ")}.`);
+    return lines.join("\n");
+  }
+
+  /** Tells everyone in the room but `except`. */
+  tell(text: string, except?: Player): void {
+    for (const player of this.players) if (player !== except) player.tell(text);
+  }
+
+  findItem(name: string): Item | undefined {
+    return this.items.find((item) => item.name.toLowerCase() === name.toLowerCase());
+  }
+}

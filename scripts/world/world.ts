@@ -1,0 +1,50 @@
+import { log } from "host";
+import { Item } from "./item";
+import { Player } from "./player";
+import { Room } from "./room";
+
+/** The whole game state. One instance for the life of the server: see `world` below. */
+export class World {
+  rooms: Room[] = [];
+  players: Player[] = [];
+  start: Room;
+
+  constructor() {
+    const square = new Room("Town Square", "A cobbled square. A fountain gurgles in the middle.");
+    const inn = new Room("The Prancing Pony", "A warm inn that smells of ale and wood smoke.");
+    const forge = new Room("The Forge", "Heat rolls off the anvil. Tools hang on every wall.");
+    const tower = new Room("Wizard Tower", "Shelves of books spiral up into darkness.");
+    square.connect("north", inn, "south");
+    square.connect("east", forge, "west");
+    square.connect("up", tower, "down");
+    square.items.push(new Item("coin", "a tarnished copper coin"));
+    forge.items.push(new Item("hammer", "a heavy smith's hammer"));
+    inn.items.push(new Item("mug", "an empty pewter mug"));
+    this.rooms.push(square, inn, forge, tower);
+    this.start = square;
+  }
+
+  join(name: string, connection: number, wizard: boolean): Player {
+    const player = new Player(name, connection, this.start, wizard);
+    this.players.push(player);
+    this.start.tell(`${name} appears in a puff of smoke.`);
+    this.start.players.push(player);
+    log(`${name} joined (${this.players.length} online)`);
+    return player;
+  }
+
+  leave(player: Player): void {
+    this.players = this.players.filter((other) => other !== player);
+    player.room.players = player.room.players.filter((other) => other !== player);
+    player.room.tell(`${player.name} fades away.`);
+    log(`${player.name} left (${this.players.length} online)`);
+  }
+
+  findPlayer(name: string): Player | undefined {
+    return this.players.find((player) => player.name.toLowerCase() === name.toLowerCase());
+  }
+}
+
+// The world survives reloads of this file: graft keeps import.meta.hot.data across versions,
+// and the World class itself is patched in place, so the old instance runs the new code.
+export const world: World = (import.meta.hot.data.world ??= new World());
