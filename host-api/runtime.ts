@@ -15,7 +15,7 @@ import type { FindSubclassesOptions, GcResult, ReloadError, ReloadReport, Runtim
 
 const DEFAULT_MEMORY_LIMIT = 256 * 1024 * 1024;
 const DEFAULT_TIMEOUT_MS = 1000;
-const DEFAULT_DEBOUNCE_MS = 15;
+const DEFAULT_DEBOUNCE_MS = 5;
 
 type RuntimeEvents = {
   reload: [ReloadReport];

@@ -38,6 +38,8 @@ export class ReloadEngine {
   /** Files on disk that are not running, with the reason. */
   private readonly failed = new Map<string, ReloadError>();
   private readonly attempts = new Map<string, number>();
+  /** Loaded files whose newest edit on disk failed to apply. */
+  private readonly stale = new Set<string>();
   private readonly mappers = new Map<string, { file: string; mapper: SourceMapper }>();
   private readonly mapperOrder = new Map<string, string[]>();
   private queue: Promise<unknown> = Promise.resolve();
@@ -114,31 +116,58 @@ export class ReloadEngine {
       const started = performance.now();
       const report = emptyReport();
       const requested = paths ? [...new Set(paths.map(normalizePath))] : await this.changedOnDisk();
-      const candidates = new Map<string, Candidate>();
-      const removed: string[] = [];
-      const outcomes = await Promise.all(requested.map(async (file) => [file, await readScript(this.root, file)] as const));
-      for (const [file, outcome] of outcomes) {
-        if (outcome.kind === "missing") {
-          if (this.loaded.has(file)) removed.push(file);
-          this.failed.delete(file);
-        } else if (outcome.kind === "invalid") {
-          this.fail(report, { file, message: outcome.reason, text: `${file}: ${outcome.reason}.\n${outcome.hint}; the previous version keeps running.` });
-        } else if (this.loaded.get(file)?.script.source !== outcome.source) {
-          const candidate = this.compile(file, outcome.source, report);
-          if (candidate) candidates.set(file, candidate);
-        }
+      await this.applyBatch(requested, report);
+      if (report.errors.length === 0) {
+        await this.retryStaleFiles(report);
+        await this.retryWaitingFiles(report);
       }
-      if (report.errors.length === 0) this.resolveAll(candidates, removed, report);
-      if (report.errors.length === 0 && (candidates.size > 0 || removed.length > 0)) {
-        const { order, cycles } = dependencyOrder([...candidates.keys()].sort(), (file) => candidates.get(file)!.dependencies);
-        this.declareCycleExports(candidates, cycles);
-        this.transaction(order.map((file) => candidates.get(file)!), removed.sort(), report);
-      }
-      if (report.errors.length === 0) await this.retryWaitingFiles(report);
       report.ok = report.errors.length === 0;
       report.durationMs = performance.now() - started;
       return report;
     });
+  }
+
+  private async applyBatch(requested: string[], report: ReloadReport): Promise<void> {
+    const candidates = new Map<string, Candidate>();
+    const removed: string[] = [];
+    const outcomes = await Promise.all(requested.map(async (file) => [file, await readScript(this.root, file)] as const));
+    for (const [file, outcome] of outcomes) {
+      if (outcome.kind === "missing") {
+        if (this.loaded.has(file)) removed.push(file);
+        this.failed.delete(file);
+      } else if (outcome.kind === "invalid") {
+        this.fail(report, { file, message: outcome.reason, text: `${file}: ${outcome.reason}.\n${outcome.hint}; the previous version keeps running.` });
+      } else if (this.loaded.get(file)?.script.source !== outcome.source) {
+        const candidate = this.compile(file, outcome.source, report);
+        if (candidate) candidates.set(file, candidate);
+      }
+    }
+    if (report.errors.length === 0) this.resolveAll(candidates, removed, report);
+    if (report.errors.length === 0 && (candidates.size > 0 || removed.length > 0)) {
+      const { order, cycles } = dependencyOrder([...candidates.keys()].sort(), (file) => candidates.get(file)!.dependencies);
+      this.declareCycleExports(candidates, cycles);
+      this.transaction(order.map((file) => candidates.get(file)!), removed.sort(), report);
+    }
+    if (report.errors.length > 0) {
+      for (const file of requested) if (this.loaded.has(file)) this.stale.add(file);
+    } else {
+      for (const file of requested) this.stale.delete(file);
+    }
+  }
+
+  /**
+   * Loaded files whose last edit failed are tried again after a batch succeeds: a batch
+   * split by the watcher (a file arriving before the file it imports) still converges.
+   */
+  private async retryStaleFiles(report: ReloadReport): Promise<void> {
+    if (this.stale.size === 0) return;
+    const retry = emptyReport();
+    await this.applyBatch([...this.stale].sort(), retry);
+    if (retry.errors.length > 0) return; // already reported when the edit first failed
+    report.files.push(...retry.files);
+    report.removed.push(...retry.removed);
+    report.patched.push(...retry.patched);
+    report.retired.push(...retry.retired);
   }
 
   private async changedOnDisk(): Promise<string[]> {

@@ -26,6 +26,10 @@ export class ScriptWatcher {
   async start(): Promise<void> {
     const watcher = watch(this.root, {
       ignoreInitial: true,
+      // Without it, chokidar drops a change that follows another within ~50 ms (it takes
+      // our own read of the file for an access-only event). A 2 ms stability poll costs
+      // little latency and loses no save.
+      awaitWriteFinish: { stabilityThreshold: 2, pollInterval: 1 },
       ignored: (full: string) => {
         const relative = toRelative(this.root, full);
         if (relative === "") return false;

@@ -128,3 +128,19 @@ describe("bad input: every failure is a clear error and loses nothing", () => {
     expect(runtime.exports("a.ts").n!.toHost()).toBe(100);
   });
 });
+
+describe("split batches converge", () => {
+  it("an edit that failed for want of a new file applies once that file arrives", async () => {
+    const folder = await scriptsFolder({ "b.ts": `export const value = () => "old";` });
+    const runtime = await runtimeFor(folder);
+    await folder.write("b.ts", `import { c } from "./c"; export const value = () => "new " + c;`);
+    const first = await runtime.reload(["b.ts"]);
+    expect(first.errors[0]!.message).toContain("cannot find './c'");
+    expect(runtime.exports("b.ts").value!.invoke().toHost()).toBe("old");
+    await folder.write("c.ts", `export const c = "c";`);
+    const second = await runtime.reload(["c.ts"]);
+    expect(second.errors).toEqual([]);
+    expect(second.files).toEqual(["c.ts", "b.ts"]);
+    expect(runtime.exports("b.ts").value!.invoke().toHost()).toBe("new c");
+  });
+});

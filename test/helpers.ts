@@ -54,13 +54,13 @@ export async function runtimeFor(folder: ScriptsFolder, options: Partial<Runtime
   return runtime;
 }
 
-export function waitFor<T>(predicate: () => T | undefined | false, timeoutMs = 5000): Promise<T> {
+export function waitFor<T>(predicate: () => T | undefined | false, timeoutMs = 5000, what = "condition"): Promise<T> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const tick = (): void => {
       const value = predicate();
       if (value) return resolve(value);
-      if (Date.now() - started > timeoutMs) return reject(new Error("waitFor timed out"));
+      if (Date.now() - started > timeoutMs) return reject(new Error(`waitFor timed out after ${timeoutMs} ms waiting for ${what}`));
       setTimeout(tick, 5);
     };
     tick();

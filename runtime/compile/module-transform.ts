@@ -46,7 +46,7 @@ export function transformModule(file: string, code: string): ModuleShape {
       `syntax error: ${error.message}`,
       file,
       offset === undefined ? undefined : positionAt(code, offset, file),
-      error.helpMessage ?? "fix the syntax and save again; the previous version keeps running",
+      error.helpMessage ?? "fix the syntax and save again",
     );
   }
   const program = parsed.program as unknown as ESTree.Program & { start: number; end: number };

@@ -28,7 +28,7 @@ export function stripTypes(file: string, source: string): StrippedSource {
       `syntax error: ${error.message}`,
       file,
       offset === undefined ? undefined : positionAt(source, offset, file),
-      error.helpMessage ?? "fix the syntax and save again; the previous version keeps running",
+      error.helpMessage ?? "fix the syntax and save again",
     );
   }
   if (!result.map) throw new Error(`oxc-transform returned no source map for ${file}`);

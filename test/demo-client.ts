@@ -1,0 +1,65 @@
+import net from "node:net";
+import { PROMPT } from "../demo/game.js";
+
+/** A player on a real TCP connection: sends a line, waits for its one reply. */
+export class MudClient {
+  private buffer = "";
+  private waiting: (() => void) | undefined;
+  /** Lines pushed by the game (other players' actions), not replies. */
+  readonly pushed: string[] = [];
+
+  private constructor(private readonly socket: net.Socket) {
+    socket.setEncoding("utf8");
+    socket.on("data", (chunk: string) => {
+      this.buffer += chunk;
+      this.waiting?.();
+    });
+  }
+
+  static async connect(port: number, name: string): Promise<MudClient> {
+    const socket = net.connect(port, "127.0.0.1");
+    await new Promise<void>((resolve, reject) => socket.once("connect", resolve).once("error", reject));
+    const client = new MudClient(socket);
+    await client.nextReply(); // the welcome prompt
+    await client.command(name);
+    return client;
+  }
+
+  get connected(): boolean {
+    return !this.socket.destroyed;
+  }
+
+  /** Sends a command and returns its reply (pushed lines are set aside). */
+  async command(line: string): Promise<string> {
+    this.socket.write(`${line}\n`);
+    return this.nextReply();
+  }
+
+  private async nextReply(timeoutMs = 10_000): Promise<string> {
+    const started = Date.now();
+    for (;;) {
+      const end = this.buffer.indexOf(PROMPT);
+      if (end !== -1) {
+        const chunk = this.buffer.slice(0, end);
+        this.buffer = this.buffer.slice(end + PROMPT.length);
+        const lines = chunk.split("\n");
+        const reply = lines.filter((line) => {
+          if (!line.startsWith("* ")) return true;
+          this.pushed.push(line.slice(2));
+          return false;
+        });
+        return reply.join("\n").replace(/\n$/, "");
+      }
+      if (Date.now() - started > timeoutMs) throw new Error(`no reply within ${timeoutMs} ms; got ${JSON.stringify(this.buffer)}`);
+      await new Promise<void>((resolve) => {
+        this.waiting = resolve;
+        setTimeout(resolve, 50);
+      });
+      this.waiting = undefined;
+    }
+  }
+
+  close(): void {
+    this.socket.end();
+  }
+}
