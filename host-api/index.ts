@@ -2,3 +2,5 @@ export { createRuntime, GraftRuntime } from "./runtime.js";
 export { ScriptValue, ScriptClass } from "./script-value.js";
 export { ScriptError, GraftError } from "./errors.js";
 export type * from "./types.js";
+export type { HeapGraph, ClassCount } from "./heap-tools.js";
+export type { HeapNode, HeapEdge } from "../runtime/heap/reader.js";

@@ -7,11 +7,12 @@ import { loadQuickJS, Vm } from "../runtime/vm.js";
 import { ScriptWatcher } from "../runtime/watcher.js";
 import { collectGarbage, countGcObjects } from "../runtime/collector.js";
 import { Bridge } from "./bridge.js";
+import { HeapTools, type ClassCount, type HeapGraph } from "./heap-tools.js";
 import { installHostModule } from "./host-module.js";
 import { Emitter } from "./events.js";
 import { GraftError } from "./errors.js";
 import { ScriptClass, ScriptValue } from "./script-value.js";
-import type { FindSubclassesOptions, GcResult, ReloadError, ReloadReport, RuntimeOptions } from "./types.js";
+import type { FindSubclassesOptions, GcResult, LeakReport, ReloadError, ReloadReport, RetainerPath, RuntimeOptions } from "./types.js";
 
 const DEFAULT_MEMORY_LIMIT = 256 * 1024 * 1024;
 const DEFAULT_TIMEOUT_MS = 1000;
@@ -20,7 +21,7 @@ const DEFAULT_DEBOUNCE_MS = 5;
 type RuntimeEvents = {
   reload: [ReloadReport];
   error: [ReloadError];
-  leak: [unknown[]];
+  leak: [LeakReport[]];
 };
 
 /** Creates a runtime, loads every script of `options.scripts` and, with `watch`, starts watching. */
@@ -37,6 +38,13 @@ export class GraftRuntime {
   private readonly events = new Emitter<RuntimeEvents>();
   private watcher: ScriptWatcher | undefined;
   private disposed = false;
+  private readonly heapTools: HeapTools;
+  /** Heap inspection (SPEC §2): every live VM object, and DevTools snapshots. */
+  readonly heap: {
+    snapshot(): HeapGraph;
+    write(path: string): void;
+    topClasses(limit?: number): ClassCount[];
+  };
 
   private constructor(
     readonly root: string,
@@ -45,7 +53,15 @@ export class GraftRuntime {
     /** @internal */ readonly kernel: Kernel,
     /** @internal */ readonly engine: ReloadEngine,
     /** @internal */ readonly bridge: Bridge,
-  ) {}
+  ) {
+    this.heapTools = new HeapTools(vm, kernel, kernelContext, engine, bridge, () => this.gc());
+    const tools = this.heapTools;
+    this.heap = {
+      snapshot: () => (this.assertAlive(), tools.snapshot()),
+      write: (path: string) => (this.assertAlive(), tools.write(path)),
+      topClasses: (limit?: number) => (this.assertAlive(), tools.topClasses(limit)),
+    };
+  }
 
   static async create(options: RuntimeOptions): Promise<GraftRuntime> {
     validateOptions(options);
@@ -136,7 +152,14 @@ export class GraftRuntime {
     const baseClass = typeof base === "string" ? this.classByReference(base) : base;
     try {
       const handles = this.kernel.findSubclasses(baseClass.vmHandle(this.bridge, []), options.inclusive ?? false, options.includeRetired ?? false);
-      return handles.map((handle) => this.bridge.adopt(handle) as ScriptClass);
+      const found = handles.map((handle) => this.bridge.adopt(handle) as ScriptClass);
+      if (!options.dynamic) return found;
+      // Classes made at run time (inside functions, by eval) are found by enumerating the heap.
+      for (const extra of this.heapTools.dynamicSubclasses(baseClass, options.inclusive ?? false)) {
+        if (found.some((known) => known.isSame(extra))) extra.dispose();
+        else found.push(extra as ScriptClass);
+      }
+      return found;
     } finally {
       if (typeof base === "string") baseClass.dispose();
     }
@@ -159,6 +182,11 @@ export class GraftRuntime {
   private announce(report: ReloadReport): void {
     for (const error of report.errors) this.events.emit("error", error);
     if (report.files.length > 0 || report.removed.length > 0 || report.errors.length > 0) this.events.emit("reload", report);
+    // Opt-in: a full GC and heap walk after each reload that replaced something.
+    if (this.events.has("leak") && (report.patched.length > 0 || report.retired.length > 0)) {
+      const leaks = this.leaks();
+      if (leaks.length > 0) this.events.emit("leak", leaks);
+    }
   }
 
   on(event: "reload", listener: (report: ReloadReport) => void): () => void;
@@ -176,6 +204,24 @@ export class GraftRuntime {
     collectGarbage(this.vm, () => this.kernelContext.newObject().dispose());
     this.kernel.callVoid("prune");
     return { before, after: countGcObjects(this.vm) };
+  }
+
+  /** Every live object whose prototype chain includes `cls.prototype`, after a full GC. */
+  findInstances(cls: ScriptClass | ScriptValue): ScriptValue[] {
+    this.assertAlive();
+    return this.heapTools.findInstances(cls);
+  }
+
+  /** Shortest paths from GC roots to `value`, each printed as in SPEC §5. */
+  retainers(value: ScriptValue): RetainerPath[] {
+    this.assertAlive();
+    return this.heapTools.retainers(value);
+  }
+
+  /** Retired and superseded class versions still alive after a full GC, with what holds them. */
+  leaks(): LeakReport[] {
+    this.assertAlive();
+    return this.heapTools.leaks();
   }
 
   /** Runs script code in a script's context: for hosts' tools and tests, not for designers. */

@@ -1,8 +1,8 @@
+import { RUNTIME } from "./heap/layout.js";
 import type { Vm } from "./vm.js";
 
-// Offsets in the pinned build's JSRuntime (QuickJS 2025-09-13, wasm32), checked by test/gc.test.ts.
-const GC_OBJ_LIST_OFFSET = 80;
-const MALLOC_GC_THRESHOLD_OFFSET = 108;
+const GC_OBJ_LIST_OFFSET = RUNTIME.gcObjList;
+const MALLOC_GC_THRESHOLD_OFFSET = RUNTIME.mallocGcThreshold;
 const MAX_WALK = 50_000_000;
 
 /** Number of GC objects alive in the runtime (length of gc_obj_list). */

@@ -390,6 +390,38 @@ function retiredClasses() {
   return retiredRefs.map((ref) => ref.deref());
 }
 
+/**
+ * Every class graft knows that is alive, for the heap tools: [value, description, kind]
+ * with kind "class" | "retired" | "superseded", and their prototypes.
+ */
+function heapClasses() {
+  const result = [];
+  const add = (cls, text, kind) => {
+    result.push([cls, text, kind]);
+    if (cls.prototype !== undefined && cls.prototype !== null) result.push([cls.prototype, text.split("  ")[0] + ".prototype" + text.slice(text.lastIndexOf(" (")), kind + "-prototype"]);
+  };
+  for (const record of files.values()) {
+    for (const name of record.classOrder) {
+      const cls = record.classes.get(name);
+      const meta = classMeta.get(cls);
+      add(cls, name + "  class (" + record.file + " v" + meta.version + ")", "class");
+      if (meta.cell.impl !== null) add(meta.cell.impl, name + "  class version " + meta.version + ", current (" + record.file + " v" + meta.version + ")", "version");
+    }
+  }
+  for (const ref of retiredRefs) {
+    const cls = ref.deref();
+    if (cls === undefined) continue;
+    const meta = classMeta.get(cls);
+    add(cls, meta.name + "  class, retired (" + meta.file + " v" + meta.version + ")", "retired");
+  }
+  for (const entry of supersededRefs) {
+    const impl = entry.ref.deref();
+    if (impl === undefined) continue;
+    add(impl, entry.name + "  class version " + entry.version + ", superseded (" + entry.file + " v" + entry.version + ")", "superseded");
+  }
+  return result;
+}
+
 /** Drops the bookkeeping of versions that died: run after each full collection. */
 function prune() {
   retiredRefs = retiredRefs.filter((ref) => ref.deref() !== undefined);
@@ -439,6 +471,6 @@ function isPrototypeOf(prototype, value) {
 
 return {
   construct, invoke, isPrototypeOf, begin, rollback, commit, declareExports, runModule, removeFile,
-  findSubclasses, getClass, classInfo, namespaceOf, namespaceKeys, classNames, retiredClasses, supersededVersions, versionOf, prune, setHostExports, plainKind,
+  findSubclasses, getClass, classInfo, namespaceOf, namespaceKeys, classNames, retiredClasses, supersededVersions, versionOf, prune, heapClasses, setHostExports, plainKind,
 };
 })()`;

@@ -26,7 +26,7 @@ export interface ClassInfo {
 
 const FUNCTIONS = [
   "construct", "invoke", "isPrototypeOf", "begin", "rollback", "commit", "declareExports", "runModule", "removeFile", "findSubclasses",
-  "getClass", "classInfo", "namespaceOf", "namespaceKeys", "classNames", "retiredClasses", "supersededVersions", "versionOf", "prune", "setHostExports", "plainKind",
+  "getClass", "classInfo", "namespaceOf", "namespaceKeys", "classNames", "retiredClasses", "supersededVersions", "versionOf", "prune", "heapClasses", "setHostExports", "plainKind",
 ] as const;
 type KernelFunction = (typeof FUNCTIONS)[number];
 
@@ -153,6 +153,21 @@ export class Kernel {
       const [, file, name, version] = this.context.dump(entry) as [unknown, string, string, number];
       entry.dispose();
       return { impl, file, name, version };
+    });
+  }
+
+  /** Live graft classes (and prototypes) with descriptions; the caller owns `value`. */
+  heapClasses(): { value: QuickJSHandle; text: string; kind: string }[] {
+    return this.unpackArray(this.call("heapClasses")).map((entry) => {
+      const value = this.context.getProp(entry, 0);
+      const textHandle = this.context.getProp(entry, 1);
+      const text = this.context.getString(textHandle);
+      textHandle.dispose();
+      const kindHandle = this.context.getProp(entry, 2);
+      const kind = this.context.getString(kindHandle);
+      kindHandle.dispose();
+      entry.dispose();
+      return { value, text, kind };
     });
   }
 
