@@ -79,7 +79,23 @@ export function readHeap(memory: VmMemory, locate: Locator = () => undefined): R
   for (const edge of edges) if (edge.type !== "weak") incoming[edge.to]! += 1;
   for (const node of nodes) node.externalRefs = Math.max(0, node.refCount - incoming[node.index]!);
   decoder.nameObjects(nodes);
+  nameClosureValues(nodes, edges);
   return { nodes, edges, byAddress };
+}
+
+/** A closure variable's value edge carries the variable's name, as DevTools shows context variables. */
+function nameClosureValues(nodes: HeapNode[], edges: HeapEdge[]): void {
+  const variableName = new Map<number, string>();
+  for (const edge of edges) {
+    if (nodes[edge.to]!.gcType === GcType.VarRef && !variableName.has(edge.to)) variableName.set(edge.to, edge.name);
+  }
+  for (const edge of edges) {
+    const name = variableName.get(edge.from);
+    if (name !== undefined && edge.name === "value") {
+      edge.name = name;
+      edge.type = "context";
+    }
+  }
 }
 
 function kindOf(gcType: GcType, classId: number): NodeKind {
