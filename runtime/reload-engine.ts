@@ -2,7 +2,7 @@ import type { QuickJSContext, QuickJSHandle } from "quickjs-emscripten-core";
 import { compileScript, CompileError, type CompiledScript, type SourceMapper } from "./compile/index.js";
 import { dependencyOrder, describeCycle } from "./dependency-order.js";
 import { Kernel, VmCallError, type KernelCommitReport } from "./kernel/kernel.js";
-import { listScripts, readScript, resolveSpecifier } from "./script-files.js";
+import { listScripts, readScript, resolveSpecifier, type ReadOutcome } from "./script-files.js";
 import { codeFrame, evaluatedName, mapVmError, type MappedError } from "./script-errors.js";
 import type { Vm } from "./vm.js";
 import type { ReloadError, ReloadReport, SourcePosition } from "../host-api/types.js";
@@ -24,6 +24,10 @@ interface Candidate {
   dependencies: string[];
   attempt: number;
 }
+
+/** An emptied script is re-read this many times, this far apart, before it is applied. */
+const EMPTY_FILE_RETRIES = 2;
+const EMPTY_FILE_RETRY_MS = 25;
 
 /** Source maps kept per file, for stacks of code that still runs from older versions. */
 const VERSIONS_KEPT_PER_FILE = 16;
@@ -130,7 +134,7 @@ export class ReloadEngine {
   private async applyBatch(requested: string[], report: ReloadReport): Promise<void> {
     const candidates = new Map<string, Candidate>();
     const removed: string[] = [];
-    const outcomes = await Promise.all(requested.map(async (file) => [file, await readScript(this.root, file)] as const));
+    const outcomes = await Promise.all(requested.map(async (file) => [file, await this.readSettled(file)] as const));
     for (const [file, outcome] of outcomes) {
       if (outcome.kind === "missing") {
         if (this.loaded.has(file)) removed.push(file);
@@ -153,6 +157,21 @@ export class ReloadEngine {
     } else {
       for (const file of requested) this.stale.delete(file);
     }
+  }
+
+  /**
+   * Reads a file; if a loaded, non-empty script reads as empty, it is most likely being
+   * written (truncate, then write), so it is read again shortly before being believed.
+   */
+  private async readSettled(file: string): Promise<ReadOutcome> {
+    let outcome = await readScript(this.root, file);
+    for (let attempt = 0; attempt < EMPTY_FILE_RETRIES; attempt++) {
+      const wasEmpty = outcome.kind === "source" && outcome.source.trim() === "";
+      if (!wasEmpty || !this.loaded.get(file)?.script.source.trim()) break;
+      await new Promise((resolve) => setTimeout(resolve, EMPTY_FILE_RETRY_MS));
+      outcome = await readScript(this.root, file);
+    }
+    return outcome;
   }
 
   /**

@@ -144,3 +144,17 @@ describe("split batches converge", () => {
     expect(runtime.exports("b.ts").value!.invoke().toHost()).toBe("new c");
   });
 });
+
+describe("saves caught mid-write", () => {
+  it("a script that reads as empty is read again before its classes are retired", async () => {
+    const folder = await scriptsFolder({ "a.ts": `export class A { v() { return 1; } }` });
+    const runtime = await runtimeFor(folder);
+    await folder.write("a.ts", "");
+    const reloading = runtime.reload(["a.ts"]);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await folder.write("a.ts", `export class A { v() { return 2; } }`);
+    const report = await reloading;
+    expect(report.retired).toEqual([]);
+    expect(runtime.getClass("a.ts", "A").new().call("v").toHost()).toBe(2);
+  });
+});
