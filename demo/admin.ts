@@ -15,11 +15,14 @@ function heapTools(runtime: GraftRuntime): HeapTools | undefined {
 const NOT_YET = "Heap inspection is not available yet in this graft build.";
 
 /** Wizard commands: @reload, @leaks, @heap, @snapshot. */
-export async function runAdminCommand(runtime: GraftRuntime, verb: string, args: string): Promise<string> {
+export async function runAdminCommand(runtime: GraftRuntime, verb: string, args: string, snapshotDir: string): Promise<string> {
   switch (verb) {
     case "@reload": {
       const report = await runtime.reload(args ? args.split(/\s+/) : undefined);
-      if (report.errors.length > 0) return `Reload failed, previous version kept:\n${report.errors.map((e) => e.text).join("\n")}`;
+      if (report.errors.length > 0) {
+        const details = report.errors.map((error) => error.text.replace(/^/gm, "  ")).join("\n");
+        return `Reload failed, previous version kept:\n${details}`;
+      }
       return report.files.length + report.removed.length === 0
         ? "Nothing changed on disk."
         : `Reloaded ${[...report.files, ...report.removed].join(", ")} in ${report.durationMs.toFixed(1)} ms.`;
@@ -40,7 +43,7 @@ export async function runAdminCommand(runtime: GraftRuntime, verb: string, args:
     case "@snapshot": {
       const tools = heapTools(runtime);
       if (!tools) return NOT_YET;
-      const file = path.resolve(`graft-${new Date().toISOString().replace(/[:.]/g, "-")}.heapsnapshot`);
+      const file = path.resolve(snapshotDir, `graft-${new Date().toISOString().replace(/[:.]/g, "-")}.heapsnapshot`);
       tools.heap.write(file);
       return `Heap snapshot written to ${file} (open it in Chrome DevTools > Memory > Load).`;
     }

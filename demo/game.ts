@@ -15,6 +15,8 @@ export interface GameOptions {
   /** Watcher debounce in ms. */
   debounce?: number;
   host?: string;
+  /** Where @snapshot writes .heapsnapshot files. Default: the current directory. */
+  snapshotDir?: string;
 }
 
 interface Session {
@@ -148,7 +150,7 @@ export class GameServer {
     if (verb.startsWith("@")) {
       const wizard = player.get("wizard").toHost() === true;
       if (!wizard) return "Only wizards can do that.";
-      return runAdminCommand(this.runtime, verb, args);
+      return runAdminCommand(this.runtime, verb, args, this.options.snapshotDir ?? process.cwd());
     }
     const commandClass: ScriptClass | undefined = this.verbs.lookup(verb);
     if (!commandClass) return `Unknown command '${verb}'. Type 'help' for commands.`;

@@ -191,7 +191,7 @@ export class GraftRuntime {
 
   on(event: "reload", listener: (report: ReloadReport) => void): () => void;
   on(event: "error", listener: (error: ReloadError) => void): () => void;
-  on(event: "leak", listener: (leaks: unknown[]) => void): () => void;
+  on(event: "leak", listener: (leaks: LeakReport[]) => void): () => void;
   on(event: keyof RuntimeEvents, listener: (...args: never[]) => void): () => void {
     return this.events.on(event, listener as never);
   }

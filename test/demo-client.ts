@@ -38,7 +38,8 @@ export class MudClient {
   private async nextReply(timeoutMs = 10_000): Promise<string> {
     const started = Date.now();
     for (;;) {
-      const end = this.buffer.indexOf(PROMPT);
+      // The prompt starts a line; "->" inside a reply is not one.
+      const end = this.buffer.startsWith(PROMPT) ? 0 : ((found) => (found === -1 ? -1 : found + 1))(this.buffer.indexOf(`\n${PROMPT}`));
       if (end !== -1) {
         const chunk = this.buffer.slice(0, end);
         this.buffer = this.buffer.slice(end + PROMPT.length);

@@ -19,7 +19,7 @@ async function startGame(): Promise<{ game: GameServer; scripts: string; logs: s
   const scripts = await mkdtemp(path.join(tmpdir(), "graft-mud-"));
   await cp(SCRIPTS, scripts, { recursive: true });
   const logs: string[] = [];
-  const game = await GameServer.start({ port: 0, scripts, wizards: ["wizard"], log: (line) => logs.push(line), debounce: 20 });
+  const game = await GameServer.start({ port: 0, scripts, wizards: ["wizard"], log: (line) => logs.push(line), debounce: 20, snapshotDir: scripts });
   cleanup.push(async () => {
     await game.stop();
     await rm(scripts, { recursive: true, force: true });
@@ -77,12 +77,26 @@ export class Look extends Command {
   });
 
   it("wizard commands answer, and non-wizards are refused", async () => {
-    const { game } = await startGame();
+    const { game, scripts, logs } = await startGame();
     const wizard = await MudClient.connect(game.port, "wizard");
     const player = await MudClient.connect(game.port, "Pat");
     expect(await player.command("@reload")).toBe("Only wizards can do that.");
     expect(await wizard.command("@reload")).toBe("Nothing changed on disk.");
     expect(await wizard.command("@nonsense")).toMatch(/Unknown wizard command/);
+    expect(await wizard.command("@leaks")).toBe("No leaks: no retired class version is alive after a full GC.");
+    const heap = await wizard.command("@heap");
+    expect(heap).toMatch(/^GC: \d+ -> \d+ live objects\. Instances by class:/);
+    expect(heap).toMatch(/\s2 {2}Player\n/);
+    const snapshot = await wizard.command("@snapshot");
+    expect(snapshot).toMatch(/^Heap snapshot written to .*\.heapsnapshot/);
+    // a ghost: a retired command class that a script still holds shows up in @leaks
+    await writeFile(path.join(scripts, "commands/keeper.ts"), `import { Look } from "./look";\nglobalThis.oldLook = Look;\n`);
+    await waitFor(() => logs.some((line) => line.startsWith("[reload] commands/keeper.ts")), 5000, "keeper.ts");
+    await writeFile(path.join(scripts, "commands/look.ts"), `import { Command } from "./base";\nexport class Peek extends Command {\n  static verbs = ["peek"];\n  execute(): string { return "peeking"; }\n}\n`);
+    await waitFor(() => logs.some((line) => line.includes("Look (commands/look.ts) retired")), 5000, "Look retired");
+    const leaks = await wizard.command("@leaks");
+    expect(leaks).toContain("Look  class, retired (commands/look.ts v1)");
+    expect(leaks).toContain("<- global 'oldLook' of context commands/keeper.ts   [root]");
     wizard.close();
     player.close();
   });

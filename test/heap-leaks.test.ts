@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { LeakReport } from "../host-api/index.js";
 import { runtimeFor, scriptsFolder } from "./helpers.js";
 
 const GHOST = `export class Ghost { boo() { return "boo"; } }`;
@@ -67,7 +68,7 @@ describe("leaks(): the ghost story", () => {
     const folder = await scriptsFolder({ "a.ts": GHOST, "b.ts": `import { Ghost } from "./a"; globalThis.keep = Ghost;` });
     const runtime = await runtimeFor(folder);
     const seen: string[] = [];
-    runtime.on("leak", (leaks) => seen.push(...leaks.map((leak) => leak.name)));
+    runtime.on("leak", (leaks: LeakReport[]) => { seen.push(...leaks.map((leak) => leak.name)); });
     await folder.write("a.ts", SPIRIT);
     await runtime.reload(["a.ts"]);
     expect(seen).toEqual(["Ghost"]);
