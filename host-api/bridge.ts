@@ -1,6 +1,7 @@
 import type { QuickJSContext, QuickJSHandle, VmCallResult } from "quickjs-emscripten-core";
 import type { Kernel } from "../runtime/kernel/kernel.js";
 import type { MappedError } from "../runtime/script-errors.js";
+import { ValuePeeker } from "../runtime/value-tags.js";
 import type { Vm } from "../runtime/vm.js";
 import { GraftError, ScriptError } from "./errors.js";
 import { ScriptClass, ScriptValue } from "./script-value.js";
@@ -17,6 +18,7 @@ export class Bridge {
   private readonly live = new Set<QuickJSHandle>();
   private readonly finalizer = new FinalizationRegistry<QuickJSHandle>((handle) => this.release(handle));
   private readonly hostFunctionHandles: QuickJSHandle[] = [];
+  private readonly peeker: ValuePeeker;
   /** Where each live handle was created, when debugHandles is on. */
   readonly origins = new WeakMap<QuickJSHandle, string>();
 
@@ -26,10 +28,26 @@ export class Bridge {
     readonly context: QuickJSContext,
     private readonly mapError: (dumped: unknown) => MappedError,
     private readonly debugHandles: boolean,
-  ) {}
+  ) {
+    this.peeker = new ValuePeeker(() => vm.emscriptenModule.HEAPU8);
+  }
 
   /** Takes ownership of `handle` and wraps it for the host. */
   adopt(handle: QuickJSHandle): ScriptValue {
+    const peeked = this.peeker.peek(handle);
+    if (peeked.kind === "number" || peeked.kind === "boolean") {
+      handle.dispose();
+      return new ScriptValue(this, null, peeked.value);
+    }
+    if (peeked.kind === "null" || peeked.kind === "undefined") {
+      handle.dispose();
+      return new ScriptValue(this, null, peeked.kind === "null" ? null : undefined);
+    }
+    if (peeked.kind === "string") {
+      const text = this.context.getString(handle);
+      handle.dispose();
+      return new ScriptValue(this, null, text);
+    }
     const type = this.context.typeof(handle);
     if (type !== "object" && type !== "function" && type !== "symbol") {
       const value = this.primitive(handle, type);
@@ -78,6 +96,11 @@ export class Bridge {
 
   /** A VM value the host receives (call result, host function argument): copied or wrapped. */
   fromVm(handle: QuickJSHandle, depth = 0): HostArg {
+    const peeked = this.peeker.peek(handle);
+    if (peeked.kind === "number" || peeked.kind === "boolean") return peeked.value;
+    if (peeked.kind === "null") return null;
+    if (peeked.kind === "undefined") return undefined;
+    if (peeked.kind === "string") return this.context.getString(handle);
     const type = this.context.typeof(handle);
     if (type !== "object" && type !== "function" && type !== "symbol") return this.primitive(handle, type) as HostArg;
     if (type === "object" && this.isNull(handle)) return null;

@@ -16,7 +16,7 @@ import type { FindSubclassesOptions, GcResult, LeakReport, ReloadError, ReloadRe
 
 const DEFAULT_MEMORY_LIMIT = 256 * 1024 * 1024;
 const DEFAULT_TIMEOUT_MS = 1000;
-const DEFAULT_DEBOUNCE_MS = 5;
+const DEFAULT_DEBOUNCE_MS = 1;
 
 type RuntimeEvents = {
   reload: [ReloadReport];

@@ -20,7 +20,7 @@ export interface RuntimeOptions {
   memoryLimit?: number;
   /** Limit in ms for any one evaluation or host->script call. Default 1000. */
   timeout?: number;
-  /** Watcher debounce in ms. Default 5. */
+  /** Watcher debounce in ms, on top of chokidar's 2 ms write-settle check. Default 1. */
   debounce?: number;
   /** Record where the host created each ScriptValue (for heap root attribution). */
   debugHandles?: boolean;

@@ -1,0 +1,67 @@
+import type { QuickJSHandle } from "quickjs-emscripten-core";
+
+/**
+ * Reads a JSValue straight from VM memory (NaN-boxed, as in the pinned build): the host's
+ * hot path decodes numbers, booleans, null and undefined without a call into the VM.
+ */
+export type PeekedValue =
+  | { kind: "number"; value: number }
+  | { kind: "boolean"; value: boolean }
+  | { kind: "null" }
+  | { kind: "undefined" }
+  | { kind: "string" }
+  | { kind: "object" }
+  | { kind: "other" };
+
+const TAG_INT = 0;
+const TAG_BOOL = 1;
+const TAG_NULL = 2;
+const TAG_UNDEFINED = 3;
+const TAG_LAST_NON_FLOAT = 7;
+const TAG_STRING = -7;
+const TAG_STRING_ROPE = -6;
+const TAG_OBJECT = -1;
+const TAG_FIRST = -9;
+/** JS_FLOAT64_TAG_ADDEND: doubles are stored with this added to their high word. */
+const FLOAT64_TAG_ADDEND = 0x7ff80000 - TAG_FIRST + 1;
+
+export class ValuePeeker {
+  private view: DataView | undefined;
+  private readonly scratch = new DataView(new ArrayBuffer(8));
+
+  constructor(private readonly memory: () => Uint8Array) {}
+
+  private dataView(): DataView {
+    const heap = this.memory();
+    // The VM's memory can grow, which replaces its buffer.
+    if (this.view?.buffer !== heap.buffer) this.view = new DataView(heap.buffer, heap.byteOffset, heap.byteLength);
+    return this.view;
+  }
+
+  peek(handle: QuickJSHandle): PeekedValue {
+    const view = this.dataView();
+    const pointer = (handle as unknown as { value: number }).value;
+    const tag = view.getInt32(pointer + 4, true);
+    switch (tag) {
+      case TAG_INT:
+        return { kind: "number", value: view.getInt32(pointer, true) };
+      case TAG_BOOL:
+        return { kind: "boolean", value: view.getInt32(pointer, true) !== 0 };
+      case TAG_NULL:
+        return { kind: "null" };
+      case TAG_UNDEFINED:
+        return { kind: "undefined" };
+      case TAG_STRING:
+      case TAG_STRING_ROPE:
+        return { kind: "string" };
+      case TAG_OBJECT:
+        return { kind: "object" };
+      default:
+        break;
+    }
+    if (tag >= TAG_FIRST && tag <= TAG_LAST_NON_FLOAT) return { kind: "other" };
+    this.scratch.setUint32(0, view.getUint32(pointer, true), true);
+    this.scratch.setUint32(4, ((tag >>> 0) + FLOAT64_TAG_ADDEND) >>> 0, true);
+    return { kind: "number", value: this.scratch.getFloat64(0, true) };
+  }
+}
