@@ -59,7 +59,7 @@ export class Bridge {
       return new ScriptValue(this, null, null);
     }
     this.live.add(handle);
-    if (this.debugHandles) this.origins.set(handle, new Error().stack?.split("\n").slice(3, 6).join("\n") ?? "");
+    if (this.debugHandles) this.origins.set(handle, hostCallSite());
     const wrapper = type === "function" && this.kernel.classInfo(handle) ? new ScriptClass(this, handle, undefined) : new ScriptValue(this, handle, undefined);
     this.finalizer.register(wrapper, handle, wrapper);
     return wrapper;
@@ -271,6 +271,13 @@ export class Bridge {
     this.live.clear();
     for (const handle of this.hostFunctionHandles) if (handle.alive) handle.dispose();
   }
+}
+
+/** The first stack frame outside graft: where the host asked for this value. */
+function hostCallSite(): string {
+  const frames = (new Error().stack ?? "").split("\n").slice(1);
+  const outside = frames.find((frame) => !/[\\/](host-api|runtime)[\\/]/.test(frame) && !frame.includes("node:internal"));
+  return (outside ?? frames[0] ?? "").trim();
 }
 
 function track(handle: QuickJSHandle, owned: QuickJSHandle[]): QuickJSHandle {

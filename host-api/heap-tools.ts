@@ -185,9 +185,13 @@ export class HeapTools {
       if (address !== undefined) classes.push({ address, text: entry.text, kind: entry.kind });
     }
     const handleCounts = new Map<number, number>();
+    const handleOrigins = new Map<number, string>();
     for (const handle of this.bridge.liveHandles()) {
       const address = objectAddress(this.vm, handle);
-      if (address !== undefined) handleCounts.set(address, (handleCounts.get(address) ?? 0) + 1);
+      if (address === undefined) continue;
+      handleCounts.set(address, (handleCounts.get(address) ?? 0) + 1);
+      const origin = this.bridge.origins.get(handle);
+      if (origin && !handleOrigins.has(address)) handleOrigins.set(address, origin.trim().replace(/^at\s+/, ""));
     }
     const contexts = new Map<number, string>([[contextAddress(this.kernelContext), "(graft kernel)"]]);
     for (const [file, context] of this.engine.contexts()) contexts.set(contextAddress(context), file);
@@ -214,7 +218,11 @@ export class HeapTools {
       const node = graph.nodes[index]!;
       const held = address === queried ? count - 1 : count;
       if (address === queried) node.externalRefs = Math.max(0, node.externalRefs - 1);
-      if (held > 0) graph.rootLabels.set(index, held === 1 ? "a ScriptValue held by the host" : `${held} ScriptValues held by the host`);
+      if (held <= 0) continue;
+      const what = labels.describe.get(index) ?? describeNode(node, labels);
+      const origin = handleOrigins.get(address);
+      const holders = held === 1 ? "a ScriptValue" : `${held} ScriptValues`;
+      graph.rootLabels.set(index, `${holders} held by the host (${what})${origin ? `, created at ${origin}` : ""}`);
     }
     return { graph, labels, classes };
   }

@@ -99,3 +99,18 @@ globalThis.made = makeClass();`,
     expect(top.find((row) => row.name === "Kid")?.count).toBe(2);
   });
 });
+
+describe("roots attributed to the host", () => {
+  it("a leak held by a host ScriptValue says so, and where the host made it with debugHandles", async () => {
+    const folder = await scriptsFolder({ "a.ts": GHOST });
+    const runtime = await runtimeFor(folder, { debugHandles: true });
+    const held = runtime.getClass("a.ts", "Ghost"); // the host keeps this handle
+    await folder.write("a.ts", SPIRIT);
+    await runtime.reload(["a.ts"]);
+    const [leak] = runtime.leaks();
+    expect(leak?.name).toBe("Ghost");
+    expect(leak?.paths[0]?.text).toMatch(/held directly from outside the heap \(a ScriptValue held by the host \(Ghost {2}class, retired \(a\.ts v1\)\), created at .*heap-leaks\.test\.ts:\d+:\d+\)?/);
+    held.dispose();
+    expect(runtime.leaks()).toEqual([]);
+  });
+});
