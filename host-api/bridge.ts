@@ -263,6 +263,9 @@ export class Bridge {
       message = `out of memory: the script went over the VM memory limit of ${Math.round(this.vm.options.memoryLimit / 1024 / 1024)} MiB`;
     }
     if (mapped.position) message += ` at ${mapped.position.file}:${mapped.position.line}:${mapped.position.column}`;
+    if (/private class (field|method|brand)|invalid brand/i.test(mapped.message)) {
+      message += ". Objects built by an earlier version of a class lack the new version's private (#) members, which graft cannot graft; use TypeScript `private` or a plain property for state that must survive reloads";
+    }
     return new ScriptError(message, mapped.name, mapped.stack, mapped.position, dumped);
   }
 

@@ -158,3 +158,21 @@ describe("saves caught mid-write", () => {
     expect(runtime.getClass("a.ts", "A").new().call("v").toHost()).toBe(2);
   });
 });
+
+describe("constructs graft cannot patch get errors that say why", () => {
+  it("top-level await", async () => {
+    const folder = await scriptsFolder({ "a.ts": `export const x = 1;\nconst y = await Promise.resolve(2);\n` });
+    const runtime = await runtimeFor(folder);
+    expect(runtime.initialReport.errors[0]!.text).toMatch(/^a\.ts:2:11: top-level await is not supported/);
+  });
+
+  it("private fields on instances of an earlier version", async () => {
+    const folder = await scriptsFolder({ "b.ts": `export class B { #hp = 1; hp() { return this.#hp; } }` });
+    const runtime = await runtimeFor(folder);
+    const b = runtime.getClass("b.ts", "B").new();
+    await folder.write("b.ts", `export class B { #hp = 2; hp() { return this.#hp * 10; } }`);
+    await runtime.reload(["b.ts"]);
+    expect(() => b.call("hp")).toThrow(/earlier version of a class lack the new version's private/);
+    expect(runtime.getClass("b.ts", "B").new().call("hp").toHost()).toBe(20);
+  });
+});

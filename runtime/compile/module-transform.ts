@@ -184,6 +184,7 @@ export function transformModule(file: string, code: string): ModuleShape {
     out.appendLeft(node.end, ");");
   }
 
+  rejectTopLevelAwait(file, code, program);
   rewriteImportedReferences(program, out, importedBindings);
   rewriteImportMeta(program, out);
 
@@ -276,6 +277,34 @@ function rewriteImportedReferences(program: ESTree.Program, out: MagicString, bi
     },
     leave(node) {
       if (map.has(node) && scope.parent) scope = scope.parent;
+    },
+  });
+}
+
+/**
+ * graft evaluates a script synchronously so that a reload applies in one step (R3, R12);
+ * a top-level await would split it. Say so, where it is, instead of a bare syntax error.
+ */
+function rejectTopLevelAwait(file: string, code: string, program: ESTree.Program): void {
+  let depth = 0;
+  walk(program, {
+    enter(node) {
+      if (node.type === "FunctionDeclaration" || node.type === "FunctionExpression" || node.type === "ArrowFunctionExpression") {
+        depth++;
+        return;
+      }
+      const awaited = node.type === "AwaitExpression" || (node.type === "ForOfStatement" && node.await);
+      if (awaited && depth === 0) {
+        throw new CompileError(
+          "top-level await is not supported in graft scripts",
+          file,
+          positionAt(code, (node as Node).start, file),
+          "graft runs a script's top level in one synchronous step so a reload applies atomically; move the await into an async function",
+        );
+      }
+    },
+    leave(node) {
+      if (node.type === "FunctionDeclaration" || node.type === "FunctionExpression" || node.type === "ArrowFunctionExpression") depth--;
     },
   });
 }
