@@ -1,0 +1,79 @@
+// npm run bench: every SPEC §7 figure next to its alternative, in one run.
+// Prints a table and writes bench/results.json (the figures) and bench/results.detail.json.
+import { writeFileSync } from "node:fs";
+import os from "node:os";
+import { fileURLToPath } from "node:url";
+import { benchReload } from "./reload.mjs";
+import { benchNodeWatch, benchWatchEdit } from "./watch.mjs";
+import { benchCall } from "./call.mjs";
+import { benchStartup } from "./startup.mjs";
+import { benchHeap } from "./heap.mjs";
+import { benchSoak } from "./soak.mjs";
+import { removeTempDirs, round } from "./fixtures.mjs";
+
+const quick = process.argv.includes("--quick"); // a smoke run: fewer samples, 1,000-reload soak
+const here = (name) => fileURLToPath(new URL(name, import.meta.url));
+const log = (text) => process.stderr.write(`${text}\n`);
+
+const steps = [
+  ["reload", () => benchReload({ edits: quick ? 50 : 200 })],
+  ["watch", () => benchWatchEdit({ edits: quick ? 20 : 80 })],
+  ["node --watch", () => benchNodeWatch({ edits: quick ? 4 : 12 })],
+  ["call", () => benchCall()],
+  ["startup", () => benchStartup()],
+  ["heap", () => benchHeap()],
+  ["soak", () => benchSoak({ reloads: quick ? 1000 : 10_000, onProgress: (n) => log(`  soak: ${n} reloads`) })],
+];
+
+const figures = {};
+const detail = {};
+const started = performance.now();
+try {
+  for (const [name, run] of steps) {
+    const t = performance.now();
+    log(`bench: ${name} ...`);
+    const { detail: more, ...values } = await run();
+    Object.assign(figures, values);
+    detail[name] = more;
+    log(`bench: ${name} done in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  }
+} finally {
+  removeTempDirs();
+}
+figures.watch_speedup_vs_node_watch = figures.node_watch_restart_p50_ms / figures.watch_edit_p50_ms;
+
+const KEYS = [
+  "reload_p50_ms", "reload_p99_ms", "watch_edit_p50_ms", "node_watch_restart_p50_ms", "watch_speedup_vs_node_watch",
+  "call_overhead_ratio", "startup_500_ms", "vm_bytes_per_script", "soak_reloads", "soak_growth_pct", "soak_leaks",
+  "gc_100k_ms", "snapshot_100k_ms",
+];
+const results = Object.fromEntries(KEYS.map((key) => [key, figures[key] === null || figures[key] === undefined ? null : round(figures[key], 3)]));
+
+const ms = (v) => (v === null ? "n/a" : `${round(v, 2)} ms`);
+const check = (ok) => (ok === null ? "n/a" : ok ? "yes" : "NO");
+const d = detail;
+const rows = [
+  ["edit -> new behaviour (watcher), p50", ms(results.watch_edit_p50_ms), `node --watch restart ${ms(results.node_watch_restart_p50_ms)}`, `${round(results.watch_speedup_vs_node_watch, 1)}x faster`, "<= 5 ms, >= 20x", check(results.watch_edit_p50_ms <= 5 && results.watch_speedup_vs_node_watch >= 20)],
+  ["reload(file), p50 / p99", `${ms(results.reload_p50_ms)} / ${ms(results.reload_p99_ms)}`, "", "", "p50 <= 2 ms", check(results.reload_p50_ms <= 2)],
+  ["start-up, 500 scripts", ms(results.startup_500_ms), "", "", "<= 1.5 s", check(results.startup_500_ms <= 1500)],
+  ["VM memory per script", `${round(results.vm_bytes_per_script / 1024, 1)} KB`, "", "", "<= 40 KB", check(results.vm_bytes_per_script <= 40 * 1024)],
+  ["host->script call", `${round(d.call.graft_call_us, 3)} us`, `raw callFunction ${round(d.call.raw_call_us, 3)} us`, `${round(results.call_overhead_ratio, 3)}x`, "<= 1.3x", check(results.call_overhead_ratio <= 1.3)],
+  ["gc(), 100k live objects", ms(results.gc_100k_ms), "", "", "<= 50 ms", check(results.gc_100k_ms === null ? null : results.gc_100k_ms <= 50)],
+  ["heap.snapshot(), 100k live objects", ms(results.snapshot_100k_ms), "", "", "<= 300 ms", check(results.snapshot_100k_ms === null ? null : results.snapshot_100k_ms <= 300)],
+  [`${results.soak_reloads} reloads: VM memory growth`, `${round(results.soak_growth_pct, 3)} %`, "", "", "<= 1 %", check(results.soak_growth_pct <= 1)],
+  [`${results.soak_reloads} reloads: leaks().length`, results.soak_leaks === null ? "n/a (no leaks())" : String(results.soak_leaks), "", "", "0", check(results.soak_leaks === null ? null : results.soak_leaks === 0)],
+];
+const header = ["figure", "graft", "alternative", "ratio", "SPEC §7 target", "met"];
+const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => String(row[i]).length)));
+const line = (cells) => `| ${cells.map((cell, i) => String(cell).padEnd(widths[i])).join(" | ")} |`;
+console.log(line(header));
+console.log(`|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`);
+for (const row of rows) console.log(line(row));
+const machine = `${os.cpus().length} x ${os.cpus()[0]?.model ?? "cpu"}, node ${process.version}, ${os.platform()}`;
+console.log(`\n${machine}; whole run ${((performance.now() - started) / 1000).toFixed(1)} s${quick ? " (--quick)" : ""}`);
+
+if (!quick) {
+  writeFileSync(here("results.json"), JSON.stringify(results, null, 2) + "\n");
+  writeFileSync(here("results.detail.json"), JSON.stringify({ machine, date: new Date().toISOString(), detail }, null, 2) + "\n");
+  console.log("wrote bench/results.json and bench/results.detail.json");
+}

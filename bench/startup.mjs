@@ -1,0 +1,48 @@
+// startup_500_ms / vm_bytes_per_script: createRuntime over 500 generated command scripts.
+import { mkdirSync } from "node:fs";
+import { createRuntime } from "graft";
+import { commandScripts, median, tempDir, vmBytes } from "./fixtures.mjs";
+
+const SCRIPTS = 500;
+const RUNS = 5;
+
+/**
+ * The clock covers `await createRuntime({ scripts })` until it resolves with every script
+ * loaded (list, read, compile, evaluate in import order), in a process whose WebAssembly
+ * module is already loaded (one warm-up runtime first). Memory is QuickJS's
+ * `memory_used_size` of the loaded runtime minus that of a runtime over an empty folder,
+ * divided by the number of scripts (500 commands + their shared base).
+ */
+export async function benchStartup() {
+  const dir = commandScripts(SCRIPTS);
+  const emptyDir = tempDir("empty");
+  mkdirSync(emptyDir, { recursive: true });
+  const empty = await createRuntime({ scripts: emptyDir });
+  const emptyBytes = vmBytes(empty);
+  empty.dispose();
+
+  (await createRuntime({ scripts: dir })).dispose(); // warm-up: disk cache, JIT
+  const times = [];
+  let perScript = 0;
+  let files = 0;
+  for (let run = 0; run < RUNS; run++) {
+    const started = performance.now();
+    const runtime = await createRuntime({ scripts: dir });
+    times.push(performance.now() - started);
+    files = runtime.files().length;
+    if (files !== SCRIPTS + 1 || !runtime.initialReport.ok) throw new Error(`startup bench: loaded ${files} scripts, errors: ${runtime.initialReport.errors.length}`);
+    if (run === 0) {
+      runtime.gc();
+      perScript = (vmBytes(runtime) - emptyBytes) / files;
+      const cls = runtime.getClass("commands/c7.ts", "Command7");
+      const said = cls.new().call("execute", { name: "ann" }, "apple").toHost();
+      if (said !== "ann uses an apple (0).") throw new Error(`startup bench: unexpected answer ${said}`);
+    }
+    runtime.dispose();
+  }
+  return {
+    startup_500_ms: median(times),
+    vm_bytes_per_script: Math.round(perScript),
+    detail: { runs: RUNS, min_ms: Math.min(...times), empty_runtime_bytes: emptyBytes, files },
+  };
+}
