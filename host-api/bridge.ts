@@ -8,6 +8,7 @@ import { ScriptClass, ScriptValue } from "./script-value.js";
 import type { HostArg } from "./types.js";
 
 const MAX_COPY_DEPTH = 64;
+const MAX_CACHED_KEYS = 1024;
 
 /**
  * Moves values between the host and the VM (SPEC §5): plain data by copy, ScriptValues and
@@ -19,6 +20,7 @@ export class Bridge {
   private readonly finalizer = new FinalizationRegistry<QuickJSHandle>((handle) => this.release(handle));
   private readonly hostFunctionHandles: QuickJSHandle[] = [];
   private readonly peeker: ValuePeeker;
+  private readonly keys = new Map<string, QuickJSHandle>();
   /** Where each live handle was created, when debugHandles is on. */
   readonly origins = new WeakMap<QuickJSHandle, string>();
 
@@ -69,6 +71,23 @@ export class Bridge {
   release(handle: QuickJSHandle, wrapper?: ScriptValue): void {
     if (wrapper) this.finalizer.unregister(wrapper);
     if (this.live.delete(handle) && handle.alive) handle.dispose();
+  }
+
+  /**
+   * A VM string for a property name, cached: host calls name the same few methods over and
+   * over, and a handle saves encoding the name into VM memory on every call.
+   */
+  propertyKey(name: string): QuickJSHandle {
+    let key = this.keys.get(name);
+    if (key === undefined) {
+      if (this.keys.size >= MAX_CACHED_KEYS) {
+        for (const handle of this.keys.values()) handle.dispose();
+        this.keys.clear();
+      }
+      key = this.context.newString(name);
+      this.keys.set(name, key);
+    }
+    return key;
   }
 
   liveHandles(): QuickJSHandle[] {
@@ -141,7 +160,7 @@ export class Bridge {
    * A host value going into the VM. Handles created here are pushed to `owned` for the
    * caller to dispose after the call; ScriptValues pass their own handle.
    */
-  toVm(value: unknown, owned: QuickJSHandle[], path = "argument", seen = new Set<object>()): QuickJSHandle {
+  toVm(value: unknown, owned: QuickJSHandle[], path: Path = "argument", seen?: Set<object>): QuickJSHandle {
     const context = this.context;
     switch (typeof value) {
       case "undefined":
@@ -157,21 +176,22 @@ export class Bridge {
       case "function":
         return track(this.hostFunction(value as (...args: HostArg[]) => unknown, value.name || "hostFunction"), owned);
       case "symbol":
-        throw new GraftError(`cannot pass a symbol to a script (${path}): only plain data, ScriptValues and functions cross`);
+        throw new GraftError(`cannot pass a symbol to a script (${describePath(path)}): only plain data, ScriptValues and functions cross`);
       default:
         break;
     }
     if (value === null) return context.null;
     if (value instanceof ScriptValue) return value.vmHandle(this, owned);
     const object = value as object;
-    if (seen.has(object)) throw new GraftError(`cannot pass ${path} to a script: it contains a cycle; pass plain data (copied) or a ScriptValue (by reference)`);
+    seen ??= new Set<object>();
+    if (seen.has(object)) throw new GraftError(`cannot pass ${describePath(path)} to a script: it contains a cycle; pass plain data (copied) or a ScriptValue (by reference)`);
     seen.add(object);
     try {
       if (Array.isArray(object)) {
         const array = track(context.newArray(), owned);
         object.forEach((item, index) => {
           const itemOwned: QuickJSHandle[] = [];
-          context.setProp(array, index, this.toVm(item, itemOwned, `${path}[${index}]`, seen));
+          context.setProp(array, index, this.toVm(item, itemOwned, () => `${describePath(path)}[${index}]`, seen));
           itemOwned.forEach((handle) => handle.dispose());
         });
         return array;
@@ -180,13 +200,13 @@ export class Bridge {
       if (proto !== Object.prototype && proto !== null) {
         const kind = (object as { constructor?: { name?: string } }).constructor?.name ?? "object";
         throw new GraftError(
-          `cannot pass ${path} (a ${kind}) to a script: only plain objects, arrays, primitives, functions and ScriptValues cross; convert it to plain data first`,
+          `cannot pass ${describePath(path)} (a ${kind}) to a script: only plain objects, arrays, primitives, functions and ScriptValues cross; convert it to plain data first`,
         );
       }
       const result = track(context.newObject(), owned);
       for (const [key, item] of Object.entries(object)) {
         const itemOwned: QuickJSHandle[] = [];
-        context.setProp(result, key, this.toVm(item, itemOwned, `${path}.${key}`, seen));
+        context.setProp(result, key, this.toVm(item, itemOwned, () => `${describePath(path)}.${key}`, seen));
         itemOwned.forEach((handle) => handle.dispose());
       }
       return result;
@@ -270,6 +290,8 @@ export class Bridge {
   }
 
   disposeAll(): void {
+    for (const key of this.keys.values()) key.dispose();
+    this.keys.clear();
     for (const handle of this.live) if (handle.alive) handle.dispose();
     this.live.clear();
     for (const handle of this.hostFunctionHandles) if (handle.alive) handle.dispose();
@@ -281,6 +303,13 @@ function hostCallSite(): string {
   const frames = (new Error().stack ?? "").split("\n").slice(1);
   const outside = frames.find((frame) => !/[\\/](host-api|runtime)[\\/]/.test(frame) && !frame.includes("node:internal"));
   return (outside ?? frames[0] ?? "").trim();
+}
+
+/** Where a value sits, for error messages only: built lazily, off the hot path. */
+export type Path = string | (() => string);
+
+function describePath(path: Path): string {
+  return typeof path === "string" ? path : path();
 }
 
 function track(handle: QuickJSHandle, owned: QuickJSHandle[]): QuickJSHandle {

@@ -42,7 +42,7 @@ export class ScriptValue {
     const handle = this.requireReference(`set '${key}' of`);
     const owned: QuickJSHandle[] = [];
     try {
-      const vmValue = this.bridge.toVm(value, owned, `the value for '${key}'`);
+      const vmValue = this.bridge.toVm(value, owned, () => `the value for '${key}'`);
       this.bridge.vm.guard(() => this.bridge.context.setProp(handle, key, vmValue));
     } finally {
       owned.forEach((item) => item.dispose());
@@ -56,9 +56,11 @@ export class ScriptValue {
     const context = bridge.context;
     const owned: QuickJSHandle[] = [];
     try {
-      const vmArgs = args.map((arg, index) => bridge.toVm(arg, owned, `argument ${index + 1} of ${method}()`));
+      const vmArgs = new Array<QuickJSHandle>(args.length);
+      for (let i = 0; i < args.length; i++) vmArgs[i] = bridge.toVm(args[i], owned, () => `argument ${i + 1} of ${method}()`);
+      const key = bridge.propertyKey(method);
       return bridge.callGuarded(() => {
-        const fn = context.getProp(handle, method);
+        const fn = context.getProp(handle, key);
         try {
           const result = context.callFunction(fn, handle, ...vmArgs);
           // Checked after the fact, to keep the common path at one VM call.
@@ -72,7 +74,7 @@ export class ScriptValue {
         }
       });
     } finally {
-      owned.forEach((item) => item.dispose());
+      for (const item of owned) item.dispose();
     }
   }
 
@@ -82,7 +84,7 @@ export class ScriptValue {
     const bridge = this.bridge;
     const owned: QuickJSHandle[] = [];
     try {
-      const vmArgs = args.map((arg, index) => bridge.toVm(arg, owned, `argument ${index + 1}`));
+      const vmArgs = args.map((arg, index) => bridge.toVm(arg, owned, () => `argument ${index + 1}`));
       return bridge.callGuarded(() => bridge.context.callFunction(handle, bridge.context.undefined, ...vmArgs));
     } finally {
       owned.forEach((item) => item.dispose());
@@ -98,7 +100,7 @@ export class ScriptValue {
     try {
       const argsArray = context.newArray();
       owned.push(argsArray);
-      args.forEach((arg, index) => context.setProp(argsArray, index, bridge.toVm(arg, owned, `argument ${index + 1} of new`)));
+      args.forEach((arg, index) => context.setProp(argsArray, index, bridge.toVm(arg, owned, () => `argument ${index + 1} of new`)));
       return bridge.callGuarded(() => bridge.kernel.tryCall("construct", handle, argsArray));
     } finally {
       owned.forEach((item) => item.dispose());
