@@ -26,8 +26,8 @@ interface Candidate {
 }
 
 /** An emptied script is re-read this many times, this far apart, before it is applied. */
-const EMPTY_FILE_RETRIES = 2;
-const EMPTY_FILE_RETRY_MS = 25;
+const EMPTY_FILE_RETRIES = 10;
+const EMPTY_FILE_RETRY_MS = 3;
 
 /** Source maps kept per file, for stacks of code that still runs from older versions. */
 const VERSIONS_KEPT_PER_FILE = 16;

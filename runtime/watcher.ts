@@ -42,6 +42,16 @@ export class ScriptWatcher {
       if (isScriptPath(relative)) this.add([relative]);
     };
     watcher.on("add", onFile).on("change", onFile).on("unlink", onFile);
+    // The fast path: the OS's own change notification, before chokidar's write-settle
+    // check. A save seen half-written reads as unchanged, empty or broken and is simply
+    // applied again by the settled event that follows.
+    watcher.on("raw", (_event: string, rawPath: string, details: unknown) => {
+      const watched = (details as { watchedPath?: string } | undefined)?.watchedPath;
+      if (!watched || !rawPath) return;
+      const full = path.basename(watched) === rawPath ? watched : path.join(watched, rawPath);
+      const relative = toRelative(this.root, path.resolve(full));
+      if (!relative.startsWith("..") && isScriptPath(relative)) this.add([relative]);
+    });
     watcher.on("unlinkDir", (full: string) => this.add(this.loadedFilesUnder(toRelative(this.root, path.resolve(full)))));
     watcher.on("error", (error: unknown) => console.error("graft: watcher error", error));
     await new Promise<void>((resolve) => watcher.once("ready", () => resolve()));
