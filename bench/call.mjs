@@ -5,10 +5,9 @@ import path from "node:path";
 import { newQuickJSWASMModuleFromVariant } from "quickjs-emscripten-core";
 import variant from "@jitl/quickjs-wasmfile-release-sync";
 import { createRuntime } from "graft";
-import { median, script200, tempDir } from "./fixtures.mjs";
+import { median, percentile, script200, tempDir } from "./fixtures.mjs";
 
-const BATCH = 4000;
-const ROUNDS = 25;
+const BATCH = 5000;
 
 /**
  * graft: `unit.call("skill2", i)` on an instance of the fixture's Unit3, the number result
@@ -17,7 +16,7 @@ const ROUNDS = 25;
  * argument, callFunction, check the error, getNumber the result, dispose the three handles.
  * Batches alternate (graft, raw, graft, ...); the figure is the median of per-round ratios.
  */
-export async function benchCall() {
+export async function benchCall({ rounds = 40 } = {}) {
   const dir = tempDir("call");
   writeFileSync(path.join(dir, "units.ts"), script200(1));
   const runtime = await createRuntime({ scripts: dir });
@@ -64,7 +63,7 @@ export async function benchCall() {
     const ratios = [];
     const graftUs = [];
     const rawUs = [];
-    for (let round = 0; round < ROUNDS; round++) {
+    for (let round = 0; round < rounds; round++) {
       // alternate which side goes first, so neither always runs on a warmer cache
       const [g, gSum] = round % 2 === 0 ? graftBatch() : [0, 0];
       const [r, rSum] = rawBatch();
@@ -77,7 +76,7 @@ export async function benchCall() {
     }
     return {
       call_overhead_ratio: median(ratios),
-      detail: { graft_call_us: median(graftUs), raw_call_us: median(rawUs), calls_per_side: BATCH * ROUNDS },
+      detail: { graft_call_us: median(graftUs), raw_call_us: median(rawUs), calls_per_side: BATCH * rounds, ratio_of_fastest_batches: Math.min(...graftUs) / Math.min(...rawUs), ratio_p10: percentile(ratios, 0.1), ratio_p90: percentile(ratios, 0.9) },
     };
   } finally {
     rawUnit.dispose();

@@ -1,44 +1,34 @@
 // npm run bench: every SPEC §7 figure next to its alternative, in one run.
 // Prints a table and writes bench/results.json (the figures) and bench/results.detail.json.
+import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
-import { benchReload } from "./reload.mjs";
-import { benchNodeWatch, benchWatchEdit } from "./watch.mjs";
-import { benchCall } from "./call.mjs";
-import { benchStartup } from "./startup.mjs";
-import { benchHeap } from "./heap.mjs";
-import { benchSoak } from "./soak.mjs";
-import { removeTempDirs, round } from "./fixtures.mjs";
+import { round } from "./fixtures.mjs";
 
-const quick = process.argv.includes("--quick"); // a smoke run: fewer samples, 1,000-reload soak
+const quick = process.argv.includes("--quick"); // a smoke run: fewer samples, 1,000-reload soak; writes nothing
 const here = (name) => fileURLToPath(new URL(name, import.meta.url));
 const log = (text) => process.stderr.write(`${text}\n`);
 
-const steps = [
-  ["reload", () => benchReload({ edits: quick ? 50 : 200 })],
-  ["watch", () => benchWatchEdit({ edits: quick ? 20 : 80 })],
-  ["node --watch", () => benchNodeWatch({ edits: quick ? 4 : 12 })],
-  ["call", () => benchCall()],
-  ["startup", () => benchStartup()],
-  ["heap", () => benchHeap()],
-  ["soak", () => benchSoak({ reloads: quick ? 1000 : 10_000, onProgress: (n) => log(`  soak: ${n} reloads`) })],
-];
+// Each figure runs in its own Node process (bench/figure.mjs), one after the other.
+const steps = ["reload", "watch", "node-watch", "call", "startup", "heap", "soak"];
 
 const figures = {};
 const detail = {};
 const started = performance.now();
-try {
-  for (const [name, run] of steps) {
-    const t = performance.now();
-    log(`bench: ${name} ...`);
-    const { detail: more, ...values } = await run();
-    Object.assign(figures, values);
-    detail[name] = more;
-    log(`bench: ${name} done in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-  }
-} finally {
-  removeTempDirs();
+for (const name of steps) {
+  const t = performance.now();
+  log(`bench: ${name} ...`);
+  const child = spawnSync(process.execPath, [here("figure.mjs"), name, ...(quick ? ["--quick"] : [])], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+    timeout: 180_000,
+  });
+  if (child.status !== 0) throw new Error(`bench: ${name} failed (exit ${child.status ?? child.signal})`);
+  const { detail: more, ...values } = JSON.parse(child.stdout.trim().split("\n").at(-1));
+  Object.assign(figures, values);
+  detail[name] = more;
+  log(`bench: ${name} done in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 }
 figures.watch_speedup_vs_node_watch = figures.node_watch_restart_p50_ms / figures.watch_edit_p50_ms;
 

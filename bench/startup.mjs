@@ -4,7 +4,6 @@ import { createRuntime } from "graft";
 import { commandScripts, median, tempDir, vmBytes } from "./fixtures.mjs";
 
 const SCRIPTS = 500;
-const RUNS = 5;
 
 /**
  * The clock covers `await createRuntime({ scripts })` until it resolves with every script
@@ -13,19 +12,23 @@ const RUNS = 5;
  * `memory_used_size` of the loaded runtime minus that of a runtime over an empty folder,
  * divided by the number of scripts (500 commands + their shared base).
  */
-export async function benchStartup() {
+export async function benchStartup({ runs = 5 } = {}) {
   const dir = commandScripts(SCRIPTS);
   const emptyDir = tempDir("empty");
   mkdirSync(emptyDir, { recursive: true });
   const empty = await createRuntime({ scripts: emptyDir });
   const emptyBytes = vmBytes(empty);
+  // What bounds the per-script figure: a bare QuickJS context (all intrinsics), before any code.
+  const bare = Array.from({ length: 50 }, () => empty.vm.newContext());
+  const bareContextBytes = (vmBytes(empty) - emptyBytes) / bare.length;
+  bare.forEach((context) => context.dispose());
   empty.dispose();
 
   (await createRuntime({ scripts: dir })).dispose(); // warm-up: disk cache, JIT
   const times = [];
   let perScript = 0;
   let files = 0;
-  for (let run = 0; run < RUNS; run++) {
+  for (let run = 0; run < runs; run++) {
     const started = performance.now();
     const runtime = await createRuntime({ scripts: dir });
     times.push(performance.now() - started);
@@ -43,6 +46,6 @@ export async function benchStartup() {
   return {
     startup_500_ms: median(times),
     vm_bytes_per_script: Math.round(perScript),
-    detail: { runs: RUNS, min_ms: Math.min(...times), empty_runtime_bytes: emptyBytes, files },
+    detail: { runs, min_ms: Math.min(...times), empty_runtime_bytes: emptyBytes, bare_context_bytes: Math.round(bareContextBytes), files },
   };
 }

@@ -1,0 +1,35 @@
+// Runs one bench module in this process and prints its result as JSON on stdout:
+//   node bench/figure.mjs <reload|watch|node-watch|call|startup|heap|soak> [--quick]
+// run.mjs starts one of these per figure, so that no figure runs in a heap another one left.
+import { benchReload } from "./reload.mjs";
+import { benchNodeWatch, benchWatchEdit } from "./watch.mjs";
+import { benchCall } from "./call.mjs";
+import { benchStartup } from "./startup.mjs";
+import { benchHeap } from "./heap.mjs";
+import { benchSoak } from "./soak.mjs";
+import { removeTempDirs } from "./fixtures.mjs";
+
+const [name] = process.argv.slice(2);
+const quick = process.argv.includes("--quick"); // a smoke run: fewer samples, 1,000-reload soak
+const progress = (text) => process.stderr.write(`  ${name}: ${text}\n`);
+
+const figures = {
+  reload: () => benchReload({ edits: quick ? 50 : 200 }),
+  watch: () => benchWatchEdit({ edits: quick ? 20 : 80 }),
+  "node-watch": () => benchNodeWatch({ edits: quick ? 4 : 12 }),
+  call: () => benchCall({ rounds: quick ? 6 : 30 }),
+  startup: () => benchStartup({ runs: quick ? 2 : 5 }),
+  heap: () => benchHeap(),
+  soak: () => benchSoak({ reloads: quick ? 1000 : 10_000, onProgress: (n) => progress(`${n} reloads`) }),
+};
+
+if (!(name in figures)) {
+  process.stderr.write(`usage: node bench/figure.mjs <${Object.keys(figures).join("|")}> [--quick]\n`);
+  process.exit(2);
+}
+try {
+  const result = await figures[name]();
+  process.stdout.write(JSON.stringify(result) + "\n");
+} finally {
+  removeTempDirs();
+}
