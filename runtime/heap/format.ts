@@ -15,6 +15,20 @@ export interface PrintedStep {
   root: boolean;
 }
 
+/**
+ * Labels for printing from what the reader found (contexts named by ReadOptions.contexts)
+ * plus caller descriptions keyed by object address (graft's classes).
+ */
+export function labelsFor(graph: HeapGraph, descriptions: ReadonlyMap<number, string> = new Map()): HeapLabels {
+  const labels: HeapLabels = { describe: new Map(), globals: new Map() };
+  for (const [address, text] of descriptions) {
+    const index = graph.indexOf(address);
+    if (index !== undefined) labels.describe.set(index, text);
+  }
+  for (const [global, context] of graph.globals) labels.globals.set(global, graph.contextFiles.get(context) ?? "(unnamed)");
+  return labels;
+}
+
 /** Describes a node the way a path line names it. */
 export function describeNode(node: HeapNode, labels: HeapLabels): string {
   const known = labels.describe.get(node.index);
@@ -22,12 +36,17 @@ export function describeNode(node: HeapNode, labels: HeapLabels): string {
   switch (node.kind) {
     case "function":
       return `function ${node.name || "(anonymous)"}${node.location ? ` (${node.location})` : ""}`;
-    case "array":
-      return "Array";
+    case "code":
+      return `code of ${node.name || "(anonymous)"}${node.location ? ` (${node.location})` : ""}`;
     case "context":
-      return "a script context";
-    default:
-      return node.name || node.kind;
+      return node.name.startsWith("context ") ? node.name : "a script context";
+    case "module":
+      return `module ${node.name}`;
+    default: {
+      const file = labels.globals.get(node.index) ?? node.file;
+      const name = node.name || node.kind;
+      return file && (name.endsWith(".prototype") || labels.globals.has(node.index)) ? `${name} (${file})` : name;
+    }
   }
 }
 
@@ -42,19 +61,24 @@ export function printableSteps(graph: HeapGraph, steps: PathStep[], labels: Heap
     const holder = step.holder;
     const next = steps[i + 1];
     if (holder.kind === "closure variable" && next) {
-      // Global variables are closure variables of the context's global object.
+      // Global let/const/class bindings are variables held by the context's global objects.
       const globalOf = labels.globals.get(next.holder.index);
       if (globalOf !== undefined) {
         printed.push({ edge: `global '${next.edge.name}'`, holder: `context ${globalOf}`, root: true });
         break;
       }
-      printed.push({ edge: `closure variable '${next.edge.name}'`, holder: describeNode(next.holder, labels), root: graph.isRoot(next.holder.index) });
+      const edge = next.holder.kind === "module" ? `export '${next.edge.name}'` : `closure variable '${next.edge.name}'`;
+      printed.push({ edge, holder: describeNode(next.holder, labels), root: graph.isRoot(next.holder.index) });
       i++;
       continue;
     }
-    if (holder.kind === "shape" && next) {
+    if (holder.kind === "shape" && next && next.edge.name === "shape") {
       printed.push({ edge: "prototype", holder: describeNode(next.holder, labels), root: graph.isRoot(next.holder.index) });
       i++;
+      continue;
+    }
+    // "X.prototype" already names its class: the class's own 'prototype' property adds nothing.
+    if (next && step.edge.type === "property" && step.edge.name === "prototype" && holder.kind === "function" && graph.nodes[step.edge.to]!.name === `${holder.name}.prototype`) {
       continue;
     }
     const file = labels.globals.get(holder.index);
@@ -62,10 +86,22 @@ export function printableSteps(graph: HeapGraph, steps: PathStep[], labels: Heap
       printed.push({ edge: `global '${step.edge.name}'`, holder: `context ${file}`, root: true });
       break;
     }
-    const edge = step.edge.type === "property" ? `property '${step.edge.name}'` : step.edge.type === "element" ? `element [${step.edge.name}]` : step.edge.name;
-    printed.push({ edge, holder: describeNode(holder, labels), root: graph.isRoot(holder.index) });
+    printed.push({ edge: edgeText(step), holder: describeNode(holder, labels), root: graph.isRoot(holder.index) });
   }
   return printed;
+}
+
+function edgeText(step: PathStep): string {
+  switch (step.edge.type) {
+    case "property":
+      return `property '${step.edge.name}'`;
+    case "element":
+      return `element [${step.edge.name}]`;
+    case "context":
+      return `closure variable '${step.edge.name}'`;
+    default:
+      return step.edge.name;
+  }
 }
 
 /** SPEC §5 format: the target, then one edge a line, root last. */
@@ -73,8 +109,35 @@ export function printPath(target: string, steps: PrintedStep[], rootLabel?: stri
   const lines = [target];
   const last = steps[steps.length - 1];
   // A global names its context already; other roots say what holds them, when known.
-  const label = rootLabel && last && !last.edge.startsWith("global ") ? `: ${rootLabel}` : "";
+  const label = rootLabel && last && !last.edge.startsWith("global ") && last.holder !== rootLabel ? `: ${rootLabel}` : "";
   for (const step of steps) lines.push(`  <- ${step.edge} of ${step.holder}${step.root ? `   [root${step === last ? label : ""}]` : ""}`);
   if (steps.length === 0) lines.push(`  held directly from outside the heap${rootLabel ? ` (${rootLabel})` : ""}   [root]`);
   return lines.join("\n");
+}
+
+export interface FormattedPath {
+  /** First line: the target. */
+  target: string;
+  steps: PrintedStep[];
+  /** The whole path as SPEC §5 prints it. */
+  text: string;
+}
+
+/**
+ * Shortest retainer paths from roots to the node at `index`, printed (SPEC §5). The first
+ * line is `targetDescription` when given (graft's "Rehash  class, retired (...)"), else
+ * derived from the node.
+ */
+export function formatRetainers(
+  graph: HeapGraph,
+  index: number,
+  options: { labels?: HeapLabels; targetDescription?: string; limit?: number } = {},
+): FormattedPath[] {
+  const labels = options.labels ?? labelsFor(graph);
+  const target = options.targetDescription ?? describeNode(graph.nodes[index]!, labels);
+  return graph.retainerPaths(index, options.limit ?? 3).map((steps) => {
+    const printed = printableSteps(graph, steps, labels);
+    const last = steps.length > 0 ? steps[steps.length - 1]!.holder.index : index;
+    return { target, steps: printed, text: printPath(target, printed, graph.rootLabels.get(last)) };
+  });
 }

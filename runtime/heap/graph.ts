@@ -1,4 +1,4 @@
-import type { HeapEdge, HeapNode, RawHeap } from "./reader.js";
+import type { ExternalHolder, HeapEdge, HeapNode, RawHeap } from "./reader.js";
 
 /** One step of a retainer path: `holder` refers to the previous object through `edge`. */
 export interface PathStep {
@@ -22,20 +22,52 @@ export class HeapGraph {
   private readonly inEdges: Int32Array;
   private dominatorCache: { idom: Int32Array; retained: Float64Array } | undefined;
 
+  /** What holds nodes from outside the heap, as the reader found them (jobs, contexts, host handles). */
+  readonly holders: ExternalHolder[];
+  /** Node index of a context's global object or global lexical scope -> node index of the context. */
+  readonly globals: Map<number, number>;
+  /** Node index of a context -> its script file. */
+  readonly contextFiles: Map<number, string>;
+
+  /**
+   * `ids`: stable ids per node (StableIds.assign); when omitted, ids are indices + 1 and
+   * are not stable across snapshots.
+   */
   constructor(
     raw: RawHeap,
-    readonly ids: Int32Array,
+    readonly ids: Int32Array = Int32Array.from(raw.nodes, (_, index) => index + 1),
   ) {
     this.nodes = raw.nodes;
     this.edges = raw.edges;
     this.byAddress = raw.byAddress;
+    this.holders = raw.holders ?? [];
+    this.globals = raw.globals ?? new Map();
+    this.contextFiles = raw.contextFiles ?? new Map();
+    for (const holder of this.holders) {
+      const known = this.rootLabels.get(holder.node);
+      if (known === undefined) this.rootLabels.set(holder.node, holder.label);
+      else if (!known.includes(holder.label)) this.rootLabels.set(holder.node, `${known}; ${holder.label}`);
+    }
     const count = this.nodes.length;
     [this.outStart, this.outEdges] = buildIndex(count, this.edges, (edge) => edge.from);
     [this.inStart, this.inEdges] = buildIndex(count, this.edges, (edge) => edge.to);
   }
 
+  /** Node index of the GC object at `address` (an object's JSObject*, a context's JSContext*). */
   indexOf(address: number): number | undefined {
     return this.byAddress.get(address);
+  }
+
+  /** The node of the GC object at `address`. */
+  find(address: number): HeapNode | undefined {
+    const index = this.byAddress.get(address);
+    return index === undefined ? undefined : this.nodes[index];
+  }
+
+  /** The node with stable id `id`. */
+  byId(id: number): HeapNode | undefined {
+    const index = this.ids.indexOf(id);
+    return index === -1 ? undefined : this.nodes[index];
   }
 
   isRoot(index: number): boolean {
@@ -248,4 +280,38 @@ function computeDominators(graph: HeapGraph): { idom: Int32Array; retained: Floa
   const result = new Int32Array(n);
   for (let i = 0; i < n; i++) result[i] = idom[i] === root ? -1 : idom[i]!;
   return { idom: result, retained: retained.subarray(0, n) };
+}
+
+/**
+ * Node ids that stay the same for the same object across snapshots of one runtime, as
+ * DevTools' comparison view expects. An id is keyed by (address, allocation generation):
+ * QuickJS keeps no allocation counter, so a generation starts when an address is first
+ * seen holding a GC object, and ends when a snapshot finds the address empty or holding a
+ * different kind of object (GC type or class changed). An object freed and replaced by one
+ * of the same class at the same address between two snapshots keeps the old id; take
+ * snapshots after gc() and compare adjacent ones to keep that rare. Ids are odd numbers (as
+ * V8's heap object ids) and never reused.
+ */
+export class StableIds {
+  private readonly known = new Map<number, { id: number; gcType: number; classId: number }>();
+  private next = 1;
+
+  assign(nodes: readonly HeapNode[]): Int32Array {
+    const ids = new Int32Array(nodes.length);
+    const seen = new Set<number>();
+    for (const node of nodes) {
+      const known = this.known.get(node.address);
+      let id: number;
+      if (known && known.gcType === node.gcType && known.classId === node.classId) id = known.id;
+      else {
+        id = this.next;
+        this.next += 2;
+        this.known.set(node.address, { id, gcType: node.gcType, classId: node.classId });
+      }
+      ids[node.index] = id;
+      seen.add(node.address);
+    }
+    for (const address of this.known.keys()) if (!seen.has(address)) this.known.delete(address);
+    return ids;
+  }
 }

@@ -1,3 +1,4 @@
+import { writeFileSync } from "node:fs";
 import type { HeapGraph } from "./graph.js";
 import type { EdgeType, NodeKind } from "./reader.js";
 
@@ -22,7 +23,7 @@ const TYPE_OF_KIND: Record<NodeKind, string> = {
  * shared/HEAPSNAPSHOT.md): node 0 is a synthetic root whose children are the heap's roots
  * and anything the roots do not reach; ids are the graph's stable ids, as odd numbers.
  */
-export function toHeapSnapshot(graph: HeapGraph, describe: (index: number) => string): string {
+export function toHeapSnapshot(graph: HeapGraph, describe: (index: number) => string = (index) => graph.nodes[index]!.name || graph.nodes[index]!.kind): string {
   const strings: string[] = [];
   const stringIndex = new Map<string, number>();
   const intern = (text: string): number => {
@@ -46,7 +47,8 @@ export function toHeapSnapshot(graph: HeapGraph, describe: (index: number) => st
   rootChildren.forEach((index, position) => edges.push(EDGE_TYPES.indexOf("element"), position + 1, (index + 1) * fieldCount));
   for (const node of graph.nodes) {
     const out = graph.outgoing(node.index);
-    nodes.push(NODE_TYPES.indexOf(TYPE_OF_KIND[node.kind]), intern(describe(node.index)), graph.ids[node.index]! * 2 + 1, node.selfSize, out.length, 0, 0);
+    // Attached (1) when the roots reach it; unreached nodes hang off the synthetic root.
+    nodes.push(NODE_TYPES.indexOf(TYPE_OF_KIND[node.kind]), intern(describe(node.index)), graph.ids[node.index]! * 2 + 1, node.selfSize, out.length, 0, reached[node.index] ? 1 : 0);
     let hiddenIndex = 0;
     for (const edge of out) {
       const type = EDGE_TYPES.indexOf(edge.type);
@@ -65,4 +67,9 @@ export function toHeapSnapshot(graph: HeapGraph, describe: (index: number) => st
     `"nodes":[${nodes.join(",")}],\n"edges":[${edges.join(",")}],\n"trace_function_infos":[],"trace_tree":[],"samples":[],"locations":[],\n` +
     `"strings":${JSON.stringify(strings)}}`
   );
+}
+
+/** Writes `graph` as a .heapsnapshot file (open it in Chrome DevTools > Memory > Load). */
+export function writeHeapSnapshot(path: string, graph: HeapGraph, describe?: (index: number) => string): void {
+  writeFileSync(path, toHeapSnapshot(graph, describe));
 }
