@@ -1,4 +1,5 @@
-import { readFile, readdir, stat } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import { readdir } from "node:fs/promises";
 import path from "node:path";
 
 export const SCRIPT_EXTENSIONS = [".ts", ".js", ".mjs"] as const;
@@ -46,24 +47,27 @@ export function toRelative(root: string, full: string): string {
 
 export type ReadOutcome = { kind: "source"; source: string } | { kind: "missing" } | { kind: "invalid"; reason: string; hint: string };
 
-/** Reads a script, refusing what cannot be source text (binary, non-UTF-8, huge). */
+/**
+ * Reads a script, refusing what cannot be source text (binary, non-UTF-8, huge). The read
+ * is synchronous on purpose: scripts are small, and a thread-pool round trip right after a
+ * save (while the watcher stats the same file) costs more than the read itself.
+ */
 export async function readScript(root: string, relative: string): Promise<ReadOutcome> {
   const full = path.join(root, relative);
   let bytes: Buffer;
   try {
-    const info = await stat(full);
-    if (!info.isFile()) return { kind: "missing" };
-    if (info.size > MAX_SCRIPT_BYTES) {
-      return {
-        kind: "invalid",
-        reason: `file is ${(info.size / 1024 / 1024).toFixed(1)} MiB, over the ${MAX_SCRIPT_BYTES / 1024 / 1024} MiB limit for a script`,
-        hint: "split it into smaller scripts, or keep data out of scripts/",
-      };
-    }
-    bytes = await readFile(full);
+    bytes = readFileSync(full);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { kind: "missing" };
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "EISDIR" || code === "ENOTDIR") return { kind: "missing" };
     throw error;
+  }
+  if (bytes.length > MAX_SCRIPT_BYTES) {
+    return {
+      kind: "invalid",
+      reason: `file is ${(bytes.length / 1024 / 1024).toFixed(1)} MiB, over the ${MAX_SCRIPT_BYTES / 1024 / 1024} MiB limit for a script`,
+      hint: "split it into smaller scripts, or keep data out of scripts/",
+    };
   }
   return decodeScript(bytes);
 }
