@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import type { QuickJSContext, QuickJSHandle } from "quickjs-emscripten-core";
 import { describeNode, printableSteps, printPath, type HeapLabels } from "../runtime/heap/format.js";
-import { HeapGraph } from "../runtime/heap/graph.js";
+import { HeapGraph, StableIds } from "../runtime/heap/graph.js";
 import { toHeapSnapshot } from "../runtime/heap/heapsnapshot.js";
 import { verifyLayout } from "../runtime/heap/verify.js";
 import { VmMemory } from "../runtime/heap/memory.js";
@@ -39,9 +39,8 @@ export interface ClassCount {
  */
 export class HeapTools {
   private verified: Error | true | undefined;
-  /** address -> stable id, with what lived there, so an id survives across snapshots. */
-  private readonly idsByAddress = new Map<number, { id: number; gcType: number; classId: number }>();
-  private nextId = 1;
+  /** Node ids that survive across snapshots of this runtime. */
+  private readonly ids = new StableIds();
 
   constructor(
     private readonly vm: Vm,
@@ -198,7 +197,7 @@ export class HeapTools {
 
     const memory = new VmMemory(this.vm.emscriptenModule.HEAPU8, this.vm.runtimePointer);
     const raw = readHeap(memory, (evaluated, line, column) => this.locate(evaluated, line, column));
-    const graph = new HeapGraph(raw, this.stableIds(raw.nodes));
+    const graph = new HeapGraph(raw, this.ids.assign(raw.nodes));
     const labels: HeapLabels = { describe: new Map(), globals: new Map() };
     for (const label of classes) {
       const index = graph.indexOf(label.address);
@@ -230,24 +229,6 @@ export class HeapTools {
   private locate(evaluated: string, line: number, column: number): string | undefined {
     const mapped = this.engine.mapError({ name: "", message: "", stack: `    at f (${evaluated}:${line}:${column})` });
     return mapped.position ? `${mapped.position.file}:${mapped.position.line}` : undefined;
-  }
-
-  private stableIds(nodes: HeapGraph["nodes"]): Int32Array {
-    const ids = new Int32Array(nodes.length);
-    const seen = new Set<number>();
-    for (const node of nodes) {
-      const known = this.idsByAddress.get(node.address);
-      let id: number;
-      if (known && known.gcType === node.gcType && known.classId === node.classId) id = known.id;
-      else {
-        id = this.nextId++;
-        this.idsByAddress.set(node.address, { id, gcType: node.gcType, classId: node.classId });
-      }
-      ids[node.index] = id;
-      seen.add(node.address);
-    }
-    for (const address of this.idsByAddress.keys()) if (!seen.has(address)) this.idsByAddress.delete(address);
-    return ids;
   }
 
   private ensureVerified(): void {
