@@ -74,10 +74,16 @@ export class GameServer {
       for (const line of describeReload(report)) this.log(line);
       this.verbs.rebuild();
     });
-    await new Promise<void>((resolve, reject) => {
-      this.server.once("error", reject);
-      this.server.listen(this.options.port, this.options.host ?? "127.0.0.1", () => resolve());
-    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        this.server.once("error", reject);
+        this.server.listen(this.options.port, this.options.host ?? "127.0.0.1", () => resolve());
+      });
+    } catch (error) {
+      this.verbs.dispose();
+      this.runtime.dispose();
+      throw error;
+    }
     this.log(`graft MUD listening on ${this.options.host ?? "127.0.0.1"}:${this.port} (scripts: ${this.options.scripts}); connect with: nc localhost ${this.port}`);
   }
 
@@ -116,7 +122,8 @@ export class GameServer {
       reply = session.player ? await this.command(session, line) : this.login(session, line);
     } catch (error) {
       reply = `Something went wrong: ${error instanceof Error ? error.message : String(error)}`;
-      this.log(`[error] ${session.name ?? "?"}: ${line}\n${error instanceof ScriptError ? error.scriptStack : String(error)}`);
+      const where = error instanceof ScriptError ? `\n${error.scriptStack}` : "";
+      this.log(`[error] ${session.name ?? "?"} ran '${line}': ${error instanceof Error ? error.message : String(error)}${where}`);
     }
     if (!session.socket.destroyed) session.socket.write(`${reply}\n${PROMPT}`);
   }

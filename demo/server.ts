@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// The demo MUD: `npm start` (or `npm start -- --port 5000`). Ctrl-C stops it cleanly.
 import { parseArgs } from "node:util";
 import { GameServer } from "./game.js";
 
@@ -7,6 +8,7 @@ const { values } = parseArgs({
     port: { type: "string", default: "4000" },
     scripts: { type: "string", default: "scripts" },
     wizards: { type: "string", default: "wizard,admin" },
+    host: { type: "string", default: "127.0.0.1" },
   },
 });
 
@@ -16,19 +18,34 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(2);
 }
 
-const game = await GameServer.start({
-  port,
-  scripts: values.scripts,
-  wizards: values.wizards.split(",").map((name) => name.trim().toLowerCase()).filter(Boolean),
-});
+let game: GameServer;
+try {
+  game = await GameServer.start({
+    port,
+    host: values.host,
+    scripts: values.scripts,
+    wizards: values.wizards.split(",").map((name) => name.trim().toLowerCase()).filter(Boolean),
+  });
+} catch (error) {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === "EADDRINUSE") console.error(`port ${port} is already in use; pick another with: npm start -- --port 4001`);
+  else console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+}
 
 let stopping = false;
 const stop = (): void => {
-  if (stopping) return;
+  if (stopping) {
+    console.error("stopping anyway");
+    process.exit(130);
+  }
   stopping = true;
   console.log("\nstopping: closing connections and disposing the VM");
   game.stop().then(
-    () => process.exit(0),
+    () => {
+      console.log("stopped");
+      process.exit(0);
+    },
     (error: unknown) => {
       console.error(error);
       process.exit(1);

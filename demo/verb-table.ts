@@ -38,12 +38,17 @@ export class VerbTable {
       infos.push({ name: cls.name, verbs, help: typeof help === "string" ? help : "" });
       for (const verb of verbs) {
         const owner = byVerb.get(verb);
-        if (owner) {
-          // Two live classes claiming one verb: usually a renamed class whose old name is still defined.
-          this.warn(`verb '${verb}' is claimed by ${owner.name} (${owner.file}) and ${cls.name} (${cls.file}); keeping ${owner.name}`);
+        if (!owner) {
+          byVerb.set(verb, cls);
           continue;
         }
-        byVerb.set(verb, cls);
+        // Two live classes claiming one verb: a copy-pasted command, or a renamed class whose
+        // old name is still defined somewhere. The class that had the verb before keeps it.
+        const previousOwner = this.byVerb.get(verb);
+        const keep = previousOwner?.isSame(cls) ? cls : owner;
+        const other = keep === cls ? owner : cls;
+        byVerb.set(verb, keep);
+        this.warn(`verb '${verb}' is claimed by ${keep.name} (${keep.file}) and ${other.name} (${other.file}); keeping ${keep.name}`);
       }
     }
     this.byVerb = byVerb;

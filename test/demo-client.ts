@@ -1,5 +1,10 @@
+import { cp, mkdtemp, rm } from "node:fs/promises";
 import net from "node:net";
-import { PROMPT } from "../demo/game.js";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { GameServer, PROMPT } from "../demo/game.js";
+
+export const SCRIPTS = path.resolve(import.meta.dirname, "../scripts");
 
 /** A player on a real TCP connection: sends a line, waits for its one reply. */
 export class MudClient {
@@ -7,6 +12,8 @@ export class MudClient {
   private waiting: (() => void) | undefined;
   /** Lines pushed by the game (other players' actions), not replies. */
   readonly pushed: string[] = [];
+  /** The reply to the name: "Hello, ..." or why the name was refused. */
+  greeting = "";
 
   private constructor(private readonly socket: net.Socket) {
     socket.setEncoding("utf8");
@@ -21,8 +28,13 @@ export class MudClient {
     await new Promise<void>((resolve, reject) => socket.once("connect", resolve).once("error", reject));
     const client = new MudClient(socket);
     await client.nextReply(); // the welcome prompt
-    await client.command(name);
+    client.greeting = await client.command(name);
     return client;
+  }
+
+  /** Text received but not yet returned as a reply (empty when every reply was consumed). */
+  get unread(): string {
+    return this.buffer;
   }
 
   get connected(): boolean {
@@ -63,4 +75,24 @@ export class MudClient {
   close(): void {
     this.socket.end();
   }
+}
+
+/** The real server on a free port, over a private copy of scripts/ (the real folder is never edited). */
+export async function startGame(options: { debounce?: number } = {}): Promise<{ game: GameServer; scripts: string; logs: string[]; stop: () => Promise<void> }> {
+  const scripts = await mkdtemp(path.join(tmpdir(), "graft-mud-"));
+  await cp(SCRIPTS, scripts, { recursive: true });
+  const logs: string[] = [];
+  const game = await GameServer.start({
+    port: 0,
+    scripts,
+    wizards: ["wizard"],
+    log: (line) => logs.push(line),
+    debounce: options.debounce ?? 20,
+    snapshotDir: scripts,
+  });
+  const stop = async (): Promise<void> => {
+    await game.stop();
+    await rm(scripts, { recursive: true, force: true });
+  };
+  return { game, scripts, logs, stop };
 }

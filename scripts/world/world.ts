@@ -36,6 +36,9 @@ export class World {
   leave(player: Player): void {
     this.players = this.players.filter((other) => other !== player);
     player.room.players = player.room.players.filter((other) => other !== player);
+    // What they carried stays in the world.
+    player.room.items.push(...player.inventory);
+    player.inventory = [];
     player.room.tell(`${player.name} fades away.`);
     log(`${player.name} left (${this.players.length} online)`);
   }
