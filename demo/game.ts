@@ -140,7 +140,9 @@ export class GameServer {
       session.player = world.call("join", name, session.id, this.options.wizards.includes(name.toLowerCase()));
       session.name = name;
       const room = session.player.get("room");
-      const description = room.call("describe", session.player).toHost();
+      const described = room.call("describe", session.player);
+      const description = described.toHost();
+      described.dispose();
       room.dispose();
       return `Hello, ${name}. Type 'help' for commands.\n${String(description)}`;
     } finally {
@@ -155,7 +157,9 @@ export class GameServer {
     const args = space === -1 ? "" : line.slice(space + 1).trim();
     const player = session.player!;
     if (verb.startsWith("@")) {
-      const wizard = player.get("wizard").toHost() === true;
+      const flag = player.get("wizard");
+      const wizard = flag.toHost() === true;
+      flag.dispose();
       if (!wizard) return "Only wizards can do that.";
       return runAdminCommand(this.runtime, verb, args, this.options.snapshotDir ?? process.cwd());
     }

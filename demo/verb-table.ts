@@ -34,7 +34,7 @@ export class VerbTable {
     const infos: CommandInfo[] = [];
     for (const cls of classes) {
       const verbs = readStrings(cls, "verbs");
-      const help = cls.get("help").toHost();
+      const help = readPlain(cls, "help");
       infos.push({ name: cls.name, verbs, help: typeof help === "string" ? help : "" });
       for (const verb of verbs) {
         const owner = byVerb.get(verb);
@@ -72,7 +72,17 @@ export class VerbTable {
   }
 }
 
+/** A copy of `cls[key]` as plain data; the VM handle is released at once. */
+function readPlain(cls: ScriptClass, key: string): unknown {
+  const value = cls.get(key);
+  try {
+    return value.toHost();
+  } finally {
+    value.dispose();
+  }
+}
+
 function readStrings(cls: ScriptClass, key: string): string[] {
-  const value = cls.get(key).toHost();
+  const value = readPlain(cls, key);
   return Array.isArray(value) ? value.filter((item): item is string => typeof item === "string").map((verb) => verb.toLowerCase()) : [];
 }

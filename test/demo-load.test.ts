@@ -37,6 +37,7 @@ describe("the demo MUD under load", () => {
     await writeFile(stampFile, stamp(0));
     await waitFor(() => logs.some((line) => line.startsWith("[reload] commands/stamp.ts in")), 5000, "stamp.ts v0");
     const clients = await Promise.all(Array.from({ length: CLIENTS }, (_, i) => MudClient.connect(game.port, `p${i}`)));
+    const baseline = game.graft.gc().after;
 
     let saving = true;
     const sent: string[][] = clients.map(() => []);
@@ -83,6 +84,9 @@ describe("the demo MUD under load", () => {
     expect(logs.filter((line) => line.startsWith("[reload] commands/stamp.ts in")).length).toBeGreaterThan(2);
     expect(logs.filter((line) => line.includes("FAILED") || line.startsWith("[error]"))).toEqual([]);
     expect(clients.every((client) => client.connected)).toBe(true);
+    // The host kept nothing of the 50 superseded versions, and no handles piled up.
+    expect(game.graft.leaks().map((leak) => leak.text)).toEqual([]);
+    expect(game.graft.gc().after).toBeLessThan(baseline + 500);
     clients.forEach((client) => client.close());
   });
 });
