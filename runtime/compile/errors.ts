@@ -30,3 +30,21 @@ export function positionAt(source: string, offset: number, file: string): Script
   }
   return { file, line, column: offset - lineStart + 1 };
 }
+
+/** The part of an oxc diagnostic graft uses. */
+export interface OxcDiagnostic {
+  message: string;
+  helpMessage?: string | null;
+  labels?: { start: number }[] | null;
+}
+
+/** A syntax error reported by oxc (parser or transformer), at its position in `source`. */
+export function syntaxError(file: string, source: string, diagnostic: OxcDiagnostic): CompileError {
+  const offset = diagnostic.labels?.[0]?.start;
+  return new CompileError(
+    `syntax error: ${diagnostic.message}`,
+    file,
+    offset === undefined ? undefined : positionAt(source, offset, file),
+    diagnostic.helpMessage ?? "fix the syntax and save again",
+  );
+}

@@ -4,7 +4,7 @@ import { analyze, type Scope } from "periscopic";
 import { walk } from "estree-walker";
 import isReference from "is-reference";
 import type * as ESTree from "estree";
-import { CompileError, positionAt } from "./errors.js";
+import { CompileError, positionAt, syntaxError } from "./errors.js";
 import type { EncodedSourceMap } from "./source-map.js";
 
 /** An import found in a script, by specifier, with where it was written (stripped code). */
@@ -39,16 +39,7 @@ const GRAFT = "__graft";
  */
 export function transformModule(file: string, code: string): ModuleShape {
   const parsed = parseSync(file.replace(/\.ts$/, ".js"), code, { sourceType: "module" });
-  if (parsed.errors.length > 0) {
-    const error = parsed.errors[0]!;
-    const offset = error.labels?.[0]?.start;
-    throw new CompileError(
-      `syntax error: ${error.message}`,
-      file,
-      offset === undefined ? undefined : positionAt(code, offset, file),
-      error.helpMessage ?? "fix the syntax and save again",
-    );
-  }
+  if (parsed.errors.length > 0) throw syntaxError(file, code, parsed.errors[0]!);
   const program = parsed.program as unknown as ESTree.Program & { start: number; end: number };
   const out = new MagicString(code);
   const imports: ImportSite[] = [];

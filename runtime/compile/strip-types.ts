@@ -1,5 +1,5 @@
 import { transformSync } from "oxc-transform";
-import { CompileError, positionAt } from "./errors.js";
+import { syntaxError } from "./errors.js";
 import type { EncodedSourceMap } from "./source-map.js";
 
 export interface StrippedSource {
@@ -22,15 +22,7 @@ export function stripTypes(file: string, source: string): StrippedSource {
     typescript: { onlyRemoveTypeImports: false },
   });
   const error = result.errors.find((e) => e.severity === "Error");
-  if (error) {
-    const offset = error.labels?.[0]?.start;
-    throw new CompileError(
-      `syntax error: ${error.message}`,
-      file,
-      offset === undefined ? undefined : positionAt(source, offset, file),
-      error.helpMessage ?? "fix the syntax and save again",
-    );
-  }
+  if (error) throw syntaxError(file, source, error);
   if (!result.map) throw new Error(`oxc-transform returned no source map for ${file}`);
   return { code: result.code, map: result.map as EncodedSourceMap };
 }
