@@ -37,6 +37,16 @@ export class ScriptValue {
     return bridge.callGuarded(() => ({ value: bridge.context.getProp(handle, key) }));
   }
 
+  /** Reads a property as a plain-data copy, leaving no handle behind: `get(key).toHost()`, tidied. */
+  read(key: string | number): unknown {
+    const value = this.get(key);
+    try {
+      return value.toHost();
+    } finally {
+      value.dispose();
+    }
+  }
+
   /** Writes a property (plain data by copy, ScriptValues and functions by reference). */
   set(key: string | number, value: unknown): void {
     const handle = this.requireReference(`set '${key}' of`);

@@ -27,6 +27,8 @@ export function echo(value: unknown) { return value; }`,
     expect(echo.invoke(10n).toHost()).toBe(10n);
     expect(echo.invoke(null).toHost()).toBeNull();
     expect(echo.invoke(ann).isSame(ann)).toBe(true);
+    expect(ann.read("name")).toBe("Ann");
+    expect(Player.read("name")).toBe("Player");
   });
 
   it("a host function returning a promise resolves inside the script", async () => {
