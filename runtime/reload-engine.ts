@@ -325,7 +325,7 @@ export class ReloadEngine {
       }
       for (const file of removed) this.kernel.removeFile(file);
       const committed = this.kernel.commit();
-      this.applyCommit(batch, removed, newContexts, registered, committed, report);
+      this.applyCommit(batch, removed, newContexts, committed, report);
       return true;
     } catch (error) {
       this.kernel.rollback();
@@ -380,7 +380,6 @@ export class ReloadEngine {
     batch: Candidate[],
     removed: string[],
     newContexts: Map<string, QuickJSContext>,
-    registered: string[],
     committed: KernelCommitReport,
     report: ReloadReport,
   ): void {
@@ -398,7 +397,6 @@ export class ReloadEngine {
       entry.context.dispose();
       report.removed.push(file);
     }
-    void registered;
     report.patched.push(...committed.patched);
     report.retired.push(...committed.retired);
     for (const disposeError of committed.disposeErrors) {
