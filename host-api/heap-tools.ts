@@ -3,7 +3,7 @@ import type { QuickJSContext, QuickJSHandle } from "quickjs-emscripten-core";
 import { describeNode, printableSteps, printPath, type HeapLabels } from "../runtime/heap/format.js";
 import { HeapGraph, StableIds } from "../runtime/heap/graph.js";
 import { toHeapSnapshot } from "../runtime/heap/heapsnapshot.js";
-import { verifyLayout } from "../runtime/heap/verify.js";
+import { verifyLayout } from "../runtime/heap/layout.js";
 import { VmMemory } from "../runtime/heap/memory.js";
 import { readHeap } from "../runtime/heap/reader.js";
 import type { Kernel } from "../runtime/kernel/kernel.js";
@@ -231,19 +231,26 @@ export class HeapTools {
     return mapped.position ? `${mapped.position.file}:${mapped.position.line}` : undefined;
   }
 
-  private ensureVerified(): void {
-    if (this.verified === undefined) {
-      try {
-        verifyLayout(this.vm, this.kernelContext);
-        this.verified = true;
-      } catch (error) {
-        this.verified = error instanceof Error ? error : new Error(String(error));
-      }
-    }
-    if (this.verified !== true) {
-      throw new GraftError(`heap inspection is not available: ${this.verified.message}. Everything else in graft keeps working.`);
+  /**
+   * The start-up self-check (SPEC §2): proves the struct layout on this build once. On any
+   * other build the heap features refuse with the reason; everything else keeps working.
+   */
+  selfCheck(): void {
+    try {
+      verifyLayout(this.vm.runtime, this.kernelContext);
+      this.verified = true;
+    } catch (error) {
+      this.verified = error instanceof Error ? error : new Error(String(error));
     }
   }
+
+  private ensureVerified(): void {
+    if (this.verified === undefined) this.selfCheck();
+    if (this.verified !== true) {
+      throw new GraftError(`heap inspection is not available: ${(this.verified as Error).message}. Everything else in graft keeps working.`);
+    }
+  }
+
 }
 
 /** The object a handle points at, or undefined for non-objects. */

@@ -38,7 +38,7 @@ export class GraftRuntime {
   private readonly events = new Emitter<RuntimeEvents>();
   private watcher: ScriptWatcher | undefined;
   private disposed = false;
-  private readonly heapTools: HeapTools;
+  /** @internal */ readonly heapTools: HeapTools;
   /** Heap inspection (SPEC §2): every live VM object, and DevTools snapshots. */
   readonly heap: {
     snapshot(): HeapGraph;
@@ -81,6 +81,7 @@ export class GraftRuntime {
     const bridge = new Bridge(vm, kernel, kernelContext, (dumped) => engine.mapError(dumped), options.debugHandles ?? false);
     const runtime = new GraftRuntime(root, vm, kernelContext, kernel, engine, bridge);
     try {
+      runtime.heapTools.selfCheck();
       installHostModule(bridge, options.host ?? {});
       runtime.initialReport = await engine.loadAll();
       runtime.announce(runtime.initialReport);
