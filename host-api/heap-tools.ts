@@ -94,26 +94,12 @@ export class HeapTools {
     const { graph, classes } = this.view();
     // Graft's per-version classes are plumbing behind the canonical ones, not classes of their own.
     const versions = new Set(classes.filter((label) => label.kind === "version" || label.kind === "superseded").map((label) => label.address));
-    const protoOf = (index: number): number | undefined => {
-      const shape = graph.outgoing(index).find((edge) => edge.name === "shape" && edge.type === "hidden");
-      return shape && graph.outgoing(shape.to).find((edge) => edge.name === "prototype")?.to;
-    };
-    const found: number[] = [];
-    for (const node of graph.nodes) {
-      if (node.kind !== "function" || versions.has(node.address)) continue;
-      if (node.address === baseAddress) {
-        if (inclusive) found.push(node.index);
-        continue;
-      }
-      let proto = protoOf(node.index);
-      for (let depth = 0; proto !== undefined && depth < 64; depth++) {
-        if (graph.nodes[proto]!.address === baseAddress) {
-          found.push(node.index);
-          break;
-        }
-        proto = protoOf(proto);
-      }
-    }
+    const baseIndex = graph.indexOf(baseAddress);
+    if (baseIndex === undefined) return [];
+    const found = graph.nodes
+      .filter((node) => node.kind === "function" && !versions.has(node.address))
+      .filter((node) => (node.index === baseIndex ? inclusive : graph.inheritsFrom(node.index, baseIndex)))
+      .map((node) => node.index);
     return found.map((index) => this.bridge.adopt(handleForObject(this.vm, this.kernelContext, graph.nodes[index]!.address)));
   }
 

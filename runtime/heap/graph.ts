@@ -157,28 +157,27 @@ export class HeapGraph {
     return this.dominatorCache;
   }
 
-  /** The objects whose constructor chain leads to `prototypeAddress` (instances of a class). */
+  /** An object's [[Prototype]]: the prototype its shape records. */
+  prototypeOf(index: number): number | undefined {
+    const shape = this.outgoing(index).find((edge) => edge.name === "shape" && edge.type === "hidden");
+    return shape && this.outgoing(shape.to).find((edge) => edge.name === "prototype")?.to;
+  }
+
+  /** Whether `ancestor` is on the prototype chain of `index` (not `index` itself). */
+  inheritsFrom(index: number, ancestor: number): boolean {
+    let proto = this.prototypeOf(index);
+    for (let depth = 0; proto !== undefined && depth < 64; depth++) {
+      if (proto === ancestor) return true;
+      proto = this.prototypeOf(proto);
+    }
+    return false;
+  }
+
+  /** The objects whose prototype chain includes `prototypeAddress` (instances of a class). */
   instancesOf(prototypeAddress: number): number[] {
     const prototype = this.indexOf(prototypeAddress);
     if (prototype === undefined) return [];
-    const protoOf = (index: number): number | undefined => {
-      const shape = this.outgoing(index).find((edge) => edge.name === "shape" && edge.type === "hidden");
-      if (!shape) return undefined;
-      return this.outgoing(shape.to).find((edge) => edge.name === "prototype")?.to;
-    };
-    const result: number[] = [];
-    for (const node of this.nodes) {
-      if (node.gcType !== 0 || node.index === prototype) continue;
-      let proto = protoOf(node.index);
-      for (let depth = 0; proto !== undefined && depth < 64; depth++) {
-        if (proto === prototype) {
-          result.push(node.index);
-          break;
-        }
-        proto = protoOf(proto);
-      }
-    }
-    return result;
+    return this.nodes.filter((node) => node.gcType === 0 && node.index !== prototype && this.inheritsFrom(node.index, prototype)).map((node) => node.index);
   }
 }
 
