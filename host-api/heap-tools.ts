@@ -182,7 +182,7 @@ export class HeapTools {
     for (const [file, context] of this.engine.contexts()) contexts.set(contextAddress(context), file);
 
     const memory = new VmMemory(this.vm.emscriptenModule.HEAPU8, this.vm.runtimePointer);
-    const raw = readHeap(memory, (evaluated, line, column) => this.locate(evaluated, line, column));
+    const raw = readHeap(memory, (evaluated, line, column) => this.engine.locate(evaluated, line, column));
     const graph = new HeapGraph(raw, this.ids.assign(raw.nodes));
     const labels: HeapLabels = { describe: new Map(), globals: new Map() };
     for (const label of classes) {
@@ -210,11 +210,6 @@ export class HeapTools {
       graph.rootLabels.set(index, `${holders} held by the host (${what})${origin ? `, created at ${origin}` : ""}`);
     }
     return { graph, labels, classes };
-  }
-
-  private locate(evaluated: string, line: number, column: number): string | undefined {
-    const mapped = this.engine.mapError({ name: "", message: "", stack: `    at f (${evaluated}:${line}:${column})` });
-    return mapped.position ? `${mapped.position.file}:${mapped.position.line}` : undefined;
   }
 
   /**

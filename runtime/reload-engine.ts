@@ -84,6 +84,13 @@ export class ReloadEngine {
     return mapVmError(dumped, (name) => this.mappers.get(name));
   }
 
+  /** A position in evaluated code (by the name QuickJS saw) as "file:line" as written. */
+  locate(evaluatedName: string, line: number, column: number): string | undefined {
+    const found = this.mappers.get(evaluatedName);
+    if (!found) return undefined;
+    return `${found.file}:${found.mapper.original({ line, column }).line}`;
+  }
+
   /** Loads every script of the folder: each file is its own transaction, in import order. */
   loadAll(): Promise<ReloadReport> {
     return this.serialized(async () => {
