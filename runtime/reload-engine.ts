@@ -41,6 +41,8 @@ export class ReloadEngine {
   private readonly loaded = new Map<string, LoadedFile>();
   /** Files on disk that are not running, with the reason. */
   private readonly failed = new Map<string, ReloadError>();
+  /** Of those, the ones that failed only for want of another file (missing or broken import). */
+  private readonly waiting = new Set<string>();
   private readonly attempts = new Map<string, number>();
   /** Loaded files whose newest edit on disk failed to apply. */
   private readonly stale = new Set<string>();
@@ -107,7 +109,7 @@ export class ReloadEngine {
         const candidate = candidates.get(file)!;
         const broken = candidate.dependencies.find((dependency) => this.failed.has(dependency));
         if (broken !== undefined) {
-          this.fail(report, dependencyFailure(file, broken));
+          this.fail(report, dependencyFailure(file, broken), true);
           continue;
         }
         this.transaction([candidate], [], report);
@@ -143,14 +145,13 @@ export class ReloadEngine {
     const removed: string[] = [];
     const outcomes = await Promise.all(requested.map(async (file) => [file, await this.readSettled(file)] as const));
     for (const [file, outcome] of outcomes) {
-      if (outcome.kind === "missing") {
+      if (outcome.kind === "source" && this.loaded.get(file)?.script.source === outcome.source) continue;
+      const candidate = this.candidateFrom(file, outcome, report);
+      if (candidate === "missing") {
         if (this.loaded.has(file)) removed.push(file);
-        this.failed.delete(file);
-      } else if (outcome.kind === "invalid") {
-        this.fail(report, { file, message: outcome.reason, text: `${file}: ${outcome.reason}.\n${outcome.hint}; the previous version keeps running.` });
-      } else if (this.loaded.get(file)?.script.source !== outcome.source) {
-        const candidate = this.compile(file, outcome.source, report);
-        if (candidate) candidates.set(file, candidate);
+        this.forgetFailure(file);
+      } else if (candidate) {
+        candidates.set(file, candidate);
       }
     }
     if (report.errors.length === 0) this.resolveAll(candidates, removed, report);
@@ -201,9 +202,12 @@ export class ReloadEngine {
     return [...new Set([...onDisk, ...this.loaded.keys(), ...this.failed.keys()])].sort();
   }
 
-  /** Files that failed only because a dependency was missing or broken get another chance. */
+  /**
+   * Files that failed only because a dependency was missing or broken get another chance;
+   * files broken in themselves wait for their own next edit instead of being recompiled here.
+   */
   private async retryWaitingFiles(report: ReloadReport): Promise<void> {
-    const waiting = [...this.failed.keys()];
+    const waiting = [...this.waiting];
     if (waiting.length === 0) return;
     const candidates = await this.prepare(waiting, emptyReport());
     const { order } = dependencyOrder([...candidates.keys()], (file) => candidates.get(file)?.dependencies ?? []);
@@ -223,22 +227,27 @@ export class ReloadEngine {
   private async prepare(paths: string[], report: ReloadReport): Promise<Map<string, Candidate>> {
     const candidates = new Map<string, Candidate>();
     for (const file of paths) {
-      const outcome = await readScript(this.root, file);
-      if (outcome.kind === "missing") continue;
-      if (outcome.kind === "invalid") {
-        this.fail(report, { file, message: outcome.reason, text: `${file}: ${outcome.reason}.\n${outcome.hint}.` });
-        continue;
-      }
-      const candidate = this.compile(file, outcome.source, report);
-      if (candidate) candidates.set(file, candidate);
+      const candidate = this.candidateFrom(file, await readScript(this.root, file), report);
+      if (candidate && candidate !== "missing") candidates.set(file, candidate);
     }
     const resolveReport = emptyReport();
     this.resolveAll(candidates, [], resolveReport);
     for (const error of resolveReport.errors) {
       candidates.delete(error.file);
-      this.fail(report, error);
+      this.fail(report, error, true);
     }
     return candidates;
+  }
+
+  /** A read script as a compiled candidate; "missing" if it is gone; undefined if it failed (recorded). */
+  private candidateFrom(file: string, outcome: ReadOutcome, report: ReloadReport): Candidate | "missing" | undefined {
+    if (outcome.kind === "missing") return "missing";
+    if (outcome.kind === "invalid") {
+      const kept = this.loaded.has(file) ? "; the previous version keeps running" : "";
+      this.fail(report, { file, message: outcome.reason, text: `${file}: ${outcome.reason}.\n${outcome.hint}${kept}.` });
+      return undefined;
+    }
+    return this.compile(file, outcome.source, report);
   }
 
   private compile(file: string, source: string, report: ReloadReport): Candidate | undefined {
@@ -273,7 +282,7 @@ export class ReloadEngine {
           const hint = relative
             ? `no script matches it (extension optional: .ts, .js, .mjs); create the file or fix the path`
             : `Node modules, the file system and the network are not available to scripts; ask the host to expose what you need through "${HOST_MODULE}"`;
-          this.fail(report, this.errorAt(candidate.path, candidate.script.source, message, site.position, hint));
+          this.fail(report, this.errorAt(candidate.path, candidate.script.source, message, site.position, hint), true);
           break;
         }
         candidate.dependencies.push(resolved);
@@ -325,6 +334,7 @@ export class ReloadEngine {
           for (const other of batch) {
             if (other !== candidate && !this.loaded.has(other.path)) {
               this.failed.set(other.path, dependencyFailure(other.path, candidate.path));
+              this.waiting.add(other.path);
             }
           }
           return false;
@@ -393,7 +403,7 @@ export class ReloadEngine {
     for (const candidate of batch) {
       const context = this.loaded.get(candidate.path)?.context ?? newContexts.get(candidate.path)!;
       this.loaded.set(candidate.path, { path: candidate.path, context, script: candidate.script, dependencies: candidate.dependencies });
-      this.failed.delete(candidate.path);
+      this.forgetFailure(candidate.path);
       this.rememberMapper(candidate.path, evaluatedName(candidate.path, candidate.attempt));
       report.files.push(candidate.path);
     }
@@ -418,9 +428,18 @@ export class ReloadEngine {
     this.mapperOrder.set(file, names);
   }
 
-  private fail(report: ReloadReport, error: ReloadError): void {
+  /** Records a failure; a file not running is remembered, as waiting on others or broken itself. */
+  private fail(report: ReloadReport, error: ReloadError, waitsOnOthers = false): void {
     report.errors.push(error);
-    if (!this.loaded.has(error.file)) this.failed.set(error.file, error);
+    if (this.loaded.has(error.file)) return;
+    this.failed.set(error.file, error);
+    if (waitsOnOthers) this.waiting.add(error.file);
+    else this.waiting.delete(error.file);
+  }
+
+  private forgetFailure(file: string): void {
+    this.failed.delete(file);
+    this.waiting.delete(file);
   }
 
   private serialized<T>(work: () => Promise<T>): Promise<T> {

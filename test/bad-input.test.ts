@@ -130,6 +130,17 @@ describe("bad input: every failure is a clear error and loses nothing", () => {
 });
 
 describe("split batches converge", () => {
+  it("a script that failed at start for a missing import loads when that file appears", async () => {
+    const folder = await scriptsFolder({ "b.ts": `import { c } from "./c"; export const value = () => "b " + c;` });
+    const runtime = await runtimeFor(folder);
+    expect(runtime.files()).toEqual([]);
+    await folder.write("c.ts", `export const c = "c";`);
+    const report = await runtime.reload(["c.ts"]);
+    expect(report.files).toEqual(["c.ts", "b.ts"]);
+    expect(runtime.exports("b.ts").value!.invoke().toHost()).toBe("b c");
+  });
+
+
   it("an edit that failed for want of a new file applies once that file arrives", async () => {
     const folder = await scriptsFolder({ "b.ts": `export const value = () => "old";` });
     const runtime = await runtimeFor(folder);
