@@ -108,6 +108,19 @@ export function commandScripts(count) {
   return dir;
 }
 
+/** A temp scripts folder holding the 200-line script (edit 0) as `units.ts`. */
+export function unitsFolder(prefix) {
+  const dir = tempDir(prefix);
+  const file = path.join(dir, "units.ts");
+  writeFileSync(file, script200(0));
+  return { dir, file };
+}
+
+/** One instance of each class of `units.ts`, held by the host across reloads as a server would. */
+export function holdUnits(runtime) {
+  return Array.from({ length: SCRIPT_CLASSES }, (_, c) => runtime.getClass("units.ts", `Unit${c}`).new());
+}
+
 export function percentile(samples, p) {
   if (samples.length === 0) return NaN;
   const sorted = [...samples].sort((a, b) => a - b);

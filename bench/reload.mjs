@@ -1,20 +1,17 @@
 // reload_p50_ms / reload_p99_ms: runtime.reload(file) of an edited 200-line, 5-class script.
 import { writeFileSync } from "node:fs";
-import path from "node:path";
 import { createRuntime } from "graft";
-import { answerOf, percentile, script200, tempDir } from "./fixtures.mjs";
+import { answerOf, holdUnits, percentile, script200, unitsFolder } from "./fixtures.mjs";
 
 const WARMUP = 30;
 
 /** The write happens before the clock starts: only `runtime.reload(["units.ts"])` is timed. */
 export async function benchReload({ edits = 200 } = {}) {
-  const dir = tempDir("reload");
-  const file = path.join(dir, "units.ts");
-  writeFileSync(file, script200(0));
+  const { dir, file } = unitsFolder("reload");
   const runtime = await createRuntime({ scripts: dir });
   try {
     // A host holds instances across reloads, as a game server would.
-    const units = [0, 1, 2, 3, 4].map((c) => runtime.getClass("units.ts", `Unit${c}`).new());
+    const units = holdUnits(runtime);
     const samples = [];
     const engine = [];
     for (let n = 1; n <= WARMUP + edits; n++) {

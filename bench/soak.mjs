@@ -1,8 +1,7 @@
 // soak_reloads / soak_growth_pct / soak_leaks: 10,000 reloads of the 200-line fixture.
 import { writeFileSync } from "node:fs";
-import path from "node:path";
 import { createRuntime } from "graft";
-import { answerOf, script200, tempDir, vmBytes } from "./fixtures.mjs";
+import { answerOf, holdUnits, script200, unitsFolder, vmBytes } from "./fixtures.mjs";
 
 const WARMUP = 20;
 
@@ -12,12 +11,10 @@ const WARMUP = 20;
  * brought graft's bookkeeping to its steady state, and again after the last reload.
  */
 export async function benchSoak({ reloads = 10_000, onProgress } = {}) {
-  const dir = tempDir("soak");
-  const file = path.join(dir, "units.ts");
-  writeFileSync(file, script200(0));
+  const { dir, file } = unitsFolder("soak");
   const runtime = await createRuntime({ scripts: dir });
   try {
-    const units = [0, 1, 2, 3, 4].map((c) => runtime.getClass("units.ts", `Unit${c}`).new());
+    const units = holdUnits(runtime);
     runtime.gc();
     const afterLoad = vmBytes(runtime);
     let start = 0;

@@ -5,7 +5,7 @@ import { writeFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { createRuntime } from "graft";
-import { answerOf, percentile, script200, sleep, tempDir } from "./fixtures.mjs";
+import { answerOf, percentile, script200, sleep, tempDir, unitsFolder } from "./fixtures.mjs";
 
 const WARMUP = 5;
 /** Pause between edits: an editor's saves are seconds apart, and chokidar must settle. */
@@ -19,9 +19,7 @@ const GAP_MS = 30;
  * CPU the loop takes from the reload on a 2-core machine.)
  */
 export async function benchWatchEdit({ edits = 80, debounce } = {}) {
-  const dir = tempDir("watch");
-  const file = path.join(dir, "units.ts");
-  writeFileSync(file, script200(0));
+  const { dir, file } = unitsFolder("watch");
   const runtime = await createRuntime({ scripts: dir, watch: true, ...(debounce === undefined ? {} : { debounce }) });
   try {
     const unit = runtime.getClass("units.ts", "Unit0").new();
