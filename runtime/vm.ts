@@ -6,12 +6,16 @@ import {
   type QuickJSWASMModule,
 } from "quickjs-emscripten-core";
 import releaseSyncVariant from "@jitl/quickjs-wasmfile-release-sync";
+import { repairStaleViews } from "./wasm-views.js";
 
 let wasmModule: Promise<QuickJSWASMModule> | undefined;
 
 /** The pinned QuickJS build (SPEC §2), loaded once per process. */
 export function loadQuickJS(): Promise<QuickJSWASMModule> {
-  wasmModule ??= newQuickJSWASMModuleFromVariant(releaseSyncVariant as unknown as QuickJSSyncVariant);
+  wasmModule ??= newQuickJSWASMModuleFromVariant(releaseSyncVariant as unknown as QuickJSSyncVariant).then((module) => {
+    repairStaleViews(module);
+    return module;
+  });
   return wasmModule;
 }
 
