@@ -67,12 +67,16 @@ export class GameServer {
         commands: () => this.verbs.describe(),
       },
     });
-    this.verbs = new VerbTable(this.runtime, (warning) => this.log(`[verbs] warning: ${warning}`));
+    this.verbs = new VerbTable(
+      this.runtime,
+      (warning) => this.log(`[verbs] warning: ${warning}`),
+      (alarm) => this.log(`[verbs] ERROR: ${alarm}`),
+    );
     for (const line of describeInitialLoad(this.runtime.initialReport)) this.log(line);
     this.verbs.rebuild();
     this.runtime.on("reload", (report) => {
       for (const line of describeReload(report)) this.log(line);
-      this.verbs.rebuild();
+      this.verbs.rebuild(report);
     });
     try {
       await new Promise<void>((resolve, reject) => {

@@ -1,4 +1,4 @@
-import type { GraftRuntime, ScriptClass } from "graft";
+import type { GraftRuntime, ReloadReport, ScriptClass } from "graft";
 
 const COMMAND_BASE = "commands/base.ts#Command";
 
@@ -20,15 +20,35 @@ export class VerbTable {
   constructor(
     private readonly runtime: GraftRuntime,
     private readonly warn: (message: string) => void,
+    /** Loud: the table was not rebuilt because the answer looked wrong. */
+    private readonly alarm: (message: string) => void = warn,
   ) {}
 
-  rebuild(): void {
+  /**
+   * Rebuilds the table after `report` (none at start-up). A rebuild never silently loses
+   * verbs: if a command disappears that the reload did not remove, retire or move to
+   * another base class, the answer is not trusted and the previous table stays.
+   */
+  rebuild(report?: ReloadReport): void {
     const previous = this.classes;
-    let classes: ScriptClass[] = [];
+    let classes: ScriptClass[];
     try {
       classes = this.runtime.findSubclasses(COMMAND_BASE);
     } catch (error) {
+      if (previous.length > 0 && report) {
+        this.alarm(`could not list commands (${error instanceof Error ? error.message : String(error)}); keeping the previous ${previous.length} commands`);
+        return;
+      }
       this.warn(`no command table: ${error instanceof Error ? error.message : String(error)}`);
+      classes = [];
+    }
+    const unexplained = report ? previous.filter((old) => !classes.some((cls) => cls.isSame(old)) && !explainsLoss(report, old)) : [];
+    if (unexplained.length > 0) {
+      this.alarm(
+        `the command list lost ${unexplained.map((cls) => `${cls.name} (${cls.file})`).join(", ")} although no reload removed them; keeping the previous table of ${previous.length} commands`,
+      );
+      for (const cls of classes) cls.dispose();
+      return;
     }
     const byVerb = new Map<string, ScriptClass>();
     const infos: CommandInfo[] = [];
@@ -70,6 +90,15 @@ export class VerbTable {
     this.classes = [];
     this.byVerb.clear();
   }
+}
+
+/** True if `report` says why `cls` is no longer a command: its file went, it was retired, or its base changed. */
+function explainsLoss(report: ReloadReport, cls: ScriptClass): boolean {
+  return (
+    report.removed.includes(cls.file) ||
+    report.retired.some((retired) => retired.file === cls.file && retired.name === cls.name) ||
+    report.patched.some((patch) => patch.file === cls.file && patch.name === cls.name && patch.newBase !== undefined)
+  );
 }
 
 /** A copy of `cls[key]` as plain data; the VM handle is released at once. */

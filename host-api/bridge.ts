@@ -279,10 +279,11 @@ export class Bridge {
     let message = `${mapped.name}: ${mapped.message}`;
     if (mapped.name === "InternalError" && mapped.message === "interrupted" && this.vm.timedOut) {
       message = `timed out: the script ran longer than ${this.vm.options.timeout} ms and was stopped (an infinite loop?)`;
-    } else if (mapped.message === "out of memory") {
+    } else if (mapped.message === "out of memory" || (this.vm.memoryExhausted && (dumped === null || dumped === undefined))) {
       message = `out of memory: the script went over the VM memory limit of ${Math.round(this.vm.options.memoryLimit / 1024 / 1024)} MiB`;
     }
     if (mapped.position) message += ` at ${mapped.position.file}:${mapped.position.line}:${mapped.position.column}`;
+    else if (this.vm.memoryExhausted) message += " (QuickJS had no memory left to record where)";
     if (/private class (field|method|brand)|invalid brand/i.test(mapped.message)) {
       message += ". Objects built by an earlier version of a class lack the new version's private (#) members, which graft cannot graft; use TypeScript `private` or a plain property for state that must survive reloads";
     }

@@ -70,9 +70,10 @@ export class GraftRuntime {
     if (!info?.isDirectory()) {
       throw new GraftError(`scripts folder '${options.scripts}' (${root}) does not exist or is not a folder; create it or fix the 'scripts' option`);
     }
-    const module = await loadQuickJS();
+    const memoryLimit = options.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
+    const module = await loadQuickJS(memoryLimit);
     const vm = new Vm(module, {
-      memoryLimit: options.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
+      memoryLimit,
       timeout: options.timeout ?? DEFAULT_TIMEOUT_MS,
     });
     const kernelContext = vm.newContext();

@@ -486,7 +486,8 @@ function explainVmError(mapped: MappedError, vm: Vm): { message: string; hint: s
       hint: "look for an infinite loop or very long computation at this line",
     };
   }
-  if (mapped.message === "out of memory") {
+  // With no memory left QuickJS cannot build the error object and throws null.
+  if (mapped.message === "out of memory" || (vm.memoryExhausted && mapped.stack === "" && (mapped.message === "null" || mapped.message === "undefined"))) {
     return {
       message: `out of memory: the script went over the VM memory limit (${Math.round(vm.options.memoryLimit / 1024 / 1024)} MiB)`,
       hint: "look for an unbounded array, string or object growing here",

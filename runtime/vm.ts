@@ -1,22 +1,9 @@
-import {
-  newQuickJSWASMModuleFromVariant,
-  type QuickJSContext,
-  type QuickJSRuntime,
-  type QuickJSSyncVariant,
-  type QuickJSWASMModule,
-} from "quickjs-emscripten-core";
-import releaseSyncVariant from "@jitl/quickjs-wasmfile-release-sync";
-import { repairStaleViews } from "./wasm-views.js";
+import type { QuickJSContext, QuickJSRuntime, QuickJSWASMModule } from "quickjs-emscripten-core";
+import { growthOf, newQuickJSInstance, type GrowthWatch } from "./wasm-instance.js";
 
-let wasmModule: Promise<QuickJSWASMModule> | undefined;
-
-/** The pinned QuickJS build (SPEC §2), loaded once per process. */
-export function loadQuickJS(): Promise<QuickJSWASMModule> {
-  wasmModule ??= newQuickJSWASMModuleFromVariant(releaseSyncVariant as unknown as QuickJSSyncVariant).then((module) => {
-    repairStaleViews(module);
-    return module;
-  });
-  return wasmModule;
+/** A QuickJS instance (its own linear memory, capped at `memoryLimit`) for one runtime. */
+export function loadQuickJS(memoryLimit: number): Promise<QuickJSWASMModule> {
+  return newQuickJSInstance(memoryLimit);
 }
 
 /** Deep enough for real scripts, shallow enough that QuickJS, not Node, reports overflow. */
@@ -40,12 +27,15 @@ export class Vm {
   private deadline = Number.POSITIVE_INFINITY;
   private depth = 0;
   timedOut = false;
+  private readonly growth: GrowthWatch;
+  private refusalsAtEntry = 0;
 
   constructor(
     module: QuickJSWASMModule,
     readonly options: VmOptions,
   ) {
     this.runtime = module.newRuntime();
+    this.growth = growthOf(module);
     this.runtime.setMemoryLimit(options.memoryLimit);
     this.runtime.setMaxStackSize(MAX_STACK_BYTES);
     this.runtime.setInterruptHandler(() => {
@@ -66,6 +56,7 @@ export class Vm {
     if (this.depth === 0) {
       this.deadline = Date.now() + this.options.timeout;
       this.timedOut = false;
+      this.refusalsAtEntry = this.growth.refusals;
     }
     this.depth++;
     try {
@@ -74,6 +65,15 @@ export class Vm {
       this.depth--;
       if (this.depth === 0) this.deadline = Number.POSITIVE_INFINITY;
     }
+  }
+
+  /**
+   * True if the VM's memory reached its cap since the last outermost entry: an exception
+   * from that entry is an out-of-memory, even when QuickJS had no memory left to build the
+   * error (it then throws null).
+   */
+  get memoryExhausted(): boolean {
+    return this.growth.refusals > this.refusalsAtEntry;
   }
 
   /** Runs queued promise jobs (async functions, then-callbacks) under the time budget. */

@@ -5,7 +5,7 @@ import { loadQuickJS, Vm } from "../runtime/vm.js";
 
 describe("reading JSValues from VM memory", () => {
   it("decodes numbers, booleans, null and undefined exactly as QuickJS does", async () => {
-    const vm = new Vm(await loadQuickJS(), { memoryLimit: 16 << 20, timeout: 1000 });
+    const vm = new Vm(await loadQuickJS(16 << 20), { memoryLimit: 16 << 20, timeout: 1000 });
     const context = vm.newContext();
     const peeker = new ValuePeeker(() => vm.emscriptenModule.HEAPU8);
     try {

@@ -1,0 +1,76 @@
+import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { newQuickJSWASMModuleFromVariant, newVariant, type QuickJSSyncVariant, type QuickJSWASMModule } from "quickjs-emscripten-core";
+import releaseSyncVariant from "@jitl/quickjs-wasmfile-release-sync";
+import { repairStaleViews } from "./wasm-views.js";
+
+/** The part of the WebAssembly global graft uses (the project's libs have no DOM types). */
+declare const WebAssembly: {
+  compile(bytes: Uint8Array): Promise<CompiledModule>;
+  Memory: new (descriptor: { initial: number; maximum: number }) => object;
+};
+type CompiledModule = object & { readonly __compiledWasm?: never };
+
+const PAGE_BYTES = 64 * 1024;
+/** What the pinned build's memory starts at: static data, the C stack, the first heap pages. */
+export const INITIAL_MEMORY_BYTES = 16 * 1024 * 1024;
+/** wasm32 as built by emscripten here: 32768 pages. */
+export const MAX_MEMORY_BYTES = 2 * 1024 * 1024 * 1024;
+
+let compiled: Promise<CompiledModule> | undefined;
+
+/** How often the instance's memory refused to grow: each refusal is a failed allocation in the VM. */
+export interface GrowthWatch {
+  refusals: number;
+}
+
+const growthWatches = new WeakMap<QuickJSWASMModule, GrowthWatch>();
+
+/** The growth watch of an instance made by newQuickJSInstance (a dummy for any other). */
+export function growthOf(module: QuickJSWASMModule): GrowthWatch {
+  return growthWatches.get(module) ?? { refusals: 0 };
+}
+
+/** Counts the growths the memory refuses at its maximum (emscripten then fails the malloc). */
+function watchGrowth(memory: object): GrowthWatch {
+  const watch: GrowthWatch = { refusals: 0 };
+  const target = memory as { grow(pages: number): number };
+  const grow = target.grow.bind(target);
+  target.grow = (pages: number): number => {
+    try {
+      return grow(pages);
+    } catch (error) {
+      watch.refusals++;
+      throw error;
+    }
+  };
+  return watch;
+}
+
+/** The pinned build's WebAssembly module, compiled once per process. */
+function compiledQuickJS(): Promise<CompiledModule> {
+  compiled ??= readFile(createRequire(import.meta.url).resolve("@jitl/quickjs-wasmfile-release-sync/wasm")).then((bytes) => WebAssembly.compile(bytes));
+  return compiled;
+}
+
+/**
+ * A QuickJS instance of its own, with linear memory capped at the runtime's memory limit.
+ *
+ * QuickJS's own limit cannot hold on this build: its allocator counts each block's
+ * `malloc_usable_size`, which is 0 under emscripten, so `JS_SetMemoryLimit` only stops a
+ * single allocation larger than the limit, and a loop of smaller ones grows linear memory
+ * to 2 GiB before anything fails. With the memory's `maximum` set, emscripten's heap
+ * growth fails at the cap, malloc returns NULL and QuickJS raises "out of memory" in the
+ * script that allocated. An instance per runtime also means a runtime's memory is released
+ * when it is disposed, and that nothing one runtime does to its WASM state reaches another.
+ */
+export async function newQuickJSInstance(memoryLimit: number): Promise<QuickJSWASMModule> {
+  const maximumBytes = Math.min(MAX_MEMORY_BYTES, INITIAL_MEMORY_BYTES + Math.ceil(memoryLimit / PAGE_BYTES) * PAGE_BYTES);
+  const wasmMemory = new WebAssembly.Memory({ initial: INITIAL_MEMORY_BYTES / PAGE_BYTES, maximum: maximumBytes / PAGE_BYTES });
+  const growth = watchGrowth(wasmMemory);
+  const variant = newVariant(releaseSyncVariant as unknown as QuickJSSyncVariant, { wasmModule: (await compiledQuickJS()) as never, wasmMemory: wasmMemory as never });
+  const module = await newQuickJSWASMModuleFromVariant(variant);
+  repairStaleViews(module);
+  growthWatches.set(module, growth);
+  return module;
+}

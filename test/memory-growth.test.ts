@@ -1,0 +1,170 @@
+import { readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import type { GraftRuntime, ScriptClass, ScriptValue } from "../host-api/index.js";
+import { runtimeFor, scriptsFolder } from "./helpers.js";
+
+/**
+ * Issue 8: every public answer must be the same after the VM's linear memory has grown.
+ * WASM memory growth replaces the memory buffer; any view of the old one reads as empty.
+ */
+
+const SCRIPTS = {
+  "shapes.ts": [
+    "export class Shape { area(): number { return 0; } }",
+    "export class Square extends Shape { constructor(public side = 2) { super(); } area(): number { return this.side * this.side; } }",
+    "export class Cube extends Square { volume(): number { return this.side ** 3; } }",
+    "export const cube = new Cube(3);",
+  ].join("\n"),
+  "commands/base.ts": "export class Command { static verbs: string[] = []; execute(): string { return ''; } }",
+  "commands/look.ts": "import { Command } from './base';\nexport class Look extends Command { static verbs = ['look']; execute(): string { return 'You look.'; } }",
+  "commands/say.ts": "import { Command } from './base';\nexport class Say extends Command { static verbs = ['say']; execute(): string { return 'You say.'; } }",
+  "ghost.ts": "export class Ghost { boo(): string { return 'boo'; } }",
+  "holder.ts": "import { Ghost } from './ghost';\nexport const held = Ghost;\n(globalThis as any).keep = Ghost;",
+  "hog.ts": [
+    "const kept: unknown[] = [];",
+    "export function buffer(megabytes: number): number { kept.push(new ArrayBuffer(megabytes * 1024 * 1024)); return kept.length; }",
+    "export function objects(count: number): number { const batch = []; for (let i = 0; i < count; i++) batch.push({ i, tag: 't' + (i % 7) }); kept.push(batch); return batch.length; }",
+    "export function release(): void { kept.length = 0; }",
+  ].join("\n"),
+};
+
+function vmMemoryBytes(runtime: GraftRuntime): number {
+  return (runtime as unknown as { vm: { emscriptenModule: { HEAPU8: Uint8Array } } }).vm.emscriptenModule.HEAPU8.byteLength;
+}
+
+function names(values: ScriptValue[]): string[] {
+  const result = values.map((value) => (value as ScriptClass).name);
+  for (const value of values) value.dispose();
+  return result;
+}
+
+/** Every public API that reads the VM, answered as plain data. */
+function answers(runtime: GraftRuntime): Record<string, unknown> {
+  const Command = runtime.getClass("commands/base.ts", "Command");
+  const Shape = runtime.getClass("shapes.ts", "Shape");
+  const Cube = runtime.getClass("shapes.ts", "Cube");
+  const exports = runtime.exports("shapes.ts");
+  const cube = exports.cube!;
+  try {
+    const instances = runtime.findInstances(Shape);
+    const instanceReport = { count: instances.length, includesCube: instances.some((value) => value.isSame(cube)) };
+    for (const value of instances) value.dispose();
+    const held = runtime.exports("holder.ts").held!;
+    const retainers = runtime.retainers(held).map((path) => path.text);
+    held.dispose();
+    const snapshot = runtime.heap.snapshot();
+    const snapshotFile = path.join(tmpdir(), `graft-growth-${process.pid}-${Date.now()}.heapsnapshot`);
+    runtime.heap.write(snapshotFile);
+    const written = JSON.parse(readFileSync(snapshotFile, "utf8")) as { snapshot: { node_count: number } };
+    const leaks = runtime.leaks();
+    return {
+      files: runtime.files(),
+      exportKeys: Object.keys(exports).sort(),
+      subclasses: names(runtime.findSubclasses(Command)),
+      inclusive: names(runtime.findSubclasses(Command, { inclusive: true })),
+      byReference: names(runtime.findSubclasses("commands/base.ts#Command")),
+      withRetired: names(runtime.findSubclasses(Command, { includeRetired: true })),
+      dynamic: names(runtime.findSubclasses(Shape, { dynamic: true })),
+      instances: instanceReport,
+      cubeVolume: cube.call("volume").toHost(),
+      cubeIsShape: cube.instanceOf(Shape),
+      cubeRead: cube.read("side"),
+      cubeCopy: cube.toHost(),
+      newCube: (() => {
+        const made = Cube.new(4);
+        const volume = made.call("volume").toHost();
+        made.dispose();
+        return volume;
+      })(),
+      verbs: Command.get("verbs").toHost(),
+      evaluated: runtime.evaluate("shapes.ts", "[1, 2, 3].map((n) => n * 2)").toHost(),
+      leaks: leaks.map((leak) => ({ name: leak.name, file: leak.file, version: leak.version, retired: leak.retired, holder: leak.paths[0]?.text.split("\n").at(-1) })),
+      retainers,
+      snapshotHasGhost: snapshot.nodes.some((node) => node.name === "Ghost"),
+      writtenNodes: written.snapshot.node_count > 1000,
+      topClasses: runtime.heap
+        .topClasses(50)
+        .map((row) => row.name)
+        .filter((name) => name === "Cube")
+        .sort(),
+    };
+  } finally {
+    for (const value of Object.values(exports)) value.dispose();
+    Command.dispose();
+    Shape.dispose();
+    Cube.dispose();
+  }
+}
+
+async function grownWorld(): Promise<{ runtime: GraftRuntime; before: Record<string, unknown> }> {
+  const folder = await scriptsFolder(SCRIPTS);
+  const runtime = await runtimeFor(folder);
+  // A retired class held by another script's global: leaks() must report it.
+  await folder.write("ghost.ts", "export class Spirit {}");
+  await runtime.reload(["ghost.ts"]);
+  return { runtime, before: answers(runtime) };
+}
+
+describe("answers after the VM memory grows (issue 8)", () => {
+  it("a sanity baseline: the small heap gives the answers the world defines", async () => {
+    const { before } = await grownWorld();
+    expect(before.subclasses).toEqual(["Look", "Say"]);
+    expect(before.inclusive).toEqual(["Command", "Look", "Say"]);
+    expect(before.byReference).toEqual(["Look", "Say"]);
+    expect(before.dynamic).toEqual(expect.arrayContaining(["Square", "Cube"]));
+    expect(before.instances).toMatchObject({ includesCube: true });
+    expect(before.leaks).toEqual([{ name: "Ghost", file: "ghost.ts", version: 1, retired: true, holder: "  <- global 'keep' of context holder.ts   [root]" }]);
+    expect(before.cubeVolume).toBe(27);
+    expect(before.newCube).toBe(64);
+  });
+
+  it("after a script allocates a 64 MB ArrayBuffer", async () => {
+    const { runtime, before } = await grownWorld();
+    const grownFrom = vmMemoryBytes(runtime);
+    const hog = runtime.exports("hog.ts");
+    hog.buffer!.invoke(64).dispose();
+    expect(vmMemoryBytes(runtime)).toBeGreaterThan(grownFrom + 48 * 1024 * 1024);
+    expect(answers(runtime)).toEqual(before);
+    for (const value of Object.values(hog)) value.dispose();
+  });
+
+  it("after a script makes 300k objects in one call, and again once they are freed", async () => {
+    const { runtime, before } = await grownWorld();
+    const grownFrom = vmMemoryBytes(runtime);
+    const hog = runtime.exports("hog.ts");
+    expect(hog.objects!.invoke(300_000).toHost()).toBe(300_000);
+    expect(vmMemoryBytes(runtime)).toBeGreaterThan(grownFrom);
+    expect(runtime.gc().after).toBeGreaterThan(300_000);
+    expect(answers(runtime)).toEqual(before);
+    hog.release!.invoke().dispose();
+    expect(runtime.gc().after).toBeLessThan(300_000);
+    expect(answers(runtime)).toEqual(before);
+    for (const value of Object.values(hog)) value.dispose();
+  });
+
+  it("findSubclasses finds all of 3,000 command files, before and after growth and after a reload", async () => {
+    const files: Record<string, string> = { "commands/base.ts": "export class Command {}", "hog.ts": SCRIPTS["hog.ts"] };
+    for (let i = 0; i < 3000; i++) {
+      files[`commands/c${String(i).padStart(4, "0")}.ts`] = `import { Command } from "./base";\nexport class C${i} extends Command { run(): number { return ${i}; } }\n`;
+    }
+    const folder = await scriptsFolder(files);
+    const runtime = await runtimeFor(folder, { timeout: 5000 });
+    expect(runtime.initialReport.errors).toEqual([]);
+    const count = (): number => {
+      const found = runtime.findSubclasses("commands/base.ts#Command");
+      const result = new Set(found.map((cls) => cls.name)).size;
+      for (const cls of found) cls.dispose();
+      return result;
+    };
+    expect(count()).toBe(3000);
+    const hog = runtime.exports("hog.ts");
+    hog.buffer!.invoke(64).dispose();
+    expect(count()).toBe(3000);
+    await folder.write("commands/c0001.ts", `import { Command } from "./base";\nexport class C1 extends Command { run(): number { return -1; } }\n`);
+    await runtime.reload(["commands/c0001.ts"]);
+    expect(count()).toBe(3000);
+    for (const value of Object.values(hog)) value.dispose();
+  });
+});
