@@ -1,10 +1,11 @@
 // Runs one bench module in this process and prints its result as JSON on stdout:
-//   node bench/figure.mjs <reload|watch|node-watch|call|startup|heap|soak> [--quick]
+//   node bench/figure.mjs <reload|watch|node-watch|call|startup|startup-3000|runaway|heap|soak> [--quick]
 // run.mjs starts one of these per figure, so that no figure runs in a heap another one left.
 import { benchReload } from "./reload.mjs";
 import { benchNodeWatch, benchWatchEdit } from "./watch.mjs";
 import { benchCall } from "./call.mjs";
-import { benchStartup } from "./startup.mjs";
+import { benchStartup, benchStartup3000 } from "./startup.mjs";
+import { benchRunaway } from "./runaway.mjs";
 import { benchHeap } from "./heap.mjs";
 import { benchSoak } from "./soak.mjs";
 import { removeTempDirs } from "./fixtures.mjs";
@@ -19,6 +20,8 @@ const figures = {
   "node-watch": () => benchNodeWatch({ edits: quick ? 4 : 12 }),
   call: () => benchCall({ rounds: quick ? 6 : 30 }),
   startup: () => benchStartup({ runs: quick ? 2 : 5 }),
+  "startup-3000": () => benchStartup3000({ runs: quick ? 1 : 3 }),
+  runaway: () => benchRunaway({ runs: quick ? 2 : 5 }),
   heap: () => benchHeap(),
   soak: () => benchSoak({ reloads: quick ? 1000 : 10_000, onProgress: (n) => progress(`${n} reloads`) }),
 };

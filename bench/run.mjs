@@ -11,7 +11,7 @@ const here = (name) => fileURLToPath(new URL(name, import.meta.url));
 const log = (text) => process.stderr.write(`${text}\n`);
 
 // Each figure runs in its own Node process (bench/figure.mjs), one after the other.
-const steps = ["reload", "watch", "node-watch", "call", "startup", "heap", "soak"];
+const steps = ["reload", "watch", "node-watch", "call", "startup", "startup-3000", "runaway", "heap", "soak"];
 
 const figures = {};
 const detail = {};
@@ -35,7 +35,7 @@ figures.watch_speedup_vs_node_watch = figures.node_watch_restart_p50_ms / figure
 const KEYS = [
   "reload_p50_ms", "reload_p99_ms", "watch_edit_p50_ms", "node_watch_restart_p50_ms", "watch_speedup_vs_node_watch",
   "call_overhead_ratio", "startup_500_ms", "vm_bytes_per_script", "soak_reloads", "soak_growth_pct", "soak_leaks",
-  "gc_100k_ms", "snapshot_100k_ms",
+  "gc_100k_ms", "snapshot_100k_ms", "startup_3000_ms", "startup_3000_found", "runaway_stop_ms", "runaway_rss_growth_mib",
 ];
 const results = Object.fromEntries(KEYS.map((key) => [key, figures[key] === null || figures[key] === undefined ? null : round(figures[key], 3)]));
 
@@ -46,6 +46,8 @@ const rows = [
   ["edit -> new behaviour (watcher), p50", ms(results.watch_edit_p50_ms), `node --watch restart ${ms(results.node_watch_restart_p50_ms)}`, `${round(results.watch_speedup_vs_node_watch, 1)}x faster`, "<= 5 ms, >= 20x", check(results.watch_edit_p50_ms <= 5 && results.watch_speedup_vs_node_watch >= 20)],
   ["reload(file), p50 / p99", `${ms(results.reload_p50_ms)} / ${ms(results.reload_p99_ms)}`, "", "", "p50 <= 2 ms", check(results.reload_p50_ms <= 2)],
   ["start-up, 500 scripts", ms(results.startup_500_ms), "", "", "<= 1.5 s", check(results.startup_500_ms <= 1500)],
+  ["start-up, 3,000 scripts; findSubclasses finds", `${ms(results.startup_3000_ms)}; ${results.startup_3000_found}`, "", "", "<= 2 s; all 3,000", check(results.startup_3000_ms <= 2000 && results.startup_3000_found === 3000)],
+  ["runaway allocation (64 MiB, 500 ms): stopped after / host RSS growth", `${ms(results.runaway_stop_ms)} / ${round(results.runaway_rss_growth_mib, 1)} MiB`, "", "", "<= 2 s, <= 256 MiB", check(results.runaway_stop_ms <= 2000 && results.runaway_rss_growth_mib <= 256)],
   ["VM memory per script", `${round(results.vm_bytes_per_script / 1024, 1)} KB`, "", "", "<= 40 KB", check(results.vm_bytes_per_script <= 40 * 1024)],
   ["host->script call", `${round(d.call.graft_call_us, 3)} us`, `raw callFunction ${round(d.call.raw_call_us, 3)} us`, `${round(results.call_overhead_ratio, 3)}x`, "<= 1.3x", check(results.call_overhead_ratio <= 1.3)],
   [`gc(), ${d.heap?.live_objects ?? "100k"} live objects`, ms(results.gc_100k_ms), "", "", "<= 50 ms", check(results.gc_100k_ms === null ? null : results.gc_100k_ms <= 50)],

@@ -49,3 +49,26 @@ export async function benchStartup({ runs = 5 } = {}) {
     detail: { runs, min_ms: Math.min(...times), empty_runtime_bytes: emptyBytes, bare_context_bytes: Math.round(bareContextBytes), files },
   };
 }
+
+/**
+ * startup_3000_ms: the same over 3,000 command scripts (issue 8), and the check that
+ * `findSubclasses(Command)` then finds all 3,000. Median of 3 after a warm-up run.
+ */
+export async function benchStartup3000({ runs = 3 } = {}) {
+  const count = 3000;
+  const dir = commandScripts(count);
+  (await createRuntime({ scripts: dir, timeout: 10_000 })).dispose();
+  const times = [];
+  let found = 0;
+  for (let run = 0; run < runs; run++) {
+    const started = performance.now();
+    const runtime = await createRuntime({ scripts: dir, timeout: 10_000 });
+    times.push(performance.now() - started);
+    const classes = runtime.findSubclasses("base.ts#Command");
+    found = classes.length;
+    classes.forEach((cls) => cls.dispose());
+    runtime.dispose();
+    if (found !== count) throw new Error(`startup 3000 bench: findSubclasses found ${found} of ${count}`);
+  }
+  return { startup_3000_ms: median(times), startup_3000_found: found, detail: { runs, min_ms: Math.min(...times) } };
+}
