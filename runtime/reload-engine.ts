@@ -300,6 +300,7 @@ export class ReloadEngine {
   }
 
   private declareCycleExports(candidates: Map<string, Candidate>, cycles: string[][]): void {
+    this.assertNotDisposed();
     for (const cycle of cycles) {
       for (const file of new Set(cycle)) {
         const candidate = candidates.get(file);
@@ -312,6 +313,7 @@ export class ReloadEngine {
 
   /** Evaluates a batch in one kernel transaction. Returns true when it committed. */
   private transaction(batch: Candidate[], removed: string[], report: ReloadReport): boolean {
+    this.assertNotDisposed();
     const newContexts = new Map<string, QuickJSContext>();
     const registered: string[] = [];
     this.kernel.begin();
@@ -449,6 +451,11 @@ export class ReloadEngine {
     });
     this.queue = run.catch(() => undefined);
     return run;
+  }
+
+  /** Reads and compiles happen between awaits: the host may dispose the runtime meanwhile. */
+  private assertNotDisposed(): void {
+    if (this.disposed) throw new Error("graft: the runtime was disposed while this reload was under way; nothing was applied");
   }
 
   /** Waits for reloads under way, then drops every context. */
