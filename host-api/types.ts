@@ -1,7 +1,18 @@
 import type { ScriptClass, ScriptValue } from "./script-value.js";
 
-/** A function the host exposes to scripts through `import { name } from "host"`. */
-export type HostFunction = (...args: HostArg[]) => unknown;
+/**
+ * A function the host exposes to scripts through `import { name } from "host"`. Its
+ * parameters receive what scripts pass (HostArg); declared as a method so that a host
+ * function with narrower parameter types (`(connection: number, text: string) => void`)
+ * is accepted.
+ */
+export type HostFunction = { bivariant(...args: HostArg[]): unknown }["bivariant"];
+
+/** What the host may expose as the `"host"` module: functions by reference, plain data by copy. */
+export type HostValue = HostFunction | undefined | null | boolean | number | string | bigint | ScriptValue | HostValue[] | { [key: string]: HostValue };
+
+/** The `host` option: each key is an export of the `"host"` module scripts import from. */
+export type HostObject = { [name: string]: HostValue };
 
 /**
  * What crosses from the VM to the host: primitives by value, plain objects and arrays
@@ -15,7 +26,7 @@ export interface RuntimeOptions {
   /** Watch the folder and reload on change. Default false. */
   watch?: boolean;
   /** Functions and plain values exposed to scripts as the `"host"` module. */
-  host?: Record<string, unknown>;
+  host?: HostObject;
   /** VM memory limit in bytes. Default 256 MiB. */
   memoryLimit?: number;
   /** Limit in ms for any one evaluation or host->script call. Default 1000. */

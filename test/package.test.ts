@@ -1,0 +1,83 @@
+import { execFile } from "node:child_process";
+import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readmeBlock, ROOT } from "./readme.js";
+
+const run = promisify(execFile);
+
+/**
+ * What a user gets from the registry: `npm pack` (of the build `npm test` just made),
+ * installed into an empty project outside the repository, used as the README says.
+ */
+describe("the packed package, installed in an empty project", () => {
+  let work: string;
+  let project: string;
+  let packed: string[];
+
+  beforeAll(async () => {
+    work = await mkdtemp(path.join(tmpdir(), "graft-pack-"));
+    const { stdout } = await run("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", work], { cwd: ROOT, timeout: 60_000 });
+    const [info] = JSON.parse(stdout) as { filename: string; files: { path: string }[] }[];
+    packed = info!.files.map((file) => file.path);
+    project = path.join(work, "host");
+    await mkdir(project);
+    await writeFile(path.join(project, "package.json"), JSON.stringify({ name: "host", private: true, type: "module" }));
+    await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", path.join(work, info!.filename), "typescript@5.9.3", "@types/node@20.19.43"], {
+      cwd: project,
+      timeout: 180_000,
+    });
+    await cp(path.join(ROOT, "scripts"), path.join(project, "scripts"), { recursive: true });
+  }, 240_000);
+
+  afterAll(async () => {
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  it("ships the build and its types, not the sources, tests or maps", () => {
+    expect(packed).toContain("dist/host-api/index.js");
+    expect(packed).toContain("dist/host-api/index.d.ts");
+    expect(packed).toContain("dist/runtime/reload-engine.js");
+    expect(packed.filter((file) => /\.map$|tsbuildinfo|^test\/|^bench\/|^demo\/|^dist\/demo\/|\.ts$/.test(file) && !file.endsWith(".d.ts") && !file.endsWith(".d.cts"))).toEqual([]);
+  });
+
+  it("runs the README example in an ES module project", async () => {
+    const code = await readmeBlock("## Embed graft in your host", "js");
+    await writeFile(path.join(project, "example.mjs"), code);
+    const { stdout, stderr } = await run(process.execPath, ["example.mjs"], { cwd: project, timeout: 60_000 });
+    expect(stderr).toBe("");
+    expect(stdout).toContain("Look [ 'look', 'l' ]");
+  });
+
+  it("type-checks the README example in a TypeScript NodeNext project", async () => {
+    const code = await readmeBlock("## Embed graft in your host", "js");
+    const folder = path.join(project, "ts");
+    await mkdir(folder, { recursive: true });
+    await writeFile(path.join(folder, "example.ts"), code);
+    // A misuse beside it: graft's types must catch it (so they are not `any`).
+    await writeFile(path.join(folder, "misuse.ts"), `import { createRuntime } from "graft";\nconst runtime = await createRuntime({ scripts: "scripts" });\nruntime.getClass(42);\n`);
+    await writeFile(
+      path.join(folder, "tsconfig.json"),
+      JSON.stringify({ compilerOptions: { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, noEmit: true, skipLibCheck: false, types: ["node"] }, include: ["*.ts"] }),
+    );
+    // The project's own tsc, as a user runs it.
+    const result = await run(process.execPath, [path.join(project, "node_modules", "typescript", "bin", "tsc"), "-p", folder], { cwd: project, timeout: 120_000 }).catch((error: { stdout: string }) => error);
+    const errors = result.stdout.split("\n").filter((line) => line.includes("error TS"));
+    expect(errors).toEqual([expect.stringMatching(/^ts\/misuse\.ts\(3,9\): error TS2554: Expected 2 arguments, but got 1/)]);
+  });
+
+  it("loads with require() from CommonJS, where Node supports require(esm)", async () => {
+    const folder = path.join(project, "cjs");
+    await mkdir(folder, { recursive: true });
+    await writeFile(path.join(folder, "package.json"), JSON.stringify({ type: "commonjs" }));
+    await writeFile(path.join(folder, "main.js"), `const { createRuntime, ScriptError } = require("graft");\nconsole.log(typeof createRuntime, typeof ScriptError);\n`);
+    const { stdout, stderr } = await run(process.execPath, ["main.js"], { cwd: folder, timeout: 60_000 });
+    expect(stdout.trim()).toBe("function function");
+    expect(stderr).toBe("");
+    const refused = await run(process.execPath, ["--no-experimental-require-module", "main.js"], { cwd: folder, timeout: 60_000 }).catch((error: { stderr: string }) => error);
+    expect(refused.stderr).toContain("graft is an ES module package");
+    expect(refused.stderr).toContain('import { createRuntime } from "graft"');
+  });
+});
