@@ -1,5 +1,14 @@
+import { readFileSync } from "node:fs";
 import type { QuickJSContext, QuickJSHandle, VmCallResult } from "quickjs-emscripten-core";
-import { KERNEL_SOURCE } from "./kernel-source.js";
+
+/**
+ * The in-VM kernel is checked source (runtime/kernel/vm/, its own tsconfig); the build
+ * copies it beside this module. It is evaluated under its repository path, so a kernel
+ * frame in a VM stack names a real line; the "graft:" prefix keeps such frames out of the
+ * stacks shown for scripts.
+ */
+const KERNEL_FILE = "runtime/kernel/vm/kernel.js";
+const KERNEL_SOURCE = readFileSync(new URL("./vm/kernel.js", import.meta.url), "utf8");
 
 export interface KernelPatch {
   file: string;
@@ -47,14 +56,14 @@ export function describeVmError(error: unknown): string {
 }
 
 /**
- * Host-side handle on the in-VM kernel (kernel-source.ts). Every method is one VM call;
+ * Host-side handle on the in-VM kernel (vm/kernel.js). Every method is one VM call;
  * handles it returns belong to the caller, which must dispose them.
  */
 export class Kernel {
   private readonly functions = new Map<KernelFunction, QuickJSHandle>();
 
   constructor(readonly context: QuickJSContext) {
-    const kernel = context.unwrapResult(context.evalCode(KERNEL_SOURCE, "graft:kernel.js"));
+    const kernel = context.unwrapResult(context.evalCode(KERNEL_SOURCE, `graft:${KERNEL_FILE}`));
     for (const name of FUNCTIONS) this.functions.set(name, context.getProp(kernel, name));
     kernel.dispose();
   }

@@ -9,7 +9,7 @@
  * point at the newest getters, canonical classes at the newest constructor, retired
  * classes only through WeakRefs.
  */
-export const KERNEL_SOURCE = String.raw`(function () {
+(function () {
 "use strict";
 const files = new Map();
 const classMeta = new WeakMap();
@@ -116,8 +116,8 @@ function restoreClass(canonical, meta, saved) {
 }
 
 /**
- * Makes target's own members those of source (skipping \`skip\`), removes the keys of \`owned\`
- * that source no longer has, and reports the differences against \`before\` (the
+ * Makes target's own members those of source (skipping `skip`), removes the keys of `owned`
+ * that source no longer has, and reports the differences against `before` (the
  * descriptors target had when the transaction began). Returns the keys now owned.
  */
 function graftMembers(target, source, owned, skip, report, before) {
@@ -473,4 +473,4 @@ return {
   construct, invoke, isPrototypeOf, begin, rollback, commit, declareExports, runModule, removeFile,
   findSubclasses, getClass, classInfo, namespaceOf, namespaceKeys, classNames, retiredClasses, supersededVersions, versionOf, prune, heapClasses, setHostExports, plainKind,
 };
-})()`;
+})();
