@@ -1,6 +1,7 @@
 import type { QuickJSContext, QuickJSHandle, VmCallResult } from "quickjs-emscripten-core";
 import type { Kernel } from "../runtime/kernel/kernel.js";
 import type { MappedError } from "../runtime/script-errors.js";
+import { isFoundElement, type FoundObjects, type FoundObjectsCore } from "../runtime/heap/found-objects.js";
 import { ValuePeeker } from "../runtime/value-tags.js";
 import type { Vm } from "../runtime/vm.js";
 import { GraftError, ScriptError } from "./errors.js";
@@ -18,6 +19,12 @@ const MAX_CACHED_KEYS = 1024;
 export class Bridge {
   private readonly live = new Set<QuickJSHandle>();
   private readonly finalizer = new FinalizationRegistry<QuickJSHandle>((handle) => this.release(handle));
+  /** Groups of found objects (findInstances): one VM array each, freed once the host dropped every value of it. */
+  private readonly groups = new Set<FoundObjectsCore>();
+  private readonly groupFinalizer = new FinalizationRegistry<FoundObjectsCore>((core) => {
+    core.dispose();
+    this.groups.delete(core);
+  });
   private readonly hostFunctionHandles: QuickJSHandle[] = [];
   private readonly peeker: ValuePeeker;
   private readonly keys = new Map<string, QuickJSHandle>();
@@ -60,17 +67,42 @@ export class Bridge {
       handle.dispose();
       return new ScriptValue(this, null, null);
     }
+    return this.adoptReference(handle, type === "function");
+  }
+
+  /**
+   * Takes ownership of a handle known to hold an object or function (found on the heap):
+   * wraps it without asking the VM what it is, so that wrapping many stays cheap.
+   */
+  adoptReference(handle: QuickJSHandle, callable: boolean): ScriptValue {
     this.live.add(handle);
     if (this.debugHandles) this.origins.set(handle, hostCallSite());
-    const wrapper = type === "function" && this.kernel.classInfo(handle) ? new ScriptClass(this, handle, undefined) : new ScriptValue(this, handle, undefined);
+    const wrapper = callable && this.kernel.classInfo(handle) ? new ScriptClass(this, handle, undefined) : new ScriptValue(this, handle, undefined);
     this.finalizer.register(wrapper, handle, wrapper);
     return wrapper;
+  }
+
+  /**
+   * Wraps every object of a group found on the heap. Cheap per value: no call into the VM,
+   * no handle of its own until the value is used, one finalizer for the whole group.
+   */
+  adoptFound(found: FoundObjects, callable: Uint8Array): ScriptValue[] {
+    const core = found.core;
+    if (core === undefined) return [];
+    this.groups.add(core);
+    this.groupFinalizer.register(found, core);
+    const values = new Array<ScriptValue>(found.count);
+    for (let i = 0; i < found.count; i++) {
+      const handle = found.element(i);
+      values[i] = callable[i] === 1 && this.kernel.classInfo(handle) ? new ScriptClass(this, handle, undefined) : new ScriptValue(this, handle, undefined);
+    }
+    return values;
   }
 
   /** Disposes a handle the host no longer needs. */
   release(handle: QuickJSHandle, wrapper?: ScriptValue): void {
     if (wrapper) this.finalizer.unregister(wrapper);
-    if (this.live.delete(handle) && handle.alive) handle.dispose();
+    if ((this.live.delete(handle) || isFoundElement(handle)) && handle.alive) handle.dispose();
   }
 
   /**
@@ -90,8 +122,18 @@ export class Bridge {
     return key;
   }
 
-  liveHandles(): QuickJSHandle[] {
-    return [...this.live].filter((handle) => handle.alive);
+  /** Every handle the host holds now; `group` marks the array that holds a findInstances result. */
+  liveHandles(): { handle: QuickJSHandle; group: boolean }[] {
+    const handles = [...this.live].filter((handle) => handle.alive).map((handle) => ({ handle, group: false }));
+    for (const core of this.groups) {
+      if (!core.alive) {
+        this.groups.delete(core);
+        continue;
+      }
+      handles.push({ handle: core.array, group: true });
+      for (const handle of core.materialized) handles.push({ handle, group: false });
+    }
+    return handles;
   }
 
   private isNull(handle: QuickJSHandle): boolean {
@@ -295,6 +337,8 @@ export class Bridge {
     this.keys.clear();
     for (const handle of this.live) if (handle.alive) handle.dispose();
     this.live.clear();
+    for (const core of this.groups) core.dispose();
+    this.groups.clear();
     for (const handle of this.hostFunctionHandles) if (handle.alive) handle.dispose();
   }
 }

@@ -5,7 +5,6 @@ import { Kernel } from "../runtime/kernel/kernel.js";
 import { ReloadEngine } from "../runtime/reload-engine.js";
 import { loadQuickJS, Vm } from "../runtime/vm.js";
 import { ScriptWatcher } from "../runtime/watcher.js";
-import { collectGarbage, countGcObjects } from "../runtime/collector.js";
 import { Bridge } from "./bridge.js";
 import { HeapTools, type ClassCount, type HeapGraph } from "./heap-tools.js";
 import { installHostModule } from "./host-module.js";
@@ -54,7 +53,7 @@ export class GraftRuntime {
     /** @internal */ readonly engine: ReloadEngine,
     /** @internal */ readonly bridge: Bridge,
   ) {
-    this.heapTools = new HeapTools(vm, kernel, kernelContext, engine, bridge, () => this.gc());
+    this.heapTools = new HeapTools(vm, kernel, kernelContext, engine, bridge);
     const tools = this.heapTools;
     this.heap = {
       snapshot: () => (this.assertAlive(), tools.snapshot()),
@@ -201,11 +200,7 @@ export class GraftRuntime {
   /** Runs a full cycle collection now; returns the live GC object counts before and after. */
   gc(): GcResult {
     this.assertAlive();
-    this.vm.drainJobs();
-    const before = countGcObjects(this.vm);
-    collectGarbage(this.vm, () => this.kernelContext.newObject().dispose());
-    this.kernel.callVoid("prune");
-    return { before, after: countGcObjects(this.vm) };
+    return this.heapTools.gc();
   }
 
   /** Every live object whose prototype chain includes `cls.prototype`, after a full GC. */

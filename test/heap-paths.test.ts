@@ -8,7 +8,8 @@ import { formatRetainers, labelsFor } from "../runtime/heap/format.js";
 import { collect, gcTargetOf } from "../runtime/heap/gc.js";
 import { HeapGraph, StableIds } from "../runtime/heap/graph.js";
 import { writeHeapSnapshot } from "../runtime/heap/heapsnapshot.js";
-import { contextPointerOf, heapTargetOf, objectPointerOf, verifyLayout } from "../runtime/heap/layout.js";
+import { addressOfHandle } from "../runtime/heap/handles.js";
+import { contextPointerOf, heapTargetOf, verifyLayout } from "../runtime/heap/layout.js";
 import { readRuntimeHeap, type ReadOptions } from "../runtime/heap/reader.js";
 import { parseHeapSnapshot } from "./heapsnapshot-file.js";
 
@@ -43,7 +44,7 @@ function run(context: QuickJSContext, code: string, file = "eval.js"): void {
 function addressOf(context: QuickJSContext, code: string): number {
   const handle = context.unwrapResult(context.evalCode(code));
   try {
-    return objectPointerOf(heapTargetOf(runtime), handle)!;
+    return addressOfHandle(heapTargetOf(runtime), handle)!;
   } finally {
     handle.dispose();
   }
@@ -130,7 +131,7 @@ describe("retainer paths", () => {
       "host.ts",
     );
     const held = context!.unwrapResult(context!.evalCode(`({ hostOnly: true })`));
-    const heldAddress = objectPointerOf(heapTargetOf(runtime), held)!;
+    const heldAddress = addressOfHandle(heapTargetOf(runtime), held)!;
     const deep = addressOf(context!, `reg.get("tick")`);
     const home = addressOf(context!, `homed`);
     const graph = snapshot(context!, { ...options, holders: new Map([[heldAddress, "ScriptValue: hostOnly held by host"]]) });

@@ -1,5 +1,5 @@
 import type { HeapGraph, PathStep } from "./graph.js";
-import type { HeapNode } from "./reader.js";
+import type { HeapEdge, HeapNode } from "./reader.js";
 
 /** What the printer knows beyond the heap: graft's classes and the scripts' contexts. */
 export interface HeapLabels {
@@ -7,6 +7,33 @@ export interface HeapLabels {
   describe: Map<number, string>;
   /** node index of a context's global object (or global lexical scope) -> script file. */
   globals: Map<number, string>;
+}
+
+/** A class object the embedder knows (graft's kernel): which class, which version, in what state. */
+export interface ClassLabel {
+  /** canonical class | its current version | a retired class | an earlier version still alive. */
+  kind: "class" | "version" | "retired" | "superseded";
+  file: string;
+  name: string;
+  version: number;
+  /** The label is for the class's prototype object, not the class. */
+  prototype: boolean;
+}
+
+/** How a path or report names a class object: "Rehash  class, retired (commands/rehash.ts v1)". */
+export function describeClass(label: ClassLabel): string {
+  const where = `(${label.file} v${label.version})`;
+  if (label.prototype) return `${label.name}.prototype ${where}`;
+  switch (label.kind) {
+    case "class":
+      return `${label.name}  class ${where}`;
+    case "version":
+      return `${label.name}  class version ${label.version}, current ${where}`;
+    case "retired":
+      return `${label.name}  class, retired ${where}`;
+    case "superseded":
+      return `${label.name}  class version ${label.version}, superseded ${where}`;
+  }
 }
 
 export interface PrintedStep {
@@ -131,13 +158,53 @@ export interface FormattedPath {
 export function formatRetainers(
   graph: HeapGraph,
   index: number,
-  options: { labels?: HeapLabels; targetDescription?: string; limit?: number } = {},
+  options: { labels?: HeapLabels; targetDescription?: string; limit?: number; skip?: (edge: HeapEdge) => boolean } = {},
 ): FormattedPath[] {
   const labels = options.labels ?? labelsFor(graph);
   const target = options.targetDescription ?? describeNode(graph.nodes[index]!, labels);
-  return graph.retainerPaths(index, options.limit ?? 3).map((steps) => {
+  return graph.retainerPaths(index, options.limit ?? 3, options.skip).map((steps) => {
     const printed = printableSteps(graph, steps, labels);
     const last = steps.length > 0 ? steps[steps.length - 1]!.holder.index : index;
     return { target, steps: printed, text: printPath(target, printed, graph.rootLabels.get(last)) };
   });
+}
+
+/** The nearest dominator a person can name: who alone keeps `index` alive. */
+export function dominatorOwner(graph: HeapGraph, index: number, labels: HeapLabels): string | undefined {
+  const { idom } = graph.dominators();
+  let current = idom[index]!;
+  for (let depth = 0; current >= 0 && depth < 100; depth++) {
+    const node = graph.nodes[current]!;
+    const file = labels.globals.get(current);
+    if (file) return `the globals of ${file}`;
+    if (node.kind !== "closure variable" && node.kind !== "shape" && node.kind !== "code") return describeNode(node, labels);
+    current = idom[current]!;
+  }
+  return undefined;
+}
+
+/** A retired or superseded class version alive after a full GC: what it is, what it retains, and the paths that hold it. */
+export interface LeakFinding {
+  file: string;
+  name: string;
+  version: number;
+  retired: boolean;
+  /** Bytes the version keeps alive (its dominator subtree). */
+  retainedSize: number;
+  paths: FormattedPath[];
+  /** The class line, then its retainer paths. */
+  text: string;
+}
+
+/** The leak report of the class object at `index` (SPEC §5 paths, retained size, sole owner). */
+export function formatLeak(graph: HeapGraph, index: number, label: ClassLabel, labels: HeapLabels, limit = 3): LeakFinding {
+  const description = describeClass(label);
+  const paths = formatRetainers(graph, index, { labels, targetDescription: description, limit });
+  const retainedSize = Math.round(graph.dominators().retained[index]!);
+  const owner = dominatorOwner(graph, index, labels);
+  const text = [
+    `${description}: alive after a full GC, retains ${retainedSize} bytes${owner ? `; held alone by ${owner}` : ""}`,
+    ...paths.map((path) => path.text.split("\n").slice(1).join("\n")),
+  ].join("\n");
+  return { file: label.file, name: label.name, version: label.version, retired: label.kind === "retired", retainedSize, paths, text };
 }

@@ -1,5 +1,5 @@
 import type { QuickJSContext, QuickJSRuntime } from "quickjs-emscripten-core";
-import { GC_HEADER, RUNTIME, heapTargetOf, type HeapTarget } from "./layout.js";
+import { RUNTIME, heapTargetOf, type HeapTarget } from "./layout.js";
 import { VmMemory } from "./memory.js";
 
 /** A VM the collector can drive: its memory, its JSRuntime and a way to allocate one object in it. */
@@ -15,8 +15,7 @@ export function gcTargetOf(runtime: QuickJSRuntime, context: QuickJSContext): Gc
 
 /** Number of live GC objects (length of the runtime's gc_obj_list). Bounds-checked and capped. */
 export function countGcObjects(target: HeapTarget): number {
-  const memory = new VmMemory(target.module.HEAPU8, target.rtPointer);
-  return memory.walkList(target.rtPointer + RUNTIME.gcObjList, GC_HEADER.size, "gc_obj_list", () => {});
+  return new VmMemory(target.module.HEAPU8, target.rtPointer).forEachGcObject(() => {});
 }
 
 /**
@@ -28,14 +27,17 @@ export function forceFullGc(target: GcTarget): void {
   const memory = new VmMemory(target.module.HEAPU8, target.rtPointer);
   const threshold = target.rtPointer + RUNTIME.mallocGcThreshold;
   memory.u32(threshold, "malloc_gc_threshold"); // bounds check
-  const heap = target.module.HEAPU8;
-  new DataView(heap.buffer, heap.byteOffset, heap.byteLength).setUint32(threshold, 0, true);
+  memory.words[threshold >>> 2] = 0;
   target.allocateProbe();
 }
 
-/** `runtime.gc()`: a full collection, with the GC object counts before and after. */
-export function collect(target: GcTarget): { before: number; after: number } {
+/**
+ * `runtime.gc()`: a full collection, with the GC object counts before and after.
+ * `afterCollect` runs between the collection and the second count.
+ */
+export function collect(target: GcTarget, afterCollect?: () => void): { before: number; after: number } {
   const before = countGcObjects(target);
   forceFullGc(target);
+  afterCollect?.();
   return { before, after: countGcObjects(target) };
 }

@@ -319,13 +319,6 @@ export function contextPointerOf(context: QuickJSContext): number {
   return (context as unknown as { ctx: { value: number } }).ctx.value;
 }
 
-/** The GC object a handle points at (object, function bytecode or module), or undefined. */
-export function objectPointerOf(target: HeapTarget, handle: QuickJSHandle): number | undefined {
-  const memory = new VmMemory(target.module.HEAPU8, target.rtPointer);
-  const { tag, pointer } = memory.value((handle as unknown as { value: number }).value);
-  return GC_TAGS.has(tag) ? pointer : undefined;
-}
-
 // ---------------------------------------------------------------------------------------
 // Start-up self-check
 

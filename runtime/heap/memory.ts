@@ -1,4 +1,4 @@
-import { ATOM_HASH_PRIVATE, ATOM_TAG_INT, ATOM_TYPE, LIST, RUNTIME, STRING } from "./layout.js";
+import { ATOM_HASH_PRIVATE, ATOM_TAG_INT, ATOM_TYPE, GC_HEADER, LIST, RUNTIME, STRING } from "./layout.js";
 
 /** A read of VM memory that fell outside it, or a walk that did not end: the layout does not match this heap. */
 export class HeapReadError extends Error {
@@ -15,7 +15,11 @@ export class HeapReadError extends Error {
  */
 export class VmMemory {
   private readonly view: DataView;
-  private readonly bytes: Uint8Array;
+  /** The whole memory as bytes and aligned words: the hot loops index these directly. */
+  readonly bytes: Uint8Array;
+  readonly words: Uint32Array;
+  readonly signedWords: Int32Array;
+  readonly halfWords: Uint16Array;
   private readonly atomNames = new Map<number, string>();
 
   constructor(
@@ -24,6 +28,9 @@ export class VmMemory {
   ) {
     this.bytes = heap;
     this.view = new DataView(heap.buffer, heap.byteOffset, heap.byteLength);
+    this.words = new Uint32Array(heap.buffer, heap.byteOffset, heap.byteLength >>> 2);
+    this.signedWords = new Int32Array(heap.buffer, heap.byteOffset, heap.byteLength >>> 2);
+    this.halfWords = new Uint16Array(heap.buffer, heap.byteOffset, heap.byteLength >>> 1);
   }
 
   get size(): number {
@@ -85,6 +92,44 @@ export class VmMemory {
       visit(link);
     }
     return count;
+  }
+
+  /**
+   * Calls `visit(address, gcType)` for every GC object of the runtime's gc_obj_list, reading
+   * aligned words directly (the list is walked for every heap query, so this is the hot
+   * loop). Checks every link and caps the walk like walkList. Returns the object count.
+   */
+  forEachGcObject(visit: (address: number, gcType: number) => void): number {
+    const { words, bytes } = this;
+    const head = this.runtimePointer + RUNTIME.gcObjList;
+    this.check(head, 8, "gc_obj_list");
+    const limit = bytes.length - GC_HEADER.size;
+    const cap = (bytes.length >>> 4) + 1;
+    let count = 0;
+    for (let link = words[(head + LIST.next) >>> 2]!; link !== head; link = words[(link + LIST.next) >>> 2]!) {
+      const address = link - GC_HEADER.link;
+      if (address <= 0 || address > limit || (link & 3) !== 0 || ++count > cap) throw new HeapReadError(link, "gc_obj_list link");
+      visit(address, bytes[address + GC_HEADER.typeByte]! & 0x0f);
+    }
+    return count;
+  }
+
+  /** Like u32 for a 4-byte aligned address, without the DataView: for the hot loops. */
+  word(address: number, what = "u32"): number {
+    if ((address & 3) !== 0 || address <= 0 || address + 4 > this.bytes.length) throw new HeapReadError(address, what);
+    return this.words[address >>> 2]!;
+  }
+
+  /** The atom of a property name, or 0: scans the atom table once for a predefined name such as "prototype". */
+  findAtom(text: string): number {
+    const size = this.i32(this.runtimePointer + RUNTIME.atomSize, "atom table size");
+    for (let atom = 1; atom < size; atom++) {
+      const array = this.u32(this.runtimePointer + RUNTIME.atomArray, "atom table");
+      const entry = this.u32(array + atom * 4, "atom entry");
+      if (entry === 0 || (entry & 1) === 1) continue;
+      if (this.u32(entry + STRING.hashWord) >>> 30 === ATOM_TYPE.string && this.atom(atom) === text) return atom;
+    }
+    return 0;
   }
 
   /** A JSString's text (8- or 16-bit characters), cut at `limit` characters. */

@@ -26,6 +26,15 @@ export interface KernelCommitReport {
   disposeErrors: { file: string; message: string }[];
 }
 
+/** What the kernel knows of a live class object: canonical class, current or superseded version, or retired class (or the prototype of one). */
+export interface HeapClassLabel {
+  kind: "class" | "version" | "retired" | "superseded";
+  file: string;
+  name: string;
+  version: number;
+  prototype: boolean;
+}
+
 export interface ClassInfo {
   file: string;
   name: string;
@@ -165,19 +174,24 @@ export class Kernel {
     });
   }
 
-  /** Live graft classes (and prototypes) with descriptions; the caller owns `value`. */
-  heapClasses(): { value: QuickJSHandle; text: string; kind: string }[] {
-    return this.unpackArray(this.call("heapClasses")).map((entry) => {
-      const value = this.context.getProp(entry, 0);
-      const textHandle = this.context.getProp(entry, 1);
-      const text = this.context.getString(textHandle);
-      textHandle.dispose();
-      const kindHandle = this.context.getProp(entry, 2);
-      const kind = this.context.getString(kindHandle);
-      kindHandle.dispose();
-      entry.dispose();
-      return { value, text, kind };
-    });
+  /**
+   * Live graft classes, class versions and their prototypes, as data: `values` (a VM array,
+   * owned by the caller) and one label per element.
+   */
+  heapClasses(): { values: QuickJSHandle; labels: HeapClassLabel[] } {
+    const pair = this.call("heapClasses");
+    try {
+      const values = this.context.getProp(pair, 0);
+      const labelsHandle = this.context.getProp(pair, 1);
+      const text = this.context.getString(labelsHandle);
+      labelsHandle.dispose();
+      const labels = (JSON.parse(text) as [HeapClassLabel["kind"], string, string, number, number][]).map(
+        ([kind, file, name, version, prototype]): HeapClassLabel => ({ kind, file, name, version, prototype: prototype === 1 }),
+      );
+      return { values, labels };
+    } finally {
+      pair.dispose();
+    }
   }
 
   getClass(file: string, name: string): QuickJSHandle | undefined {

@@ -391,35 +391,42 @@ function retiredClasses() {
 }
 
 /**
- * Every class graft knows that is alive, for the heap tools: [value, description, kind]
- * with kind "class" | "retired" | "superseded", and their prototypes.
+ * Every class graft knows that is alive, for the heap tools, as data: [values, labels] where
+ * values[i] is a class, a class version or the prototype of one, and labels (JSON) holds
+ * [kind, file, name, version, isPrototype] for each; kind is "class" | "version" | "retired" |
+ * "superseded". The host formats the descriptions.
  */
 function heapClasses() {
-  const result = [];
-  const add = (cls, text, kind) => {
-    result.push([cls, text, kind]);
-    if (cls.prototype !== undefined && cls.prototype !== null) result.push([cls.prototype, text.split("  ")[0] + ".prototype" + text.slice(text.lastIndexOf(" (")), kind + "-prototype"]);
+  const values = [];
+  const labels = [];
+  const add = (cls, kind, file, name, version) => {
+    values.push(cls);
+    labels.push([kind, file, name, version, 0]);
+    const prototype = cls.prototype;
+    if (prototype !== undefined && prototype !== null) {
+      values.push(prototype);
+      labels.push([kind, file, name, version, 1]);
+    }
   };
   for (const record of files.values()) {
     for (const name of record.classOrder) {
       const cls = record.classes.get(name);
       const meta = classMeta.get(cls);
-      add(cls, name + "  class (" + record.file + " v" + meta.version + ")", "class");
-      if (meta.cell.impl !== null) add(meta.cell.impl, name + "  class version " + meta.version + ", current (" + record.file + " v" + meta.version + ")", "version");
+      add(cls, "class", record.file, name, meta.version);
+      if (meta.cell.impl !== null) add(meta.cell.impl, "version", record.file, name, meta.version);
     }
   }
   for (const ref of retiredRefs) {
     const cls = ref.deref();
     if (cls === undefined) continue;
     const meta = classMeta.get(cls);
-    add(cls, meta.name + "  class, retired (" + meta.file + " v" + meta.version + ")", "retired");
+    add(cls, "retired", meta.file, meta.name, meta.version);
   }
   for (const entry of supersededRefs) {
     const impl = entry.ref.deref();
-    if (impl === undefined) continue;
-    add(impl, entry.name + "  class version " + entry.version + ", superseded (" + entry.file + " v" + entry.version + ")", "superseded");
+    if (impl !== undefined) add(impl, "superseded", entry.file, entry.name, entry.version);
   }
-  return result;
+  return [values, JSON.stringify(labels)];
 }
 
 /** Drops the bookkeeping of versions that died: run after each full collection. */

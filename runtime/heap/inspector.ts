@@ -1,0 +1,261 @@
+/**
+ * The one entry point of the heap tools: full collections, instances, dynamic subclasses,
+ * retainer paths, leaks, snapshots and .heapsnapshot files of one quickjs-emscripten
+ * runtime. What the embedder knows beyond the heap (its classes and their versions, which
+ * script each context runs, the handles the host holds) comes in through HeapKnowledge;
+ * everything else is read from VM memory here.
+ */
+import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from "quickjs-emscripten-core";
+import { collect, forceFullGc, gcTargetOf, type GcTarget } from "./gc.js";
+import { HeapGraph, StableIds } from "./graph.js";
+import { describeClass, describeNode, formatLeak, formatRetainers, type ClassLabel, type FormattedPath, type HeapLabels, type LeakFinding } from "./format.js";
+import { holdObjects, type FoundObjects } from "./found-objects.js";
+import { addressOfHandle, arrayElementAddresses, handlesForObjects } from "./handles.js";
+import { writeHeapSnapshot } from "./heapsnapshot.js";
+import { findInstances } from "./instances.js";
+import { contextPointerOf, verifyLayout } from "./layout.js";
+import { readRuntimeHeap, type Locator } from "./reader.js";
+
+/** What the embedder knows that the heap does not say. */
+export interface HeapKnowledge {
+  /** Its class objects, as a VM array (the inspector disposes it) and one label per element. */
+  classes(): { values: QuickJSHandle; labels: ClassLabel[] };
+  /** How many retired or superseded class versions are alive now (asked right after a full collection). */
+  oldVersionsAlive(): number;
+  /** JSContext address -> the script file it runs. */
+  contexts(): ReadonlyMap<number, string>;
+  /** Handles the host holds, with where each was made when known, or what they are (`label`). */
+  hostHandles(): { handle: QuickJSHandle; origin?: string; label?: string }[];
+  /** Maps an evaluated file name and position to the source as written. */
+  locate?: Locator;
+  /** Runs a call into the VM under the embedder's time budget. */
+  guard<T>(work: () => T): T;
+  /** Runs before a full collection (e.g. pending promise jobs). */
+  beforeCollect?(): void;
+  /** Runs after a full collection (e.g. drop bookkeeping of what died). */
+  afterCollect?(): void;
+}
+
+export interface ClassCount {
+  name: string;
+  count: number;
+}
+
+/** Objects found on the heap: one group holding them all (owned by the caller). */
+export interface Found {
+  objects: FoundObjects;
+  /** 1 where that one is callable (a function). */
+  callable: Uint8Array;
+}
+
+interface HeapView {
+  graph: HeapGraph;
+  /** Nodes held by the embedder as a whole (`label` host handles: a findInstances result's array). */
+  labelledRoots: Set<number>;
+  labels: HeapLabels;
+  classes: { index: number; label: ClassLabel }[];
+}
+
+export class HeapInspector {
+  private readonly target: GcTarget;
+  private verified: Error | true | undefined;
+  /** Node ids that survive across snapshots of this runtime. */
+  private readonly ids = new StableIds();
+
+  constructor(
+    private readonly runtime: QuickJSRuntime,
+    /** The context handles are made in (and the collector allocates in). */
+    private readonly context: QuickJSContext,
+    private readonly knowledge: HeapKnowledge,
+  ) {
+    this.target = gcTargetOf(runtime, context);
+  }
+
+  /**
+   * The start-up self-check (SPEC §2): proves the struct layout on this build once. On any
+   * other build the heap features refuse with the reason; everything else keeps working.
+   */
+  selfCheck(): void {
+    try {
+      verifyLayout(this.runtime, this.context);
+      this.verified = true;
+    } catch (error) {
+      this.verified = error instanceof Error ? error : new Error(String(error));
+    }
+  }
+
+  private ensureVerified(): void {
+    if (this.verified === undefined) this.selfCheck();
+    if (this.verified !== true) throw this.verified;
+  }
+
+  /** A full collection, with the live GC object counts before and after. */
+  gc(): { before: number; after: number } {
+    this.knowledge.beforeCollect?.();
+    return collect(this.target, () => this.knowledge.afterCollect?.());
+  }
+
+  /** A full collection without counting: what every query starts with. */
+  private fullGc(): void {
+    this.knowledge.beforeCollect?.();
+    forceFullGc(this.target);
+    this.knowledge.afterCollect?.();
+  }
+
+  /** Every instance of the class whose prototype `prototype` holds (never a prototype object), after a full GC. */
+  findInstances(prototype: QuickJSHandle): Found {
+    this.ensureVerified();
+    const address = addressOfHandle(this.target, prototype);
+    if (address === undefined) throw new TypeError("findInstances needs a class (a function with a prototype object)");
+    this.fullGc();
+    const found = findInstances(this.target, address);
+    return { objects: holdObjects(this.context, found.addresses, (count) => this.newSlots(count)), callable: found.callable };
+  }
+
+  /** A new dense VM Array of `count` zeros, made in the inspector's context. */
+  private newSlots(count: number): QuickJSHandle {
+    return this.knowledge.guard(() => this.context.unwrapResult(this.context.evalCode(`new Array(${count}).fill(0)`, "graft:found-objects.js")));
+  }
+
+  /**
+   * Classes (functions) extending `base` anywhere in the VM, also ones created at run time;
+   * the embedder's per-version class objects are plumbing behind its classes and are left out.
+   */
+  dynamicSubclasses(base: QuickJSHandle, inclusive: boolean): QuickJSHandle[] {
+    this.ensureVerified();
+    const baseAddress = addressOfHandle(this.target, base);
+    if (baseAddress === undefined) return [];
+    this.fullGc();
+    const versions = new Set(this.classAddresses().filter(({ label }) => !label.prototype && (label.kind === "version" || label.kind === "superseded")).map(({ address }) => address));
+    // A subclass's own [[Prototype]] is its base class: the instance walk finds them, prototypes aside.
+    const found = findInstances(this.target, baseAddress);
+    const addresses = Array.from(found.addresses).filter((address, i) => found.callable[i] === 1 && !versions.has(address));
+    if (inclusive) addresses.unshift(baseAddress);
+    return handlesForObjects(this.context, addresses);
+  }
+
+  /** Shortest paths from roots to the object `value` holds; one host reference to it is the query's own. */
+  retainers(value: QuickJSHandle, limit = 3): FormattedPath[] {
+    this.ensureVerified();
+    const address = addressOfHandle(this.target, value);
+    if (address === undefined) return [];
+    const view = this.view(address);
+    const index = view.graph.indexOf(address);
+    if (index === undefined) return [];
+    // The host asks about a value it holds: its own holds on it (the query's handle, the
+    // result array the value came from) are not what keeps it alive.
+    const skip = (edge: { from: number; to: number }): boolean => edge.to === index && view.labelledRoots.has(edge.from);
+    return formatRetainers(view.graph, index, { labels: view.labels, limit, skip });
+  }
+
+  /**
+   * Retired and superseded class versions alive after a full GC, with what holds them. The
+   * embedder's weak references say whether any is alive; only then is the heap read.
+   */
+  leaks(): LeakFinding[] {
+    this.ensureVerified();
+    this.fullGc();
+    if (this.knowledge.oldVersionsAlive() === 0) return [];
+    const view = this.view();
+    const reports: LeakFinding[] = [];
+    for (const { index, label } of view.classes) {
+      if (label.prototype || (label.kind !== "retired" && label.kind !== "superseded")) continue;
+      reports.push(formatLeak(view.graph, index, label, view.labels));
+    }
+    return reports;
+  }
+
+  /** Every live GC object and its labelled references. */
+  snapshot(): HeapGraph {
+    this.ensureVerified();
+    return this.view().graph;
+  }
+
+  /** Writes a Chrome DevTools .heapsnapshot of the VM. */
+  write(path: string): void {
+    this.ensureVerified();
+    const { graph, labels } = this.view();
+    writeHeapSnapshot(path, graph, (index) => describeNode(graph.nodes[index]!, labels));
+  }
+
+  /** Live instances per class name, most first, after a full GC. */
+  topClasses(limit = 20): ClassCount[] {
+    this.ensureVerified();
+    this.fullGc();
+    const { graph } = this.view();
+    const counts = new Map<string, number>();
+    for (const node of graph.nodes) {
+      if (node.kind !== "object" && node.kind !== "array") continue;
+      if (node.name.endsWith(".prototype")) continue;
+      counts.set(node.name, (counts.get(node.name) ?? 0) + 1);
+    }
+    return [...counts].map(([name, count]) => ({ name, count })).sort((a, b) => b.count - a.count || a.name.localeCompare(b.name)).slice(0, limit);
+  }
+
+  /** The embedder's class objects with their addresses (read from the array, not one handle each). */
+  private classAddresses(): { address: number; label: ClassLabel }[] {
+    const { values, labels } = this.knowledge.classes();
+    try {
+      const addresses = arrayElementAddresses(this.target, values);
+      const result: { address: number; label: ClassLabel }[] = [];
+      addresses.forEach((address, i) => {
+        if (address !== undefined && labels[i] !== undefined) result.push({ address, label: labels[i]! });
+      });
+      return result;
+    } finally {
+      values.dispose();
+    }
+  }
+
+  /** Reads the heap with every label the embedder can attach. `queried`: an address the host holds a handle to only for this query. */
+  private view(queried?: number): HeapView {
+    const classes = this.classAddresses();
+    const handleCounts = new Map<number, number>();
+    const handleOrigins = new Map<number, string>();
+    const handleLabels = new Map<number, string>();
+    for (const { handle, origin, label } of this.knowledge.hostHandles()) {
+      const address = addressOfHandle(this.target, handle);
+      if (address === undefined) continue;
+      if (label !== undefined) {
+        handleLabels.set(address, label);
+        continue;
+      }
+      handleCounts.set(address, (handleCounts.get(address) ?? 0) + 1);
+      if (origin && !handleOrigins.has(address)) handleOrigins.set(address, origin);
+    }
+    const contexts = new Map(this.knowledge.contexts());
+    contexts.set(contextPointerOf(this.context), "(graft kernel)");
+
+    const raw = readRuntimeHeap(this.target, { locate: this.knowledge.locate, contexts });
+    const graph = new HeapGraph(raw, this.ids.assign(raw.nodes));
+    const labels: HeapLabels = { describe: new Map(), globals: new Map() };
+    const indexed: HeapView["classes"] = [];
+    for (const { address, label } of classes) {
+      const index = graph.indexOf(address);
+      if (index === undefined) continue;
+      labels.describe.set(index, describeClass(label));
+      indexed.push({ index, label });
+    }
+    for (const [global, context] of graph.globals) labels.globals.set(global, graph.contextFiles.get(context) ?? "(unnamed)");
+    for (const [address, count] of handleCounts) {
+      const index = graph.indexOf(address);
+      if (index === undefined) continue;
+      const node = graph.nodes[index]!;
+      const held = address === queried ? count - 1 : count;
+      if (address === queried) node.externalRefs = Math.max(0, node.externalRefs - 1);
+      if (held <= 0) continue;
+      const what = describeNode(node, labels);
+      const origin = handleOrigins.get(address);
+      const holders = held === 1 ? "a ScriptValue" : `${held} ScriptValues`;
+      graph.rootLabels.set(index, `${holders} held by the host (${what})${origin ? `, created at ${origin}` : ""}`);
+    }
+    const labelledRoots = new Set<number>();
+    for (const [address, label] of handleLabels) {
+      const index = graph.indexOf(address);
+      if (index === undefined) continue;
+      graph.rootLabels.set(index, label);
+      labelledRoots.add(index);
+    }
+    return { graph, labels, classes: indexed, labelledRoots };
+  }
+}
