@@ -208,6 +208,8 @@ class World {
         const klass = runtime.getClass(step.file, CLASS_OF[step.file]);
         const instances = runtime.findInstances(klass);
         const mine = this.held.filter((held) => !held.isClass && held.cls === cls);
+        // The host is the only holder of instances: findInstances finds exactly those, and no prototypes.
+        expect(instances).toHaveLength(mine.length);
         for (const held of mine) expect(instances.some((instance) => instance.isSame(held.value))).toBe(true);
         for (const instance of instances) instance.dispose();
         klass.dispose();
