@@ -1,7 +1,8 @@
 import net from "node:net";
-import { createRuntime, ScriptError, type GraftRuntime, type ScriptClass, type ScriptValue } from "graft";
+import { createRuntime, defineHost, ScriptError, type GraftRuntime, type ScriptClass, type ScriptValue } from "graft";
 import { runAdminCommand } from "./admin.js";
 import { describeInitialLoad, describeReload } from "./console-report.js";
+import type { DemoHost } from "./script-host.js";
 import { VerbTable } from "./verb-table.js";
 
 export interface GameOptions {
@@ -61,11 +62,12 @@ export class GameServer {
       watch: true,
       debounce: this.options.debounce ?? 25,
       timeout: 500,
-      host: {
-        send: (connection: unknown, text: unknown) => this.send(Number(connection), String(text)),
-        log: (text: unknown) => this.log(`[script] ${String(text)}`),
+      host: defineHost<DemoHost>({
+        // Scripts are not type-checked at run time: the values are converted anyway.
+        send: (connection, text) => this.send(Number(connection), String(text)),
+        log: (text) => this.log(`[script] ${String(text)}`),
         commands: () => this.verbs.describe(),
-      },
+      }),
     });
     this.verbs = new VerbTable(
       this.runtime,

@@ -1,12 +1,8 @@
 import type { GraftRuntime, ReloadReport, ScriptClass } from "graft";
+import type { CommandInfo } from "./script-host.js";
 
 const COMMAND_BASE = "commands/base.ts#Command";
 
-export interface CommandInfo {
-  name: string;
-  verbs: string[];
-  help: string;
-}
 
 /**
  * verb -> command class, built from every subclass of Command that graft knows. Rebuilt

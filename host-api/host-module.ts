@@ -6,7 +6,7 @@ import type { Bridge } from "./bridge.js";
  * export. Functions are called on the host (arguments cross as in SPEC §5), other values
  * are copied in once.
  */
-export function installHostModule(bridge: Bridge, host: Record<string, unknown>): void {
+export function installHostModule(bridge: Bridge, host: object): void {
   const context = bridge.context;
   const owned: QuickJSHandle[] = [];
   const exports = context.newObject();

@@ -1,4 +1,5 @@
 export { createRuntime, GraftRuntime } from "./runtime.js";
+export { defineHost } from "./define-host.js";
 export { ScriptValue, ScriptClass } from "./script-value.js";
 export { ScriptError, GraftError } from "./errors.js";
 export type * from "./types.js";

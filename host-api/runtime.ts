@@ -35,6 +35,7 @@ export class GraftRuntime {
   /** The report of the initial load. */
   initialReport!: ReloadReport;
   private readonly events = new Emitter<RuntimeEvents>();
+  private onError: ((error: ReloadError) => void) | undefined;
   private watcher: ScriptWatcher | undefined;
   private disposed = false;
   /** @internal */ readonly heapTools: HeapTools;
@@ -80,6 +81,7 @@ export class GraftRuntime {
     const engine = new ReloadEngine(vm, kernel, root);
     const bridge = new Bridge(vm, kernel, kernelContext, (dumped) => engine.mapError(dumped), options.debugHandles ?? false);
     const runtime = new GraftRuntime(root, vm, kernelContext, kernel, engine, bridge);
+    runtime.onError = options.onError;
     try {
       runtime.heapTools.selfCheck();
       installHostModule(bridge, options.host ?? {});
@@ -181,7 +183,16 @@ export class GraftRuntime {
   }
 
   private announce(report: ReloadReport): void {
-    for (const error of report.errors) this.events.emit("error", error);
+    for (const error of report.errors) {
+      if (this.onError) {
+        try {
+          this.onError(error);
+        } catch (thrown) {
+          console.error("graft: the onError option threw", thrown);
+        }
+      }
+      this.events.emit("error", error);
+    }
     if (report.files.length > 0 || report.removed.length > 0 || report.errors.length > 0) this.events.emit("reload", report);
     // Opt-in: a full GC and heap walk after each reload that replaced something.
     if (this.events.has("leak") && (report.patched.length > 0 || report.retired.length > 0)) {
@@ -270,6 +281,9 @@ function validateOptions(options: RuntimeOptions): void {
     if (value !== undefined && (typeof value !== "number" || !Number.isFinite(value) || value <= 0)) {
       throw new GraftError(`createRuntime option '${key}' must be a positive number, got ${String(value)}`);
     }
+  }
+  if (options.onError !== undefined && typeof options.onError !== "function") {
+    throw new GraftError(`createRuntime option 'onError' must be a function (error) => void, got ${typeof options.onError}`);
   }
   if (options.host !== undefined && (typeof options.host !== "object" || options.host === null)) {
     throw new GraftError("createRuntime option 'host' must be an object of functions and plain values");

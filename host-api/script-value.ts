@@ -1,6 +1,17 @@
+import { inspect } from "node:util";
 import type { QuickJSHandle } from "quickjs-emscripten-core";
 import type { Bridge } from "./bridge.js";
 import { GraftError } from "./errors.js";
+
+/** What the kernel's preview() describes of a VM value. */
+interface Preview {
+  kind: string;
+  className: string | null;
+  /** [file, class name, version, retired] when the value is, or was built by, a graft class. */
+  owner: [string, string, number, boolean] | null;
+  items: string[];
+  more: number;
+}
 
 /**
  * A value living in the VM, held by the host. Primitives are held by value; objects,
@@ -32,6 +43,7 @@ export class ScriptValue {
 
   /** Reads a property. */
   get(key: string | number): ScriptValue {
+    checkKey("get", key);
     const handle = this.requireReference(`read '${key}' of`);
     const bridge = this.bridge;
     return bridge.callGuarded(() => ({ value: bridge.context.getProp(handle, key) }));
@@ -39,6 +51,7 @@ export class ScriptValue {
 
   /** Reads a property as a plain-data copy, leaving no handle behind: `get(key).toHost()`, tidied. */
   read(key: string | number): unknown {
+    checkKey("read", key);
     const value = this.get(key);
     try {
       return value.toHost();
@@ -49,6 +62,7 @@ export class ScriptValue {
 
   /** Writes a property (plain data by copy, ScriptValues and functions by reference). */
   set(key: string | number, value: unknown): void {
+    checkKey("set", key);
     const handle = this.requireReference(`set '${key}' of`);
     const owned: QuickJSHandle[] = [];
     try {
@@ -158,6 +172,39 @@ export class ScriptValue {
     return `[ScriptValue ${this.type}]`;
   }
 
+  /**
+   * What console.log and util.inspect show: the class (name, file, version) and a few own
+   * members, read without running script getters. E.g.
+   * `ScriptValue Player (world/player.ts v2) { name: 'Ann', room: Room {...} }`.
+   */
+  [inspect.custom](): string {
+    const label = this instanceof ScriptClass ? "ScriptClass" : "ScriptValue";
+    if (this.handle === null) {
+      return (this as { disposedFlag?: boolean }).disposedFlag ? `${label} <disposed>` : `${label} ${inspect(this.primitiveValue, { maxStringLength: 60 })}`;
+    }
+    if (!this.handle.alive) return `${label} <disposed>`;
+    let preview: Preview;
+    try {
+      const handle = this.handle;
+      const text = this.bridge.callGuarded(() => this.bridge.kernel.tryCall("preview", handle));
+      preview = JSON.parse(text.toHost() as string) as Preview;
+    } catch (error) {
+      return `${label} <${this.type}: no preview: ${error instanceof Error ? error.message : String(error)}>`;
+    }
+    const parts = [label];
+    if (preview.owner) {
+      const [file, name, version, retired] = preview.owner;
+      parts.push(`${name} (${file} v${version}${retired ? ", retired" : ""})`);
+    } else if (preview.className && preview.className !== "Object") {
+      parts.push(preview.className);
+    }
+    if (preview.kind === "function") return `${label} ${preview.items[0]}`;
+    const items = preview.more > 0 ? [...preview.items, `... ${preview.more} more`] : preview.items;
+    const [open, close] = preview.kind === "array" ? ["[", "]"] : ["{", "}"];
+    if (items.length > 0 || preview.kind !== "class") parts.push(items.length > 0 ? `${open} ${items.join(", ")} ${close}` : `${open}${close}`);
+    return parts.join(" ");
+  }
+
   /** @internal The VM handle, for passing by reference. */
   vmHandle(bridge: Bridge, owned: QuickJSHandle[]): QuickJSHandle {
     if (bridge !== this.bridge) throw new GraftError("this ScriptValue belongs to another graft runtime");
@@ -212,4 +259,10 @@ export class ScriptClass extends ScriptValue {
     const info = this.bridge.kernel.classInfo(this.liveHandle());
     return info ? `[ScriptClass ${info.name} (${info.file} v${info.version}${info.retired ? ", retired" : ""})]` : "[ScriptClass]";
   }
+}
+
+function checkKey(method: string, key: unknown): void {
+  if (typeof key === "string" || (typeof key === "number" && Number.isInteger(key) && key >= 0)) return;
+  const got = key === undefined ? "no key" : `${typeof key} ${String(key)}`;
+  throw new GraftError(`${method}(key) needs a property name (a string) or an array index (a non-negative integer), got ${got}; e.g. value.${method}("name"), or toHost() for a copy of the whole value`);
 }

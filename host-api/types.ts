@@ -14,6 +14,9 @@ export type HostValue = HostFunction | undefined | null | boolean | number | str
 /** The `host` option: each key is an export of the `"host"` module scripts import from. */
 export type HostObject = { [name: string]: HostValue };
 
+/** Every member of `Host` can cross into the VM (what `defineHost<Host>()` checks). */
+export type HostShape<Host> = { [K in keyof Host]: HostValue };
+
 /**
  * What crosses from the VM to the host: primitives by value, plain objects and arrays
  * by copy, everything else (class instances, functions, classes) by reference.
@@ -26,13 +29,19 @@ export interface RuntimeOptions {
   /** Watch the folder and reload on change. Default false. */
   watch?: boolean;
   /** Functions and plain values exposed to scripts as the `"host"` module. */
-  host?: HostObject;
+  host?: HostObject | object;
   /** VM memory limit in bytes. Default 256 MiB. */
   memoryLimit?: number;
   /** Limit in ms for any one evaluation or host->script call. Default 1000. */
   timeout?: number;
   /** Watcher debounce in ms, on top of chokidar's 2 ms write-settle check. Default 1. */
   debounce?: number;
+  /**
+   * Called with every load and reload error, those of the initial load included: they
+   * happen inside createRuntime, before a listener could be attached with on("error").
+   * `runtime.initialReport` and `runtime.failures()` tell the same afterwards.
+   */
+  onError?: (error: ReloadError) => void;
   /** Record where the host created each ScriptValue (for heap root attribution). */
   debugHandles?: boolean;
 }

@@ -243,8 +243,7 @@ export class ReloadEngine {
   private candidateFrom(file: string, outcome: ReadOutcome, report: ReloadReport): Candidate | "missing" | undefined {
     if (outcome.kind === "missing") return "missing";
     if (outcome.kind === "invalid") {
-      const kept = this.loaded.has(file) ? "; the previous version keeps running" : "";
-      this.fail(report, { file, message: outcome.reason, text: `${file}: ${outcome.reason}.\n${outcome.hint}${kept}.` });
+      this.fail(report, { file, message: outcome.reason, text: `${file}: ${outcome.reason}.\n${outcome.hint}; ${this.whileBroken(file)}.` });
       return undefined;
     }
     return this.compile(file, outcome.source, report);
@@ -391,8 +390,13 @@ export class ReloadEngine {
   private errorAt(file: string, source: string, message: string, position: SourcePosition | undefined, hint: string): ReloadError {
     const where = position ? `${position.file}:${position.line}:${position.column}` : file;
     const frame = position && source ? codeFrame(source, position.line, position.column) : undefined;
-    const text = `${where}: ${message}\n${frame ? frame + "\n" : ""}${hint}; the previous version keeps running.`;
+    const text = `${where}: ${message}\n${frame ? frame + "\n" : ""}${hint}; ${this.whileBroken(file)}.`;
     return { file, message, position, frame, text };
+  }
+
+  /** What runs meanwhile: the previous version, or (at start-up, or for a new file) nothing of it. */
+  private whileBroken(file: string): string {
+    return this.loaded.has(file) ? "the previous version keeps running" : `${file} is not loaded until then`;
   }
 
   private applyCommit(

@@ -1,22 +1,11 @@
 /**
- * The "host" module: what the demo server exposes to scripts.
- * graft ignores .d.ts files when loading; this one is for editors and `npm run check`.
+ * The "host" module scripts import (`import { send } from "host"`), typed from the interface
+ * the demo server implements (demo/script-host.ts). graft ignores .d.ts files when loading;
+ * scripts/tsconfig.json maps "host" here, for editors and `npm run check`. Importing
+ * "graft/scripts" also types import.meta.hot.
  */
-declare module "host" {
-  /** Sends a line of text to one connected player. */
-  export function send(connection: number, text: string): void;
-  /** Writes a line to the server console. */
-  export function log(text: string): void;
-  /** The verb table as the server built it: one entry per command class. */
-  export function commands(): { name: string; verbs: string[]; help: string }[];
-}
+import type { ScriptHost } from "graft/scripts";
+import type { DemoHost } from "../demo/script-host.js";
 
-/** graft's hot-reload API (SPEC R9). */
-interface ImportMeta {
-  readonly hot: {
-    /** Kept across reloads of this file. */
-    readonly data: Record<string, any>;
-    /** Runs before this version is replaced (cancel timers, unsubscribe). */
-    dispose(callback: (data: Record<string, any>) => void): void;
-  };
-}
+declare const host: ScriptHost<DemoHost>;
+export = host;

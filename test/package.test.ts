@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readmeBlock, ROOT } from "./readme.js";
+import { readmeBlock, readmeBlocks, ROOT } from "./readme.js";
 
 const run = promisify(execFile);
 
@@ -66,6 +66,34 @@ describe("the packed package, installed in an empty project", () => {
     const result = await run(process.execPath, [path.join(project, "node_modules", "typescript", "bin", "tsc"), "-p", folder], { cwd: project, timeout: 120_000 }).catch((error: { stdout: string }) => error);
     const errors = result.stdout.split("\n").filter((line) => line.includes("error TS"));
     expect(errors).toEqual([expect.stringMatching(/^ts\/misuse\.ts\(3,9\): error TS2554: Expected 2 arguments, but got 1/)]);
+  });
+
+  it("types scripts as the README's 'Types for scripts' says: the host module from the host's interface, and import.meta.hot", async () => {
+    const folder = path.join(project, "typed");
+    const blocks = await readmeBlocks("## Types for scripts");
+    expect(blocks.map((block) => block.code.split("\n")[0])).toEqual(["// host/game-host.ts", "// host/main.ts", "// scripts/host.d.ts", "// scripts/tsconfig.json"]);
+    for (const block of blocks) {
+      const file = path.join(folder, block.code.split("\n")[0]!.slice(3));
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, block.code);
+    }
+    await writeFile(
+      path.join(folder, "host", "tsconfig.json"),
+      JSON.stringify({ compilerOptions: { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, noEmit: true, skipLibCheck: true, types: ["node"] }, include: ["*.ts"] }),
+    );
+    await writeFile(
+      path.join(folder, "scripts", "hello.ts"),
+      `import { send, log } from "host";\nconst data = import.meta.hot.data as { count?: number };\ndata.count = (data.count ?? 0) + 1;\nimport.meta.hot.dispose(() => log("bye"));\nexport class Hello { greet(connection: number) { send(connection, "hello " + data.count); } }\n`,
+    );
+    await writeFile(path.join(folder, "scripts", "misuse.ts"), `import { send } from "host";\nsend("everyone", 42);\nimport.meta.hot.reload();\n`);
+    const tsc = path.join(project, "node_modules", "typescript", "bin", "tsc");
+    const scripts = await run(process.execPath, [tsc, "-p", path.join(folder, "scripts")], { cwd: folder, timeout: 120_000 }).catch((error: { stdout: string }) => error);
+    expect(scripts.stdout.split("\n").filter((line) => line.includes("error TS")).map((line) => line.replace(/:.*/, "").replace(/\\/g, "/"))).toEqual([
+      "scripts/misuse.ts(2,6)",
+      "scripts/misuse.ts(3,17)",
+    ]);
+    const host = await run(process.execPath, [tsc, "-p", path.join(folder, "host")], { cwd: folder, timeout: 120_000 }).catch((error: { stdout: string }) => error);
+    expect(host.stdout).toBe("");
   });
 
   it("loads with require() from CommonJS, where Node supports require(esm)", async () => {

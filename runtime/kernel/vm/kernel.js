@@ -476,8 +476,98 @@ function isPrototypeOf(prototype, value) {
   return Object.prototype.isPrototypeOf.call(prototype, value);
 }
 
+const PREVIEW_ENTRIES = 6;
+const PREVIEW_STRING = 60;
+
+function quote(text) {
+  const short = text.length > PREVIEW_STRING ? text.slice(0, PREVIEW_STRING) + "..." : text;
+  return "'" + short.replace(/\\/g, "\\\\").replace(/'/g, "\\'").replace(/\n/g, "\\n") + "'";
+}
+
+/** The class an object was built by (its prototype's own constructor), as "Name" or null. */
+function instanceClassName(value) {
+  const proto = Object.getPrototypeOf(value);
+  if (proto === null) return "[Object: null prototype]";
+  const descriptor = Object.getOwnPropertyDescriptor(proto, "constructor");
+  const ctor = descriptor && typeof descriptor.value === "function" ? descriptor.value : null;
+  if (ctor === null) return null;
+  const meta = classMeta.get(ctor);
+  return meta ? meta.name : typeof ctor.name === "string" && ctor.name !== "" ? ctor.name : null;
+}
+
+/** One value inside a preview, never calling script code (getters show as [Getter]). */
+function previewItem(value) {
+  switch (typeof value) {
+    case "string": return quote(value);
+    case "bigint": return String(value) + "n";
+    case "symbol": return value.toString();
+    case "function": {
+      const meta = classMeta.get(value);
+      if (meta) return "[class " + meta.name + "]";
+      const name = typeof value.name === "string" && value.name !== "" ? value.name : "(anonymous)";
+      return (/^class\b/.test(Function.prototype.toString.call(value)) ? "[class " : "[Function ") + name + "]";
+    }
+    case "object":
+      if (value === null) return "null";
+      if (Array.isArray(value)) return "Array(" + value.length + ")";
+      return (instanceClassName(value) ?? "Object") + " {...}";
+    default:
+      return Object.is(value, -0) ? "-0" : String(value);
+  }
+}
+
+/**
+ * What util.inspect shows of a VM value: JSON of { kind, className, owner, items, more }.
+ * owner is [file, name, version, retired] for an instance of (or a) graft class.
+ */
+function preview(value) {
+  const result = { kind: typeof value, className: null, owner: null, items: [], more: 0 };
+  if (value === null || (typeof value !== "object" && typeof value !== "function")) {
+    result.items.push(previewItem(value));
+    return JSON.stringify(result);
+  }
+  let keys;
+  let skip = new Set();
+  if (typeof value === "function") {
+    const meta = classMeta.get(value);
+    if (meta) {
+      result.kind = "class";
+      result.owner = [meta.file, meta.name, meta.version, meta.retired];
+    } else {
+      result.items.push(previewItem(value));
+      return JSON.stringify(result);
+    }
+    keys = Reflect.ownKeys(value).filter((key) => typeof key === "string");
+    skip = SKIP_STATIC;
+  } else if (Array.isArray(value)) {
+    result.kind = "array";
+    result.className = "Array(" + value.length + ")";
+    skip = new Set(["length"]);
+    keys = Object.keys(value);
+  } else {
+    const name = instanceClassName(value);
+    result.className = name;
+    const proto = Object.getPrototypeOf(value);
+    const ctor = proto === null ? undefined : Object.getOwnPropertyDescriptor(proto, "constructor");
+    const meta = ctor && typeof ctor.value === "function" ? classMeta.get(ctor.value) : undefined;
+    if (meta) result.owner = [meta.file, meta.name, meta.version, meta.retired];
+    keys = Object.keys(value);
+  }
+  keys = keys.filter((key) => !skip.has(key));
+  for (const key of keys.slice(0, PREVIEW_ENTRIES)) {
+    const descriptor = Object.getOwnPropertyDescriptor(value, key);
+    if (descriptor === undefined) continue;
+    const text = "value" in descriptor ? previewItem(descriptor.value) : descriptor.get && descriptor.set ? "[Getter/Setter]" : descriptor.get ? "[Getter]" : "[Setter]";
+    const label = result.kind === "array" ? "" : (/^[A-Za-z_$][\w$]*$/.test(key) ? key : quote(key)) + ": ";
+    result.items.push(label + text);
+  }
+  result.more = Math.max(0, keys.length - PREVIEW_ENTRIES);
+  return JSON.stringify(result);
+}
+
 return {
   construct, invoke, isPrototypeOf, begin, rollback, commit, declareExports, runModule, removeFile,
   findSubclasses, getClass, classInfo, namespaceOf, namespaceKeys, classNames, retiredClasses, supersededVersions, versionOf, prune, heapClasses, setHostExports, plainKind,
+  preview,
 };
 })();
