@@ -521,6 +521,7 @@ function previewItem(value) {
  * owner is [file, name, version, retired] for an instance of (or a) graft class.
  */
 function preview(value) {
+  /** @type {{ kind: string, className: string | null, owner: unknown[] | null, items: string[], more: number }} */
   const result = { kind: typeof value, className: null, owner: null, items: [], more: 0 };
   if (value === null || (typeof value !== "object" && typeof value !== "function")) {
     result.items.push(previewItem(value));
