@@ -4,8 +4,10 @@ import type { MappedError } from "../runtime/script-errors.js";
 import { isFoundElement, type FoundObjects, type FoundObjectsCore } from "../runtime/heap/found-objects.js";
 import { ValuePeeker } from "../runtime/value-tags.js";
 import type { Vm } from "../runtime/vm.js";
+import type { Scheduler } from "../runtime/async/scheduler.js";
 import { GraftError, ScriptError } from "./errors.js";
 import { ScriptClass, ScriptValue } from "./script-value.js";
+import { HostPromises } from "./host-promises.js";
 import type { HostArg } from "./types.js";
 
 const MAX_COPY_DEPTH = 64;
@@ -30,6 +32,8 @@ export class Bridge {
   private readonly keys = new Map<string, QuickJSHandle>();
   /** Where each live handle was created, when debugHandles is on. */
   readonly origins = new WeakMap<QuickJSHandle, string>();
+  /** Promises of async host functions that scripts are waiting on. */
+  readonly hostPromises: HostPromises;
 
   constructor(
     readonly vm: Vm,
@@ -37,8 +41,11 @@ export class Bridge {
     readonly context: QuickJSContext,
     private readonly mapError: (dumped: unknown) => MappedError,
     private readonly debugHandles: boolean,
+    private readonly scheduler: Scheduler,
+    onInternalError: (error: unknown) => void,
   ) {
     this.peeker = new ValuePeeker(() => vm.emscriptenModule.HEAPU8);
+    this.hostPromises = new HostPromises(this, onInternalError);
   }
 
   /** Takes ownership of `handle` and wraps it for the host. */
@@ -263,7 +270,7 @@ export class Bridge {
     return this.context.newFunction(name, function (...args) {
       const hostArgs = args.map((arg) => bridge.fromVm(arg));
       const result = fn(...hostArgs);
-      if (isThenable(result)) return bridge.promiseToVm(result);
+      if (isThenable(result)) return bridge.hostPromises.toVm(result, name);
       const owned: QuickJSHandle[] = [];
       const handle = bridge.toVm(result, owned, `the value returned by host function ${name}`);
       // quickjs-emscripten takes ownership of the returned handle; dup if we do not own it.
@@ -271,46 +278,26 @@ export class Bridge {
     });
   }
 
-  private promiseToVm(result: PromiseLike<unknown>): QuickJSHandle {
-    const deferred = this.context.newPromise();
-    const settle = (handle: QuickJSHandle, resolve: boolean): void => {
-      if (!deferred.alive) return;
-      if (resolve) deferred.resolve(handle);
-      else deferred.reject(handle);
-      handle.dispose();
-      deferred.dispose();
-      this.vm.drainJobs();
-    };
-    result.then(
-      (value) => {
-        if (!this.context.alive) return;
-        const owned: QuickJSHandle[] = [];
-        const handle = this.toVm(value, owned, "the value a host promise resolved to");
-        settle(owned.includes(handle) ? handle : handle.dup(), true);
-      },
-      (error: unknown) => {
-        if (!this.context.alive) return;
-        const message = error instanceof Error ? { name: error.name, message: error.message } : { name: "Error", message: String(error) };
-        settle(this.context.newError(message), false);
-      },
-    );
-    return deferred.handle.dup();
-  }
-
   /**
    * Runs a host->script call under the timeout; a script exception becomes a ScriptError
    * with the script's stack. Promise jobs the call queued run before it returns.
    */
   callGuarded(call: () => VmCallResult<QuickJSHandle>): ScriptValue {
-    const result = this.vm.guard(call);
-    if (result.error) {
-      // Convert the error before running jobs: the timeout flag belongs to this call.
-      const error = this.scriptError(result.error);
+    // Timers a host call creates belong to no file version, even while one awaits at top level.
+    const owner = this.scheduler.suspendOwnership();
+    try {
+      const result = this.vm.guard(call);
+      if (result.error) {
+        // Convert the error before running jobs: the timeout flag belongs to this call.
+        const error = this.scriptError(result.error);
+        this.vm.drainJobs();
+        throw error;
+      }
       this.vm.drainJobs();
-      throw error;
+      return this.adopt(result.value);
+    } finally {
+      this.scheduler.restoreOwnership(owner);
     }
-    this.vm.drainJobs();
-    return this.adopt(result.value);
   }
 
   /** Converts (and disposes) a VM exception handle. */
@@ -332,7 +319,24 @@ export class Bridge {
     return new ScriptError(message, mapped.name, mapped.stack, mapped.position, dumped);
   }
 
+  /**
+   * The settled value of a VM promise (or thenable, or plain value), owned by the caller;
+   * a rejection becomes a ScriptError, a runtime disposed first a GraftError.
+   */
+  settledValue(handle: QuickJSHandle): Promise<ScriptValue> {
+    return new Promise((resolve, reject) => {
+      this.scheduler.whenSettled(handle, {
+        settled: (fulfilled, result) => {
+          if (fulfilled) resolve(this.adopt(result.dup()));
+          else reject(this.scriptError(result.dup()));
+        },
+        closed: () => reject(new GraftError("the graft runtime was disposed before the script's promise settled")),
+      });
+    });
+  }
+
   disposeAll(): void {
+    this.hostPromises.close();
     for (const key of this.keys.values()) key.dispose();
     this.keys.clear();
     for (const handle of this.live) if (handle.alive) handle.dispose();

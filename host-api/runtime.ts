@@ -5,6 +5,8 @@ import { Kernel } from "../runtime/kernel/kernel.js";
 import { ReloadEngine } from "../runtime/reload-engine.js";
 import { loadQuickJS, Vm } from "../runtime/vm.js";
 import { ScriptWatcher } from "../runtime/watcher.js";
+import { Scheduler, type AsyncFailure } from "../runtime/async/scheduler.js";
+import { describeAsyncFailure } from "../runtime/async/async-errors.js";
 import { Bridge } from "./bridge.js";
 import { HeapTools, type ClassCount, type HeapGraph } from "./heap-tools.js";
 import { installHostModule } from "./host-module.js";
@@ -53,6 +55,7 @@ export class GraftRuntime {
     /** @internal */ readonly kernel: Kernel,
     /** @internal */ readonly engine: ReloadEngine,
     /** @internal */ readonly bridge: Bridge,
+    /** @internal */ readonly scheduler: Scheduler,
   ) {
     this.heapTools = new HeapTools(vm, kernel, kernelContext, engine, bridge);
     const tools = this.heapTools;
@@ -78,9 +81,15 @@ export class GraftRuntime {
     });
     const kernelContext = vm.newContext();
     const kernel = new Kernel(kernelContext);
-    const engine = new ReloadEngine(vm, kernel, root);
-    const bridge = new Bridge(vm, kernel, kernelContext, (dumped) => engine.mapError(dumped), options.debugHandles ?? false);
-    const runtime = new GraftRuntime(root, vm, kernelContext, kernel, engine, bridge);
+    let runtime: GraftRuntime | undefined;
+    const reportAsync = (failure: AsyncFailure): void => runtime?.reportAsyncFailure(failure);
+    const scheduler = new Scheduler(vm, kernelContext, reportAsync);
+    vm.onJobFailure = (dumped, timedOut) => reportAsync({ origin: "promise job", dumped, timedOut });
+    const engine = new ReloadEngine(vm, kernel, root, scheduler);
+    const bridge = new Bridge(vm, kernel, kernelContext, (dumped) => engine.mapError(dumped), options.debugHandles ?? false, scheduler, (error) =>
+      reportAsync({ origin: "promise job", dumped: { name: "Error", message: `graft could not settle a host promise in the VM: ${String(error)}` }, timedOut: false }),
+    );
+    runtime = new GraftRuntime(root, vm, kernelContext, kernel, engine, bridge, scheduler);
     runtime.onError = options.onError;
     try {
       runtime.heapTools.selfCheck();
@@ -182,17 +191,32 @@ export class GraftRuntime {
     return report;
   }
 
-  private announce(report: ReloadReport): void {
-    for (const error of report.errors) {
-      if (this.onError) {
-        try {
-          this.onError(error);
-        } catch (thrown) {
-          console.error("graft: the onError option threw", thrown);
-        }
+  /** @internal An error of script code the event loop ran: the "error" event (stderr if nobody listens). */
+  reportAsyncFailure(failure: AsyncFailure): void {
+    if (this.disposed) return;
+    const error = describeAsyncFailure(failure, {
+      mapError: (dumped) => this.engine.mapError(dumped),
+      sourceOf: (file) => this.engine.sourceOf(file),
+      timeout: this.vm.options.timeout,
+    });
+    if (!this.onError && !this.events.has("error")) console.error(`graft: ${error.text}`);
+    this.reportError(error);
+  }
+
+  /** One error to `onError` and the "error" event. */
+  private reportError(error: ReloadError): void {
+    if (this.onError) {
+      try {
+        this.onError(error);
+      } catch (thrown) {
+        console.error("graft: the onError option threw", thrown);
       }
-      this.events.emit("error", error);
     }
+    this.events.emit("error", error);
+  }
+
+  private announce(report: ReloadReport): void {
+    for (const error of report.errors) this.reportError(error);
     if (report.files.length > 0 || report.removed.length > 0 || report.errors.length > 0) this.events.emit("reload", report);
     // Opt-in: a full GC and heap walk after each reload that replaced something.
     if (this.events.has("leak") && (report.patched.length > 0 || report.retired.length > 0)) {
@@ -249,6 +273,8 @@ export class GraftRuntime {
     this.disposed = true;
     this.events.clear();
     void this.watcher?.close();
+    // Timers stop and host-side waits are told first: nothing may enter the VM from here on.
+    this.scheduler.close();
     this.bridge.disposeAll();
     this.engine.disposeNow();
     this.kernel.dispose();

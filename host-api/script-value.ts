@@ -68,6 +68,7 @@ export class ScriptValue {
     try {
       const vmValue = this.bridge.toVm(value, owned, () => `the value for '${key}'`);
       this.bridge.vm.guard(() => this.bridge.context.setProp(handle, key, vmValue));
+      this.bridge.vm.drainJobs();
     } finally {
       owned.forEach((item) => item.dispose());
     }
@@ -134,7 +135,27 @@ export class ScriptValue {
   /** A plain-data copy of the value (JSON-like: functions dropped, instances as objects). */
   toHost(): unknown {
     if (this.handle === null) return this.primitiveValue;
-    return this.bridge.context.dump(this.liveHandle());
+    const handle = this.liveHandle();
+    const state = this.bridge.context.getPromiseState(handle);
+    if (!("notAPromise" in state && state.notAPromise)) {
+      if (state.type === "fulfilled") state.value.dispose();
+      if (state.type === "rejected") state.error.dispose();
+      throw new GraftError(`toHost() cannot copy a promise (this one is ${state.type}): await value.promise() for its result`);
+    }
+    return this.bridge.context.dump(handle);
+  }
+
+  /**
+   * Waits for a script promise: resolves with the fulfilled value (a ScriptValue the caller
+   * owns) or rejects with a ScriptError. A value that is not a promise resolves to itself,
+   * as `await` would. Rejects with a GraftError if the runtime is disposed first.
+   */
+  async promise(): Promise<ScriptValue> {
+    if (this.handle === null) {
+      if ((this as { disposedFlag?: boolean }).disposedFlag) throw new GraftError("cannot await a disposed ScriptValue");
+      return new ScriptValue(this.bridge, null, this.primitiveValue);
+    }
+    return this.bridge.settledValue(this.liveHandle());
   }
 
   /** Whether both wrap the same VM value (`Object.is`). */

@@ -39,7 +39,9 @@ export interface RuntimeOptions {
   /**
    * Called with every load and reload error, those of the initial load included: they
    * happen inside createRuntime, before a listener could be attached with on("error").
-   * `runtime.initialReport` and `runtime.failures()` tell the same afterwards.
+   * `runtime.initialReport` and `runtime.failures()` tell the same afterwards. Errors of
+   * script code the event loop runs (timer callbacks, microtasks, promise jobs) come here
+   * too, with `origin` set, as they do to on("error").
    */
   onError?: (error: ReloadError) => void;
   /** Record where the host created each ScriptValue (for heap root attribution). */
@@ -85,6 +87,11 @@ export interface ReloadError {
   frame?: string;
   /** The full error text: what, where, what to do. */
   text: string;
+  /**
+   * Set when the error did not come from loading a script but from code the event loop ran:
+   * a timer callback, a microtask, or a promise job (async function, then-callback).
+   */
+  origin?: "setTimeout" | "setInterval" | "queueMicrotask" | "promise job";
 }
 
 export interface ReloadReport {

@@ -5,6 +5,7 @@ import { Kernel, VmCallError, type KernelCommitReport } from "./kernel/kernel.js
 import { listScripts, readScript, resolveSpecifier, type ReadOutcome } from "./script-files.js";
 import { codeFrame, evaluatedName, mapVmError, type MappedError } from "./script-errors.js";
 import type { Vm } from "./vm.js";
+import { timerOwner, type Scheduler, type TimerOwner } from "./async/scheduler.js";
 import type { ReloadError, ReloadReport, SourcePosition } from "../host-api/types.js";
 
 /** The module name scripts import host functions from. */
@@ -16,6 +17,8 @@ interface LoadedFile {
   script: CompiledScript;
   /** Resolved dependencies, in `__graft.require(i)` order. */
   dependencies: string[];
+  /** Owns the timers this version's top-level code created. */
+  owner: TimerOwner;
 }
 
 interface Candidate {
@@ -55,6 +58,7 @@ export class ReloadEngine {
     private readonly vm: Vm,
     private readonly kernel: Kernel,
     readonly root: string,
+    private readonly scheduler: Scheduler,
   ) {}
 
   files(): string[] {
@@ -325,10 +329,13 @@ export class ReloadEngine {
         if (!context) {
           context = this.vm.newContext();
           newContexts.set(candidate.path, context);
+          this.scheduler.install(context, candidate.path);
         }
-        const failure = this.evaluate(context, candidate, name);
+        const failure = this.scheduler.runOwnedBy(timerOwner(candidate.path, candidate.attempt), () => this.evaluate(context, candidate, name));
         if (failure) {
           this.kernel.rollback();
+          // The failed versions' timers go; the running versions' stay.
+          this.scheduler.cancelOwned(batch.map((entry) => timerOwner(entry.path, entry.attempt)));
           for (const context of newContexts.values()) context.dispose();
           for (const mapperName of registered) this.mappers.delete(mapperName);
           this.fail(report, failure);
@@ -347,6 +354,7 @@ export class ReloadEngine {
       return true;
     } catch (error) {
       this.kernel.rollback();
+      this.scheduler.cancelOwned(batch.map((entry) => timerOwner(entry.path, entry.attempt)));
       for (const context of newContexts.values()) context.dispose();
       throw error;
     }
@@ -406,9 +414,13 @@ export class ReloadEngine {
     committed: KernelCommitReport,
     report: ReloadReport,
   ): void {
+    // import.meta.hot.dispose callbacks ran in the kernel's commit; then the replaced versions' timers go.
+    const replaced = [...batch.map((candidate) => candidate.path), ...removed].map((file) => this.loaded.get(file)?.owner);
+    this.scheduler.cancelOwned(replaced.filter((owner): owner is TimerOwner => owner !== undefined));
     for (const candidate of batch) {
       const context = this.loaded.get(candidate.path)?.context ?? newContexts.get(candidate.path)!;
-      this.loaded.set(candidate.path, { path: candidate.path, context, script: candidate.script, dependencies: candidate.dependencies });
+      const owner = timerOwner(candidate.path, candidate.attempt);
+      this.loaded.set(candidate.path, { path: candidate.path, context, script: candidate.script, dependencies: candidate.dependencies, owner });
       this.forgetFailure(candidate.path);
       this.rememberMapper(candidate.path, evaluatedName(candidate.path, candidate.attempt));
       report.files.push(candidate.path);

@@ -1,4 +1,6 @@
 import type { QuickJSContext, QuickJSRuntime, QuickJSWASMModule } from "quickjs-emscripten-core";
+import { dumpThrown } from "./async/dump-thrown.js";
+import { interruptAtNextCall } from "./async/job-cutoff.js";
 import { growthOf, newQuickJSInstance, type GrowthWatch } from "./wasm-instance.js";
 
 /** A QuickJS instance (its own linear memory, capped at `memoryLimit`) for one runtime. */
@@ -13,6 +15,9 @@ export interface VmOptions {
   memoryLimit: number;
   timeout: number;
 }
+
+/** Jobs a timed-out drain stops one by one (each rejection may queue a few more). */
+const MAX_STOPPED_JOBS = 100_000;
 
 /** Raised by QuickJS when the interrupt handler stops a script. */
 export const INTERRUPTED_MESSAGE = "interrupted";
@@ -76,14 +81,40 @@ export class Vm {
     return this.growth.refusals > this.refusalsAtEntry;
   }
 
-  /** Runs queued promise jobs (async functions, then-callbacks) under the time budget. */
+  /**
+   * Runs queued promise jobs (async functions, then-callbacks, microtasks) under the time
+   * budget. A chain of jobs that keeps queueing more is stopped at the timeout, and so is
+   * every job still queued then (each is rejected at its first call, see
+   * interruptAtNextCall): nothing of it runs on in later drains. A failure goes to
+   * `onJobFailure`, once per drain.
+   */
   drainJobs(): void {
     if (!this.runtime.hasPendingJob()) return;
     this.guard(() => {
+      const timedOutBefore = this.timedOut;
+      let dumped: unknown;
       const result = this.runtime.executePendingJobs();
-      if (result.error) result.error.dispose();
+      if (result.error) {
+        dumped = dumpThrown(result.error.context, result.error);
+        result.error.dispose();
+      }
+      const timedOut = this.timedOut && !timedOutBefore;
+      if (timedOut) this.stopPendingJobs();
+      if (result.error || timedOut) this.onJobFailure?.(dumped, timedOut);
     });
   }
+
+  /** With the deadline passed: runs each queued job into an immediate interrupt. */
+  private stopPendingJobs(): void {
+    for (let job = 0; job < MAX_STOPPED_JOBS && this.runtime.hasPendingJob(); job++) {
+      if (!interruptAtNextCall(this.emscriptenModule.HEAPU8, this.runtimePointer)) return;
+      const result = this.runtime.executePendingJobs(1);
+      if (result.error) result.error.dispose();
+    }
+  }
+
+  /** Told when a promise job failed outside any script's reach (see `drainJobs`). */
+  onJobFailure: ((dumped: unknown, timedOut: boolean) => void) | undefined;
 
   /** Pointer to the JSRuntime in linear memory, for the heap tools. */
   get runtimePointer(): number {

@@ -219,6 +219,8 @@ export const CONTEXT = {
   evalObj: 200,
   globalObj: 208,
   globalVarObj: 216,
+  /** int interrupt_counter: polls left before the runtime's interrupt handler is asked again. */
+  interruptCounter: 232,
   loadedModules: 236,
   size: 256,
 } as const;

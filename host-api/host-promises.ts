@@ -1,0 +1,78 @@
+import type { QuickJSDeferredPromise, QuickJSHandle } from "quickjs-emscripten-core";
+import type { Bridge } from "./bridge.js";
+
+/**
+ * Promises returned by async host functions, as VM promises the script awaits. Each
+ * settles when the host's does: with the value copied in as a synchronous return value
+ * would be (a value that cannot cross rejects with the same error), or rejected with the
+ * host error's name and message. Pending jobs run right after. At dispose every pending
+ * one is dropped: nothing runs in the VM afterwards.
+ */
+export class HostPromises {
+  private readonly pending = new Set<QuickJSDeferredPromise>();
+  private closed = false;
+
+  constructor(
+    private readonly bridge: Bridge,
+    /** Told when settling failed for a reason outside the script (the VM is out of memory). */
+    private readonly onInternalError: (error: unknown) => void,
+  ) {}
+
+  /** A VM promise that follows `result`; the caller owns the returned handle. */
+  toVm(result: PromiseLike<unknown>, functionName: string): QuickJSHandle {
+    const deferred = this.bridge.context.newPromise();
+    this.pending.add(deferred);
+    Promise.resolve(result).then(
+      (value) => this.settle(deferred, () => this.fulfilment(value, functionName)),
+      (error: unknown) => this.settle(deferred, () => ({ handle: this.rejection(error), owned: [], fulfilled: false })),
+    );
+    return deferred.handle.dup();
+  }
+
+  get size(): number {
+    return this.pending.size;
+  }
+
+  private fulfilment(value: unknown, functionName: string): { handle: QuickJSHandle; owned: QuickJSHandle[]; fulfilled: boolean } {
+    const owned: QuickJSHandle[] = [];
+    try {
+      const handle = this.bridge.toVm(value, owned, () => `the value host function ${functionName} resolved to`);
+      return { handle, owned, fulfilled: true };
+    } catch (error) {
+      owned.forEach((handle) => handle.alive && handle.dispose());
+      return { handle: this.rejection(error), owned: [], fulfilled: false };
+    }
+  }
+
+  /** What a script sees when the host's promise rejects: an Error with the host's name and message. */
+  private rejection(error: unknown): QuickJSHandle {
+    const { name, message } = error instanceof Error ? error : { name: "Error", message: String(error) };
+    return this.bridge.context.newError({ name, message });
+  }
+
+  private settle(deferred: QuickJSDeferredPromise, make: () => { handle: QuickJSHandle; owned: QuickJSHandle[]; fulfilled: boolean }): void {
+    if (this.closed || !this.pending.delete(deferred)) return;
+    let made: { handle: QuickJSHandle; owned: QuickJSHandle[]; fulfilled: boolean } | undefined;
+    try {
+      made = make();
+      const { handle, fulfilled } = made;
+      this.bridge.vm.guard(() => (fulfilled ? deferred.resolve(handle) : deferred.reject(handle)));
+    } catch (error) {
+      this.onInternalError(error);
+    } finally {
+      if (made) {
+        if (!made.fulfilled && made.handle.alive) made.handle.dispose();
+        made.owned.forEach((handle) => handle.alive && handle.dispose());
+      }
+      deferred.dispose();
+    }
+    if (!this.closed) this.bridge.vm.drainJobs();
+  }
+
+  /** Drops every pending promise's handles (the script's awaits never resume). */
+  close(): void {
+    this.closed = true;
+    for (const deferred of this.pending) deferred.dispose();
+    this.pending.clear();
+  }
+}

@@ -1,0 +1,46 @@
+import { codeFrame, type MappedError } from "../script-errors.js";
+import type { ReloadError } from "../../host-api/types.js";
+import type { AsyncFailure } from "./scheduler.js";
+
+export interface AsyncErrorContext {
+  mapError(dumped: unknown): MappedError;
+  sourceOf(file: string): string | undefined;
+  timeout: number;
+}
+
+const WHAT: Record<AsyncFailure["origin"], string> = {
+  setTimeout: "a setTimeout callback",
+  setInterval: "a setInterval callback",
+  queueMicrotask: "a queueMicrotask callback",
+  "promise job": "a promise job (an async function or then-callback)",
+};
+
+/**
+ * The "error" event for script code the event loop ran: what failed (and which file made
+ * the timer), where as file:line:column with a code frame, the script's stack.
+ */
+export function describeAsyncFailure(failure: AsyncFailure, context: AsyncErrorContext): ReloadError {
+  const what = `${WHAT[failure.origin]}${failure.file ? ` from ${failure.file}` : ""}`;
+  const mapped = failure.dumped === undefined ? undefined : context.mapError(failure.dumped);
+  const interrupted = mapped === undefined || (mapped.name === "InternalError" && mapped.message === "interrupted");
+  let message: string;
+  let hint: string;
+  if (failure.timedOut && interrupted) {
+    message = `${what} ran longer than the timeout of ${context.timeout} ms and was stopped`;
+    hint = failure.origin === "promise job"
+      ? "look for an async loop or a then-chain that keeps scheduling itself; the promise it was running is rejected"
+      : "look for an infinite loop or very long computation in it";
+  } else {
+    message = `${what} threw ${mapped ? `${mapped.name}: ${mapped.message}` : "an error"}`;
+    hint = "fix the error and save; the host keeps running";
+  }
+  if (failure.consequence) message += `; ${failure.consequence}`;
+  const position = mapped?.position;
+  const file = position?.file ?? failure.file ?? "";
+  const source = position ? context.sourceOf(position.file) : undefined;
+  const frame = position && source ? codeFrame(source, position.line, position.column) : undefined;
+  const where = position ? `${position.file}:${position.line}:${position.column}: ` : failure.file ? `${failure.file}: ` : "";
+  let text = `${where}${message}\n${frame ? `${frame}\n` : ""}${hint}.`;
+  if (mapped?.stack) text += `\n${mapped.stack}`;
+  return { file, message, position, frame, text, origin: failure.origin };
+}

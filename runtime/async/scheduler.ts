@@ -1,0 +1,309 @@
+import type { QuickJSContext, QuickJSHandle, VmCallResult } from "quickjs-emscripten-core";
+import type { Vm } from "../vm.js";
+import { ASYNC_SOURCE } from "./vm-source.js";
+import { dumpThrown } from "./dump-thrown.js";
+
+/** Where an error that no script code can catch any more came from. */
+export type AsyncOrigin = "setTimeout" | "setInterval" | "queueMicrotask" | "promise job";
+
+/** An error of script code the host's event loop ran (a timer callback, a microtask). */
+export interface AsyncFailure {
+  origin: AsyncOrigin;
+  /** The file whose context created the timer or microtask, when known. */
+  file?: string;
+  /** The thrown value, as dumped from the VM (undefined when the VM had nothing to give). */
+  dumped: unknown;
+  /** The callback or job was stopped at the timeout. */
+  timedOut: boolean;
+  /** What graft did about it (an interval that timed out is cleared). */
+  consequence?: string;
+}
+
+/** The owner of timers created by one evaluation of one file (see `runOwnedBy`). */
+export type TimerOwner = string;
+
+export function timerOwner(file: string, version: number): TimerOwner {
+  return `${file}#${version}`;
+}
+
+interface TimerRecord {
+  id: number;
+  repeat: boolean;
+  file: string;
+  owner: TimerOwner | null;
+  node: ReturnType<typeof setTimeout>;
+}
+
+interface Settlement {
+  /** `result` is borrowed for the duration of the call: dup what you keep. */
+  settled(fulfilled: boolean, result: QuickJSHandle): void;
+  closed(): void;
+}
+
+type VmFunction = "add" | "clear" | "microtask" | "fire" | "cancel" | "settle";
+
+/**
+ * Time in the VM, driven by the host's event loop: every script context gets setTimeout,
+ * setInterval, their clear functions and queueMicrotask; each timer is a Node timer
+ * (unref'd: graft never keeps the host process alive) whose callback runs under the
+ * time budget. Also turns the settlement of a VM promise into a host callback.
+ *
+ * Ownership: a timer created while `owner` is set (a file version's top-level code runs)
+ * belongs to that version; the reload engine cancels a version's timers when the file is
+ * re-run or removed, and a failed version's at rollback.
+ */
+export class Scheduler {
+  private readonly functions = new Map<VmFunction, QuickJSHandle>();
+  private readonly hooks: QuickJSHandle[] = [];
+  private readonly timers = new Map<number, TimerRecord>();
+  private readonly settlements = new Map<number, Settlement>();
+  private nextSettlement = 1;
+  private owner: TimerOwner | null = null;
+  /** While set, only timers of these owners fire; the others wait in `held` (see `holdExcept`). */
+  private firing: Set<TimerOwner> | null = null;
+  private readonly held = new Set<number>();
+  private closed = false;
+
+  constructor(
+    private readonly vm: Vm,
+    /** The kernel's context: the timer table lives there, so the host holds only numbers. */
+    private readonly context: QuickJSContext,
+    private readonly onFailure: (failure: AsyncFailure) => void,
+  ) {
+    const hooks = context.newObject();
+    try {
+      this.hook(hooks, "schedule", (id, delay, repeat, file) => {
+        this.schedule(context.getNumber(id), context.getNumber(delay), context.dump(repeat) === true, context.getString(file));
+      });
+      this.hook(hooks, "unschedule", (id) => this.unschedule(context.getNumber(id)));
+      this.hook(hooks, "report", (error, origin, file) => {
+        this.onFailure({ origin: context.getString(origin) as AsyncOrigin, file: context.getString(file), dumped: dumpThrown(context, error), timedOut: vm.timedOut });
+      });
+      this.hook(hooks, "settled", (id, fulfilled, value) => {
+        const key = context.getNumber(id);
+        const settlement = this.settlements.get(key);
+        if (settlement === undefined) return;
+        this.settlements.delete(key);
+        settlement.settled(context.dump(fulfilled) === true, value);
+      });
+      const factory = context.unwrapResult(context.evalCode(ASYNC_SOURCE, "graft:async.js"));
+      const api = context.unwrapResult(context.callFunction(factory, context.undefined, hooks));
+      factory.dispose();
+      for (const name of ["add", "clear", "microtask", "fire", "cancel", "settle"] as const) this.functions.set(name, context.getProp(api, name));
+      api.dispose();
+    } finally {
+      hooks.dispose();
+    }
+  }
+
+  private hook(target: QuickJSHandle, name: string, fn: (...args: QuickJSHandle[]) => void): void {
+    const handle = this.context.newFunction(name, (...args) => {
+      fn(...args);
+    });
+    this.hooks.push(handle);
+    this.context.setProp(target, name, handle);
+  }
+
+  /**
+   * Gives a script context its timer globals, bound to `file`: host functions of that
+   * context (a few C function objects, no bytecode per context) that call the kernel's.
+   */
+  install(context: QuickJSContext, file: string): void {
+    const add = (kind: string) => (callback: QuickJSHandle | undefined, delay: QuickJSHandle | undefined, ...args: QuickJSHandle[]) =>
+      this.callVm("add", [kind, file, callback ?? context.undefined, delay ?? context.undefined, args]);
+    const globals: [string, (...args: QuickJSHandle[]) => VmCallResult<QuickJSHandle>][] = [
+      ["setTimeout", add("setTimeout")],
+      ["setInterval", add("setInterval")],
+      ["clearTimeout", (id) => this.callVm("clear", [id ?? context.undefined])],
+      ["clearInterval", (id) => this.callVm("clear", [id ?? context.undefined])],
+      ["queueMicrotask", (callback) => this.callVm("microtask", [file, callback ?? context.undefined])],
+    ];
+    for (const [name, implementation] of globals) {
+      const fn = context.newFunction(name, implementation);
+      context.setProp(context.global, name, fn);
+      fn.dispose();
+    }
+  }
+
+  /** Calls a function of the in-VM half; strings and arrays of handles become VM values for the call. */
+  private callVm(name: VmFunction, args: (QuickJSHandle | string | number | QuickJSHandle[])[]): VmCallResult<QuickJSHandle> {
+    const context = this.context;
+    const owned: QuickJSHandle[] = [];
+    const handles = args.map((arg) => {
+      if (typeof arg === "string") return track(context.newString(arg), owned);
+      if (typeof arg === "number") return track(context.newNumber(arg), owned);
+      if (Array.isArray(arg)) {
+        const array = track(context.newArray(), owned);
+        arg.forEach((item, index) => context.setProp(array, index, item));
+        return array;
+      }
+      return arg;
+    });
+    try {
+      return this.vm.guard(() => context.callFunction(this.functions.get(name)!, context.undefined, ...handles));
+    } finally {
+      owned.forEach((handle) => handle.dispose());
+    }
+  }
+
+  /** Runs `work` with timers created meanwhile owned by `owner` (null: nobody's). */
+  runOwnedBy<T>(owner: TimerOwner | null, work: () => T): T {
+    const previous = this.owner;
+    this.owner = owner;
+    try {
+      return work();
+    } finally {
+      this.owner = previous;
+    }
+  }
+
+  /** Clears the owner (returned, for `restoreOwnership`): cheaper than a closure on the call path. */
+  suspendOwnership(): TimerOwner | null {
+    const owner = this.owner;
+    this.owner = null;
+    return owner;
+  }
+
+  restoreOwnership(owner: TimerOwner | null): void {
+    this.owner = owner;
+  }
+
+  /** Sets the owner until `endOwnership` (a top-level await keeps a version's top level running). */
+  beginOwnership(owner: TimerOwner): void {
+    this.owner = owner;
+  }
+
+  endOwnership(): void {
+    this.owner = null;
+  }
+
+  /**
+   * Until `release`, only timers owned by `owners` fire (a version awaiting at top level
+   * may wait on its own timers); the rest fire, in order, when released.
+   */
+  holdExcept(owners: Iterable<TimerOwner>): void {
+    this.firing = new Set(owners);
+  }
+
+  release(): void {
+    this.firing = null;
+    const due = [...this.held];
+    this.held.clear();
+    for (const id of due) {
+      const record = this.timers.get(id);
+      if (record) this.fire(record);
+    }
+  }
+
+  /** Cancels every timer owned by one of `owners`. */
+  cancelOwned(owners: Iterable<TimerOwner>): void {
+    const set = new Set(owners);
+    const ids = [...this.timers.values()].filter((record) => record.owner !== null && set.has(record.owner)).map((record) => record.id);
+    this.cancel(ids);
+  }
+
+  /** Timers waiting to fire (for tests and tools). */
+  get pendingTimers(): number {
+    return this.timers.size;
+  }
+
+  /**
+   * Calls `settlement.settled` once `value` settles (a promise, a thenable, or a plain value
+   * at once); `settlement.closed` if the runtime is disposed first.
+   */
+  whenSettled(value: QuickJSHandle, settlement: Settlement): void {
+    if (this.closed) return settlement.closed();
+    const id = this.nextSettlement++;
+    this.settlements.set(id, settlement);
+    const result = this.callVm("settle", [value, id]);
+    if (result.error) {
+      // Reading the value's `then` threw (or timed out): that is its rejection.
+      this.settlements.delete(id);
+      try {
+        settlement.settled(false, result.error);
+      } finally {
+        result.error.dispose();
+      }
+    } else {
+      result.value.dispose();
+    }
+    this.vm.drainJobs();
+  }
+
+  private schedule(id: number, delay: number, repeat: boolean, file: string): void {
+    if (this.closed) return;
+    const run = (): void => {
+      const record = this.timers.get(id);
+      if (record) this.fire(record);
+    };
+    const node = repeat ? setInterval(run, delay) : setTimeout(run, delay);
+    node.unref();
+    this.timers.set(id, { id, repeat, file, owner: this.owner, node });
+  }
+
+  private unschedule(id: number): void {
+    const record = this.timers.get(id);
+    if (!record) return;
+    clearTimeout(record.node);
+    this.timers.delete(id);
+    this.held.delete(id);
+  }
+
+  private fire(record: TimerRecord): void {
+    if (this.closed) return;
+    if (this.firing !== null && (record.owner === null || !this.firing.has(record.owner))) {
+      this.held.add(record.id);
+      return;
+    }
+    if (!record.repeat) this.timers.delete(record.id);
+    // A version awaiting at top level may wait on its own timers: they stay its top-level code.
+    const owner = record.owner !== null && this.firing?.has(record.owner) ? record.owner : null;
+    const result = this.runOwnedBy(owner, () => this.callVm("fire", [record.id]));
+    if (result.error) {
+      const timedOut = this.vm.timedOut;
+      const dumped = dumpThrown(this.context, result.error);
+      result.error.dispose();
+      let consequence: string | undefined;
+      if (timedOut && record.repeat) {
+        this.cancel([record.id]);
+        consequence = "the interval was cleared so that it cannot stall the host again";
+      }
+      this.onFailure({ origin: record.repeat ? "setInterval" : "setTimeout", file: record.file, dumped, timedOut, consequence });
+    } else {
+      result.value.dispose();
+    }
+    if (!this.closed) this.vm.drainJobs();
+  }
+
+  private cancel(ids: number[]): void {
+    if (ids.length === 0 || this.closed) return;
+    for (const id of ids) this.unschedule(id);
+    const numbers = ids.map((id) => this.context.newNumber(id));
+    try {
+      this.context.unwrapResult(this.callVm("cancel", [numbers])).dispose();
+    } finally {
+      numbers.forEach((handle) => handle.dispose());
+    }
+  }
+
+  /** Stops every timer and tells every waiting settlement; nothing runs afterwards. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const record of this.timers.values()) clearTimeout(record.node);
+    this.timers.clear();
+    this.held.clear();
+    const waiting = [...this.settlements.values()];
+    this.settlements.clear();
+    for (const settlement of waiting) settlement.closed();
+    for (const handle of this.functions.values()) handle.dispose();
+    this.functions.clear();
+    for (const handle of this.hooks) handle.dispose();
+    this.hooks.length = 0;
+  }
+}
+
+function track(handle: QuickJSHandle, owned: QuickJSHandle[]): QuickJSHandle {
+  owned.push(handle);
+  return handle;
+}
