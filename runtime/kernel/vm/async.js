@@ -6,11 +6,12 @@
  * setInterval, clearTimeout, clearInterval and queueMicrotask are host functions of that
  * context (so they belong to the script's own realm) that call add, clear and microtask.
  *
+ * It is plain JavaScript evaluated by QuickJS (runtime/async/scheduler.ts drives it);
  * `hooks` are host functions: schedule(id, delay, repeat, file), unschedule(id),
  * report(error, origin, file) for errors no script code can catch any more (a throwing
  * microtask, a rejected async timer callback), settled(id, fulfilled, value).
  */
-export const ASYNC_SOURCE = String.raw`(function (hooks) {
+(function (hooks) {
 "use strict";
 const apply = Reflect.apply;
 const promiseResolve = Promise.resolve.bind(Promise);
@@ -61,7 +62,7 @@ function watch(result, origin, file) {
   apply(promiseThen, promiseResolve(result), [undefined, (error) => hooks.report(error, origin, file)]);
 }
 
-/** Runs timer \`id\` (called by the host when its Node timer fires). */
+/** Runs timer `id` (called by the host when its Node timer fires). */
 function fire(id) {
   const entry = timers.get(id);
   if (entry === undefined) return;
@@ -87,10 +88,10 @@ function microtask(file, callback) {
   }]);
 }
 
-/** Calls hooks.settled(id, ...) once \`value\` (a promise, a thenable or a plain value) settles. */
+/** Calls hooks.settled(id, ...) once `value` (a promise, a thenable or a plain value) settles. */
 function settle(value, id) {
   apply(promiseThen, promiseResolve(value), [(result) => hooks.settled(id, true, result), (error) => hooks.settled(id, false, error)]);
 }
 
 return { add, clear, microtask, fire, cancel, settle };
-})`;
+})
