@@ -55,8 +55,6 @@ type Op =
   | { op: "snapshot" }
   | { op: "grow" };
 
-const ASYNC_WEIGHT = 0;
-
 const variant: fc.Arbitrary<Variant> = fc.oneof(
   { weight: 5, arbitrary: fc.integer({ min: 1, max: 99 }).map((n): Variant => ({ kind: "class", n })) },
   { weight: 2, arbitrary: fc.constant<Variant>({ kind: "none" }) },
@@ -70,8 +68,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ op: fc.constant("call" as const), index: fc.nat() }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant("drop" as const), index: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("holdClass" as const), file }) },
-  // Async host functions join once disposing with a host promise pending is safe (issue 10).
-  { weight: ASYNC_WEIGHT, arbitrary: fc.record({ op: fc.constant("async" as const), value: fc.integer({ min: 0, max: 1000 }) }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant("async" as const), value: fc.integer({ min: 0, max: 1000 }) }) },
   { weight: 2, arbitrary: fc.constant({ op: "tick" as const }) },
   { weight: 1, arbitrary: fc.constant({ op: "gc" as const }) },
   { weight: 1, arbitrary: fc.constant({ op: "subclasses" as const }) },
