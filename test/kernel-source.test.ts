@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
 import { VmCallError } from "../runtime/kernel/kernel.js";
 import { runtimeFor, scriptsFolder } from "./helpers.js";
@@ -22,5 +23,67 @@ describe("the in-VM kernel as source", () => {
     const frame = /at begin \(graft:runtime\/kernel\/vm\/kernel\.js:(\d+):\d+\)/.exec(stack);
     expect(frame, stack).not.toBeNull();
     expect(KERNEL_LINES[Number(frame![1]) - 1]).toContain("a reload transaction is already open");
+  });
+});
+
+/** What a script that reached the kernel's realm could replace there, the issue's three first. */
+const SABOTAGE = `
+  const broken = (what) => function () { throw new Error("sabotaged " + what); };
+  const replaced = [
+    [Map.prototype, "get"], [Reflect, "construct"], [Array.prototype, "push"],
+    [Map.prototype, "set"], [Set.prototype, "has"], [WeakMap.prototype, "get"], [Array.prototype, "filter"],
+    [Array.prototype, Symbol.iterator], [Object.getPrototypeOf([][Symbol.iterator]()), "next"],
+    [Object, "defineProperty"], [Object, "keys"], [Reflect, "ownKeys"], [JSON, "stringify"], [WeakRef.prototype, "deref"],
+  ];
+  // Index loops: this script breaks array iteration for itself too.
+  for (let i = 0; i < replaced.length; i++) replaced[i][0][replaced[i][1]] = broken(String(replaced[i][1]));
+  Object.prototype.get = broken("an inherited descriptor getter");
+  globalThis.Map = broken("Map");
+  globalThis.TypeError = broken("TypeError");
+  let all = true;
+  for (let i = 0; i < replaced.length; i++) all = all && replaced[i][0][replaced[i][1]].name === "";
+  all;
+`;
+
+/** Load, construct, reload (patch, add, remove, retire), a failed reload, queries: what a host sees. */
+async function hostSession(sabotage: boolean): Promise<unknown[]> {
+  const folder = await scriptsFolder({
+    "base.ts": `export class Base { kind() { return "base"; } }`,
+    "a.ts": `import { Base } from "./base";\nexport class A extends Base { hello() { return "v1"; } old() {} }\nexport class B extends Base {}\n`,
+  });
+  const runtime = await runtimeFor(folder);
+  if (sabotage) {
+    const context = runtime.kernelContext;
+    const result = context.unwrapResult(context.evalCode(SABOTAGE, "sabotage.js"));
+    const took = context.dump(result);
+    result.dispose();
+    expect(took, "the overwrites reached the kernel realm").toBe(true);
+  }
+  const seen: unknown[] = [];
+  const A = runtime.getClass("a.ts", "A");
+  const early = A.new();
+  seen.push(early.call("hello").toHost(), early.call("kind").toHost());
+  seen.push(inspect(early), inspect(A), inspect(runtime.evaluate("a.ts", `({ "odd key": "it's\\n", list: [1, 2], f() {} })`)));
+  await folder.write("a.ts", `import { Base } from "./base";\nexport class A extends Base { hello() { return "v2"; } added() { return 2; } }\n`);
+  const report = await runtime.reload(["a.ts"]);
+  seen.push(report.ok, report.errors.map((error) => error.message), report.patched, report.retired);
+  seen.push(early.call("hello").toHost(), early.call("added").toHost(), early.get("old").toHost(), A.new().call("hello").toHost());
+  await folder.write("a.ts", `export class A { hello() { return "v3"; } }\nthrow new Error("nope");\n`);
+  const failed = await runtime.reload(["a.ts"]);
+  seen.push(failed.ok, failed.errors.map((error) => error.message.split("\n")[0]));
+  seen.push(early.call("hello").toHost(), early.call("kind").toHost(), A.version);
+  const base = runtime.getClass("base.ts", "Base");
+  seen.push(runtime.findSubclasses(base).map((cls) => `${cls.file}#${cls.name}`));
+  seen.push(runtime.findSubclasses(base, { includeRetired: true }).map((cls) => `${cls.file}#${cls.name} retired=${cls.retired}`));
+  seen.push(Object.keys(runtime.exports("a.ts")));
+  return seen;
+}
+
+describe("the kernel's captured intrinsics", () => {
+  it("a script that overwrites Map.prototype.get, Reflect.construct and Array.prototype.push in the kernel's realm changes nothing", async () => {
+    const clean = await hostSession(false);
+    const sabotaged = await hostSession(true);
+    expect(clean).toContain("v2");
+    expect(sabotaged).toEqual(clean);
   });
 });

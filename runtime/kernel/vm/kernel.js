@@ -11,22 +11,178 @@
  */
 (function () {
 "use strict";
-const files = new Map();
-const classMeta = new WeakMap();
-let retiredRefs = [];
+
+// Intrinsics. Scripts can reach this realm (functions made here are handed to them), so the
+// kernel never calls anything it looks up at run time on a shared global or prototype: the
+// functions it calls are captured here, before any script runs; its collections carry own
+// copies of their methods on prototype chains that end in null; the descriptors, tables and
+// reports it builds have no prototype. A script that replaces Map.prototype.get or
+// Reflect.construct in this realm changes nothing the kernel does. (An accessor a script
+// installs on a shared prototype is out of reach of this: that needs the realm frozen.)
+const uncurryThis = Function.prototype.bind.bind(Function.prototype.call);
+const { assign, create, defineProperty, freeze, getPrototypeOf, hasOwn, setPrototypeOf } = Object;
+const { getOwnPropertyDescriptor: intrinsicDescriptor, keys: intrinsicKeys } = Object;
+const { apply, construct: reflectConstruct, ownKeys: intrinsicOwnKeys } = Reflect;
+const { isArray } = Array;
+const { stringify } = JSON;
+const { Error, TypeError, ReferenceError, SyntaxError, Map, Set, WeakMap, WeakRef, Promise } = globalThis;
+const functionToString = uncurryThis(Function.prototype.toString);
+const objectIsPrototypeOf = uncurryThis(Object.prototype.isPrototypeOf);
+const symbolDescription = uncurryThis(intrinsicDescriptor(Symbol.prototype, "description").get);
+const weakRefDeref = uncurryThis(WeakRef.prototype.deref);
+const promiseReject = uncurryThis(Promise.reject);
+const stringSlice = uncurryThis(String.prototype.slice);
+const stringIndexOf = uncurryThis(String.prototype.indexOf);
+const stringLastIndexOf = uncurryThis(String.prototype.lastIndexOf);
+const stringCharCodeAt = uncurryThis(String.prototype.charCodeAt);
+const symbolToString = uncurryThis(Symbol.prototype.toString);
+const { is: sameValue } = Object;
+const { max } = Math;
+const toStringTag = Symbol.toStringTag;
+const FUNCTION_PROTOTYPE = Function.prototype;
+
+/** Steps through an intrinsic iterator with its `next` as captured. */
+class SafeIterator {
+  #inner;
+  #next;
+  constructor(inner, next) {
+    this.#inner = inner;
+    this.#next = next;
+  }
+  next() {
+    return apply(this.#next, this.#inner, []);
+  }
+  [Symbol.iterator]() {
+    return this;
+  }
+}
+
+const ITERATING = [Symbol.iterator, "keys", "values", "entries"];
+
+/**
+ * Gives Safe's prototype an own copy of every method of Base's (the iterating ones wrapped
+ * in SafeIterator) and ends its chain there; then freezes both.
+ */
+function ownMethods(Safe, Base, next) {
+  const keys = intrinsicOwnKeys(Base.prototype);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
+    if (key === "constructor") continue;
+    const descriptor = intrinsicDescriptor(Base.prototype, key);
+    const method = descriptor.value;
+    if (typeof method === "function" && next !== undefined && ITERATING.includes(key)) {
+      descriptor.value = function () { return new SafeIterator(apply(method, this, []), next); };
+    }
+    defineProperty(Safe.prototype, key, descriptor);
+  }
+  setPrototypeOf(Safe.prototype, null);
+  freeze(Safe.prototype);
+  freeze(Safe);
+}
+
+/** The next of an intrinsic iterator, as captured now. */
+function nextOf(iterator) {
+  return getPrototypeOf(iterator).next;
+}
+
+class SafeMap extends Map {
+  constructor() {
+    super();
+  }
+}
+ownMethods(SafeMap, Map, nextOf(new Map().values()));
+
+class SafeSet extends Set {
+  /** @param {Iterable<unknown>} [items] a SafeSet or SafeArray */
+  constructor(items) {
+    super();
+    if (items !== undefined) for (const item of items) this.add(item);
+  }
+}
+ownMethods(SafeSet, Set, nextOf(new Set().values()));
+
+// (One constructor signature for the checker: WeakMap's are overloaded.)
+class SafeWeakMap extends /** @type {new () => WeakMap<object, any>} */ (WeakMap) {
+  constructor() {
+    super();
+  }
+}
+ownMethods(SafeWeakMap, WeakMap, undefined);
+
+class SafeArray extends Array {
+  constructor() {
+    super();
+  }
+}
+// filter, map and slice build their results with the species: keep it SafeArray.
+defineProperty(SafeArray, Symbol.species, { value: SafeArray });
+ownMethods(SafeArray, Array, nextOf([].values()));
+
+/** A SafeArray of the items of an array-like, read by index. */
+function safeArrayOf(arrayLike) {
+  const result = new SafeArray();
+  for (let i = 0; i < arrayLike.length; i++) result.push(arrayLike[i]);
+  return result;
+}
+
+/** A SafeArray of the items of a SafeMap's or SafeSet's iterator. */
+function safeArrayFrom(iterator) {
+  const result = new SafeArray();
+  for (const item of iterator) result.push(item);
+  return result;
+}
+
+function list(...items) {
+  return safeArrayOf(items);
+}
+
+function objectKeys(target) {
+  return safeArrayOf(intrinsicKeys(target));
+}
+
+function ownKeys(target) {
+  return safeArrayOf(intrinsicOwnKeys(target));
+}
+
+/**
+ * The fields of a property descriptor, without a prototype: no inherited `get` or `value`
+ * changes what it says.
+ * @param {PropertyDescriptor} fields
+ * @returns {PropertyDescriptor}
+ */
+function bare(fields) {
+  return setPrototypeOf(fields, null);
+}
+
+/** A property descriptor without a prototype: no inherited `get` or `value` changes it. */
+function ownDescriptor(target, key) {
+  const descriptor = intrinsicDescriptor(target, key);
+  if (descriptor !== undefined) setPrototypeOf(descriptor, null);
+  return descriptor;
+}
+
+function ownDescriptors(target) {
+  const descriptors = create(null);
+  const keys = ownKeys(target);
+  for (let i = 0; i < keys.length; i++) descriptors[keys[i]] = ownDescriptor(target, keys[i]);
+  return descriptors;
+}
+const files = new SafeMap();
+const classMeta = new SafeWeakMap();
+let retiredRefs = new SafeArray();
 /** Earlier versions' classes, weakly: alive after a full GC means user code holds them. */
-let supersededRefs = [];
+let supersededRefs = new SafeArray();
 let txn = null;
 
-const SKIP_PROTO = new Set(["constructor"]);
-const SKIP_STATIC = new Set(["prototype", "length", "name"]);
+const SKIP_PROTO = new SafeSet(list("constructor"));
+const SKIP_STATIC = new SafeSet(list("prototype", "length", "name"));
 
 function fileRecord(file) {
   let record = files.get(file);
   if (record === undefined) {
-    const namespace = Object.create(null);
-    Object.defineProperty(namespace, Symbol.toStringTag, { value: "Module" });
-    record = { file, namespace, classes: new Map(), classOrder: [], hotData: {}, disposers: [], loaded: false, exportKeys: [] };
+    const namespace = create(null);
+    defineProperty(namespace, toStringTag, bare({ value: "Module" }));
+    record = { file, namespace, classes: new SafeMap(), classOrder: new SafeArray(), hotData: {}, disposers: new SafeArray(), loaded: false, exportKeys: new SafeArray() };
     files.set(file, record);
   }
   return record;
@@ -38,32 +194,32 @@ function journal(undo) {
 }
 
 function keyLabel(key) {
-  return typeof key === "symbol" ? "[" + (key.description ?? "symbol") + "]" : key;
+  return typeof key === "symbol" ? "[" + (symbolDescription(key) ?? "symbol") + "]" : key;
 }
 
 function describe(descriptor) {
   if (descriptor.get || descriptor.set) {
-    return "accessor:" + (descriptor.get ? Function.prototype.toString.call(descriptor.get) : "") + "|" + (descriptor.set ? Function.prototype.toString.call(descriptor.set) : "");
+    return "accessor:" + (descriptor.get ? functionToString(descriptor.get) : "") + "|" + (descriptor.set ? functionToString(descriptor.set) : "");
   }
   const value = descriptor.value;
-  if (typeof value === "function") return "function:" + Function.prototype.toString.call(value);
-  try { return "data:" + JSON.stringify(value); } catch { return "data:?"; }
+  if (typeof value === "function") return "function:" + functionToString(value);
+  try { return "data:" + stringify(value); } catch { return "data:?"; }
 }
 
 function setNamespace(record, getters) {
   const namespace = record.namespace;
-  const saved = record.exportKeys.map((key) => [key, Object.getOwnPropertyDescriptor(namespace, key)]);
+  const saved = record.exportKeys.map((key) => ({ __proto__: null, key, descriptor: ownDescriptor(namespace, key) }));
   const savedKeys = record.exportKeys;
   journal(() => {
-    for (const key of Object.keys(namespace)) delete namespace[key];
-    for (const [key, descriptor] of saved) if (descriptor) Object.defineProperty(namespace, key, descriptor);
+    for (const key of objectKeys(namespace)) delete namespace[key];
+    for (const { key, descriptor } of saved) if (descriptor) defineProperty(namespace, key, descriptor);
     record.exportKeys = savedKeys;
   });
-  for (const key of Object.keys(namespace)) if (!(key in getters)) delete namespace[key];
-  for (const key of Object.keys(getters)) {
-    Object.defineProperty(namespace, key, { get: getters[key], enumerable: true, configurable: true });
+  for (const key of objectKeys(namespace)) if (!hasOwn(getters, key)) delete namespace[key];
+  for (const key of objectKeys(getters)) {
+    defineProperty(namespace, key, bare({ get: getters[key], enumerable: true, configurable: true }));
   }
-  record.exportKeys = Object.keys(getters);
+  record.exportKeys = objectKeys(getters);
 }
 
 function makeCanonical(file, name) {
@@ -72,43 +228,43 @@ function makeCanonical(file, name) {
     constructor(...args) {
       const impl = cell.impl;
       if (impl === null) throw new ReferenceError("class " + name + " (" + file + ") is used before its definition has finished evaluating");
-      return Reflect.construct(impl, args, new.target);
+      return reflectConstruct(impl, args, new.target);
     }
   };
-  Object.defineProperty(canonical, "name", { value: name, configurable: true });
-  classMeta.set(canonical, { file, name, cell, version: 0, retired: false, protoKeys: new Set(), staticKeys: new Set() });
+  defineProperty(canonical, "name", bare({ value: name, configurable: true }));
+  classMeta.set(canonical, { file, name, cell, version: 0, retired: false, protoKeys: new SafeSet(), staticKeys: new SafeSet() });
   return canonical;
 }
 
 function snapshotClass(canonical, meta) {
   return {
-    parent: Object.getPrototypeOf(canonical),
-    protoParent: Object.getPrototypeOf(canonical.prototype),
-    protoDescriptors: Object.getOwnPropertyDescriptors(canonical.prototype),
-    staticDescriptors: Object.getOwnPropertyDescriptors(canonical),
+    parent: getPrototypeOf(canonical),
+    protoParent: getPrototypeOf(canonical.prototype),
+    protoDescriptors: ownDescriptors(canonical.prototype),
+    staticDescriptors: ownDescriptors(canonical),
     impl: meta.cell.impl,
     version: meta.version,
-    protoKeys: new Set(meta.protoKeys),
-    staticKeys: new Set(meta.staticKeys),
+    protoKeys: new SafeSet(meta.protoKeys),
+    staticKeys: new SafeSet(meta.staticKeys),
   };
 }
 
 function restoreOwnProperties(target, descriptors, skip) {
-  for (const key of Reflect.ownKeys(target)) {
+  for (const key of ownKeys(target)) {
     if (skip.has(key)) continue;
-    if (!Object.prototype.hasOwnProperty.call(descriptors, key)) delete target[key];
+    if (!hasOwn(descriptors, key)) delete target[key];
   }
-  for (const key of Reflect.ownKeys(descriptors)) {
+  for (const key of ownKeys(descriptors)) {
     if (skip.has(key)) continue;
-    Object.defineProperty(target, key, descriptors[key]);
+    defineProperty(target, key, descriptors[key]);
   }
 }
 
 function restoreClass(canonical, meta, saved) {
-  Object.setPrototypeOf(canonical, saved.parent);
-  Object.setPrototypeOf(canonical.prototype, saved.protoParent);
-  restoreOwnProperties(canonical.prototype, saved.protoDescriptors, new Set());
-  restoreOwnProperties(canonical, saved.staticDescriptors, new Set(["prototype"]));
+  setPrototypeOf(canonical, saved.parent);
+  setPrototypeOf(canonical.prototype, saved.protoParent);
+  restoreOwnProperties(canonical.prototype, saved.protoDescriptors, new SafeSet());
+  restoreOwnProperties(canonical, saved.staticDescriptors, new SafeSet(list("prototype")));
   meta.cell.impl = saved.impl;
   meta.version = saved.version;
   meta.protoKeys = saved.protoKeys;
@@ -121,16 +277,16 @@ function restoreClass(canonical, meta, saved) {
  * descriptors target had when the transaction began). Returns the keys now owned.
  */
 function graftMembers(target, source, owned, skip, report, before) {
-  const defined = new Set();
-  for (const key of Reflect.ownKeys(source)) {
+  const defined = new SafeSet();
+  for (const key of ownKeys(source)) {
     if (skip.has(key)) continue;
     defined.add(key);
-    const descriptor = Object.getOwnPropertyDescriptor(source, key);
-    const previous = Object.prototype.hasOwnProperty.call(before, key) ? before[key] : undefined;
+    const descriptor = ownDescriptor(source, key);
+    const previous = hasOwn(before, key) ? before[key] : undefined;
     if (previous === undefined) report.added.push(keyLabel(key));
     else if (describe(previous) !== describe(descriptor) || previous.enumerable !== descriptor.enumerable) report.changed.push(keyLabel(key));
     descriptor.configurable = true;
-    Object.defineProperty(target, key, descriptor);
+    defineProperty(target, key, descriptor);
   }
   for (const key of owned) {
     if (!defined.has(key)) {
@@ -158,25 +314,26 @@ function linkClass(canonical, meta, impl) {
   const saved = snapshotClass(canonical, meta);
   journal(() => restoreClass(canonical, meta, saved));
   const patch = {
+    __proto__: null,
     file: meta.file, name: meta.name, version: meta.version + 1, created: meta.version === 0,
-    prototype: { added: [], changed: [], removed: [] },
-    static: { added: [], changed: [], removed: [] },
+    prototype: { __proto__: null, added: new SafeArray(), changed: new SafeArray(), removed: new SafeArray() },
+    static: { __proto__: null, added: new SafeArray(), changed: new SafeArray(), removed: new SafeArray() },
   };
-  const parent = Object.getPrototypeOf(impl);
-  const oldParent = Object.getPrototypeOf(canonical);
+  const parent = getPrototypeOf(impl);
+  const oldParent = getPrototypeOf(canonical);
   if (parent !== oldParent) {
-    const newBase = classMeta.has(parent) || parent !== Object.getPrototypeOf(Object) ? className(parent) : null;
-    const oldBase = classMeta.has(oldParent) || oldParent !== Object.getPrototypeOf(Object) ? className(oldParent) : null;
+    const newBase = classMeta.has(parent) || parent !== FUNCTION_PROTOTYPE ? className(parent) : null;
+    const oldBase = classMeta.has(oldParent) || oldParent !== FUNCTION_PROTOTYPE ? className(oldParent) : null;
     if (meta.version > 0 && newBase !== oldBase) patch.newBase = newBase ?? "(none)";
   }
-  Object.setPrototypeOf(canonical.prototype, Object.getPrototypeOf(impl.prototype));
+  setPrototypeOf(canonical.prototype, getPrototypeOf(impl.prototype));
   meta.protoKeys = graftMembers(canonical.prototype, impl.prototype, meta.protoKeys, SKIP_PROTO, patch.prototype, saved.protoDescriptors);
   // Until finishClass, statics are read through the new version: its initialisers are
   // still defining them on impl, and may read the ones defined before (R8).
   for (const key of meta.staticKeys) delete canonical[key];
-  Object.setPrototypeOf(canonical, impl);
+  setPrototypeOf(canonical, impl);
   // QuickJS names stack frames after a function's "name" property.
-  Object.defineProperty(impl, "name", { value: meta.name, configurable: true });
+  defineProperty(impl, "name", bare({ value: meta.name, configurable: true }));
   if (meta.cell.impl !== null) {
     const superseded = { ref: new WeakRef(meta.cell.impl), file: meta.file, name: meta.name, version: meta.version };
     supersededRefs.push(superseded);
@@ -189,19 +346,19 @@ function linkClass(canonical, meta, impl) {
 
 /** Phase 2, once the class definition has finished: all static members, with removals. */
 function finishClass(canonical, meta, linked) {
-  Object.setPrototypeOf(canonical, Object.getPrototypeOf(linked.impl));
+  setPrototypeOf(canonical, getPrototypeOf(linked.impl));
   meta.staticKeys = graftMembers(canonical, linked.impl, meta.staticKeys, SKIP_STATIC, linked.patch.static, linked.saved.staticDescriptors);
   return linked.patch;
 }
 
 function begin() {
   if (txn !== null) throw new Error("graft kernel: a reload transaction is already open");
-  txn = { undo: [], pending: new Map(), removed: [] };
+  txn = { undo: new SafeArray(), pending: new SafeMap(), removed: new SafeArray() };
 }
 
 /** Runs a change that is never undone (declarations, the host module) outside a reload. */
 function withTransaction(change) {
-  txn = { undo: [], pending: new Map(), removed: [] };
+  txn = { undo: new SafeArray(), pending: new SafeMap(), removed: new SafeArray() };
   try { change(); } finally { txn = null; }
 }
 
@@ -216,8 +373,9 @@ function declareExports(file, names, explanation) {
   const record = fileRecord(file);
   if (record.loaded) return;
   if (txn === null) return withTransaction(() => declareExports(file, names, explanation));
-  const getters = {};
-  for (const name of names) {
+  const getters = create(null);
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i];
     getters[name] = () => { throw new ReferenceError("'" + name + "' of " + file + " is not initialised yet: " + explanation); };
   }
   setNamespace(record, getters);
@@ -226,9 +384,9 @@ function declareExports(file, names, explanation) {
 function runModule(file, version, moduleFunction, dependencies) {
   if (txn === null) throw new Error("graft kernel: no reload transaction is open");
   const record = fileRecord(file);
-  const pending = { file, version, defined: new Set(), order: [], disposers: [], patches: [] };
+  const pending = { file, version, defined: new SafeSet(), order: new SafeArray(), disposers: new SafeArray(), patches: new SafeArray() };
   /** Classes between phase 1 (static block) and phase 2 (end of definition). */
-  const linking = new Map();
+  const linking = new SafeMap();
   txn.pending.set(file, pending);
   const hot = {
     data: record.hotData,
@@ -242,13 +400,14 @@ function runModule(file, version, moduleFunction, dependencies) {
     meta: { url: "graft:" + file, hot },
     require(index) { return fileRecord(dependencies[index]).namespace; },
     exports(getters, stars) {
-      const all = {};
+      const all = create(null);
       if (stars) {
-        for (const star of stars) {
-          for (const key of Object.keys(star)) if (key !== "default") all[key] = () => star[key];
+        for (let i = 0; i < stars.length; i++) {
+          const star = stars[i];
+          for (const key of objectKeys(star)) if (key !== "default") all[key] = () => star[key];
         }
       }
-      Object.assign(all, getters);
+      assign(all, getters);
       setNamespace(record, all);
     },
     cls(name) {
@@ -280,7 +439,7 @@ function runModule(file, version, moduleFunction, dependencies) {
       return canonical;
     },
     dynamicImport(specifier) {
-      return Promise.reject(new Error("import(" + JSON.stringify(String(specifier)) + ") in " + file + ": dynamic import is not supported; use a static import"));
+      return promiseReject(Promise, new Error("import(" + stringify(String(specifier)) + ") in " + file + ": dynamic import is not supported; use a static import"));
     },
   };
   moduleFunction(api);
@@ -292,27 +451,27 @@ function retire(record, name, report) {
   meta.retired = true;
   record.classes.delete(name);
   retiredRefs.push(new WeakRef(canonical));
-  report.retired.push({ file: record.file, name, version: meta.version });
+  report.retired.push({ __proto__: null, file: record.file, name, version: meta.version });
 }
 
 function runDisposers(record, report) {
   for (const callback of record.disposers) {
     try { callback(record.hotData); }
-    catch (error) { report.disposeErrors.push({ file: record.file, message: String(error && error.stack ? error + "\n" + error.stack : error) }); }
+    catch (error) { report.disposeErrors.push({ __proto__: null, file: record.file, message: String(error && error.stack ? error + "\n" + error.stack : error) }); }
   }
-  record.disposers = [];
+  record.disposers = new SafeArray();
 }
 
 function removeFile(file) {
   if (txn === null) throw new Error("graft kernel: no reload transaction is open");
   const record = fileRecord(file);
-  setNamespace(record, {});
+  setNamespace(record, create(null));
   txn.removed.push(file);
 }
 
 function commit() {
   if (txn === null) throw new Error("graft kernel: no reload transaction is open");
-  const report = { patched: [], retired: [], disposeErrors: [] };
+  const report = { __proto__: null, patched: new SafeArray(), retired: new SafeArray(), disposeErrors: new SafeArray() };
   for (const pending of txn.pending.values()) {
     const record = fileRecord(pending.file);
     runDisposers(record, report);
@@ -326,26 +485,26 @@ function commit() {
     const record = fileRecord(file);
     runDisposers(record, report);
     for (const name of record.classOrder) retire(record, name, report);
-    record.classOrder = [];
+    record.classOrder = new SafeArray();
     record.loaded = false;
   }
   txn = null;
-  retiredRefs = retiredRefs.filter((ref) => ref.deref() !== undefined);
-  supersededRefs = supersededRefs.filter((entry) => entry.ref.deref() !== undefined);
-  return JSON.stringify(report);
+  retiredRefs = retiredRefs.filter((ref) => weakRefDeref(ref) !== undefined);
+  supersededRefs = supersededRefs.filter((entry) => weakRefDeref(entry.ref) !== undefined);
+  return stringify(report);
 }
 
 function inherits(candidate, base) {
-  for (let parent = Object.getPrototypeOf(candidate); parent !== null; parent = Object.getPrototypeOf(parent)) {
+  for (let parent = getPrototypeOf(candidate); parent !== null; parent = getPrototypeOf(parent)) {
     if (parent === base) return true;
   }
   return false;
 }
 
 function findSubclasses(base, inclusive, includeRetired) {
-  const result = [];
+  const result = new SafeArray();
   const matches = (candidate) => (candidate === base ? inclusive : inherits(candidate, base));
-  for (const file of [...files.keys()].sort()) {
+  for (const file of safeArrayFrom(files.keys()).sort()) {
     const record = files.get(file);
     for (const name of record.classOrder) {
       const candidate = record.classes.get(name);
@@ -353,9 +512,9 @@ function findSubclasses(base, inclusive, includeRetired) {
     }
   }
   if (includeRetired) {
-    retiredRefs = retiredRefs.filter((ref) => ref.deref() !== undefined);
+    retiredRefs = retiredRefs.filter((ref) => weakRefDeref(ref) !== undefined);
     for (const ref of retiredRefs) {
-      const candidate = ref.deref();
+      const candidate = weakRefDeref(ref);
       if (candidate !== undefined && matches(candidate)) result.push(candidate);
     }
   }
@@ -369,7 +528,7 @@ function getClass(file, name) {
 
 function classInfo(value) {
   const meta = classMeta.get(value);
-  return meta === undefined ? undefined : [meta.file, meta.name, meta.version, meta.retired];
+  return meta === undefined ? undefined : list(meta.file, meta.name, meta.version, meta.retired);
 }
 
 function namespaceOf(file) {
@@ -377,17 +536,17 @@ function namespaceOf(file) {
 }
 
 function namespaceKeys(file) {
-  return Object.keys(fileRecord(file).namespace);
+  return objectKeys(fileRecord(file).namespace);
 }
 
 function classNames(file) {
   const record = files.get(file);
-  return record === undefined ? [] : record.classOrder.slice();
+  return record === undefined ? new SafeArray() : record.classOrder.slice();
 }
 
 function retiredClasses() {
-  retiredRefs = retiredRefs.filter((ref) => ref.deref() !== undefined);
-  return retiredRefs.map((ref) => ref.deref());
+  retiredRefs = retiredRefs.filter((ref) => weakRefDeref(ref) !== undefined);
+  return retiredRefs.map((ref) => weakRefDeref(ref));
 }
 
 /**
@@ -397,15 +556,15 @@ function retiredClasses() {
  * "superseded". The host formats the descriptions.
  */
 function heapClasses() {
-  const values = [];
-  const labels = [];
+  const values = new SafeArray();
+  const labels = new SafeArray();
   const add = (cls, kind, file, name, version) => {
     values.push(cls);
-    labels.push([kind, file, name, version, 0]);
+    labels.push(list(kind, file, name, version, 0));
     const prototype = cls.prototype;
     if (prototype !== undefined && prototype !== null) {
       values.push(prototype);
-      labels.push([kind, file, name, version, 1]);
+      labels.push(list(kind, file, name, version, 1));
     }
   };
   for (const record of files.values()) {
@@ -417,78 +576,100 @@ function heapClasses() {
     }
   }
   for (const ref of retiredRefs) {
-    const cls = ref.deref();
+    const cls = weakRefDeref(ref);
     if (cls === undefined) continue;
     const meta = classMeta.get(cls);
     add(cls, "retired", meta.file, meta.name, meta.version);
   }
   for (const entry of supersededRefs) {
-    const impl = entry.ref.deref();
+    const impl = weakRefDeref(entry.ref);
     if (impl !== undefined) add(impl, "superseded", entry.file, entry.name, entry.version);
   }
-  return [values, JSON.stringify(labels)];
+  return list(values, stringify(labels));
 }
 
 /** Drops the bookkeeping of versions that died: run after each full collection. */
 function prune() {
-  retiredRefs = retiredRefs.filter((ref) => ref.deref() !== undefined);
-  supersededRefs = supersededRefs.filter((entry) => entry.ref.deref() !== undefined);
+  retiredRefs = retiredRefs.filter((ref) => weakRefDeref(ref) !== undefined);
+  supersededRefs = supersededRefs.filter((entry) => weakRefDeref(entry.ref) !== undefined);
 }
 
 /** [class, file, name, version] of every earlier class version still alive. */
 function supersededVersions() {
-  supersededRefs = supersededRefs.filter((entry) => entry.ref.deref() !== undefined);
-  return supersededRefs.map((entry) => [entry.ref.deref(), entry.file, entry.name, entry.version]);
+  supersededRefs = supersededRefs.filter((entry) => weakRefDeref(entry.ref) !== undefined);
+  return supersededRefs.map((entry) => list(weakRefDeref(entry.ref), entry.file, entry.name, entry.version));
 }
 
 /** The class version an object was built by: its canonical class or a superseded version. */
 function versionOf(impl) {
-  for (const entry of supersededRefs) if (entry.ref.deref() === impl) return [entry.file, entry.name, entry.version];
+  for (const entry of supersededRefs) if (weakRefDeref(entry.ref) === impl) return list(entry.file, entry.name, entry.version);
   return undefined;
 }
 
 function setHostExports(values) {
   const record = fileRecord("host");
-  const getters = {};
-  for (const key of Object.keys(values)) { const value = values[key]; getters[key] = () => value; }
+  const getters = create(null);
+  for (const key of objectKeys(values)) { const value = values[key]; getters[key] = () => value; }
   withTransaction(() => setNamespace(record, getters));
   record.loaded = true;
 }
 
 /** 2 for an array, 1 for a plain object (of any context), 0 for anything else. */
 function plainKind(value) {
-  if (Array.isArray(value)) return 2;
+  if (isArray(value)) return 2;
   if (value === null || typeof value !== "object") return 0;
-  const proto = Object.getPrototypeOf(value);
+  const proto = getPrototypeOf(value);
   if (proto === null) return 1;
-  return Object.getPrototypeOf(proto) === null && Object.prototype.hasOwnProperty.call(proto, "isPrototypeOf") ? 1 : 0;
+  return getPrototypeOf(proto) === null && hasOwn(proto, "isPrototypeOf") ? 1 : 0;
 }
 
 function construct(target, args) {
-  return Reflect.construct(target, args);
+  return reflectConstruct(target, args);
 }
 
 function invoke(target, thisValue, args) {
-  return Reflect.apply(target, thisValue, args);
+  return apply(target, thisValue, args);
 }
 
 function isPrototypeOf(prototype, value) {
-  return Object.prototype.isPrototypeOf.call(prototype, value);
+  return objectIsPrototypeOf(prototype, value);
 }
 
 const PREVIEW_ENTRIES = 6;
 const PREVIEW_STRING = 60;
 
 function quote(text) {
-  const short = text.length > PREVIEW_STRING ? text.slice(0, PREVIEW_STRING) + "..." : text;
-  return "'" + short.replace(/\\/g, "\\\\").replace(/'/g, "\\'").replace(/\n/g, "\\n") + "'";
+  const short = text.length > PREVIEW_STRING ? stringSlice(text, 0, PREVIEW_STRING) + "..." : text;
+  let quoted = "'";
+  for (let i = 0; i < short.length; i++) {
+    const code = stringCharCodeAt(short, i);
+    quoted += code === 92 ? "\\\\" : code === 39 ? "\\'" : code === 10 ? "\\n" : short[i];
+  }
+  return quoted + "'";
+}
+
+/** [A-Za-z0-9_$], and no digit first unless `digits`. */
+function isIdentifierCode(code, digits) {
+  return (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95 || code === 36 || (digits && code >= 48 && code <= 57);
+}
+
+/** A key that prints without quotes: /^[A-Za-z_$][\w$]*$/. */
+function isIdentifier(key) {
+  if (key.length === 0 || !isIdentifierCode(stringCharCodeAt(key, 0), false)) return false;
+  for (let i = 1; i < key.length; i++) if (!isIdentifierCode(stringCharCodeAt(key, i), true)) return false;
+  return true;
+}
+
+/** Source text that starts with the keyword `class`: /^class\b/. */
+function isClassSource(text) {
+  return stringSlice(text, 0, 5) === "class" && !(text.length > 5 && isIdentifierCode(stringCharCodeAt(text, 5), true));
 }
 
 /** The class an object was built by (its prototype's own constructor), as "Name" or null. */
 function instanceClassName(value) {
-  const proto = Object.getPrototypeOf(value);
+  const proto = getPrototypeOf(value);
   if (proto === null) return "[Object: null prototype]";
-  const descriptor = Object.getOwnPropertyDescriptor(proto, "constructor");
+  const descriptor = ownDescriptor(proto, "constructor");
   const ctor = descriptor && typeof descriptor.value === "function" ? descriptor.value : null;
   if (ctor === null) return null;
   const meta = classMeta.get(ctor);
@@ -500,19 +681,19 @@ function previewItem(value) {
   switch (typeof value) {
     case "string": return quote(value);
     case "bigint": return String(value) + "n";
-    case "symbol": return value.toString();
+    case "symbol": return symbolToString(value);
     case "function": {
       const meta = classMeta.get(value);
       if (meta) return "[class " + meta.name + "]";
       const name = typeof value.name === "string" && value.name !== "" ? value.name : "(anonymous)";
-      return (/^class\b/.test(Function.prototype.toString.call(value)) ? "[class " : "[Function ") + name + "]";
+      return (isClassSource(functionToString(value)) ? "[class " : "[Function ") + name + "]";
     }
     case "object":
       if (value === null) return "null";
-      if (Array.isArray(value)) return "Array(" + value.length + ")";
+      if (isArray(value)) return "Array(" + value.length + ")";
       return (instanceClassName(value) ?? "Object") + " {...}";
     default:
-      return Object.is(value, -0) ? "-0" : String(value);
+      return sameValue(value, -0) ? "-0" : String(value);
   }
 }
 
@@ -521,49 +702,49 @@ function previewItem(value) {
  * owner is [file, name, version, retired] for an instance of (or a) graft class.
  */
 function preview(value) {
-  /** @type {{ kind: string, className: string | null, owner: unknown[] | null, items: string[], more: number }} */
-  const result = { kind: typeof value, className: null, owner: null, items: [], more: 0 };
+  /** @type {{ __proto__: null, kind: string, className: string | null, owner: unknown[] | null, items: string[], more: number }} */
+  const result = { __proto__: null, kind: typeof value, className: null, owner: null, items: new SafeArray(), more: 0 };
   if (value === null || (typeof value !== "object" && typeof value !== "function")) {
     result.items.push(previewItem(value));
-    return JSON.stringify(result);
+    return stringify(result);
   }
   let keys;
-  let skip = new Set();
+  let skip = new SafeSet();
   if (typeof value === "function") {
     const meta = classMeta.get(value);
     if (meta) {
       result.kind = "class";
-      result.owner = [meta.file, meta.name, meta.version, meta.retired];
+      result.owner = list(meta.file, meta.name, meta.version, meta.retired);
     } else {
       result.items.push(previewItem(value));
-      return JSON.stringify(result);
+      return stringify(result);
     }
-    keys = Reflect.ownKeys(value).filter((key) => typeof key === "string");
+    keys = ownKeys(value).filter((key) => typeof key === "string");
     skip = SKIP_STATIC;
-  } else if (Array.isArray(value)) {
+  } else if (isArray(value)) {
     result.kind = "array";
     result.className = "Array(" + value.length + ")";
-    skip = new Set(["length"]);
-    keys = Object.keys(value);
+    skip = new SafeSet(list("length"));
+    keys = objectKeys(value);
   } else {
     const name = instanceClassName(value);
     result.className = name;
-    const proto = Object.getPrototypeOf(value);
-    const ctor = proto === null ? undefined : Object.getOwnPropertyDescriptor(proto, "constructor");
+    const proto = getPrototypeOf(value);
+    const ctor = proto === null ? undefined : ownDescriptor(proto, "constructor");
     const meta = ctor && typeof ctor.value === "function" ? classMeta.get(ctor.value) : undefined;
-    if (meta) result.owner = [meta.file, meta.name, meta.version, meta.retired];
-    keys = Object.keys(value);
+    if (meta) result.owner = list(meta.file, meta.name, meta.version, meta.retired);
+    keys = objectKeys(value);
   }
   keys = keys.filter((key) => !skip.has(key));
   for (const key of keys.slice(0, PREVIEW_ENTRIES)) {
-    const descriptor = Object.getOwnPropertyDescriptor(value, key);
+    const descriptor = ownDescriptor(value, key);
     if (descriptor === undefined) continue;
     const text = "value" in descriptor ? previewItem(descriptor.value) : descriptor.get && descriptor.set ? "[Getter/Setter]" : descriptor.get ? "[Getter]" : "[Setter]";
-    const label = result.kind === "array" ? "" : (/^[A-Za-z_$][\w$]*$/.test(key) ? key : quote(key)) + ": ";
+    const label = result.kind === "array" ? "" : (isIdentifier(key) ? key : quote(key)) + ": ";
     result.items.push(label + text);
   }
-  result.more = Math.max(0, keys.length - PREVIEW_ENTRIES);
-  return JSON.stringify(result);
+  result.more = max(0, keys.length - PREVIEW_ENTRIES);
+  return stringify(result);
 }
 
 return {
