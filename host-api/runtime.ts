@@ -11,7 +11,8 @@ import { Bridge } from "./bridge.js";
 import { HeapTools, type ClassCount, type HeapGraph } from "./heap-tools.js";
 import { installHostModule } from "./host-module.js";
 import { Emitter } from "./events.js";
-import { GraftError } from "./errors.js";
+import { GraftError, ScriptError } from "./errors.js";
+import { CompileError } from "../runtime/compile/index.js";
 import { ScriptClass, ScriptValue } from "./script-value.js";
 import type { FindSubclassesOptions, GcResult, LeakReport, ReloadError, ReloadReport, RetainerPath, RuntimeOptions } from "./types.js";
 
@@ -256,12 +257,33 @@ export class GraftRuntime {
     return this.heapTools.leaks();
   }
 
-  /** Runs script code in a script's context: for hosts' tools and tests, not for designers. */
+  /**
+   * Runs code inside the running version of a script's own module scope, as a REPL would:
+   * it sees the file's top-level bindings (classes, functions, variables) and its imports,
+   * and returns the completion value. TypeScript for `.ts` files. Declarations it makes stay
+   * local to the one evaluation (strict eval); assign to `globalThis` to keep something.
+   */
   evaluate(file: string, code: string): ScriptValue {
     this.assertAlive();
+    if (typeof file !== "string" || typeof code !== "string") throw new GraftError("evaluate(file, code) needs a loaded script's path and a string of code");
     this.assertLoaded(file);
-    const context = this.engine.contextOf(file)!;
-    return this.bridge.callGuarded(() => context.evalCode(code, `graft:eval(${file})`));
+    let compiled: string;
+    try {
+      compiled = this.engine.compileForScope(file, code);
+    } catch (error) {
+      if (!(error instanceof CompileError)) throw error;
+      const where = error.position ? ` at line ${error.position.line}, column ${error.position.column} of the evaluated code` : "";
+      throw new ScriptError(`SyntaxError: ${error.message.replace(/^syntax error: /, "")}${where}`, "SyntaxError", `    at graft:evaluate(${file})`);
+    }
+    const context = this.kernelContext;
+    const fileHandle = context.newString(file);
+    const codeHandle = context.newString(compiled);
+    try {
+      return this.bridge.callGuarded(() => this.kernel.tryCall("evaluateIn", fileHandle, codeHandle));
+    } finally {
+      fileHandle.dispose();
+      codeHandle.dispose();
+    }
   }
 
   get alive(): boolean {

@@ -1,5 +1,5 @@
 import type { QuickJSContext, QuickJSHandle } from "quickjs-emscripten-core";
-import { compileScript, CompileError, type CompiledScript, type SourceMapper } from "./compile/index.js";
+import { compileScript, compileSnippet, CompileError, type CompiledScript, type SourceMapper } from "./compile/index.js";
 import { dependencyOrder, describeCycle } from "./dependency-order.js";
 import { Kernel, VmCallError, type KernelCommitReport } from "./kernel/kernel.js";
 import { listScripts, readScript, resolveSpecifier, type ReadOutcome } from "./script-files.js";
@@ -73,8 +73,11 @@ export class ReloadEngine {
     return [...this.failed.values()];
   }
 
-  contextOf(file: string): QuickJSContext | undefined {
-    return this.loaded.get(file)?.context;
+  /** REPL code made ready for the running version of `file`'s own scope. Throws CompileError. */
+  compileForScope(file: string, code: string): string {
+    const entry = this.loaded.get(file);
+    if (!entry) throw new Error(`graft: ${file} is not loaded`);
+    return compileSnippet(entry.script, code);
   }
 
   sourceOf(file: string): string | undefined {

@@ -1,4 +1,5 @@
 import type { SourceMapper } from "./compile/index.js";
+import { SCOPE_EVALUATOR } from "./compile/module-transform.js";
 
 export interface MappedPosition {
   file: string;
@@ -32,10 +33,14 @@ export function mapVmError(dumped: unknown, lookup: MapperLookup): MappedError {
   const message = typeof record.message === "string" ? record.message : String(record.message ?? dumped);
   const stackText = typeof record.stack === "string" ? record.stack : "";
   let position: MappedPosition | undefined;
+  let inGraft = false;
   const lines = stackText.split("\n").filter((line) => line.trim() !== "").map((line) => {
     const match = FRAME.exec(line);
-    if (!match) return line;
+    if (!match) return inGraft ? null : line;
     const [, prefix, fn, evaluated, lineText, columnText] = match;
+    // Frames from runtime.evaluate()'s entry into a module's scope on are graft's plumbing.
+    if (fn === SCOPE_EVALUATOR) inGraft = true;
+    if (inGraft) return null;
     const found = lookup(evaluated!);
     if (!found) {
       return evaluated!.startsWith("graft:") ? null : line;

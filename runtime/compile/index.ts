@@ -1,5 +1,5 @@
 import { stripTypes } from "./strip-types.js";
-import { transformModule, type ImportSite } from "./module-transform.js";
+import { transformModule, transformSnippet, type ImportSite } from "./module-transform.js";
 import { SourceMapper, type EncodedSourceMap } from "./source-map.js";
 import { positionAt, type ScriptPosition } from "./errors.js";
 
@@ -20,6 +20,8 @@ export interface CompiledScript {
   imports: CompiledImport[];
   exportNames: string[];
   classNames: string[];
+  /** Imported local names -> the expression that reads them, for code evaluated in the module's scope. */
+  importedBindings: Record<string, string>;
   /** Maps positions in `code` back to `source`. */
   mapper: SourceMapper;
 }
@@ -41,8 +43,14 @@ export function compileScript(file: string, source: string): CompiledScript {
     })),
     exportNames: shape.exportNames,
     classNames: shape.classNames,
+    importedBindings: shape.importedBindings,
     mapper,
   };
+}
+
+/** REPL code for `script`'s own scope (TypeScript if the script is): throws CompileError. */
+export function compileSnippet(script: CompiledScript, code: string): string {
+  return transformSnippet(script.file, stripTypes(script.file, code).code, script.importedBindings);
 }
 
 function originalImportPosition(file: string, code: string, offset: number, mapper: SourceMapper | null): ScriptPosition {

@@ -23,12 +23,16 @@ export interface ModuleShape {
   exportNames: string[];
   /** Top-level classes graft keeps identity for, in definition order. */
   classNames: string[];
+  /** Imported local names -> the expression that reads them (what code evaluated in the module's scope must use). */
+  importedBindings: Record<string, string>;
 }
 
 type Node = ESTree.Node & { start: number; end: number };
 type AnyNode = Node & Record<string, unknown>;
 
 const GRAFT = "__graft";
+/** The function that runs REPL code in a module's scope; its stack frames are graft's, not the script's. */
+export const SCOPE_EVALUATOR = "__graftEvaluate";
 
 /**
  * Rewrites an ES module (types already stripped) into a function whose scope can be
@@ -179,7 +183,10 @@ export function transformModule(file: string, code: string): ModuleShape {
   rewriteImportedReferences(program, out, importedBindings);
   rewriteImportMeta(program, out);
 
-  const prologue: string[] = [`(function (${GRAFT}) {"use strict";`];
+  // A direct eval in the module's own scope: runtime.evaluate(file, code) (a REPL) sees every
+  // top-level binding. The kernel keeps it for the current version only, so a superseded
+  // version's scope is still collected (R11).
+  const prologue: string[] = [`(function (${GRAFT}) {"use strict"; ${GRAFT}.scope(function ${SCOPE_EVALUATOR}(__graftCode) { return eval(__graftCode); });`];
   imports.forEach((_, index) => prologue.push(`const __import${index} = ${GRAFT}.require(${index});`));
   prologue.push(...namespaceLocals);
   prologue.push(`${GRAFT}.exports({${exportGetters.join(", ")}}${exportStars.length ? `, [${exportStars.join(", ")}]` : ""});`);
@@ -192,7 +199,24 @@ export function transformModule(file: string, code: string): ModuleShape {
     imports,
     exportNames,
     classNames,
+    importedBindings: Object.fromEntries(importedBindings),
   };
+}
+
+/**
+ * Code typed at a REPL for one module (types already stripped), made ready for the
+ * module's own eval: references to the module's imports become reads of the exporters'
+ * namespaces, as they are in the module's code.
+ */
+export function transformSnippet(file: string, code: string, importedBindings: Record<string, string>): string {
+  // Parsed as a module so that import.meta is allowed; eval code is strict either way.
+  const parsed = parseSync(file.replace(/\.ts$/, ".js"), code, { sourceType: "module" });
+  if (parsed.errors.length > 0) throw syntaxError(file, code, parsed.errors[0]!);
+  const program = parsed.program as unknown as ESTree.Program;
+  const out = new MagicString(code);
+  rewriteImportedReferences(program, out, new Map(Object.entries(importedBindings)), false);
+  rewriteImportMeta(program, out);
+  return out.toString();
 }
 
 function memberAccess(object: string, key: string): string {
@@ -237,10 +261,15 @@ function collectPatternNames(pattern: ESTree.Pattern, names: string[]): void {
   }
 }
 
-/** Replaces each reference to an imported binding with a read of the exporter's namespace. */
-function rewriteImportedReferences(program: ESTree.Program, out: MagicString, bindings: Map<string, string>): void {
+/**
+ * Replaces each reference to an imported binding with a read of the exporter's namespace.
+ * In a module the imports are declared at its top level; in a REPL snippet they are
+ * declared nowhere in it (`declaredHere` false): a name the snippet declares itself shadows them.
+ */
+function rewriteImportedReferences(program: ESTree.Program, out: MagicString, bindings: Map<string, string>, declaredHere = true): void {
   if (bindings.size === 0) return;
   const { map, scope: moduleScope } = analyze(program);
+  const importScope = declaredHere ? moduleScope : null;
   let scope: Scope = moduleScope;
   walk(program, {
     enter(node, parent) {
@@ -254,7 +283,7 @@ function rewriteImportedReferences(program: ESTree.Program, out: MagicString, bi
       const replacement = bindings.get(node.name);
       if (replacement === undefined) return;
       if (!isReference(node, parent)) return;
-      if (scope.find_owner(node.name) !== moduleScope) return;
+      if ((scope.find_owner(node.name) ?? null) !== importScope) return;
       const { start, end } = node as Node;
       if (parent.type === "Property" && parent.shorthand && parent.value === node) {
         out.overwrite(start, end, `${node.name}: ${replacement}`);

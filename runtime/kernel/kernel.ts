@@ -45,7 +45,7 @@ export interface ClassInfo {
 const FUNCTIONS = [
   "construct", "invoke", "isPrototypeOf", "begin", "rollback", "commit", "declareExports", "runModule", "removeFile", "findSubclasses",
   "getClass", "classInfo", "namespaceOf", "namespaceKeys", "classNames", "retiredClasses", "supersededVersions", "versionOf", "prune", "heapClasses", "setHostExports", "plainKind",
-  "preview",
+  "preview", "evaluateIn",
 ] as const;
 type KernelFunction = (typeof FUNCTIONS)[number];
 

@@ -182,7 +182,7 @@ function fileRecord(file) {
   if (record === undefined) {
     const namespace = create(null);
     defineProperty(namespace, toStringTag, bare({ value: "Module" }));
-    record = { file, namespace, classes: new SafeMap(), classOrder: new SafeArray(), hotData: {}, disposers: new SafeArray(), loaded: false, exportKeys: new SafeArray() };
+    record = { file, namespace, classes: new SafeMap(), classOrder: new SafeArray(), hotData: {}, disposers: new SafeArray(), loaded: false, exportKeys: new SafeArray(), evaluator: null };
     files.set(file, record);
   }
   return record;
@@ -384,7 +384,7 @@ function declareExports(file, names, explanation) {
 function runModule(file, version, moduleFunction, dependencies) {
   if (txn === null) throw new Error("graft kernel: no reload transaction is open");
   const record = fileRecord(file);
-  const pending = { file, version, defined: new SafeSet(), order: new SafeArray(), disposers: new SafeArray(), patches: new SafeArray() };
+  const pending = { file, version, defined: new SafeSet(), order: new SafeArray(), disposers: new SafeArray(), patches: new SafeArray(), evaluator: null };
   /** Classes between phase 1 (static block) and phase 2 (end of definition). */
   const linking = new SafeMap();
   txn.pending.set(file, pending);
@@ -438,6 +438,10 @@ function runModule(file, version, moduleFunction, dependencies) {
       api.install(canonical, impl);
       return canonical;
     },
+    scope(evaluator) {
+      if (typeof evaluator !== "function") throw new TypeError("graft: scope() expects the module's evaluator function");
+      pending.evaluator = evaluator;
+    },
     dynamicImport(specifier) {
       return promiseReject(Promise, new Error("import(" + stringify(String(specifier)) + ") in " + file + ": dynamic import is not supported; use a static import"));
     },
@@ -476,6 +480,8 @@ function commit() {
     const record = fileRecord(pending.file);
     runDisposers(record, report);
     record.disposers = pending.disposers;
+    // Only the committed version's scope stays reachable for evaluate(): the previous one is dropped here.
+    record.evaluator = pending.evaluator;
     for (const name of record.classOrder) if (!pending.defined.has(name)) retire(record, name, report);
     record.classOrder = pending.order;
     record.loaded = true;
@@ -486,6 +492,7 @@ function commit() {
     runDisposers(record, report);
     for (const name of record.classOrder) retire(record, name, report);
     record.classOrder = new SafeArray();
+    record.evaluator = null;
     record.loaded = false;
   }
   txn = null;
@@ -519,6 +526,13 @@ function findSubclasses(base, inclusive, includeRetired) {
     }
   }
   return result;
+}
+
+/** Runs REPL code (already compiled for it) inside the current version of a file's module scope. */
+function evaluateIn(file, code) {
+  const record = files.get(file);
+  if (record === undefined || record.evaluator === null) throw new Error("graft kernel: " + file + " has no running version to evaluate in");
+  return apply(record.evaluator, undefined, [code]);
 }
 
 function getClass(file, name) {
@@ -750,6 +764,6 @@ function preview(value) {
 return {
   construct, invoke, isPrototypeOf, begin, rollback, commit, declareExports, runModule, removeFile,
   findSubclasses, getClass, classInfo, namespaceOf, namespaceKeys, classNames, retiredClasses, supersededVersions, versionOf, prune, heapClasses, setHostExports, plainKind,
-  preview,
+  preview, evaluateIn,
 };
 })();
