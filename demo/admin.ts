@@ -1,4 +1,5 @@
 import path from "node:path";
+import { inspect } from "node:util";
 import type { GraftRuntime } from "graft";
 
 const NOT_YET = "Heap inspection is not available yet in this graft build.";
@@ -9,14 +10,14 @@ function hasHeapTools(runtime: GraftRuntime): boolean {
   return typeof candidate.leaks === "function" && typeof candidate.heap?.write === "function";
 }
 
-/** Wizard commands: @reload, @leaks, @heap, @snapshot. */
+/** Wizard commands: @reload, @leaks, @heap, @snapshot, @eval. */
 export async function runAdminCommand(runtime: GraftRuntime, verb: string, args: string, snapshotDir: string): Promise<string> {
   switch (verb) {
     case "@reload": {
       const report = await runtime.reload(args ? args.split(/\s+/) : undefined);
       if (report.errors.length > 0) {
         const details = report.errors.map((error) => error.text.replace(/^/gm, "  ")).join("\n");
-        return `Reload failed, previous version kept:\n${details}`;
+        return `Reload failed:\n${details}`;
       }
       return report.files.length + report.removed.length === 0
         ? "Nothing changed on disk."
@@ -39,7 +40,22 @@ export async function runAdminCommand(runtime: GraftRuntime, verb: string, args:
       runtime.heap.write(file);
       return `Heap snapshot written to ${file} (open it in Chrome DevTools > Memory > Load).`;
     }
+    case "@eval": {
+      const space = args.indexOf(" ");
+      if (space === -1) return "Usage: @eval <file> <code>, e.g. @eval world/world.ts world.players.map((p) => p.name)";
+      const file = args.slice(0, space);
+      try {
+        const value = runtime.evaluate(file, args.slice(space + 1));
+        try {
+          return inspect(value.isReference ? value : value.toHost());
+        } finally {
+          value.dispose();
+        }
+      } catch (error) {
+        return `@eval failed: ${error instanceof Error ? error.message : String(error)}`;
+      }
+    }
     default:
-      return `Unknown wizard command ${verb}. Try @reload, @leaks, @heap, @snapshot.`;
+      return `Unknown wizard command ${verb}. Try @reload, @leaks, @heap, @snapshot, @eval.`;
   }
 }

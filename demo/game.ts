@@ -1,7 +1,6 @@
 import net from "node:net";
-import { createRuntime, defineHost, ScriptError, type GraftRuntime, type ScriptClass, type ScriptValue } from "graft";
+import { createRuntime, defineHost, describeInitialLoad, describeReload, ScriptError, type GraftRuntime, type ScriptClass, type ScriptValue } from "graft";
 import { runAdminCommand } from "./admin.js";
-import { describeInitialLoad, describeReload } from "./console-report.js";
 import type { DemoHost } from "./script-host.js";
 import { VerbTable } from "./verb-table.js";
 

@@ -1,5 +1,6 @@
 export { createRuntime, GraftRuntime } from "./runtime.js";
 export { defineHost } from "./define-host.js";
+export { describeInitialLoad, describeReload, describePatch } from "./report-text.js";
 export { ScriptValue, ScriptClass } from "./script-value.js";
 export { ScriptError, GraftError } from "./errors.js";
 export type * from "./types.js";

@@ -20,6 +20,9 @@ const DEFAULT_MEMORY_LIMIT = 256 * 1024 * 1024;
 const DEFAULT_TIMEOUT_MS = 1000;
 const DEFAULT_DEBOUNCE_MS = 1;
 
+/** The `file` of a ScriptError position inside code given to evaluate(). */
+export const EVALUATED_CODE = "(evaluated code)";
+
 type RuntimeEvents = {
   reload: [ReloadReport];
   error: [ReloadError];
@@ -273,7 +276,8 @@ export class GraftRuntime {
     } catch (error) {
       if (!(error instanceof CompileError)) throw error;
       const where = error.position ? ` at line ${error.position.line}, column ${error.position.column} of the evaluated code` : "";
-      throw new ScriptError(`SyntaxError: ${error.message.replace(/^syntax error: /, "")}${where}`, "SyntaxError", `    at graft:evaluate(${file})`);
+      const position = error.position ? { ...error.position, file: EVALUATED_CODE } : undefined;
+      throw new ScriptError(`SyntaxError: ${error.message.replace(/^syntax error: /, "")}${where}`, "SyntaxError", `    at ${EVALUATED_CODE}`, position);
     }
     const context = this.kernelContext;
     const fileHandle = context.newString(file);

@@ -59,8 +59,9 @@ export class Look extends Command {
     // A broken save keeps the old behaviour; clients stay connected.
     mark = logs.length;
     await writeFile(lookFile, `import { Command } from "./base";\nexport class Look extends Command {\n  execute() { return "oops" + ; }\n}\n`);
-    const failure = await logged(logs, mark, (line) => line.includes("FAILED, previous version kept"), "the failed reload");
-    expect(failure).toContain("[reload] commands/look.ts: FAILED, previous version kept");
+    const failure = await logged(logs, mark, (line) => line.includes("FAILED"), "the failed reload");
+    expect(failure).toContain("[reload] commands/look.ts: FAILED");
+    expect(failure).toContain("the previous version keeps running.");
     expect(failure).toMatch(/commands\/look\.ts:3:\d+: syntax error/);
     expect(failure).toContain("> 3 |   execute() { return \"oops\" + ; }");
     expect(failure).toMatch(/\n\s+\|\s+\^/); // the caret line of the code frame
@@ -178,6 +179,14 @@ export class Wave extends Command {
     expect(await player.command("@reload")).toBe("Only wizards can do that.");
     expect(await wizard.command("@reload")).toBe("Nothing changed on disk.");
     expect(await wizard.command("@nonsense")).toMatch(/Unknown wizard command/);
+    // @eval runs in a script's own scope: its top-level bindings and imports
+    expect(await wizard.command("@eval world/world.ts world.players.map((p) => p.name)")).toBe("ScriptValue Array(2) [ 'wizard', 'Pat' ]");
+    expect(await wizard.command("@eval commands/look.ts [typeof Look, typeof Command]")).toBe("ScriptValue Array(2) [ 'function', 'function' ]");
+    expect(await wizard.command("@eval world/world.ts world.players.length")).toBe("2");
+    expect(await wizard.command("@eval world/world.ts nothing.here")).toBe("@eval failed: ReferenceError: 'nothing' is not defined");
+    expect(await wizard.command("@eval nope.ts 1")).toMatch(/^@eval failed: no script 'nope.ts' is loaded/);
+    expect(await wizard.command("@eval")).toMatch(/^Usage: @eval <file> <code>/);
+    expect(await player.command("@eval world/world.ts 1")).toBe("Only wizards can do that.");
     expect(await wizard.command("@leaks")).toBe("No leaks: no retired class version is alive after a full GC.");
     const heap = await wizard.command("@heap");
     expect(heap).toMatch(/^GC: \d+ -> \d+ live objects\. Instances by class:/);
@@ -200,8 +209,9 @@ export class Wave extends Command {
     // a wizard's @reload of a broken file says so, with the error
     await writeFile(path.join(scripts, "commands/look.ts"), `export class Peek {\n  oops(\n}\n`);
     const reload = await wizard.command("@reload commands/look.ts");
-    expect(reload).toMatch(/^Reload failed, previous version kept:\n {2}commands\/look\.ts:3:1: syntax error/);
+    expect(reload).toMatch(/^Reload failed:\n {2}commands\/look\.ts:3:1: syntax error/);
     expect(reload).toContain("> 3 | }");
+    expect(reload).toContain("the previous version keeps running.");
     expect(await player.command("peek")).toBe("peeking");
     wizard.close();
     player.close();

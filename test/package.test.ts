@@ -40,6 +40,8 @@ describe("the packed package, installed in an empty project", () => {
     expect(packed).toContain("dist/host-api/index.js");
     expect(packed).toContain("dist/host-api/index.d.ts");
     expect(packed).toContain("dist/runtime/reload-engine.js");
+    expect(packed).toContain("dist/cli/graft.js");
+    expect(packed).toContain("types/scripts.d.ts");
     expect(packed.filter((file) => /\.map$|tsbuildinfo|^test\/|^bench\/|^demo\/|^dist\/demo\/|\.ts$/.test(file) && !file.endsWith(".d.ts") && !file.endsWith(".d.cts"))).toEqual([]);
   });
 
@@ -49,6 +51,9 @@ describe("the packed package, installed in an empty project", () => {
     const { stdout, stderr } = await run(process.execPath, ["example.mjs"], { cwd: project, timeout: 60_000 });
     expect(stderr).toBe("");
     expect(stdout).toContain("Look [ 'look', 'l' ]");
+    // the graft command is installed with the package
+    const checked = await run(path.join(project, "node_modules", ".bin", "graft"), ["check", "scripts"], { cwd: project, timeout: 60_000 });
+    expect(checked.stdout).toContain("ok: every script of scripts loads");
   });
 
   it("type-checks the README example in a TypeScript NodeNext project", async () => {

@@ -1,9 +1,14 @@
-import type { ClassPatch, ReloadError, ReloadReport } from "graft";
+import type { ClassPatch, ReloadError, ReloadReport } from "./types.js";
+
+/*
+ * Reload reports as console lines, the way the demo server and the graft CLI print them:
+ * what a designer wants to see after a save.
+ */
 
 /** One line for the start-up load, then any failures. */
 export function describeInitialLoad(report: ReloadReport): string[] {
   const classes = report.patched.length;
-  const lines = [`[load] ${report.files.length} scripts, ${classes} classes in ${report.durationMs.toFixed(0)} ms`];
+  const lines = [`[load] ${count(report.files.length, "script")}, ${count(classes, "class", "classes")} in ${report.durationMs.toFixed(0)} ms`];
   for (const error of report.errors) lines.push(indent(describeError(error)));
   return lines;
 }
@@ -14,7 +19,8 @@ export function describeReload(report: ReloadReport): string[] {
   const files = [...report.files, ...report.removed.map((file) => `${file} (deleted)`)];
   if (report.errors.length > 0) {
     const failed = [...new Set(report.errors.map((error) => error.file))].join(", ");
-    lines.push(`[reload] ${failed}: FAILED, previous version kept`);
+    // Each error's text ends by saying what runs meanwhile (the previous version, or nothing of a new file).
+    lines.push(`[reload] ${failed}: FAILED`);
     for (const error of report.errors) lines.push(indent(describeError(error)));
     return lines;
   }
@@ -51,4 +57,8 @@ function indent(text: string): string {
     .split("\n")
     .map((line) => `  ${line}`)
     .join("\n");
+}
+
+function count(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
 }

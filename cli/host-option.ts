@@ -1,0 +1,18 @@
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+
+/**
+ * `--host <module>`: an ES module whose default export (or `host` export) is the object
+ * scripts import from "host". Without it scripts get an empty "host" module, and the names
+ * they import from it read undefined.
+ */
+export async function loadHostOption(file: string | undefined): Promise<object> {
+  if (file === undefined) return {};
+  const url = pathToFileURL(path.resolve(file)).href;
+  const module = (await import(url)) as { default?: unknown; host?: unknown };
+  const host = module.default ?? module.host;
+  if (host === null || typeof host !== "object") {
+    throw new Error(`--host ${file}: the module must export the host object as its default export (export default { log, send })`);
+  }
+  return host;
+}
