@@ -40,6 +40,11 @@ const SABOTAGE = `
   Object.prototype.get = broken("an inherited descriptor getter");
   globalThis.Map = broken("Map");
   globalThis.TypeError = broken("TypeError");
+  // graft's captured intrinsics are global consts of this realm: rebinding them fails.
+  const names = ["SafeMap", "SafeArray", "list", "ownKeys", "bare"];
+  for (let i = 0; i < names.length; i++) {
+    try { (0, eval)(names[i] + " = () => { throw new Error('sabotaged'); }"); } catch {}
+  }
   let all = true;
   for (let i = 0; i < replaced.length; i++) all = all && replaced[i][0][replaced[i][1]].name === "";
   all;

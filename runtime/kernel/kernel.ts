@@ -1,14 +1,9 @@
-import { readFileSync } from "node:fs";
 import type { QuickJSContext, QuickJSHandle, VmCallResult } from "quickjs-emscripten-core";
+import { vmSource } from "./vm-source.js";
 
-/**
- * The in-VM kernel is checked source (runtime/kernel/vm/, its own tsconfig); the build
- * copies it beside this module. It is evaluated under its repository path, so a kernel
- * frame in a VM stack names a real line; the "graft:" prefix keeps such frames out of the
- * stacks shown for scripts.
- */
-const KERNEL_FILE = "runtime/kernel/vm/kernel.js";
-const KERNEL_SOURCE = readFileSync(new URL("./vm/kernel.js", import.meta.url), "utf8");
+/** The intrinsics go first: they are captured before anything else runs in the context. */
+const INTRINSICS = vmSource("intrinsics.js");
+const KERNEL = vmSource("kernel.js");
 
 export interface KernelPatch {
   file: string;
@@ -73,7 +68,8 @@ export class Kernel {
   private readonly functions = new Map<KernelFunction, QuickJSHandle>();
 
   constructor(readonly context: QuickJSContext) {
-    const kernel = context.unwrapResult(context.evalCode(KERNEL_SOURCE, `graft:${KERNEL_FILE}`));
+    context.unwrapResult(context.evalCode(INTRINSICS.source, INTRINSICS.evaluatedName)).dispose();
+    const kernel = context.unwrapResult(context.evalCode(KERNEL.source, KERNEL.evaluatedName));
     for (const name of FUNCTIONS) this.functions.set(name, context.getProp(kernel, name));
     kernel.dispose();
   }

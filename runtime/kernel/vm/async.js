@@ -11,27 +11,42 @@
  * report(error, origin, file) for errors no script code can catch any more (a throwing
  * microtask, a rejected async timer callback), settled(id, fulfilled, value).
  */
-(function (hooks) {
+(/**
+ * @param {{ schedule(id: number, delay: number, repeat: boolean, file: string): void, unschedule(id: number): void,
+ *   report(error: unknown, origin: string, file: string): void, settled(id: number, fulfilled: boolean, value: unknown): void }} hooks
+ */
+function (hooks) {
 "use strict";
 const apply = Reflect.apply;
 const promiseResolve = Promise.resolve.bind(Promise);
 const promiseThen = Promise.prototype.then;
 const MAX_DELAY = 2147483647;
-const timers = new Map();
+/** @type {Map<number, Timer>} */
+const timers = new SafeMap();
 let nextId = 1;
 
-/** Node's rule: anything but a delay in [1, 2^31-1] ms becomes 1 ms. */
+/**
+ * Node's rule: anything but a delay in [1, 2^31-1] ms becomes 1 ms.
+ * @param {unknown} delay
+ */
 function toDelay(delay) {
   const ms = Number(delay);
   return ms >= 1 && ms <= MAX_DELAY ? ms : 1;
 }
 
+/** @param {unknown} value */
 function kindOf(value) {
   return value === null ? "null" : typeof value;
 }
 
 /** One pending timer (a class, so that a retainer path reads "property 'callback' of Timer"). */
 class Timer {
+  /**
+   * @param {Function} callback
+   * @param {unknown[]} args
+   * @param {boolean} repeat
+   * @param {string} file
+   */
   constructor(callback, args, repeat, file) {
     this.callback = callback;
     this.args = args;
@@ -40,6 +55,13 @@ class Timer {
   }
 }
 
+/**
+ * @param {"setTimeout" | "setInterval"} kind
+ * @param {string} file
+ * @param {unknown} callback
+ * @param {unknown} delay
+ * @param {unknown[]} args
+ */
 function add(kind, file, callback, delay, args) {
   if (typeof callback !== "function") {
     throw new TypeError(kind + "(callback, delay): callback must be a function, got " + kindOf(callback) + " (graft does not evaluate strings)");
@@ -51,18 +73,27 @@ function add(kind, file, callback, delay, args) {
   return id;
 }
 
+/** @param {unknown} id */
 function clear(id) {
   if (typeof id !== "number") return;
   if (timers.delete(id)) hooks.unschedule(id);
 }
 
-/** A rejected promise returned by a callback (an async function) is reported, not lost. */
+/**
+ * A rejected promise returned by a callback (an async function) is reported, not lost.
+ * @param {any} result
+ * @param {string} origin
+ * @param {string} file
+ */
 function watch(result, origin, file) {
   if (result === null || typeof result !== "object" || typeof result.then !== "function") return;
-  apply(promiseThen, promiseResolve(result), [undefined, (error) => hooks.report(error, origin, file)]);
+  apply(promiseThen, promiseResolve(result), [undefined, (/** @type {unknown} */ error) => hooks.report(error, origin, file)]);
 }
 
-/** Runs timer `id` (called by the host when its Node timer fires). */
+/**
+ * Runs timer `id` (called by the host when its Node timer fires).
+ * @param {number} id
+ */
 function fire(id) {
   const entry = timers.get(id);
   if (entry === undefined) return;
@@ -72,11 +103,18 @@ function fire(id) {
   watch(callback(...entry.args), entry.repeat ? "setInterval" : "setTimeout", entry.file);
 }
 
-/** Forgets timers the host cancelled (their file version was replaced, or they timed out). */
+/**
+ * Forgets timers the host cancelled (their file version was replaced, or they timed out).
+ * @param {number[]} ids
+ */
 function cancel(ids) {
-  for (const id of ids) timers.delete(id);
+  for (let i = 0; i < ids.length; i++) timers.delete(/** @type {number} */ (ids[i]));
 }
 
+/**
+ * @param {string} file
+ * @param {unknown} callback
+ */
 function microtask(file, callback) {
   if (typeof callback !== "function") throw new TypeError("queueMicrotask(callback): callback must be a function, got " + kindOf(callback));
   apply(promiseThen, promiseResolve(undefined), [() => {
@@ -88,9 +126,13 @@ function microtask(file, callback) {
   }]);
 }
 
-/** Calls hooks.settled(id, ...) once `value` (a promise, a thenable or a plain value) settles. */
+/**
+ * Calls hooks.settled(id, ...) once `value` (a promise, a thenable or a plain value) settles.
+ * @param {unknown} value
+ * @param {number} id
+ */
 function settle(value, id) {
-  apply(promiseThen, promiseResolve(value), [(result) => hooks.settled(id, true, result), (error) => hooks.settled(id, false, error)]);
+  apply(promiseThen, promiseResolve(value), [(/** @type {unknown} */ result) => hooks.settled(id, true, result), (/** @type {unknown} */ error) => hooks.settled(id, false, error)]);
 }
 
 return { add, clear, microtask, fire, cancel, settle };

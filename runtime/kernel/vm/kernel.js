@@ -12,171 +12,53 @@
 (function () {
 "use strict";
 
-// Intrinsics. Scripts can reach this realm (functions made here are handed to them), so the
-// kernel never calls anything it looks up at run time on a shared global or prototype: the
-// functions it calls are captured here, before any script runs; its collections carry own
-// copies of their methods on prototype chains that end in null; the descriptors, tables and
-// reports it builds have no prototype. A script that replaces Map.prototype.get or
-// Reflect.construct in this realm changes nothing the kernel does. (An accessor a script
-// installs on a shared prototype is out of reach of this: that needs the realm frozen.)
-const uncurryThis = Function.prototype.bind.bind(Function.prototype.call);
-const { assign, create, defineProperty, freeze, getPrototypeOf, hasOwn, setPrototypeOf } = Object;
-const { getOwnPropertyDescriptor: intrinsicDescriptor, keys: intrinsicKeys } = Object;
-const { apply, construct: reflectConstruct, ownKeys: intrinsicOwnKeys } = Reflect;
-const { isArray } = Array;
-const { stringify } = JSON;
-const { Error, TypeError, ReferenceError, SyntaxError, Map, Set, WeakMap, WeakRef, Promise } = globalThis;
-const functionToString = uncurryThis(Function.prototype.toString);
-const objectIsPrototypeOf = uncurryThis(Object.prototype.isPrototypeOf);
-const symbolDescription = uncurryThis(intrinsicDescriptor(Symbol.prototype, "description").get);
-const weakRefDeref = uncurryThis(WeakRef.prototype.deref);
-const promiseReject = uncurryThis(Promise.reject);
-const stringSlice = uncurryThis(String.prototype.slice);
-const stringIndexOf = uncurryThis(String.prototype.indexOf);
-const stringLastIndexOf = uncurryThis(String.prototype.lastIndexOf);
-const stringCharCodeAt = uncurryThis(String.prototype.charCodeAt);
-const symbolToString = uncurryThis(Symbol.prototype.toString);
-const { is: sameValue } = Object;
-const { max } = Math;
-const toStringTag = Symbol.toStringTag;
-const FUNCTION_PROTOTYPE = Function.prototype;
-
-/** Steps through an intrinsic iterator with its `next` as captured. */
-class SafeIterator {
-  #inner;
-  #next;
-  constructor(inner, next) {
-    this.#inner = inner;
-    this.#next = next;
-  }
-  next() {
-    return apply(this.#next, this.#inner, []);
-  }
-  [Symbol.iterator]() {
-    return this;
-  }
-}
-
-const ITERATING = [Symbol.iterator, "keys", "values", "entries"];
-
 /**
- * Gives Safe's prototype an own copy of every method of Base's (the iterating ones wrapped
- * in SafeIterator) and ends its chain there; then freezes both.
+ * @typedef {Function & { prototype: any }} AnyClass a script's class, or a canonical one
+ * @typedef {{ added: string[], changed: string[], removed: string[] }} MemberChanges
+ * @typedef {{ file: string, name: string, version: number, created: boolean, prototype: MemberChanges,
+ *   static: MemberChanges, newBase?: string }} Patch
+ * @typedef {{ patched: Patch[], retired: { file: string, name: string, version: number }[],
+ *   disposeErrors: { file: string, message: string }[] }} CommitReport
+ * @typedef {{ impl: AnyClass | null }} Cell the version a canonical class constructs with
+ * @typedef {{ file: string, name: string, cell: Cell, version: number, retired: boolean,
+ *   protoKeys: Set<Key>, staticKeys: Set<Key> }} ClassMeta
+ * @typedef {(this: void, hotData: object) => void} Disposer
+ * @typedef {{ file: string, namespace: Record<string, unknown>, classes: Map<string, AnyClass>,
+ *   classOrder: string[], hotData: object, disposers: Disposer[], loaded: boolean, exportKeys: string[],
+ *   evaluator: Function | null }} FileRecord evaluator: runs REPL code in the running version's module scope
+ * @typedef {{ file: string, version: number, defined: Set<string>, order: string[], disposers: Disposer[],
+ *   patches: Patch[], evaluator: Function | null }} PendingVersion a version being evaluated, until commit
+ * @typedef {{ undo: (() => void)[], pending: Map<string, PendingVersion>, removed: string[] }} Transaction
+ * @typedef {{ [key: Key]: PropertyDescriptor }} Descriptors
+ * @typedef {{ parent: object | null, protoParent: object | null, protoDescriptors: Descriptors,
+ *   staticDescriptors: Descriptors, impl: AnyClass | null, version: number, protoKeys: Set<Key>,
+ *   staticKeys: Set<Key> }} SavedClass
+ * @typedef {{ impl: AnyClass, patch: Patch, saved: SavedClass }} LinkedClass
+ * @typedef {{ ref: WeakRef<AnyClass>, file: string, name: string, version: number }} Superseded
+ * @typedef {{ [name: string]: () => unknown }} Getters
  */
-function ownMethods(Safe, Base, next) {
-  const keys = intrinsicOwnKeys(Base.prototype);
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i];
-    if (key === "constructor") continue;
-    const descriptor = intrinsicDescriptor(Base.prototype, key);
-    const method = descriptor.value;
-    if (typeof method === "function" && next !== undefined && ITERATING.includes(key)) {
-      descriptor.value = function () { return new SafeIterator(apply(method, this, []), next); };
-    }
-    defineProperty(Safe.prototype, key, descriptor);
-  }
-  setPrototypeOf(Safe.prototype, null);
-  freeze(Safe.prototype);
-  freeze(Safe);
-}
 
-/** The next of an intrinsic iterator, as captured now. */
-function nextOf(iterator) {
-  return getPrototypeOf(iterator).next;
-}
+// Captured before any script runs, like everything in intrinsics.js (evaluated just before).
+const { Error, TypeError, ReferenceError, SyntaxError, WeakRef, Promise } = globalThis;
 
-class SafeMap extends Map {
-  constructor() {
-    super();
-  }
-}
-ownMethods(SafeMap, Map, nextOf(new Map().values()));
-
-class SafeSet extends Set {
-  /** @param {Iterable<unknown>} [items] a SafeSet or SafeArray */
-  constructor(items) {
-    super();
-    if (items !== undefined) for (const item of items) this.add(item);
-  }
-}
-ownMethods(SafeSet, Set, nextOf(new Set().values()));
-
-// (One constructor signature for the checker: WeakMap's are overloaded.)
-class SafeWeakMap extends /** @type {new () => WeakMap<object, any>} */ (WeakMap) {
-  constructor() {
-    super();
-  }
-}
-ownMethods(SafeWeakMap, WeakMap, undefined);
-
-class SafeArray extends Array {
-  constructor() {
-    super();
-  }
-}
-// filter, map and slice build their results with the species: keep it SafeArray.
-defineProperty(SafeArray, Symbol.species, { value: SafeArray });
-ownMethods(SafeArray, Array, nextOf([].values()));
-
-/** A SafeArray of the items of an array-like, read by index. */
-function safeArrayOf(arrayLike) {
-  const result = new SafeArray();
-  for (let i = 0; i < arrayLike.length; i++) result.push(arrayLike[i]);
-  return result;
-}
-
-/** A SafeArray of the items of a SafeMap's or SafeSet's iterator. */
-function safeArrayFrom(iterator) {
-  const result = new SafeArray();
-  for (const item of iterator) result.push(item);
-  return result;
-}
-
-function list(...items) {
-  return safeArrayOf(items);
-}
-
-function objectKeys(target) {
-  return safeArrayOf(intrinsicKeys(target));
-}
-
-function ownKeys(target) {
-  return safeArrayOf(intrinsicOwnKeys(target));
-}
-
-/**
- * The fields of a property descriptor, without a prototype: no inherited `get` or `value`
- * changes what it says.
- * @param {PropertyDescriptor} fields
- * @returns {PropertyDescriptor}
- */
-function bare(fields) {
-  return setPrototypeOf(fields, null);
-}
-
-/** A property descriptor without a prototype: no inherited `get` or `value` changes it. */
-function ownDescriptor(target, key) {
-  const descriptor = intrinsicDescriptor(target, key);
-  if (descriptor !== undefined) setPrototypeOf(descriptor, null);
-  return descriptor;
-}
-
-function ownDescriptors(target) {
-  const descriptors = create(null);
-  const keys = ownKeys(target);
-  for (let i = 0; i < keys.length; i++) descriptors[keys[i]] = ownDescriptor(target, keys[i]);
-  return descriptors;
-}
+/** @type {Map<string, FileRecord>} */
 const files = new SafeMap();
+/** @type {WeakMap<AnyClass, ClassMeta>} */
 const classMeta = new SafeWeakMap();
+/** @type {Array<WeakRef<AnyClass>>} */
 let retiredRefs = new SafeArray();
-/** Earlier versions' classes, weakly: alive after a full GC means user code holds them. */
+/**
+ * Earlier versions' classes, weakly: alive after a full GC means user code holds them.
+ * @type {Array<Superseded>}
+ */
 let supersededRefs = new SafeArray();
+/** @type {Transaction | null} */
 let txn = null;
 
 const SKIP_PROTO = new SafeSet(list("constructor"));
 const SKIP_STATIC = new SafeSet(list("prototype", "length", "name"));
 
+/** @param {string} file */
 function fileRecord(file) {
   let record = files.get(file);
   if (record === undefined) {
@@ -188,15 +70,22 @@ function fileRecord(file) {
   return record;
 }
 
+/** @param {() => void} undo */
 function journal(undo) {
-  if (txn === null) throw new Error("graft kernel: no reload transaction is open");
-  txn.undo.push(undo);
+  openTransaction().undo.push(undo);
 }
 
+function openTransaction() {
+  if (txn === null) throw new Error("graft kernel: no reload transaction is open");
+  return txn;
+}
+
+/** @param {Key} key */
 function keyLabel(key) {
   return typeof key === "symbol" ? "[" + (symbolDescription(key) ?? "symbol") + "]" : key;
 }
 
+/** @param {PropertyDescriptor} descriptor */
 function describe(descriptor) {
   if (descriptor.get || descriptor.set) {
     return "accessor:" + (descriptor.get ? functionToString(descriptor.get) : "") + "|" + (descriptor.set ? functionToString(descriptor.set) : "");
@@ -206,9 +95,13 @@ function describe(descriptor) {
   try { return "data:" + stringify(value); } catch { return "data:?"; }
 }
 
+/**
+ * @param {FileRecord} record
+ * @param {Getters} getters without a prototype
+ */
 function setNamespace(record, getters) {
   const namespace = record.namespace;
-  const saved = record.exportKeys.map((key) => ({ __proto__: null, key, descriptor: ownDescriptor(namespace, key) }));
+  const saved = record.exportKeys.map((key) => bare({ key, descriptor: ownDescriptor(namespace, key) }));
   const savedKeys = record.exportKeys;
   journal(() => {
     for (const key of objectKeys(namespace)) delete namespace[key];
@@ -222,9 +115,15 @@ function setNamespace(record, getters) {
   record.exportKeys = objectKeys(getters);
 }
 
+/**
+ * @param {string} file
+ * @param {string} name
+ */
 function makeCanonical(file, name) {
+  /** @type {Cell} */
   const cell = { impl: null };
   const canonical = class {
+    /** @param {unknown[]} args */
     constructor(...args) {
       const impl = cell.impl;
       if (impl === null) throw new ReferenceError("class " + name + " (" + file + ") is used before its definition has finished evaluating");
@@ -236,6 +135,11 @@ function makeCanonical(file, name) {
   return canonical;
 }
 
+/**
+ * @param {AnyClass} canonical
+ * @param {ClassMeta} meta
+ * @returns {SavedClass}
+ */
 function snapshotClass(canonical, meta) {
   return {
     parent: getPrototypeOf(canonical),
@@ -249,17 +153,27 @@ function snapshotClass(canonical, meta) {
   };
 }
 
+/**
+ * @param {object} target
+ * @param {Descriptors} descriptors
+ * @param {Set<Key>} skip
+ */
 function restoreOwnProperties(target, descriptors, skip) {
   for (const key of ownKeys(target)) {
     if (skip.has(key)) continue;
-    if (!hasOwn(descriptors, key)) delete target[key];
+    if (!hasOwn(descriptors, key)) delete (/** @type {any} */ (target))[key];
   }
   for (const key of ownKeys(descriptors)) {
     if (skip.has(key)) continue;
-    defineProperty(target, key, descriptors[key]);
+    defineProperty(target, key, /** @type {PropertyDescriptor} */ (descriptors[key]));
   }
 }
 
+/**
+ * @param {AnyClass} canonical
+ * @param {ClassMeta} meta
+ * @param {SavedClass} saved
+ */
 function restoreClass(canonical, meta, saved) {
   setPrototypeOf(canonical, saved.parent);
   setPrototypeOf(canonical.prototype, saved.protoParent);
@@ -275,13 +189,20 @@ function restoreClass(canonical, meta, saved) {
  * Makes target's own members those of source (skipping `skip`), removes the keys of `owned`
  * that source no longer has, and reports the differences against `before` (the
  * descriptors target had when the transaction began). Returns the keys now owned.
+ * @param {any} target
+ * @param {object} source
+ * @param {Set<Key>} owned
+ * @param {Set<Key>} skip
+ * @param {MemberChanges} report
+ * @param {Descriptors} before
+ * @returns {Set<Key>}
  */
 function graftMembers(target, source, owned, skip, report, before) {
   const defined = new SafeSet();
   for (const key of ownKeys(source)) {
     if (skip.has(key)) continue;
     defined.add(key);
-    const descriptor = ownDescriptor(source, key);
+    const descriptor = /** @type {PropertyDescriptor} */ (ownDescriptor(source, key));
     const previous = hasOwn(before, key) ? before[key] : undefined;
     if (previous === undefined) report.added.push(keyLabel(key));
     else if (describe(previous) !== describe(descriptor) || previous.enumerable !== descriptor.enumerable) report.changed.push(keyLabel(key));
@@ -297,6 +218,15 @@ function graftMembers(target, source, owned, skip, report, before) {
   return defined;
 }
 
+/**
+ * The bookkeeping of a class graft made.
+ * @param {AnyClass} cls
+ */
+function metaOf(cls) {
+  return /** @type {ClassMeta} */ (classMeta.get(cls));
+}
+
+/** @param {any} value */
 function className(value) {
   if (value === null || value === undefined) return null;
   const meta = classMeta.get(value);
@@ -308,17 +238,21 @@ function className(value) {
  * Phase 1 of grafting a version: the inheritance chain, prototype members, static
  * functions and the constructor. Runs from a static block at the top of the class body,
  * so that the class's own static initialisers can already use it (R8).
+ * @param {AnyClass} canonical
+ * @param {ClassMeta} meta
+ * @param {unknown} impl what the class definition evaluated to
+ * @returns {LinkedClass}
  */
 function linkClass(canonical, meta, impl) {
   if (typeof impl !== "function" || impl.prototype === undefined) throw new TypeError("graft: " + meta.name + " is not a class");
   const saved = snapshotClass(canonical, meta);
   journal(() => restoreClass(canonical, meta, saved));
-  const patch = {
-    __proto__: null,
+  /** @type {Patch} */
+  const patch = bare({
     file: meta.file, name: meta.name, version: meta.version + 1, created: meta.version === 0,
-    prototype: { __proto__: null, added: new SafeArray(), changed: new SafeArray(), removed: new SafeArray() },
-    static: { __proto__: null, added: new SafeArray(), changed: new SafeArray(), removed: new SafeArray() },
-  };
+    prototype: memberChanges(),
+    static: memberChanges(),
+  });
   const parent = getPrototypeOf(impl);
   const oldParent = getPrototypeOf(canonical);
   if (parent !== oldParent) {
@@ -330,7 +264,7 @@ function linkClass(canonical, meta, impl) {
   meta.protoKeys = graftMembers(canonical.prototype, impl.prototype, meta.protoKeys, SKIP_PROTO, patch.prototype, saved.protoDescriptors);
   // Until finishClass, statics are read through the new version: its initialisers are
   // still defining them on impl, and may read the ones defined before (R8).
-  for (const key of meta.staticKeys) delete canonical[key];
+  for (const key of meta.staticKeys) delete (/** @type {any} */ (canonical))[key];
   setPrototypeOf(canonical, impl);
   // QuickJS names stack frames after a function's "name" property.
   defineProperty(impl, "name", bare({ value: meta.name, configurable: true }));
@@ -344,7 +278,17 @@ function linkClass(canonical, meta, impl) {
   return { impl, patch, saved };
 }
 
-/** Phase 2, once the class definition has finished: all static members, with removals. */
+/** @returns {MemberChanges} */
+function memberChanges() {
+  return bare({ added: new SafeArray(), changed: new SafeArray(), removed: new SafeArray() });
+}
+
+/**
+ * Phase 2, once the class definition has finished: all static members, with removals.
+ * @param {AnyClass} canonical
+ * @param {ClassMeta} meta
+ * @param {LinkedClass} linked
+ */
 function finishClass(canonical, meta, linked) {
   setPrototypeOf(canonical, getPrototypeOf(linked.impl));
   meta.staticKeys = graftMembers(canonical, linked.impl, meta.staticKeys, SKIP_STATIC, linked.patch.static, linked.saved.staticDescriptors);
@@ -356,7 +300,10 @@ function begin() {
   txn = { undo: new SafeArray(), pending: new SafeMap(), removed: new SafeArray() };
 }
 
-/** Runs a change that is never undone (declarations, the host module) outside a reload. */
+/**
+ * Runs a change that is never undone (declarations, the host module) outside a reload.
+ * @param {() => void} change
+ */
 function withTransaction(change) {
   txn = { undo: new SafeArray(), pending: new SafeMap(), removed: new SafeArray() };
   try { change(); } finally { txn = null; }
@@ -366,30 +313,47 @@ function rollback() {
   if (txn === null) return;
   const undo = txn.undo;
   txn = null;
-  for (let i = undo.length - 1; i >= 0; i--) undo[i]();
+  for (let i = undo.length - 1; i >= 0; i--) /** @type {() => void} */ (undo[i])();
 }
 
+/**
+ * @param {string} file
+ * @param {string[]} names
+ * @param {string} explanation
+ */
 function declareExports(file, names, explanation) {
   const record = fileRecord(file);
   if (record.loaded) return;
   if (txn === null) return withTransaction(() => declareExports(file, names, explanation));
+  /** @type {Getters} */
   const getters = create(null);
   for (let i = 0; i < names.length; i++) {
-    const name = names[i];
+    const name = /** @type {string} */ (names[i]);
     getters[name] = () => { throw new ReferenceError("'" + name + "' of " + file + " is not initialised yet: " + explanation); };
   }
   setNamespace(record, getters);
 }
 
+/**
+ * @param {string} file
+ * @param {number} version
+ * @param {(api: object) => void} moduleFunction the compiled script
+ * @param {string[]} dependencies files of its imports, in the order the compiled script asks for them
+ */
 function runModule(file, version, moduleFunction, dependencies) {
-  if (txn === null) throw new Error("graft kernel: no reload transaction is open");
+  const transaction = openTransaction();
   const record = fileRecord(file);
+  /** @type {PendingVersion} */
   const pending = { file, version, defined: new SafeSet(), order: new SafeArray(), disposers: new SafeArray(), patches: new SafeArray(), evaluator: null };
-  /** Classes between phase 1 (static block) and phase 2 (end of definition). */
+  /**
+   * Classes between phase 1 (static block) and phase 2 (end of definition).
+   * @type {Map<AnyClass, LinkedClass>}
+   */
   const linking = new SafeMap();
-  txn.pending.set(file, pending);
+  transaction.pending.set(file, pending);
   const hot = {
     data: record.hotData,
+    /** @param {Disposer} callback */
     dispose(callback) {
       if (typeof callback !== "function") throw new TypeError("import.meta.hot.dispose expects a function");
       pending.disposers.push(callback);
@@ -398,18 +362,25 @@ function runModule(file, version, moduleFunction, dependencies) {
   };
   const api = {
     meta: { url: "graft:" + file, hot },
-    require(index) { return fileRecord(dependencies[index]).namespace; },
+    /** @param {number} index */
+    require(index) { return fileRecord(/** @type {string} */ (dependencies[index])).namespace; },
+    /**
+     * @param {Getters} getters
+     * @param {Record<string, unknown>[]} [stars] namespaces of `export * from`
+     */
     exports(getters, stars) {
+      /** @type {Getters} */
       const all = create(null);
       if (stars) {
         for (let i = 0; i < stars.length; i++) {
-          const star = stars[i];
+          const star = /** @type {Record<string, unknown>} */ (stars[i]);
           for (const key of objectKeys(star)) if (key !== "default") all[key] = () => star[key];
         }
       }
       assign(all, getters);
       setNamespace(record, all);
     },
+    /** @param {string} name */
     cls(name) {
       if (pending.defined.has(name)) throw new SyntaxError("class " + name + " is defined twice at the top level of " + file);
       pending.defined.add(name);
@@ -422,26 +393,40 @@ function runModule(file, version, moduleFunction, dependencies) {
       }
       return canonical;
     },
+    /**
+     * @param {AnyClass} canonical
+     * @param {unknown} impl
+     */
     early(canonical, impl) {
-      const meta = classMeta.get(canonical);
+      const meta = metaOf(canonical);
       linking.set(canonical, linkClass(canonical, meta, impl));
     },
+    /**
+     * @param {AnyClass} canonical
+     * @param {unknown} impl
+     */
     install(canonical, impl) {
-      const meta = classMeta.get(canonical);
+      const meta = metaOf(canonical);
       let linked = linking.get(canonical);
       if (linked === undefined || linked.impl !== impl) linked = linkClass(canonical, meta, impl);
       linking.delete(canonical);
       pending.patches.push(finishClass(canonical, meta, linked));
     },
+    /**
+     * @param {string} name
+     * @param {unknown} impl
+     */
     define(name, impl) {
       const canonical = api.cls(name);
       api.install(canonical, impl);
       return canonical;
     },
+    /** @param {unknown} evaluator */
     scope(evaluator) {
       if (typeof evaluator !== "function") throw new TypeError("graft: scope() expects the module's evaluator function");
       pending.evaluator = evaluator;
     },
+    /** @param {unknown} specifier */
     dynamicImport(specifier) {
       return promiseReject(Promise, new Error("import(" + stringify(String(specifier)) + ") in " + file + ": dynamic import is not supported; use a static import"));
     },
@@ -449,34 +434,51 @@ function runModule(file, version, moduleFunction, dependencies) {
   moduleFunction(api);
 }
 
+/**
+ * @param {FileRecord} record
+ * @param {string} name
+ * @param {CommitReport} report
+ */
 function retire(record, name, report) {
-  const canonical = record.classes.get(name);
-  const meta = classMeta.get(canonical);
+  const canonical = /** @type {AnyClass} */ (record.classes.get(name));
+  const meta = metaOf(canonical);
   meta.retired = true;
   record.classes.delete(name);
   retiredRefs.push(new WeakRef(canonical));
-  report.retired.push({ __proto__: null, file: record.file, name, version: meta.version });
+  report.retired.push(bare({ file: record.file, name, version: meta.version }));
 }
 
+/**
+ * @param {FileRecord} record
+ * @param {CommitReport} report
+ */
 function runDisposers(record, report) {
   for (const callback of record.disposers) {
     try { callback(record.hotData); }
-    catch (error) { report.disposeErrors.push({ __proto__: null, file: record.file, message: String(error && error.stack ? error + "\n" + error.stack : error) }); }
+    catch (error) { report.disposeErrors.push(bare({ file: record.file, message: errorText(error) })); }
   }
   record.disposers = new SafeArray();
 }
 
+/** @param {unknown} error */
+function errorText(error) {
+  const stack = error !== null && typeof error === "object" ? /** @type {{ stack?: unknown }} */ (error).stack : undefined;
+  return String(stack ? error + "\n" + stack : error);
+}
+
+/** @param {string} file */
 function removeFile(file) {
-  if (txn === null) throw new Error("graft kernel: no reload transaction is open");
+  const transaction = openTransaction();
   const record = fileRecord(file);
   setNamespace(record, create(null));
-  txn.removed.push(file);
+  transaction.removed.push(file);
 }
 
 function commit() {
-  if (txn === null) throw new Error("graft kernel: no reload transaction is open");
-  const report = { __proto__: null, patched: new SafeArray(), retired: new SafeArray(), disposeErrors: new SafeArray() };
-  for (const pending of txn.pending.values()) {
+  const transaction = openTransaction();
+  /** @type {CommitReport} */
+  const report = bare({ patched: new SafeArray(), retired: new SafeArray(), disposeErrors: new SafeArray() });
+  for (const pending of transaction.pending.values()) {
     const record = fileRecord(pending.file);
     runDisposers(record, report);
     record.disposers = pending.disposers;
@@ -487,7 +489,7 @@ function commit() {
     record.loaded = true;
     report.patched.push(...pending.patches);
   }
-  for (const file of txn.removed) {
+  for (const file of transaction.removed) {
     const record = fileRecord(file);
     runDisposers(record, report);
     for (const name of record.classOrder) retire(record, name, report);
@@ -501,6 +503,10 @@ function commit() {
   return stringify(report);
 }
 
+/**
+ * @param {object} candidate
+ * @param {object} base
+ */
 function inherits(candidate, base) {
   for (let parent = getPrototypeOf(candidate); parent !== null; parent = getPrototypeOf(parent)) {
     if (parent === base) return true;
@@ -508,11 +514,18 @@ function inherits(candidate, base) {
   return false;
 }
 
+/**
+ * @param {AnyClass} base
+ * @param {boolean} inclusive
+ * @param {boolean} includeRetired
+ */
 function findSubclasses(base, inclusive, includeRetired) {
+  /** @type {Array<AnyClass>} */
   const result = new SafeArray();
+  /** @param {AnyClass} candidate */
   const matches = (candidate) => (candidate === base ? inclusive : inherits(candidate, base));
   for (const file of safeArrayFrom(files.keys()).sort()) {
-    const record = files.get(file);
+    const record = /** @type {FileRecord} */ (files.get(file));
     for (const name of record.classOrder) {
       const candidate = record.classes.get(name);
       if (candidate !== undefined && matches(candidate)) result.push(candidate);
@@ -528,31 +541,43 @@ function findSubclasses(base, inclusive, includeRetired) {
   return result;
 }
 
-/** Runs REPL code (already compiled for it) inside the current version of a file's module scope. */
+/**
+ * Runs REPL code (already compiled for it) inside the current version of a file's module scope.
+ * @param {string} file
+ * @param {string} code
+ */
 function evaluateIn(file, code) {
   const record = files.get(file);
   if (record === undefined || record.evaluator === null) throw new Error("graft kernel: " + file + " has no running version to evaluate in");
   return apply(record.evaluator, undefined, [code]);
 }
 
+/**
+ * @param {string} file
+ * @param {string} name
+ */
 function getClass(file, name) {
   const record = files.get(file);
   return record === undefined ? undefined : record.classes.get(name);
 }
 
+/** @param {any} value */
 function classInfo(value) {
   const meta = classMeta.get(value);
   return meta === undefined ? undefined : list(meta.file, meta.name, meta.version, meta.retired);
 }
 
+/** @param {string} file */
 function namespaceOf(file) {
   return fileRecord(file).namespace;
 }
 
+/** @param {string} file */
 function namespaceKeys(file) {
   return objectKeys(fileRecord(file).namespace);
 }
 
+/** @param {string} file */
 function classNames(file) {
   const record = files.get(file);
   return record === undefined ? new SafeArray() : record.classOrder.slice();
@@ -572,6 +597,13 @@ function retiredClasses() {
 function heapClasses() {
   const values = new SafeArray();
   const labels = new SafeArray();
+  /**
+   * @param {AnyClass} cls
+   * @param {string} kind
+   * @param {string} file
+   * @param {string} name
+   * @param {number} version
+   */
   const add = (cls, kind, file, name, version) => {
     values.push(cls);
     labels.push(list(kind, file, name, version, 0));
@@ -583,8 +615,8 @@ function heapClasses() {
   };
   for (const record of files.values()) {
     for (const name of record.classOrder) {
-      const cls = record.classes.get(name);
-      const meta = classMeta.get(cls);
+      const cls = /** @type {AnyClass} */ (record.classes.get(name));
+      const meta = metaOf(cls);
       add(cls, "class", record.file, name, meta.version);
       if (meta.cell.impl !== null) add(meta.cell.impl, "version", record.file, name, meta.version);
     }
@@ -592,7 +624,7 @@ function heapClasses() {
   for (const ref of retiredRefs) {
     const cls = weakRefDeref(ref);
     if (cls === undefined) continue;
-    const meta = classMeta.get(cls);
+    const meta = metaOf(cls);
     add(cls, "retired", meta.file, meta.name, meta.version);
   }
   for (const entry of supersededRefs) {
@@ -615,13 +647,16 @@ function supersededVersions() {
 }
 
 /** The class version an object was built by: its canonical class or a superseded version. */
+/** @param {unknown} impl */
 function versionOf(impl) {
   for (const entry of supersededRefs) if (weakRefDeref(entry.ref) === impl) return list(entry.file, entry.name, entry.version);
   return undefined;
 }
 
+/** @param {Record<string, unknown>} values */
 function setHostExports(values) {
   const record = fileRecord("host");
+  /** @type {Getters} */
   const getters = create(null);
   for (const key of objectKeys(values)) { const value = values[key]; getters[key] = () => value; }
   withTransaction(() => setNamespace(record, getters));
@@ -629,6 +664,7 @@ function setHostExports(values) {
 }
 
 /** 2 for an array, 1 for a plain object (of any context), 0 for anything else. */
+/** @param {unknown} value */
 function plainKind(value) {
   if (isArray(value)) return 2;
   if (value === null || typeof value !== "object") return 0;
@@ -637,14 +673,27 @@ function plainKind(value) {
   return getPrototypeOf(proto) === null && hasOwn(proto, "isPrototypeOf") ? 1 : 0;
 }
 
+/**
+ * @param {Function} target
+ * @param {ArrayLike<unknown>} args
+ */
 function construct(target, args) {
   return reflectConstruct(target, args);
 }
 
+/**
+ * @param {Function} target
+ * @param {unknown} thisValue
+ * @param {ArrayLike<unknown>} args
+ */
 function invoke(target, thisValue, args) {
   return apply(target, thisValue, args);
 }
 
+/**
+ * @param {object} prototype
+ * @param {unknown} value
+ */
 function isPrototypeOf(prototype, value) {
   return objectIsPrototypeOf(prototype, value);
 }
@@ -652,6 +701,7 @@ function isPrototypeOf(prototype, value) {
 const PREVIEW_ENTRIES = 6;
 const PREVIEW_STRING = 60;
 
+/** @param {string} text */
 function quote(text) {
   const short = text.length > PREVIEW_STRING ? stringSlice(text, 0, PREVIEW_STRING) + "..." : text;
   let quoted = "'";
@@ -662,12 +712,17 @@ function quote(text) {
   return quoted + "'";
 }
 
-/** [A-Za-z0-9_$], and no digit first unless `digits`. */
+/**
+ * [A-Za-z0-9_$], digits only if `digits`.
+ * @param {number} code
+ * @param {boolean} digits
+ */
 function isIdentifierCode(code, digits) {
   return (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95 || code === 36 || (digits && code >= 48 && code <= 57);
 }
 
 /** A key that prints without quotes: /^[A-Za-z_$][\w$]*$/. */
+/** @param {string} key */
 function isIdentifier(key) {
   if (key.length === 0 || !isIdentifierCode(stringCharCodeAt(key, 0), false)) return false;
   for (let i = 1; i < key.length; i++) if (!isIdentifierCode(stringCharCodeAt(key, i), true)) return false;
@@ -675,11 +730,13 @@ function isIdentifier(key) {
 }
 
 /** Source text that starts with the keyword `class`: /^class\b/. */
+/** @param {string} text */
 function isClassSource(text) {
   return stringSlice(text, 0, 5) === "class" && !(text.length > 5 && isIdentifierCode(stringCharCodeAt(text, 5), true));
 }
 
 /** The class an object was built by (its prototype's own constructor), as "Name" or null. */
+/** @param {object} value */
 function instanceClassName(value) {
   const proto = getPrototypeOf(value);
   if (proto === null) return "[Object: null prototype]";
@@ -691,6 +748,7 @@ function instanceClassName(value) {
 }
 
 /** One value inside a preview, never calling script code (getters show as [Getter]). */
+/** @param {unknown} value */
 function previewItem(value) {
   switch (typeof value) {
     case "string": return quote(value);
@@ -715,9 +773,10 @@ function previewItem(value) {
  * What util.inspect shows of a VM value: JSON of { kind, className, owner, items, more }.
  * owner is [file, name, version, retired] for an instance of (or a) graft class.
  */
+/** @param {any} value */
 function preview(value) {
-  /** @type {{ __proto__: null, kind: string, className: string | null, owner: unknown[] | null, items: string[], more: number }} */
-  const result = { __proto__: null, kind: typeof value, className: null, owner: null, items: new SafeArray(), more: 0 };
+  /** @type {{ kind: string, className: string | null, owner: unknown[] | null, items: string[], more: number }} */
+  const result = bare({ kind: typeof value, className: null, owner: null, items: new SafeArray(), more: 0 });
   if (value === null || (typeof value !== "object" && typeof value !== "function")) {
     result.items.push(previewItem(value));
     return stringify(result);
