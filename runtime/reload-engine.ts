@@ -6,6 +6,7 @@ import { listScripts, readScript, resolveSpecifier, type ReadOutcome } from "./s
 import { codeFrame, evaluatedName, mapVmError, type MappedError } from "./script-errors.js";
 import type { Vm } from "./vm.js";
 import { timerOwner, type Scheduler, type TimerOwner } from "./async/scheduler.js";
+import { dumpThrown } from "./async/dump-thrown.js";
 import type { ReloadError, ReloadReport, SourcePosition } from "../host-api/types.js";
 
 /** The module name scripts import host functions from. */
@@ -119,7 +120,7 @@ export class ReloadEngine {
           this.fail(report, dependencyFailure(file, broken), true);
           continue;
         }
-        this.transaction([candidate], [], report);
+        await this.transaction([candidate], [], report);
       }
       report.ok = report.errors.length === 0;
       report.durationMs = performance.now() - started;
@@ -165,7 +166,7 @@ export class ReloadEngine {
     if (report.errors.length === 0 && (candidates.size > 0 || removed.length > 0)) {
       const { order, cycles } = dependencyOrder([...candidates.keys()].sort(), (file) => candidates.get(file)!.dependencies);
       this.declareCycleExports(candidates, cycles);
-      this.transaction(order.map((file) => candidates.get(file)!), removed.sort(), report);
+      await this.transaction(order.map((file) => candidates.get(file)!), removed.sort(), report);
     }
     if (report.errors.length > 0) {
       for (const file of requested) if (this.loaded.has(file)) this.stale.add(file);
@@ -222,7 +223,7 @@ export class ReloadEngine {
       const candidate = candidates.get(file)!;
       if (candidate.dependencies.every((dependency) => dependency === HOST_MODULE || this.loaded.has(dependency))) {
         const retry = emptyReport();
-        if (this.transaction([candidate], [], retry)) {
+        if (await this.transaction([candidate], [], retry)) {
           report.files.push(...retry.files);
           report.patched.push(...retry.patched);
         }
@@ -317,14 +318,20 @@ export class ReloadEngine {
     }
   }
 
-  /** Evaluates a batch in one kernel transaction. Returns true when it committed. */
-  private transaction(batch: Candidate[], removed: string[], report: ReloadReport): boolean {
+  /**
+   * Evaluates a batch in one kernel transaction. Returns true when it committed. A file
+   * that awaits at top level is waited for (bounded by the timeout) before the next one
+   * runs; meanwhile only timers of the batch's new versions fire.
+   */
+  private async transaction(batch: Candidate[], removed: string[], report: ReloadReport): Promise<boolean> {
     this.assertNotDisposed();
     const newContexts = new Map<string, QuickJSContext>();
     const registered: string[] = [];
+    const owners = batch.map((entry) => timerOwner(entry.path, entry.attempt));
+    let awaited = false;
     this.kernel.begin();
     try {
-      for (const candidate of batch) {
+      for (const [index, candidate] of batch.entries()) {
         const name = evaluatedName(candidate.path, candidate.attempt);
         this.mappers.set(name, { file: candidate.path, mapper: candidate.script.mapper });
         registered.push(name);
@@ -334,11 +341,18 @@ export class ReloadEngine {
           newContexts.set(candidate.path, context);
           this.scheduler.install(context, candidate.path);
         }
-        const failure = this.scheduler.runOwnedBy(timerOwner(candidate.path, candidate.attempt), () => this.evaluate(context, candidate, name));
+        const started = Date.now();
+        const evaluation = this.scheduler.runOwnedBy(owners[index]!, () => this.evaluate(context, candidate, name));
+        let failure = evaluation.failure;
+        if (evaluation.pending) {
+          awaited = true;
+          failure = await this.awaitTopLevel(evaluation.pending, candidate, owners[index]!, owners.slice(0, index + 1), started);
+          this.assertNotDisposed();
+        }
         if (failure) {
           this.kernel.rollback();
           // The failed versions' timers go; the running versions' stay.
-          this.scheduler.cancelOwned(batch.map((entry) => timerOwner(entry.path, entry.attempt)));
+          this.scheduler.cancelOwned(owners);
           for (const context of newContexts.values()) context.dispose();
           for (const mapperName of registered) this.mappers.delete(mapperName);
           this.fail(report, failure);
@@ -356,18 +370,24 @@ export class ReloadEngine {
       this.applyCommit(batch, removed, newContexts, committed, report);
       return true;
     } catch (error) {
-      this.kernel.rollback();
-      this.scheduler.cancelOwned(batch.map((entry) => timerOwner(entry.path, entry.attempt)));
-      for (const context of newContexts.values()) context.dispose();
+      // Disposed while awaiting: the VM is gone, nothing to undo in it.
+      if (!this.disposed) {
+        this.kernel.rollback();
+        this.scheduler.cancelOwned(owners);
+        for (const context of newContexts.values()) context.dispose();
+      }
       throw error;
+    } finally {
+      if (awaited && !this.disposed) this.scheduler.release();
     }
   }
 
-  private evaluate(context: QuickJSContext, candidate: Candidate, name: string): ReloadError | undefined {
+  /** Evaluates one file: its failure, or the promise of its top-level await still running. */
+  private evaluate(context: QuickJSContext, candidate: Candidate, name: string): { failure?: ReloadError; pending?: QuickJSHandle } {
     const { path: file, script } = candidate;
     let moduleFunction: QuickJSHandle | undefined;
     try {
-      this.vm.guard(() => {
+      const result = this.vm.guard(() => {
         const evaluated = context.evalCode(script.code, name, { type: "global", strict: true });
         if (evaluated.error) {
           const dumped = context.dump(evaluated.error);
@@ -375,16 +395,57 @@ export class ReloadEngine {
           throw new VmCallError(dumped);
         }
         moduleFunction = evaluated.value;
-        this.kernel.runModule(file, candidate.attempt, moduleFunction, candidate.dependencies);
+        return this.kernel.runModule(file, candidate.attempt, moduleFunction, candidate.dependencies);
       });
-      return undefined;
+      if (script.topLevelAwait) return { pending: result };
+      result.dispose();
+      return {};
     } catch (error) {
       if (!(error instanceof VmCallError)) throw error;
-      return this.vmFailure(file, script.source, error.vmError);
+      return { failure: this.vmFailure(file, script.source, error.vmError) };
     } finally {
       moduleFunction?.dispose();
       this.vm.drainJobs();
     }
+  }
+
+  /**
+   * Waits for a file's top-level await, at most the timeout from when its evaluation
+   * started. Meanwhile timers the file creates are its version's, and only the timers of
+   * versions in this transaction fire (the file may wait on them). Takes `promise`.
+   */
+  private awaitTopLevel(promise: QuickJSHandle, candidate: Candidate, owner: TimerOwner, firing: TimerOwner[], started: number): Promise<ReloadError | undefined> {
+    const { path: file, script } = candidate;
+    const timeout = this.vm.options.timeout;
+    return new Promise((resolve) => {
+      let settled = false;
+      const finish = (failure: ReloadError | undefined): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        this.scheduler.endOwnership();
+        resolve(failure);
+      };
+      // Ref'd on purpose: a reload waiting on a script's own (unref'd) timer keeps the host alive.
+      const timer = setTimeout(() => {
+        const message = `top-level await did not settle within the timeout of ${timeout} ms`;
+        finish({
+          file,
+          message,
+          text: `${file}: ${message}; the reload was rolled back.\nLook for an await on something that never settles, or move slow work out of the top level; the previous version keeps running.`,
+        });
+      }, Math.max(0, started + timeout - Date.now()));
+      this.scheduler.holdExcept(firing);
+      this.scheduler.beginOwnership(owner);
+      try {
+        this.scheduler.whenSettled(promise, {
+          settled: (fulfilled, result) => finish(fulfilled ? undefined : this.vmFailure(file, script.source, dumpThrown(this.kernel.context, result))),
+          closed: () => finish(undefined),
+        });
+      } finally {
+        promise.dispose();
+      }
+    });
   }
 
   /** Builds the designer-facing error for a VM exception during evaluation. */

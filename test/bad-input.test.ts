@@ -171,12 +171,6 @@ describe("saves caught mid-write", () => {
 });
 
 describe("constructs graft cannot patch get errors that say why", () => {
-  it("top-level await", async () => {
-    const folder = await scriptsFolder({ "a.ts": `export const x = 1;\nconst y = await Promise.resolve(2);\n` });
-    const runtime = await runtimeFor(folder);
-    expect(runtime.initialReport.errors[0]!.text).toMatch(/^a\.ts:2:11: top-level await is not supported/);
-  });
-
   it("private fields on instances of an earlier version", async () => {
     const folder = await scriptsFolder({ "b.ts": `export class B { #hp = 1; hp() { return this.#hp; } }` });
     const runtime = await runtimeFor(folder);

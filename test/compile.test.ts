@@ -17,6 +17,21 @@ export const c = () => X();`);
     expect(code).toContain("(0, __import0.X)()");
   });
 
+  it("makes the module function async only when the top level itself awaits", () => {
+    const awaiting = ["await 1;", "for await (const x of []) {}", "if (true) { const v = await 2; }", "export const x = (await import('./y')).x;"];
+    for (const source of awaiting) {
+      const shape = transformModule("a.js", source);
+      expect(shape.topLevelAwait, source).toBe(true);
+      expect(shape.code.startsWith("(async function (__graft)"), source).toBe(true);
+    }
+    const notAwaiting = ["const f = async () => await 1;", "async function g() { for await (const x of []) {} }", "class C { async m() { await 3; } }"];
+    for (const source of notAwaiting) {
+      const shape = transformModule("a.js", source);
+      expect(shape.topLevelAwait, source).toBe(false);
+      expect(shape.code.startsWith("(function (__graft)"), source).toBe(true);
+    }
+  });
+
   it("collects imports, export names and top-level class names", () => {
     const shape = transformModule("a.js", `import D, { a as b } from "./d";
 export default class {}

@@ -22,6 +22,8 @@ export interface CompiledScript {
   classNames: string[];
   /** Imported local names -> the expression that reads them, for code evaluated in the module's scope. */
   importedBindings: Record<string, string>;
+  /** The top level awaits: evaluating it returns a promise the reload waits for. */
+  topLevelAwait: boolean;
   /** Maps positions in `code` back to `source`. */
   mapper: SourceMapper;
 }
@@ -44,6 +46,7 @@ export function compileScript(file: string, source: string): CompiledScript {
     exportNames: shape.exportNames,
     classNames: shape.classNames,
     importedBindings: shape.importedBindings,
+    topLevelAwait: shape.topLevelAwait,
     mapper,
   };
 }

@@ -4,7 +4,7 @@ import { analyze, type Scope } from "periscopic";
 import { walk } from "estree-walker";
 import isReference from "is-reference";
 import type * as ESTree from "estree";
-import { CompileError, positionAt, syntaxError } from "./errors.js";
+import { syntaxError } from "./errors.js";
 import type { EncodedSourceMap } from "./source-map.js";
 
 /** An import found in a script, by specifier, with where it was written (stripped code). */
@@ -25,6 +25,8 @@ export interface ModuleShape {
   classNames: string[];
   /** Imported local names -> the expression that reads them (what code evaluated in the module's scope must use). */
   importedBindings: Record<string, string>;
+  /** The top level awaits: the module function is async and returns its evaluation's promise. */
+  topLevelAwait: boolean;
 }
 
 type Node = ESTree.Node & { start: number; end: number };
@@ -179,14 +181,15 @@ export function transformModule(file: string, code: string): ModuleShape {
     out.appendLeft(node.end, ");");
   }
 
-  rejectTopLevelAwait(file, code, program);
+  const topLevelAwait = hasTopLevelAwait(program);
   rewriteImportedReferences(program, out, importedBindings);
   rewriteImportMeta(program, out);
 
   // A direct eval in the module's own scope: runtime.evaluate(file, code) (a REPL) sees every
   // top-level binding. The kernel keeps it for the current version only, so a superseded
-  // version's scope is still collected (R11).
-  const prologue: string[] = [`(function (${GRAFT}) {"use strict"; ${GRAFT}.scope(function ${SCOPE_EVALUATOR}(__graftCode) { return eval(__graftCode); });`];
+  // version's scope is still collected (R11). A module that awaits at top level becomes an
+  // async function: the reload engine waits for it.
+  const prologue: string[] = [`(${topLevelAwait ? "async " : ""}function (${GRAFT}) {"use strict"; ${GRAFT}.scope(function ${SCOPE_EVALUATOR}(__graftCode) { return eval(__graftCode); });`];
   imports.forEach((_, index) => prologue.push(`const __import${index} = ${GRAFT}.require(${index});`));
   prologue.push(...namespaceLocals);
   prologue.push(`${GRAFT}.exports({${exportGetters.join(", ")}}${exportStars.length ? `, [${exportStars.join(", ")}]` : ""});`);
@@ -200,6 +203,7 @@ export function transformModule(file: string, code: string): ModuleShape {
     exportNames,
     classNames,
     importedBindings: Object.fromEntries(importedBindings),
+    topLevelAwait,
   };
 }
 
@@ -301,32 +305,24 @@ function rewriteImportedReferences(program: ESTree.Program, out: MagicString, bi
   });
 }
 
-/**
- * graft evaluates a script synchronously so that a reload applies in one step (R3, R12);
- * a top-level await would split it. Say so, where it is, instead of a bare syntax error.
- */
-function rejectTopLevelAwait(file: string, code: string, program: ESTree.Program): void {
+/** Whether the module's own top level awaits (`await`, `for await`), outside any function. */
+function hasTopLevelAwait(program: ESTree.Program): boolean {
   let depth = 0;
+  let found = false;
   walk(program, {
     enter(node) {
+      if (found) return this.skip();
       if (node.type === "FunctionDeclaration" || node.type === "FunctionExpression" || node.type === "ArrowFunctionExpression") {
         depth++;
         return;
       }
-      const awaited = node.type === "AwaitExpression" || (node.type === "ForOfStatement" && node.await);
-      if (awaited && depth === 0) {
-        throw new CompileError(
-          "top-level await is not supported in graft scripts",
-          file,
-          positionAt(code, (node as Node).start, file),
-          "graft runs a script's top level in one synchronous step so a reload applies atomically; move the await into an async function",
-        );
-      }
+      if (depth === 0 && (node.type === "AwaitExpression" || (node.type === "ForOfStatement" && node.await))) found = true;
     },
     leave(node) {
       if (node.type === "FunctionDeclaration" || node.type === "FunctionExpression" || node.type === "ArrowFunctionExpression") depth--;
     },
   });
+  return found;
 }
 
 function isRemovedStatement(node: ESTree.Node): boolean {

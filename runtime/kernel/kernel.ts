@@ -144,8 +144,9 @@ export class Kernel {
     this.callWith("declareExports", [file, names, explanation]).dispose();
   }
 
-  runModule(file: string, version: number, moduleFunction: QuickJSHandle, dependencies: string[]): void {
-    this.callWith("runModule", [file, version, moduleFunction, dependencies]).dispose();
+  /** Runs a module function; returns what it returned (the caller owns it): a promise for top-level await. */
+  runModule(file: string, version: number, moduleFunction: QuickJSHandle, dependencies: string[]): QuickJSHandle {
+    return this.callWith("runModule", [file, version, moduleFunction, dependencies]);
   }
 
   removeFile(file: string): void {

@@ -27,7 +27,8 @@
  *   classOrder: string[], hotData: object, disposers: Disposer[], loaded: boolean, exportKeys: string[],
  *   evaluator: Function | null }} FileRecord evaluator: runs REPL code in the running version's module scope
  * @typedef {{ file: string, version: number, defined: Set<string>, order: string[], disposers: Disposer[],
- *   patches: Patch[], evaluator: Function | null }} PendingVersion a version being evaluated, until commit
+ *   patches: Patch[], evaluator: Function | null, open: boolean }} PendingVersion a version being evaluated,
+ *   until commit; closed (open false) at commit or rollback
  * @typedef {{ undo: (() => void)[], pending: Map<string, PendingVersion>, removed: string[] }} Transaction
  * @typedef {{ [key: Key]: PropertyDescriptor }} Descriptors
  * @typedef {{ parent: object | null, protoParent: object | null, protoDescriptors: Descriptors,
@@ -309,8 +310,17 @@ function withTransaction(change) {
   try { change(); } finally { txn = null; }
 }
 
+/**
+ * Versions of the transaction can no longer define anything (see runModule's assertOpen).
+ * @param {Transaction} transaction
+ */
+function closeVersions(transaction) {
+  for (const pending of transaction.pending.values()) pending.open = false;
+}
+
 function rollback() {
   if (txn === null) return;
+  closeVersions(txn);
   const undo = txn.undo;
   txn = null;
   for (let i = undo.length - 1; i >= 0; i--) /** @type {() => void} */ (undo[i])();
@@ -337,14 +347,18 @@ function declareExports(file, names, explanation) {
 /**
  * @param {string} file
  * @param {number} version
- * @param {(api: object) => void} moduleFunction the compiled script
+ * @param {(api: object) => unknown} moduleFunction the compiled script (async when its top level awaits)
  * @param {string[]} dependencies files of its imports, in the order the compiled script asks for them
  */
 function runModule(file, version, moduleFunction, dependencies) {
   const transaction = openTransaction();
   const record = fileRecord(file);
   /** @type {PendingVersion} */
-  const pending = { file, version, defined: new SafeSet(), order: new SafeArray(), disposers: new SafeArray(), patches: new SafeArray(), evaluator: null };
+  const pending = { file, version, defined: new SafeSet(), order: new SafeArray(), disposers: new SafeArray(), patches: new SafeArray(), evaluator: null, open: true };
+  /** Code after a top-level await may resume after its reload ended (rolled back at the timeout). */
+  const assertOpen = () => {
+    if (!pending.open) throw new Error("graft: this version of " + file + " was abandoned (its reload ended while it awaited at top level): it can no longer define classes or exports");
+  };
   /**
    * Classes between phase 1 (static block) and phase 2 (end of definition).
    * @type {Map<AnyClass, LinkedClass>}
@@ -369,6 +383,7 @@ function runModule(file, version, moduleFunction, dependencies) {
      * @param {Record<string, unknown>[]} [stars] namespaces of `export * from`
      */
     exports(getters, stars) {
+      assertOpen();
       /** @type {Getters} */
       const all = create(null);
       if (stars) {
@@ -382,6 +397,7 @@ function runModule(file, version, moduleFunction, dependencies) {
     },
     /** @param {string} name */
     cls(name) {
+      assertOpen();
       if (pending.defined.has(name)) throw new SyntaxError("class " + name + " is defined twice at the top level of " + file);
       pending.defined.add(name);
       pending.order.push(name);
@@ -398,6 +414,7 @@ function runModule(file, version, moduleFunction, dependencies) {
      * @param {unknown} impl
      */
     early(canonical, impl) {
+      assertOpen();
       const meta = metaOf(canonical);
       linking.set(canonical, linkClass(canonical, meta, impl));
     },
@@ -406,6 +423,7 @@ function runModule(file, version, moduleFunction, dependencies) {
      * @param {unknown} impl
      */
     install(canonical, impl) {
+      assertOpen();
       const meta = metaOf(canonical);
       let linked = linking.get(canonical);
       if (linked === undefined || linked.impl !== impl) linked = linkClass(canonical, meta, impl);
@@ -431,7 +449,8 @@ function runModule(file, version, moduleFunction, dependencies) {
       return promiseReject(Promise, new Error("import(" + stringify(String(specifier)) + ") in " + file + ": dynamic import is not supported; use a static import"));
     },
   };
-  moduleFunction(api);
+  // A module with top-level await returns its evaluation's promise: the reload engine waits for it.
+  return moduleFunction(api);
 }
 
 /**
@@ -476,6 +495,7 @@ function removeFile(file) {
 
 function commit() {
   const transaction = openTransaction();
+  closeVersions(transaction);
   /** @type {CommitReport} */
   const report = bare({ patched: new SafeArray(), retired: new SafeArray(), disposeErrors: new SafeArray() });
   for (const pending of transaction.pending.values()) {
