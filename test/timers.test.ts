@@ -144,6 +144,46 @@ export function later() { setTimeout(() => tick("later"), 10); }`;
   });
 });
 
+describe("time features in a realm scripts may reach", () => {
+  // Methods replaced, and a setter on Object.prototype; accessors on shared prototypes in
+  // general need the realm frozen (the kernel's captured intrinsics say the same).
+  it("keep working, and leak nothing, after a script replaces intrinsics of the kernel's realm", async () => {
+    const ticks = new Ticks();
+    const folder = await scriptsFolder({
+      "a.ts": `import { tick, later } from "host";
+export function arm() {
+  setTimeout((label: string) => tick(label), 1, "timeout");
+  const id = setInterval(() => { tick("interval"); clearInterval(id); }, 1);
+  queueMicrotask(() => tick("microtask"));
+}
+export async function viaHost() { return "host said " + (await later()); }`,
+    });
+    const runtime = await runtimeFor(folder, { host: { tick: ticks.tick, later: async () => "yes" } });
+    const context = runtime.kernelContext;
+    const sabotage = context.unwrapResult(
+      context.evalCode(`
+        globalThis.stolen = [];
+        const broken = () => { throw new Error("sabotaged"); };
+        const replaced = [[Map.prototype, "get"], [Map.prototype, "set"], [Map.prototype, "delete"], [Promise.prototype, "then"],
+          [Promise, "resolve"], [Reflect, "apply"], [Array.prototype, Symbol.iterator], [globalThis, "Number"]];
+        // An index loop: this script breaks array iteration for itself too.
+        for (let i = 0; i < replaced.length; i++) replaced[i][0][replaced[i][1]] = broken;
+        Object.defineProperty(Object.prototype, "callback", { set(value) { stolen.push(value); }, configurable: true });
+        "done"`),
+    );
+    expect(context.dump(sabotage)).toBe("done");
+    sabotage.dispose();
+    const a = runtime.exports("a.ts");
+    a.arm!.invoke();
+    expect(ticks.seen).toEqual(["microtask"]);
+    await ticks.until((seen) => seen.includes("timeout") && seen.includes("interval"));
+    expect((await a.viaHost!.invoke().promise()).toHost()).toBe("host said yes");
+    const stolen = context.unwrapResult(context.evalCode("stolen.length"));
+    expect(context.getNumber(stolen)).toBe(0);
+    stolen.dispose();
+  });
+});
+
 describe("timers and leaks", () => {
   it("cancelled top-level timers leave nothing of old versions alive; a live timer holding one is named in leaks()", async () => {
     const folder = await scriptsFolder({

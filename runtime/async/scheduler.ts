@@ -1,11 +1,10 @@
-import { readFileSync } from "node:fs";
 import type { QuickJSContext, QuickJSHandle, VmCallResult } from "quickjs-emscripten-core";
 import type { Vm } from "../vm.js";
+import { vmSource } from "../kernel/vm-source.js";
 import { dumpThrown } from "./dump-thrown.js";
 
-/** The in-VM half (checked source beside the kernel; the build copies it next to kernel.ts). */
-const ASYNC_FILE = "runtime/kernel/vm/async.js";
-const ASYNC_SOURCE = readFileSync(new URL("../kernel/vm/async.js", import.meta.url), "utf8");
+/** The in-VM half, checked source beside the kernel, evaluated after the kernel's intrinsics. */
+const ASYNC = vmSource("async.js");
 
 /** Where an error that no script code can catch any more came from. */
 export type AsyncOrigin = "setTimeout" | "setInterval" | "queueMicrotask" | "promise job";
@@ -90,7 +89,7 @@ export class Scheduler {
         this.settlements.delete(key);
         settlement.settled(context.dump(fulfilled) === true, value);
       });
-      const factory = context.unwrapResult(context.evalCode(ASYNC_SOURCE, `graft:${ASYNC_FILE}`));
+      const factory = context.unwrapResult(context.evalCode(ASYNC.source, ASYNC.evaluatedName));
       const api = context.unwrapResult(context.callFunction(factory, context.undefined, hooks));
       factory.dispose();
       for (const name of ["add", "clear", "microtask", "fire", "cancel", "settle"] as const) this.functions.set(name, context.getProp(api, name));

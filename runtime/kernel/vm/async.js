@@ -10,6 +10,12 @@
  * `hooks` are host functions: schedule(id, delay, repeat, file), unschedule(id),
  * report(error, origin, file) for errors no script code can catch any more (a throwing
  * microtask, a rejected async timer callback), settled(id, fulfilled, value).
+ *
+ * Like the kernel, it runs in a realm scripts may reach: it calls only the intrinsics
+ * captured before any script ran (intrinsics.js), builds its records with object literals
+ * (defined, never set, so a setter on Object.prototype sees no callback), and waits on
+ * promises with `await`, which, unlike `then`, looks up no method or species a script
+ * could replace.
  */
 (/**
  * @param {{ schedule(id: number, delay: number, repeat: boolean, file: string): void, unschedule(id: number): void,
@@ -17,42 +23,32 @@
  */
 function (hooks) {
 "use strict";
-const apply = Reflect.apply;
-const promiseResolve = Promise.resolve.bind(Promise);
-const promiseThen = Promise.prototype.then;
+const { schedule, unschedule, report, settled } = hooks;
+const { Number: toNumber, TypeError } = globalThis;
 const MAX_DELAY = 2147483647;
-/** @type {Map<number, Timer>} */
+/**
+ * @typedef {{ callback: Function, args: unknown[], repeat: boolean, file: string }} PendingTimer
+ * @type {Map<number, PendingTimer>}
+ */
 const timers = new SafeMap();
 let nextId = 1;
+
+/** The prototype of pending timers: a retainer path then reads "property 'callback' of Timer". */
+const Timer = class Timer {};
+setPrototypeOf(Timer.prototype, null);
 
 /**
  * Node's rule: anything but a delay in [1, 2^31-1] ms becomes 1 ms.
  * @param {unknown} delay
  */
 function toDelay(delay) {
-  const ms = Number(delay);
+  const ms = toNumber(delay);
   return ms >= 1 && ms <= MAX_DELAY ? ms : 1;
 }
 
 /** @param {unknown} value */
 function kindOf(value) {
   return value === null ? "null" : typeof value;
-}
-
-/** One pending timer (a class, so that a retainer path reads "property 'callback' of Timer"). */
-class Timer {
-  /**
-   * @param {Function} callback
-   * @param {unknown[]} args
-   * @param {boolean} repeat
-   * @param {string} file
-   */
-  constructor(callback, args, repeat, file) {
-    this.callback = callback;
-    this.args = args;
-    this.repeat = repeat;
-    this.file = file;
-  }
 }
 
 /**
@@ -68,26 +64,46 @@ function add(kind, file, callback, delay, args) {
   }
   const id = nextId++;
   const repeat = kind === "setInterval";
-  timers.set(id, new Timer(callback, args, repeat, file));
-  hooks.schedule(id, toDelay(delay), repeat, file);
+  const timer = /** @type {PendingTimer} */ ({ __proto__: Timer.prototype, callback, args, repeat, file });
+  timers.set(id, timer);
+  schedule(id, toDelay(delay), repeat, file);
   return id;
 }
 
 /** @param {unknown} id */
 function clear(id) {
   if (typeof id !== "number") return;
-  if (timers.delete(id)) hooks.unschedule(id);
+  if (timers.delete(id)) unschedule(id);
 }
 
 /**
- * A rejected promise returned by a callback (an async function) is reported, not lost.
- * @param {any} result
+ * A promise a callback returns (an async function) is followed: its rejection is reported, not lost.
+ * @param {unknown} result
  * @param {string} origin
  * @param {string} file
  */
-function watch(result, origin, file) {
-  if (result === null || typeof result !== "object" || typeof result.then !== "function") return;
-  apply(promiseThen, promiseResolve(result), [undefined, (/** @type {unknown} */ error) => hooks.report(error, origin, file)]);
+async function watch(result, origin, file) {
+  if (result === null || typeof result !== "object") return;
+  try {
+    await result;
+  } catch (error) {
+    report(error, origin, file);
+  }
+}
+
+/**
+ * A plain call for the usual arities: the script's stack then ends at its own callback.
+ * @param {Function} callback
+ * @param {unknown[]} args
+ */
+function invoke(callback, args) {
+  switch (args.length) {
+    case 0: return callback();
+    case 1: return callback(args[0]);
+    case 2: return callback(args[0], args[1]);
+    case 3: return callback(args[0], args[1], args[2]);
+    default: return apply(callback, undefined, args);
+  }
 }
 
 /**
@@ -98,9 +114,7 @@ function fire(id) {
   const entry = timers.get(id);
   if (entry === undefined) return;
   if (!entry.repeat) timers.delete(id);
-  const callback = entry.callback;
-  // A plain call, not Reflect.apply: the script's stack then ends at its own callback.
-  watch(callback(...entry.args), entry.repeat ? "setInterval" : "setTimeout", entry.file);
+  watch(invoke(entry.callback, entry.args), entry.repeat ? "setInterval" : "setTimeout", entry.file);
 }
 
 /**
@@ -117,22 +131,39 @@ function cancel(ids) {
  */
 function microtask(file, callback) {
   if (typeof callback !== "function") throw new TypeError("queueMicrotask(callback): callback must be a function, got " + kindOf(callback));
-  apply(promiseThen, promiseResolve(undefined), [() => {
-    try {
-      watch(callback(), "queueMicrotask", file);
-    } catch (error) {
-      hooks.report(error, "queueMicrotask", file);
-    }
-  }]);
+  runMicrotask(file, callback);
 }
 
 /**
- * Calls hooks.settled(id, ...) once `value` (a promise, a thenable or a plain value) settles.
+ * @param {string} file
+ * @param {Function} callback
+ */
+async function runMicrotask(file, callback) {
+  await undefined;
+  let result;
+  try {
+    result = callback();
+  } catch (error) {
+    report(error, "queueMicrotask", file);
+    return;
+  }
+  watch(result, "queueMicrotask", file);
+}
+
+/**
+ * Calls settled(id, ...) once `value` (a promise, a thenable or a plain value) settles.
  * @param {unknown} value
  * @param {number} id
  */
-function settle(value, id) {
-  apply(promiseThen, promiseResolve(value), [(/** @type {unknown} */ result) => hooks.settled(id, true, result), (/** @type {unknown} */ error) => hooks.settled(id, false, error)]);
+async function settle(value, id) {
+  let result;
+  try {
+    result = await value;
+  } catch (error) {
+    settled(id, false, error);
+    return;
+  }
+  settled(id, true, result);
 }
 
 return { add, clear, microtask, fire, cancel, settle };
