@@ -1,6 +1,7 @@
 import path from "node:path";
 import { inspect } from "node:util";
 import type { GraftRuntime } from "graft";
+import type { CommandInfo } from "./script-host.js";
 
 const NOT_YET = "Heap inspection is not available yet in this graft build.";
 
@@ -9,6 +10,15 @@ function hasHeapTools(runtime: GraftRuntime): boolean {
   const candidate = runtime as Partial<Pick<GraftRuntime, "leaks" | "heap">>;
   return typeof candidate.leaks === "function" && typeof candidate.heap?.write === "function";
 }
+
+/** The wizard commands, as help lists them. */
+export const WIZARD_COMMANDS: CommandInfo[] = [
+  { name: "@reload", verbs: ["@reload [file...]"], help: "reload changed scripts now (or the ones named)" },
+  { name: "@leaks", verbs: ["@leaks"], help: "retired class versions still alive, with what holds them" },
+  { name: "@heap", verbs: ["@heap"], help: "live objects by class, after a full GC" },
+  { name: "@snapshot", verbs: ["@snapshot"], help: "write a .heapsnapshot for Chrome DevTools" },
+  { name: "@eval", verbs: ["@eval <file> <code>"], help: "run code in a script's own scope" },
+];
 
 /** Wizard commands: @reload, @leaks, @heap, @snapshot, @eval. */
 export async function runAdminCommand(runtime: GraftRuntime, verb: string, args: string, snapshotDir: string): Promise<string> {
@@ -56,6 +66,6 @@ export async function runAdminCommand(runtime: GraftRuntime, verb: string, args:
       }
     }
     default:
-      return `Unknown wizard command ${verb}. Try @reload, @leaks, @heap, @snapshot, @eval.`;
+      return `Unknown wizard command ${verb}. Try ${WIZARD_COMMANDS.map((command) => command.name).join(", ")}.`;
   }
 }

@@ -1,6 +1,6 @@
 import net from "node:net";
 import { createRuntime, defineHost, describeInitialLoad, describeReload, ScriptError, type GraftRuntime, type ScriptClass, type ScriptValue } from "graft";
-import { runAdminCommand } from "./admin.js";
+import { runAdminCommand, WIZARD_COMMANDS } from "./admin.js";
 import type { DemoHost } from "./script-host.js";
 import { VerbTable } from "./verb-table.js";
 
@@ -14,6 +14,8 @@ export interface GameOptions {
   log?: (line: string) => void;
   /** Watcher debounce in ms. */
   debounce?: number;
+  /** How long a failed save waits before it is reported, in case the file is still being written (graft's errorDelay). */
+  errorDelay?: number;
   host?: string;
   /** Where @snapshot writes .heapsnapshot files. Default: the current directory. */
   snapshotDir?: string;
@@ -60,12 +62,14 @@ export class GameServer {
       scripts: this.options.scripts,
       watch: true,
       debounce: this.options.debounce ?? 25,
+      ...(this.options.errorDelay !== undefined ? { errorDelay: this.options.errorDelay } : {}),
       timeout: 500,
       host: defineHost<DemoHost>({
         // Scripts are not type-checked at run time: the values are converted anyway.
         send: (connection, text) => this.send(Number(connection), String(text)),
         log: (text) => this.log(`[script] ${String(text)}`),
         commands: () => this.verbs.describe(),
+        wizardCommands: () => WIZARD_COMMANDS.map((command) => ({ ...command, verbs: [...command.verbs] })),
       }),
     });
     this.verbs = new VerbTable(

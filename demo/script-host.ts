@@ -16,4 +16,6 @@ export interface DemoHost {
   log(text: string): void;
   /** The verb table as the server built it: one entry per command class. */
   commands(): CommandInfo[];
+  /** The server's own wizard commands (@reload, @leaks, ...), for wizards' help. */
+  wizardCommands(): CommandInfo[];
 }

@@ -24,6 +24,8 @@ export function describeReload(report: ReloadReport): string[] {
     for (const error of report.errors) lines.push(indent(describeError(error)));
     return lines;
   }
+  for (const file of report.recovered) lines.push(`[reload] ${file}: fine again (back to the running version; the broken edit was undone)`);
+  if (files.length === 0) return lines;
   lines.push(`[reload] ${files.join(", ")} in ${report.durationMs.toFixed(1)} ms`);
   for (const patch of report.patched) lines.push(`  ${describePatch(patch)}`);
   for (const retired of report.retired) lines.push(`  ${retired.name} (${retired.file}) retired: no longer defined`);

@@ -19,6 +19,15 @@ import type { FindSubclassesOptions, GcResult, LeakReport, ReloadError, ReloadRe
 const DEFAULT_MEMORY_LIMIT = 256 * 1024 * 1024;
 const DEFAULT_TIMEOUT_MS = 1000;
 const DEFAULT_DEBOUNCE_MS = 1;
+const DEFAULT_ERROR_DELAY_MS = 200;
+
+/** A failed watcher reload waiting out `errorDelay` before it is reported. */
+interface HeldFailure {
+  report: ReloadReport;
+  /** The files of the batch that failed: a newer reload of any of them replaces the report. */
+  files: Set<string>;
+  timer: NodeJS.Timeout;
+}
 
 /** The `file` of a ScriptError position inside code given to evaluate(). */
 export const EVALUATED_CODE = "(evaluated code)";
@@ -42,6 +51,9 @@ export class GraftRuntime {
   initialReport!: ReloadReport;
   private readonly events = new Emitter<RuntimeEvents>();
   private onError: ((error: ReloadError) => void) | undefined;
+  private heldFailure: HeldFailure | undefined;
+  /** Files whose failure was replaced before it was reported: their undoing is no news either. */
+  private readonly unreported = new Set<string>();
   private watcher: ScriptWatcher | undefined;
   private disposed = false;
   /** @internal */ readonly heapTools: HeapTools;
@@ -100,7 +112,7 @@ export class GraftRuntime {
       installHostModule(bridge, options.host ?? {});
       runtime.initialReport = await engine.loadAll();
       runtime.announce(runtime.initialReport);
-      if (options.watch) await runtime.startWatching(options.debounce ?? DEFAULT_DEBOUNCE_MS);
+      if (options.watch) await runtime.startWatching(options.debounce ?? DEFAULT_DEBOUNCE_MS, options.errorDelay ?? DEFAULT_ERROR_DELAY_MS);
     } catch (error) {
       runtime.dispose();
       throw error;
@@ -108,12 +120,12 @@ export class GraftRuntime {
     return runtime;
   }
 
-  private async startWatching(debounceMs: number): Promise<void> {
+  private async startWatching(debounceMs: number, errorDelayMs: number): Promise<void> {
     this.watcher = new ScriptWatcher(
       this.root,
       debounceMs,
       (files) => {
-        this.reload(files).catch((error: unknown) => {
+        this.reloadWatched(files, errorDelayMs).catch((error: unknown) => {
           if (!this.disposed) console.error("graft: reload failed", error);
         });
       },
@@ -219,9 +231,48 @@ export class GraftRuntime {
     this.events.emit("error", error);
   }
 
+  /**
+   * A watcher batch. A failure is held for `errorDelayMs`: a save seen half-written (an
+   * editor pausing mid-write, or the OS event before the write settled) fails, and the
+   * settled write that follows replaces the report, so nobody sees a spurious FAILED.
+   */
+  private async reloadWatched(files: string[], errorDelayMs: number): Promise<void> {
+    if (this.disposed) return;
+    const report = await this.engine.reload(files);
+    if (this.disposed) return;
+    const held = this.heldFailure;
+    if (held && files.some((file) => held.files.has(file))) {
+      clearTimeout(held.timer);
+      this.heldFailure = undefined;
+      for (const error of held.report.errors) this.unreported.add(error.file);
+    }
+    if (report.errors.length === 0 || errorDelayMs === 0) {
+      this.announce(report);
+      return;
+    }
+    if (this.heldFailure) this.releaseHeldFailure(); // an unrelated failure waiting: report it now
+    const timer = setTimeout(() => this.releaseHeldFailure(), errorDelayMs);
+    timer.unref();
+    this.heldFailure = { report, files: new Set(files), timer };
+  }
+
+  private releaseHeldFailure(): void {
+    const held = this.heldFailure;
+    if (!held) return;
+    clearTimeout(held.timer);
+    this.heldFailure = undefined;
+    if (!this.disposed) this.announce(held.report);
+  }
+
   private announce(report: ReloadReport): void {
+    if (this.unreported.size > 0) {
+      // An undone edit whose failure nobody saw is no news.
+      const quiet = report.recovered.filter((file) => this.unreported.has(file));
+      report.recovered = report.recovered.filter((file) => !this.unreported.has(file));
+      for (const file of [...report.files, ...report.removed, ...quiet, ...report.errors.map((error) => error.file)]) this.unreported.delete(file);
+    }
     for (const error of report.errors) this.reportError(error);
-    if (report.files.length > 0 || report.removed.length > 0 || report.errors.length > 0) this.events.emit("reload", report);
+    if (report.files.length > 0 || report.removed.length > 0 || report.recovered.length > 0 || report.errors.length > 0) this.events.emit("reload", report);
     // Opt-in: a full GC and heap walk after each reload that replaced something.
     if (this.events.has("leak") && (report.patched.length > 0 || report.retired.length > 0)) {
       const leaks = this.leaks();
@@ -297,6 +348,8 @@ export class GraftRuntime {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    if (this.heldFailure) clearTimeout(this.heldFailure.timer);
+    this.heldFailure = undefined;
     this.events.clear();
     void this.watcher?.close();
     // Timers stop and host-side waits are told first: nothing may enter the VM from here on.
@@ -327,6 +380,9 @@ export class GraftRuntime {
 function validateOptions(options: RuntimeOptions): void {
   if (!options || typeof options.scripts !== "string" || options.scripts === "") {
     throw new GraftError("createRuntime needs { scripts: 'path/to/folder' }");
+  }
+  if (options.errorDelay !== undefined && (typeof options.errorDelay !== "number" || !Number.isFinite(options.errorDelay) || options.errorDelay < 0)) {
+    throw new GraftError(`createRuntime option 'errorDelay' must be a number of milliseconds (0 or more), got ${String(options.errorDelay)}`);
   }
   for (const key of ["memoryLimit", "timeout", "debounce"] as const) {
     const value = options[key];

@@ -37,6 +37,13 @@ export interface RuntimeOptions {
   /** Watcher debounce in ms, on top of chokidar's 2 ms write-settle check. Default 1. */
   debounce?: number;
   /**
+   * With `watch`: how long (ms) a failed reload waits before it is reported, in case its file
+   * is still being written (an editor that saves in pieces, or a read that caught a save
+   * half-way). A newer save of the same file replaces the report; a successful reload is
+   * reported at once. Default 200; 0 reports every failure at once.
+   */
+  errorDelay?: number;
+  /**
    * Called with every load and reload error, those of the initial load included: they
    * happen inside createRuntime, before a listener could be attached with on("error").
    * `runtime.initialReport` and `runtime.failures()` tell the same afterwards. Errors of
@@ -100,6 +107,11 @@ export interface ReloadReport {
   files: string[];
   /** Files that were deleted (their classes retired). */
   removed: string[];
+  /**
+   * Files whose last edit had failed and that now read as their running version again (the
+   * broken edit was undone): nothing re-ran, and they are fine again.
+   */
+  recovered: string[];
   patched: ClassPatch[];
   retired: RetiredClass[];
   errors: ReloadError[];

@@ -152,8 +152,13 @@ export class ReloadEngine {
     const candidates = new Map<string, Candidate>();
     const removed: string[] = [];
     const outcomes = await Promise.all(requested.map(async (file) => [file, await this.readSettled(file)] as const));
+    const reverted: string[] = [];
     for (const [file, outcome] of outcomes) {
-      if (outcome.kind === "source" && this.loaded.get(file)?.script.source === outcome.source) continue;
+      if (outcome.kind === "source" && this.loaded.get(file)?.script.source === outcome.source) {
+        // A broken edit undone: the file reads as its running version again.
+        if (this.stale.has(file)) reverted.push(file);
+        continue;
+      }
       const candidate = this.candidateFrom(file, outcome, report);
       if (candidate === "missing") {
         if (this.loaded.has(file)) removed.push(file);
@@ -172,6 +177,7 @@ export class ReloadEngine {
       for (const file of requested) if (this.loaded.has(file)) this.stale.add(file);
     } else {
       for (const file of requested) this.stale.delete(file);
+      report.recovered.push(...reverted);
     }
   }
 
@@ -201,6 +207,7 @@ export class ReloadEngine {
     if (retry.errors.length > 0) return; // already reported when the edit first failed
     report.files.push(...retry.files);
     report.removed.push(...retry.removed);
+    report.recovered.push(...retry.recovered);
     report.patched.push(...retry.patched);
     report.retired.push(...retry.retired);
   }
@@ -556,7 +563,7 @@ function normalizePath(file: string): string {
 }
 
 function emptyReport(): ReloadReport {
-  return { ok: true, files: [], removed: [], patched: [], retired: [], errors: [], durationMs: 0 };
+  return { ok: true, files: [], removed: [], recovered: [], patched: [], retired: [], errors: [], durationMs: 0 };
 }
 
 function dependencyFailure(file: string, dependency: string): ReloadError {

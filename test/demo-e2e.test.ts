@@ -199,6 +199,8 @@ export class Wave extends Command {
     let mark = logs.length;
     await writeFile(path.join(scripts, "commands/keeper.ts"), `import { Look } from "./look";\nglobalThis.oldLook = Look;\n`);
     await logged(logs, mark, (line) => line.startsWith("[reload] commands/keeper.ts"), "keeper.ts");
+    // the watcher may apply a half-written read first: wait for the whole file to be running
+    await waitFor(() => server.graft.evaluate("commands/keeper.ts", "typeof oldLook").toHost() === "function", 5000, "keeper.ts to hold Look");
     mark = logs.length;
     await writeFile(path.join(scripts, "commands/look.ts"), `import { Command } from "./base";\nexport class Peek extends Command {\n  static verbs = ["peek"];\n  execute(): string { return "peeking"; }\n}\n`);
     await logged(logs, mark, (line) => line.includes("Look (commands/look.ts) retired"), "Look retired");

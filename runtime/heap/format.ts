@@ -1,3 +1,4 @@
+import { SCOPE_EVALUATOR } from "../compile/module-transform.js";
 import type { HeapGraph, PathStep } from "./graph.js";
 import type { HeapEdge, HeapNode } from "./reader.js";
 
@@ -62,6 +63,8 @@ export function describeNode(node: HeapNode, labels: HeapLabels): string {
   if (known) return known;
   switch (node.kind) {
     case "function":
+      // The function graft keeps for evaluate() closes over the whole module scope: name it so.
+      if (node.name === SCOPE_EVALUATOR && node.location) return `the top level of ${node.location.replace(/:\d+$/, "")}`;
       return `function ${node.name || "(anonymous)"}${node.location ? ` (${node.location})` : ""}`;
     case "code":
       return `code of ${node.name || "(anonymous)"}${node.location ? ` (${node.location})` : ""}`;
@@ -202,9 +205,12 @@ export function formatLeak(graph: HeapGraph, index: number, label: ClassLabel, l
   const paths = formatRetainers(graph, index, { labels, targetDescription: description, limit });
   const retainedSize = Math.round(graph.dominators().retained[index]!);
   const owner = dominatorOwner(graph, index, labels);
-  const text = [
-    `${description}: alive after a full GC, retains ${retainedSize} bytes${owner ? `; held alone by ${owner}` : ""}`,
-    ...paths.map((path) => path.text.split("\n").slice(1).join("\n")),
-  ].join("\n");
+  const headline = `${description}: alive after a full GC, retains ${retainedSize} bytes${owner ? `; held alone by ${owner}` : ""}`;
+  const steps = (path: FormattedPath): string[] => path.text.split("\n").slice(1);
+  // One path prints as SPEC §5; several are numbered, each with its own steps, so they do not run together.
+  const text =
+    paths.length <= 1
+      ? [headline, ...paths.flatMap(steps)].join("\n")
+      : [`${headline}; ${paths.length} paths hold it:`, ...paths.flatMap((path, i) => [`  path ${i + 1}:`, ...steps(path).map((line) => `  ${line}`)])].join("\n");
   return { file: label.file, name: label.name, version: label.version, retired: label.kind === "retired", retainedSize, paths, text };
 }

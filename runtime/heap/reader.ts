@@ -106,6 +106,7 @@ export function readHeap(memory: VmMemory, options: ReadOptions | Locator = {}):
   const opts: ReadOptions = typeof options === "function" ? { locate: options } : options;
   const nodes: HeapNode[] = [];
   const byAddress = new Map<number, number>();
+  const classNameOf = classNames(memory);
   memory.walkList(memory.runtimePointer + RUNTIME.gcObjList, GC_HEADER.size, "gc_obj_list", (link) => {
     const address = link - GC_HEADER.link;
     const gcType = (memory.u8(address + GC_HEADER.typeByte, "GC header") & 0x0f) as GcType;
@@ -117,7 +118,7 @@ export function readHeap(memory: VmMemory, options: ReadOptions | Locator = {}):
       address,
       gcType,
       classId,
-      className: gcType === GcType.Object ? (CLASS_NAMES[classId] ?? `class ${classId}`) : GC_TYPE_NAMES[gcType]!,
+      className: gcType === GcType.Object ? classNameOf(classId) : GC_TYPE_NAMES[gcType]!,
       refCount: memory.i32(address + GC_HEADER.refCount, "ref_count"),
       kind: kindOf(gcType, classId),
       name: "",
@@ -191,6 +192,25 @@ interface NamedSlots {
   constructorRef?: number;
   prototype?: number;
   nameString?: string;
+}
+
+/**
+ * Object class names: QuickJS's own as dumpMemoryUsage prints them, an embedder's (the
+ * HostRef class quickjs-emscripten registers for host functions' data) from its JSClass
+ * entry's class_name atom, as QuickJS itself names it.
+ */
+function classNames(memory: VmMemory): (classId: number) => string {
+  const count = memory.i32(memory.runtimePointer + RUNTIME.classCount, "class_count");
+  const array = memory.u32(memory.runtimePointer + RUNTIME.classArray, "class_array");
+  const cache = new Map<number, string>();
+  return (classId) => {
+    const known = CLASS_NAMES[classId] ?? cache.get(classId);
+    if (known !== undefined) return known;
+    const atom = classId < count ? memory.u32(array + classId * JS_CLASS.size + JS_CLASS.className, "class_name") : 0;
+    const name = (atom !== 0 && memory.atom(atom)) || `class ${classId}`;
+    cache.set(classId, name);
+    return name;
+  };
 }
 
 class Decoder {

@@ -515,6 +515,9 @@ function commit() {
     for (const name of record.classOrder) retire(record, name, report);
     record.classOrder = new SafeArray();
     record.evaluator = null;
+    // Its dispose callbacks have had the data: graft keeps nothing of a deleted file (R11),
+    // so a hot.data that holds the file's own instances does not keep its retired classes alive.
+    record.hotData = {};
     record.loaded = false;
   }
   txn = null;
