@@ -1,5 +1,5 @@
 import type { QuickJSDeferredPromise, QuickJSHandle } from "quickjs-emscripten-core";
-import type { Bridge } from "./bridge.js";
+import type { ValueBridge } from "./script-value.js";
 
 /**
  * Promises returned by async host functions, as VM promises the script awaits. Each
@@ -13,7 +13,7 @@ export class HostPromises {
   private closed = false;
 
   constructor(
-    private readonly bridge: Bridge,
+    private readonly bridge: Pick<ValueBridge, "vm" | "context" | "toVm">,
     /** Told when settling failed for a reason outside the script (the VM is out of memory). */
     private readonly onInternalError: (error: unknown) => void,
   ) {}

@@ -1,7 +1,27 @@
 import { inspect } from "node:util";
-import type { QuickJSHandle } from "quickjs-emscripten-core";
-import type { Bridge } from "./bridge.js";
+import type { QuickJSContext, QuickJSHandle, VmCallResult } from "quickjs-emscripten-core";
+import type { Kernel } from "../runtime/kernel/kernel.js";
+import type { Vm } from "../runtime/vm.js";
 import { GraftError } from "./errors.js";
+
+/**
+ * What a ScriptValue needs of the bridge that made it (host-api/bridge.ts): the VM side of
+ * one runtime, and the crossings a value's methods make. Kept narrow so that this module
+ * does not depend on the bridge's.
+ */
+export interface ValueBridge {
+  readonly vm: Vm;
+  readonly kernel: Kernel;
+  readonly context: QuickJSContext;
+  /** Runs one VM call under the time budget; the result becomes a ScriptValue, an exception a ScriptError. */
+  callGuarded(call: () => VmCallResult<QuickJSHandle>): ScriptValue;
+  /** A host value as a VM value; handles it makes go into `owned`. `path` names the value in errors. */
+  toVm(value: unknown, owned: QuickJSHandle[], path?: string | (() => string)): QuickJSHandle;
+  /** A cached VM string for a property name (the bridge owns it). */
+  propertyKey(name: string): QuickJSHandle;
+  release(handle: QuickJSHandle, wrapper?: ScriptValue): void;
+  settledValue(handle: QuickJSHandle): Promise<ScriptValue>;
+}
 
 /** What the kernel's preview() describes of a VM value. */
 interface Preview {
@@ -21,7 +41,7 @@ interface Preview {
 export class ScriptValue {
   /** @internal */
   constructor(
-    protected readonly bridge: Bridge,
+    protected readonly bridge: ValueBridge,
     private handle: QuickJSHandle | null,
     private readonly primitiveValue: unknown,
   ) {}
@@ -227,7 +247,7 @@ export class ScriptValue {
   }
 
   /** @internal The VM handle, for passing by reference. */
-  vmHandle(bridge: Bridge, owned: QuickJSHandle[]): QuickJSHandle {
+  vmHandle(bridge: ValueBridge, owned: QuickJSHandle[]): QuickJSHandle {
     if (bridge !== this.bridge) throw new GraftError("this ScriptValue belongs to another graft runtime");
     if (this.handle === null) {
       if ((this as { disposedFlag?: boolean }).disposedFlag) throw new GraftError("this ScriptValue has been disposed");

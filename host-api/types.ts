@@ -1,3 +1,4 @@
+import type { ReloadError } from "../runtime/reload-report.js";
 import type { ScriptClass, ScriptValue } from "./script-value.js";
 
 /**
@@ -55,71 +56,6 @@ export interface RuntimeOptions {
   debugHandles?: boolean;
 }
 
-export interface SourcePosition {
-  file: string;
-  line: number;
-  column: number;
-}
-
-export interface MemberChanges {
-  added: string[];
-  changed: string[];
-  removed: string[];
-}
-
-export interface ClassPatch {
-  file: string;
-  name: string;
-  version: number;
-  /** True when this reload created the class (first definition). */
-  created: boolean;
-  prototype: MemberChanges;
-  static: MemberChanges;
-  /** Set when `extends` changed: the new base's name. */
-  newBase?: string;
-}
-
-export interface RetiredClass {
-  file: string;
-  name: string;
-  version: number;
-}
-
-export interface ReloadError {
-  file: string;
-  message: string;
-  /** Position in the script as written, when known. */
-  position?: SourcePosition;
-  /** A few lines of source around the position, with a caret. */
-  frame?: string;
-  /** The full error text: what, where, what to do. */
-  text: string;
-  /**
-   * Set when the error did not come from loading a script but from code the event loop ran:
-   * a timer callback, a microtask, or a promise job (async function, then-callback).
-   */
-  origin?: "setTimeout" | "setInterval" | "queueMicrotask" | "promise job";
-}
-
-export interface ReloadReport {
-  ok: boolean;
-  /** Files re-evaluated, in the order they ran. */
-  files: string[];
-  /** Files that were deleted (their classes retired). */
-  removed: string[];
-  /**
-   * Files whose last edit had failed and that now read as their running version again (the
-   * broken edit was undone): nothing re-ran, and they are fine again.
-   */
-  recovered: string[];
-  patched: ClassPatch[];
-  retired: RetiredClass[];
-  errors: ReloadError[];
-  /** Things that did not stop the reload but deserve a look. */
-  warnings?: string[];
-  durationMs: number;
-}
-
 export interface FindSubclassesOptions {
   inclusive?: boolean;
   includeRetired?: boolean;
@@ -134,6 +70,7 @@ export interface GcResult {
 
 export type RuntimeEvent = "reload" | "error" | "leak";
 export type { ScriptClass, ScriptValue };
+export type { SourcePosition, MemberChanges, ClassPatch, RetiredClass, ReloadError, ReloadReport } from "../runtime/reload-report.js";
 
 /** One edge of a retainer path, from the held object towards a root. */
 export interface RetainerStep {

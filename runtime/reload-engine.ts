@@ -7,7 +7,7 @@ import { codeFrame, evaluatedName, mapVmError, type MappedError } from "./script
 import type { Vm } from "./vm.js";
 import { timerOwner, type Scheduler, type TimerOwner } from "./async/scheduler.js";
 import { dumpThrown } from "./async/dump-thrown.js";
-import type { ReloadError, ReloadReport, SourcePosition } from "../host-api/types.js";
+import type { ReloadError, ReloadReport, SourcePosition } from "./reload-report.js";
 
 /** The module name scripts import host functions from. */
 export const HOST_MODULE = "host";

@@ -1,17 +1,12 @@
 import type { SourceMapper } from "./compile/index.js";
+import type { SourcePosition } from "./reload-report.js";
 import { SCOPE_EVALUATOR } from "./compile/module-transform.js";
-
-export interface MappedPosition {
-  file: string;
-  line: number;
-  column: number;
-}
 
 export interface MappedError {
   name: string;
   message: string;
   /** The first stack frame that is in a script, as written. */
-  position?: MappedPosition;
+  position?: SourcePosition;
   /** The VM stack with every script frame mapped to file:line:column as written. */
   stack: string;
 }
@@ -32,7 +27,7 @@ export function mapVmError(dumped: unknown, lookup: MapperLookup): MappedError {
   const name = typeof record.name === "string" ? record.name : "Error";
   const message = typeof record.message === "string" ? record.message : String(record.message ?? dumped);
   const stackText = typeof record.stack === "string" ? record.stack : "";
-  let position: MappedPosition | undefined;
+  let position: SourcePosition | undefined;
   let inGraft = false;
   const lines = stackText.split("\n").filter((line) => line.trim() !== "").map((line) => {
     const match = FRAME.exec(line);

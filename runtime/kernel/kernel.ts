@@ -1,23 +1,15 @@
 import type { QuickJSContext, QuickJSHandle, VmCallResult } from "quickjs-emscripten-core";
+import type { ClassPatch, RetiredClass } from "../reload-report.js";
 import { vmSource } from "./vm-source.js";
 
 /** The intrinsics go first: they are captured before anything else runs in the context. */
 const INTRINSICS = vmSource("intrinsics.js");
 const KERNEL = vmSource("kernel.js");
 
-export interface KernelPatch {
-  file: string;
-  name: string;
-  version: number;
-  created: boolean;
-  prototype: { added: string[]; changed: string[]; removed: string[] };
-  static: { added: string[]; changed: string[]; removed: string[] };
-  newBase?: string;
-}
-
+/** What kernel.js's commit() reports (the kernel's CommitReport). */
 export interface KernelCommitReport {
-  patched: KernelPatch[];
-  retired: { file: string; name: string; version: number }[];
+  patched: ClassPatch[];
+  retired: RetiredClass[];
   disposeErrors: { file: string; message: string }[];
 }
 

@@ -1,0 +1,69 @@
+/**
+ * What a load or reload reports: the reload engine builds these, the host API hands them to
+ * the host as they are (host-api/types.ts re-exports them).
+ */
+
+export interface SourcePosition {
+  file: string;
+  line: number;
+  column: number;
+}
+
+export interface MemberChanges {
+  added: string[];
+  changed: string[];
+  removed: string[];
+}
+
+export interface ClassPatch {
+  file: string;
+  name: string;
+  version: number;
+  /** True when this reload created the class (first definition). */
+  created: boolean;
+  prototype: MemberChanges;
+  static: MemberChanges;
+  /** Set when `extends` changed: the new base's name. */
+  newBase?: string;
+}
+
+export interface RetiredClass {
+  file: string;
+  name: string;
+  version: number;
+}
+
+export interface ReloadError {
+  file: string;
+  message: string;
+  /** Position in the script as written, when known. */
+  position?: SourcePosition;
+  /** A few lines of source around the position, with a caret. */
+  frame?: string;
+  /** The full error text: what, where, what to do. */
+  text: string;
+  /**
+   * Set when the error did not come from loading a script but from code the event loop ran:
+   * a timer callback, a microtask, or a promise job (async function, then-callback).
+   */
+  origin?: "setTimeout" | "setInterval" | "queueMicrotask" | "promise job";
+}
+
+export interface ReloadReport {
+  ok: boolean;
+  /** Files re-evaluated, in the order they ran. */
+  files: string[];
+  /** Files that were deleted (their classes retired). */
+  removed: string[];
+  /**
+   * Files whose last edit had failed and that now read as their running version again (the
+   * broken edit was undone): nothing re-ran, and they are fine again.
+   */
+  recovered: string[];
+  patched: ClassPatch[];
+  retired: RetiredClass[];
+  errors: ReloadError[];
+  /** Things that did not stop the reload but deserve a look. */
+  warnings?: string[];
+  durationMs: number;
+}
