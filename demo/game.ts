@@ -83,6 +83,11 @@ export class GameServer {
       for (const line of describeReload(report)) this.log(line);
       this.verbs.rebuild(report);
     });
+    // Errors of script code the event loop ran (a timer callback such as the cat's walk):
+    // reload errors are already in the reload report above.
+    this.runtime.on("error", (error) => {
+      if (error.origin) this.log(`[error] ${error.text.replace(/\n/g, "\n  ")}`);
+    });
     try {
       await new Promise<void>((resolve, reject) => {
         this.server.once("error", reject);

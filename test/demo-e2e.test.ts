@@ -172,6 +172,57 @@ export class Wave extends Command {
     bob.close();
   });
 
+  it("the cat walks on a timer: its pace and walk are edited live, one cat walks after every save, an error in its walk is reported", async () => {
+    const { game: server, scripts, logs } = await game();
+    const ann = await MudClient.connect(server.port, "Ann");
+    expect(await ann.command("east")).toMatch(/^== The Forge ==[^]*\nAlso here: a cat\.$/);
+    expect(await ann.command("west")).not.toContain("cat");
+    /** Ann looks around until the game has pushed her a line that passes `test` (the cat passing through). */
+    const seen = async (test: (line: string) => boolean, what: string, enough = (): boolean => ann.pushed.some(test)): Promise<void> => {
+      const started = Date.now();
+      while (!enough()) {
+        if (Date.now() - started > 5000) throw new Error(`Ann never saw ${what}; she saw:\n${ann.pushed.join("\n")}`);
+        await ann.command("look");
+      }
+    };
+    const npcFile = path.join(scripts, "world/npc.ts");
+    const original = await readFile(npcFile, "utf8");
+    const edit = async (pace: number, arrives: string, leaves: string, extra = (source: string) => source): Promise<void> => {
+      const mark = logs.length;
+      await writeFile(npcFile, extra(original.replace("PACE_MS = 20_000", `PACE_MS = ${pace}`).replace("pads in", arrives).replace("pads off", leaves)));
+      await logged(logs, mark, (line) => line.startsWith("[reload] world/npc.ts"), "the npc.ts reload");
+    };
+
+    // A faster cat with new words: live at the next step.
+    await edit(20, "prowls in", "slinks off");
+    await seen((line) => line === "The cat prowls in.", "the cat prowl in");
+    await seen((line) => line === "The cat slinks off north.", "the cat slink off north");
+    // Saved again: the previous version's walk was cancelled at commit, so only the new words follow.
+    await edit(15, "tiptoes in", "creeps off");
+    await seen((line) => line === "The cat tiptoes in.", "the cat tiptoe in");
+    const switched = ann.pushed.indexOf("The cat tiptoes in.");
+    await seen(() => false, "six more of the cat's steps", () => ann.pushed.length > switched + 6);
+    expect(ann.pushed.slice(switched).filter((line) => /prowls|slinks|pads/.test(line))).toEqual([]);
+    expect(ann.pushed.slice(switched).filter((line) => /tiptoes in|creeps off/.test(line)).length).toBe(ann.pushed.length - switched);
+
+    // A mistake in the walk: each step's error reaches the console with file:line; nobody is dropped.
+    let mark = logs.length;
+    await edit(15, "tiptoes in", "creeps off", (source) => source.replace("  wander(): void {\n", "  wander(): void {\n    (this as any).tail.swish();\n"));
+    const error = await logged(logs, mark, (line) => line.startsWith("[error] world/npc.ts:"), "the walk's error");
+    expect(error).toMatch(/\[error\] world\/npc\.ts:\d+:\d+: a setInterval callback from world\/npc\.ts threw TypeError: cannot read property 'swish' of undefined/);
+    expect(await ann.command("say still here")).toBe("You say: still here");
+    // Fixed, and slowed down again: the broken walk is gone with its version.
+    mark = logs.length;
+    await writeFile(npcFile, original);
+    await logged(logs, mark, (line) => line.startsWith("[reload] world/npc.ts"), "the fixed npc.ts");
+    const errorsAfterFix = logs.length;
+    await ann.command("look");
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    await ann.command("look");
+    expect(logs.slice(errorsAfterFix).filter((line) => line.startsWith("[error]"))).toEqual([]);
+    ann.close();
+  });
+
   it("wizard commands answer, and non-wizards are refused", async () => {
     const { game: server, scripts, logs } = await game();
     const wizard = await MudClient.connect(server.port, "wizard");

@@ -29,6 +29,17 @@ declare global {
     /** graft's hot-reload API. */
     readonly hot: GraftHot;
   }
+
+  // Timers, driven by the host's event loop (README: Time). A timer made by a file's top-level
+  // code belongs to that version of the file: graft cancels it when the file is saved again.
+  /** Runs `callback(...args)` once, after `delay` ms (1 ms if out of range). Returns the timer's id. */
+  function setTimeout<A extends unknown[]>(callback: (...args: A) => unknown, delay?: number, ...args: A): number;
+  /** Runs `callback(...args)` every `delay` ms until cleared. Returns the timer's id. */
+  function setInterval<A extends unknown[]>(callback: (...args: A) => unknown, delay?: number, ...args: A): number;
+  function clearTimeout(id: number | undefined): void;
+  function clearInterval(id: number | undefined): void;
+  /** Runs `callback` after the current script code, before control returns to the host. */
+  function queueMicrotask(callback: () => unknown): void;
 }
 
 /** A host value as a script sees it: a ScriptValue the host hands over arrives as the VM value itself. */

@@ -1,4 +1,5 @@
 import { Item } from "./item";
+import type { Npc } from "./npc";
 import type { Player } from "./player";
 
 export type Direction = "north" | "south" | "east" | "west" | "up" | "down";
@@ -7,6 +8,8 @@ export class Room {
   exits: Partial<Record<Direction, Room>> = {};
   items: Item[] = [];
   players: Player[] = [];
+  /** Creatures that walk on their own (world/npc.ts). */
+  npcs: Npc[] = [];
 
   constructor(
     public name: string,
@@ -25,6 +28,7 @@ export class Room {
     if (this.items.length > 0) lines.push(`You see: ${this.items.map((item) => item.name).join(", ")}.`);
     const others = this.players.filter((player) => player !== viewer);
     if (others.length > 0) lines.push(`Here: ${others.map((player) => player.name).join(", ")}.`);
+    if (this.npcs.length > 0) lines.push(`Also here: ${this.npcs.map((npc) => `a ${npc.name}`).join(", ")}.`);
     return lines.join("\n");
   }
 
