@@ -1,9 +1,10 @@
 // Runs one bench module in this process and prints its result as JSON on stdout:
-//   node bench/figure.mjs <reload|watch|node-watch|call|startup|startup-3000|runaway|heap|soak> [--quick]
+//   node bench/figure.mjs <reload|watch|node-watch|call|async|startup|startup-3000|runaway|heap|soak> [--quick]
 // run.mjs starts one of these per figure, so that no figure runs in a heap another one left.
 import { benchReload } from "./reload.mjs";
 import { benchNodeWatch, benchWatchEdit } from "./watch.mjs";
 import { benchCall } from "./call.mjs";
+import { benchAsync } from "./async.mjs";
 import { benchStartup, benchStartup3000 } from "./startup.mjs";
 import { benchRunaway } from "./runaway.mjs";
 import { benchHeap } from "./heap.mjs";
@@ -19,6 +20,7 @@ const figures = {
   watch: () => benchWatchEdit({ edits: quick ? 20 : 80 }),
   "node-watch": () => benchNodeWatch({ edits: quick ? 4 : 12 }),
   call: () => benchCall({ rounds: quick ? 6 : 30 }),
+  async: () => benchAsync({ rounds: quick ? 4 : 20 }),
   startup: () => benchStartup({ runs: quick ? 2 : 5 }),
   "startup-3000": () => benchStartup3000({ runs: quick ? 1 : 3 }),
   runaway: () => benchRunaway({ runs: quick ? 2 : 5 }),

@@ -11,7 +11,7 @@ const here = (name) => fileURLToPath(new URL(name, import.meta.url));
 const log = (text) => process.stderr.write(`${text}\n`);
 
 // Each figure runs in its own Node process (bench/figure.mjs), one after the other.
-const steps = ["reload", "watch", "node-watch", "call", "startup", "startup-3000", "runaway", "heap", "soak"];
+const steps = ["reload", "watch", "node-watch", "call", "async", "startup", "startup-3000", "runaway", "heap", "soak"];
 
 const figures = {};
 const detail = {};
@@ -36,6 +36,7 @@ const KEYS = [
   "reload_p50_ms", "reload_p99_ms", "watch_edit_p50_ms", "node_watch_restart_p50_ms", "watch_speedup_vs_node_watch",
   "call_overhead_ratio", "startup_500_ms", "vm_bytes_per_script", "soak_reloads", "soak_growth_pct", "soak_leaks",
   "gc_100k_ms", "snapshot_100k_ms", "startup_3000_ms", "startup_3000_found", "runaway_stop_ms", "runaway_rss_growth_mib",
+  "timer_callback_vs_call", "host_async_roundtrip_us",
 ];
 const results = Object.fromEntries(KEYS.map((key) => [key, figures[key] === null || figures[key] === undefined ? null : round(figures[key], 3)]));
 
@@ -50,6 +51,8 @@ const rows = [
   ["runaway allocation (64 MiB, 500 ms): stopped after / host RSS growth", `${ms(results.runaway_stop_ms)} / ${round(results.runaway_rss_growth_mib, 1)} MiB`, "", "", "<= 2 s, <= 256 MiB", check(results.runaway_stop_ms <= 2000 && results.runaway_rss_growth_mib <= 256)],
   ["VM memory per script", `${round(results.vm_bytes_per_script / 1024, 1)} KB`, "", "", "<= 40 KB", check(results.vm_bytes_per_script <= 40 * 1024)],
   ["host->script call", `${round(d.call.graft_call_us, 3)} us`, `raw callFunction ${round(d.call.raw_call_us, 3)} us`, `${round(results.call_overhead_ratio, 3)}x`, "<= 1.3x", check(results.call_overhead_ratio <= 1.3)],
+  ["timer callback (event loop -> script)", `${round(d.async.timer_callback_us, 3)} us`, `host->script call ${round(d.async.call_us, 3)} us`, `${round(results.timer_callback_vs_call, 2)}x`, "(none)", "n/a"],
+  ["script awaits an async host function", `${round(results.host_async_roundtrip_us, 2)} us`, `host->script->host->promise() ${round(d.async.host_to_script_and_back_us, 2)} us`, "", "(none)", "n/a"],
   [`gc(), ${d.heap?.live_objects ?? "100k"} live objects`, ms(results.gc_100k_ms), "", "", "<= 50 ms", check(results.gc_100k_ms === null ? null : results.gc_100k_ms <= 50)],
   [
     `heap.snapshot(), ${d.heap?.live_objects ?? "100k"} live objects`,
