@@ -114,3 +114,27 @@ describe("the packed package, installed in an empty project", () => {
     expect(refused.stderr).toContain('import { createRuntime } from "graft"');
   });
 });
+
+describe("the lock file", () => {
+  // What a fresh clone's `npm install` would otherwise rewrite (a dirty `git status`), and
+  // what `npm ci` refuses: the lock must agree with package.json and hold every platform's
+  // optional native bindings.
+  it("agrees with package.json, and records every optional dependency of every locked package", async () => {
+    const { readFile } = await import("node:fs/promises");
+    const manifest = JSON.parse(await readFile(path.join(ROOT, "package.json"), "utf8")) as Record<string, unknown>;
+    const lock = JSON.parse(await readFile(path.join(ROOT, "package-lock.json"), "utf8")) as {
+      packages: Record<string, { optionalDependencies?: Record<string, string>; version?: string } & Record<string, unknown>>;
+    };
+    const root = lock.packages[""]!;
+    for (const key of ["name", "version", "dependencies", "devDependencies", "bin", "engines"]) expect([key, root[key]]).toEqual([key, manifest[key]]);
+    const missing: string[] = [];
+    for (const [location, entry] of Object.entries(lock.packages)) {
+      for (const [name, range] of Object.entries(entry.optionalDependencies ?? {})) {
+        const nested = `${location}/node_modules/${name}`;
+        const found = lock.packages[nested] ?? lock.packages[`node_modules/${name}`];
+        if (!found) missing.push(`${name}@${range} (for ${location})`);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+});
