@@ -6,9 +6,12 @@ import path from "node:path";
 import { createRuntime } from "graft";
 import { median, percentile, tempDir } from "./fixtures.mjs";
 
-const SCRIPT = `import { tick, later } from "host";
-export function work(i: number): void { tick(i); }
-export function arm(n: number): void { for (let i = 0; i < n; i++) setTimeout(work, 1, i); }
+const SCRIPT = `import { done, later } from "host";
+let count = 0;
+/** The callback: counts, and tells the host when the batch is complete. */
+export function work(last: number): void { if (++count === last) done(); }
+export function arm(n: number): void { count = 0; for (let i = 0; i < n; i++) setTimeout(work, 1, n); }
+export function reset(): void { count = 0; }
 export async function awaitHost(n: number): Promise<number> {
   let sum = 0;
   for (let i = 0; i < n; i++) sum += await later(i);
@@ -24,31 +27,32 @@ function spin(ms) {
 }
 
 /**
- * Timers: the script arms `batch` setTimeout(work, 1, i); the host blocks its loop long
- * enough for all to be due, then Node's timer phase fires them back to back. Per callback:
- * (last tick - first tick) / (batch - 1), measured inside the host function `work` calls, so
- * it covers Node's timer dispatch, graft's fire (one guarded VM call), the callback, and
- * the job-queue check after it. Calls: `work.invoke(i)` in a loop of `batch`, same function,
- * same host call inside. Rounds alternate which side goes first; the figure is the median of
- * per-round ratios.
+ * Timers: the script arms `batch` setTimeout(work, 1, batch); the host then blocks its loop
+ * long enough for all to be due, so that Node's timer phase fires them back to back. Per
+ * callback: (when the last callback calls the host - when the loop was released) / batch:
+ * Node's timer dispatch, graft's fire (one guarded VM call into the kernel's timer table),
+ * the callback, the job-queue check after it. Calls: `work.invoke(batch)` `batch` times,
+ * the same function doing the same work (one host call in the whole batch either way).
+ * Rounds alternate which side goes first; the figure is the median of per-round ratios.
  */
 async function benchTimers(runtime, state, { rounds, batch }) {
   const exports = runtime.exports("async.ts");
   const timerRound = async () => {
-    state.ticks = [];
     exports.arm.invoke(batch);
+    const finished = new Promise((resolve) => (state.done = () => resolve(performance.now())));
     spin(20);
-    await new Promise((resolve) => {
-      state.done = () => state.ticks.length === batch && resolve();
-    });
-    state.done = undefined;
-    return ((state.ticks.at(-1) - state.ticks[0]) / (batch - 1)) * 1000;
+    const released = performance.now();
+    const ended = await finished;
+    return ((ended - released) / batch) * 1000;
   };
   const callRound = () => {
-    state.ticks = [];
+    exports.reset.invoke();
+    let ended = 0;
+    state.done = () => (ended = performance.now());
     const started = performance.now();
-    for (let i = 0; i < batch; i++) exports.work.invoke(i);
-    return ((performance.now() - started) / batch) * 1000;
+    for (let i = 0; i < batch; i++) exports.work.invoke(batch);
+    if (ended === 0) throw new Error("async bench: the calls did not complete the batch");
+    return ((ended - started) / batch) * 1000;
   };
   // Warm-up: both paths compiled by V8 before anything is measured.
   for (let i = 0; i < 6; i++) {
@@ -117,14 +121,11 @@ async function benchHostAsync(runtime, { rounds, awaits }) {
 export async function benchAsync({ rounds = 20, batch = 2000, awaits = 2000 } = {}) {
   const dir = tempDir("async");
   writeFileSync(path.join(dir, "async.ts"), SCRIPT);
-  const state = { ticks: [], done: undefined };
+  const state = { done: () => {} };
   const runtime = await createRuntime({
     scripts: dir,
     host: {
-      tick: () => {
-        state.ticks.push(performance.now());
-        state.done?.();
-      },
+      done: () => state.done(),
       later: async (i) => i,
     },
   });

@@ -2,6 +2,7 @@ import type { QuickJSContext, QuickJSHandle, VmCallResult } from "quickjs-emscri
 import type { Vm } from "../vm.js";
 import { vmSource } from "../kernel/vm-source.js";
 import { dumpThrown } from "./dump-thrown.js";
+import { ValuePeeker } from "../value-tags.js";
 
 /** The in-VM half, checked source beside the kernel, evaluated after the kernel's intrinsics. */
 const ASYNC = vmSource("async.js");
@@ -43,7 +44,7 @@ interface Settlement {
   closed(): void;
 }
 
-type VmFunction = "add" | "clear" | "microtask" | "fire" | "cancel" | "settle";
+type VmFunction = "add" | "microtask" | "fire" | "cancel" | "settle";
 
 /**
  * Time in the VM, driven by the host's event loop: every script context gets setTimeout,
@@ -61,6 +62,11 @@ export class Scheduler {
   private readonly timers = new Map<number, TimerRecord>();
   private readonly settlements = new Map<number, Settlement>();
   private nextSettlement = 1;
+  private nextTimer = 1;
+  private readonly peeker: ValuePeeker;
+  /** Files by the number the VM knows them by (timer records, error reports). */
+  private readonly files: string[] = [];
+  private readonly fileIndex = new Map<string, number>();
   private owner: TimerOwner | null = null;
   /** While set, only timers of these owners fire; the others wait in `held` (see `holdExcept`). */
   private firing: Set<TimerOwner> | null = null;
@@ -73,26 +79,24 @@ export class Scheduler {
     private readonly context: QuickJSContext,
     private readonly onFailure: (failure: AsyncFailure) => void,
   ) {
+    this.peeker = new ValuePeeker(() => vm.emscriptenModule.HEAPU8);
     const hooks = context.newObject();
     try {
-      this.hook(hooks, "schedule", (id, delay, repeat, file) => {
-        this.schedule(context.getNumber(id), context.getNumber(delay), context.dump(repeat) === true, context.getString(file));
-      });
-      this.hook(hooks, "unschedule", (id) => this.unschedule(context.getNumber(id)));
       this.hook(hooks, "report", (error, origin, file) => {
-        this.onFailure({ origin: context.getString(origin) as AsyncOrigin, file: context.getString(file), dumped: dumpThrown(context, error), timedOut: vm.timedOut });
+        this.onFailure({ origin: context.getString(origin) as AsyncOrigin, file: this.fileAt(file), dumped: dumpThrown(context, error), timedOut: vm.timedOut });
       });
       this.hook(hooks, "settled", (id, fulfilled, value) => {
-        const key = context.getNumber(id);
+        const key = this.number(id);
         const settlement = this.settlements.get(key);
         if (settlement === undefined) return;
         this.settlements.delete(key);
-        settlement.settled(context.dump(fulfilled) === true, value);
+        const flag = this.peeker.peek(fulfilled);
+        settlement.settled(flag.kind === "boolean" && flag.value, value);
       });
       const factory = context.unwrapResult(context.evalCode(ASYNC.source, ASYNC.evaluatedName));
       const api = context.unwrapResult(context.callFunction(factory, context.undefined, hooks));
       factory.dispose();
-      for (const name of ["add", "clear", "microtask", "fire", "cancel", "settle"] as const) this.functions.set(name, context.getProp(api, name));
+      for (const name of ["add", "microtask", "fire", "cancel", "settle"] as const) this.functions.set(name, context.getProp(api, name));
       api.dispose();
     } finally {
       hooks.dispose();
@@ -107,19 +111,35 @@ export class Scheduler {
     this.context.setProp(target, name, handle);
   }
 
+  /** A number the VM passed (ids, file indexes), read from its JSValue without a VM call. */
+  private number(handle: QuickJSHandle | undefined): number {
+    const peeked = handle === undefined ? undefined : this.peeker.peek(handle);
+    return peeked?.kind === "number" ? peeked.value : Number.NaN;
+  }
+
+  private fileAt(handle: QuickJSHandle): string | undefined {
+    return this.files[this.number(handle)];
+  }
+
   /**
    * Gives a script context its timer globals, bound to `file`: host functions of that
-   * context (a few C function objects, no bytecode per context) that call the kernel's.
+   * context (a few C function objects, no bytecode per context). Creating a timer is one
+   * VM call into the kernel's table with numbers only; the host numbers the timer.
    */
   install(context: QuickJSContext, file: string): void {
-    const add = (kind: string) => (callback: QuickJSHandle | undefined, delay: QuickJSHandle | undefined, ...args: QuickJSHandle[]) =>
-      this.callVm("add", [kind, file, callback ?? context.undefined, delay ?? context.undefined, args]);
-    const globals: [string, (...args: QuickJSHandle[]) => VmCallResult<QuickJSHandle>][] = [
-      ["setTimeout", add("setTimeout")],
-      ["setInterval", add("setInterval")],
-      ["clearTimeout", (id) => this.callVm("clear", [id ?? context.undefined])],
-      ["clearInterval", (id) => this.callVm("clear", [id ?? context.undefined])],
-      ["queueMicrotask", (callback) => this.callVm("microtask", [file, callback ?? context.undefined])],
+    let index = this.fileIndex.get(file);
+    if (index === undefined) {
+      index = this.files.push(file) - 1;
+      this.fileIndex.set(file, index);
+    }
+    const fileNumber = index;
+    const add = (repeat: boolean) => (callback?: QuickJSHandle, delay?: QuickJSHandle, ...args: QuickJSHandle[]) => this.add(repeat, fileNumber, file, callback, delay, args);
+    const globals: [string, (...args: QuickJSHandle[]) => VmCallResult<QuickJSHandle> | QuickJSHandle | void][] = [
+      ["setTimeout", add(false)],
+      ["setInterval", add(true)],
+      ["clearTimeout", (id) => this.clear(id)],
+      ["clearInterval", (id) => this.clear(id)],
+      ["queueMicrotask", (callback) => this.callVm("microtask", [fileNumber, callback])],
     ];
     for (const [name, implementation] of globals) {
       const fn = context.newFunction(name, implementation);
@@ -128,11 +148,29 @@ export class Scheduler {
     }
   }
 
-  /** Calls a function of the in-VM half; strings and arrays of handles become VM values for the call. */
-  private callVm(name: VmFunction, args: (QuickJSHandle | string | number | QuickJSHandle[])[]): VmCallResult<QuickJSHandle> {
+  private add(repeat: boolean, fileNumber: number, file: string, callback: QuickJSHandle | undefined, delay: QuickJSHandle | undefined, args: QuickJSHandle[]): VmCallResult<QuickJSHandle> {
+    if (this.closed) return { value: this.context.undefined };
+    const id = this.nextTimer++;
+    const result = this.callVm("add", [id, repeat, fileNumber, callback, delay, args.length > 0 ? args : undefined]);
+    if (result.error) return result;
+    const ms = this.number(result.value);
+    result.value.dispose();
+    this.schedule(id, Number.isNaN(ms) ? 1 : ms, repeat, file);
+    return { value: this.context.newNumber(id) };
+  }
+
+  private clear(idHandle: QuickJSHandle | undefined): void {
+    const id = this.number(idHandle);
+    if (this.timers.has(id)) this.cancel([id]);
+  }
+
+  /** Calls a function of the in-VM half; plain values and arrays of handles become VM values for the call. */
+  private callVm(name: VmFunction, args: (QuickJSHandle | string | number | boolean | undefined | QuickJSHandle[])[]): VmCallResult<QuickJSHandle> {
     const context = this.context;
     const owned: QuickJSHandle[] = [];
     const handles = args.map((arg) => {
+      if (arg === undefined) return context.undefined;
+      if (typeof arg === "boolean") return arg ? context.true : context.false;
       if (typeof arg === "string") return track(context.newString(arg), owned);
       if (typeof arg === "number") return track(context.newNumber(arg), owned);
       if (Array.isArray(arg)) {

@@ -6,8 +6,9 @@
  * setInterval, clearTimeout, clearInterval and queueMicrotask are host functions of that
  * context (so they belong to the script's own realm) that call add, clear and microtask.
  *
- * It is plain JavaScript evaluated by QuickJS (runtime/async/scheduler.ts drives it);
- * `hooks` are host functions: schedule(id, delay, repeat, file), unschedule(id),
+ * It is plain JavaScript evaluated by QuickJS (runtime/async/scheduler.ts drives it). The
+ * host numbers timers and files (a file's index stands for its path), so that creating a
+ * timer passes no strings and calls back nothing. `hooks` are host functions:
  * report(error, origin, file) for errors no script code can catch any more (a throwing
  * microtask, a rejected async timer callback), settled(id, fulfilled, value).
  *
@@ -18,33 +19,22 @@
  * could replace.
  */
 (/**
- * @param {{ schedule(id: number, delay: number, repeat: boolean, file: string): void, unschedule(id: number): void,
- *   report(error: unknown, origin: string, file: string): void, settled(id: number, fulfilled: boolean, value: unknown): void }} hooks
+ * @param {{ report(error: unknown, origin: string, file: number): void, settled(id: number, fulfilled: boolean, value: unknown): void }} hooks
  */
 function (hooks) {
 "use strict";
-const { schedule, unschedule, report, settled } = hooks;
+const { report, settled } = hooks;
 const { Number: toNumber, TypeError } = globalThis;
 const MAX_DELAY = 2147483647;
 /**
- * @typedef {{ callback: Function, args: unknown[], repeat: boolean, file: string }} PendingTimer
+ * @typedef {{ callback: Function, args: unknown[] | undefined, repeat: boolean, file: number }} PendingTimer
  * @type {Map<number, PendingTimer>}
  */
 const timers = new SafeMap();
-let nextId = 1;
 
 /** The prototype of pending timers: a retainer path then reads "property 'callback' of Timer". */
 const Timer = class Timer {};
 setPrototypeOf(Timer.prototype, null);
-
-/**
- * Node's rule: anything but a delay in [1, 2^31-1] ms becomes 1 ms.
- * @param {unknown} delay
- */
-function toDelay(delay) {
-  const ms = toNumber(delay);
-  return ms >= 1 && ms <= MAX_DELAY ? ms : 1;
-}
 
 /** @param {unknown} value */
 function kindOf(value) {
@@ -52,38 +42,42 @@ function kindOf(value) {
 }
 
 /**
- * @param {"setTimeout" | "setInterval"} kind
- * @param {string} file
+ * Records timer `id` (numbered by the host) and returns its delay by Node's rule: anything
+ * but a delay in [1, 2^31-1] ms becomes 1 ms.
+ * @param {number} id
+ * @param {boolean} repeat
+ * @param {number} file
  * @param {unknown} callback
  * @param {unknown} delay
- * @param {unknown[]} args
+ * @param {unknown[] | undefined} args
  */
-function add(kind, file, callback, delay, args) {
+function add(id, repeat, file, callback, delay, args) {
   if (typeof callback !== "function") {
-    throw new TypeError(kind + "(callback, delay): callback must be a function, got " + kindOf(callback) + " (graft does not evaluate strings)");
+    throw new TypeError((repeat ? "setInterval" : "setTimeout") + "(callback, delay): callback must be a function, got " + kindOf(callback) + " (graft does not evaluate strings)");
   }
-  const id = nextId++;
-  const repeat = kind === "setInterval";
+  const ms = typeof delay === "number" ? delay : toNumber(delay);
   const timer = /** @type {PendingTimer} */ ({ __proto__: Timer.prototype, callback, args, repeat, file });
   timers.set(id, timer);
-  schedule(id, toDelay(delay), repeat, file);
-  return id;
-}
-
-/** @param {unknown} id */
-function clear(id) {
-  if (typeof id !== "number") return;
-  if (timers.delete(id)) unschedule(id);
+  return ms >= 1 && ms <= MAX_DELAY ? ms : 1;
 }
 
 /**
  * A promise a callback returns (an async function) is followed: its rejection is reported, not lost.
  * @param {unknown} result
  * @param {string} origin
- * @param {string} file
+ * @param {number} file
  */
-async function watch(result, origin, file) {
-  if (result === null || typeof result !== "object") return;
+function watch(result, origin, file) {
+  // Most callbacks return nothing: no promise is made for them.
+  if (result !== null && typeof result === "object") follow(result, origin, file);
+}
+
+/**
+ * @param {object} result
+ * @param {string} origin
+ * @param {number} file
+ */
+async function follow(result, origin, file) {
   try {
     await result;
   } catch (error) {
@@ -94,9 +88,10 @@ async function watch(result, origin, file) {
 /**
  * A plain call for the usual arities: the script's stack then ends at its own callback.
  * @param {Function} callback
- * @param {unknown[]} args
+ * @param {unknown[] | undefined} args
  */
 function invoke(callback, args) {
+  if (args === undefined) return callback();
   switch (args.length) {
     case 0: return callback();
     case 1: return callback(args[0]);
@@ -118,7 +113,7 @@ function fire(id) {
 }
 
 /**
- * Forgets timers the host cancelled (their file version was replaced, or they timed out).
+ * Forgets timers the host cancelled (cleared by a script, replaced with their file version, timed out).
  * @param {number[]} ids
  */
 function cancel(ids) {
@@ -126,7 +121,7 @@ function cancel(ids) {
 }
 
 /**
- * @param {string} file
+ * @param {number} file
  * @param {unknown} callback
  */
 function microtask(file, callback) {
@@ -135,7 +130,7 @@ function microtask(file, callback) {
 }
 
 /**
- * @param {string} file
+ * @param {number} file
  * @param {Function} callback
  */
 async function runMicrotask(file, callback) {
@@ -166,5 +161,5 @@ async function settle(value, id) {
   settled(id, true, result);
 }
 
-return { add, clear, microtask, fire, cancel, settle };
+return { add, microtask, fire, cancel, settle };
 })
