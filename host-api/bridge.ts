@@ -3,7 +3,7 @@ import type { Kernel } from "../runtime/kernel/kernel.js";
 import type { MappedError } from "../runtime/script-errors.js";
 import { isFoundElement, type FoundObjects, type FoundObjectsCore } from "../runtime/heap/found-objects.js";
 import { ValuePeeker } from "../runtime/value-tags.js";
-import type { Vm } from "../runtime/vm.js";
+import { HostStackOverflow, type Vm } from "../runtime/vm.js";
 import type { Scheduler } from "../runtime/async/scheduler.js";
 import { GraftError, ScriptError } from "./errors.js";
 import { ScriptClass, ScriptValue } from "./script-value.js";
@@ -286,7 +286,7 @@ export class Bridge {
     // Timers a host call creates belong to no file version, even while one awaits at top level.
     const owner = this.scheduler.suspendOwnership();
     try {
-      const result = this.vm.guard(call);
+      const result = this.guardedResult(call);
       if (result.error) {
         // Convert the error before running jobs: the timeout flag belongs to this call.
         const error = this.scriptError(result.error);
@@ -297,6 +297,18 @@ export class Bridge {
       return this.adopt(result.value);
     } finally {
       this.scheduler.restoreOwnership(owner);
+    }
+  }
+
+  /** Runs a call under Vm.guard; V8's stack overflowing inside the VM becomes a ScriptError. */
+  guardedResult<T>(call: () => T): T {
+    try {
+      return this.vm.guard(call);
+    } catch (error) {
+      if (error instanceof HostStackOverflow) {
+        throw new ScriptError(`RangeError: ${error.message}`, "RangeError", "", undefined, undefined);
+      }
+      throw error;
     }
   }
 

@@ -96,11 +96,11 @@ export class GraftRuntime {
       timeout: options.timeout ?? DEFAULT_TIMEOUT_MS,
     });
     const kernelContext = vm.newContext();
-    const kernel = new Kernel(kernelContext);
+    const kernel = new Kernel(kernelContext, vm);
     let runtime: GraftRuntime | undefined;
     const reportAsync = (failure: AsyncFailure): void => runtime?.reportAsyncFailure(failure);
     const scheduler = new Scheduler(vm, kernelContext, reportAsync);
-    vm.onJobFailure = (dumped, timedOut) => reportAsync({ origin: "promise job", dumped, timedOut });
+    vm.onJobFailure = (dumped, timedOut, realm) => reportAsync({ origin: "promise job", dumped, timedOut, file: engine.fileOfContext(realm) });
     const engine = new ReloadEngine(vm, kernel, root, scheduler);
     const bridge = new Bridge(vm, kernel, kernelContext, (dumped) => engine.mapError(dumped), options.debugHandles ?? false, scheduler, (error) =>
       reportAsync({ origin: "promise job", dumped: { name: "Error", message: `graft could not settle a host promise in the VM: ${String(error)}` }, timedOut: false }),

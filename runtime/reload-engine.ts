@@ -4,7 +4,7 @@ import { dependencyOrder, describeCycle } from "./dependency-order.js";
 import { Kernel, VmCallError, type KernelCommitReport } from "./kernel/kernel.js";
 import { listScripts, readScript, resolveSpecifier, type ReadOutcome } from "./script-files.js";
 import { codeFrame, evaluatedName, mapVmError, type MappedError } from "./script-errors.js";
-import type { Vm } from "./vm.js";
+import { HostStackOverflow, type Vm } from "./vm.js";
 import { timerOwner, type Scheduler, type TimerOwner } from "./async/scheduler.js";
 import { dumpThrown } from "./async/dump-thrown.js";
 import type { ReloadError, ReloadReport, SourcePosition } from "./reload-report.js";
@@ -408,6 +408,9 @@ export class ReloadEngine {
       result.dispose();
       return {};
     } catch (error) {
+      if (error instanceof HostStackOverflow) {
+        return { failure: this.errorAt(file, script.source, error.message, undefined, "look for unbounded recursion, or data nested thousands of levels deep") };
+      }
       if (!(error instanceof VmCallError)) throw error;
       return { failure: this.vmFailure(file, script.source, error.vmError) };
     } finally {
@@ -464,6 +467,15 @@ export class ReloadEngine {
     const error = this.errorAt(file, positionSource, message, position, hint);
     if (mapped.stack) error.text += `\n${mapped.stack}`;
     return error;
+  }
+
+  /** The script whose context is at `pointer` (a JSContext in VM memory). */
+  fileOfContext(pointer: number | undefined): string | undefined {
+    if (pointer === undefined) return undefined;
+    for (const [file, entry] of this.loaded) {
+      if ((entry.context as unknown as { ctx: { value: number } }).ctx.value === pointer) return file;
+    }
+    return undefined;
   }
 
   private errorAt(file: string, source: string, message: string, position: SourcePosition | undefined, hint: string): ReloadError {

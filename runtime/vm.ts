@@ -1,15 +1,32 @@
 import type { QuickJSContext, QuickJSRuntime, QuickJSWASMModule } from "quickjs-emscripten-core";
 import { dumpThrown } from "./async/dump-thrown.js";
 import { interruptAtNextCall } from "./async/job-cutoff.js";
-import { growthOf, newQuickJSInstance, type GrowthWatch } from "./wasm-instance.js";
+import { RUNTIME } from "./heap/layout.js";
+import { pendingJobSite, runningFunction, type FunctionSite } from "./running-function.js";
+import { growthOf, newQuickJSInstance, quietly, stackOf, type GrowthWatch } from "./wasm-instance.js";
+import type { WasmStackExports } from "./wasm-stack.js";
 
 /** A QuickJS instance (its own linear memory, capped at `memoryLimit`) for one runtime. */
 export function loadQuickJS(memoryLimit: number): Promise<QuickJSWASMModule> {
   return newQuickJSInstance(memoryLimit);
 }
 
-/** Deep enough for real scripts, shallow enough that QuickJS, not Node, reports overflow. */
-const MAX_STACK_BYTES = 256 * 1024;
+/**
+ * QuickJS's own stack limit, in bytes of the emscripten stack. It must trip before V8's
+ * stack (about 1 MB on Node's main thread, which the WASM frames share) overflows: QuickJS
+ * code uses 2 to 11 times more V8 stack than emscripten stack per level (JSON.stringify of
+ * nested arrays is the worst measured path short of the parser, whose input
+ * runtime/compile/nesting.ts bounds). 64 KB allows about 350 levels of plain JS recursion.
+ */
+export const MAX_STACK_BYTES = 64 * 1024;
+
+/** Thrown when V8's stack overflowed while QuickJS ran: the VM state has been put back. */
+export class HostStackOverflow extends Error {
+  constructor() {
+    super("stack overflow: the script ran out of host stack inside the VM (recursion or nesting too deep)");
+    this.name = "HostStackOverflow";
+  }
+}
 
 export interface VmOptions {
   memoryLimit: number;
@@ -18,6 +35,8 @@ export interface VmOptions {
 
 /** Jobs a timed-out drain stops one by one (each rejection may queue a few more). */
 const MAX_STOPPED_JOBS = 100_000;
+/** Promise jobs run between two looks at the clock. */
+const JOB_BATCH = 64;
 
 /** Raised by QuickJS when the interrupt handler stops a script. */
 export const INTERRUPTED_MESSAGE = "interrupted";
@@ -34,17 +53,26 @@ export class Vm {
   timedOut = false;
   private readonly growth: GrowthWatch;
   private refusalsAtEntry = 0;
+  private readonly stack: WasmStackExports;
+  private view: Int32Array | undefined;
+  /** The script function running when the current entry timed out. */
+  private interruptedIn: FunctionSite | undefined;
+  /** How many entries ended with V8's stack overflowing inside the VM (state put back). */
+  hostStackOverflows = 0;
 
   constructor(
-    module: QuickJSWASMModule,
+    private readonly module: QuickJSWASMModule,
     readonly options: VmOptions,
   ) {
     this.runtime = module.newRuntime();
     this.growth = growthOf(module);
+    this.stack = stackOf(module);
     this.runtime.setMemoryLimit(options.memoryLimit);
     this.runtime.setMaxStackSize(MAX_STACK_BYTES);
+    this.checkStackLayout();
     this.runtime.setInterruptHandler(() => {
       if (Date.now() > this.deadline) {
+        if (!this.timedOut) this.interruptedIn = runningFunction(this.emscriptenModule.HEAPU8, this.runtimePointer);
         this.timedOut = true;
         return true;
       }
@@ -56,16 +84,42 @@ export class Vm {
     return this.runtime.newContext();
   }
 
-  /** Runs `work` with the timeout armed; the outermost entry owns the deadline. */
+  /** Whether a call into the VM is under way (a host function is running inside it). */
+  get busy(): boolean {
+    return this.depth > 0;
+  }
+
+  /**
+   * Runs `work` with the timeout armed; the outermost entry owns the deadline. If `work`
+   * ends by a host exception, the emscripten stack pointer and QuickJS's current stack
+   * frame are put back as they were at entry (see wasm-stack.ts).
+   */
   guard<T>(work: () => T): T {
+    const stackPointer = this.stack.current();
+    const heap = this.heap32();
+    const frameIndex = (this.runtimePointer + RUNTIME.currentStackFrame) >> 2;
+    const flagsIndex = (this.runtimePointer + RUNTIME.exceptionFlags) >> 2;
+    const frame = heap[frameIndex]!;
+    const flags = heap[flagsIndex]!;
     if (this.depth === 0) {
       this.deadline = Date.now() + this.options.timeout;
       this.timedOut = false;
+      this.interruptedIn = undefined;
       this.refusalsAtEntry = this.growth.refusals;
     }
     this.depth++;
     try {
       return work();
+    } catch (error) {
+      if (this.stack.current() !== stackPointer) this.stack.restore(stackPointer);
+      const now = this.heap32();
+      now[frameIndex] = frame;
+      now[flagsIndex] = flags;
+      if (error instanceof RangeError && /call stack/i.test(error.message)) {
+        this.hostStackOverflows++;
+        throw new HostStackOverflow();
+      }
+      throw error;
     } finally {
       this.depth--;
       if (this.depth === 0) this.deadline = Number.POSITIVE_INFINITY;
@@ -93,14 +147,29 @@ export class Vm {
     this.guard(() => {
       const timedOutBefore = this.timedOut;
       let dumped: unknown;
-      const result = this.runtime.executePendingJobs();
-      if (result.error) {
-        dumped = dumpThrown(result.error.context, result.error);
-        result.error.dispose();
+      let failed = false;
+      // In batches: a job stopped by the timeout only rejects its promise, and QuickJS's
+      // own loop would go on with the next one (a queue that keeps growing never ends).
+      while (this.runtime.hasPendingJob()) {
+        const result = this.runtime.executePendingJobs(JOB_BATCH);
+        if (result.error) {
+          dumped = dumpThrown(result.error.context, result.error);
+          result.error.dispose();
+          failed = true;
+          break;
+        }
+        if (this.timedOut) break;
       }
       const timedOut = this.timedOut && !timedOutBefore;
-      if (timedOut) this.stopPendingJobs();
-      if (result.error || timedOut) this.onJobFailure?.(dumped, timedOut);
+      let realm: number | undefined;
+      if (timedOut) {
+        // Stopped as a job started, no script frame is on the stack: the queue says whose it is.
+        const queued = pendingJobSite(this.emscriptenModule.HEAPU8, this.runtimePointer);
+        realm = queued?.realm;
+        dumped = interruptedAt(this.interruptedIn ?? queued?.site) ?? dumped;
+        this.stopPendingJobs();
+      }
+      if (failed || timedOut) this.onJobFailure?.(dumped, timedOut, realm);
     });
   }
 
@@ -113,8 +182,28 @@ export class Vm {
     }
   }
 
-  /** Told when a promise job failed outside any script's reach (see `drainJobs`). */
-  onJobFailure: ((dumped: unknown, timedOut: boolean) => void) | undefined;
+  /**
+   * Told when a promise job failed outside any script's reach (see `drainJobs`); `realm`
+   * is the context (pointer) of the first job a timeout stopped.
+   */
+  onJobFailure: ((dumped: unknown, timedOut: boolean, realm?: number) => void) | undefined;
+
+  /** A view of VM memory, re-derived whenever the memory has grown (its buffer replaced). */
+  private heap32(): Int32Array {
+    const buffer = this.emscriptenModule.HEAPU8.buffer;
+    if (this.view?.buffer !== buffer) this.view = new Int32Array(buffer);
+    return this.view;
+  }
+
+  /** The stack guard reads JSRuntime fields: prove their offsets on this build. */
+  private checkStackLayout(): void {
+    const heap = this.heap32();
+    const stackSize = heap[(this.runtimePointer + RUNTIME.stackSize) >> 2];
+    const frame = heap[(this.runtimePointer + RUNTIME.currentStackFrame) >> 2];
+    if (stackSize !== MAX_STACK_BYTES || frame !== 0) {
+      throw new Error("graft: JSRuntime of this QuickJS build is not laid out as graft expects; graft needs exactly @jitl/quickjs-wasmfile-release-sync 0.32.0");
+    }
+  }
 
   /** Pointer to the JSRuntime in linear memory, for the heap tools. */
   get runtimePointer(): number {
@@ -126,8 +215,28 @@ export class Vm {
     return (this.runtime as unknown as { module: { HEAPU8: Uint8Array } }).module;
   }
 
+  /**
+   * Frees the runtime. After V8's stack overflowed inside the VM, objects that the
+   * abandoned C frames held are never released, and QuickJS's final check
+   * (`list_empty(&rt->gc_obj_list)`) would abort the dispose; the runtime has a WASM
+   * instance of its own, which is dropped whole, so that check is moot then.
+   */
   dispose(): void {
     this.runtime.removeInterruptHandler();
-    this.runtime.dispose();
+    if (this.hostStackOverflows === 0) {
+      this.runtime.dispose();
+      return;
+    }
+    try {
+      quietly(this.module, () => this.runtime.dispose());
+    } catch {
+      // The leak check's abort: expected here (see above).
+    }
   }
+}
+
+/** The error a timeout raises, as dumped, with the function it stopped as its only frame. */
+function interruptedAt(site: FunctionSite | undefined): unknown {
+  if (!site) return undefined;
+  return { name: "InternalError", message: "interrupted", stack: `    at <anonymous> (${site.evaluatedName}:${site.line}:${site.column})` };
 }

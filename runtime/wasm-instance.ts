@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import { newQuickJSWASMModuleFromVariant, newVariant, type QuickJSSyncVariant, type QuickJSWASMModule } from "quickjs-emscripten-core";
 import releaseSyncVariant from "@jitl/quickjs-wasmfile-release-sync";
 import { repairStaleViews } from "./wasm-views.js";
+import { instantiateQuickJS, type WasmStackExports } from "./wasm-stack.js";
 
 /** The part of the WebAssembly global graft uses (the project's libs have no DOM types). */
 declare const WebAssembly: {
@@ -25,6 +26,28 @@ export interface GrowthWatch {
 }
 
 const growthWatches = new WeakMap<QuickJSWASMModule, GrowthWatch>();
+const stacks = new WeakMap<QuickJSWASMModule, WasmStackExports>();
+
+const quiet = new WeakMap<QuickJSWASMModule, { on: boolean }>();
+
+/** Runs `work` with the instance's error printing off (emscripten prints an abort before throwing it). */
+export function quietly<T>(module: QuickJSWASMModule, work: () => T): T {
+  const switchOf = quiet.get(module);
+  if (!switchOf) return work();
+  switchOf.on = true;
+  try {
+    return work();
+  } finally {
+    switchOf.on = false;
+  }
+}
+
+/** The emscripten stack helpers of an instance made by newQuickJSInstance. */
+export function stackOf(module: QuickJSWASMModule): WasmStackExports {
+  const stack = stacks.get(module);
+  if (!stack) throw new Error("graft: this QuickJS module was not made by newQuickJSInstance");
+  return stack;
+}
 
 /** The growth watch of an instance made by newQuickJSInstance (a dummy for any other). */
 export function growthOf(module: QuickJSWASMModule): GrowthWatch {
@@ -68,9 +91,27 @@ export async function newQuickJSInstance(memoryLimit: number): Promise<QuickJSWA
   const maximumBytes = Math.min(MAX_MEMORY_BYTES, INITIAL_MEMORY_BYTES + Math.ceil(memoryLimit / PAGE_BYTES) * PAGE_BYTES);
   const wasmMemory = new WebAssembly.Memory({ initial: INITIAL_MEMORY_BYTES / PAGE_BYTES, maximum: maximumBytes / PAGE_BYTES });
   const growth = watchGrowth(wasmMemory);
-  const variant = newVariant(releaseSyncVariant as unknown as QuickJSSyncVariant, { wasmModule: (await compiledQuickJS()) as never, wasmMemory: wasmMemory as never });
+  const compiledModule = await compiledQuickJS();
+  let stack: WasmStackExports | undefined;
+  const quietSwitch = { on: false };
+  const variant = newVariant(releaseSyncVariant as unknown as QuickJSSyncVariant, {
+    wasmMemory: wasmMemory as never,
+    emscriptenModule: {
+      printErr: (text: string) => {
+        if (!quietSwitch.on) console.error(text);
+      },
+      // Instantiated by graft rather than by the library, so that graft keeps the exports.
+      instantiateWasm(imports: unknown, receive: (instance: unknown) => void) {
+        stack = instantiateQuickJS(compiledModule, imports, receive);
+        return {};
+      },
+    } as never,
+  });
   const module = await newQuickJSWASMModuleFromVariant(variant);
+  if (!stack) throw new Error("graft: the QuickJS module was instantiated without graft's hook");
   repairStaleViews(module);
   growthWatches.set(module, growth);
+  stacks.set(module, stack);
+  quiet.set(module, quietSwitch);
   return module;
 }

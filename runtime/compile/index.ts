@@ -2,8 +2,10 @@ import { stripTypes } from "./strip-types.js";
 import { transformModule, transformSnippet, type ImportSite } from "./module-transform.js";
 import { SourceMapper, type EncodedSourceMap } from "./source-map.js";
 import { positionAt, type ScriptPosition } from "./errors.js";
+import { checkNesting } from "./nesting.js";
 
 export { CompileError, type ScriptPosition } from "./errors.js";
+export { checkNesting } from "./nesting.js";
 export { SourceMapper } from "./source-map.js";
 
 export interface CompiledImport {
@@ -30,6 +32,7 @@ export interface CompiledScript {
 
 /** Turns a script (`.ts`, `.js`, `.mjs`) into the form graft evaluates. Throws CompileError. */
 export function compileScript(file: string, source: string): CompiledScript {
+  checkNesting(file, source);
   const stripped = stripTypes(file, source);
   const shape = transformModule(file, stripped.code);
   const maps: EncodedSourceMap[] = [shape.map];

@@ -66,7 +66,13 @@ export const RUNTIME = {
   contextList: 72,
   gcObjList: 80,
   mallocGcThreshold: 108,
+  /** stack_size, stack_top, stack_limit: QuickJS's own stack check (emscripten stack). */
+  stackSize: 120,
   currentException: 136,
+  /** The word holding current_exception_is_uncatchable and in_out_of_memory. */
+  exceptionFlags: 144,
+  /** struct JSStackFrame *: the innermost running JS or C function, NULL when idle. */
+  currentStackFrame: 148,
   jobList: 168,
 } as const;
 /** JSClass in rt->class_array. */
@@ -169,7 +175,7 @@ export const VARDEF_SIZE = 12;
 
 export const VAR_REF = { isDetached: 5, pvalue: 16, value: 24, stackFrame: 28, size: 32 } as const;
 /** JSStackFrame. */
-export const STACK_FRAME = { curFunc: 8, argBuf: 16, jsMode: 36, curSp: 40 } as const;
+export const STACK_FRAME = { prevFrame: 0, curFunc: 8, argBuf: 16, jsMode: 36, curSp: 40 } as const;
 export const JS_MODE_ASYNC = 1 << 2;
 /** JSAsyncFunctionState (a GC object of its own). */
 export const ASYNC_FUNCTION = { thisVal: 16, isCompleted: 32, resolvingFuncs: 40, frame: 56, size: 104 } as const;

@@ -1,6 +1,7 @@
 import type { QuickJSContext, QuickJSHandle, VmCallResult } from "quickjs-emscripten-core";
 import type { ClassPatch, RetiredClass } from "../reload-report.js";
 import { vmSource } from "./vm-source.js";
+import type { Vm } from "../vm.js";
 
 /** The intrinsics go first: they are captured before anything else runs in the context. */
 const INTRINSICS = vmSource("intrinsics.js");
@@ -59,17 +60,25 @@ export function describeVmError(error: unknown): string {
 export class Kernel {
   private readonly functions = new Map<KernelFunction, QuickJSHandle>();
 
-  constructor(readonly context: QuickJSContext) {
+  constructor(
+    readonly context: QuickJSContext,
+    private readonly vm: Vm,
+  ) {
+    // Not under the time budget: graft's own code, and the first evaluation in a fresh
+    // WebAssembly instance compiles much of QuickJS lazily (hundreds of ms).
     context.unwrapResult(context.evalCode(INTRINSICS.source, INTRINSICS.evaluatedName)).dispose();
     const kernel = context.unwrapResult(context.evalCode(KERNEL.source, KERNEL.evaluatedName));
     for (const name of FUNCTIONS) this.functions.set(name, context.getProp(kernel, name));
     kernel.dispose();
   }
 
-  /** Calls a kernel function; a VM exception becomes a VmCallError (never leaks a handle). */
+  /**
+   * Calls a kernel function under the time budget (kernel code reads script values:
+   * prototype chains, descriptors, dispose callbacks); a VM exception becomes a
+   * VmCallError (never leaks a handle).
+   */
   call(name: KernelFunction, ...args: QuickJSHandle[]): QuickJSHandle {
-    const fn = this.functions.get(name)!;
-    const result = this.context.callFunction(fn, this.context.undefined, ...args);
+    const result = this.tryCall(name, ...args);
     if (result.error) {
       const dumped = this.context.dump(result.error);
       result.error.dispose();
@@ -80,7 +89,8 @@ export class Kernel {
 
   /** Calls a kernel function and returns the raw result: the caller owns value or error. */
   tryCall(name: KernelFunction, ...args: QuickJSHandle[]): VmCallResult<QuickJSHandle> {
-    return this.context.callFunction(this.functions.get(name)!, this.context.undefined, ...args);
+    const fn = this.functions.get(name)!;
+    return this.vm.guard(() => this.context.callFunction(fn, this.context.undefined, ...args));
   }
 
   callVoid(name: KernelFunction, ...args: QuickJSHandle[]): void {
