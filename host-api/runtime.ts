@@ -14,7 +14,7 @@ import { Emitter } from "./events.js";
 import { GraftError, ScriptError } from "./errors.js";
 import { CompileError } from "../runtime/compile/index.js";
 import { ScriptClass, ScriptValue } from "./script-value.js";
-import type { FindSubclassesOptions, GcResult, LeakReport, ReloadError, ReloadReport, RetainerPath, RuntimeOptions } from "./types.js";
+import type { FindSubclassesOptions, GcResult, LeakReport, ReloadError, ReloadReport, RetainerPath, RuntimeEvent, RuntimeEventMap, RuntimeOptions } from "./types.js";
 
 const DEFAULT_MEMORY_LIMIT = 256 * 1024 * 1024;
 const DEFAULT_TIMEOUT_MS = 1000;
@@ -32,12 +32,6 @@ interface HeldFailure {
 /** The `file` of a ScriptError position inside code given to evaluate(). */
 export const EVALUATED_CODE = "(evaluated code)";
 
-type RuntimeEvents = {
-  reload: [ReloadReport];
-  error: [ReloadError];
-  leak: [LeakReport[]];
-};
-
 /** Creates a runtime, loads every script of `options.scripts` and, with `watch`, starts watching. */
 export async function createRuntime(options: RuntimeOptions): Promise<GraftRuntime> {
   return GraftRuntime.create(options);
@@ -49,7 +43,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<GraftRunti
 export class GraftRuntime {
   /** The report of the initial load. */
   initialReport!: ReloadReport;
-  private readonly events = new Emitter<RuntimeEvents>();
+  private readonly events = new Emitter<RuntimeEventMap>();
   private onError: ((error: ReloadError) => void) | undefined;
   private heldFailure: HeldFailure | undefined;
   /** Files whose failure was replaced before it was reported: their undoing is no news either. */
@@ -125,11 +119,10 @@ export class GraftRuntime {
       this.root,
       debounceMs,
       (files) => {
-        this.reloadWatched(files, errorDelayMs).catch((error: unknown) => {
-          if (!this.disposed) console.error("graft: reload failed", error);
-        });
+        this.reloadWatched(files, errorDelayMs).catch((error: unknown) => this.reportWatchFailure("reload", error, files));
       },
       (folder) => this.engine.files().filter((file) => file.startsWith(`${folder}/`)),
+      (error) => this.reportWatchFailure("watcher", error, []),
     );
     await this.watcher.start();
   }
@@ -215,6 +208,25 @@ export class GraftRuntime {
       sourceOf: (file) => this.engine.sourceOf(file),
       timeout: this.vm.options.timeout,
     });
+    this.reportUnprompted(error);
+  }
+
+  /** The watcher failing, or a reload it started failing as a whole (not a script's error). */
+  private reportWatchFailure(origin: "watcher" | "reload", error: unknown, files: string[]): void {
+    if (this.disposed) return;
+    const reason = error instanceof Error ? error.message : String(error);
+    if (origin === "watcher") {
+      const where = typeof (error as { path?: unknown })?.path === "string" ? path.relative(this.root, (error as { path: string }).path) : "";
+      const message = `watching ${this.root} failed: ${reason}`;
+      this.reportUnprompted({ file: where, message, text: `${message}; saves may not reload until the watcher recovers (runtime.reload() still works)`, origin });
+    } else {
+      const message = `reloading ${files.join(", ")} after a save failed: ${reason}`;
+      this.reportUnprompted({ file: files[0] ?? "", message, text: message, origin });
+    }
+  }
+
+  /** An error no host call is waiting for: to onError and the "error" event, or stderr if nobody listens. */
+  private reportUnprompted(error: ReloadError): void {
     if (!this.onError && !this.events.has("error")) console.error(`graft: ${error.text}`);
     this.reportError(error);
   }
@@ -280,11 +292,9 @@ export class GraftRuntime {
     }
   }
 
-  on(event: "reload", listener: (report: ReloadReport) => void): () => void;
-  on(event: "error", listener: (error: ReloadError) => void): () => void;
-  on(event: "leak", listener: (leaks: LeakReport[]) => void): () => void;
-  on(event: keyof RuntimeEvents, listener: (...args: never[]) => void): () => void {
-    return this.events.on(event, listener as never);
+  /** Listens to an event (RuntimeEventMap says what each listener receives); returns the unsubscribe function. */
+  on<E extends RuntimeEvent>(event: E, listener: (payload: RuntimeEventMap[E]) => void): () => void {
+    return this.events.on(event, listener);
   }
 
   /** Runs a full cycle collection now; returns the live GC object counts before and after. */

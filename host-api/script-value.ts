@@ -41,7 +41,7 @@ interface Preview {
 export class ScriptValue {
   /** @internal */
   constructor(
-    protected readonly bridge: ValueBridge,
+    /** @internal */ protected readonly bridge: ValueBridge,
     private handle: QuickJSHandle | null,
     private readonly primitiveValue: unknown,
   ) {}

@@ -1,4 +1,4 @@
-import type { ReloadError } from "../runtime/reload-report.js";
+import type { ReloadError, ReloadReport } from "../runtime/reload-report.js";
 import type { ScriptClass, ScriptValue } from "./script-value.js";
 
 /**
@@ -68,7 +68,16 @@ export interface GcResult {
   after: number;
 }
 
-export type RuntimeEvent = "reload" | "error" | "leak";
+/** Each event of `runtime.on(event, listener)`, and what its listener receives. */
+export interface RuntimeEventMap {
+  /** A load or reload that changed something, failed, or recovered. */
+  reload: ReloadReport;
+  /** A script that failed to load or reload, script code the event loop ran that threw, or the watcher failing. */
+  error: ReloadError;
+  /** Retired or superseded class versions still alive after a reload (opt-in: a full GC per reload). */
+  leak: LeakReport[];
+}
+export type RuntimeEvent = keyof RuntimeEventMap;
 export type { ScriptClass, ScriptValue };
 export type { SourcePosition, MemberChanges, ClassPatch, RetiredClass, ReloadError, ReloadReport } from "../runtime/reload-report.js";
 

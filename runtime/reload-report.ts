@@ -43,10 +43,12 @@ export interface ReloadError {
   /** The full error text: what, where, what to do. */
   text: string;
   /**
-   * Set when the error did not come from loading a script but from code the event loop ran:
-   * a timer callback, a microtask, or a promise job (async function, then-callback).
+   * Set when the error did not come from loading a script: code the event loop ran (a timer
+   * callback, a microtask, or a promise job: async function, then-callback), the file
+   * watcher failing ("watcher"; `file` is the path it names, or ""), or a reload the watcher
+   * started that failed as a whole ("reload"; `file` is the first file of the batch).
    */
-  origin?: "setTimeout" | "setInterval" | "queueMicrotask" | "promise job";
+  origin?: "setTimeout" | "setInterval" | "queueMicrotask" | "promise job" | "watcher" | "reload";
 }
 
 export interface ReloadReport {

@@ -21,6 +21,8 @@ export class ScriptWatcher {
     private readonly debounceMs: number,
     private readonly onBatch: (files: string[]) => void,
     private readonly loadedFilesUnder: (folder: string) => string[],
+    /** Told when the file watcher itself fails (too many open files, a folder turned unreadable). */
+    private readonly onError: (error: unknown) => void,
   ) {}
 
   async start(): Promise<void> {
@@ -53,7 +55,7 @@ export class ScriptWatcher {
       if (!relative.startsWith("..") && isScriptPath(relative)) this.add([relative]);
     });
     watcher.on("unlinkDir", (full: string) => this.add(this.loadedFilesUnder(toRelative(this.root, path.resolve(full)))));
-    watcher.on("error", (error: unknown) => console.error("graft: watcher error", error));
+    watcher.on("error", (error: unknown) => this.onError(error));
     await new Promise<void>((resolve) => watcher.once("ready", () => resolve()));
   }
 

@@ -61,8 +61,13 @@ describe("the packed package, installed in an empty project", () => {
     const folder = path.join(project, "ts");
     await mkdir(folder, { recursive: true });
     await writeFile(path.join(folder, "example.ts"), code);
-    // A misuse beside it: graft's types must catch it (so they are not `any`).
-    await writeFile(path.join(folder, "misuse.ts"), `import { createRuntime } from "graft";\nconst runtime = await createRuntime({ scripts: "scripts" });\nruntime.getClass(42);\n`);
+    // Misuses beside it: graft's types must catch them (so they are not `any`), the
+    // runtime's internals are not in them, and each event's listener is typed.
+    await writeFile(
+      path.join(folder, "misuse.ts"),
+      `import { createRuntime } from "graft";\nconst runtime = await createRuntime({ scripts: "scripts" });\nruntime.getClass(42);\n` +
+        `runtime.vm; runtime.kernel; runtime.engine; runtime.bridge;\nruntime.on("relaod", () => {});\nruntime.on("leak", (leaks) => leaks.files);\n`,
+    );
     await writeFile(
       path.join(folder, "tsconfig.json"),
       JSON.stringify({ compilerOptions: { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, noEmit: true, skipLibCheck: false, types: ["node"] }, include: ["*.ts"] }),
@@ -70,7 +75,15 @@ describe("the packed package, installed in an empty project", () => {
     // The project's own tsc, as a user runs it.
     const result = await run(process.execPath, [path.join(project, "node_modules", "typescript", "bin", "tsc"), "-p", folder], { cwd: project, timeout: 120_000 }).catch((error: { stdout: string }) => error);
     const errors = result.stdout.split("\n").filter((line) => line.includes("error TS"));
-    expect(errors).toEqual([expect.stringMatching(/^ts\/misuse\.ts\(3,9\): error TS2554: Expected 2 arguments, but got 1/)]);
+    expect(errors).toEqual([
+      expect.stringMatching(/^ts\/misuse\.ts\(3,9\): error TS2554: Expected 2 arguments, but got 1/),
+      expect.stringMatching(/^ts\/misuse\.ts\(4,9\): error TS2339: Property 'vm' does not exist/),
+      expect.stringMatching(/^ts\/misuse\.ts\(4,21\): error TS2339: Property 'kernel' does not exist/),
+      expect.stringMatching(/^ts\/misuse\.ts\(4,37\): error TS2339: Property 'engine' does not exist/),
+      expect.stringMatching(/^ts\/misuse\.ts\(4,53\): error TS2339: Property 'bridge' does not exist/),
+      expect.stringMatching(/^ts\/misuse\.ts\(5,12\): error TS2345: Argument of type '"relaod"'/),
+      expect.stringMatching(/^ts\/misuse\.ts\(6,37\): error TS2339: Property 'files' does not exist on type 'LeakReport\[\]'/),
+    ]);
   });
 
   it("types scripts as the README's 'Types for scripts' says: the host module from the host's interface, and import.meta.hot", async () => {

@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
-import type { ReloadReport } from "../host-api/index.js";
+import { describe, expect, it, vi } from "vitest";
+import type { ReloadError, ReloadReport } from "../host-api/index.js";
 import { runtimeFor, scriptsFolder, waitFor } from "./helpers.js";
 
 function collect(runtime: { on(event: "reload", listener: (report: ReloadReport) => void): () => void }): ReloadReport[] {
@@ -87,5 +87,53 @@ describe("R2 watch", () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(reports).toEqual([]);
     expect(runtime.files()).toEqual(["a.ts"]);
+  });
+});
+
+describe("watcher failures reach the host as events", () => {
+  /** The chokidar instance behind a runtime's watcher (private: its failures cannot be provoked from outside). */
+  function fileWatcher(runtime: object): { emit(event: string, error: unknown): void } {
+    return (runtime as unknown as { watcher: { watcher: { emit(event: string, error: unknown): void } } }).watcher.watcher;
+  }
+
+  it("the watcher failing is an 'error' event (origin 'watcher'), and onError is told", async () => {
+    const folder = await scriptsFolder({ "a.ts": `export const v = 1;` });
+    const told: ReloadError[] = [];
+    const runtime = await runtimeFor(folder, { watch: true, onError: (error) => told.push(error) });
+    const errors: ReloadError[] = [];
+    runtime.on("error", (error) => errors.push(error));
+    const printed = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      fileWatcher(runtime).emit("error", Object.assign(new Error("EMFILE: too many open files, watch"), { path: `${folder.root}/commands` }));
+      expect(printed).not.toHaveBeenCalled();
+    } finally {
+      printed.mockRestore();
+    }
+    expect(errors).toEqual([expect.objectContaining({ origin: "watcher", file: "commands", message: expect.stringContaining("EMFILE: too many open files") })]);
+    expect(errors[0]!.text).toContain("runtime.reload() still works");
+    expect(told).toEqual(errors);
+  });
+
+  it("a reload the watcher started that fails as a whole is an 'error' event (origin 'reload'); stderr only when nobody listens", async () => {
+    const folder = await scriptsFolder({ "a.ts": `export const v = 1;` });
+    const runtime = await runtimeFor(folder, { watch: true });
+    const engine = (runtime as unknown as { engine: { reload(files?: string[]): Promise<ReloadReport> } }).engine;
+    engine.reload = () => Promise.reject(new Error("the disk went away"));
+    const printed = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      await folder.write("a.ts", `export const v = 2;`);
+      await waitFor(() => printed.mock.calls.length > 0, 5000, "the failure on stderr");
+      expect(String(printed.mock.calls[0]![0])).toContain("reloading a.ts after a save failed: the disk went away");
+
+      const errors: ReloadError[] = [];
+      runtime.on("error", (error) => errors.push(error));
+      printed.mockClear();
+      await folder.write("a.ts", `export const v = 3;`);
+      await waitFor(() => errors.length > 0, 5000, "the 'error' event");
+      expect(errors[0]).toMatchObject({ origin: "reload", file: "a.ts", message: "reloading a.ts after a save failed: the disk went away" });
+      expect(printed).not.toHaveBeenCalled();
+    } finally {
+      printed.mockRestore();
+    }
   });
 });
