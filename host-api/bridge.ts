@@ -34,6 +34,8 @@ export class Bridge {
   readonly origins = new WeakMap<QuickJSHandle, string>();
   /** Promises of async host functions that scripts are waiting on. */
   readonly hostPromises: HostPromises;
+  /** The runtime has been disposed (its VM may be freed a moment later, see GraftRuntime.dispose). */
+  closing = false;
 
   constructor(
     readonly vm: Vm,

@@ -195,7 +195,14 @@ export class GraftRuntime {
   /** Reloads the given files (or every changed file): one transaction. What the watcher calls. */
   async reload(files?: string[]): Promise<ReloadReport> {
     this.assertAlive();
-    const report = await this.engine.reload(files);
+    let report: ReloadReport;
+    try {
+      report = await this.engine.reload(files);
+    } catch (error) {
+      // Disposed meanwhile (by the host, or by a host function the reloading script called).
+      if (this.disposed) throw new GraftError("the runtime was disposed while this reload was under way; nothing was applied");
+      throw error;
+    }
     this.announce(report);
     return report;
   }
@@ -364,6 +371,19 @@ export class GraftRuntime {
     void this.watcher?.close();
     // Timers stop and host-side waits are told first: nothing may enter the VM from here on.
     this.scheduler.close();
+    this.bridge.closing = true;
+    if (this.vm.busy) {
+      // Called from inside a call into the VM (a host function a script is running, a timer
+      // callback's): the VM is freed once that call has unwound; meanwhile nothing new enters it.
+      this.vm.closing = true;
+      queueMicrotask(() => this.freeVm());
+      return;
+    }
+    this.freeVm();
+  }
+
+  private freeVm(): void {
+    this.scheduler.free();
     this.bridge.disposeAll();
     this.engine.disposeNow();
     this.kernel.dispose();

@@ -21,6 +21,8 @@ export interface ValueBridge {
   propertyKey(name: string): QuickJSHandle;
   release(handle: QuickJSHandle, wrapper?: ScriptValue): void;
   settledValue(handle: QuickJSHandle): Promise<ScriptValue>;
+  /** The runtime has been disposed (its VM may be freed a moment later). */
+  readonly closing: boolean;
 }
 
 /** What the kernel's preview() describes of a VM value. */
@@ -257,7 +259,7 @@ export class ScriptValue {
   }
 
   protected liveHandle(): QuickJSHandle {
-    if (this.handle === null || !this.handle.alive) throw new GraftError("this ScriptValue has been disposed (or its runtime has)");
+    if (this.handle === null || !this.handle.alive || this.bridge.closing) throw new GraftError("this ScriptValue has been disposed (or its runtime has)");
     return this.handle;
   }
 

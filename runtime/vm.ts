@@ -90,11 +90,18 @@ export class Vm {
   }
 
   /**
+   * Set when the runtime is disposed while a call into the VM is under way: the VM is freed
+   * once that call has unwound, and meanwhile no new entry starts and no job runs.
+   */
+  closing = false;
+
+  /**
    * Runs `work` with the timeout armed; the outermost entry owns the deadline. If `work`
    * ends by a host exception, the emscripten stack pointer and QuickJS's current stack
    * frame are put back as they were at entry (see wasm-stack.ts).
    */
   guard<T>(work: () => T): T {
+    if (this.closing && this.depth === 0) throw new Error("graft: this runtime has been disposed");
     const stackPointer = this.stack.current();
     const heap = this.heap32();
     const frameIndex = (this.runtimePointer + RUNTIME.currentStackFrame) >> 2;
@@ -143,7 +150,7 @@ export class Vm {
    * `onJobFailure`, once per drain.
    */
   drainJobs(): void {
-    if (!this.runtime.hasPendingJob()) return;
+    if (this.closing || !this.runtime.hasPendingJob()) return;
     this.guard(() => {
       const timedOutBefore = this.timedOut;
       let dumped: unknown;

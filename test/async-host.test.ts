@@ -161,3 +161,60 @@ export function ping() { return "pong"; }`,
     expect(errors).toHaveLength(1);
   });
 });
+
+describe("dispose() from inside a call into the VM", () => {
+  const QUIT = `import { quit, log } from "host";
+export function fromCall() { quit(); log("after quit"); return "returned"; }
+export function later() { setTimeout(() => { quit(); log("timer after quit"); queueMicrotask(() => log("microtask after quit")); }, 1); }`;
+
+  it("a host function disposing the runtime while a timer callback runs it: the callback finishes, nothing runs afterwards, no abort", async () => {
+    const logged: HostArg[] = [];
+    let disposed!: () => void;
+    const quitCalled = new Promise<void>((resolve) => (disposed = resolve));
+    const folder = await scriptsFolder({ "q.ts": QUIT });
+    let runtime: Awaited<ReturnType<typeof runtimeFor>>;
+    runtime = await runtimeFor(folder, {
+      host: {
+        quit: () => {
+          runtime.dispose();
+          disposed();
+        },
+        log: (text: HostArg) => logged.push(text),
+      },
+    });
+    const later = runtime.exports("q.ts").later!;
+    later.invoke();
+    await quitCalled;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(runtime.alive).toBe(false);
+    expect(logged).toEqual(["timer after quit"]);
+    expect(() => later.invoke()).toThrow(GraftError);
+  });
+
+  it("a host function disposing the runtime during a reload's evaluation: the reload rejects clearly", async () => {
+    const folder = await scriptsFolder({ "q.ts": `export const version = 1;` });
+    let runtime: Awaited<ReturnType<typeof runtimeFor>>;
+    runtime = await runtimeFor(folder, { host: { quit: () => runtime.dispose() } });
+    await folder.write("q.ts", `import { quit } from "host";\nexport class Q {}\nquit();\nexport const version = 2;`);
+    await expect(runtime.reload(["q.ts"])).rejects.toThrow(new GraftError("the runtime was disposed while this reload was under way; nothing was applied"));
+    expect(runtime.alive).toBe(false);
+  });
+
+  it("a host function disposing the runtime during a host->script call: the call returns, its value is disposed with the runtime", async () => {
+    const logged: HostArg[] = [];
+    const folder = await scriptsFolder({ "q.ts": QUIT });
+    let runtime: Awaited<ReturnType<typeof runtimeFor>>;
+    runtime = await runtimeFor(folder, { host: { quit: () => runtime.dispose(), log: (text: HostArg) => logged.push(text) } });
+    const fromCall = runtime.exports("q.ts").fromCall!;
+    const result = fromCall.invoke();
+    expect(result.toHost()).toBe("returned");
+    expect(() => fromCall.invoke()).toThrow(/disposed/);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(logged).toEqual(["after quit"]);
+    expect(() => runtime.files()).toThrow(GraftError);
+    // Another runtime in the same process is unaffected.
+    const other = await runtimeFor(await scriptsFolder({ "a.ts": "export const ok = 1;" }));
+    expect(other.exports("a.ts").ok!.toHost()).toBe(1);
+  });
+});
+

@@ -167,6 +167,7 @@ export class Scheduler {
   /** Calls a function of the in-VM half; plain values and arrays of handles become VM values for the call. */
   private callVm(name: VmFunction, args: (QuickJSHandle | string | number | boolean | undefined | QuickJSHandle[])[]): VmCallResult<QuickJSHandle> {
     const context = this.context;
+    if (this.closed) return { value: context.undefined };
     const owned: QuickJSHandle[] = [];
     const handles = args.map((arg) => {
       if (arg === undefined) return context.undefined;
@@ -327,7 +328,10 @@ export class Scheduler {
     }
   }
 
-  /** Stops every timer and tells every waiting settlement; nothing runs afterwards. */
+  /**
+   * Stops every timer and tells every waiting settlement; nothing is scheduled or run
+   * afterwards. Safe while the VM is inside one of these functions (`free` comes later).
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
@@ -337,6 +341,11 @@ export class Scheduler {
     const waiting = [...this.settlements.values()];
     this.settlements.clear();
     for (const settlement of waiting) settlement.closed();
+  }
+
+  /** Releases the VM functions, once no call into the VM is under way. */
+  free(): void {
+    this.close();
     for (const handle of this.functions.values()) handle.dispose();
     this.functions.clear();
     for (const handle of this.hooks) handle.dispose();
