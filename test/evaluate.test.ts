@@ -78,6 +78,19 @@ describe("runtime.evaluate(file, code): a REPL in the file's own scope", () => {
     expect(runtime.leaks()).toEqual([]);
   });
 
+  it("keeps only what code may still use: import.meta and import() work later, the loader's API is let go", async () => {
+    const folder = await scriptsFolder({
+      "late.ts": `export function url() { return import.meta.url; }\nexport function count() { return (import.meta.hot.data.n = (import.meta.hot.data.n ?? 0) + 1); }\nexport function load() { return import("./elsewhere"); }\n`,
+    });
+    const runtime = await runtimeFor(folder);
+    const { url, count, load } = runtime.exports("late.ts");
+    expect(url!.invoke().toHost()).toBe("graft:late.ts");
+    expect([count!.invoke().toHost(), count!.invoke().toHost()]).toEqual([1, 2]);
+    await expect(load!.invoke().promise()).rejects.toThrow(/dynamic import is not supported/);
+    // the per-version loader API (class installation, exports) is needed only while the top level runs
+    expect(runtime.evaluate("late.ts", "typeof __graft").toHost()).toBe("undefined");
+  });
+
   it("reports errors as the REPL user needs them, and refuses removed files", async () => {
     const folder = await scriptsFolder(files);
     const runtime = await runtimeFor(folder, { timeout: 200 });

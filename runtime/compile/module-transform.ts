@@ -33,6 +33,9 @@ type Node = ESTree.Node & { start: number; end: number };
 type AnyNode = Node & Record<string, unknown>;
 
 const GRAFT = "__graft";
+/** The module's `import.meta` and `import()`, bound once so that they outlive `__graft`. */
+const META = "__graftMeta";
+const DYNAMIC_IMPORT = "__graftImport";
 /** The function that runs REPL code in a module's scope; its stack frames are graft's, not the script's. */
 export const SCOPE_EVALUATOR = "__graftEvaluate";
 
@@ -187,14 +190,20 @@ export function transformModule(file: string, code: string): ModuleShape {
 
   // A direct eval in the module's own scope: runtime.evaluate(file, code) (a REPL) sees every
   // top-level binding. The kernel keeps it for the current version only, so a superseded
-  // version's scope is still collected (R11). A module that awaits at top level becomes an
-  // async function: the reload engine waits for it.
-  const prologue: string[] = [`(${topLevelAwait ? "async " : ""}function (${GRAFT}) {"use strict"; ${GRAFT}.scope(function ${SCOPE_EVALUATOR}(__graftCode) { return eval(__graftCode); });`];
+  // version's scope is still collected (R11). A direct eval keeps every binding of the scope
+  // alive, so once the top level has run, `__graft` (the loader's per-version API, needed
+  // only while the module is defined) is dropped; what code may use later (import.meta,
+  // import()) has bindings of its own. A module that awaits at top level becomes an async
+  // function: the reload engine waits for it.
+  const prologue: string[] = [
+    `(${topLevelAwait ? "async " : ""}function (${GRAFT}) {"use strict"; ${GRAFT}.scope(function ${SCOPE_EVALUATOR}(__graftCode) { return eval(__graftCode); });`,
+    `const ${META} = ${GRAFT}.meta, ${DYNAMIC_IMPORT} = ${GRAFT}.dynamicImport;`,
+  ];
   imports.forEach((_, index) => prologue.push(`const __import${index} = ${GRAFT}.require(${index});`));
   prologue.push(...namespaceLocals);
   prologue.push(`${GRAFT}.exports({${exportGetters.join(", ")}}${exportStars.length ? `, [${exportStars.join(", ")}]` : ""});`);
   out.prepend(prologue.join(" "));
-  out.append("\n})");
+  out.append(`\n;${GRAFT} = undefined;\n})`);
   const map = out.generateMap({ hires: true, source: file, includeContent: false });
   return {
     code: out.toString(),
@@ -339,10 +348,10 @@ function rewriteImportMeta(program: ESTree.Program, out: MagicString): void {
     enter(node) {
       if (node.type === "MetaProperty" && node.meta.name === "import") {
         const { start, end } = node as unknown as Node;
-        out.overwrite(start, end, `${GRAFT}.meta`);
+        out.overwrite(start, end, META);
       } else if (node.type === "ImportExpression") {
         const { start } = node as unknown as Node;
-        out.overwrite(start, start + "import".length, `${GRAFT}.dynamicImport`);
+        out.overwrite(start, start + "import".length, DYNAMIC_IMPORT);
       }
     },
   });

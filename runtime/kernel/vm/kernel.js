@@ -365,12 +365,15 @@ function runModule(file, version, moduleFunction, dependencies) {
    */
   const linking = new SafeMap();
   transaction.pending.set(file, pending);
+  // import.meta outlives the top level (a module's eval keeps it): it holds the version's
+  // disposer list, not the whole pending record.
+  const disposers = pending.disposers;
   const hot = {
     data: record.hotData,
     /** @param {Disposer} callback */
     dispose(callback) {
       if (typeof callback !== "function") throw new TypeError("import.meta.hot.dispose expects a function");
-      pending.disposers.push(callback);
+      disposers.push(callback);
     },
     accept() {},
   };
