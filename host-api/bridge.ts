@@ -1,4 +1,4 @@
-import type { QuickJSContext, QuickJSHandle, VmCallResult } from "quickjs-emscripten-core";
+import { Scope, type QuickJSContext, type QuickJSHandle, type VmCallResult } from "quickjs-emscripten-core";
 import type { Kernel } from "../runtime/kernel/kernel.js";
 import type { MappedError } from "../runtime/script-errors.js";
 import { isFoundElement, type FoundObjects, type FoundObjectsCore } from "../runtime/heap/found-objects.js";
@@ -208,10 +208,10 @@ export class Bridge {
   }
 
   /**
-   * A host value going into the VM. Handles created here are pushed to `owned` for the
-   * caller to dispose after the call; ScriptValues pass their own handle.
+   * A host value going into the VM. Handles created here belong to `scope` (disposed when
+   * the caller's call is over); ScriptValues pass their own handle.
    */
-  toVm(value: unknown, owned: QuickJSHandle[], path: Path = "argument", seen?: Set<object>): QuickJSHandle {
+  toVm(value: unknown, scope: Scope, path: Path = "argument", seen?: Set<object>): QuickJSHandle {
     const context = this.context;
     switch (typeof value) {
       case "undefined":
@@ -219,31 +219,30 @@ export class Bridge {
       case "boolean":
         return value ? context.true : context.false;
       case "number":
-        return track(context.newNumber(value), owned);
+        return scope.manage(context.newNumber(value));
       case "string":
-        return track(context.newString(value), owned);
+        return scope.manage(context.newString(value));
       case "bigint":
-        return track(context.newBigInt(value), owned);
+        return scope.manage(context.newBigInt(value));
       case "function":
-        return track(this.hostFunction(value as (...args: HostArg[]) => unknown, value.name || "hostFunction"), owned);
+        return scope.manage(this.hostFunction(value as (...args: HostArg[]) => unknown, value.name || "hostFunction"));
       case "symbol":
         throw new GraftError(`cannot pass a symbol to a script (${describePath(path)}): only plain data, ScriptValues and functions cross`);
       default:
         break;
     }
     if (value === null) return context.null;
-    if (value instanceof ScriptValue) return value.vmHandle(this, owned);
+    if (value instanceof ScriptValue) return value.vmHandle(this, scope);
     const object = value as object;
     seen ??= new Set<object>();
     if (seen.has(object)) throw new GraftError(`cannot pass ${describePath(path)} to a script: it contains a cycle; pass plain data (copied) or a ScriptValue (by reference)`);
     seen.add(object);
     try {
       if (Array.isArray(object)) {
-        const array = track(context.newArray(), owned);
+        const array = scope.manage(context.newArray());
         object.forEach((item, index) => {
-          const itemOwned: QuickJSHandle[] = [];
-          context.setProp(array, index, this.toVm(item, itemOwned, () => `${describePath(path)}[${index}]`, seen));
-          itemOwned.forEach((handle) => handle.dispose());
+          // Each item's handles go as soon as the array holds the item.
+          Scope.withScope((itemScope) => context.setProp(array, index, this.toVm(item, itemScope, () => `${describePath(path)}[${index}]`, seen)));
         });
         return array;
       }
@@ -254,11 +253,9 @@ export class Bridge {
           `cannot pass ${describePath(path)} (a ${kind}) to a script: only plain objects, arrays, primitives, functions and ScriptValues cross; convert it to plain data first`,
         );
       }
-      const result = track(context.newObject(), owned);
+      const result = scope.manage(context.newObject());
       for (const [key, item] of Object.entries(object)) {
-        const itemOwned: QuickJSHandle[] = [];
-        context.setProp(result, key, this.toVm(item, itemOwned, () => `${describePath(path)}.${key}`, seen));
-        itemOwned.forEach((handle) => handle.dispose());
+        Scope.withScope((itemScope) => context.setProp(result, key, this.toVm(item, itemScope, () => `${describePath(path)}.${key}`, seen)));
       }
       return result;
     } finally {
@@ -273,10 +270,9 @@ export class Bridge {
       const hostArgs = args.map((arg) => bridge.fromVm(arg));
       const result = fn(...hostArgs);
       if (isThenable(result)) return bridge.hostPromises.toVm(result, name);
-      const owned: QuickJSHandle[] = [];
-      const handle = bridge.toVm(result, owned, `the value returned by host function ${name}`);
-      // quickjs-emscripten takes ownership of the returned handle; dup if we do not own it.
-      return owned.includes(handle) ? handle : handle.dup();
+      // quickjs-emscripten takes ownership of the returned handle: it gets its own copy, and
+      // the scope releases what the conversion made (all of it, if the conversion fails).
+      return Scope.withScope((scope) => bridge.toVm(result, scope, `the value returned by host function ${name}`).dup());
     });
   }
 
@@ -375,10 +371,6 @@ function describePath(path: Path): string {
   return typeof path === "string" ? path : path();
 }
 
-function track(handle: QuickJSHandle, owned: QuickJSHandle[]): QuickJSHandle {
-  owned.push(handle);
-  return handle;
-}
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof value === "object" && value !== null && typeof (value as { then?: unknown }).then === "function";

@@ -72,7 +72,7 @@ export class HeapTools {
     const prototype = cls.get("prototype");
     try {
       if (!prototype.isReference) throw new GraftError("findInstances needs a class (a function with a prototype object)");
-      const found = this.guard(() => this.inspector.findInstances(prototype.vmHandle(this.bridge, [])));
+      const found = this.guard(() => this.inspector.findInstances(prototype.referenceHandle(this.bridge, "findInstances")));
       return this.bridge.adoptFound(found.objects, found.callable);
     } finally {
       prototype.dispose();
@@ -81,14 +81,14 @@ export class HeapTools {
 
   /** Classes extending `base` anywhere in the VM, also ones created at run time. */
   dynamicSubclasses(base: ScriptValue, inclusive: boolean): ScriptValue[] {
-    const handles = this.guard(() => this.inspector.dynamicSubclasses(base.vmHandle(this.bridge, []), inclusive));
+    const handles = this.guard(() => this.inspector.dynamicSubclasses(base.referenceHandle(this.bridge, "findSubclasses"), inclusive));
     return handles.map((handle) => this.bridge.adoptReference(handle, true));
   }
 
   /** Shortest paths from roots to `value`, printed as in SPEC §5. */
   retainers(value: ScriptValue, limit = 3): RetainerPath[] {
     if (!value.isReference) return [];
-    return this.guard(() => this.inspector.retainers(value.vmHandle(this.bridge, []), limit));
+    return this.guard(() => this.inspector.retainers(value.referenceHandle(this.bridge, "retainers"), limit));
   }
 
   /** Retired and superseded class versions still alive after a full GC, with what holds them. */

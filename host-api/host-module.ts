@@ -1,4 +1,4 @@
-import type { QuickJSHandle } from "quickjs-emscripten-core";
+import { Scope } from "quickjs-emscripten-core";
 import type { Bridge } from "./bridge.js";
 
 /**
@@ -8,15 +8,11 @@ import type { Bridge } from "./bridge.js";
  */
 export function installHostModule(bridge: Bridge, host: object): void {
   const context = bridge.context;
-  const owned: QuickJSHandle[] = [];
-  const exports = context.newObject();
-  try {
+  Scope.withScope((scope) => {
+    const exports = scope.manage(context.newObject());
     for (const [key, value] of Object.entries(host)) {
-      context.setProp(exports, key, bridge.toVm(value, owned, `host.${key}`));
+      context.setProp(exports, key, bridge.toVm(value, scope, `host.${key}`));
     }
     bridge.kernel.setHostExports(exports);
-  } finally {
-    exports.dispose();
-    owned.forEach((handle) => handle.dispose());
-  }
+  });
 }

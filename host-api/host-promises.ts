@@ -1,5 +1,11 @@
-import type { QuickJSDeferredPromise, QuickJSHandle } from "quickjs-emscripten-core";
+import { Scope, type QuickJSDeferredPromise, type QuickJSHandle } from "quickjs-emscripten-core";
 import type { ValueBridge } from "./script-value.js";
+
+/** The value (or error) a VM promise settles with. */
+interface Settlement {
+  handle: QuickJSHandle;
+  fulfilled: boolean;
+}
 
 /**
  * Promises returned by async host functions, as VM promises the script awaits. Each
@@ -23,8 +29,8 @@ export class HostPromises {
     const deferred = this.bridge.context.newPromise();
     this.pending.add(deferred);
     Promise.resolve(result).then(
-      (value) => this.settle(deferred, () => this.fulfilment(value, functionName)),
-      (error: unknown) => this.settle(deferred, () => ({ handle: this.rejection(error), owned: [], fulfilled: false })),
+      (value) => this.settle(deferred, (scope) => this.fulfilment(value, functionName, scope)),
+      (error: unknown) => this.settle(deferred, (scope) => ({ handle: this.rejection(error, scope), fulfilled: false })),
     );
     return deferred.handle.dup();
   }
@@ -33,37 +39,31 @@ export class HostPromises {
     return this.pending.size;
   }
 
-  private fulfilment(value: unknown, functionName: string): { handle: QuickJSHandle; owned: QuickJSHandle[]; fulfilled: boolean } {
-    const owned: QuickJSHandle[] = [];
+  private fulfilment(value: unknown, functionName: string, scope: Scope): Settlement {
     try {
-      const handle = this.bridge.toVm(value, owned, () => `the value host function ${functionName} resolved to`);
-      return { handle, owned, fulfilled: true };
+      return { handle: this.bridge.toVm(value, scope, () => `the value host function ${functionName} resolved to`), fulfilled: true };
     } catch (error) {
-      owned.forEach((handle) => handle.alive && handle.dispose());
-      return { handle: this.rejection(error), owned: [], fulfilled: false };
+      return { handle: this.rejection(error, scope), fulfilled: false };
     }
   }
 
   /** What a script sees when the host's promise rejects: an Error with the host's name and message. */
-  private rejection(error: unknown): QuickJSHandle {
+  private rejection(error: unknown, scope: Scope): QuickJSHandle {
     const { name, message } = error instanceof Error ? error : { name: "Error", message: String(error) };
-    return this.bridge.context.newError({ name, message });
+    return scope.manage(this.bridge.context.newError({ name, message }));
   }
 
-  private settle(deferred: QuickJSDeferredPromise, make: () => { handle: QuickJSHandle; owned: QuickJSHandle[]; fulfilled: boolean }): void {
+  /** Settles `deferred` with what `make` builds; the handles it makes belong to `scope`, released after. */
+  private settle(deferred: QuickJSDeferredPromise, make: (scope: Scope) => Settlement): void {
     if (this.closed || !this.pending.delete(deferred)) return;
-    let made: { handle: QuickJSHandle; owned: QuickJSHandle[]; fulfilled: boolean } | undefined;
     try {
-      made = make();
-      const { handle, fulfilled } = made;
-      this.bridge.vm.guard(() => (fulfilled ? deferred.resolve(handle) : deferred.reject(handle)));
+      Scope.withScope((scope) => {
+        const { handle, fulfilled } = make(scope);
+        this.bridge.vm.guard(() => (fulfilled ? deferred.resolve(handle) : deferred.reject(handle)));
+      });
     } catch (error) {
       this.onInternalError(error);
     } finally {
-      if (made) {
-        if (!made.fulfilled && made.handle.alive) made.handle.dispose();
-        made.owned.forEach((handle) => handle.alive && handle.dispose());
-      }
       deferred.dispose();
     }
     if (!this.closed) this.bridge.vm.drainJobs();

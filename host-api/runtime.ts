@@ -1,6 +1,6 @@
 import path from "node:path";
 import { stat } from "node:fs/promises";
-import type { QuickJSContext } from "quickjs-emscripten-core";
+import { Lifetime, Scope, type QuickJSContext } from "quickjs-emscripten-core";
 import { Kernel } from "../runtime/kernel/kernel.js";
 import { ReloadEngine } from "../runtime/reload-engine.js";
 import { loadQuickJS, Vm } from "../runtime/vm.js";
@@ -60,6 +60,8 @@ export class GraftRuntime {
 
   private constructor(
     readonly root: string,
+    /** The VM and everything made in it, released together (see create). */
+    private readonly parts: Scope,
     /** @internal */ readonly vm: Vm,
     /** @internal */ readonly kernelContext: QuickJSContext,
     /** @internal */ readonly kernel: Kernel,
@@ -85,26 +87,35 @@ export class GraftRuntime {
     }
     const memoryLimit = options.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
     const module = await loadQuickJS(memoryLimit);
-    const vm = new Vm(module, {
-      memoryLimit,
-      timeout: options.timeout ?? DEFAULT_TIMEOUT_MS,
-    });
-    const kernelContext = vm.newContext();
-    const kernel = new Kernel(kernelContext, vm);
+    // Each part is released with the scope, in the reverse order of making: at once if making
+    // a later one fails, else when the runtime is disposed.
+    const parts = new Scope();
     let runtime: GraftRuntime | undefined;
-    const reportAsync = (failure: AsyncFailure): void => runtime?.reportAsyncFailure(failure);
-    const scheduler = new Scheduler(vm, kernelContext, reportAsync);
-    vm.onJobFailure = (dumped, timedOut, realm) => reportAsync({ origin: "promise job", dumped, timedOut, file: engine.fileOfContext(realm) });
-    const engine = new ReloadEngine(vm, kernel, root, scheduler);
-    const bridge = new Bridge(vm, kernel, kernelContext, (dumped) => engine.mapError(dumped), options.debugHandles ?? false, scheduler, (error) =>
-      reportAsync({ origin: "promise job", dumped: { name: "Error", message: `graft could not settle a host promise in the VM: ${String(error)}` }, timedOut: false }),
-    );
-    runtime = new GraftRuntime(root, vm, kernelContext, kernel, engine, bridge, scheduler);
+    try {
+      const vm = own(parts, new Vm(module, { memoryLimit, timeout: options.timeout ?? DEFAULT_TIMEOUT_MS }), (made) => made.dispose());
+      const kernelContext = parts.manage(vm.newContext());
+      const kernel = own(parts, new Kernel(kernelContext, vm), (made) => made.dispose());
+      const reportAsync = (failure: AsyncFailure): void => runtime?.reportAsyncFailure(failure);
+      const scheduler = own(parts, new Scheduler(vm, kernelContext, reportAsync), (made) => made.free());
+      vm.onJobFailure = (dumped, timedOut, realm) => reportAsync({ origin: "promise job", dumped, timedOut, file: engine.fileOfContext(realm) });
+      const engine = own(parts, new ReloadEngine(vm, kernel, root, scheduler), (made) => made.disposeNow());
+      const bridge = own(
+        parts,
+        new Bridge(vm, kernel, kernelContext, (dumped) => engine.mapError(dumped), options.debugHandles ?? false, scheduler, (error) =>
+          reportAsync({ origin: "promise job", dumped: { name: "Error", message: `graft could not settle a host promise in the VM: ${String(error)}` }, timedOut: false }),
+        ),
+        (made) => made.disposeAll(),
+      );
+      runtime = new GraftRuntime(root, parts, vm, kernelContext, kernel, engine, bridge, scheduler);
+    } catch (error) {
+      parts.dispose();
+      throw error;
+    }
     runtime.onError = options.onError;
     try {
       runtime.heapTools.selfCheck();
-      installHostModule(bridge, options.host ?? {});
-      runtime.initialReport = await engine.loadAll();
+      installHostModule(runtime.bridge, options.host ?? {});
+      runtime.initialReport = await runtime.engine.loadAll();
       runtime.announce(runtime.initialReport);
       if (options.watch) await runtime.startWatching(options.debounce ?? DEFAULT_DEBOUNCE_MS, options.errorDelay ?? DEFAULT_ERROR_DELAY_MS);
     } catch (error) {
@@ -172,7 +183,7 @@ export class GraftRuntime {
     this.assertAlive();
     const baseClass = typeof base === "string" ? this.classByReference(base) : base;
     try {
-      const handles = this.kernel.findSubclasses(baseClass.vmHandle(this.bridge, []), options.inclusive ?? false, options.includeRetired ?? false);
+      const handles = this.kernel.findSubclasses(baseClass.referenceHandle(this.bridge, "findSubclasses"), options.inclusive ?? false, options.includeRetired ?? false);
       const found = handles.map((handle) => this.bridge.adopt(handle) as ScriptClass);
       if (!options.dynamic) return found;
       // Classes made at run time (inside functions, by eval) are found by enumerating the heap.
@@ -383,12 +394,8 @@ export class GraftRuntime {
   }
 
   private freeVm(): void {
-    this.scheduler.free();
-    this.bridge.disposeAll();
-    this.engine.disposeNow();
-    this.kernel.dispose();
-    this.kernelContext.dispose();
-    this.vm.dispose();
+    // The bridge, engine, timers, kernel, kernel context and VM, in the reverse order of making.
+    this.parts.dispose();
   }
 
   [Symbol.dispose](): void {
@@ -405,6 +412,12 @@ export class GraftRuntime {
       throw new GraftError(failure ? `${file} is not loaded: ${failure.message}` : `no script '${file}' is loaded (loaded: ${this.engine.files().join(", ") || "none"})`);
     }
   }
+}
+
+/** Makes `scope` release `part` (with `release`) when it is disposed. */
+function own<T>(scope: Scope, part: T, release: (part: T) => void): T {
+  scope.manage(new Lifetime(part, undefined, release));
+  return part;
 }
 
 function validateOptions(options: RuntimeOptions): void {

@@ -1,5 +1,5 @@
 import { inspect } from "node:util";
-import type { QuickJSContext, QuickJSHandle, VmCallResult } from "quickjs-emscripten-core";
+import { Scope, type QuickJSContext, type QuickJSHandle, type VmCallResult } from "quickjs-emscripten-core";
 import type { Kernel } from "../runtime/kernel/kernel.js";
 import type { Vm } from "../runtime/vm.js";
 import { GraftError } from "./errors.js";
@@ -15,8 +15,8 @@ export interface ValueBridge {
   readonly context: QuickJSContext;
   /** Runs one VM call under the time budget; the result becomes a ScriptValue, an exception a ScriptError. */
   callGuarded(call: () => VmCallResult<QuickJSHandle>): ScriptValue;
-  /** A host value as a VM value; handles it makes go into `owned`. `path` names the value in errors. */
-  toVm(value: unknown, owned: QuickJSHandle[], path?: string | (() => string)): QuickJSHandle;
+  /** A host value as a VM value; handles it makes belong to `scope`. `path` names the value in errors. */
+  toVm(value: unknown, scope: Scope, path?: string | (() => string)): QuickJSHandle;
   /** A cached VM string for a property name (the bridge owns it). */
   propertyKey(name: string): QuickJSHandle;
   release(handle: QuickJSHandle, wrapper?: ScriptValue): void;
@@ -86,14 +86,11 @@ export class ScriptValue {
   set(key: string | number, value: unknown): void {
     checkKey("set", key);
     const handle = this.requireReference(`set '${key}' of`);
-    const owned: QuickJSHandle[] = [];
-    try {
-      const vmValue = this.bridge.toVm(value, owned, () => `the value for '${key}'`);
+    Scope.withScope((scope) => {
+      const vmValue = this.bridge.toVm(value, scope, () => `the value for '${key}'`);
       this.bridge.vm.guard(() => this.bridge.context.setProp(handle, key, vmValue));
       this.bridge.vm.drainJobs();
-    } finally {
-      owned.forEach((item) => item.dispose());
-    }
+    });
   }
 
   /** Calls `this[method](...args)` in the VM. Script exceptions throw ScriptError. */
@@ -101,10 +98,9 @@ export class ScriptValue {
     const handle = this.requireReference(`call '${method}' on`);
     const bridge = this.bridge;
     const context = bridge.context;
-    const owned: QuickJSHandle[] = [];
-    try {
+    return Scope.withScope((scope) => {
       const vmArgs = new Array<QuickJSHandle>(args.length);
-      for (let i = 0; i < args.length; i++) vmArgs[i] = bridge.toVm(args[i], owned, () => `argument ${i + 1} of ${method}()`);
+      for (let i = 0; i < args.length; i++) vmArgs[i] = bridge.toVm(args[i], scope, () => `argument ${i + 1} of ${method}()`);
       const key = bridge.propertyKey(method);
       return bridge.callGuarded(() => {
         const fn = context.getProp(handle, key);
@@ -120,22 +116,17 @@ export class ScriptValue {
           fn.dispose();
         }
       });
-    } finally {
-      for (const item of owned) item.dispose();
-    }
+    });
   }
 
   /** Calls the value itself as a function, with `this` undefined. */
   invoke(...args: unknown[]): ScriptValue {
     const handle = this.requireReference("invoke");
     const bridge = this.bridge;
-    const owned: QuickJSHandle[] = [];
-    try {
-      const vmArgs = args.map((arg, index) => bridge.toVm(arg, owned, () => `argument ${index + 1}`));
+    return Scope.withScope((scope) => {
+      const vmArgs = args.map((arg, index) => bridge.toVm(arg, scope, () => `argument ${index + 1}`));
       return bridge.callGuarded(() => bridge.context.callFunction(handle, bridge.context.undefined, ...vmArgs));
-    } finally {
-      owned.forEach((item) => item.dispose());
-    }
+    });
   }
 
   /** `new value(...args)`. */
@@ -143,15 +134,11 @@ export class ScriptValue {
     const handle = this.requireReference("construct");
     const bridge = this.bridge;
     const context = bridge.context;
-    const owned: QuickJSHandle[] = [];
-    try {
-      const argsArray = context.newArray();
-      owned.push(argsArray);
-      args.forEach((arg, index) => context.setProp(argsArray, index, bridge.toVm(arg, owned, () => `argument ${index + 1} of new`)));
+    return Scope.withScope((scope) => {
+      const argsArray = scope.manage(context.newArray());
+      args.forEach((arg, index) => context.setProp(argsArray, index, bridge.toVm(arg, scope, () => `argument ${index + 1} of new`)));
       return bridge.callGuarded(() => bridge.kernel.tryCall("construct", handle, argsArray));
-    } finally {
-      owned.forEach((item) => item.dispose());
-    }
+    });
   }
 
   /** A plain-data copy of the value (JSON-like: functions dropped, instances as objects). */
@@ -249,12 +236,19 @@ export class ScriptValue {
   }
 
   /** @internal The VM handle, for passing by reference. */
-  vmHandle(bridge: ValueBridge, owned: QuickJSHandle[]): QuickJSHandle {
+  vmHandle(bridge: ValueBridge, scope: Scope): QuickJSHandle {
     if (bridge !== this.bridge) throw new GraftError("this ScriptValue belongs to another graft runtime");
     if (this.handle === null) {
       if ((this as { disposedFlag?: boolean }).disposedFlag) throw new GraftError("this ScriptValue has been disposed");
-      return bridge.toVm(this.primitiveValue, owned);
+      return bridge.toVm(this.primitiveValue, scope);
     }
+    return this.liveHandle();
+  }
+
+  /** @internal The VM handle of a value held by reference (an object, function or class), borrowed. */
+  referenceHandle(bridge: ValueBridge, what: string): QuickJSHandle {
+    if (bridge !== this.bridge) throw new GraftError("this ScriptValue belongs to another graft runtime");
+    if (this.handle === null) throw new GraftError(`${what} needs an object, function or class, got the primitive ${String(this.primitiveValue)}`);
     return this.liveHandle();
   }
 

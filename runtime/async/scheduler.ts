@@ -1,4 +1,4 @@
-import type { QuickJSContext, QuickJSHandle, VmCallResult } from "quickjs-emscripten-core";
+import { Scope, type QuickJSContext, type QuickJSHandle, type VmCallResult } from "quickjs-emscripten-core";
 import type { Vm } from "../vm.js";
 import { vmSource } from "../kernel/vm-source.js";
 import { dumpThrown } from "./dump-thrown.js";
@@ -80,27 +80,32 @@ export class Scheduler {
     private readonly onFailure: (failure: AsyncFailure) => void,
   ) {
     this.peeker = new ValuePeeker(() => vm.emscriptenModule.HEAPU8);
-    const hooks = context.newObject();
     try {
-      this.hook(hooks, "report", (error, origin, file) => {
-        this.onFailure({ origin: context.getString(origin) as AsyncOrigin, file: this.fileAt(file), dumped: dumpThrown(context, error), timedOut: vm.timedOut });
-      });
-      this.hook(hooks, "settled", (id, fulfilled, value) => {
-        const key = this.number(id);
-        const settlement = this.settlements.get(key);
-        if (settlement === undefined) return;
-        this.settlements.delete(key);
-        const flag = this.peeker.peek(fulfilled);
-        settlement.settled(flag.kind === "boolean" && flag.value, value);
-      });
-      const factory = context.unwrapResult(context.evalCode(ASYNC.source, ASYNC.evaluatedName));
-      const api = context.unwrapResult(context.callFunction(factory, context.undefined, hooks));
-      factory.dispose();
-      for (const name of ["add", "microtask", "fire", "cancel", "settle"] as const) this.functions.set(name, context.getProp(api, name));
-      api.dispose();
-    } finally {
-      hooks.dispose();
+      Scope.withScope((scope) => this.start(scope));
+    } catch (error) {
+      this.free();
+      throw error;
     }
+  }
+
+  /** Evaluates the in-VM half (async.js) with the hooks it calls back through. */
+  private start(scope: Scope): void {
+    const { context, vm } = this;
+    const hooks = scope.manage(context.newObject());
+    this.hook(hooks, "report", (error, origin, file) => {
+      this.onFailure({ origin: context.getString(origin) as AsyncOrigin, file: this.fileAt(file), dumped: dumpThrown(context, error), timedOut: vm.timedOut });
+    });
+    this.hook(hooks, "settled", (id, fulfilled, value) => {
+      const key = this.number(id);
+      const settlement = this.settlements.get(key);
+      if (settlement === undefined) return;
+      this.settlements.delete(key);
+      const flag = this.peeker.peek(fulfilled);
+      settlement.settled(flag.kind === "boolean" && flag.value, value);
+    });
+    const factory = scope.manage(context.unwrapResult(context.evalCode(ASYNC.source, ASYNC.evaluatedName)));
+    const api = scope.manage(context.unwrapResult(context.callFunction(factory, context.undefined, hooks)));
+    for (const name of ["add", "microtask", "fire", "cancel", "settle"] as const) this.functions.set(name, context.getProp(api, name));
   }
 
   private hook(target: QuickJSHandle, name: string, fn: (...args: QuickJSHandle[]) => void): void {
@@ -168,24 +173,21 @@ export class Scheduler {
   private callVm(name: VmFunction, args: (QuickJSHandle | string | number | boolean | undefined | QuickJSHandle[])[]): VmCallResult<QuickJSHandle> {
     const context = this.context;
     if (this.closed) return { value: context.undefined };
-    const owned: QuickJSHandle[] = [];
-    const handles = args.map((arg) => {
-      if (arg === undefined) return context.undefined;
-      if (typeof arg === "boolean") return arg ? context.true : context.false;
-      if (typeof arg === "string") return track(context.newString(arg), owned);
-      if (typeof arg === "number") return track(context.newNumber(arg), owned);
-      if (Array.isArray(arg)) {
-        const array = track(context.newArray(), owned);
-        arg.forEach((item, index) => context.setProp(array, index, item));
-        return array;
-      }
-      return arg;
-    });
-    try {
+    return Scope.withScope((scope) => {
+      const handles = args.map((arg) => {
+        if (arg === undefined) return context.undefined;
+        if (typeof arg === "boolean") return arg ? context.true : context.false;
+        if (typeof arg === "string") return scope.manage(context.newString(arg));
+        if (typeof arg === "number") return scope.manage(context.newNumber(arg));
+        if (Array.isArray(arg)) {
+          const array = scope.manage(context.newArray());
+          arg.forEach((item, index) => context.setProp(array, index, item));
+          return array;
+        }
+        return arg;
+      });
       return this.vm.guard(() => context.callFunction(this.functions.get(name)!, context.undefined, ...handles));
-    } finally {
-      owned.forEach((handle) => handle.dispose());
-    }
+    });
   }
 
   /** Runs `work` with timers created meanwhile owned by `owner` (null: nobody's). */
@@ -353,7 +355,3 @@ export class Scheduler {
   }
 }
 
-function track(handle: QuickJSHandle, owned: QuickJSHandle[]): QuickJSHandle {
-  owned.push(handle);
-  return handle;
-}

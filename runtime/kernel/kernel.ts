@@ -1,4 +1,4 @@
-import type { QuickJSContext, QuickJSHandle, VmCallResult } from "quickjs-emscripten-core";
+import { Scope, type QuickJSContext, type QuickJSHandle, type VmCallResult } from "quickjs-emscripten-core";
 import type { ClassPatch, RetiredClass } from "../reload-report.js";
 import { vmSource } from "./vm-source.js";
 import type { Vm } from "../vm.js";
@@ -66,10 +66,16 @@ export class Kernel {
   ) {
     // Not under the time budget: graft's own code, and the first evaluation in a fresh
     // WebAssembly instance compiles much of QuickJS lazily (hundreds of ms).
-    context.unwrapResult(context.evalCode(INTRINSICS.source, INTRINSICS.evaluatedName)).dispose();
-    const kernel = context.unwrapResult(context.evalCode(KERNEL.source, KERNEL.evaluatedName));
-    for (const name of FUNCTIONS) this.functions.set(name, context.getProp(kernel, name));
-    kernel.dispose();
+    Scope.withScope((scope) => {
+      scope.manage(context.unwrapResult(context.evalCode(INTRINSICS.source, INTRINSICS.evaluatedName)));
+      const kernel = scope.manage(context.unwrapResult(context.evalCode(KERNEL.source, KERNEL.evaluatedName)));
+      try {
+        for (const name of FUNCTIONS) this.functions.set(name, context.getProp(kernel, name));
+      } catch (error) {
+        this.dispose();
+        throw error;
+      }
+    });
   }
 
   /**
@@ -99,18 +105,10 @@ export class Kernel {
 
   /** Calls with host strings/booleans turned into VM values for the duration of the call. */
   callWith(name: KernelFunction, args: (QuickJSHandle | string | boolean | number | string[])[]): QuickJSHandle {
-    const owned: QuickJSHandle[] = [];
-    const handles = args.map((arg) => {
-      if (typeof arg === "object" && !Array.isArray(arg)) return arg;
-      const handle = this.toVm(arg);
-      owned.push(handle);
-      return handle;
-    });
-    try {
+    return Scope.withScope((scope) => {
+      const handles = args.map((arg) => (typeof arg === "object" && !Array.isArray(arg) ? arg : scope.manage(this.toVm(arg))));
       return this.call(name, ...handles);
-    } finally {
-      for (const handle of owned) handle.dispose();
-    }
+    });
   }
 
   private toVm(value: string | boolean | number | string[]): QuickJSHandle {
