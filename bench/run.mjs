@@ -1,4 +1,4 @@
-// npm run bench: every SPEC §7 figure next to its alternative, in one run.
+// npm run bench: every figure (F1 in docs/rules.md) next to its alternative, in one run.
 // Prints a table and writes bench/results.json (the figures) and bench/results.detail.json.
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -65,7 +65,7 @@ const rows = [
   [`${results.soak_reloads} reloads: VM memory growth`, `${round(results.soak_growth_pct, 3)} %`, "", "", "<= 1 %", check(results.soak_growth_pct <= 1)],
   [`${results.soak_reloads} reloads: leaks().length`, results.soak_leaks === null ? "n/a (no leaks())" : String(results.soak_leaks), "", "", "0", check(results.soak_leaks === null ? null : results.soak_leaks === 0)],
 ];
-const header = ["figure", "graft", "alternative", "ratio", "SPEC §7 target", "met"];
+const header = ["figure", "graft", "alternative", "ratio", "target", "met"];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => String(row[i]).length)));
 const line = (cells) => `| ${cells.map((cell, i) => String(cell).padEnd(widths[i])).join(" | ")} |`;
 console.log(line(header));

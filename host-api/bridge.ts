@@ -14,7 +14,7 @@ const MAX_COPY_DEPTH = 64;
 const MAX_CACHED_KEYS = 1024;
 
 /**
- * Moves values between the host and the VM (SPEC §5): plain data by copy, ScriptValues and
+ * Moves values between the host and the VM (H2 in docs/rules.md): plain data by copy, ScriptValues and
  * host functions by reference. Owns every handle it gives the host: a ScriptValue the
  * host drops is disposed by a finalizer, and all of them at runtime dispose.
  */

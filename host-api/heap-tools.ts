@@ -11,7 +11,7 @@ import type { GcResult, LeakReport, RetainerPath } from "./types.js";
 export type { ClassCount, HeapGraph };
 
 /**
- * graft's heap tools (SPEC §2, §5) for the host: runtime/heap's inspector, told what graft
+ * graft's heap tools (V2, H1, H3 in docs/rules.md) for the host: runtime/heap's inspector, told what graft
  * knows (its classes and versions from the kernel, each script's context, the handles the
  * host holds), with what it finds wrapped as ScriptValues.
  */
@@ -85,7 +85,7 @@ export class HeapTools {
     return handles.map((handle) => this.bridge.adoptReference(handle, true));
   }
 
-  /** Shortest paths from roots to `value`, printed as in SPEC §5. */
+  /** Shortest paths from roots to `value`, printed as H3 in docs/rules.md shows. */
   retainers(value: ScriptValue, limit = 3): RetainerPath[] {
     if (!value.isReference) return [];
     return this.guard(() => this.inspector.retainers(value.referenceHandle(this.bridge, "retainers"), limit));

@@ -3,7 +3,7 @@ import type { Bridge } from "./bridge.js";
 
 /**
  * Defines the `"host"` module that scripts import from: each key of `host` becomes an
- * export. Functions are called on the host (arguments cross as in SPEC §5), other values
+ * export. Functions are called on the host (arguments cross as H2 in docs/rules.md says), other values
  * are copied in once.
  */
 export function installHostModule(bridge: Bridge, host: object): void {

@@ -51,7 +51,7 @@ export class GraftRuntime {
   private watcher: ScriptWatcher | undefined;
   private disposed = false;
   /** @internal */ readonly heapTools: HeapTools;
-  /** Heap inspection (SPEC §2): every live VM object, and DevTools snapshots. */
+  /** Heap inspection (V2, H1 in docs/rules.md): every live VM object, and DevTools snapshots. */
   readonly heap: {
     snapshot(): HeapGraph;
     write(path: string): void;
@@ -327,7 +327,7 @@ export class GraftRuntime {
     return this.heapTools.findInstances(cls);
   }
 
-  /** Shortest paths from GC roots to `value`, each printed as in SPEC §5. */
+  /** Shortest paths from GC roots to `value`, each printed as H3 in docs/rules.md shows. */
   retainers(value: ScriptValue): RetainerPath[] {
     this.assertAlive();
     return this.heapTools.retainers(value);

@@ -94,7 +94,7 @@ export interface RetainerPath {
   /** The object the path starts from. */
   target: string;
   steps: RetainerStep[];
-  /** Printed as in SPEC §5: one edge a line, root last. */
+  /** Printed as H3 in docs/rules.md shows: one edge a line, root last. */
   text: string;
 }
 

@@ -46,7 +46,7 @@ describe("heap.write: Chrome DevTools .heapsnapshot", () => {
 });
 
 describe("the test suite's .heapsnapshot reader", () => {
-  // The 3-node example of shared/HEAPSNAPSHOT.md: root -> Player (48 bytes) -> update (32 bytes).
+  // The 3-node example of docs/heapsnapshot.md: root -> Player (48 bytes) -> update (32 bytes).
   const example = {
     snapshot: {
       meta: {

@@ -1,6 +1,6 @@
 /**
  * A reader of Chrome DevTools `.heapsnapshot` files for the tests: it checks every rule
- * the DevTools loader relies on (shared/HEAPSNAPSHOT.md) and answers what a user would ask
+ * the DevTools loader relies on (docs/heapsnapshot.md) and answers what a user would ask
  * DevTools (objects by name, who refers to them, retained sizes). It shares no code with
  * graft's writer or graph, so it is an independent oracle for both.
  */

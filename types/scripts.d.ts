@@ -14,7 +14,7 @@
  * Importing this file (host.d.ts does) also types `import.meta.hot` in every script.
  */
 
-/** `import.meta.hot`: state and clean-up across reloads of one file (SPEC R9). */
+/** `import.meta.hot`: state and clean-up across reloads of one file (R9 in graft's docs/rules.md). */
 export interface GraftHot {
   /** The same object for every version of this file: keep values across reloads here. */
   readonly data: Record<string, any>;
