@@ -243,7 +243,7 @@ describe("any interleaving of host calls, reloads, async work, heap queries and 
         const folder = await scriptsFolder({ ...SUPPORT, "a.ts": source("a.ts", { kind: "class", n: 0 }), "b.ts": source("b.ts", { kind: "none" }) });
         const runtime = await createRuntime({
           scripts: folder.root,
-          timeout: 2000,
+          timeout: 10_000,
           host: { later: (value: unknown) => new Promise((resolve) => setTimeout(() => resolve(value), 0)) },
         });
         const world = new World(runtime, folder);

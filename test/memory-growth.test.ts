@@ -100,7 +100,7 @@ function answers(runtime: GraftRuntime): Record<string, unknown> {
 
 async function grownWorld(): Promise<{ runtime: GraftRuntime; before: Record<string, unknown> }> {
   const folder = await scriptsFolder(SCRIPTS);
-  const runtime = await runtimeFor(folder);
+  const runtime = await runtimeFor(folder, { timeout: 20_000 });
   // A retired class held by another script's global: leaks() must report it.
   await folder.write("ghost.ts", "export class Spirit {}");
   await runtime.reload(["ghost.ts"]);
@@ -150,7 +150,7 @@ describe("answers after the VM memory grows (issue 8)", () => {
       files[`commands/c${String(i).padStart(4, "0")}.ts`] = `import { Command } from "./base";\nexport class C${i} extends Command { run(): number { return ${i}; } }\n`;
     }
     const folder = await scriptsFolder(files);
-    const runtime = await runtimeFor(folder, { timeout: 5000 });
+    const runtime = await runtimeFor(folder, { timeout: 20_000 });
     expect(runtime.initialReport.errors).toEqual([]);
     const count = (): number => {
       const found = runtime.findSubclasses("commands/base.ts#Command");
