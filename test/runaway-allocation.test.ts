@@ -51,7 +51,7 @@ describe("runaway allocation (memoryLimit 64 MiB)", () => {
   it("a top-level bomb fails the reload, leaves the old version running, and a second runtime is unaffected", async () => {
     const folder = await scriptsFolder({ "box.ts": "export class Box { hello(): string { return 'v1'; } }" });
     const runtime = await runtimeFor(folder, { memoryLimit: 32 * MIB, timeout: 20_000 });
-    const neighbour = await runtimeFor(await scriptsFolder({ "n.ts": "export const big = (n: number) => new Array(n).fill(1).length;" }), { memoryLimit: 256 * MIB });
+    const neighbour = await runtimeFor(await scriptsFolder({ "n.ts": "export const big = (n: number) => new Array(n).fill(1).length;" }), { memoryLimit: 256 * MIB, timeout: 20_000 });
     await folder.write("box.ts", "const hoard: number[][] = [];\nfor (;;) hoard.push(new Array(50000).fill(1));\nexport class Box {}");
     const report = await runtime.reload(["box.ts"]);
     expect(report.errors[0]?.message).toMatch(/out of memory/);
