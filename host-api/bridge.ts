@@ -1,5 +1,7 @@
 import { Scope, type QuickJSContext, type QuickJSHandle, type VmCallResult } from "quickjs-emscripten-core";
-import type { Kernel } from "../runtime/kernel/kernel.js";
+import { VmCallError, describeVmError, type CopyMode, type Kernel } from "../runtime/kernel/kernel.js";
+import { MAX_COPY_VALUES } from "../runtime/kernel/kernel.js";
+import { decodeCopy } from "../runtime/value-copy.js";
 import type { MappedError } from "../runtime/script-errors.js";
 import { isFoundElement, type FoundObjects, type FoundObjectsCore } from "../runtime/heap/found-objects.js";
 import { ValuePeeker } from "../runtime/value-tags.js";
@@ -10,8 +12,9 @@ import { ScriptClass, ScriptValue } from "./script-value.js";
 import { HostPromises } from "./host-promises.js";
 import type { HostArg } from "./types.js";
 
-const MAX_COPY_DEPTH = 64;
 const MAX_CACHED_KEYS = 1024;
+/** Host values going into the VM: as many values, as deep, as a copy out may hold. */
+const MAX_HOST_COPY_DEPTH = 1000;
 
 /**
  * Moves values between the host and the VM (H2 in docs/rules.md): plain data by copy, ScriptValues and
@@ -36,6 +39,11 @@ export class Bridge {
   readonly hostPromises: HostPromises;
   /** The runtime has been disposed (its VM may be freed a moment later, see GraftRuntime.dispose). */
   closing = false;
+  /**
+   * ScriptValues made for the arguments of the host function running now: released when
+   * it returns (or its promise settles), unless the host keeps them (ScriptValue.keep()).
+   */
+  private callScope: ScriptValue[] | undefined;
 
   constructor(
     readonly vm: Vm,
@@ -88,6 +96,7 @@ export class Bridge {
     if (this.debugHandles) this.origins.set(handle, hostCallSite());
     const wrapper = callable && this.kernel.classInfo(handle) ? new ScriptClass(this, handle, undefined) : new ScriptValue(this, handle, undefined);
     this.finalizer.register(wrapper, handle, wrapper);
+    this.callScope?.push(wrapper);
     return wrapper;
   }
 
@@ -164,8 +173,12 @@ export class Bridge {
     }
   }
 
-  /** A VM value the host receives (call result, host function argument): copied or wrapped. */
-  fromVm(handle: QuickJSHandle, depth = 0): HostArg {
+  /**
+   * A VM value the host receives as a host function's argument: primitives by value, plain
+   * objects and arrays copied (own data properties only, read without running script code),
+   * anything else by reference. `path` names the value in errors.
+   */
+  fromVm(handle: QuickJSHandle, path = "the argument"): HostArg {
     const peeked = this.peeker.peek(handle);
     if (peeked.kind === "number" || peeked.kind === "boolean") return peeked.value;
     if (peeked.kind === "null") return null;
@@ -173,46 +186,40 @@ export class Bridge {
     if (peeked.kind === "string") return this.context.getString(handle);
     const type = this.context.typeof(handle);
     if (type !== "object" && type !== "function" && type !== "symbol") return this.primitive(handle, type) as HostArg;
-    if (type === "object" && this.isNull(handle)) return null;
-    const kind = type === "object" && depth < MAX_COPY_DEPTH ? this.kernel.plainKind(handle) : null;
-    if (kind !== null) return this.copyPlain(handle, kind === "array", depth);
-    return this.adopt(handle.dup());
-  }
-
-  private copyPlain(handle: QuickJSHandle, isArray: boolean, depth: number): HostArg {
-    const context = this.context;
-    const length = context.getLength(handle);
-    if (isArray) {
-      const items: HostArg[] = [];
-      for (let i = 0; i < (length ?? 0); i++) {
-        const item = context.getProp(handle, i);
-        items.push(this.fromVm(item, depth + 1));
-        item.dispose();
-      }
-      return items;
-    }
-    const result: Record<string, HostArg> = {};
-    const names = context.getOwnPropertyNames(handle, { strings: true, onlyEnumerable: true, numbersAsStrings: true });
-    if (names.error) {
-      names.error.dispose();
-      return result;
-    }
-    for (const nameHandle of names.value) {
-      const key = context.getString(nameHandle);
-      const item = context.getProp(handle, nameHandle);
-      result[key] = this.fromVm(item, depth + 1);
-      item.dispose();
-    }
-    names.value.dispose();
-    return result;
+    if (type !== "object") return this.adopt(handle.dup());
+    return this.copyOut(handle, "share", path) as HostArg;
   }
 
   /**
-   * A host value going into the VM. Handles created here belong to `scope` (disposed when
-   * the caller's call is over); ScriptValues pass their own handle.
+   * A copy of a VM value for the host (see the kernel's copyOut): "copy" fails clearly on
+   * what is not plain data, "share" passes it by reference (as ScriptValues).
    */
-  toVm(value: unknown, scope: Scope, path: Path = "argument", seen?: Set<object>): QuickJSHandle {
-    const context = this.context;
+  copyOut(handle: QuickJSHandle, mode: CopyMode, path: string): unknown {
+    let copied: { text: string; refs: QuickJSHandle[] };
+    try {
+      copied = this.kernel.copyOut(handle, mode, path);
+    } catch (error) {
+      if (error instanceof VmCallError) throw new GraftError(copyErrorText(error.vmError));
+      throw error;
+    }
+    const refs = copied.refs.map((ref) => this.adopt(ref));
+    return decodeCopy(copied.text, refs);
+  }
+
+  /**
+   * A host value going into the VM, built in `context` (the realm of the script it is for;
+   * by default the kernel's, whose intrinsics are frozen). Handles created here belong to
+   * `scope` (disposed when the caller's call is over, also when this throws); ScriptValues
+   * pass their own handle.
+   */
+  toVm(value: unknown, scope: Scope, path: Path = "argument", context: QuickJSContext = this.context): QuickJSHandle {
+    return this.toVmValue(value, scope, path, context, { values: 0, ancestors: new Set<object>() });
+  }
+
+  private toVmValue(value: unknown, scope: Scope, path: Path, context: QuickJSContext, walk: { values: number; ancestors: Set<object> }): QuickJSHandle {
+    if (++walk.values > MAX_COPY_VALUES) {
+      throw new GraftError(`cannot pass ${describePath(path)} to a script: more than ${MAX_COPY_VALUES} values to copy; pass less data, or keep it on the host`);
+    }
     switch (typeof value) {
       case "undefined":
         return context.undefined;
@@ -225,7 +232,7 @@ export class Bridge {
       case "bigint":
         return scope.manage(context.newBigInt(value));
       case "function":
-        return scope.manage(this.hostFunction(value as (...args: HostArg[]) => unknown, value.name || "hostFunction"));
+        return scope.manage(this.hostFunction(value as (...args: HostArg[]) => unknown, value.name || "hostFunction", context));
       case "symbol":
         throw new GraftError(`cannot pass a symbol to a script (${describePath(path)}): only plain data, ScriptValues and functions cross`);
       default:
@@ -234,16 +241,19 @@ export class Bridge {
     if (value === null) return context.null;
     if (value instanceof ScriptValue) return value.vmHandle(this, scope);
     const object = value as object;
-    seen ??= new Set<object>();
-    if (seen.has(object)) throw new GraftError(`cannot pass ${describePath(path)} to a script: it contains a cycle; pass plain data (copied) or a ScriptValue (by reference)`);
-    seen.add(object);
+    if (walk.ancestors.has(object)) throw new GraftError(`cannot pass ${describePath(path)} to a script: it contains a cycle; pass plain data (copied) or a ScriptValue (by reference)`);
+    if (walk.ancestors.size >= MAX_HOST_COPY_DEPTH) throw new GraftError(`cannot pass ${describePath(path)} to a script: nested more than ${MAX_HOST_COPY_DEPTH} levels deep`);
+    walk.ancestors.add(object);
     try {
       if (Array.isArray(object)) {
+        if (object.length > MAX_COPY_VALUES - walk.values) {
+          throw new GraftError(`cannot pass ${describePath(path)} to a script: an array of ${object.length} items, more than the ${MAX_COPY_VALUES} values a copy may hold`);
+        }
         const array = scope.manage(context.newArray());
-        object.forEach((item, index) => {
+        for (let index = 0; index < object.length; index++) {
           // Each item's handles go as soon as the array holds the item.
-          Scope.withScope((itemScope) => context.setProp(array, index, this.toVm(item, itemScope, () => `${describePath(path)}[${index}]`, seen)));
-        });
+          Scope.withScope((itemScope) => context.setProp(array, index, this.toVmValue(object[index], itemScope, () => `${describePath(path)}[${index}]`, context, walk)));
+        }
         return array;
       }
       const proto = Object.getPrototypeOf(object) as unknown;
@@ -254,25 +264,59 @@ export class Bridge {
         );
       }
       const result = scope.manage(context.newObject());
-      for (const [key, item] of Object.entries(object)) {
-        Scope.withScope((itemScope) => context.setProp(result, key, this.toVm(item, itemScope, () => `${describePath(path)}.${key}`, seen)));
+      for (const key of Object.keys(object)) {
+        const descriptor = Object.getOwnPropertyDescriptor(object, key)!;
+        if (!("value" in descriptor)) {
+          throw new GraftError(`cannot pass ${describePath(path)}.${key} to a script: it is an accessor (getter/setter); pass plain data`);
+        }
+        Scope.withScope((itemScope) => {
+          const item = this.toVmValue(descriptor.value, itemScope, () => `${describePath(path)}.${key}`, context, walk);
+          // A key "__proto__" is defined as an own property: set, it would be the prototype.
+          if (key === "__proto__") this.kernel.defineData(result, key, item);
+          else context.setProp(result, key, item);
+        });
       }
       return result;
     } finally {
-      seen.delete(object);
+      walk.ancestors.delete(object);
     }
   }
 
-  /** A VM function that calls `fn` on the host. Errors it throws reach the script as JS errors. */
-  hostFunction(fn: (...args: HostArg[]) => unknown, name: string): QuickJSHandle {
+  /** The context of the realm `handle` belongs to (its prototype chain), or the kernel's. */
+  realmOf(handle: QuickJSHandle): QuickJSContext {
+    return this.vm.contextAt(this.kernel.classes.realmOf(handle, this.vm.objectPrototypes)) ?? this.context;
+  }
+
+  /**
+   * A VM function (made in `context`) that calls `fn` on the host. Errors it throws reach
+   * the script as JS errors. ScriptValues made for its arguments are released when it
+   * returns, or when the promise it returns settles, unless the host kept them.
+   */
+  hostFunction(fn: (...args: HostArg[]) => unknown, name: string, context: QuickJSContext = this.context): QuickJSHandle {
     const bridge = this;
-    return this.context.newFunction(name, function (...args) {
-      const hostArgs = args.map((arg) => bridge.fromVm(arg));
-      const result = fn(...hostArgs);
-      if (isThenable(result)) return bridge.hostPromises.toVm(result, name);
-      // quickjs-emscripten takes ownership of the returned handle: it gets its own copy, and
-      // the scope releases what the conversion made (all of it, if the conversion fails).
-      return Scope.withScope((scope) => bridge.toVm(result, scope, `the value returned by host function ${name}`).dup());
+    return context.newFunction(name, function (...args) {
+      const outer = bridge.callScope;
+      const scope: ScriptValue[] = [];
+      bridge.callScope = scope;
+      let pending = false;
+      try {
+        const hostArgs = args.map((arg, index) => bridge.fromVm(arg, `argument ${index + 1} of host function ${name}`));
+        bridge.callScope = outer;
+        const result = fn(...hostArgs);
+        if (isThenable(result)) {
+          pending = true;
+          const settled = Promise.resolve(result).finally(() => releaseUnkept(scope));
+          return bridge.hostPromises.toVm(settled, name);
+        }
+        // Built in the realm of the script that called: its own Object.prototype and Array.prototype.
+        const target = bridge.vm.contextAt(bridge.kernel.classes.callerRealm()) ?? context;
+        // quickjs-emscripten takes ownership of the returned handle: it gets its own copy, and
+        // the scope releases what the conversion made (all of it, if the conversion fails).
+        return Scope.withScope((scope) => bridge.toVm(result, scope, `the value returned by host function ${name}`, target).dup());
+      } finally {
+        bridge.callScope = outer;
+        if (!pending) releaseUnkept(scope);
+      }
     });
   }
 
@@ -310,9 +354,9 @@ export class Bridge {
     }
   }
 
-  /** Converts (and disposes) a VM exception handle. */
+  /** Converts (and disposes) a VM exception handle, reading it without running script code. */
   scriptError(errorHandle: QuickJSHandle): ScriptError {
-    const dumped = this.context.dump(errorHandle);
+    const dumped = this.kernel.describeThrown(errorHandle);
     errorHandle.dispose();
     const mapped = this.mapError(dumped);
     let message = `${mapped.name}: ${mapped.message}`;
@@ -369,6 +413,16 @@ export type Path = string | (() => string);
 
 function describePath(path: Path): string {
   return typeof path === "string" ? path : path();
+}
+
+/** The message of a copy the kernel refused (its TypeError or RangeError). */
+function copyErrorText(vmError: unknown): string {
+  const record = vmError as { message?: unknown };
+  return typeof record?.message === "string" ? record.message : describeVmError(vmError);
+}
+
+function releaseUnkept(values: ScriptValue[]): void {
+  for (const value of values) if (!value.kept) value.dispose();
 }
 
 

@@ -5,6 +5,8 @@ import { Kernel } from "../runtime/kernel/kernel.js";
 import { ReloadEngine } from "../runtime/reload-engine.js";
 import { loadQuickJS, Vm } from "../runtime/vm.js";
 import { ScriptWatcher } from "../runtime/watcher.js";
+import { scriptPathProblem, toRelative } from "../runtime/script-files.js";
+import { MAX_MEMORY_BYTES } from "../runtime/wasm-instance.js";
 import { Scheduler, type AsyncFailure } from "../runtime/async/scheduler.js";
 import { describeAsyncFailure } from "../runtime/async/async-errors.js";
 import { Bridge } from "./bridge.js";
@@ -18,7 +20,13 @@ import type { FindSubclassesOptions, GcResult, LeakReport, ReloadError, ReloadRe
 
 const DEFAULT_MEMORY_LIMIT = 256 * 1024 * 1024;
 const DEFAULT_TIMEOUT_MS = 1000;
-const DEFAULT_DEBOUNCE_MS = 1;
+/**
+ * How long the watcher waits after a change before reloading: long enough that a `git
+ * checkout` writing files a few ms apart (more on a loaded machine) is one batch, short
+ * enough not to be noticed after a save. Once two files are pending, a batch waits for
+ * 100 ms of quiet (runtime/watcher.ts).
+ */
+const DEFAULT_DEBOUNCE_MS = 25;
 const DEFAULT_ERROR_DELAY_MS = 200;
 
 /** A failed watcher reload waiting out `errorDelay` before it is reported. */
@@ -206,9 +214,10 @@ export class GraftRuntime {
   /** Reloads the given files (or every changed file): one transaction. What the watcher calls. */
   async reload(files?: string[]): Promise<ReloadReport> {
     this.assertAlive();
+    const paths = files === undefined ? undefined : this.requestedScripts(files);
     let report: ReloadReport;
     try {
-      report = await this.engine.reload(files);
+      report = await this.engine.reload(paths);
     } catch (error) {
       // Disposed meanwhile (by the host, or by a host function the reloading script called).
       if (this.disposed) throw new GraftError("the runtime was disposed while this reload was under way; nothing was applied");
@@ -216,6 +225,20 @@ export class GraftRuntime {
     }
     this.announce(report);
     return report;
+  }
+
+  /** reload()'s files as paths relative to the scripts folder; anything that is not a script is a GraftError. */
+  private requestedScripts(files: unknown): string[] {
+    if (!Array.isArray(files)) {
+      throw new GraftError(`reload(files) takes an array of script paths relative to the scripts folder, e.g. reload(["commands/look.ts"]), or nothing to reload every file that changed; got ${describeArgument(files)}`);
+    }
+    return files.map((file: unknown, index) => {
+      if (typeof file !== "string" || file === "") throw new GraftError(`reload(files): entry ${index + 1} is ${describeArgument(file)}, not a script path such as "commands/look.ts"`);
+      const relative = path.isAbsolute(file) ? toRelative(this.root, file) : file;
+      const problem = scriptPathProblem(this.root, relative);
+      if (problem) throw new GraftError(`reload(files): '${file}' cannot be reloaded: ${problem}`);
+      return relative;
+    });
   }
 
   /** @internal An error of script code the event loop ran: the "error" event (stderr if nobody listens). */
@@ -420,12 +443,27 @@ function own<T>(scope: Scope, part: T, release: (part: T) => void): T {
   return part;
 }
 
+/** Below this QuickJS cannot even start its contexts. */
+const MIN_MEMORY_LIMIT = 1024 * 1024;
+
+function describeArgument(value: unknown): string {
+  if (typeof value === "string") return `a string ("${value}")`;
+  if (value === null) return "null";
+  return `${Array.isArray(value) ? "an array" : `a ${typeof value}`}${typeof value === "object" || typeof value === "function" ? "" : ` (${String(value)})`}`;
+}
+
 function validateOptions(options: RuntimeOptions): void {
   if (!options || typeof options.scripts !== "string" || options.scripts === "") {
     throw new GraftError("createRuntime needs { scripts: 'path/to/folder' }");
   }
   if (options.errorDelay !== undefined && (typeof options.errorDelay !== "number" || !Number.isFinite(options.errorDelay) || options.errorDelay < 0)) {
     throw new GraftError(`createRuntime option 'errorDelay' must be a number of milliseconds (0 or more), got ${String(options.errorDelay)}`);
+  }
+  const memoryLimit = options.memoryLimit;
+  if (memoryLimit !== undefined && typeof memoryLimit === "number" && (memoryLimit < MIN_MEMORY_LIMIT || memoryLimit > MAX_MEMORY_BYTES)) {
+    throw new GraftError(
+      `createRuntime option 'memoryLimit' must be between 1 MiB and 2 GiB (${MAX_MEMORY_BYTES} bytes: the VM is 32-bit WebAssembly), got ${String(memoryLimit)}`,
+    );
   }
   for (const key of ["memoryLimit", "timeout", "debounce"] as const) {
     const value = options[key];

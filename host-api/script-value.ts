@@ -15,8 +15,15 @@ export interface ValueBridge {
   readonly context: QuickJSContext;
   /** Runs one VM call under the time budget; the result becomes a ScriptValue, an exception a ScriptError. */
   callGuarded(call: () => VmCallResult<QuickJSHandle>): ScriptValue;
-  /** A host value as a VM value; handles it makes belong to `scope`. `path` names the value in errors. */
-  toVm(value: unknown, scope: Scope, path?: string | (() => string)): QuickJSHandle;
+  /**
+   * A host value as a VM value, built in `context` (by default the kernel's); handles it
+   * makes belong to `scope`. `path` names the value in errors.
+   */
+  toVm(value: unknown, scope: Scope, path?: string | (() => string), context?: QuickJSContext): QuickJSHandle;
+  /** A copy of a VM value read without running script code ("copy": plain data or a clear error). */
+  copyOut(handle: QuickJSHandle, mode: "copy" | "share", path: string): unknown;
+  /** The context of the realm a VM value belongs to (host values for it are built there). */
+  realmOf(handle: QuickJSHandle): QuickJSContext;
   /** A cached VM string for a property name (the bridge owns it). */
   propertyKey(name: string): QuickJSHandle;
   release(handle: QuickJSHandle, wrapper?: ScriptValue): void;
@@ -48,6 +55,21 @@ export class ScriptValue {
     private readonly primitiveValue: unknown,
   ) {}
 
+  /** True once `keep()` was called: see there. */
+  kept = false;
+
+  /**
+   * Keeps this value past the host function call it was an argument of. Values a script
+   * passes to a host function are released when the function returns (or, for an async
+   * one, when its promise settles): a retired class passed along is not held "by the host"
+   * until a finalizer happens to run. Call keep() to hold one longer; it is then released
+   * by dispose(), by a finalizer once the host drops it, or with the runtime.
+   */
+  keep(): this {
+    this.kept = true;
+    return this;
+  }
+
   /** `typeof` of the VM value. */
   get type(): string {
     if (this.handle === null) return this.primitiveValue === null ? "object" : typeof this.primitiveValue;
@@ -59,16 +81,21 @@ export class ScriptValue {
     return this.handle !== null;
   }
 
+  /** False once disposed (by dispose(), after a host function call, or with its runtime). */
   get alive(): boolean {
+    if ((this as { disposedFlag?: boolean }).disposedFlag) return false;
     return this.handle === null || this.handle.alive;
   }
 
-  /** Reads a property. */
+  /** Reads a property (getters run, under the time budget; what they throw is a ScriptError). */
   get(key: string | number): ScriptValue {
     checkKey("get", key);
     const handle = this.requireReference(`read '${key}' of`);
     const bridge = this.bridge;
-    return bridge.callGuarded(() => ({ value: bridge.context.getProp(handle, key) }));
+    return Scope.withScope((scope) => {
+      const keyHandle = typeof key === "number" ? scope.manage(bridge.context.newNumber(key)) : bridge.propertyKey(key);
+      return bridge.callGuarded(() => bridge.kernel.tryCall("get", handle, keyHandle));
+    });
   }
 
   /** Reads a property as a plain-data copy, leaving no handle behind: `get(key).toHost()`, tidied. */
@@ -82,14 +109,19 @@ export class ScriptValue {
     }
   }
 
-  /** Writes a property (plain data by copy, ScriptValues and functions by reference). */
+  /**
+   * Writes a property (plain data by copy, built in the object's own realm; ScriptValues and
+   * functions by reference). A setter's exception, or a frozen or read-only target, throws
+   * ScriptError.
+   */
   set(key: string | number, value: unknown): void {
     checkKey("set", key);
     const handle = this.requireReference(`set '${key}' of`);
+    const bridge = this.bridge;
     Scope.withScope((scope) => {
-      const vmValue = this.bridge.toVm(value, scope, () => `the value for '${key}'`);
-      this.bridge.vm.guard(() => this.bridge.context.setProp(handle, key, vmValue));
-      this.bridge.vm.drainJobs();
+      const vmValue = bridge.toVm(value, scope, () => `the value for '${key}'`, isObjectLike(value) ? bridge.realmOf(handle) : undefined);
+      const keyHandle = scope.manage(typeof key === "number" ? bridge.context.newNumber(key) : bridge.context.newString(key));
+      bridge.callGuarded(() => bridge.kernel.tryCall("set", handle, keyHandle, vmValue)).dispose();
     });
   }
 
@@ -99,8 +131,9 @@ export class ScriptValue {
     const bridge = this.bridge;
     const context = bridge.context;
     return Scope.withScope((scope) => {
+      const realm = args.some(isObjectLike) ? bridge.realmOf(handle) : undefined;
       const vmArgs = new Array<QuickJSHandle>(args.length);
-      for (let i = 0; i < args.length; i++) vmArgs[i] = bridge.toVm(args[i], scope, () => `argument ${i + 1} of ${method}()`);
+      for (let i = 0; i < args.length; i++) vmArgs[i] = bridge.toVm(args[i], scope, () => `argument ${i + 1} of ${method}()`, realm);
       const key = bridge.propertyKey(method);
       return bridge.callGuarded(() => {
         const fn = context.getProp(handle, key);
@@ -124,7 +157,8 @@ export class ScriptValue {
     const handle = this.requireReference("invoke");
     const bridge = this.bridge;
     return Scope.withScope((scope) => {
-      const vmArgs = args.map((arg, index) => bridge.toVm(arg, scope, () => `argument ${index + 1}`));
+      const realm = args.some(isObjectLike) ? bridge.realmOf(handle) : undefined;
+      const vmArgs = args.map((arg, index) => bridge.toVm(arg, scope, () => `argument ${index + 1}`, realm));
       return bridge.callGuarded(() => bridge.context.callFunction(handle, bridge.context.undefined, ...vmArgs));
     });
   }
@@ -136,12 +170,19 @@ export class ScriptValue {
     const context = bridge.context;
     return Scope.withScope((scope) => {
       const argsArray = scope.manage(context.newArray());
-      args.forEach((arg, index) => context.setProp(argsArray, index, bridge.toVm(arg, scope, () => `argument ${index + 1} of new`)));
+      const realm = args.some(isObjectLike) ? bridge.realmOf(handle) : undefined;
+      args.forEach((arg, index) => context.setProp(argsArray, index, bridge.toVm(arg, scope, () => `argument ${index + 1} of new`, realm)));
       return bridge.callGuarded(() => bridge.kernel.tryCall("construct", handle, argsArray));
     });
   }
 
-  /** A plain-data copy of the value (JSON-like: functions dropped, instances as objects). */
+  /**
+   * A plain-data copy of the value: own enumerable data properties of objects (instances
+   * too) and arrays, read without running script code (no getter, toJSON or Proxy trap).
+   * Functions and symbols are left out (null in arrays). A getter, a cycle, a Proxy or
+   * another built-in (Map, Date, ...) fails with a GraftError naming where it sits; so does
+   * a value over a million items or a thousand levels deep.
+   */
   toHost(): unknown {
     if (this.handle === null) return this.primitiveValue;
     const handle = this.liveHandle();
@@ -151,7 +192,7 @@ export class ScriptValue {
       if (state.type === "rejected") state.error.dispose();
       throw new GraftError(`toHost() cannot copy a promise (this one is ${state.type}): await value.promise() for its result`);
     }
-    return this.bridge.context.dump(handle);
+    return this.bridge.copyOut(handle, "copy", "the value");
   }
 
   /**
@@ -296,6 +337,11 @@ export class ScriptClass extends ScriptValue {
     const info = this.bridge.kernel.classInfo(this.liveHandle());
     return info ? `[ScriptClass ${info.name} (${info.file} v${info.version}${info.retired ? ", retired" : ""})]` : "[ScriptClass]";
   }
+}
+
+/** Whether a host value would be built as a VM object (and so belongs in some realm). */
+function isObjectLike(value: unknown): boolean {
+  return (typeof value === "object" && value !== null && !(value instanceof ScriptValue)) || typeof value === "function";
 }
 
 function checkKey(method: string, key: unknown): void {

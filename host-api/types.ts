@@ -35,7 +35,11 @@ export interface RuntimeOptions {
   memoryLimit?: number;
   /** Limit in ms for any one evaluation or host->script call. Default 1000. */
   timeout?: number;
-  /** Watcher debounce in ms, on top of chokidar's 2 ms write-settle check. Default 1. */
+  /**
+   * Watcher debounce in ms: how long a lone changed file waits before its reload. Once a
+   * second file changes, the batch waits for at least 100 ms without changes, so that a
+   * `git checkout` reloads as one transaction. Default 25.
+   */
   debounce?: number;
   /**
    * With `watch`: how long (ms) a failed reload waits before it is reported, in case its file

@@ -6,7 +6,6 @@ import { listScripts, readScript, resolveSpecifier, type ReadOutcome } from "./s
 import { codeFrame, evaluatedName, mapVmError, type MappedError } from "./script-errors.js";
 import { HostStackOverflow, type Vm } from "./vm.js";
 import { timerOwner, type Scheduler, type TimerOwner } from "./async/scheduler.js";
-import { dumpThrown } from "./async/dump-thrown.js";
 import type { ReloadError, ReloadReport, SourcePosition } from "./reload-report.js";
 
 /** The module name scripts import host functions from. */
@@ -397,7 +396,7 @@ export class ReloadEngine {
       const result = this.vm.guard(() => {
         const evaluated = context.evalCode(script.code, name, { type: "global", strict: true });
         if (evaluated.error) {
-          const dumped = context.dump(evaluated.error);
+          const dumped = this.vm.describeThrown(context, evaluated.error);
           evaluated.error.dispose();
           throw new VmCallError(dumped);
         }
@@ -449,7 +448,7 @@ export class ReloadEngine {
       this.scheduler.beginOwnership(owner);
       try {
         this.scheduler.whenSettled(promise, {
-          settled: (fulfilled, result) => finish(fulfilled ? undefined : this.vmFailure(file, script.source, dumpThrown(this.kernel.context, result))),
+          settled: (fulfilled, result) => finish(fulfilled ? undefined : this.vmFailure(file, script.source, this.vm.describeThrown(this.kernel.context, result))),
           closed: () => finish(undefined),
         });
       } finally {

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, realpathSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
 
@@ -15,6 +15,38 @@ export function isScriptPath(relative: string): boolean {
   const base = parts[parts.length - 1]!;
   if (TEMP_FILE.test(base) || base.endsWith(".d.ts")) return false;
   return SCRIPT_EXTENSIONS.some((extension) => base.endsWith(extension));
+}
+
+/**
+ * The one rule for what is a script, for start-up, reload() and the watcher alike: a
+ * regular file inside the scripts folder (no symbolic link, nothing reached through one),
+ * named *.ts, *.js or *.mjs, outside dot-folders and node_modules, not an editor's temp
+ * file. Returns why `relative` is not one (for a path that exists), or undefined.
+ */
+export function scriptPathProblem(root: string, relative: string): string | undefined {
+  const normalized = path.posix.normalize(relative.split("\\").join("/"));
+  if (path.isAbsolute(relative) || normalized === ".." || normalized.startsWith("../")) return "it is outside the scripts folder";
+  if (!isScriptPath(normalized)) return "it is not a script: scripts are .ts, .js or .mjs files (not .d.ts, editor temp files, or files in dot-folders or node_modules)";
+  if (!isInsideRealFolder(root, normalized)) return "it is a symbolic link, or reached through one: graft loads only regular files inside the scripts folder";
+  return undefined;
+}
+
+const realRoots = new Map<string, string>();
+
+/** True unless the file exists and is (or is reached through) a symbolic link. */
+function isInsideRealFolder(root: string, relative: string): boolean {
+  let realRoot = realRoots.get(root);
+  if (realRoot === undefined) {
+    realRoot = realpathSync(root);
+    realRoots.set(root, realRoot);
+  }
+  let real: string;
+  try {
+    real = realpathSync(path.join(root, relative));
+  } catch {
+    return true; // missing: a deletion
+  }
+  return real === path.join(realRoot, relative);
 }
 
 /** Every script under `root`, as sorted forward-slash relative paths. */
@@ -53,6 +85,8 @@ export type ReadOutcome = { kind: "source"; source: string } | { kind: "missing"
  * save (while the watcher stats the same file) costs more than the read itself.
  */
 export async function readScript(root: string, relative: string): Promise<ReadOutcome> {
+  // A symbolic link is not a script (as at start-up): for graft, that file is not there.
+  if (!isInsideRealFolder(root, relative)) return { kind: "missing" };
   const full = path.join(root, relative);
   let bytes: Buffer;
   try {

@@ -1,7 +1,7 @@
-import type { QuickJSContext, QuickJSRuntime, QuickJSWASMModule } from "quickjs-emscripten-core";
+import type { QuickJSContext, QuickJSHandle, QuickJSRuntime, QuickJSWASMModule } from "quickjs-emscripten-core";
 import { dumpThrown } from "./async/dump-thrown.js";
 import { interruptAtNextCall } from "./async/job-cutoff.js";
-import { RUNTIME } from "./heap/layout.js";
+import { CONTEXT, RUNTIME } from "./heap/layout.js";
 import { pendingJobSite, runningFunction, type FunctionSite } from "./running-function.js";
 import { growthOf, newQuickJSInstance, quietly, stackOf, type GrowthWatch } from "./wasm-instance.js";
 import type { WasmStackExports } from "./wasm-stack.js";
@@ -80,8 +80,61 @@ export class Vm {
     });
   }
 
+  /** Every context made here, by its JSContext address. */
+  private readonly contexts = new Map<number, QuickJSContext>();
+  /** The address of each context's Object.prototype, to its JSContext address (see ValueClasses.realmOf). */
+  readonly objectPrototypes = new Map<number, number>();
+  private readonly objectPrototypeOf = new Map<number, number>();
+
   newContext(): QuickJSContext {
-    return this.runtime.newContext();
+    const context = this.runtime.newContext();
+    const pointer = contextPointer(context);
+    this.forgetContext(pointer);
+    this.contexts.set(pointer, context);
+    const heap = this.heap32();
+    const classProto = heap[(pointer + CONTEXT.classProto) >> 2]! >>> 0;
+    const objectPrototype = heap[(classProto + 8) >> 2]! >>> 0;
+    this.objectPrototypes.set(objectPrototype, pointer);
+    this.objectPrototypeOf.set(pointer, objectPrototype);
+    return context;
+  }
+
+  /** The live context at a JSContext address (a realm), if graft made it. */
+  contextAt(pointer: number | undefined): QuickJSContext | undefined {
+    if (pointer === undefined) return undefined;
+    const context = this.contexts.get(pointer);
+    if (context?.alive) return context;
+    this.forgetContext(pointer);
+    return undefined;
+  }
+
+  /** Drops what is known of a context (disposed, or its address reused). */
+  private forgetContext(pointer: number): void {
+    this.contexts.delete(pointer);
+    const prototype = this.objectPrototypeOf.get(pointer);
+    if (prototype !== undefined && this.objectPrototypes.get(prototype) === pointer) this.objectPrototypes.delete(prototype);
+    this.objectPrototypeOf.delete(pointer);
+  }
+
+  /**
+   * A thrown VM value as plain data ({ name, message, stack } for an error). The kernel
+   * replaces this with a reader that runs no script code (no getter, toJSON or trap).
+   */
+  describeThrown: (context: QuickJSContext, handle: QuickJSHandle) => unknown = dumpThrown;
+
+  /**
+   * Runs `work` (a call into the VM made to describe how the previous entry ended) and puts
+   * back what that entry's outcome says: timed out, memory exhausted.
+   */
+  keepingOutcome<T>(work: () => T): T {
+    const { timedOut, refusalsAtEntry, interruptedIn } = this;
+    try {
+      return work();
+    } finally {
+      this.timedOut = timedOut;
+      this.refusalsAtEntry = refusalsAtEntry;
+      this.interruptedIn = interruptedIn;
+    }
   }
 
   /** Whether a call into the VM is under way (a host function is running inside it). */
@@ -160,7 +213,7 @@ export class Vm {
       while (this.runtime.hasPendingJob()) {
         const result = this.runtime.executePendingJobs(JOB_BATCH);
         if (result.error) {
-          dumped = dumpThrown(result.error.context, result.error);
+          dumped = this.describeThrown(result.error.context, result.error);
           result.error.dispose();
           failed = true;
           break;
@@ -246,4 +299,8 @@ export class Vm {
 function interruptedAt(site: FunctionSite | undefined): unknown {
   if (!site) return undefined;
   return { name: "InternalError", message: "interrupted", stack: `    at <anonymous> (${site.evaluatedName}:${site.line}:${site.column})` };
+}
+
+function contextPointer(context: QuickJSContext): number {
+  return (context as unknown as { ctx: { value: number } }).ctx.value;
 }

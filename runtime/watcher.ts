@@ -3,12 +3,20 @@ import path from "node:path";
 import { isScriptPath, toRelative } from "./script-files.js";
 
 /** The longest a steady stream of saves can hold a reload back. */
-const MAX_BATCH_WAIT_MS = 100;
+const MAX_BATCH_WAIT_MS = 500;
+/**
+ * Once two files are pending, a batch waits this long after the last change: a `git
+ * checkout` writes its files a few ms apart (more on a loaded machine), and each one that
+ * landed in a batch of its own could run before the files it imports.
+ */
+const BATCH_QUIET_MS = 100;
 
 /**
  * Watches the scripts folder (R2) and hands over batches of changed files: events are
  * debounced, so an editor's atomic save (temp file + rename) or a `git checkout` arrives
- * as one batch, and a stream of saves still reloads at least every MAX_BATCH_WAIT_MS.
+ * as one batch, and a stream of saves still reloads at least every MAX_BATCH_WAIT_MS. A
+ * lone file waits `debounceMs` (a save applies at once); a second file makes the batch
+ * wait for BATCH_QUIET_MS of quiet.
  */
 export class ScriptWatcher {
   private watcher: FSWatcher | undefined;
@@ -32,6 +40,8 @@ export class ScriptWatcher {
       // our own read of the file for an access-only event). A 2 ms stability poll costs
       // little latency and loses no save.
       awaitWriteFinish: { stabilityThreshold: 2, pollInterval: 1 },
+      // A symbolic link is not a script (runtime/script-files.ts): never watch what one leads to.
+      followSymlinks: false,
       ignored: (full: string) => {
         const relative = toRelative(this.root, full);
         if (relative === "") return false;
@@ -65,7 +75,8 @@ export class ScriptWatcher {
     for (const file of files) this.pending.add(file);
     clearTimeout(this.timer);
     const waited = Date.now() - this.firstPendingAt;
-    const delay = Math.max(0, Math.min(this.debounceMs, MAX_BATCH_WAIT_MS - waited));
+    const quiet = this.pending.size > 1 ? Math.max(this.debounceMs, BATCH_QUIET_MS) : this.debounceMs;
+    const delay = Math.max(0, Math.min(quiet, MAX_BATCH_WAIT_MS - waited));
     this.timer = setTimeout(() => this.flush(), delay);
   }
 

@@ -11,7 +11,9 @@ export class Player { constructor(public name: string) {} greet(other: Player) {
 export function talk(player: Player) { send(player, { text: "hi", tags: ["a", 1, null], nested: { ok: true } }, () => 42); }
 export function echo(value: unknown) { return value; }`,
     });
-    const runtime = await runtimeFor(folder, { host: { send: (...args: HostArg[]) => { received.push(args); } } });
+    // Values passed to a host function are released when it returns, unless kept.
+    const keep = (arg: HostArg): HostArg => (arg instanceof ScriptValue ? arg.keep() : arg);
+    const runtime = await runtimeFor(folder, { host: { send: (...args: HostArg[]) => { received.push(args.map(keep)); } } });
     const Player = runtime.getClass("p.ts", "Player");
     const ann = Player.new("Ann");
     const bob = Player.new("Bob");

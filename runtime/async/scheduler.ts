@@ -1,7 +1,6 @@
 import { Scope, type QuickJSContext, type QuickJSHandle, type VmCallResult } from "quickjs-emscripten-core";
 import type { Vm } from "../vm.js";
 import { vmSource } from "../kernel/vm-source.js";
-import { dumpThrown } from "./dump-thrown.js";
 import { ValuePeeker } from "../value-tags.js";
 
 /** The in-VM half, checked source beside the kernel, evaluated after the kernel's intrinsics. */
@@ -93,7 +92,7 @@ export class Scheduler {
     const { context, vm } = this;
     const hooks = scope.manage(context.newObject());
     this.hook(hooks, "report", (error, origin, file) => {
-      this.onFailure({ origin: context.getString(origin) as AsyncOrigin, file: this.fileAt(file), dumped: dumpThrown(context, error), timedOut: vm.timedOut });
+      this.onFailure({ origin: context.getString(origin) as AsyncOrigin, file: this.fileAt(file), dumped: vm.describeThrown(context, error), timedOut: vm.timedOut });
     });
     this.hook(hooks, "settled", (id, fulfilled, value) => {
       const key = this.number(id);
@@ -305,7 +304,7 @@ export class Scheduler {
     const result = this.runOwnedBy(owner, () => this.callVm("fire", [record.id]));
     if (result.error) {
       const timedOut = this.vm.timedOut;
-      const dumped = dumpThrown(this.context, result.error);
+      const dumped = this.vm.describeThrown(this.context, result.error);
       result.error.dispose();
       let consequence: string | undefined;
       if (timedOut && record.repeat) {

@@ -56,6 +56,7 @@ export function compileScript(file: string, source: string): CompiledScript {
 
 /** REPL code for `script`'s own scope (TypeScript if the script is): throws CompileError. */
 export function compileSnippet(script: CompiledScript, code: string): string {
+  checkNesting(script.file, code);
   return transformSnippet(script.file, stripTypes(script.file, code).code, script.importedBindings);
 }
 

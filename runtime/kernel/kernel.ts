@@ -2,10 +2,13 @@ import { Scope, type QuickJSContext, type QuickJSHandle, type VmCallResult } fro
 import type { ClassPatch, RetiredClass } from "../reload-report.js";
 import { vmSource } from "./vm-source.js";
 import type { Vm } from "../vm.js";
+import { decodeCopy } from "../value-copy.js";
+import { ValueClasses } from "../value-classes.js";
 
 /** The intrinsics go first: they are captured before anything else runs in the context. */
 const INTRINSICS = vmSource("intrinsics.js");
 const KERNEL = vmSource("kernel.js");
+const VALUES = vmSource("values.js");
 
 /** What kernel.js's commit() reports (the kernel's CommitReport). */
 export interface KernelCommitReport {
@@ -33,9 +36,18 @@ export interface ClassInfo {
 const FUNCTIONS = [
   "construct", "invoke", "isPrototypeOf", "begin", "rollback", "commit", "declareExports", "runModule", "removeFile", "findSubclasses",
   "getClass", "classInfo", "namespaceOf", "namespaceKeys", "classNames", "retiredClasses", "supersededVersions", "versionOf", "prune", "heapClasses", "setHostExports", "plainKind",
-  "preview", "evaluateIn",
+  "preview", "evaluateIn", "takeDisposer", "setClassReader",
 ] as const;
-type KernelFunction = (typeof FUNCTIONS)[number];
+/** values.js: reading script values without running script code. */
+const VALUE_FUNCTIONS = ["setValueClassReader", "copyOut", "describeThrown", "get", "set", "lockDownRealm", "defineData"] as const;
+type KernelFunction = (typeof FUNCTIONS)[number] | (typeof VALUE_FUNCTIONS)[number];
+
+/** How a copy treats what is not plain data: "copy" fails on it, "share" passes it by reference. */
+export type CopyMode = "copy" | "share";
+
+/** Bounds of one copy out of the VM (a sparse array of length 2**32-1 is one value, then refused). */
+export const MAX_COPY_VALUES = 1_000_000;
+export const MAX_COPY_DEPTH = 1000;
 
 /** Thrown when a call into the VM raised: carries the VM error, already dumped. */
 export class VmCallError extends Error {
@@ -59,6 +71,8 @@ export function describeVmError(error: unknown): string {
  */
 export class Kernel {
   private readonly functions = new Map<KernelFunction, QuickJSHandle>();
+  /** Object classes and realms, read from VM memory (where asking the VM would run script code). */
+  readonly classes: ValueClasses;
 
   constructor(
     readonly context: QuickJSContext,
@@ -69,13 +83,80 @@ export class Kernel {
     Scope.withScope((scope) => {
       scope.manage(context.unwrapResult(context.evalCode(INTRINSICS.source, INTRINSICS.evaluatedName)));
       const kernel = scope.manage(context.unwrapResult(context.evalCode(KERNEL.source, KERNEL.evaluatedName)));
+      const values = scope.manage(context.unwrapResult(context.evalCode(VALUES.source, VALUES.evaluatedName)));
       try {
         for (const name of FUNCTIONS) this.functions.set(name, context.getProp(kernel, name));
+        for (const name of VALUE_FUNCTIONS) this.functions.set(name, context.getProp(values, name));
       } catch (error) {
         this.dispose();
         throw error;
       }
     });
+    this.classes = new ValueClasses(() => vm.emscriptenModule.HEAPU8, () => vm.runtimePointer);
+    // Both halves ask the host whether an object is a Proxy before reading it.
+    Scope.withScope((scope) => {
+      const reader = scope.manage(context.newFunction("classOf", (value) => context.newString(this.classes.classNameOf(value))));
+      this.callVoid("setValueClassReader", reader);
+      this.callVoid("setClassReader", reader);
+    });
+    vm.describeThrown = (_context, thrown) => this.describeThrown(thrown);
+  }
+
+  /**
+   * Freezes every object reachable from the kernel realm's global (intrinsics, their
+   * prototypes, graft's captured helpers). Scripts reach this realm (host functions and
+   * hot.data are made here); frozen, it holds nothing one file can change to affect another.
+   * `alsoFreeze`: more of graft's objects shared by every file (the host module's values).
+   */
+  lockDownRealm(...alsoFreeze: QuickJSHandle[]): void {
+    // graft's own code, run once before any script: not under the time budget (the first
+    // calls into a fresh WebAssembly instance are slow while it compiles).
+    const context = this.context;
+    context.unwrapResult(context.callFunction(this.functions.get("lockDownRealm")!, context.undefined, ...alsoFreeze)).dispose();
+  }
+
+  /**
+   * A copy of `value` out of the VM, read without running script code: JSON text for
+   * decodeCopy and the values passed by reference (owned by the caller). Throws VmCallError
+   * with a path for what cannot be copied.
+   */
+  copyOut(value: QuickJSHandle, mode: CopyMode, path: string): { text: string; refs: QuickJSHandle[] } {
+    const context = this.context;
+    const owned = [context.newString(mode), context.newNumber(MAX_COPY_VALUES), context.newNumber(MAX_COPY_DEPTH), context.newString(path)];
+    let pair: QuickJSHandle;
+    try {
+      pair = this.call("copyOut", value, ...owned);
+    } finally {
+      for (const handle of owned) handle.dispose();
+    }
+    const textHandle = context.getProp(pair, 0);
+    const refsHandle = context.getProp(pair, 1);
+    pair.dispose();
+    const text = context.getString(textHandle);
+    textHandle.dispose();
+    return { text, refs: this.unpackArray(refsHandle) };
+  }
+
+  /** Defines an own data property `key` of `target` (writable, enumerable, configurable). */
+  defineData(target: QuickJSHandle, key: string, value: QuickJSHandle): void {
+    Scope.withScope((scope) => this.callVoid("defineData", target, scope.manage(this.context.newString(key)), value));
+  }
+
+  /** A thrown VM value as the host describes it ({ name, message, stack } for errors), running no script code. */
+  describeThrown(thrown: QuickJSHandle): unknown {
+    const result = this.vm.keepingOutcome(() => this.tryCall("describeThrown", thrown));
+    if (result.error) {
+      result.error.dispose();
+      return { name: "Error", message: "(graft could not read the thrown value)", stack: "" };
+    }
+    const peeked = this.context.typeof(result.value);
+    const described = peeked === "string" ? this.context.getString(result.value) : this.context.dump(result.value);
+    result.value.dispose();
+    if (peeked !== "string") return described;
+    const thrownType = this.context.typeof(thrown);
+    if (thrownType !== "object" && thrownType !== "function") return described;
+    const record = JSON.parse(described as string) as { copy?: string; name?: string };
+    return record.copy !== undefined ? decodeCopy(record.copy, []) : record;
   }
 
   /**
@@ -86,7 +167,7 @@ export class Kernel {
   call(name: KernelFunction, ...args: QuickJSHandle[]): QuickJSHandle {
     const result = this.tryCall(name, ...args);
     if (result.error) {
-      const dumped = this.context.dump(result.error);
+      const dumped = this.describeThrown(result.error);
       result.error.dispose();
       throw new VmCallError(dumped);
     }
@@ -137,7 +218,37 @@ export class Kernel {
     const handle = this.call("commit");
     const text = this.context.getString(handle);
     handle.dispose();
-    return JSON.parse(text) as KernelCommitReport;
+    const report = JSON.parse(text) as KernelCommitReport;
+    this.runDisposers(report);
+    return report;
+  }
+
+  /**
+   * Calls the import.meta.hot.dispose callbacks the commit queued, each under a time budget
+   * of its own: one that throws or loops is reported, and the others still run.
+   */
+  private runDisposers(report: KernelCommitReport): void {
+    const context = this.context;
+    for (let next = this.call("takeDisposer"); context.typeof(next) !== "undefined"; next = this.call("takeDisposer")) {
+      const [file, callback, data] = [0, 1, 2].map((index) => context.getProp(next, index)) as [QuickJSHandle, QuickJSHandle, QuickJSHandle];
+      next.dispose();
+      try {
+        const result = this.vm.guard(() => context.callFunction(callback, context.undefined, data));
+        if (result.error) {
+          const timedOut = this.vm.timedOut;
+          const thrown = this.describeThrown(result.error);
+          result.error.dispose();
+          const message = timedOut ? `timed out: it ran longer than ${this.vm.options.timeout} ms and was stopped` : describeVmError(thrown);
+          report.disposeErrors.push({ file: context.getString(file), message });
+        } else {
+          result.value.dispose();
+        }
+      } finally {
+        file.dispose();
+        callback.dispose();
+        data.dispose();
+      }
+    }
   }
 
   declareExports(file: string, names: string[], explanation: string): void {

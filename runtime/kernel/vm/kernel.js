@@ -55,6 +55,8 @@ let retiredRefs = new SafeArray();
 let supersededRefs = new SafeArray();
 /** @type {Transaction | null} */
 let txn = null;
+/** @type {Array<{ file: string, callback: Disposer, data: object }>} */
+const disposeQueue = new SafeArray();
 
 const SKIP_PROTO = new SafeSet(list("constructor"));
 const SKIP_STATIC = new SafeSet(list("prototype", "length", "name"));
@@ -86,14 +88,47 @@ function keyLabel(key) {
   return typeof key === "symbol" ? "[" + (symbolDescription(key) ?? "symbol") + "]" : key;
 }
 
-/** @param {PropertyDescriptor} descriptor */
-function describe(descriptor) {
-  if (descriptor.get || descriptor.set) {
-    return "accessor:" + (descriptor.get ? functionToString(descriptor.get) : "") + "|" + (descriptor.set ? functionToString(descriptor.set) : "");
-  }
-  const value = descriptor.value;
-  if (typeof value === "function") return "function:" + functionToString(value);
-  try { return "data:" + stringify(value); } catch { return "data:?"; }
+/**
+ * Whether a member changed between two versions. Functions and accessors compare by
+ * source text; data by identity (a primitive by value, an object changed when the new
+ * version made a new one). Data is never serialised: that would run a script's toJSON or
+ * getters, and cost as much as the data (a table of 100,000 entries).
+ * @param {PropertyDescriptor} before
+ * @param {PropertyDescriptor} after
+ */
+function memberChanged(before, after) {
+  if (before.enumerable !== after.enumerable) return true;
+  const beforeAccessor = !hasOwn(before, "value");
+  if (beforeAccessor !== !hasOwn(after, "value")) return true;
+  if (beforeAccessor) return sourceOf(before.get) !== sourceOf(after.get) || sourceOf(before.set) !== sourceOf(after.set);
+  const [value, next] = [before.value, after.value];
+  if (typeof value === "function" && typeof next === "function") return functionToString(value) !== functionToString(next);
+  return !sameValue(value, next);
+}
+
+/** @param {Function | undefined} fn */
+function sourceOf(fn) {
+  return fn === undefined ? "" : functionToString(fn);
+}
+
+/**
+ * The class name of an object read from VM memory by the host (see values.js): "Proxy" for
+ * a Proxy, whose traps any question asked in JavaScript would run.
+ * @type {((value: object) => string) | null}
+ */
+let classOf = null;
+
+/** @param {(value: object) => string} reader */
+function setClassReader(reader) {
+  classOf = reader;
+}
+
+/**
+ * getPrototypeOf without running a Proxy's trap: a Proxy ends the chain.
+ * @param {object} value
+ */
+function safePrototypeOf(value) {
+  return classOf !== null && classOf(value) === "Proxy" ? null : getPrototypeOf(value);
 }
 
 /**
@@ -206,7 +241,7 @@ function graftMembers(target, source, owned, skip, report, before) {
     const descriptor = /** @type {PropertyDescriptor} */ (ownDescriptor(source, key));
     const previous = hasOwn(before, key) ? before[key] : undefined;
     if (previous === undefined) report.added.push(keyLabel(key));
-    else if (describe(previous) !== describe(descriptor) || previous.enumerable !== descriptor.enumerable) report.changed.push(keyLabel(key));
+    else if (memberChanged(previous, descriptor)) report.changed.push(keyLabel(key));
     descriptor.configurable = true;
     defineProperty(target, key, descriptor);
   }
@@ -470,22 +505,21 @@ function retire(record, name, report) {
   report.retired.push(bare({ file: record.file, name, version: meta.version }));
 }
 
-/**
- * @param {FileRecord} record
- * @param {CommitReport} report
- */
-function runDisposers(record, report) {
-  for (const callback of record.disposers) {
-    try { callback(record.hotData); }
-    catch (error) { report.disposeErrors.push(bare({ file: record.file, message: errorText(error) })); }
-  }
+/** @param {FileRecord} record */
+function runDisposers(record) {
+  // Queued, not called: the host calls each under a time budget of its own (takeDisposer),
+  // so a callback that loops or throws cannot undo the commit around it.
+  for (const callback of record.disposers) disposeQueue.push(bare({ file: record.file, callback, data: record.hotData }));
   record.disposers = new SafeArray();
 }
 
-/** @param {unknown} error */
-function errorText(error) {
-  const stack = error !== null && typeof error === "object" ? /** @type {{ stack?: unknown }} */ (error).stack : undefined;
-  return String(stack ? error + "\n" + stack : error);
+/**
+ * The next import.meta.hot.dispose callback a commit queued: [file, callback, hot.data],
+ * or undefined when none is left.
+ */
+function takeDisposer() {
+  const next = disposeQueue.shift();
+  return next === undefined ? undefined : list(next.file, next.callback, next.data);
 }
 
 /** @param {string} file */
@@ -503,7 +537,7 @@ function commit() {
   const report = bare({ patched: new SafeArray(), retired: new SafeArray(), disposeErrors: new SafeArray() });
   for (const pending of transaction.pending.values()) {
     const record = fileRecord(pending.file);
-    runDisposers(record, report);
+    runDisposers(record);
     record.disposers = pending.disposers;
     // Only the committed version's scope stays reachable for evaluate(): the previous one is dropped here.
     record.evaluator = pending.evaluator;
@@ -514,7 +548,7 @@ function commit() {
   }
   for (const file of transaction.removed) {
     const record = fileRecord(file);
-    runDisposers(record, report);
+    runDisposers(record);
     for (const name of record.classOrder) retire(record, name, report);
     record.classOrder = new SafeArray();
     record.evaluator = null;
@@ -534,7 +568,7 @@ function commit() {
  * @param {object} base
  */
 function inherits(candidate, base) {
-  for (let parent = getPrototypeOf(candidate); parent !== null; parent = getPrototypeOf(parent)) {
+  for (let parent = safePrototypeOf(candidate); parent !== null; parent = safePrototypeOf(parent)) {
     if (parent === base) return true;
   }
   return false;
@@ -849,6 +883,6 @@ function preview(value) {
 return {
   construct, invoke, isPrototypeOf, begin, rollback, commit, declareExports, runModule, removeFile,
   findSubclasses, getClass, classInfo, namespaceOf, namespaceKeys, classNames, retiredClasses, supersededVersions, versionOf, prune, heapClasses, setHostExports, plainKind,
-  preview, evaluateIn,
+  preview, evaluateIn, takeDisposer, setClassReader,
 };
 })();
