@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newQuickJSWASMModuleFromVariant, type QuickJSContext, type QuickJSRuntime, type QuickJSSyncVariant } from "quickjs-emscripten-core";
 import releaseSyncVariant from "@jitl/quickjs-wasmfile-release-sync";
 import { forceFullGc, gcTargetOf } from "../runtime/heap/gc.js";
-import { HeapGraph } from "../runtime/heap/graph.js";
+import type { HeapGraph } from "../runtime/heap/graph.js";
 import { CLASS_NAMES, GcType, classCountsFromDump, contextPointerOf, heapTargetOf } from "../runtime/heap/layout.js";
-import { readRuntimeHeap, type RawHeap } from "../runtime/heap/reader.js";
+import { readRuntimeHeap } from "../runtime/heap/reader.js";
 
 /**
  * Oracle tests of the standalone heap reader against QuickJS itself, on random heaps
@@ -95,12 +95,12 @@ function withContext<T>(body: (context: QuickJSContext) => T): T {
   }
 }
 
-function read(context: QuickJSContext): RawHeap {
+function read(context: QuickJSContext): HeapGraph {
   return readRuntimeHeap(heapTargetOf(runtime), { contexts: new Map([[contextPointerOf(context), "random.js"]]) });
 }
 
 /** Every check that holds on any heap. */
-function checkHeap(raw: RawHeap): HeapGraph {
+function checkHeap(raw: HeapGraph): HeapGraph {
   const counted = new Map<number, number>();
   for (const node of raw.nodes) if (node.gcType === GcType.Object) counted.set(node.classId, (counted.get(node.classId) ?? 0) + 1);
   expect(counted).toEqual(classCountsFromDump(runtime.dumpMemoryUsage()));
@@ -108,7 +108,7 @@ function checkHeap(raw: RawHeap): HeapGraph {
   for (const edge of raw.edges) if (edge.type !== "weak") incoming[edge.to]! += 1;
   for (const node of raw.nodes) expect(incoming[node.index]!, `${node.kind} ${node.name}`).toBeLessThanOrEqual(node.refCount);
   expect(raw.nodes.filter((node) => node.opaque).map((node) => node.className)).toEqual([]);
-  const graph = new HeapGraph(raw);
+  const graph = raw;
   // With no host handles, only the context (held by its QuickJSContext) and queued jobs hold anything.
   const unexplained = graph.nodes.filter((node) => node.externalRefs > 0 && !graph.rootLabels.has(node.index));
   expect(unexplained.map((node) => `${node.kind} ${CLASS_NAMES[node.classId] ?? ""} ${node.name} +${node.externalRefs}`)).toEqual([]);
@@ -143,7 +143,7 @@ describe("standalone heap reader oracles", () => {
         withContext((context) => {
           context.unwrapResult(context.evalCode(code)).dispose();
           forceFullGc(gcTargetOf(runtime, context));
-          const graph = new HeapGraph(read(context));
+          const graph = read(context);
           const { idom, retained } = graph.dominators();
           const n = graph.nodes.length;
           const rootsOf = () => graph.nodes.filter((node) => graph.isRoot(node.index)).map((node) => node.index);

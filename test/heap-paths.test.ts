@@ -6,7 +6,7 @@ import { newQuickJSWASMModuleFromVariant, type QuickJSContext, type QuickJSRunti
 import releaseSyncVariant from "@jitl/quickjs-wasmfile-release-sync";
 import { formatRetainers, labelsFor } from "../runtime/heap/format.js";
 import { collect, gcTargetOf } from "../runtime/heap/gc.js";
-import { HeapGraph, StableIds } from "../runtime/heap/graph.js";
+import { StableIds, type HeapGraph } from "../runtime/heap/graph.js";
 import { writeHeapSnapshot } from "../runtime/heap/heapsnapshot.js";
 import { addressOfHandle } from "../runtime/heap/handles.js";
 import { contextPointerOf, heapTargetOf, verifyLayout } from "../runtime/heap/layout.js";
@@ -52,7 +52,7 @@ function addressOf(context: QuickJSContext, code: string): number {
 
 function snapshot(context: QuickJSContext, options: ReadOptions): HeapGraph {
   collect(gcTargetOf(runtime, context));
-  return new HeapGraph(readRuntimeHeap(heapTargetOf(runtime), options));
+  return readRuntimeHeap(heapTargetOf(runtime), options);
 }
 
 describe("retainer paths", () => {
@@ -169,10 +169,10 @@ describe("stable ids and .heapsnapshot", () => {
     run(context!, `globalThis.kept = { name: "kept" };`);
     const kept = addressOf(context!, `kept`);
     const first = snapshot(context!, options);
-    const firstIds = ids.assign(first.nodes);
+    const firstIds = ids.assign(first);
     run(context!, `globalThis.noise = Array.from({ length: 100 }, () => ({}));`);
     const second = snapshot(context!, options);
-    const secondIds = ids.assign(second.nodes);
+    const secondIds = ids.assign(second);
     expect(secondIds[second.indexOf(kept)!]).toBe(firstIds[first.indexOf(kept)!]);
     const before = new Set(firstIds);
     const fresh = Array.from(secondIds).filter((id) => !before.has(id));
@@ -183,8 +183,8 @@ describe("stable ids and .heapsnapshot", () => {
   it("writes a valid DevTools snapshot with the known object, its retainer and its retained size", async () => {
     const { list: [context], options } = contexts("game.ts");
     run(context!, `class Treasure { constructor(gold) { this.gold = gold; } }\nglobalThis.hoard = new Treasure(new Array(1000).fill(7));`, "game.ts");
-    const raw = readRuntimeHeap(heapTargetOf(runtime), options);
-    const graph = new HeapGraph(raw, new StableIds().assign(raw.nodes));
+    const graph = readRuntimeHeap(heapTargetOf(runtime), options);
+    new StableIds().assign(graph);
     const labels = labelsFor(graph);
     const file = path.join(tmpdir(), `graft-heap-${process.pid}-${Date.now()}.heapsnapshot`);
     try {

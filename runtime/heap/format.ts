@@ -1,6 +1,6 @@
 import { SCOPE_EVALUATOR } from "../compile/module-transform.js";
 import type { HeapGraph, PathStep } from "./graph.js";
-import type { HeapEdge, HeapNode } from "./reader.js";
+import type { HeapEdge, HeapNode } from "./graph.js";
 
 /** What the printer knows beyond the heap: graft's classes and the scripts' contexts. */
 export interface HeapLabels {
@@ -57,8 +57,11 @@ export function labelsFor(graph: HeapGraph, descriptions: ReadonlyMap<number, st
   return labels;
 }
 
+/** What describing a node needs of it. */
+type Describable = Pick<HeapNode, "index" | "kind" | "name" | "location" | "file">;
+
 /** Describes a node the way a path line names it. */
-export function describeNode(node: HeapNode, labels: HeapLabels): string {
+export function describeNode(node: Describable, labels: HeapLabels): string {
   const known = labels.describe.get(node.index);
   if (known) return known;
   switch (node.kind) {
@@ -78,6 +81,13 @@ export function describeNode(node: HeapNode, labels: HeapLabels): string {
       return file && (name.endsWith(".prototype") || labels.globals.has(node.index)) ? `${name} (${file})` : name;
     }
   }
+}
+
+/** describeNode for node `index` of `graph`, without making the whole node object (for writing millions). */
+export function describeAt(graph: HeapGraph, index: number, labels: HeapLabels): string {
+  const known = labels.describe.get(index);
+  if (known) return known;
+  return describeNode({ index, kind: graph.kindOf(index), name: graph.nameOf(index), location: graph.locationOf(index), file: graph.fileOf(index) }, labels);
 }
 
 /**
@@ -108,7 +118,7 @@ export function printableSteps(graph: HeapGraph, steps: PathStep[], labels: Heap
       continue;
     }
     // "X.prototype" already names its class: the class's own 'prototype' property adds nothing.
-    if (next && step.edge.type === "property" && step.edge.name === "prototype" && holder.kind === "function" && graph.nodes[step.edge.to]!.name === `${holder.name}.prototype`) {
+    if (next && step.edge.type === "property" && step.edge.name === "prototype" && holder.kind === "function" && graph.nameOf(step.edge.to) === `${holder.name}.prototype`) {
       continue;
     }
     const file = labels.globals.get(holder.index);
@@ -164,7 +174,7 @@ export function formatRetainers(
   options: { labels?: HeapLabels; targetDescription?: string; limit?: number; skip?: (edge: HeapEdge) => boolean } = {},
 ): FormattedPath[] {
   const labels = options.labels ?? labelsFor(graph);
-  const target = options.targetDescription ?? describeNode(graph.nodes[index]!, labels);
+  const target = options.targetDescription ?? describeAt(graph, index, labels);
   return graph.retainerPaths(index, options.limit ?? 3, options.skip).map((steps) => {
     const printed = printableSteps(graph, steps, labels);
     const last = steps.length > 0 ? steps[steps.length - 1]!.holder.index : index;
@@ -177,7 +187,7 @@ export function dominatorOwner(graph: HeapGraph, index: number, labels: HeapLabe
   const { idom } = graph.dominators();
   let current = idom[index]!;
   for (let depth = 0; current >= 0 && depth < 100; depth++) {
-    const node = graph.nodes[current]!;
+    const node = graph.node(current);
     const file = labels.globals.get(current);
     if (file) return `the globals of ${file}`;
     if (node.kind !== "closure variable" && node.kind !== "shape" && node.kind !== "code") return describeNode(node, labels);

@@ -1,75 +1,113 @@
-import { writeFileSync } from "node:fs";
+import { closeSync, openSync, writeSync } from "node:fs";
 import type { HeapGraph } from "./graph.js";
-import type { EdgeType, NodeKind } from "./reader.js";
+import { EDGE, EDGE_TYPES, type NodeKind } from "./heap-data.js";
 
 const NODE_TYPES = ["hidden", "array", "string", "object", "code", "closure", "regexp", "number", "native", "synthetic", "concatenated string", "sliced string", "symbol", "bigint", "object shape"];
-const EDGE_TYPES: EdgeType[] = ["context", "element", "property", "internal", "hidden", "shortcut", "weak"];
 const NODE_FIELDS = ["type", "name", "id", "self_size", "edge_count", "trace_node_id", "detachedness"];
+const FIELD_COUNT = NODE_FIELDS.length;
+/** Text is handed to the file in pieces of about this many characters: the file is never one string. */
+const CHUNK = 1 << 20;
 
-const TYPE_OF_KIND: Record<NodeKind, string> = {
-  object: "object",
-  array: "object",
-  function: "closure",
-  code: "code",
-  shape: "object shape",
-  "closure variable": "hidden",
-  "async frame": "hidden",
-  context: "native",
-  module: "hidden",
+const TYPE_OF_KIND: Record<NodeKind, number> = {
+  object: NODE_TYPES.indexOf("object"),
+  array: NODE_TYPES.indexOf("object"),
+  function: NODE_TYPES.indexOf("closure"),
+  code: NODE_TYPES.indexOf("code"),
+  shape: NODE_TYPES.indexOf("object shape"),
+  "closure variable": NODE_TYPES.indexOf("hidden"),
+  "async frame": NODE_TYPES.indexOf("hidden"),
+  context: NODE_TYPES.indexOf("native"),
+  module: NODE_TYPES.indexOf("hidden"),
 };
 
-/**
- * Serialises a heap graph as a Chrome DevTools .heapsnapshot (format notes in
- * shared/HEAPSNAPSHOT.md): node 0 is a synthetic root whose children are the heap's roots
- * and anything the roots do not reach; ids are the graph's stable ids, as odd numbers.
- */
-export function toHeapSnapshot(graph: HeapGraph, describe: (index: number) => string = (index) => graph.nodes[index]!.name || graph.nodes[index]!.kind): string {
-  const strings: string[] = [];
-  const stringIndex = new Map<string, number>();
-  const intern = (text: string): number => {
-    let index = stringIndex.get(text);
-    if (index === undefined) {
-      index = strings.length;
-      strings.push(text);
-      stringIndex.set(text, index);
-    }
-    return index;
-  };
-  intern("");
-  const fieldCount = NODE_FIELDS.length;
-  const reached = graph.reachableFromRoots();
-  const rootChildren = graph.nodes.filter((node) => graph.isRoot(node.index) || !reached[node.index]).map((node) => node.index);
+/** Where the text goes: a file (streamed) or a string (for small heaps and tests). */
+interface Sink {
+  write(text: string): void;
+}
 
-  const nodes: number[] = [];
-  const edges: number[] = [];
-  // Synthetic root.
-  nodes.push(NODE_TYPES.indexOf("synthetic"), intern("(graft roots)"), 0, 0, rootChildren.length, 0, 0);
-  rootChildren.forEach((index, position) => edges.push(EDGE_TYPES.indexOf("element"), position + 1, (index + 1) * fieldCount));
-  for (const node of graph.nodes) {
-    const out = graph.outgoing(node.index);
-    // Attached (1) when the roots reach it; unreached nodes hang off the synthetic root.
-    nodes.push(NODE_TYPES.indexOf(TYPE_OF_KIND[node.kind]), intern(describe(node.index)), graph.ids[node.index]! * 2 + 1, node.selfSize, out.length, 0, reached[node.index] ? 1 : 0);
-    let hiddenIndex = 0;
-    for (const edge of out) {
-      const type = EDGE_TYPES.indexOf(edge.type);
-      const name = edge.type === "element" ? Number(edge.name) || 0 : edge.type === "hidden" ? hiddenIndex++ : intern(edge.name);
-      edges.push(type, name, (edge.to + 1) * fieldCount);
-    }
-  }
+/**
+ * Serialises a heap graph as a Chrome DevTools .heapsnapshot: node 0 is a synthetic root
+ * whose children are the heap's roots and anything the roots do not reach; ids are the
+ * graph's stable ids, as odd numbers. Names are the graph's interned strings (node
+ * descriptions are added to the same table), written once at the end as the format asks.
+ */
+function serialise(graph: HeapGraph, describe: (index: number) => string, sink: Sink): void {
+  const d = graph.data;
+  const strings = d.strings;
+  const count = d.count;
+  const reached = graph.reachableFromRoots();
+  const rootChildren: number[] = [];
+  for (let i = 0; i < count; i++) if (graph.isRoot(i) || !reached[i]) rootChildren.push(i);
   const meta = {
     node_fields: NODE_FIELDS,
     node_types: [NODE_TYPES, "string", "number", "number", "number", "number", "number"],
     edge_fields: ["type", "name_or_index", "to_node"],
     edge_types: [EDGE_TYPES, "string_or_number", "node"],
   };
-  return (
-    `{"snapshot":{"meta":${JSON.stringify(meta)},"node_count":${nodes.length / fieldCount},"edge_count":${edges.length / 3},"trace_function_count":0},\n` +
-    `"nodes":[${nodes.join(",")}],\n"edges":[${edges.join(",")}],\n"trace_function_infos":[],"trace_tree":[],"samples":[],"locations":[],\n` +
-    `"strings":${JSON.stringify(strings)}}`
-  );
+  let text = `{"snapshot":{"meta":${JSON.stringify(meta)},"node_count":${count + 1},"edge_count":${d.edgeCount + rootChildren.length},"trace_function_count":0},\n"nodes":[`;
+  const flush = (): void => {
+    sink.write(text);
+    text = "";
+  };
+
+  // Nodes: the synthetic root, then every node with its name (interned as it goes).
+  text += `${NODE_TYPES.indexOf("synthetic")},${strings.intern("(graft roots)")},0,0,${rootChildren.length},0,0`;
+  for (let i = 0; i < count; i++) {
+    const name = strings.intern(describe(i));
+    const edges = d.outStart[i + 1]! - d.outStart[i]!;
+    // Attached (1) when the roots reach it; unreached nodes hang off the synthetic root.
+    text += `,${TYPE_OF_KIND[graph.kindOf(i)]},${name},${graph.ids[i]! * 2 + 1},${d.selfSize[i]!},${edges},0,${reached[i] ? 1 : 0}`;
+    if (text.length > CHUNK) flush();
+  }
+
+  // Edges, in node order as the format wants; hidden edges are numbered per node.
+  text += `],\n"edges":[`;
+  let first = true;
+  const element = EDGE.element;
+  for (let position = 0; position < rootChildren.length; position++) {
+    text += `${first ? "" : ","}${element},${position + 1},${(rootChildren[position]! + 1) * FIELD_COUNT}`;
+    first = false;
+    if (text.length > CHUNK) flush();
+  }
+  for (let i = 0; i < count; i++) {
+    let hidden = 0;
+    for (let e = d.outStart[i]!; e < d.outStart[i + 1]!; e++) {
+      const type = d.edgeType[e]!;
+      const name = type === EDGE.element ? d.edgeName[e]! : type === EDGE.hidden ? hidden++ : d.edgeName[e]!;
+      text += `${first ? "" : ","}${type},${name},${(d.edgeTo[e]! + 1) * FIELD_COUNT}`;
+      first = false;
+    }
+    if (text.length > CHUNK) flush();
+  }
+  text += `],\n"trace_function_infos":[],"trace_tree":[],"samples":[],"locations":[],\n"strings":[`;
+  for (let i = 0; i < strings.list.length; i++) {
+    text += `${i === 0 ? "" : ","}${JSON.stringify(strings.list[i])}`;
+    if (text.length > CHUNK) flush();
+  }
+  text += "]}";
+  flush();
 }
 
-/** Writes `graph` as a .heapsnapshot file (open it in Chrome DevTools > Memory > Load). */
-export function writeHeapSnapshot(path: string, graph: HeapGraph, describe?: (index: number) => string): void {
-  writeFileSync(path, toHeapSnapshot(graph, describe));
+function defaultDescribe(graph: HeapGraph): (index: number) => string {
+  return (index) => graph.nameOf(index) || graph.kindOf(index);
+}
+
+/** The .heapsnapshot text of `graph`, as one string (fine for small heaps; write() streams). */
+export function toHeapSnapshot(graph: HeapGraph, describe: (index: number) => string = defaultDescribe(graph)): string {
+  const parts: string[] = [];
+  serialise(graph, describe, { write: (text) => parts.push(text) });
+  return parts.join("");
+}
+
+/**
+ * Writes `graph` as a .heapsnapshot file (open it in Chrome DevTools > Memory > Load),
+ * streaming: the host never holds more than a chunk of the text.
+ */
+export function writeHeapSnapshot(path: string, graph: HeapGraph, describe: (index: number) => string = defaultDescribe(graph)): void {
+  const fd = openSync(path, "w");
+  try {
+    serialise(graph, describe, { write: (text) => writeSync(fd, text) });
+  } finally {
+    closeSync(fd);
+  }
 }

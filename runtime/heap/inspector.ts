@@ -7,13 +7,13 @@
  */
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from "quickjs-emscripten-core";
 import { collect, forceFullGc, gcTargetOf, type GcTarget } from "./gc.js";
-import { HeapGraph, StableIds } from "./graph.js";
-import { describeClass, describeNode, formatLeak, formatRetainers, type ClassLabel, type FormattedPath, type HeapLabels, type LeakFinding } from "./format.js";
+import { StableIds, type HeapGraph } from "./graph.js";
+import { describeAt, describeClass, formatLeak, formatRetainers, type ClassLabel, type FormattedPath, type HeapLabels, type LeakFinding } from "./format.js";
 import { holdObjects, type FoundObjects } from "./found-objects.js";
 import { addressOfHandle, arrayElementAddresses, handlesForObjects } from "./handles.js";
 import { writeHeapSnapshot } from "./heapsnapshot.js";
 import { findInstances } from "./instances.js";
-import { contextPointerOf, verifyLayout } from "./layout.js";
+import { contextPointerOf, FUNCTION_CLASSES, GcType, verifyLayout } from "./layout.js";
 import { readRuntimeHeap, type Locator } from "./reader.js";
 
 /** What the embedder knows that the heap does not say. */
@@ -175,7 +175,7 @@ export class HeapInspector {
   write(path: string): void {
     this.ensureVerified();
     const { graph, labels } = this.view();
-    writeHeapSnapshot(path, graph, (index) => describeNode(graph.nodes[index]!, labels));
+    writeHeapSnapshot(path, graph, (index) => describeAt(graph, index, labels));
   }
 
   /** Live instances per class name, most first, after a full GC. */
@@ -183,13 +183,18 @@ export class HeapInspector {
     this.ensureVerified();
     this.fullGc();
     const { graph } = this.view();
-    const counts = new Map<string, number>();
-    for (const node of graph.nodes) {
-      if (node.kind !== "object" && node.kind !== "array") continue;
-      if (node.name.endsWith(".prototype")) continue;
-      counts.set(node.name, (counts.get(node.name) ?? 0) + 1);
+    const { name, gcType, classId } = graph.data;
+    // Counted per interned name: one array read a node.
+    const counts = new Map<number, number>();
+    for (let i = 0; i < graph.nodeCount; i++) {
+      if (gcType[i] !== GcType.Object || FUNCTION_CLASSES.has(classId[i]!)) continue;
+      counts.set(name[i]!, (counts.get(name[i]!) ?? 0) + 1);
     }
-    return [...counts].map(([name, count]) => ({ name, count })).sort((a, b) => b.count - a.count || a.name.localeCompare(b.name)).slice(0, limit);
+    return [...counts]
+      .map(([id, count]) => ({ name: graph.data.strings.get(id), count }))
+      .filter((row) => !row.name.endsWith(".prototype"))
+      .sort((a, b) => b.count - a.count || a.name.localeCompare(b.name))
+      .slice(0, limit);
   }
 
   /** The embedder's class objects with their addresses (read from the array, not one handle each). */
@@ -226,8 +231,8 @@ export class HeapInspector {
     const contexts = new Map(this.knowledge.contexts());
     contexts.set(contextPointerOf(this.context), "(graft kernel)");
 
-    const raw = readRuntimeHeap(this.target, { locate: this.knowledge.locate, contexts });
-    const graph = new HeapGraph(raw, this.ids.assign(raw.nodes));
+    const graph = readRuntimeHeap(this.target, { locate: this.knowledge.locate, contexts });
+    this.ids.assign(graph);
     const labels: HeapLabels = { describe: new Map(), globals: new Map() };
     const indexed: HeapView["classes"] = [];
     for (const { address, label } of classes) {
@@ -240,11 +245,10 @@ export class HeapInspector {
     for (const [address, count] of handleCounts) {
       const index = graph.indexOf(address);
       if (index === undefined) continue;
-      const node = graph.nodes[index]!;
       const held = address === queried ? count - 1 : count;
-      if (address === queried) node.externalRefs = Math.max(0, node.externalRefs - 1);
+      if (address === queried) graph.discountExternalRef(index);
       if (held <= 0) continue;
-      const what = describeNode(node, labels);
+      const what = describeAt(graph, index, labels);
       const origin = handleOrigins.get(address);
       const holders = held === 1 ? "a ScriptValue" : `${held} ScriptValues`;
       graph.rootLabels.set(index, `${holders} held by the host (${what})${origin ? `, created at ${origin}` : ""}`);

@@ -1,0 +1,627 @@
+/**
+ * Decodes one GC object's references, kind by kind, exactly as QuickJS's mark_children and
+ * the classes' gc_mark functions see them, into the reader's flat edge arrays. Also notes
+ * what naming needs (an object's prototype, own `constructor`, `prototype` and `name`).
+ */
+import {
+  ASYNC_FROM_SYNC_ITERATOR, ASYNC_FUNCTION, ASYNC_GENERATOR, ASYNC_GENERATOR_REQUEST, ARRAY_CLASSES, ATOM_TAG_INT,
+  BOUND_FUNCTION, BYTECODE, BYTECODE_FUNCTION_CLASSES, C_FUNCTION_DATA, CLASS, CLASS_NAMES, CLOSURE_VAR, CONTEXT,
+  CONTEXT_SHAPE_NAMES, EXPORT_ENTRY, EXPORT_TYPE_LOCAL, FINALIZATION_REGISTRY, FINREC_ENTRY, FOR_IN_ITERATOR, GENERATOR,
+  GcType, ITERATOR_CONCAT, ITERATOR_DATA, ITERATOR_HELPER, ITERATOR_WRAP, JS_CLASS, JS_MODE_ASYNC, JSVALUE_SIZE,
+  MAP_CLASSES, MAP_RECORD, MAP_STATE, MODULE, NATIVE_ERROR_NAMES, OBJECT, OBJECT_DATA_CLASSES, PROMISE,
+  PROMISE_FUNCTION, PROMISE_REACTION, PROP_AUTOINIT, PROP_GETSET, PROP_TYPE_MASK, PROP_VARREF, PROPERTY_SIZE, PROXY,
+  REGEXP_STRING_ITERATOR, REQ_MODULE_ENTRY, RUNTIME, SHAPE, SHAPE_PROP, STACK_FRAME, TAG, TYPED_ARRAY,
+  TYPED_ARRAY_CLASSES, VAR_REF, VARDEF_SIZE, WEAK_REF,
+} from "./layout.js";
+import { EDGE, type HeapData, type StringTable } from "./heap-data.js";
+import type { AddressIndex } from "./address-index.js";
+import { HeapReadError, type VmMemory } from "./memory.js";
+import type { Locator, ReadOptions } from "./reader.js";
+
+const MAX_STACK_VALUES = 1 << 20;
+
+/** A shape's properties, decoded once for every object that uses it. */
+interface ShapeInfo {
+  count: number;
+  propSize: number;
+  /** Node index of the shape's prototype, or -1. */
+  proto: number;
+  /** Per property: PROP_* type, or -1 for a deleted entry. */
+  kinds: Int8Array;
+  edgeType: Uint8Array;
+  /** String id of the key (element edges: the index). */
+  name: Int32Array;
+  /** For accessors: string ids of "get key" and "set key". */
+  getter: Int32Array;
+  setter: Int32Array;
+  /** 1 "constructor", 2 "prototype", 3 "name": the keys naming needs. */
+  special: Uint8Array;
+}
+
+/** What decodeClassData does per class id, looked up in a table (one read a object, no Set lookups). */
+const ClassData = { None: 0, Array: 1, Other: 2 } as const;
+const CLASS_DATA = new Uint8Array(1 << 16).fill(ClassData.Other);
+CLASS_DATA[CLASS.object] = ClassData.None;
+CLASS_DATA[CLASS.error] = ClassData.None;
+CLASS_DATA[CLASS.regexp] = ClassData.None;
+CLASS_DATA[CLASS.arrayBuffer] = ClassData.None;
+CLASS_DATA[CLASS.sharedArrayBuffer] = ClassData.None;
+for (const id of ARRAY_CLASSES) CLASS_DATA[id] = ClassData.Array;
+
+const SPECIAL_CONSTRUCTOR = 1;
+const SPECIAL_PROTOTYPE = 2;
+const SPECIAL_NAME = 3;
+
+/** Where the edges go while reading: three parallel arrays that double when full (monomorphic: this is the hot path). */
+export class EdgeSink {
+  to: Int32Array;
+  type: Uint8Array;
+  name: Int32Array;
+  length = 0;
+
+  /** `expected`: a first guess of the edge count. */
+  constructor(expected: number) {
+    const size = Math.max(1024, expected);
+    this.to = new Int32Array(size);
+    this.type = new Uint8Array(size);
+    this.name = new Int32Array(size);
+  }
+
+  push(to: number, type: number, name: number): void {
+    const at = this.length;
+    if (at === this.to.length) this.grow();
+    this.to[at] = to;
+    this.type[at] = type;
+    this.name[at] = name;
+    this.length = at + 1;
+  }
+
+  private grow(): void {
+    const size = this.to.length * 2;
+    const to = new Int32Array(size);
+    const type = new Uint8Array(size);
+    const name = new Int32Array(size);
+    to.set(this.to);
+    type.set(this.type);
+    name.set(this.name);
+    this.to = to;
+    this.type = type;
+    this.name = name;
+  }
+}
+
+/** Sparse facts about a few objects, for naming them after the reader is done. */
+export interface NamingFacts {
+  /** Node -> node of its own `constructor` / `prototype` property. */
+  constructorOf: Map<number, number>;
+  prototypeOf: Map<number, number>;
+  /** Node -> its own string `name` property, or a function's name from its bytecode. */
+  nameString: Map<number, string>;
+  functionName: Map<number, string>;
+  /** Per object node: its prototype's node, or -1. */
+  proto: Int32Array;
+}
+
+export class Decoder {
+  private readonly classCount: number;
+  private readonly classArray: number;
+  private readonly shapes = new Map<number, ShapeInfo>();
+  private lastShape = 0;
+  private lastShapeInfo: ShapeInfo | undefined;
+  private readonly atomNames = new Map<number, number>();
+  private readonly fixed: Record<string, number> = {};
+  readonly naming: NamingFacts;
+  readonly globals = new Map<number, number>();
+  readonly contextFiles = new Map<number, string>();
+
+  constructor(
+    private readonly memory: VmMemory,
+    private readonly index: AddressIndex,
+    private readonly data: Pick<HeapData, "count" | "address" | "gcType" | "classId" | "selfSize" | "name" | "file" | "location" | "opaque">,
+    private readonly edges: EdgeSink,
+    private readonly strings: StringTable,
+    private readonly options: ReadOptions,
+  ) {
+    this.classCount = memory.i32(memory.runtimePointer + RUNTIME.classCount, "class_count");
+    this.classArray = memory.u32(memory.runtimePointer + RUNTIME.classArray, "class_array");
+    if (this.classCount < CLASS.initCount || this.classCount > 1 << 16) throw new HeapReadError(memory.runtimePointer, `class_count ${this.classCount}`);
+    this.naming = { constructorOf: new Map(), prototypeOf: new Map(), nameString: new Map(), functionName: new Map(), proto: new Int32Array(data.count).fill(-1) };
+  }
+
+  /** A constant edge or node name, interned once. */
+  private text(text: string): number {
+    return (this.fixed[text] ??= this.strings.intern(text));
+  }
+
+  private atomName(atom: number): number {
+    let id = this.atomNames.get(atom);
+    if (id === undefined) {
+      id = this.strings.intern(this.memory.atom(atom));
+      this.atomNames.set(atom, id);
+    }
+    return id;
+  }
+
+  /** An edge from the node being decoded to the GC object at `address`, if it is one; returns its node index or -1. */
+  private add(address: number, type: number, name: number): number {
+    if (address === 0) return -1;
+    const to = this.index.get(address);
+    if (to !== -1) this.edges.push(to, type, name);
+    return to;
+  }
+
+  /** An edge for the JSValue at `valueAddress` if it points at a GC object (what JS_MarkValue follows). */
+  private addValue(valueAddress: number, type: number, name: number): number {
+    const tag = this.memory.tag(valueAddress);
+    return tag === TAG.object || tag === TAG.functionBytecode || tag === TAG.module ? this.add(this.memory.u32(valueAddress), type, name) : -1;
+  }
+
+  decode(node: number): void {
+    switch (this.data.gcType[node]) {
+      case GcType.Object:
+        return this.decodeObject(node);
+      case GcType.FunctionBytecode:
+        return this.decodeBytecode(node);
+      case GcType.Shape:
+        return this.decodeShape(node);
+      case GcType.VarRef:
+        return this.decodeVarRef(node);
+      case GcType.AsyncFunction:
+        return this.decodeAsyncFunction(node);
+      case GcType.Context:
+        return this.decodeContext(node);
+      case GcType.Module:
+        return this.decodeModule(node);
+    }
+  }
+
+  private decodeShape(node: number): void {
+    const memory = this.memory;
+    const base = this.data.address[node]!;
+    this.add(memory.u32(base + SHAPE.proto, "shape proto"), EDGE.internal, this.text("prototype"));
+    const propSize = memory.i32(base + SHAPE.propSize, "shape prop_size");
+    const hashSize = memory.u32(base + SHAPE.propHashMask, "shape hash mask") + 1;
+    this.data.selfSize[node] = SHAPE.props + Math.max(0, propSize) * SHAPE.propStride + hashSize * 4;
+    this.data.name[node] = this.text("(shape)");
+  }
+
+  private decodeVarRef(node: number): void {
+    const memory = this.memory;
+    const base = this.data.address[node]!;
+    this.data.selfSize[node] = VAR_REF.size;
+    this.data.name[node] = this.text("(closure variable)");
+    if (memory.u8(base + VAR_REF.isDetached, "var ref") !== 0) {
+      this.addValue(memory.u32(base + VAR_REF.pvalue, "var ref pvalue"), EDGE.internal, this.text("value"));
+    } else {
+      // A variable still on a live frame: only an async frame is a GC object.
+      const frame = memory.u32(base + VAR_REF.stackFrame, "var ref frame");
+      if (frame !== 0 && (memory.i32(frame + STACK_FRAME.jsMode, "frame js_mode") & JS_MODE_ASYNC) !== 0) {
+        this.add(frame - ASYNC_FUNCTION.frame, EDGE.internal, this.text("frame"));
+      }
+    }
+  }
+
+  private decodeAsyncFunction(node: number): void {
+    const memory = this.memory;
+    const base = this.data.address[node]!;
+    this.data.name[node] = this.text("(async function frame)");
+    this.data.selfSize[node] = ASYNC_FUNCTION.size;
+    if (memory.i32(base + ASYNC_FUNCTION.isCompleted, "async is_completed") === 0) {
+      const frame = base + ASYNC_FUNCTION.frame;
+      this.addValue(frame + STACK_FRAME.curFunc, EDGE.internal, this.text("function"));
+      this.addValue(base + ASYNC_FUNCTION.thisVal, EDGE.internal, this.text("this"));
+      const curSp = memory.u32(frame + STACK_FRAME.curSp, "frame cur_sp");
+      if (curSp !== 0) {
+        const argBuf = memory.u32(frame + STACK_FRAME.argBuf, "frame arg_buf");
+        const count = (curSp - argBuf) / JSVALUE_SIZE;
+        if (!Number.isInteger(count) || count < 0 || count > MAX_STACK_VALUES) throw new HeapReadError(frame, "async frame stack");
+        for (let i = 0; i < count; i++) this.addValue(argBuf + i * JSVALUE_SIZE, EDGE.internal, this.strings.intern(`local [${i}]`));
+        this.data.selfSize[node]! += count * JSVALUE_SIZE;
+      }
+    }
+    this.addValue(base + ASYNC_FUNCTION.resolvingFuncs, EDGE.internal, this.text("resolve"));
+    this.addValue(base + ASYNC_FUNCTION.resolvingFuncs + JSVALUE_SIZE, EDGE.internal, this.text("reject"));
+  }
+
+  /** A shape's property table, decoded once per shape (objects of one class share one). */
+  private shapeInfo(shape: number): ShapeInfo {
+    if (shape === this.lastShape) return this.lastShapeInfo!;
+    let info = this.shapes.get(shape);
+    if (info === undefined) {
+      const memory = this.memory;
+      const count = memory.i32(shape + SHAPE.propCount, "shape prop_count");
+      const propSize = memory.i32(shape + SHAPE.propSize, "shape prop_size");
+      if (count < 0 || count > propSize || propSize * PROPERTY_SIZE > memory.size) throw new HeapReadError(shape, `shape with ${count} of ${propSize} properties`);
+      const proto = memory.u32(shape + SHAPE.proto, "shape proto");
+      info = {
+        count,
+        propSize,
+        proto: proto === 0 ? -1 : this.index.get(proto),
+        kinds: new Int8Array(count),
+        edgeType: new Uint8Array(count),
+        name: new Int32Array(count),
+        getter: new Int32Array(count),
+        setter: new Int32Array(count),
+        special: new Uint8Array(count),
+      };
+      memory.u32(shape + SHAPE.props + count * SHAPE.propStride - 4, "shape properties");
+      for (let i = 0; i < count; i++) {
+        const entry = shape + SHAPE.props + i * SHAPE.propStride;
+        const atom = memory.u32(entry + SHAPE_PROP.atom, "shape property");
+        if (atom === 0) {
+          info.kinds[i] = -1; // deleted
+          continue;
+        }
+        const kind = (memory.u32(entry + SHAPE_PROP.flagsWord) >>> SHAPE_PROP.flagsShift) & PROP_TYPE_MASK;
+        info.kinds[i] = kind;
+        if (atom >= ATOM_TAG_INT) {
+          info.edgeType[i] = EDGE.element;
+          info.name[i] = atom - ATOM_TAG_INT;
+          continue;
+        }
+        info.edgeType[i] = EDGE.property;
+        info.name[i] = this.atomName(atom);
+        const key = this.strings.get(info.name[i]!);
+        if (kind === PROP_GETSET) {
+          info.getter[i] = this.strings.intern(`get ${key}`);
+          info.setter[i] = this.strings.intern(`set ${key}`);
+        }
+        info.special[i] = key === "constructor" ? SPECIAL_CONSTRUCTOR : key === "prototype" ? SPECIAL_PROTOTYPE : key === "name" ? SPECIAL_NAME : 0;
+      }
+      this.shapes.set(shape, info);
+    }
+    this.lastShape = shape;
+    this.lastShapeInfo = info;
+    return info;
+  }
+
+  private decodeObject(node: number): void {
+    const memory = this.memory;
+    const { words, signedWords } = memory;
+    const base = this.data.address[node]!;
+    const shape = memory.word(base + OBJECT.shape, "object shape");
+    const props = memory.word(base + OBJECT.prop, "object properties");
+    this.add(shape, EDGE.hidden, this.text("shape"));
+    const info = this.shapeInfo(shape);
+    this.naming.proto[node] = info.proto;
+    this.data.selfSize[node] = OBJECT.size + info.propSize * PROPERTY_SIZE;
+    if (info.count > 0) memory.word(props + info.count * PROPERTY_SIZE - 4, "object properties");
+    for (let i = 0; i < info.count; i++) {
+      const slot = props + i * PROPERTY_SIZE;
+      switch (info.kinds[i]) {
+        case 0: {
+          const tag = signedWords[(slot + 4) >>> 2]!;
+          if (tag !== TAG.object && tag !== TAG.functionBytecode && tag !== TAG.module) {
+            if (tag === TAG.string && info.special[i] === SPECIAL_NAME) this.naming.nameString.set(node, memory.string(words[slot >>> 2]!, 80));
+            break;
+          }
+          const target = this.add(words[slot >>> 2]!, info.edgeType[i]!, info.name[i]!);
+          if (target !== -1 && info.special[i] === SPECIAL_CONSTRUCTOR) this.naming.constructorOf.set(node, target);
+          else if (target !== -1 && info.special[i] === SPECIAL_PROTOTYPE) this.naming.prototypeOf.set(node, target);
+          break;
+        }
+        case PROP_GETSET:
+          this.add(words[slot >>> 2]!, EDGE.property, info.getter[i]!);
+          this.add(words[(slot + 4) >>> 2]!, EDGE.property, info.setter[i]!);
+          break;
+        case PROP_VARREF:
+          // A global or module binding: the property is the variable itself.
+          this.add(words[slot >>> 2]!, info.edgeType[i]!, info.name[i]!);
+          break;
+        case PROP_AUTOINIT:
+          // A lazily created built-in: holds its realm until first use.
+          this.add(words[slot >>> 2]! & ~3, EDGE.hidden, this.text("realm"));
+          break;
+      }
+    }
+    this.decodeClassData(node, base);
+  }
+
+  /** The class's gc_mark, decoded per class. */
+  private decodeClassData(node: number, base: number): void {
+    const memory = this.memory;
+    const classId = this.data.classId[node]!;
+    const what = CLASS_DATA[classId];
+    if (what === ClassData.None) return;
+    if (what === ClassData.Array) return this.decodeArray(node, base);
+    const opaque = memory.u32(base + OBJECT.opaque, "object data");
+    const value = (address: number, type: number, name: string): number => this.addValue(address, type, this.text(name));
+    if (classId === CLASS.mappedArguments) {
+      const length = memory.u32(base + OBJECT.arrayCount, "arguments count");
+      const refs = memory.u32(base + OBJECT.arrayValues, "arguments var refs");
+      if (length > memory.size / 4) throw new HeapReadError(base, `arguments of ${length} elements`);
+      for (let i = 0; i < length; i++) this.add(memory.u32(refs + i * 4, "arguments var ref"), EDGE.element, i);
+    } else if (BYTECODE_FUNCTION_CLASSES.has(classId)) {
+      const bytecode = memory.u32(base + OBJECT.funcBytecode, "function bytecode");
+      const varRefs = memory.u32(base + OBJECT.funcVarRefs, "function var refs");
+      this.add(memory.u32(base + OBJECT.funcHomeObject, "home object"), EDGE.internal, this.text("home object"));
+      if (bytecode === 0) return;
+      if (varRefs !== 0) {
+        const names = this.closureVarNames(bytecode);
+        for (let i = 0; i < names.length; i++) this.add(memory.u32(varRefs + i * 4, "var ref"), EDGE.context, names[i]!);
+        this.data.selfSize[node]! += names.length * 4;
+      }
+      this.add(bytecode, EDGE.internal, this.text("code"));
+      this.naming.functionName.set(node, memory.atom(memory.u32(bytecode + BYTECODE.funcName)));
+      this.setLocation(node, bytecode);
+    } else if (classId === CLASS.boundFunction) {
+      if (opaque === 0) return;
+      value(opaque + BOUND_FUNCTION.funcObj, EDGE.internal, "bound target");
+      value(opaque + BOUND_FUNCTION.thisVal, EDGE.internal, "bound this");
+      const argc = memory.i32(opaque + BOUND_FUNCTION.argc, "bound argc");
+      if (argc < 0 || argc > 65536) throw new HeapReadError(opaque, `bound function with ${argc} arguments`);
+      for (let i = 0; i < argc; i++) value(opaque + BOUND_FUNCTION.argv + i * JSVALUE_SIZE, EDGE.internal, `bound argument ${i}`);
+      this.data.selfSize[node]! += BOUND_FUNCTION.argv + argc * JSVALUE_SIZE;
+      this.naming.functionName.set(node, "bound function");
+    } else if (classId === CLASS.cFunction) {
+      this.add(memory.u32(base + OBJECT.cFunctionRealm, "c function realm"), EDGE.hidden, this.text("realm"));
+    } else if (classId === CLASS.cFunctionData) {
+      if (opaque === 0) return;
+      const count = memory.u8(opaque + C_FUNCTION_DATA.dataLen, "c function data");
+      for (let i = 0; i < count; i++) value(opaque + C_FUNCTION_DATA.data + i * JSVALUE_SIZE, EDGE.internal, `data ${i}`);
+      this.data.selfSize[node]! += C_FUNCTION_DATA.data + count * JSVALUE_SIZE;
+    } else if (OBJECT_DATA_CLASSES.has(classId)) {
+      value(base + OBJECT.objectData, EDGE.internal, "primitive value");
+    } else if (classId === CLASS.globalObject) {
+      value(base + OBJECT.globalUninitializedVars, EDGE.internal, "uninitialized variables");
+    } else if (classId === CLASS.forInIterator) {
+      if (opaque !== 0) value(opaque + FOR_IN_ITERATOR.obj, EDGE.internal, "iterated object");
+    } else if (TYPED_ARRAY_CLASSES.has(classId)) {
+      if (opaque !== 0) this.add(memory.u32(opaque + TYPED_ARRAY.buffer, "typed array buffer"), EDGE.internal, this.text("buffer"));
+    } else if (MAP_CLASSES.has(classId)) {
+      this.decodeMap(node, opaque);
+    } else if (classId === CLASS.mapIterator || classId === CLASS.setIterator || classId === CLASS.arrayIterator || classId === CLASS.stringIterator) {
+      if (opaque !== 0) value(opaque + ITERATOR_DATA.obj, EDGE.internal, "iterated object");
+    } else if (classId === CLASS.regexpStringIterator) {
+      if (opaque === 0) return;
+      value(opaque + REGEXP_STRING_ITERATOR.regexp, EDGE.internal, "regexp");
+      value(opaque + REGEXP_STRING_ITERATOR.string, EDGE.internal, "string");
+    } else if (classId === CLASS.iteratorConcat) {
+      if (opaque === 0) return;
+      value(opaque + ITERATOR_CONCAT.iter, EDGE.internal, "iterator");
+      value(opaque + ITERATOR_CONCAT.next, EDGE.internal, "next");
+      const index = memory.i32(opaque + ITERATOR_CONCAT.index);
+      const count = memory.i32(opaque + ITERATOR_CONCAT.count);
+      if (count < 0 || count > 1 << 24) throw new HeapReadError(opaque, "iterator concat");
+      for (let i = Math.max(0, index); i < count; i++) value(opaque + ITERATOR_CONCAT.values + i * JSVALUE_SIZE, EDGE.internal, `value ${i}`);
+    } else if (classId === CLASS.iteratorHelper) {
+      if (opaque === 0) return;
+      value(opaque + ITERATOR_HELPER.obj, EDGE.internal, "iterator");
+      value(opaque + ITERATOR_HELPER.func, EDGE.internal, "function");
+      value(opaque + ITERATOR_HELPER.next, EDGE.internal, "next");
+      value(opaque + ITERATOR_HELPER.inner, EDGE.internal, "inner");
+    } else if (classId === CLASS.iteratorWrap) {
+      if (opaque === 0) return;
+      value(opaque + ITERATOR_WRAP.iter, EDGE.internal, "iterator");
+      value(opaque + ITERATOR_WRAP.next, EDGE.internal, "next");
+    } else if (classId === CLASS.generator) {
+      if (opaque !== 0) this.add(memory.u32(opaque + GENERATOR.funcState, "generator state"), EDGE.internal, this.text("frame"));
+    } else if (classId === CLASS.asyncGenerator) {
+      this.decodeAsyncGenerator(opaque);
+    } else if (classId === CLASS.proxy) {
+      if (opaque === 0) return;
+      value(opaque + PROXY.target, EDGE.internal, "target");
+      value(opaque + PROXY.handler, EDGE.internal, "handler");
+    } else if (classId === CLASS.promise) {
+      this.decodePromise(opaque);
+    } else if (classId === CLASS.promiseResolveFunction || classId === CLASS.promiseRejectFunction) {
+      if (opaque !== 0) value(opaque + PROMISE_FUNCTION.promise, EDGE.internal, "promise");
+    } else if (classId === CLASS.asyncFunctionResolve || classId === CLASS.asyncFunctionReject) {
+      this.add(opaque, EDGE.internal, this.text("frame"));
+    } else if (classId === CLASS.asyncFromSyncIterator) {
+      if (opaque === 0) return;
+      value(opaque + ASYNC_FROM_SYNC_ITERATOR.syncIter, EDGE.internal, "iterator");
+      value(opaque + ASYNC_FROM_SYNC_ITERATOR.nextMethod, EDGE.internal, "next");
+    } else if (classId === CLASS.weakRef) {
+      if (opaque !== 0) value(opaque + WEAK_REF.target, EDGE.weak, "target");
+    } else if (classId === CLASS.finalizationRegistry) {
+      this.decodeFinalizationRegistry(opaque);
+    } else if (classId >= CLASS.initCount) {
+      // An embedder's class: its references are unknown unless it has no gc_mark at all.
+      if (classId >= this.classCount) throw new HeapReadError(base, `class id ${classId}`);
+      if (memory.u32(this.classArray + classId * JS_CLASS.size + JS_CLASS.gcMark, "class gc_mark") !== 0) this.data.opaque[node] = 1;
+    }
+  }
+
+  private decodeArray(node: number, base: number): void {
+    const memory = this.memory;
+    const { words, signedWords } = memory;
+    const length = memory.u32(base + OBJECT.arrayCount, "array count");
+    const values = memory.u32(base + OBJECT.arrayValues, "array values");
+    if (length > memory.size / JSVALUE_SIZE) throw new HeapReadError(base, `array of ${length} elements`);
+    this.data.selfSize[node]! += memory.u32(base + OBJECT.arraySize) * JSVALUE_SIZE;
+    if (length === 0) return;
+    memory.word(values + length * JSVALUE_SIZE - 4, "array values");
+    for (let i = 0; i < length; i++) {
+      const slot = values + i * JSVALUE_SIZE;
+      const tag = signedWords[(slot + 4) >>> 2]!;
+      if (tag === TAG.object || tag === TAG.functionBytecode || tag === TAG.module) this.add(words[slot >>> 2]!, EDGE.element, i);
+    }
+  }
+
+  private decodeMap(node: number, state: number): void {
+    const memory = this.memory;
+    if (state === 0) return;
+    const weak = memory.i32(state + MAP_STATE.isWeak, "map is_weak") !== 0;
+    const classId = this.data.classId[node];
+    const isSet = classId === CLASS.set || classId === CLASS.weakSet;
+    const keyType = weak ? EDGE.weak : EDGE.internal;
+    let index = 0;
+    memory.walkList(state + MAP_STATE.records, MAP_RECORD.size, "map records", (link) => {
+      const record = link - MAP_RECORD.link;
+      const i = index++;
+      if (isSet) {
+        this.addValue(record + MAP_RECORD.key, keyType, this.strings.intern(`entry [${i}]`));
+        return;
+      }
+      this.addValue(record + MAP_RECORD.key, keyType, this.strings.intern(`key [${i}]`));
+      this.addValue(record + MAP_RECORD.value, EDGE.internal, this.strings.intern(`value ${this.primitiveKey(record + MAP_RECORD.key) ?? `[${i}]`}`));
+    });
+    this.data.selfSize[node]! += index * MAP_RECORD.size;
+  }
+
+  /** A map key printed for an entry's name when it is a primitive: `for key "id"`, `for key 3`. */
+  private primitiveKey(address: number): string | undefined {
+    const { tag, pointer } = this.memory.value(address);
+    if (tag === TAG.int) return `for key ${pointer | 0}`;
+    if (tag === TAG.string) return `for key ${JSON.stringify(this.memory.string(pointer, 40))}`;
+    return undefined;
+  }
+
+  private decodePromise(data: number): void {
+    if (data === 0) return;
+    for (let list = 0; list < 2; list++) {
+      const what = list === 0 ? "on fulfilled" : "on rejected";
+      let i = 0;
+      this.memory.walkList(data + PROMISE.reactions + list * 8, 32, "promise reactions", (link) => {
+        const reaction = link - PROMISE_REACTION.link;
+        const n = i++;
+        this.addValue(reaction + PROMISE_REACTION.resolvingFuncs, EDGE.internal, this.strings.intern(`${what} [${n}] resolve`));
+        this.addValue(reaction + PROMISE_REACTION.resolvingFuncs + JSVALUE_SIZE, EDGE.internal, this.strings.intern(`${what} [${n}] reject`));
+        this.addValue(reaction + PROMISE_REACTION.handler, EDGE.internal, this.strings.intern(`${what} [${n}] handler`));
+      });
+    }
+    this.addValue(data + PROMISE.result, EDGE.internal, this.text("result"));
+  }
+
+  private decodeAsyncGenerator(data: number): void {
+    if (data === 0) return;
+    let i = 0;
+    this.memory.walkList(data + ASYNC_GENERATOR.queue, 48, "async generator queue", (link) => {
+      const request = link - ASYNC_GENERATOR_REQUEST.link;
+      const n = i++;
+      this.addValue(request + ASYNC_GENERATOR_REQUEST.result, EDGE.internal, this.strings.intern(`request [${n}] value`));
+      this.addValue(request + ASYNC_GENERATOR_REQUEST.promise, EDGE.internal, this.strings.intern(`request [${n}] promise`));
+      this.addValue(request + ASYNC_GENERATOR_REQUEST.resolvingFuncs, EDGE.internal, this.strings.intern(`request [${n}] resolve`));
+      this.addValue(request + ASYNC_GENERATOR_REQUEST.resolvingFuncs + JSVALUE_SIZE, EDGE.internal, this.strings.intern(`request [${n}] reject`));
+    });
+    this.add(this.memory.u32(data + ASYNC_GENERATOR.funcState, "async generator state"), EDGE.internal, this.text("frame"));
+  }
+
+  private decodeFinalizationRegistry(data: number): void {
+    if (data === 0) return;
+    let i = 0;
+    this.memory.walkList(data + FINALIZATION_REGISTRY.entries, 32, "finalization registry entries", (link) => {
+      const entry = link - FINREC_ENTRY.link;
+      const n = i++;
+      this.addValue(entry + FINREC_ENTRY.target, EDGE.weak, this.strings.intern(`target [${n}]`));
+      this.addValue(entry + FINREC_ENTRY.heldVal, EDGE.internal, this.strings.intern(`held value [${n}]`));
+      this.addValue(entry + FINREC_ENTRY.token, EDGE.weak, this.strings.intern(`token [${n}]`));
+    });
+    this.addValue(data + FINALIZATION_REGISTRY.cb, EDGE.internal, this.text("callback"));
+    this.add(this.memory.u32(data + FINALIZATION_REGISTRY.realm, "registry realm"), EDGE.hidden, this.text("realm"));
+  }
+
+  private closureVarNames(bytecode: number): number[] {
+    const memory = this.memory;
+    const count = memory.i32(bytecode + BYTECODE.closureVarCount, "closure_var_count");
+    const vars = memory.u32(bytecode + BYTECODE.closureVar, "closure_var");
+    if (count < 0 || count > 1 << 16) throw new HeapReadError(bytecode, `${count} closure variables`);
+    const names: number[] = [];
+    for (let i = 0; i < count && vars !== 0; i++) names.push(this.atomName(memory.u32(vars + i * CLOSURE_VAR.stride + CLOSURE_VAR.varName, "closure var")));
+    return names;
+  }
+
+  private setLocation(node: number, bytecode: number): void {
+    const memory = this.memory;
+    if ((memory.u8(bytecode + BYTECODE.hasDebugByte, "has_debug") & BYTECODE.hasDebugBit) === 0) return;
+    const evaluated = memory.atom(memory.u32(bytecode + BYTECODE.filename, "filename"));
+    const buffer = memory.u32(bytecode + BYTECODE.pc2lineBuf, "pc2line");
+    const length = memory.i32(bytecode + BYTECODE.pc2lineLen, "pc2line_len");
+    if (buffer === 0 || length <= 0) {
+      this.data.file[node] = this.data.location[node] = this.strings.intern(evaluated);
+      return;
+    }
+    const [line, afterLine] = memory.leb128(buffer, buffer + length);
+    const [column] = memory.leb128(afterLine, buffer + length);
+    const located = (this.options.locate as Locator | undefined)?.(evaluated, line + 1, column + 1);
+    this.data.location[node] = this.strings.intern(located ?? `${evaluated}:${line + 1}`);
+    this.data.file[node] = this.strings.intern(located ? located.replace(/:\d+(:\d+)?$/, "") : evaluated);
+  }
+
+  private decodeBytecode(node: number): void {
+    const memory = this.memory;
+    const base = this.data.address[node]!;
+    const cpool = memory.u32(base + BYTECODE.cpool, "cpool");
+    const count = memory.i32(base + BYTECODE.cpoolCount, "cpool_count");
+    if (count < 0 || count > memory.size / JSVALUE_SIZE) throw new HeapReadError(base, `${count} constants`);
+    for (let i = 0; i < count && cpool !== 0; i++) this.addValue(cpool + i * JSVALUE_SIZE, EDGE.internal, this.strings.intern(`constant ${i}`));
+    this.add(memory.u32(base + BYTECODE.realm, "bytecode realm"), EDGE.hidden, this.text("realm"));
+    this.data.name[node] = this.strings.intern(memory.atom(memory.u32(base + BYTECODE.funcName)) || "(anonymous)");
+    this.setLocation(node, base);
+    const locals = memory.u16(base + BYTECODE.argCount) + memory.u16(base + BYTECODE.varCount);
+    this.data.selfSize[node] =
+      BYTECODE.size +
+      Math.max(0, memory.i32(base + BYTECODE.byteCodeLen)) +
+      count * JSVALUE_SIZE +
+      Math.max(0, memory.i32(base + BYTECODE.closureVarCount)) * CLOSURE_VAR.stride +
+      locals * VARDEF_SIZE +
+      Math.max(0, memory.i32(base + BYTECODE.pc2lineLen)) +
+      Math.max(0, memory.i32(base + BYTECODE.sourceLen));
+  }
+
+  private decodeContext(node: number): void {
+    const memory = this.memory;
+    const base = this.data.address[node]!;
+    const file = this.options.contexts?.get(base);
+    if (file !== undefined) {
+      this.contextFiles.set(node, file);
+      this.data.file[node] = this.strings.intern(file);
+    }
+    this.data.name[node] = this.strings.intern(file !== undefined ? `context ${file}` : "(context)");
+    this.data.selfSize[node] = CONTEXT.size + this.classCount * JSVALUE_SIZE;
+    memory.walkList(base + CONTEXT.loadedModules, MODULE.size, "loaded modules", (link) => {
+      const module = link - MODULE.link;
+      this.add(module, EDGE.internal, this.strings.intern(`module ${memory.atom(memory.u32(module + MODULE.moduleName, "module name"))}`));
+    });
+    const global = this.addValue(base + CONTEXT.globalObj, EDGE.internal, this.text("global object"));
+    const lexical = this.addValue(base + CONTEXT.globalVarObj, EDGE.internal, this.text("global lexical scope"));
+    if (global !== -1) this.globals.set(global, node);
+    if (lexical !== -1) this.globals.set(lexical, node);
+    const hidden = (address: number, name: string): number => this.addValue(address, EDGE.hidden, this.text(name));
+    hidden(base + CONTEXT.throwTypeError, "%ThrowTypeError%");
+    hidden(base + CONTEXT.evalObj, "eval");
+    hidden(base + CONTEXT.arrayProtoValues, "Array.prototype.values");
+    for (let i = 0; i < CONTEXT.nativeErrorCount; i++) hidden(base + CONTEXT.nativeErrorProto + i * JSVALUE_SIZE, `${NATIVE_ERROR_NAMES[i]}.prototype`);
+    const classProto = memory.u32(base + CONTEXT.classProto, "class_proto");
+    for (let i = 0; i < this.classCount && classProto !== 0; i++) hidden(classProto + i * JSVALUE_SIZE, `${CLASS_NAMES[i] ?? `class ${i}`}.prototype`);
+    hidden(base + CONTEXT.iteratorCtor, "Iterator");
+    hidden(base + CONTEXT.asyncIteratorProto, "AsyncIterator.prototype");
+    hidden(base + CONTEXT.promiseCtor, "Promise");
+    hidden(base + CONTEXT.arrayCtor, "Array");
+    hidden(base + CONTEXT.regexpCtor, "RegExp");
+    hidden(base + CONTEXT.functionCtor, "Function");
+    hidden(base + CONTEXT.functionProto, "Function.prototype");
+    for (let i = 0; i < CONTEXT.shapeCount; i++) this.add(memory.u32(base + CONTEXT.shapes + i * 4, "context shape"), EDGE.hidden, this.text(CONTEXT_SHAPE_NAMES[i]!));
+  }
+
+  private decodeModule(node: number): void {
+    const memory = this.memory;
+    const base = this.data.address[node]!;
+    const name = this.strings.intern(memory.atom(memory.u32(base + MODULE.moduleName, "module name")));
+    this.data.name[node] = name;
+    this.data.file[node] = name;
+    this.data.selfSize[node] = MODULE.size;
+    const reqCount = memory.i32(base + MODULE.reqModuleEntriesCount, "req_module_entries_count");
+    const reqs = memory.u32(base + MODULE.reqModuleEntries, "req_module_entries");
+    if (reqCount < 0 || reqCount > 1 << 20) throw new HeapReadError(base, `${reqCount} module requests`);
+    for (let i = 0; i < reqCount; i++) this.addValue(reqs + i * REQ_MODULE_ENTRY.size + REQ_MODULE_ENTRY.attributes, EDGE.internal, this.strings.intern(`import attributes ${i}`));
+    const exportCount = memory.i32(base + MODULE.exportEntriesCount, "export_entries_count");
+    const exports = memory.u32(base + MODULE.exportEntries, "export_entries");
+    if (exportCount < 0 || exportCount > 1 << 20) throw new HeapReadError(base, `${exportCount} exports`);
+    for (let i = 0; i < exportCount; i++) {
+      const entry = exports + i * EXPORT_ENTRY.size;
+      if (memory.i32(entry + EXPORT_ENTRY.exportType, "export type") !== EXPORT_TYPE_LOCAL) continue;
+      this.add(memory.u32(entry + EXPORT_ENTRY.varRef, "export var ref"), EDGE.context, this.atomName(memory.u32(entry + EXPORT_ENTRY.exportName)));
+    }
+    const internal = (address: number, what: string): number => this.addValue(address, EDGE.internal, this.text(what));
+    internal(base + MODULE.moduleNs, "namespace");
+    internal(base + MODULE.funcObj, "function");
+    internal(base + MODULE.evalException, "exception");
+    internal(base + MODULE.metaObj, "import.meta");
+    internal(base + MODULE.promise, "promise");
+    internal(base + MODULE.resolvingFuncs, "resolve");
+    internal(base + MODULE.resolvingFuncs + JSVALUE_SIZE, "reject");
+    internal(base + MODULE.privateValue, "private value");
+  }
+}
