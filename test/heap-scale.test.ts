@@ -78,7 +78,7 @@ describe("heap snapshots at game size", () => {
     let selfSizes = 0;
     for (let node: number | undefined = head.index; node !== undefined; length++) {
       selfSizes += graph.node(node).selfSize;
-      const next = graph.outgoing(node).find((edge) => edge.name === "next" && edge.type === "property");
+      const next: { to: number } | undefined = graph.outgoing(node).find((edge) => edge.name === "next" && edge.type === "property");
       if (next) expect(idom[next.to]).toBe(node);
       node = next?.to;
     }
