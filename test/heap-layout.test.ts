@@ -2,9 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newQuickJSWASMModuleFromVariant, type QuickJSRuntime, type QuickJSSyncVariant, type QuickJSWASMModule } from "quickjs-emscripten-core";
 import releaseSyncVariant from "@jitl/quickjs-wasmfile-release-sync";
 import { collect, countGcObjects, forceFullGc, gcTargetOf } from "../runtime/heap/gc.js";
-import {
-  CLASS, GC_HEADER, HeapUnsupportedError, RUNTIME, buildOf, classCountsFromDump, countObjectsByClass, heapTargetOf, verifyLayout,
-} from "../runtime/heap/layout.js";
+import { CLASS, GC_HEADER, HeapUnsupportedError, RUNTIME, heapTargetOf } from "../runtime/heap/layout.js";
+import { buildOf, classCountsFromDump, countObjectsByClass, verifyLayout } from "../runtime/heap/self-check.js";
 import { HeapReadError, VmMemory } from "../runtime/heap/memory.js";
 import { readHeap } from "../runtime/heap/reader.js";
 

@@ -4,7 +4,8 @@ import { newQuickJSWASMModuleFromVariant, type QuickJSContext, type QuickJSRunti
 import releaseSyncVariant from "@jitl/quickjs-wasmfile-release-sync";
 import { forceFullGc, gcTargetOf } from "../runtime/heap/gc.js";
 import type { HeapGraph } from "../runtime/heap/graph.js";
-import { CLASS_NAMES, GcType, classCountsFromDump, contextPointerOf, heapTargetOf } from "../runtime/heap/layout.js";
+import { CLASS_NAMES, GcType, contextPointerOf, heapTargetOf } from "../runtime/heap/layout.js";
+import { classCountsFromDump } from "../runtime/heap/self-check.js";
 import { readRuntimeHeap } from "../runtime/heap/reader.js";
 
 /**

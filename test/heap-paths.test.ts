@@ -9,7 +9,8 @@ import { collect, gcTargetOf } from "../runtime/heap/gc.js";
 import { StableIds, type HeapGraph } from "../runtime/heap/graph.js";
 import { writeHeapSnapshot } from "../runtime/heap/heapsnapshot.js";
 import { addressOfHandle } from "../runtime/heap/handles.js";
-import { contextPointerOf, heapTargetOf, verifyLayout } from "../runtime/heap/layout.js";
+import { contextPointerOf, heapTargetOf } from "../runtime/heap/layout.js";
+import { verifyLayout } from "../runtime/heap/self-check.js";
 import { readRuntimeHeap, type ReadOptions } from "../runtime/heap/reader.js";
 import { parseHeapSnapshot } from "./heapsnapshot-file.js";
 

@@ -13,10 +13,9 @@ import {
   REGEXP_STRING_ITERATOR, REQ_MODULE_ENTRY, RUNTIME, SHAPE, SHAPE_PROP, STACK_FRAME, TAG, TYPED_ARRAY,
   TYPED_ARRAY_CLASSES, VAR_REF, VARDEF_SIZE, WEAK_REF,
 } from "./layout.js";
-import { EDGE, type HeapData, type StringTable } from "./heap-data.js";
+import { EDGE, type HeapData, type Locator, type ReadOptions, type StringTable } from "./heap-data.js";
 import type { AddressIndex } from "./address-index.js";
 import { HeapReadError, type VmMemory } from "./memory.js";
-import type { Locator, ReadOptions } from "./reader.js";
 
 const MAX_STACK_VALUES = 1 << 20;
 

@@ -26,6 +26,18 @@ export interface ExternalHolder {
   label: string;
 }
 
+/** Turns the evaluated file name and a generated line/column into "file:line" as written. */
+export type Locator = (evaluatedName: string, line: number, column: number) => string | undefined;
+
+export interface ReadOptions {
+  /** Maps function locations back to the source as written (source maps). */
+  locate?: Locator;
+  /** Object address -> what holds it from outside the heap, e.g. "ScriptValue: Rehash class held by host". */
+  holders?: ReadonlyMap<number, string>;
+  /** JSContext address -> the script file it runs, e.g. "commands/shout.ts". */
+  contexts?: ReadonlyMap<number, string>;
+}
+
 /** Interned strings: node names, edge names, files. Id 0 is "". */
 export class StringTable {
   readonly list: string[] = [""];

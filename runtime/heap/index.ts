@@ -8,6 +8,7 @@
  *   readRuntimeHeap / HeapGraph / formatRetainers   the mechanism, for tests and tools
  */
 export * from "./layout.js";
+export * from "./self-check.js";
 export * from "./memory.js";
 export * from "./gc.js";
 export * from "./handles.js";

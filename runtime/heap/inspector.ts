@@ -13,7 +13,8 @@ import { holdObjects, type FoundObjects } from "./found-objects.js";
 import { addressOfHandle, arrayElementAddresses, handlesForObjects } from "./handles.js";
 import { writeHeapSnapshot } from "./heapsnapshot.js";
 import { findInstances } from "./instances.js";
-import { contextPointerOf, FUNCTION_CLASSES, GcType, verifyLayout } from "./layout.js";
+import { contextPointerOf, FUNCTION_CLASSES, GcType } from "./layout.js";
+import { verifyLayout } from "./self-check.js";
 import { readRuntimeHeap, type Locator } from "./reader.js";
 
 /** What the embedder knows that the heap does not say. */

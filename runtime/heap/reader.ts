@@ -11,24 +11,12 @@
 import { AddressIndex } from "./address-index.js";
 import { Decoder, EdgeSink, type NamingFacts } from "./decoder.js";
 import { HeapGraph } from "./graph.js";
-import { classNameOf, EDGE, StringTable, type ExternalHolder, type HeapData } from "./heap-data.js";
+import { classNameOf, EDGE, StringTable, type ExternalHolder, type HeapData, type ReadOptions } from "./heap-data.js";
 import { CLASS, FUNCTION_CLASSES, GC_HEADER, JS_CLASS, GC_TAGS, GC_TYPE_COUNT, GcType, JOB, JSVALUE_SIZE, LIST, OBJECT, RUNTIME, type HeapTarget } from "./layout.js";
 import { HeapReadError, VmMemory } from "./memory.js";
 
-export { classNameOf, EDGE_TYPES, type EdgeType, type ExternalHolder, type NodeKind } from "./heap-data.js";
+export { classNameOf, EDGE_TYPES, type EdgeType, type ExternalHolder, type Locator, type NodeKind, type ReadOptions } from "./heap-data.js";
 export type { HeapEdge, HeapNode } from "./graph.js";
-
-/** Turns the evaluated file name and a generated line/column into "file:line" as written. */
-export type Locator = (evaluatedName: string, line: number, column: number) => string | undefined;
-
-export interface ReadOptions {
-  /** Maps function locations back to the source as written (source maps). */
-  locate?: Locator;
-  /** Object address -> what holds it from outside the heap, e.g. "ScriptValue: Rehash class held by host". */
-  holders?: ReadonlyMap<number, string>;
-  /** JSContext address -> the script file it runs, e.g. "commands/shout.ts". */
-  contexts?: ReadonlyMap<number, string>;
-}
 
 /** More than this share of unreadable objects means the layout does not fit: give up. */
 const MAX_UNREADABLE_SHARE = 0.01;
