@@ -46,6 +46,16 @@ describe("item 1: deeply nested saves are refused before any parser sees them", 
     });
   }
 
+  it("runtime.evaluate() refuses deeply nested code the same way", async () => {
+    const folder = await scriptsFolder({ "box.ts": WORKING });
+    const runtime = await runtimeFor(folder);
+    for (const make of [NESTINGS.arrays!, NESTINGS.negations!, NESTINGS.conditionals!]) {
+      const code = make(50_000).replace(/^export const x = /, "");
+      expect(() => runtime.evaluate("box.ts", code)).toThrow(/nested too deeply/);
+    }
+    expect(runtime.evaluate("box.ts", "[[1]].length").toHost()).toBe(1);
+  });
+
   it("a deeply nested file present at start-up is reported, and the others load", async () => {
     const folder = await scriptsFolder({ "deep.ts": NESTINGS.arrays!(20_000), "box.ts": WORKING });
     const runtime = await runtimeFor(folder);
