@@ -31,7 +31,7 @@ export class Bridge {
     this.groups.delete(core);
   });
   private readonly hostFunctionHandles: QuickJSHandle[] = [];
-  private readonly peeker: ValuePeeker;
+  readonly peeker: ValuePeeker;
   private readonly keys = new Map<string, QuickJSHandle>();
   /** Where each live handle was created, when debugHandles is on. */
   readonly origins = new WeakMap<QuickJSHandle, string>();
@@ -303,13 +303,13 @@ export class Bridge {
         const hostArgs = args.map((arg, index) => bridge.fromVm(arg, `argument ${index + 1} of host function ${name}`));
         bridge.callScope = outer;
         const result = fn(...hostArgs);
+        // Built in the realm of the script that called: its own Object.prototype and Array.prototype.
+        const target = bridge.vm.contextAt(bridge.kernel.classes.callerRealm()) ?? context;
         if (isThenable(result)) {
           pending = true;
           const settled = Promise.resolve(result).finally(() => releaseUnkept(scope));
-          return bridge.hostPromises.toVm(settled, name);
+          return bridge.hostPromises.toVm(settled, name, target);
         }
-        // Built in the realm of the script that called: its own Object.prototype and Array.prototype.
-        const target = bridge.vm.contextAt(bridge.kernel.classes.callerRealm()) ?? context;
         // quickjs-emscripten takes ownership of the returned handle: it gets its own copy, and
         // the scope releases what the conversion made (all of it, if the conversion fails).
         return Scope.withScope((scope) => bridge.toVm(result, scope, `the value returned by host function ${name}`, target).dup());

@@ -1,4 +1,4 @@
-import { Scope, type QuickJSDeferredPromise, type QuickJSHandle } from "quickjs-emscripten-core";
+import { Scope, type QuickJSContext, type QuickJSDeferredPromise, type QuickJSHandle } from "quickjs-emscripten-core";
 import type { ValueBridge } from "./script-value.js";
 
 /** The value (or error) a VM promise settles with. */
@@ -25,11 +25,11 @@ export class HostPromises {
   ) {}
 
   /** A VM promise that follows `result`; the caller owns the returned handle. */
-  toVm(result: PromiseLike<unknown>, functionName: string): QuickJSHandle {
+  toVm(result: PromiseLike<unknown>, functionName: string, context: QuickJSContext = this.bridge.context): QuickJSHandle {
     const deferred = this.bridge.context.newPromise();
     this.pending.add(deferred);
     Promise.resolve(result).then(
-      (value) => this.settle(deferred, (scope) => this.fulfilment(value, functionName, scope)),
+      (value) => this.settle(deferred, (scope) => this.fulfilment(value, functionName, scope, context)),
       (error: unknown) => this.settle(deferred, (scope) => ({ handle: this.rejection(error, scope), fulfilled: false })),
     );
     return deferred.handle.dup();
@@ -39,9 +39,10 @@ export class HostPromises {
     return this.pending.size;
   }
 
-  private fulfilment(value: unknown, functionName: string, scope: Scope): Settlement {
+  /** The resolved value, built in `context` (the realm of the script that called). */
+  private fulfilment(value: unknown, functionName: string, scope: Scope, context: QuickJSContext): Settlement {
     try {
-      return { handle: this.bridge.toVm(value, scope, () => `the value host function ${functionName} resolved to`), fulfilled: true };
+      return { handle: this.bridge.toVm(value, scope, () => `the value host function ${functionName} resolved to`, context), fulfilled: true };
     } catch (error) {
       return { handle: this.rejection(error, scope), fulfilled: false };
     }

@@ -2,6 +2,7 @@ import { inspect } from "node:util";
 import { Scope, type QuickJSContext, type QuickJSHandle, type VmCallResult } from "quickjs-emscripten-core";
 import type { Kernel } from "../runtime/kernel/kernel.js";
 import type { Vm } from "../runtime/vm.js";
+import type { ValuePeeker } from "../runtime/value-tags.js";
 import { GraftError } from "./errors.js";
 
 /**
@@ -11,6 +12,8 @@ import { GraftError } from "./errors.js";
  */
 export interface ValueBridge {
   readonly vm: Vm;
+  /** Reads a value's tag from VM memory (no call into the VM). */
+  readonly peeker: ValuePeeker;
   readonly kernel: Kernel;
   readonly context: QuickJSContext;
   /** Runs one VM call under the time budget; the result becomes a ScriptValue, an exception a ScriptError. */
@@ -136,7 +139,15 @@ export class ScriptValue {
       for (let i = 0; i < args.length; i++) vmArgs[i] = bridge.toVm(args[i], scope, () => `argument ${i + 1} of ${method}()`, realm);
       const key = bridge.propertyKey(method);
       return bridge.callGuarded(() => {
-        const fn = context.getProp(handle, key);
+        let fn = context.getProp(handle, key);
+        if (bridge.peeker.isException(fn)) {
+          // The method's getter threw: ask again through the kernel, for the exception itself
+          // (getProp leaves it pending, and calling on would replace it with "not a function").
+          fn.dispose();
+          const again = bridge.kernel.tryCall("get", handle, key);
+          if (again.error) return again;
+          fn = again.value;
+        }
         try {
           const result = context.callFunction(fn, handle, ...vmArgs);
           // Checked after the fact, to keep the common path at one VM call.

@@ -17,6 +17,7 @@ const TAG_INT = 0;
 const TAG_BOOL = 1;
 const TAG_NULL = 2;
 const TAG_UNDEFINED = 3;
+const TAG_EXCEPTION = 6;
 const TAG_LAST_NON_FLOAT = 7;
 const TAG_STRING = -7;
 const TAG_STRING_ROPE = -6;
@@ -36,6 +37,11 @@ export class ValuePeeker {
     // The VM's memory can grow, which replaces its buffer.
     if (this.view?.buffer !== heap.buffer) this.view = new DataView(heap.buffer, heap.byteOffset, heap.byteLength);
     return this.view;
+  }
+
+  /** Whether the handle holds JS_EXCEPTION: the call that made it threw, its exception pending. */
+  isException(handle: QuickJSHandle): boolean {
+    return this.dataView().getInt32((handle as unknown as { value: number }).value + 4, true) === TAG_EXCEPTION;
   }
 
   peek(handle: QuickJSHandle): PeekedValue {

@@ -207,6 +207,16 @@ export const fine = { a: 1 };`,
   });
 });
 
+describe("call() of a method whose getter throws", () => {
+  it("throws the getter's exception, not 'is not a function'", async () => {
+    const folder = await scriptsFolder({ "a.ts": `export const odd = { get method(): () => number { throw new RangeError("no method here"); }, fine() { return 1; } };` });
+    const runtime = await runtimeFor(folder);
+    const odd = runtime.exports("a.ts").odd!;
+    expect(thrownBy(() => odd.call("method"))).toMatchObject({ scriptName: "RangeError", message: expect.stringMatching(/^RangeError: no method here at a\.ts:1:/) });
+    expect(odd.call("fine").toHost()).toBe(1);
+  });
+});
+
 describe("item 9: copies never run script-controlled serialisation, and fail clearly", () => {
   it("bigints copy, cycles and unsupported values fail with where they are", async () => {
     const folder = await scriptsFolder({
@@ -300,6 +310,15 @@ export function fromHost() { const value: any = give(); return [value instanceof
     const runtime = await runtimeFor(folder, { host: { give: () => ({ list: [1] }) } });
     expect(runtime.getClass("a.ts", "A").new().call("check", { list: [1] }).toHost()).toEqual([true, true, true]);
     expect(runtime.exports("a.ts").fromHost!.invoke().toHost()).toEqual([true, true]);
+  });
+
+  it("what an async host function resolves to is built in the awaiting file's realm", async () => {
+    const folder = await scriptsFolder({
+      "a.ts": `import { later } from "host";
+export async function check() { const value: any = await later(); return [value instanceof Object, value.list instanceof Array]; }`,
+    });
+    const runtime = await runtimeFor(folder, { host: { later: async () => ({ list: [1] }) } });
+    expect((await runtime.exports("a.ts").check!.invoke().promise()).toHost()).toEqual([true, true]);
   });
 
   it("a file reaches another file's realm only through what that file exports (by design)", async () => {
