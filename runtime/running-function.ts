@@ -48,6 +48,21 @@ export function pendingJobSite(heap: Uint8Array, runtimePointer: number): JobSit
 }
 
 /**
+ * The realm (context pointer) of the first queued promise job, or undefined when the queue
+ * is empty: a few reads, cheap enough before every batch of jobs.
+ */
+export function firstJobRealm(heap: Uint8Array, runtimePointer: number): number | undefined {
+  try {
+    const memory = new VmMemory(heap, runtimePointer);
+    const head = runtimePointer + RUNTIME.jobList;
+    const entry = memory.u32(head + LIST.next);
+    return entry === head ? undefined : memory.u32(entry + JOB_ENTRY.realm);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * The script function QuickJS is running right now (JSRuntime.current_stack_frame), read
  * from VM memory: called from the interrupt handler, when the VM cannot be asked. A C
  * function, or anything unreadable, gives undefined.

@@ -2,7 +2,7 @@ import type { QuickJSContext, QuickJSHandle, QuickJSRuntime, QuickJSWASMModule }
 import { dumpThrown } from "./async/dump-thrown.js";
 import { interruptAtNextCall } from "./async/job-cutoff.js";
 import { CONTEXT, RUNTIME } from "./heap/layout.js";
-import { pendingJobSite, runningFunction, type FunctionSite } from "./running-function.js";
+import { firstJobRealm, pendingJobSite, runningFunction, type FunctionSite } from "./running-function.js";
 import { growthOf, newQuickJSInstance, quietly, stackOf, type GrowthWatch } from "./wasm-instance.js";
 import type { WasmStackExports } from "./wasm-stack.js";
 
@@ -210,7 +210,11 @@ export class Vm {
       let failed = false;
       // In batches: a job stopped by the timeout only rejects its promise, and QuickJS's
       // own loop would go on with the next one (a queue that keeps growing never ends).
+      // The chain's realm, in case the timeout stops its last queued job (then the queue is
+      // empty and no script frame was on the stack: nothing else says whose it was).
+      let batchRealm: number | undefined;
       while (this.runtime.hasPendingJob()) {
+        batchRealm = firstJobRealm(this.emscriptenModule.HEAPU8, this.runtimePointer);
         const result = this.runtime.executePendingJobs(JOB_BATCH);
         if (result.error) {
           dumped = this.describeThrown(result.error.context, result.error);
@@ -225,7 +229,7 @@ export class Vm {
       if (timedOut) {
         // Stopped as a job started, no script frame is on the stack: the queue says whose it is.
         const queued = pendingJobSite(this.emscriptenModule.HEAPU8, this.runtimePointer);
-        realm = queued?.realm;
+        realm = queued?.realm ?? batchRealm;
         dumped = interruptedAt(this.interruptedIn ?? queued?.site) ?? dumped;
         this.stopPendingJobs();
       }

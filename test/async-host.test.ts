@@ -153,7 +153,8 @@ export function ping() { return "pong"; }`,
     expect(loop.spin!.invoke().toHost()).toBe("started");
     expect(errors).toHaveLength(1);
     expect(errors[0]!.origin).toBe("promise job");
-    expect(errors[0]!.message).toBe("a promise job (an async function or then-callback) ran longer than the timeout of 150 ms and was stopped");
+    expect(errors[0]!.message).toBe("a promise job (an async function or then-callback) from loop.ts ran longer than the timeout of 150 ms and was stopped");
+    expect(errors[0]!.file).toBe("loop.ts");
     const jobs = loop.counter!.read("jobs") as number;
     expect(jobs).toBeGreaterThan(10);
     expect(loop.ping!.invoke().toHost()).toBe("pong");
