@@ -47,10 +47,14 @@ export const SCOPE_EVALUATOR = "__graftEvaluate";
  * every version patches the same object (R4, R8).
  */
 export function transformModule(file: string, code: string): ModuleShape {
-  const parsed = parseSync(file.replace(/\.ts$/, ".js"), code, { sourceType: "module" });
+  // Semantic errors too: the early errors of a module (duplicate lexical names, `var f;
+  // function f() {}`, `import { eval }`, exporting an undeclared name) are SyntaxErrors before it runs.
+  const parsed = parseSync(file.replace(/\.ts$/, ".js"), code, { sourceType: "module", showSemanticErrors: true });
   if (parsed.errors.length > 0) throw syntaxError(file, code, parsed.errors[0]!);
   const program = parsed.program as unknown as ESTree.Program & { start: number; end: number };
   const out = new MagicString(code);
+  /** Statements run before the module's own code (its function declarations are hoisted above them). */
+  const setup: string[] = [];
   const imports: ImportSite[] = [];
   const importIndex = new Map<string, number>();
   const requireOf = (specifier: string, offset: number): string => {
@@ -141,6 +145,14 @@ export function transformModule(file: string, code: string): ModuleShape {
           const keywordEnd = code.indexOf("(", inner.start);
           out.appendLeft(keywordEnd, " __default");
           addExport("default", "__default");
+          // ES names it "default", which cannot be a binding's name.
+          setup.push(`${GRAFT}.nameDefault(__default);`);
+        } else if (isAnonymousFunctionDefinition(inner)) {
+          // A property definition names an anonymous function or class after its key, as
+          // `export default` does (and leaves a class with a static `name` member alone).
+          out.overwrite(declaration.start, inner.start, "const __default = { default: ");
+          out.appendLeft(inner.end, " }.default");
+          addExport("default", "__default");
         } else {
           out.overwrite(declaration.start, inner.start, "const __default = ");
           addExport("default", "__default");
@@ -201,6 +213,7 @@ export function transformModule(file: string, code: string): ModuleShape {
   ];
   imports.forEach((_, index) => prologue.push(`const __import${index} = ${GRAFT}.require(${index});`));
   prologue.push(...namespaceLocals);
+  prologue.push(...setup);
   prologue.push(`${GRAFT}.exports({${exportGetters.join(", ")}}${exportStars.length ? `, [${exportStars.join(", ")}]` : ""});`);
   out.prepend(prologue.join(" "));
   out.append(`\n;${GRAFT} = undefined;\n})`);
@@ -234,6 +247,15 @@ export function transformSnippet(file: string, code: string, importedBindings: R
 
 function memberAccess(object: string, key: string): string {
   return /^[A-Za-z_$][\w$]*$/.test(key) ? `${object}.${key}` : `${object}[${JSON.stringify(key)}]`;
+}
+
+/** IsAnonymousFunctionDefinition: a function, arrow or class expression without a name, parentheses aside. */
+function isAnonymousFunctionDefinition(node: AnyNode): boolean {
+  let inner = node;
+  // oxc keeps parentheses as nodes of their own (not in ESTree's types).
+  while ((inner.type as string) === "ParenthesizedExpression") inner = inner.expression as AnyNode;
+  if (inner.type === "ArrowFunctionExpression") return true;
+  return (inner.type === "FunctionExpression" || inner.type === "ClassExpression") && !inner.id;
 }
 
 function nameOf(node: ESTree.Identifier | ESTree.Literal): string {

@@ -302,8 +302,9 @@ function linkClass(canonical, meta, impl) {
   // still defining them on impl, and may read the ones defined before (R8).
   for (const key of meta.staticKeys) delete (/** @type {any} */ (canonical))[key];
   setPrototypeOf(canonical, impl);
-  // QuickJS names stack frames after a function's "name" property.
-  defineProperty(impl, "name", bare({ value: meta.name, configurable: true }));
+  // QuickJS names stack frames after a function's "name" property; a static `name`
+  // member of the class (a method, accessor or field) is the class's own and stays.
+  if (!hasStaticName(impl, meta)) defineProperty(impl, "name", bare({ value: meta.name, configurable: true }));
   if (meta.cell.impl !== null) {
     const superseded = { ref: new WeakRef(meta.cell.impl), file: meta.file, name: meta.name, version: meta.version };
     supersededRefs.push(superseded);
@@ -312,6 +313,19 @@ function linkClass(canonical, meta, impl) {
   meta.cell.impl = impl;
   meta.version += 1;
   return { impl, patch, saved };
+}
+
+/**
+ * Whether a class version defines a static member called `name` (which ES lets replace the
+ * class's name) rather than having the name its definition gave it.
+ * @param {AnyClass} impl
+ * @param {ClassMeta} meta
+ */
+function hasStaticName(impl, meta) {
+  const descriptor = ownDescriptor(impl, "name");
+  if (descriptor === undefined) return false;
+  if (!hasOwn(descriptor, "value")) return true;
+  return !(typeof descriptor.value === "string" && (descriptor.value === "" || descriptor.value === meta.name));
 }
 
 /** @returns {MemberChanges} */
@@ -328,6 +342,9 @@ function memberChanges() {
 function finishClass(canonical, meta, linked) {
   setPrototypeOf(canonical, getPrototypeOf(linked.impl));
   meta.staticKeys = graftMembers(canonical, linked.impl, meta.staticKeys, SKIP_STATIC, linked.patch.static, linked.saved.staticDescriptors);
+  const name = hasStaticName(linked.impl, meta) ? /** @type {PropertyDescriptor} */ (ownDescriptor(linked.impl, "name")) : bare({ value: meta.name });
+  name.configurable = true;
+  defineProperty(canonical, "name", name);
   return linked.patch;
 }
 
@@ -476,6 +493,10 @@ function runModule(file, version, moduleFunction, dependencies) {
       const canonical = api.cls(name);
       api.install(canonical, impl);
       return canonical;
+    },
+    /** @param {Function} fn an anonymous `export default function` */
+    nameDefault(fn) {
+      defineProperty(fn, "name", bare({ value: "default", configurable: true }));
     },
     /** @param {unknown} evaluator */
     scope(evaluator) {
