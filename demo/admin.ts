@@ -18,7 +18,28 @@ export const WIZARD_COMMANDS: CommandInfo[] = [
   { name: "@heap", verbs: ["@heap"], help: "live objects by class, after a full GC" },
   { name: "@snapshot", verbs: ["@snapshot"], help: "write a .heapsnapshot for Chrome DevTools" },
   { name: "@eval", verbs: ["@eval <file> <code>"], help: "run code in a script's own scope" },
+  { name: "@populate", verbs: ["@populate <count>"], help: "add <count> crates to the storehouse (try @heap and @leaks on a big world)" },
 ];
+
+/** Crates added per call into the VM: each call stays well inside the game's time budget. */
+const STOCK_BATCH = 10_000;
+
+/** Adds `count` crates to the world's storehouse (world/world.ts `stock`), in batches; returns how many it holds. */
+export function populateWorld(runtime: GraftRuntime, count: number): number {
+  const world = runtime.exports("world/world.ts").world;
+  if (!world) throw new Error("world/world.ts exports no world");
+  try {
+    let total = 0;
+    for (let done = 0; done < count; done += STOCK_BATCH) {
+      const stocked = world.call("stock", Math.min(STOCK_BATCH, count - done));
+      total = stocked.toHost() as number;
+      stocked.dispose();
+    }
+    return total;
+  } finally {
+    world.dispose();
+  }
+}
 
 /** Wizard commands: @reload, @leaks, @heap, @snapshot, @eval. */
 export async function runAdminCommand(runtime: GraftRuntime, verb: string, args: string, snapshotDir: string): Promise<string> {
@@ -64,6 +85,13 @@ export async function runAdminCommand(runtime: GraftRuntime, verb: string, args:
       } catch (error) {
         return `@eval failed: ${error instanceof Error ? error.message : String(error)}`;
       }
+    }
+    case "@populate": {
+      const count = Number(args);
+      if (!Number.isInteger(count) || count <= 0 || count > 2_000_000) return "Usage: @populate <count>, a whole number from 1 to 2,000,000, e.g. @populate 100000";
+      const started = performance.now();
+      const total = populateWorld(runtime, count);
+      return `Added ${count} crates in ${(performance.now() - started).toFixed(0)} ms; the storehouse holds ${total}. Try @heap and @leaks.`;
     }
     default:
       return `Unknown wizard command ${verb}. Try ${WIZARD_COMMANDS.map((command) => command.name).join(", ")}.`;

@@ -1,6 +1,6 @@
 import net from "node:net";
 import { createRuntime, defineHost, describeInitialLoad, describeReload, ScriptError, type GraftRuntime, type ScriptClass, type ScriptValue } from "graft";
-import { runAdminCommand, WIZARD_COMMANDS } from "./admin.js";
+import { populateWorld, runAdminCommand, WIZARD_COMMANDS } from "./admin.js";
 import type { DemoHost } from "./script-host.js";
 import { VerbTable } from "./verb-table.js";
 
@@ -19,6 +19,8 @@ export interface GameOptions {
   host?: string;
   /** Where @snapshot writes .heapsnapshot files. Default: the current directory. */
   snapshotDir?: string;
+  /** Crates to put in the storehouse at start (a world of game size for @heap and @leaks); default none. */
+  items?: number;
 }
 
 interface Session {
@@ -78,6 +80,7 @@ export class GameServer {
       (alarm) => this.log(`[verbs] ERROR: ${alarm}`),
     );
     for (const line of describeInitialLoad(this.runtime.initialReport)) this.log(line);
+    if (this.options.items) this.log(`[world] the storehouse holds ${populateWorld(this.runtime, this.options.items)} crates`);
     this.verbs.rebuild();
     this.runtime.on("reload", (report) => {
       for (const line of describeReload(report)) this.log(line);

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The demo MUD: `npm start` (or `npm start -- --port 5000`). Ctrl-C stops it cleanly.
+// The demo MUD: `npm start` (or `npm start -- --port 5000`; `-- --items 100000` starts with a world of game
+// size for the wizards' @heap and @leaks). Ctrl-C stops it cleanly.
 import { parseArgs } from "node:util";
 import { GameServer } from "./game.js";
 
@@ -9,12 +10,19 @@ const { values } = parseArgs({
     scripts: { type: "string", default: "scripts" },
     wizards: { type: "string", default: "wizard,admin" },
     host: { type: "string", default: "127.0.0.1" },
+    items: { type: "string", default: "0" },
   },
 });
 
 const port = Number(values.port);
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`--port must be a port number, got '${values.port}'`);
+  process.exit(2);
+}
+
+const items = Number(values.items);
+if (!Number.isInteger(items) || items < 0 || items > 2_000_000) {
+  console.error(`--items must be a whole number of crates from 0 to 2000000, got '${values.items}'`);
   process.exit(2);
 }
 
@@ -25,6 +33,7 @@ try {
     host: values.host,
     scripts: values.scripts,
     wizards: values.wizards.split(",").map((name) => name.trim().toLowerCase()).filter(Boolean),
+    items,
   });
 } catch (error) {
   const code = (error as NodeJS.ErrnoException).code;

@@ -78,7 +78,7 @@ export class MudClient {
 }
 
 /** The real server on a free port, over a private copy of scripts/ (the real folder is never edited). */
-export async function startGame(options: { debounce?: number; errorDelay?: number } = {}): Promise<{ game: GameServer; scripts: string; logs: string[]; stop: () => Promise<void> }> {
+export async function startGame(options: { debounce?: number; errorDelay?: number; items?: number } = {}): Promise<{ game: GameServer; scripts: string; logs: string[]; stop: () => Promise<void> }> {
   const scripts = await mkdtemp(path.join(tmpdir(), "graft-mud-"));
   await cp(SCRIPTS, scripts, { recursive: true });
   const logs: string[] = [];
@@ -90,6 +90,7 @@ export async function startGame(options: { debounce?: number; errorDelay?: numbe
     debounce: options.debounce ?? 20,
     ...(options.errorDelay !== undefined ? { errorDelay: options.errorDelay } : {}),
     snapshotDir: scripts,
+    ...(options.items !== undefined ? { items: options.items } : {}),
   });
   const stop = async (): Promise<void> => {
     await game.stop();

@@ -8,6 +8,8 @@ export class World {
   rooms: Room[] = [];
   players: Player[] = [];
   start: Room;
+  /** Where stock() puts crates; made on first use. */
+  storehouse?: Room;
 
   constructor() {
     const square = new Room("Town Square", "A cobbled square. A fountain gurgles in the middle.");
@@ -41,6 +43,18 @@ export class World {
     player.inventory = [];
     player.room.tell(`${player.name} fades away.`);
     log(`${player.name} left (${this.players.length} online)`);
+  }
+
+  /**
+   * Fills the storehouse (a room no exit leads to) with `count` more crates, for trying the
+   * wizards' heap tools on a world of game size. Returns how many crates it holds now.
+   */
+  stock(count: number): number {
+    // A field added by this method, not by the constructor: the running world predates it.
+    this.storehouse ??= new Room("Storehouse", "Crates, stacked to the rafters.");
+    const crates = this.storehouse.items;
+    for (let i = 0; i < count; i++) crates.push(new Item(`crate ${crates.length + 1}`, "a sealed wooden crate"));
+    return crates.length;
   }
 
   findPlayer(name: string): Player | undefined {
