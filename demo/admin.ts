@@ -24,24 +24,43 @@ export const WIZARD_COMMANDS: CommandInfo[] = [
 /** Crates added per call into the VM: each call stays well inside the game's time budget. */
 const STOCK_BATCH = 10_000;
 
-/** Adds `count` crates to the world's storehouse (world/world.ts `stock`), in batches; returns how many it holds. */
+/**
+ * The most crates the storehouse takes: a million crates (two million VM objects with their
+ * names) fit in the demo's VM memory (graft's default limit, 256 MiB) with room for the game;
+ * two million do not.
+ */
+export const MAX_CRATES = 1_000_000;
+
+/**
+ * Adds `count` crates to the world's storehouse (world/world.ts `stock`), in batches, and
+ * returns how many it holds; refuses (changing nothing) when that would pass MAX_CRATES.
+ */
 export function populateWorld(runtime: GraftRuntime, count: number): number {
-  const world = runtime.exports("world/world.ts").world;
+  const exports = runtime.exports("world/world.ts");
+  for (const [name, value] of Object.entries(exports)) if (name !== "world") value.dispose();
+  const world = exports.world;
   if (!world) throw new Error("world/world.ts exports no world");
   try {
-    let total = 0;
-    for (let done = 0; done < count; done += STOCK_BATCH) {
-      const stocked = world.call("stock", Math.min(STOCK_BATCH, count - done));
-      total = stocked.toHost() as number;
-      stocked.dispose();
+    const stockOf = (crates: number): number => {
+      const stocked = world.call("stock", crates);
+      try {
+        return stocked.toHost() as number;
+      } finally {
+        stocked.dispose();
+      }
+    };
+    let total = stockOf(0);
+    if (total + count > MAX_CRATES) {
+      throw new Error(`the storehouse holds ${total} crates and takes at most ${MAX_CRATES} (what fits in the VM's 256 MiB with room for the game); add at most ${MAX_CRATES - total}`);
     }
+    for (let done = 0; done < count; done += STOCK_BATCH) total = stockOf(Math.min(STOCK_BATCH, count - done));
     return total;
   } finally {
     world.dispose();
   }
 }
 
-/** Wizard commands: @reload, @leaks, @heap, @snapshot, @eval. */
+/** Wizard commands: @reload, @leaks, @heap, @snapshot, @eval, @populate. */
 export async function runAdminCommand(runtime: GraftRuntime, verb: string, args: string, snapshotDir: string): Promise<string> {
   switch (verb) {
     case "@reload": {
@@ -88,9 +107,14 @@ export async function runAdminCommand(runtime: GraftRuntime, verb: string, args:
     }
     case "@populate": {
       const count = Number(args);
-      if (!Number.isInteger(count) || count <= 0 || count > 2_000_000) return "Usage: @populate <count>, a whole number from 1 to 2,000,000, e.g. @populate 100000";
+      if (!Number.isInteger(count) || count <= 0 || count > MAX_CRATES) return `Usage: @populate <count>, a whole number from 1 to ${MAX_CRATES}, e.g. @populate 100000`;
       const started = performance.now();
-      const total = populateWorld(runtime, count);
+      let total: number;
+      try {
+        total = populateWorld(runtime, count);
+      } catch (error) {
+        return `@populate failed: ${error instanceof Error ? error.message : String(error)}`;
+      }
       return `Added ${count} crates in ${(performance.now() - started).toFixed(0)} ms; the storehouse holds ${total}. Try @heap and @leaks.`;
     }
     default:

@@ -80,7 +80,15 @@ export class GameServer {
       (alarm) => this.log(`[verbs] ERROR: ${alarm}`),
     );
     for (const line of describeInitialLoad(this.runtime.initialReport)) this.log(line);
-    if (this.options.items) this.log(`[world] the storehouse holds ${populateWorld(this.runtime, this.options.items)} crates`);
+    if (this.options.items) {
+      try {
+        this.log(`[world] the storehouse holds ${populateWorld(this.runtime, this.options.items)} crates`);
+      } catch (error) {
+        this.verbs.dispose();
+        this.runtime.dispose();
+        throw new Error(`cannot stock the storehouse with ${this.options.items} crates: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
     this.verbs.rebuild();
     this.runtime.on("reload", (report) => {
       for (const line of describeReload(report)) this.log(line);

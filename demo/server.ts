@@ -2,6 +2,7 @@
 // The demo MUD: `npm start` (or `npm start -- --port 5000`; `-- --items 100000` starts with a world of game
 // size for the wizards' @heap and @leaks). Ctrl-C stops it cleanly.
 import { parseArgs } from "node:util";
+import { MAX_CRATES } from "./admin.js";
 import { GameServer } from "./game.js";
 
 const { values } = parseArgs({
@@ -21,8 +22,8 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 }
 
 const items = Number(values.items);
-if (!Number.isInteger(items) || items < 0 || items > 2_000_000) {
-  console.error(`--items must be a whole number of crates from 0 to 2000000, got '${values.items}'`);
+if (!Number.isInteger(items) || items < 0 || items > MAX_CRATES) {
+  console.error(`--items must be a whole number of crates from 0 to ${MAX_CRATES}, got '${values.items}'`);
   process.exit(2);
 }
 

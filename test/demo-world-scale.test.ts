@@ -22,7 +22,15 @@ describe("the demo on a world of 100k items", () => {
     // The crates are real world items: a player who is not a wizard cannot stock more.
     const ann = await MudClient.connect(game.port, "Ann");
     expect(await ann.command("@populate 10")).toBe("Only wizards can do that.");
+    // Past what fits in the VM's memory, it refuses and adds nothing.
+    expect(await wizard.command("@populate 1000000")).toBe(
+      "@populate failed: the storehouse holds 105000 crates and takes at most 1000000 (what fits in the VM's 256 MiB with room for the game); add at most 895000",
+    );
     const Item = game.graft.getClass("world/item.ts", "Item");
-    expect(game.graft.findInstances(Item).length).toBeGreaterThanOrEqual(105_000);
+    const found = game.graft.findInstances(Item);
+    expect(found.length).toBeGreaterThanOrEqual(105_000);
+    expect(found.length).toBeLessThan(106_000);
+    for (const value of found) value.dispose();
+    Item.dispose();
   });
 });
