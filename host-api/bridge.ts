@@ -6,6 +6,7 @@ import type { MappedError } from "../runtime/script-errors.js";
 import { isFoundElement, type FoundObjects, type FoundObjectsCore } from "../runtime/heap/found-objects.js";
 import { ValuePeeker } from "../runtime/value-tags.js";
 import { HostStackOverflow, type Vm } from "../runtime/vm.js";
+import { formatBytes } from "../runtime/format-bytes.js";
 import type { Scheduler } from "../runtime/async/scheduler.js";
 import { GraftError, ScriptError } from "./errors.js";
 import { ScriptClass, ScriptValue } from "./script-value.js";
@@ -120,7 +121,9 @@ export class Bridge {
   /** Disposes a handle the host no longer needs. */
   release(handle: QuickJSHandle, wrapper?: ScriptValue): void {
     if (wrapper) this.finalizer.unregister(wrapper);
-    if ((this.live.delete(handle) || isFoundElement(handle)) && handle.alive) handle.dispose();
+    const held = this.live.delete(handle) || isFoundElement(handle);
+    // A crashed VM is never entered again (its instance is dropped whole at dispose).
+    if (held && handle.alive && this.vm.crashed === undefined) handle.dispose();
   }
 
   /**
@@ -363,7 +366,7 @@ export class Bridge {
     if (mapped.name === "InternalError" && mapped.message === "interrupted" && this.vm.timedOut) {
       message = `timed out: the script ran longer than ${this.vm.options.timeout} ms and was stopped (an infinite loop?)`;
     } else if (mapped.message === "out of memory" || (this.vm.memoryExhausted && (dumped === null || dumped === undefined))) {
-      message = `out of memory: the script went over the VM memory limit of ${Math.round(this.vm.options.memoryLimit / 1024 / 1024)} MiB`;
+      message = `out of memory: the script went over the VM memory limit of ${formatBytes(this.vm.options.memoryLimit)}`;
     }
     if (mapped.position) message += ` at ${mapped.position.file}:${mapped.position.line}:${mapped.position.column}`;
     else if (this.vm.memoryExhausted) message += " (QuickJS had no memory left to record where)";
@@ -384,9 +387,21 @@ export class Bridge {
           if (fulfilled) resolve(this.adopt(result.dup()));
           else reject(this.scriptError(result.dup()));
         },
-        closed: () => reject(new GraftError("the graft runtime was disposed before the script's promise settled")),
+        closed: () => reject(this.vm.crashed !== undefined ? this.vm.crashError() : new GraftError("the graft runtime was disposed before the script's promise settled")),
       });
     });
+  }
+
+  /**
+   * Forgets every handle without entering the VM: for a VM that crashed (see wasm-traps.ts),
+   * whose instance is dropped whole. Later finalizers and dispose() calls find nothing to free.
+   */
+  abandon(): void {
+    this.hostPromises.abandon();
+    this.keys.clear();
+    this.live.clear();
+    this.groups.clear();
+    this.hostFunctionHandles.length = 0;
   }
 
   disposeAll(): void {

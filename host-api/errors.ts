@@ -19,10 +19,4 @@ export class ScriptError extends Error {
   }
 }
 
-/** Misuse of the host API: a wrong argument, a disposed value, an unknown class. */
-export class GraftError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "GraftError";
-  }
-}
+export { GraftError } from "../runtime/graft-error.js";

@@ -19,7 +19,7 @@ export class HeapTools {
   private readonly inspector: HeapInspector;
 
   constructor(
-    vm: Vm,
+    private readonly vm: Vm,
     kernel: Kernel,
     kernelContext: QuickJSContext,
     engine: ReloadEngine,
@@ -96,11 +96,17 @@ export class HeapTools {
     return this.guard(() => this.inspector.leaks());
   }
 
-  /** The heap features' own errors (an unsupported build, an unreadable heap) reach the host as GraftError. */
+  /**
+   * The heap features' own errors (an unsupported build, an unreadable heap) reach the host
+   * as GraftError; so does a VM too full for the little the query makes in it (the kernel's
+   * answers, the array holding found objects).
+   */
   private guard<T>(work: () => T): T {
     try {
       return work();
     } catch (error) {
+      if (error instanceof GraftError) throw error;
+      if (this.vm.memoryExhausted) throw this.vm.outOfMemory("this heap query");
       if (error instanceof Error && (error.name === "HeapUnsupportedError" || error.name === "HeapReadError")) {
         throw new GraftError(`heap inspection is not available: ${error.message}. Everything else in graft keeps working.`);
       }

@@ -65,9 +65,21 @@ export class HostPromises {
     } catch (error) {
       this.onInternalError(error);
     } finally {
-      deferred.dispose();
+      if (this.bridge.vm.crashed === undefined) deferred.dispose();
     }
-    if (!this.closed) this.bridge.vm.drainJobs();
+    if (this.closed) return;
+    try {
+      this.bridge.vm.drainJobs();
+    } catch (error) {
+      // Called from a host promise's settlement: nobody else would catch it.
+      this.onInternalError(error);
+    }
+  }
+
+  /** Forgets every pending promise without entering the VM (it crashed: see wasm-traps.ts). */
+  abandon(): void {
+    this.closed = true;
+    this.pending.clear();
   }
 
   /** Drops every pending promise's handles (the script's awaits never resume). */

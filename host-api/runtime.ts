@@ -115,6 +115,7 @@ export class GraftRuntime {
         (made) => made.disposeAll(),
       );
       runtime = new GraftRuntime(root, parts, vm, kernelContext, kernel, engine, bridge, scheduler);
+      vm.onCrash = () => runtime?.vmCrashed();
     } catch (error) {
       parts.dispose();
       throw error;
@@ -250,6 +251,22 @@ export class GraftRuntime {
       timeout: this.vm.options.timeout,
     });
     this.reportUnprompted(error);
+  }
+
+  /**
+   * The VM crashed (a WebAssembly trap, see runtime/wasm-traps.ts): called inside the call that
+   * trapped. Timers stop and host-side waits are told now; the "error" event follows once that
+   * call has unwound. Every later call throws the crash's GraftError.
+   */
+  private vmCrashed(): void {
+    if (this.disposed) return;
+    this.scheduler.close();
+    this.bridge.abandon();
+    const error = this.vm.crashError();
+    queueMicrotask(() => {
+      if (this.disposed) return;
+      this.reportUnprompted({ file: "", message: error.message, text: `${error.message}.`, origin: "vm" });
+    });
   }
 
   /** The watcher failing, or a reload it started failing as a whole (not a script's error). */
@@ -410,13 +427,22 @@ export class GraftRuntime {
       // Called from inside a call into the VM (a host function a script is running, a timer
       // callback's): the VM is freed once that call has unwound; meanwhile nothing new enters it.
       this.vm.closing = true;
-      queueMicrotask(() => this.freeVm());
+      queueMicrotask(() => {
+        try {
+          this.freeVm();
+        } catch (error) {
+          // Nobody waits for this microtask: an exception here would end the host process.
+          console.error("graft: freeing the VM of a disposed runtime failed", error);
+        }
+      });
       return;
     }
     this.freeVm();
   }
 
   private freeVm(): void {
+    // A crashed VM is not entered again: its WebAssembly instance is dropped whole.
+    if (this.vm.crashed !== undefined) return;
     // The bridge, engine, timers, kernel, kernel context and VM, in the reverse order of making.
     this.parts.dispose();
   }
@@ -427,6 +453,7 @@ export class GraftRuntime {
 
   private assertAlive(): void {
     if (this.disposed) throw new GraftError("this graft runtime has been disposed");
+    if (this.vm.crashed !== undefined) throw this.vm.crashError();
   }
 
   private assertLoaded(file: string): void {

@@ -305,6 +305,7 @@ export class ScriptValue {
   }
 
   protected liveHandle(): QuickJSHandle {
+    if (this.bridge.vm.crashed !== undefined && !this.bridge.closing) throw this.bridge.vm.crashError();
     if (this.handle === null || !this.handle.alive || this.bridge.closing) throw new GraftError("this ScriptValue has been disposed (or its runtime has)");
     return this.handle;
   }

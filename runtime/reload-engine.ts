@@ -4,7 +4,8 @@ import { dependencyOrder, describeCycle } from "./dependency-order.js";
 import { Kernel, VmCallError, type KernelCommitReport } from "./kernel/kernel.js";
 import { listScripts, readScript, resolveSpecifier, type ReadOutcome } from "./script-files.js";
 import { codeFrame, evaluatedName, mapVmError, type MappedError } from "./script-errors.js";
-import { HostStackOverflow, type Vm } from "./vm.js";
+import { HostStackOverflow, VmOutOfMemory, type Vm } from "./vm.js";
+import { formatBytes } from "./format-bytes.js";
 import { timerOwner, type Scheduler, type TimerOwner } from "./async/scheduler.js";
 import type { ReloadError, ReloadReport, SourcePosition } from "./reload-report.js";
 
@@ -410,7 +411,8 @@ export class ReloadEngine {
       if (error instanceof HostStackOverflow) {
         return { failure: this.errorAt(file, script.source, error.message, undefined, "look for unbounded recursion, or data nested thousands of levels deep") };
       }
-      if (!(error instanceof VmCallError)) throw error;
+      // The module's own code ran out of memory (VmOutOfMemory) or threw: the file's failure.
+      if (!(error instanceof VmCallError) && !(error instanceof VmOutOfMemory)) throw error;
       return { failure: this.vmFailure(file, script.source, error.vmError) };
     } finally {
       moduleFunction?.dispose();
@@ -594,7 +596,7 @@ function explainVmError(mapped: MappedError, vm: Vm): { message: string; hint: s
   // With no memory left QuickJS cannot build the error object and throws null.
   if (mapped.message === "out of memory" || (vm.memoryExhausted && mapped.stack === "" && (mapped.message === "null" || mapped.message === "undefined"))) {
     return {
-      message: `out of memory: the script went over the VM memory limit (${Math.round(vm.options.memoryLimit / 1024 / 1024)} MiB)`,
+      message: `out of memory: the script went over the VM memory limit (${formatBytes(vm.options.memoryLimit)})`,
       hint: "look for an unbounded array, string or object growing here",
     };
   }

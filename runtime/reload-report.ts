@@ -46,9 +46,11 @@ export interface ReloadError {
    * Set when the error did not come from loading a script: code the event loop ran (a timer
    * callback, a microtask, or a promise job: async function, then-callback), the file
    * watcher failing ("watcher"; `file` is the path it names, or ""), or a reload the watcher
-   * started that failed as a whole ("reload"; `file` is the first file of the batch).
+   * started that failed as a whole ("reload"; `file` is the first file of the batch), or the
+   * VM crashing ("vm": a WebAssembly trap; every later call throws a GraftError, and the
+   * runtime must be disposed and created again).
    */
-  origin?: "setTimeout" | "setInterval" | "queueMicrotask" | "promise job" | "watcher" | "reload";
+  origin?: "setTimeout" | "setInterval" | "queueMicrotask" | "promise job" | "watcher" | "reload" | "vm";
 }
 
 export interface ReloadReport {

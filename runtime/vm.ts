@@ -3,8 +3,11 @@ import { dumpThrown } from "./async/dump-thrown.js";
 import { interruptAtNextCall } from "./async/job-cutoff.js";
 import { CONTEXT, RUNTIME } from "./heap/layout.js";
 import { firstJobRealm, pendingJobSite, runningFunction, type FunctionSite } from "./running-function.js";
-import { growthOf, newQuickJSInstance, quietly, stackOf, type GrowthWatch } from "./wasm-instance.js";
+import { crashOf, growthOf, newQuickJSInstance, quietly, stackOf, type GrowthWatch } from "./wasm-instance.js";
+import { crashError, type CrashState } from "./wasm-traps.js";
+import { formatBytes } from "./format-bytes.js";
 import type { WasmStackExports } from "./wasm-stack.js";
+import { GraftError } from "./graft-error.js";
 
 /** A QuickJS instance (its own linear memory, capped at `memoryLimit`) for one runtime. */
 export function loadQuickJS(memoryLimit: number): Promise<QuickJSWASMModule> {
@@ -26,6 +29,31 @@ export class HostStackOverflow extends Error {
     super("stack overflow: the script ran out of host stack inside the VM (recursion or nesting too deep)");
     this.name = "HostStackOverflow";
   }
+}
+
+/**
+ * A call graft makes into the VM for its own work (a kernel step, a heap query's holder
+ * array) failed because the scripts have filled the VM to its memory limit.
+ */
+export class VmOutOfMemory extends GraftError {
+  constructor(
+    what: string,
+    memoryLimit: number,
+    /** The thrown VM value, as dumped (null when QuickJS had no memory to build one). */
+    readonly vmError: unknown = null,
+  ) {
+    super(
+      `VM out of memory: ${what} needs a little VM memory, and the scripts have filled the VM to its memoryLimit of ${formatBytes(memoryLimit)}; ` +
+        "free memory in the scripts (drop what they hold), or create the runtime with a larger memoryLimit",
+    );
+  }
+}
+
+/** Whether a dumped VM exception is QuickJS running out of memory (null, when it could not even build the error). */
+export function isOutOfMemoryValue(dumped: unknown): boolean {
+  if (dumped === null || dumped === undefined || dumped === "") return true;
+  const record = dumped as { name?: unknown; message?: unknown };
+  return typeof record === "object" && record.message === "out of memory";
 }
 
 export interface VmOptions {
@@ -54,6 +82,8 @@ export class Vm {
   private readonly growth: GrowthWatch;
   private refusalsAtEntry = 0;
   private readonly stack: WasmStackExports;
+  /** Set at the first WebAssembly trap: the VM is dead from then on (see wasm-traps.ts). */
+  private readonly crash: CrashState;
   private view: Int32Array | undefined;
   /** The script function running when the current entry timed out. */
   private interruptedIn: FunctionSite | undefined;
@@ -67,10 +97,13 @@ export class Vm {
     this.runtime = module.newRuntime();
     this.growth = growthOf(module);
     this.stack = stackOf(module);
+    this.crash = crashOf(module);
     this.runtime.setMemoryLimit(options.memoryLimit);
     this.runtime.setMaxStackSize(MAX_STACK_BYTES);
     this.checkStackLayout();
     this.runtime.setInterruptHandler(() => {
+      // A nested call crashed the VM: stop the script that is still running on top of it.
+      if (this.crash.reason !== undefined) return true;
       if (Date.now() > this.deadline) {
         if (!this.timedOut) this.interruptedIn = runningFunction(this.emscriptenModule.HEAPU8, this.runtimePointer);
         this.timedOut = true;
@@ -155,6 +188,7 @@ export class Vm {
    */
   guard<T>(work: () => T): T {
     if (this.closing && this.depth === 0) throw new Error("graft: this runtime has been disposed");
+    if (this.crash.reason !== undefined) throw crashError(this.crash);
     const stackPointer = this.stack.current();
     const heap = this.heap32();
     const frameIndex = (this.runtimePointer + RUNTIME.currentStackFrame) >> 2;
@@ -169,12 +203,17 @@ export class Vm {
     }
     this.depth++;
     try {
-      return work();
+      const result = work();
+      // A nested entry (a host function's call back into the VM) crashed it: the script that
+      // called that host function may have carried on, but nothing it returned is sound.
+      if (this.crash.reason !== undefined) throw crashError(this.crash);
+      return result;
     } catch (error) {
       if (this.stack.current() !== stackPointer) this.stack.restore(stackPointer);
       const now = this.heap32();
       now[frameIndex] = frame;
       now[flagsIndex] = flags;
+      if (this.crash.reason !== undefined) throw error instanceof GraftError ? error : crashError(this.crash);
       if (error instanceof RangeError && /call stack/i.test(error.message)) {
         this.hostStackOverflows++;
         throw new HostStackOverflow();
@@ -203,7 +242,7 @@ export class Vm {
    * `onJobFailure`, once per drain.
    */
   drainJobs(): void {
-    if (this.closing || !this.runtime.hasPendingJob()) return;
+    if (this.closing || this.crash.reason !== undefined || !this.runtime.hasPendingJob()) return;
     this.guard(() => {
       const timedOutBefore = this.timedOut;
       let dumped: unknown;
@@ -279,13 +318,35 @@ export class Vm {
     return (this.runtime as unknown as { module: { HEAPU8: Uint8Array } }).module;
   }
 
+  /** Why the VM crashed (a WebAssembly trap), or undefined while it is sound: see wasm-traps.ts. */
+  get crashed(): string | undefined {
+    return this.crash.reason;
+  }
+
+  /** Told once, at the first trap, synchronously inside the failed call (JavaScript-side work only). */
+  set onCrash(listener: ((reason: string) => void) | undefined) {
+    this.crash.onCrash = listener;
+  }
+
+  /** The error of graft's own VM work (`what`) that failed for want of VM memory. */
+  outOfMemory(what: string, vmError?: unknown): VmOutOfMemory {
+    return new VmOutOfMemory(what, this.options.memoryLimit, vmError);
+  }
+
+  /** The GraftError every call into a crashed VM gets. */
+  crashError(): GraftError {
+    return crashError(this.crash);
+  }
+
   /**
    * Frees the runtime. After V8's stack overflowed inside the VM, objects that the
    * abandoned C frames held are never released, and QuickJS's final check
    * (`list_empty(&rt->gc_obj_list)`) would abort the dispose; the runtime has a WASM
-   * instance of its own, which is dropped whole, so that check is moot then.
+   * instance of its own, which is dropped whole, so that check is moot then. A crashed
+   * VM is not entered at all: its instance is dropped whole.
    */
   dispose(): void {
+    if (this.crash.reason !== undefined) return;
     this.runtime.removeInterruptHandler();
     if (this.hostStackOverflows === 0) {
       this.runtime.dispose();

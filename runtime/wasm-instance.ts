@@ -4,6 +4,7 @@ import { newQuickJSWASMModuleFromVariant, newVariant, type QuickJSSyncVariant, t
 import releaseSyncVariant from "@jitl/quickjs-wasmfile-release-sync";
 import { repairStaleViews } from "./wasm-views.js";
 import { instantiateQuickJS, type WasmStackExports } from "./wasm-stack.js";
+import { newCrashState, trapGuardedExports, type CrashState } from "./wasm-traps.js";
 
 /** The part of the WebAssembly global graft uses (the project's libs have no DOM types). */
 declare const WebAssembly: {
@@ -27,6 +28,7 @@ export interface GrowthWatch {
 
 const growthWatches = new WeakMap<QuickJSWASMModule, GrowthWatch>();
 const stacks = new WeakMap<QuickJSWASMModule, WasmStackExports>();
+const crashes = new WeakMap<QuickJSWASMModule, CrashState>();
 
 const quiet = new WeakMap<QuickJSWASMModule, { on: boolean }>();
 
@@ -47,6 +49,13 @@ export function stackOf(module: QuickJSWASMModule): WasmStackExports {
   const stack = stacks.get(module);
   if (!stack) throw new Error("graft: this QuickJS module was not made by newQuickJSInstance");
   return stack;
+}
+
+/** Whether (and why) an instance made by newQuickJSInstance crashed: see wasm-traps.ts. */
+export function crashOf(module: QuickJSWASMModule): CrashState {
+  const crash = crashes.get(module);
+  if (!crash) throw new Error("graft: this QuickJS module was not made by newQuickJSInstance");
+  return crash;
 }
 
 /** The growth watch of an instance made by newQuickJSInstance (a dummy for any other). */
@@ -94,6 +103,7 @@ export async function newQuickJSInstance(memoryLimit: number): Promise<QuickJSWA
   const compiledModule = await compiledQuickJS();
   let stack: WasmStackExports | undefined;
   const quietSwitch = { on: false };
+  const crash = newCrashState(memoryLimit);
   const variant = newVariant(releaseSyncVariant as unknown as QuickJSSyncVariant, {
     wasmMemory: wasmMemory as never,
     emscriptenModule: {
@@ -102,7 +112,7 @@ export async function newQuickJSInstance(memoryLimit: number): Promise<QuickJSWA
       },
       // Instantiated by graft rather than by the library, so that graft keeps the exports.
       instantiateWasm(imports: unknown, receive: (instance: unknown) => void) {
-        stack = instantiateQuickJS(compiledModule, imports, receive);
+        stack = instantiateQuickJS(compiledModule, imports, receive, (exports) => trapGuardedExports(exports, crash));
         return {};
       },
     } as never,
@@ -113,5 +123,6 @@ export async function newQuickJSInstance(memoryLimit: number): Promise<QuickJSWA
   growthWatches.set(module, growth);
   stacks.set(module, stack);
   quiet.set(module, quietSwitch);
+  crashes.set(module, crash);
   return module;
 }

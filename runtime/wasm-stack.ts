@@ -37,12 +37,18 @@ declare const WebAssembly: {
 
 /**
  * Emscripten's `instantiateWasm` hook: instantiates synchronously (a failure then fails the
- * module load instead of leaving it waiting), hands the instance over, returns the stack helpers.
+ * module load instead of leaving it waiting), hands the instance over with its exports as
+ * `wrapExports` makes them (see wasm-traps.ts), returns the stack helpers (unwrapped).
  */
-export function instantiateQuickJS(compiled: object, imports: unknown, receive: (instance: WasmInstance) => void): WasmStackExports {
+export function instantiateQuickJS(
+  compiled: object,
+  imports: unknown,
+  receive: (instance: WasmInstance) => void,
+  wrapExports: (exports: Record<string, unknown>) => Record<string, unknown>,
+): WasmStackExports {
   const instance = new WebAssembly.Instance(compiled, imports);
   const stack = wasmStackExports(instance.exports);
-  receive(instance);
+  receive({ exports: wrapExports(instance.exports) });
   return stack;
 }
 

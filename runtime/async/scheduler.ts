@@ -292,7 +292,23 @@ export class Scheduler {
     this.held.delete(id);
   }
 
+  /**
+   * A Node timer's callback: nothing may escape it (the host process would end). A VM that
+   * crashed is reported by the runtime; anything else that stopped the call (V8's stack
+   * overflowing inside the VM) is the callback's error.
+   */
   private fire(record: TimerRecord): void {
+    try {
+      this.fireNow(record);
+    } catch (error) {
+      if (this.closed || this.vm.crashed !== undefined) return;
+      if (!record.repeat) this.timers.delete(record.id);
+      const { name, message } = error instanceof Error ? error : { name: "Error", message: String(error) };
+      this.onFailure({ origin: record.repeat ? "setInterval" : "setTimeout", file: record.file, dumped: { name: name === "HostStackOverflow" ? "RangeError" : name, message }, timedOut: false });
+    }
+  }
+
+  private fireNow(record: TimerRecord): void {
     if (this.closed) return;
     if (this.firing !== null && (record.owner === null || !this.firing.has(record.owner))) {
       this.held.add(record.id);

@@ -1,7 +1,7 @@
 import { Scope, type QuickJSContext, type QuickJSHandle, type VmCallResult } from "quickjs-emscripten-core";
 import type { ClassPatch, RetiredClass } from "../reload-report.js";
 import { vmSource } from "./vm-source.js";
-import type { Vm } from "../vm.js";
+import { isOutOfMemoryValue, type Vm } from "../vm.js";
 import { decodeCopy } from "../value-copy.js";
 import { ValueClasses } from "../value-classes.js";
 
@@ -144,9 +144,16 @@ export class Kernel {
 
   /** A thrown VM value as the host describes it ({ name, message, stack } for errors), running no script code. */
   describeThrown(thrown: QuickJSHandle): unknown {
-    const result = this.vm.keepingOutcome(() => this.tryCall("describeThrown", thrown));
+    let exhausted = false;
+    const result = this.vm.keepingOutcome(() => {
+      const described = this.tryCall("describeThrown", thrown);
+      exhausted = this.vm.memoryExhausted;
+      return described;
+    });
     if (result.error) {
       result.error.dispose();
+      // No memory left to describe it: as QuickJS itself does then, null (read as out of memory).
+      if (exhausted) return null;
       return { name: "Error", message: "(graft could not read the thrown value)", stack: "" };
     }
     const peeked = this.context.typeof(result.value);
@@ -167,8 +174,10 @@ export class Kernel {
   call(name: KernelFunction, ...args: QuickJSHandle[]): QuickJSHandle {
     const result = this.tryCall(name, ...args);
     if (result.error) {
+      const exhausted = this.vm.memoryExhausted;
       const dumped = this.describeThrown(result.error);
       result.error.dispose();
+      if (exhausted || isOutOfMemoryValue(dumped)) throw this.vm.outOfMemory(`graft's kernel step '${name}'`, dumped);
       throw new VmCallError(dumped);
     }
     return result.value;

@@ -1,0 +1,129 @@
+import { formatBytes } from "./format-bytes.js";
+import { GraftError } from "./graft-error.js";
+
+/**
+ * A WebAssembly trap inside QuickJS ("memory access out of bounds", "unreachable", an
+ * `Aborted(Assertion failed ...)` from a C assert) leaves the instance's memory in an unknown
+ * state: QuickJS does not survive running out of memory everywhere (its parser and compiler
+ * have paths that then read freed or unset pointers). From the first trap on, the instance is
+ * dead: every later call into it throws a GraftError that says so, without running any of it,
+ * and the host frees nothing in it (the instance is dropped whole at dispose).
+ *
+ * Every export of the instance is wrapped (a try/catch per call into WebAssembly), so a trap
+ * is caught wherever it happens: inside Vm.guard, in a handle's dispose, in a getString.
+ */
+export interface CrashState {
+  /** What the first trap said; undefined while the instance is sound. */
+  reason: string | undefined;
+  /** Told once, at the first trap (synchronously, deep inside the failed call: JavaScript-side work only). */
+  onCrash: ((reason: string) => void) | undefined;
+  readonly memoryLimit: number;
+}
+
+/** What graft uses of the WebAssembly API (the project's libs have no DOM types). */
+declare const WebAssembly: { RuntimeError: new (message?: string) => Error };
+
+export function newCrashState(memoryLimit: number): CrashState {
+  return { reason: undefined, onCrash: undefined, memoryLimit };
+}
+
+/** The error every call into a crashed VM gets. */
+export function crashError(state: CrashState): GraftError {
+  return new GraftError(
+    `the VM crashed (WebAssembly trap: ${state.reason ?? "unknown"}): QuickJS failed in a way it cannot recover from, ` +
+      `most likely by running out of memory inside its parser or compiler (memoryLimit is ${formatBytes(state.memoryLimit)}). ` +
+      "This runtime cannot run scripts any more: dispose() it and create a new one (a larger memoryLimit, or scripts that allocate less)",
+  );
+}
+
+/** The instance's exports with every function wrapped: see the module comment. */
+export function trapGuardedExports(exports: Record<string, unknown>, state: CrashState): Record<string, unknown> {
+  const guarded: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(exports)) {
+    guarded[name] = typeof value === "function" ? guard(value as WasmFunction, state) : value;
+  }
+  return guarded;
+}
+
+type WasmFunction = (...args: number[]) => unknown;
+
+function trapped(error: unknown, state: CrashState): unknown {
+  if (!(error instanceof WebAssembly.RuntimeError)) return error;
+  if (state.reason === undefined) {
+    state.reason = error.message.replace(/\. Build with -sASSERTIONS for more info\.$/, "");
+    state.onCrash?.(state.reason);
+  }
+  return crashError(state);
+}
+
+/** Fixed-arity wrappers (most exports take 0-6 numbers): no rest arguments on every VM call. */
+function guard(fn: WasmFunction, state: CrashState): WasmFunction {
+  const dead = (): never => {
+    throw crashError(state);
+  };
+  switch (fn.length) {
+    case 0:
+      return () => {
+        if (state.reason !== undefined) dead();
+        try {
+          return fn();
+        } catch (error) {
+          throw trapped(error, state);
+        }
+      };
+    case 1:
+      return (a) => {
+        if (state.reason !== undefined) dead();
+        try {
+          return fn(a);
+        } catch (error) {
+          throw trapped(error, state);
+        }
+      };
+    case 2:
+      return (a, b) => {
+        if (state.reason !== undefined) dead();
+        try {
+          return fn(a, b);
+        } catch (error) {
+          throw trapped(error, state);
+        }
+      };
+    case 3:
+      return (a, b, c) => {
+        if (state.reason !== undefined) dead();
+        try {
+          return fn(a, b, c);
+        } catch (error) {
+          throw trapped(error, state);
+        }
+      };
+    case 4:
+      return (a, b, c, d) => {
+        if (state.reason !== undefined) dead();
+        try {
+          return fn(a, b, c, d);
+        } catch (error) {
+          throw trapped(error, state);
+        }
+      };
+    case 5:
+      return (a, b, c, d, e) => {
+        if (state.reason !== undefined) dead();
+        try {
+          return fn(a, b, c, d, e);
+        } catch (error) {
+          throw trapped(error, state);
+        }
+      };
+    default:
+      return (...args) => {
+        if (state.reason !== undefined) dead();
+        try {
+          return fn(...args);
+        } catch (error) {
+          throw trapped(error, state);
+        }
+      };
+  }
+}

@@ -1,0 +1,148 @@
+import { describe, expect, it } from "vitest";
+import { GraftError, type GraftRuntime, type ReloadError, type ScriptValue } from "../host-api/index.js";
+import { runtimeFor, scriptsFolder, waitFor } from "./helpers.js";
+
+/**
+ * Issue 8: QuickJS does not survive running out of memory everywhere. Near a small
+ * memoryLimit, its parser and compiler (new Function, eval, a reloaded file) trap the
+ * WebAssembly instance ("memory access out of bounds", or an assertion's abort). The host must
+ * get a GraftError that says the VM crashed, every later call the same, timers must not take
+ * Node down, and dispose() must be quiet.
+ */
+
+const MIB = 1024 * 1024;
+
+/**
+ * Fills the VM to its cap, then frees a little at a time and compiles code at each step, so
+ * that QuickJS's parser and compiler run out of memory at every point of their work in turn:
+ * some of those points trap (on the pinned build, within the first sweep).
+ */
+const CRASHER = [
+  "const hoard: unknown[] = [];",
+  "function fill(): void { for (const size of [10000, 1000, 100, 10, 1]) { try { for (;;) hoard.push(new Array(size).fill('x')); } catch {} } }",
+  "export function sweep(steps: number): number {",
+  "  fill();",
+  "  let failed = 0;",
+  "  for (let k = 0; k < steps; k++) {",
+  "    hoard.pop();",
+  "    try { eval('(function(){ var x' + k + ' = [1, 2, 3]; return `a${x' + k + '}b` + \\'c' + 'd'.repeat(k % 50) + '\\'; })()'); } catch { failed++; }",
+  "    try { new Function('a', 'b', 'return a + b + ' + k); } catch { failed++; }",
+  "  }",
+  "  hoard.length = 0;",
+  "  return failed;",
+  "}",
+  "export function crashLater(): void { setInterval(() => sweep(3000), 1); }",
+  "export class Keeper { n = 1; }",
+  "export const ok = (): number => 42;",
+].join("\n");
+
+const CRASH = /^the VM crashed \(WebAssembly trap: .+\): .*dispose\(\) it and create a new one/;
+
+/** Sweeps until the VM traps (the first sweep does, on the pinned build); returns what the host caught. */
+function crashByHostCalls(exports: Record<string, ScriptValue>): unknown {
+  for (let round = 0; round < 5; round++) {
+    try {
+      exports.sweep!.invoke(3000);
+    } catch (error) {
+      return error;
+    }
+  }
+  return undefined;
+}
+
+function expectCrashError(call: () => unknown): void {
+  let caught: unknown;
+  try {
+    call();
+  } catch (error) {
+    caught = error;
+  }
+  expect(caught).toBeInstanceOf(GraftError);
+  expect((caught as Error).message).toMatch(CRASH);
+}
+
+/** Every public API that enters the VM, after the crash: the crash's GraftError, nothing else. */
+function expectEveryCallRefused(runtime: GraftRuntime, held: ScriptValue, keeper: ScriptValue): void {
+  expectCrashError(() => held.invoke());
+  expectCrashError(() => keeper.get("n"));
+  expectCrashError(() => keeper.toHost());
+  expectCrashError(() => keeper.call("toString"));
+  expectCrashError(() => runtime.exports("crash.ts"));
+  expectCrashError(() => runtime.getClass("crash.ts", "Keeper"));
+  expectCrashError(() => runtime.evaluate("crash.ts", "1 + 1"));
+  expectCrashError(() => runtime.gc());
+  expectCrashError(() => runtime.leaks());
+  expectCrashError(() => runtime.findInstances(keeper));
+  expectCrashError(() => runtime.heap.topClasses());
+  expectCrashError(() => runtime.files());
+}
+
+describe("a VM that traps (QuickJS out of memory in its compiler)", () => {
+  it("gives the host a GraftError, refuses every later call with it, reports it once as an 'error' event, and disposes quietly", async () => {
+    const folder = await scriptsFolder({ "crash.ts": CRASHER });
+    const runtime = await runtimeFor(folder, { memoryLimit: 8 * MIB, timeout: 20_000 });
+    const errors: ReloadError[] = [];
+    runtime.on("error", (error) => errors.push(error));
+    const exports = runtime.exports("crash.ts");
+    const keeper = runtime.getClass("crash.ts", "Keeper").new();
+    const crash = crashByHostCalls(exports);
+    expect(crash).toBeInstanceOf(GraftError);
+    expect((crash as Error).message).toMatch(CRASH);
+    expect((crash as Error).message).toMatch(/memoryLimit is 8 MiB/);
+    expectEveryCallRefused(runtime, exports.ok!, keeper);
+    await expect(runtime.reload(["crash.ts"])).rejects.toThrow(CRASH);
+    await waitFor(() => errors.length > 0, 5000, "the crash's error event");
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.origin).toBe("vm");
+    expect(errors[0]!.message).toMatch(CRASH);
+    keeper.dispose();
+    exports.ok!.dispose();
+    expect(() => runtime.dispose()).not.toThrow();
+    expect(() => runtime.gc()).toThrow(/disposed/);
+  });
+
+  it("inside a timer callback: the 'error' event says so, the host process lives on, later calls and dispose behave", async () => {
+    const folder = await scriptsFolder({ "crash.ts": CRASHER });
+    const runtime = await runtimeFor(folder, { memoryLimit: 8 * MIB, timeout: 20_000 });
+    const errors: ReloadError[] = [];
+    runtime.on("error", (error) => errors.push(error));
+    const exports = runtime.exports("crash.ts");
+    const keeper = runtime.getClass("crash.ts", "Keeper").new();
+    exports.crashLater!.invoke();
+    const crash = await waitFor(() => errors.find((error) => error.origin === "vm"), 20_000, "the VM to crash in a timer");
+    expect(crash.message).toMatch(CRASH);
+    expectEveryCallRefused(runtime, exports.ok!, keeper);
+    // The interval is stopped with the VM: no second report.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(errors.filter((error) => error.origin === "vm")).toHaveLength(1);
+    expect(() => runtime.dispose()).not.toThrow();
+  });
+
+  it("while reloading a large file: the reload throws the GraftError, and a new runtime on the same folder works", async () => {
+    const folder = await scriptsFolder({ "crash.ts": CRASHER, "big.ts": "export const small = 1;" });
+    const runtime = await runtimeFor(folder, { memoryLimit: 8 * MIB, timeout: 20_000 });
+    const exports = runtime.exports("crash.ts");
+    // Full to the byte, the reload's compiler runs out of memory.
+    runtime.evaluate("crash.ts", "globalThis.full = []; for (const size of [10000, 1000, 100, 10, 1]) { try { for (;;) globalThis.full.push(new Array(size).fill('x')); } catch {} }").dispose();
+    const lines = Array.from({ length: 5000 }, (_, i) => `export const f${i} = (a: number): number => a + ${i} * 2 + "${"z".repeat(20)}".length;`);
+    await folder.write("big.ts", lines.join("\n"));
+    let outcome: unknown;
+    try {
+      outcome = await runtime.reload(["big.ts"]);
+    } catch (error) {
+      outcome = error;
+    }
+    // Either QuickJS reported the out-of-memory as a failed reload, or it trapped: never a raw RuntimeError.
+    if (outcome instanceof Error) {
+      expect(outcome).toBeInstanceOf(GraftError);
+      expect(outcome.message).toMatch(CRASH);
+      expect(() => runtime.dispose()).not.toThrow();
+    } else {
+      expect((outcome as { ok: boolean }).ok).toBe(false);
+    }
+    const fresh = await runtimeFor(folder, { memoryLimit: 64 * MIB, timeout: 20_000 });
+    const big = fresh.exports("big.ts");
+    expect(big.f4999!.invoke(1).toHost()).toBe(1 + 4999 * 2 + 20);
+    for (const value of Object.values(big)) value.dispose();
+  });
+});

@@ -1,0 +1,93 @@
+import { describe, expect, it } from "vitest";
+import { GraftError, ScriptError } from "../host-api/index.js";
+import { runtimeFor, scriptsFolder } from "./helpers.js";
+
+/**
+ * Issue 8: with the scripts holding the VM full to its memoryLimit, graft's own queries
+ * (heap tools, findSubclasses) need a little VM memory. They must fail with a GraftError
+ * that says so (not `VmCallError: null` or a QuickJSUnwrapError), and work again once the
+ * scripts let go.
+ */
+
+const MIB = 1024 * 1024;
+
+/** Keeps every object it makes, until even a one-element array does not fit (run twice, with a GC between). */
+const FILL = "globalThis.full ??= []; try { for (;;) globalThis.full.push(new Keeper()); } catch {} for (const size of [1000, 100, 10, 1, 0]) { try { for (;;) globalThis.full.push(new Array(size).fill(0)); } catch {} }";
+
+describe("heap tools with the VM full", () => {
+  it("fail with 'VM out of memory' GraftErrors, and answer right once the scripts free memory", async () => {
+    const files: Record<string, string> = {
+      "a.ts": "export class Keeper { n = 1; }\nexport const holder: unknown[] = [];\nexport class Base {}\nexport function release(): void { (globalThis as any).full = null; }",
+      "ghost.ts": "export class Ghost { g = 1; }",
+    };
+    // Many classes: the kernel's answers about them need more VM memory than a full VM has.
+    for (let i = 0; i < 200; i++) files[`c${i}.ts`] = `import { Base } from "./a.ts";\nexport class C${i} extends Base { m(): number { return ${i}; } }`;
+    const folder = await scriptsFolder(files);
+    const runtime = await runtimeFor(folder, { memoryLimit: 8 * MIB, timeout: 20_000 });
+    const ghost = runtime.getClass("ghost.ts", "Ghost").new();
+    const holder = runtime.exports("a.ts").holder!;
+    holder.call("push", ghost).dispose();
+    ghost.dispose();
+    await folder.remove("ghost.ts");
+    expect((await runtime.reload()).retired.map((retired) => retired.name)).toEqual(["Ghost"]);
+    const Keeper = runtime.getClass("a.ts", "Keeper");
+    const Base = runtime.getClass("a.ts", "Base");
+    const release = runtime.exports("a.ts").release!;
+    const fill = (): void => {
+      try {
+        runtime.evaluate("a.ts", FILL).dispose();
+      } catch (error) {
+        // Full already: even the evaluated code may not fit.
+        expect(error).toBeInstanceOf(ScriptError);
+      }
+    };
+
+    fill();
+    runtime.gc();
+    fill();
+
+    const queries: Record<string, () => unknown> = {
+      leaks: () => runtime.leaks(),
+      findInstances: () => runtime.findInstances(Keeper),
+      snapshot: () => runtime.heap.snapshot(),
+      topClasses: () => runtime.heap.topClasses(),
+      retainers: () => runtime.retainers(Keeper),
+      findSubclasses: () => runtime.findSubclasses(Base),
+      dynamic: () => runtime.findSubclasses(Base, { dynamic: true }),
+    };
+    let refused = 0;
+    for (const [name, query] of Object.entries(queries)) {
+      try {
+        query();
+      } catch (error) {
+        refused++;
+        expect(error, name).toBeInstanceOf(GraftError);
+        expect((error as Error).message, name).toMatch(/^VM out of memory: .* memoryLimit of 8 MiB; free memory in the scripts .* larger memoryLimit$/);
+      }
+    }
+    // At least the queries that build arrays of every class or every instance in the VM cannot run.
+    expect(refused).toBeGreaterThanOrEqual(5);
+    // A script call that needs memory is the script's own out-of-memory, as before.
+    expect(() => runtime.evaluate("a.ts", "new Array(100000).fill(1).map(String)")).toThrow(ScriptError);
+
+    // Calling a function already made needs no VM memory (evaluating code would).
+    release.invoke().dispose();
+    const leaks = runtime.leaks();
+    expect(leaks.map((leak) => leak.name)).toEqual(["Ghost"]);
+    expect(runtime.findSubclasses(Base)).toHaveLength(200);
+    const keepers = runtime.findInstances(Keeper);
+    expect(keepers).toHaveLength(0);
+    Keeper.dispose();
+    Base.dispose();
+    holder.dispose();
+    release.dispose();
+  });
+
+  it("says the limit as set (1.5 MiB, not a rounded 2 MiB)", async () => {
+    const folder = await scriptsFolder({ "bomb.ts": "export function bomb(): void { const hoard: string[][] = []; for (;;) hoard.push(new Array(1000).fill('x')); }" });
+    const runtime = await runtimeFor(folder, { memoryLimit: 1.5 * MIB, timeout: 20_000 });
+    const bomb = runtime.exports("bomb.ts").bomb!;
+    expect(() => bomb.invoke()).toThrow(/^out of memory: the script went over the VM memory limit of 1.5 MiB/);
+    bomb.dispose();
+  });
+});
