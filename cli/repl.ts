@@ -104,7 +104,10 @@ function defineCommands(server: repl.REPLServer, runtime: GraftRuntime, state: R
     help: HELP.files,
     action() {
       const lines = runtime.files().map((file) => `  ${file}`);
-      for (const failure of runtime.failures()) lines.push(`  ${failure.file}: not loaded: ${failure.message}`);
+      for (const failure of runtime.failures()) {
+        const state = /^not (loaded|applied):/.test(failure.message) ? "" : failure.running ? "its previous version runs: " : "not loaded: ";
+        lines.push(`  ${failure.file}: ${state}${failure.message}`);
+      }
       state.print(lines.length > 0 ? lines : ["no scripts"]);
       this.displayPrompt();
     },

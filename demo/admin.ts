@@ -13,7 +13,7 @@ function hasHeapTools(runtime: GraftRuntime): boolean {
 
 /** The wizard commands, as help lists them. */
 export const WIZARD_COMMANDS: CommandInfo[] = [
-  { name: "@reload", verbs: ["@reload [file...]"], help: "reload changed scripts now (or the ones named)" },
+  { name: "@reload", verbs: ["@reload [file...]"], help: "reload changed scripts now, or re-run the ones named even if unchanged" },
   { name: "@leaks", verbs: ["@leaks"], help: "retired class versions still alive, with what holds them" },
   { name: "@heap", verbs: ["@heap"], help: "live objects by class, after a full GC" },
   { name: "@snapshot", verbs: ["@snapshot"], help: "write a .heapsnapshot for Chrome DevTools" },
@@ -64,13 +64,14 @@ export function populateWorld(runtime: GraftRuntime, count: number): number {
 export async function runAdminCommand(runtime: GraftRuntime, verb: string, args: string, snapshotDir: string): Promise<string> {
   switch (verb) {
     case "@reload": {
-      const report = await runtime.reload(args ? args.split(/\s+/) : undefined);
+      // Named files are re-run even if unchanged (a wizard's "run it again"); bare @reload applies what changed on disk.
+      const report = args ? await runtime.reload(args.split(/\s+/), { force: true }) : await runtime.reload();
       if (report.errors.length > 0) {
         const details = report.errors.map((error) => error.text.replace(/^/gm, "  ")).join("\n");
         return `Reload failed:\n${details}`;
       }
       return report.files.length + report.removed.length === 0
-        ? "Nothing changed on disk."
+        ? "Nothing changed on disk (@reload <file> re-runs a file as it is)."
         : `Reloaded ${[...report.files, ...report.removed].join(", ")} in ${report.durationMs.toFixed(1)} ms.`;
     }
     case "@leaks": {

@@ -22,11 +22,15 @@ export function describeReload(report: ReloadReport): string[] {
     // Each error's text ends by saying what runs meanwhile (the previous version, or nothing of a new file).
     lines.push(`[reload] ${failed}: FAILED`);
     for (const error of report.errors) lines.push(indent(describeError(error)));
-    return lines;
+    // What did apply (the batch, or retries of files that waited) before another file failed.
+    if (files.length === 0) return lines;
   }
   for (const file of report.recovered) lines.push(`[reload] ${file}: fine again (back to the running version; the broken edit was undone)`);
   if (files.length === 0) return lines;
-  lines.push(`[reload] ${files.join(", ")} in ${report.durationMs.toFixed(1)} ms`);
+  const rerun = new Set(report.rerun);
+  const named = files.filter((file) => !rerun.has(file));
+  const reruns = report.rerun.length > 0 ? ` (+ ${report.rerun.length} importing file${report.rerun.length === 1 ? "" : "s"} re-run)` : "";
+  lines.push(`[reload] ${(named.length > 0 ? named : files).join(", ")}${named.length > 0 ? reruns : ""} in ${report.durationMs.toFixed(1)} ms`);
   for (const patch of report.patched) lines.push(`  ${describePatch(patch)}`);
   for (const retired of report.retired) lines.push(`  ${retired.name} (${retired.file}) retired: no longer defined`);
   for (const warning of report.warnings ?? []) lines.push(`  warning: ${warning}`);

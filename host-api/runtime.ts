@@ -16,7 +16,7 @@ import { Emitter } from "./events.js";
 import { GraftError, ScriptError } from "./errors.js";
 import { CompileError } from "../runtime/compile/index.js";
 import { ScriptClass, ScriptValue } from "./script-value.js";
-import type { FindSubclassesOptions, GcResult, LeakReport, ReloadError, ReloadReport, RetainerPath, RuntimeEvent, RuntimeEventMap, RuntimeOptions } from "./types.js";
+import type { FindSubclassesOptions, GcResult, LeakReport, ReloadError, ReloadOptions, ReloadReport, RetainerPath, RuntimeEvent, RuntimeEventMap, RuntimeOptions } from "./types.js";
 
 const DEFAULT_MEMORY_LIMIT = 256 * 1024 * 1024;
 const DEFAULT_TIMEOUT_MS = 1000;
@@ -212,13 +212,19 @@ export class GraftRuntime {
     return this.getClass(reference.slice(0, hash), reference.slice(hash + 1));
   }
 
-  /** Reloads the given files (or every changed file): one transaction. What the watcher calls. */
-  async reload(files?: string[]): Promise<ReloadReport> {
+  /**
+   * Reloads the given files (or every changed file): one transaction. What the watcher calls.
+   * `force`: re-run the files even if their text did not change (every file, without `files`).
+   */
+  async reload(files?: string[], options: ReloadOptions = {}): Promise<ReloadReport> {
     this.assertAlive();
-    const paths = files === undefined ? undefined : this.requestedScripts(files);
+    if (typeof options !== "object" || options === null || (options.force !== undefined && typeof options.force !== "boolean")) {
+      throw new GraftError(`reload(files, options): options is { force?: boolean }; got ${describeArgument(options)}`);
+    }
+    const paths = files === undefined ? (options.force ? this.engine.everyScript() : undefined) : this.requestedScripts(files);
     let report: ReloadReport;
     try {
-      report = await this.engine.reload(paths);
+      report = await this.engine.reload(await paths, { force: options.force === true });
     } catch (error) {
       // Disposed meanwhile (by the host, or by a host function the reloading script called).
       if (this.disposed) throw new GraftError("the runtime was disposed while this reload was under way; nothing was applied");

@@ -60,6 +60,11 @@ export interface RuntimeOptions {
   debugHandles?: boolean;
 }
 
+export interface ReloadOptions {
+  /** Re-run the files even if their text did not change (with no files given: every script). */
+  force?: boolean;
+}
+
 export interface FindSubclassesOptions {
   inclusive?: boolean;
   includeRetired?: boolean;

@@ -2,12 +2,12 @@ import type { QuickJSContext, QuickJSHandle } from "quickjs-emscripten-core";
 import { compileScript, compileSnippet, CompileError, type CompiledScript, type SourceMapper } from "./compile/index.js";
 import { dependencyOrder, describeCycle } from "./dependency-order.js";
 import { Kernel, VmCallError, type KernelCommitReport } from "./kernel/kernel.js";
-import { listScripts, readScript, resolveSpecifier, type ReadOutcome } from "./script-files.js";
+import { listScripts, readScript, resolveSpecifier, scriptExists, type ReadOutcome } from "./script-files.js";
 import { codeFrame, evaluatedName, mapVmError, type MappedError } from "./script-errors.js";
 import { HostStackOverflow, VmOutOfMemory, type Vm } from "./vm.js";
 import { formatBytes } from "./format-bytes.js";
 import { timerOwner, type Scheduler, type TimerOwner } from "./async/scheduler.js";
-import type { ReloadError, ReloadReport, SourcePosition } from "./reload-report.js";
+import type { ClassPatch, ReloadError, ReloadReport, SourcePosition } from "./reload-report.js";
 
 /** The module name scripts import host functions from. */
 export const HOST_MODULE = "host";
@@ -27,7 +27,23 @@ interface Candidate {
   script: CompiledScript;
   dependencies: string[];
   attempt: number;
+  /** Its text on disk (an edit, or a retry), or its running version re-run because an import of it changed (R13). */
+  role: "edit" | "rerun";
 }
+
+/** A script on disk that does not run as it is there: not at all, or an earlier version of it. */
+interface Pending {
+  error: ReloadError;
+  /** Its text when it failed; undefined when it could not be read as a script. */
+  source: string | undefined;
+  /** It is tried again once one of these files changes (applied or deleted after `epoch`)... */
+  retryOn: string[];
+  epoch: number;
+  /** ...or at the next reload whatever changed (its batch rolled back, or an import was missing). */
+  retryAlways: boolean;
+}
+
+type TransactionOutcome = { committed: true } | { committed: false; error: ReloadError };
 
 /** An emptied script is re-read this many times, this far apart, before it is applied. */
 const EMPTY_FILE_RETRIES = 10;
@@ -43,13 +59,12 @@ const VERSIONS_KEPT_PER_FILE = 16;
  */
 export class ReloadEngine {
   private readonly loaded = new Map<string, LoadedFile>();
-  /** Files on disk that are not running, with the reason. */
-  private readonly failed = new Map<string, ReloadError>();
-  /** Of those, the ones that failed only for want of another file (missing or broken import). */
-  private readonly waiting = new Set<string>();
+  /** Files on disk that do not run as they are there (failed, waiting, or an edit that failed), with why. */
+  private readonly pending = new Map<string, Pending>();
+  /** Commits so far; and for each file, the commit that last applied (or deleted) it. */
+  private epoch = 0;
+  private readonly changedAt = new Map<string, number>();
   private readonly attempts = new Map<string, number>();
-  /** Loaded files whose newest edit on disk failed to apply. */
-  private readonly stale = new Set<string>();
   private readonly mappers = new Map<string, { file: string; mapper: SourceMapper }>();
   private readonly mapperOrder = new Map<string, string[]>();
   private queue: Promise<unknown> = Promise.resolve();
@@ -70,8 +85,12 @@ export class ReloadEngine {
     return this.loaded.has(file);
   }
 
+  /**
+   * Every script on disk that does not run as it is there, with why: not loaded at all, or
+   * (`running: true`) running an earlier version because its newest text failed.
+   */
   failures(): ReloadError[] {
-    return [...this.failed.values()];
+    return [...this.pending.keys()].sort().map((file) => ({ ...this.pending.get(file)!.error, running: this.loaded.has(file) }));
   }
 
   /** REPL code made ready for the running version of `file`'s own scope. Throws CompileError. */
@@ -101,27 +120,18 @@ export class ReloadEngine {
     return `${found.file}:${found.mapper.original({ line, column }).line}`;
   }
 
-  /** Loads every script of the folder: each file is its own transaction, in import order. */
+  /** Loads every script of the folder: each file (or import cycle) is its own transaction, in import order. */
   loadAll(): Promise<ReloadReport> {
     return this.serialized(async () => {
       const started = performance.now();
       const paths = await listScripts(this.root);
       const report = emptyReport();
-      const candidates = await this.prepare(paths, report);
-      const { order, cycles } = dependencyOrder(
-        [...candidates.keys()],
-        (file) => candidates.get(file)?.dependencies ?? [],
-      );
-      this.declareCycleExports(candidates, cycles);
-      for (const file of order) {
-        const candidate = candidates.get(file)!;
-        const broken = candidate.dependencies.find((dependency) => this.failed.has(dependency));
-        if (broken !== undefined) {
-          this.fail(report, dependencyFailure(file, broken), true);
-          continue;
-        }
-        await this.transaction([candidate], [], report);
+      const sources = new Map<string, string>();
+      for (const file of paths) {
+        const outcome = await readScript(this.root, file);
+        if (outcome.kind === "source") sources.set(file, outcome.source);
       }
+      await this.loadInOrder(paths, sources, report, false);
       report.ok = report.errors.length === 0;
       report.durationMs = performance.now() - started;
       return report;
@@ -130,55 +140,309 @@ export class ReloadEngine {
 
   /**
    * Reloads the given files (relative paths), or every file that changed on disk. The
-   * batch is one transaction: all of it applies, or none of it.
+   * batch is one transaction: all of it applies, or none of it. With `force`, files whose
+   * text did not change are re-run too. Once a batch has applied, files that were waiting
+   * (on a file that changed, or rolled back with an earlier batch) are tried again.
    */
-  reload(paths?: string[]): Promise<ReloadReport> {
+  reload(paths?: string[], options: { force?: boolean } = {}): Promise<ReloadReport> {
     return this.serialized(async () => {
       const started = performance.now();
       const report = emptyReport();
+      const force = options.force === true;
       const requested = paths ? [...new Set(paths.map(normalizePath))] : await this.changedOnDisk();
-      await this.applyBatch(requested, report);
-      if (report.errors.length === 0) {
-        await this.retryStaleFiles(report);
-        await this.retryWaitingFiles(report);
-      }
+      if (await this.applyBatch(requested, report, force)) await this.retryPending(report);
       report.ok = report.errors.length === 0;
       report.durationMs = performance.now() - started;
       return report;
     });
   }
 
-  private async applyBatch(requested: string[], report: ReloadReport): Promise<void> {
-    const candidates = new Map<string, Candidate>();
+  /** The requested batch, as one transaction with the files it needs and the files that import it. Returns true when nothing failed. */
+  private async applyBatch(requested: string[], report: ReloadReport, force: boolean): Promise<boolean> {
+    const edits = new Map<string, Candidate>();
     const removed: string[] = [];
+    const recovered: string[] = [];
+    const errors: ReloadError[] = [];
+    const sources = new Map<string, string>();
     const outcomes = await Promise.all(requested.map(async (file) => [file, await this.readSettled(file)] as const));
-    const reverted: string[] = [];
     for (const [file, outcome] of outcomes) {
-      if (outcome.kind === "source" && this.loaded.get(file)?.script.source === outcome.source) {
-        // A broken edit undone: the file reads as its running version again.
-        if (this.stale.has(file)) reverted.push(file);
+      const running = this.loaded.get(file);
+      const pending = this.pending.get(file);
+      if (outcome.kind === "missing") {
+        if (running) removed.push(file);
+        else this.pending.delete(file);
         continue;
       }
-      const candidate = this.candidateFrom(file, outcome, report);
-      if (candidate === "missing") {
-        if (this.loaded.has(file)) removed.push(file);
-        this.forgetFailure(file);
-      } else if (candidate) {
-        candidates.set(file, candidate);
+      if (outcome.kind === "source") sources.set(file, outcome.source);
+      if (outcome.kind === "source" && running?.script.source === outcome.source && !force) {
+        // A broken edit undone: the file reads as its running version again.
+        if (pending && pending.source !== outcome.source) recovered.push(file);
+        // Unchanged and healthy: nothing to do. (A running file failing as it is on disk is tried again.)
+        if (!pending || pending.source !== outcome.source) continue;
+      }
+      const candidate = this.candidateFrom(file, outcome, errors, "edit");
+      if (candidate) edits.set(file, candidate);
+    }
+    if (errors.length === 0 && (edits.size > 0 || removed.length > 0)) {
+      await this.pullPendingImports(edits, removed, errors, sources);
+    }
+    const { reruns, orphans } = errors.length === 0 ? this.dependentsOf(edits, removed) : { reruns: [], orphans: [] };
+    if (errors.length > 0) {
+      this.batchFailed(errors, edits, reruns, sources, report);
+      return false;
+    }
+    for (const file of recovered) this.pending.delete(file);
+    report.recovered.push(...recovered);
+    if (edits.size === 0 && removed.length === 0) return true;
+    const all = new Map([...edits, ...reruns.map((candidate) => [candidate.path, candidate] as const)]);
+    const { order, cycles } = dependencyOrder([...all.keys()].sort(), (file) => all.get(file)!.dependencies);
+    this.declareCycleExports(all, cycles);
+    const outcome = await this.transaction(order.map((file) => all.get(file)!), removed.sort(), report);
+    if (outcome.committed) {
+      this.orphaned(orphans, report);
+      return true;
+    }
+    this.batchFailed([outcome.error], edits, reruns, sources, report);
+    return false;
+  }
+
+  /**
+   * Imports of the batch that are on disk but not running as they are there (they failed,
+   * or their newest edit failed) join the batch: a file never runs against an import that
+   * is missing or stale. Resolves every candidate's imports; errors are collected.
+   */
+  private async pullPendingImports(edits: Map<string, Candidate>, removed: string[], errors: ReloadError[], sources: Map<string, string>): Promise<void> {
+    const resolved = new Set<string>();
+    for (;;) {
+      const next = [...edits.values()].filter((candidate) => !resolved.has(candidate.path));
+      if (next.length === 0) return;
+      for (const candidate of next) {
+        resolved.add(candidate.path);
+        const error = this.resolveImports(candidate, edits, removed);
+        if (error) {
+          errors.push(error);
+          continue;
+        }
+        for (const dependency of candidate.dependencies) {
+          if (dependency === HOST_MODULE || edits.has(dependency) || (this.loaded.has(dependency) && !this.pending.has(dependency))) continue;
+          const outcome = await readScript(this.root, dependency);
+          if (outcome.kind === "source") sources.set(dependency, outcome.source);
+          const pulled = this.candidateFrom(dependency, outcome, errors, "edit");
+          if (pulled) edits.set(dependency, pulled);
+          else if (outcome.kind !== "missing") errors.push(this.waitingError(candidate.path, dependency));
+        }
       }
     }
-    if (report.errors.length === 0) this.resolveAll(candidates, removed, report);
-    if (report.errors.length === 0 && (candidates.size > 0 || removed.length > 0)) {
-      const { order, cycles } = dependencyOrder([...candidates.keys()].sort(), (file) => candidates.get(file)!.dependencies);
-      this.declareCycleExports(candidates, cycles);
-      await this.transaction(order.map((file) => candidates.get(file)!), removed.sort(), report);
+  }
+
+  /**
+   * Files running now that import a file of the batch (directly or through others) are
+   * re-run in the same transaction, as a fresh load would compute their top-level values
+   * from the new exports (R13). A file that imports one being deleted cannot run as it is:
+   * it keeps its running version and is listed as waiting for the deleted file.
+   */
+  private dependentsOf(edits: Map<string, Candidate>, removed: string[]): { reruns: Candidate[]; orphans: [string, string][] } {
+    const reruns: Candidate[] = [];
+    const orphans: [string, string][] = [];
+    const inBatch = new Set(edits.keys());
+    const gone = new Set(removed);
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const [file, entry] of this.loaded) {
+        if (inBatch.has(file) || gone.has(file)) continue;
+        const lost = entry.dependencies.find((dependency) => gone.has(dependency));
+        if (lost !== undefined) {
+          gone.add(file);
+          orphans.push([file, lost]);
+          grew = true;
+          continue;
+        }
+        if (!entry.dependencies.some((dependency) => inBatch.has(dependency))) continue;
+        // A file importing one that is not running (it failed) stays as it is until that one runs.
+        if (entry.dependencies.some((dependency) => dependency !== HOST_MODULE && !this.loaded.has(dependency) && !inBatch.has(dependency))) continue;
+        reruns.push({ path: file, script: entry.script, dependencies: entry.dependencies, attempt: this.nextAttempt(file), role: "rerun" });
+        inBatch.add(file);
+        grew = true;
+      }
     }
-    if (report.errors.length > 0) {
-      for (const file of requested) if (this.loaded.has(file)) this.stale.add(file);
-    } else {
-      for (const file of requested) this.stale.delete(file);
-      report.recovered.push(...reverted);
+    return { reruns, orphans };
+  }
+
+  /** After a commit that deleted files: the files that import them keep running, waiting for them. */
+  private orphaned(orphans: [string, string][], report: ReloadReport): void {
+    for (const [file, lost] of orphans) {
+      (report.warnings ??= []).push(`${file} imports ${lost}, which was deleted: its imports of it now read undefined`);
+      this.setPending(file, this.waitingError(file, lost, "was deleted"), this.loaded.get(file)?.script.source, [lost], false);
     }
+  }
+
+  /**
+   * A batch that failed changes nothing that runs; every file of it is accounted for in
+   * failures(): the culprit with its error, files importing it as waiting on it, the
+   * files it needed as not applied because of it, the others as rolled back with the
+   * batch (tried again at the next reload).
+   */
+  private batchFailed(errors: ReloadError[], edits: Map<string, Candidate>, reruns: Candidate[], sources: Map<string, string>, report: ReloadReport): void {
+    const culprits = new Map<string, ReloadError>();
+    for (const error of errors) if (!culprits.has(error.file)) culprits.set(error.file, error);
+    const rerunFiles = new Set(reruns.map((candidate) => candidate.path));
+    // The batch may have failed before its imports were resolved: who imports the culprit decides the messages.
+    for (const candidate of edits.values()) if (candidate.dependencies.length === 0) this.resolveImports(candidate, edits, []);
+    const all = new Map<string, Candidate>([...edits, ...reruns.map((candidate) => [candidate.path, candidate] as const)]);
+    const importsOf = (file: string): string[] => all.get(file)?.dependencies ?? this.loaded.get(file)?.dependencies ?? [];
+    for (const [file, error] of culprits) {
+      const running = this.loaded.get(file)?.script.source;
+      const text = rerunFiles.has(file)
+        ? `${error.text}\n${file} was re-run because it imports ${this.changedImport(file, importsOf, edits)}, which changed: a fresh load would run it with the new version.`
+        : error.text;
+      report.errors.push({ ...error, text });
+      this.setPending(file, { ...error, text }, sources.get(file) ?? running, importsOf(file), false);
+    }
+    for (const candidate of edits.values()) {
+      const file = candidate.path;
+      if (culprits.has(file)) continue;
+      const source = sources.get(file) ?? candidate.script.source;
+      const culprit = [...culprits.keys()].find((other) => reaches(file, other, importsOf));
+      if (culprit !== undefined) {
+        this.setPending(file, this.waitingError(file, culprit), source, [culprit, ...candidate.dependencies], false);
+        continue;
+      }
+      const needs = [...culprits.keys()].find((other) => reaches(other, file, importsOf));
+      if (needs !== undefined) {
+        const message = `not applied: ${needs} imports it and failed with its new version`;
+        const text = `${file}: ${message}.\nFix ${needs} (see its error); ${this.whileBroken(file)}.`;
+        this.setPending(file, { file, message, text }, source, [needs, ...candidate.dependencies], false);
+        continue;
+      }
+      const names = [...culprits.keys()].join(", ");
+      const message = `not applied: its batch rolled back because ${names} failed`;
+      const text = `${file}: ${message}; it does not import ${culprits.size === 1 ? "it" : "them"}, and is tried again at the next reload; ${this.whileBroken(file)}.`;
+      this.setPending(file, { file, message, text }, source, candidate.dependencies, true);
+    }
+  }
+
+  /** The import of `file` that put it in the batch (for the message of a re-run that failed). */
+  private changedImport(file: string, importsOf: (file: string) => string[], edits: Map<string, Candidate>): string {
+    return importsOf(file).find((dependency) => edits.has(dependency)) ?? importsOf(file).find((dependency) => dependency !== HOST_MODULE) ?? "a file";
+  }
+
+  /**
+   * Files on disk that are not running as they are there get another try when something
+   * they depend on changed, when their text changed, or when their batch rolled back. Each
+   * file (an import cycle: its files) is its own transaction, in import order, as at start-up.
+   */
+  private async retryPending(report: ReloadReport): Promise<void> {
+    for (let round = 0; round < 100 && this.pending.size > 0; round++) {
+      const sources = new Map<string, string>();
+      const selected = new Set<string>();
+      for (const [file, pending] of [...this.pending]) {
+        const outcome = await readScript(this.root, file);
+        if (outcome.kind === "missing") {
+          if (!this.loaded.has(file)) this.pending.delete(file);
+          continue;
+        }
+        if (outcome.kind === "source") sources.set(file, outcome.source);
+        const textChanged = outcome.kind === "source" ? outcome.source !== pending.source : pending.source !== undefined;
+        if (pending.retryAlways || textChanged || pending.retryOn.some((dependency) => (this.changedAt.get(dependency) ?? 0) > pending.epoch)) selected.add(file);
+      }
+      // What waits on a selected file is tried after it, in the same round.
+      for (let grew = true; grew; ) {
+        grew = false;
+        for (const [file, pending] of this.pending) {
+          if (!selected.has(file) && sources.has(file) && pending.retryOn.some((dependency) => selected.has(dependency))) {
+            selected.add(file);
+            grew = true;
+          }
+        }
+      }
+      if (selected.size === 0) return;
+      const progressed = await this.loadInOrder([...selected].sort(), sources, report, true);
+      if (!progressed) return;
+    }
+  }
+
+  /**
+   * Compiles, resolves and evaluates files one transaction per file (per import cycle), in
+   * import order; a file whose import is not running waits on it. Start-up, and retries.
+   * Returns whether anything was applied.
+   */
+  private async loadInOrder(paths: string[], sources: Map<string, string>, report: ReloadReport, retrying: boolean): Promise<boolean> {
+    const candidates = new Map<string, Candidate>();
+    const errors: ReloadError[] = [];
+    for (const file of paths) {
+      const source = sources.get(file);
+      const outcome: ReadOutcome = source !== undefined ? { kind: "source", source } : await readScript(this.root, file);
+      const candidate = this.candidateFrom(file, outcome, errors, "edit");
+      if (candidate) candidates.set(file, candidate);
+    }
+    for (const candidate of candidates.values()) {
+      const error = this.resolveImports(candidate, candidates, []);
+      if (error) {
+        errors.push(error);
+        candidates.delete(candidate.path);
+      }
+    }
+    for (const error of errors) this.record(report, error, sources.get(error.file), [], retrying, false);
+    const { order, cycles } = dependencyOrder([...candidates.keys()], (file) => candidates.get(file)?.dependencies ?? []);
+    const groups = cycleGroups(cycles);
+    this.declareCycleExports(candidates, cycles);
+    const done = new Set<string>();
+    const rerunHere = new Set<string>();
+    let progressed = false;
+    for (const file of order) {
+      if (done.has(file)) continue;
+      // Re-run already in this pass (with a file it imports), and unchanged: nothing new to try.
+      if (rerunHere.has(file) && candidates.get(file)!.script.source === this.loaded.get(file)?.script.source) continue;
+      const members = order.filter((other) => other === file || (groups.get(other) !== undefined && groups.get(other) === groups.get(file)));
+      for (const member of members) done.add(member);
+      const group = new Set(members);
+      const batch = members.map((member) => candidates.get(member)!);
+      const blocked = batch
+        .flatMap((candidate) => candidate.dependencies.map((dependency) => [candidate, dependency] as const))
+        .find(([, dependency]) => dependency !== HOST_MODULE && !group.has(dependency) && (!this.loaded.has(dependency) || this.pending.has(dependency)));
+      if (blocked) {
+        for (const candidate of batch) this.record(report, this.waitingError(candidate.path, blocked[1]), candidate.script.source, [blocked[1], ...candidate.dependencies], retrying, false);
+        continue;
+      }
+      const edits = new Map(batch.map((candidate) => [candidate.path, candidate] as const));
+      const { reruns } = this.dependentsOf(edits, []);
+      for (const candidate of reruns) rerunHere.add(candidate.path);
+      // The group in its own order (a cycle evaluates as ES would), then what imports it.
+      const rerunsByPath = new Map(reruns.map((candidate) => [candidate.path, candidate] as const));
+      const rerunOrder = dependencyOrder([...rerunsByPath.keys()], (path) => rerunsByPath.get(path)!.dependencies).order;
+      const outcome = await this.transaction([...batch, ...rerunOrder.map((path) => rerunsByPath.get(path)!)], [], report);
+      if (outcome.committed) {
+        progressed = true;
+        continue;
+      }
+      const culprit = outcome.error.file;
+      const rerunCulprit = reruns.some((candidate) => candidate.path === culprit);
+      if (rerunCulprit) {
+        const text = `${outcome.error.text}\n${culprit} was re-run because it imports ${members.join(", ")}, which changed: a fresh load would run it with the new version.`;
+        this.record(report, { ...outcome.error, text }, this.loaded.get(culprit)?.script.source, members, retrying, false);
+      }
+      for (const candidate of batch) {
+        if (candidate.path === culprit) {
+          this.record(report, outcome.error, candidate.script.source, candidate.dependencies, retrying, false);
+        } else if (rerunCulprit) {
+          const message = `not applied: ${culprit} imports it and failed with its new version`;
+          this.record(report, { file: candidate.path, message, text: `${candidate.path}: ${message}.\nFix ${culprit} (see its error); ${this.whileBroken(candidate.path)}.` }, candidate.script.source, [culprit, ...candidate.dependencies], retrying, false);
+        } else {
+          this.record(report, this.waitingError(candidate.path, culprit), candidate.script.source, [culprit, ...candidate.dependencies], retrying, false);
+        }
+      }
+    }
+    return progressed;
+  }
+
+  /**
+   * Records a failure of start-up or of a retry. A retry reports only news: a file that
+   * fails as it failed before is not reported again.
+   */
+  private record(report: ReloadReport, error: ReloadError, source: string | undefined, retryOn: string[], retrying: boolean, retryAlways: boolean): void {
+    const before = this.pending.get(error.file);
+    if (!retrying || before === undefined || before.error.message !== error.message) report.errors.push(error);
+    this.setPending(error.file, error, source, retryOn, retryAlways);
   }
 
   /**
@@ -196,121 +460,64 @@ export class ReloadEngine {
     return outcome;
   }
 
-  /**
-   * Loaded files whose last edit failed are tried again after a batch succeeds: a batch
-   * split by the watcher (a file arriving before the file it imports) still converges.
-   */
-  private async retryStaleFiles(report: ReloadReport): Promise<void> {
-    if (this.stale.size === 0) return;
-    const retry = emptyReport();
-    await this.applyBatch([...this.stale].sort(), retry);
-    if (retry.errors.length > 0) return; // already reported when the edit first failed
-    report.files.push(...retry.files);
-    report.removed.push(...retry.removed);
-    report.recovered.push(...retry.recovered);
-    report.patched.push(...retry.patched);
-    report.retired.push(...retry.retired);
+  /** Every script on disk, and every file graft knows (for a forced reload of everything). */
+  async everyScript(): Promise<string[]> {
+    return this.changedOnDisk();
   }
 
   private async changedOnDisk(): Promise<string[]> {
     const onDisk = await listScripts(this.root);
-    return [...new Set([...onDisk, ...this.loaded.keys(), ...this.failed.keys()])].sort();
+    return [...new Set([...onDisk, ...this.loaded.keys(), ...this.pending.keys()])].sort();
   }
 
-  /**
-   * Files that failed only because a dependency was missing or broken get another chance;
-   * files broken in themselves wait for their own next edit instead of being recompiled here.
-   */
-  private async retryWaitingFiles(report: ReloadReport): Promise<void> {
-    const waiting = [...this.waiting];
-    if (waiting.length === 0) return;
-    const candidates = await this.prepare(waiting, emptyReport());
-    const { order } = dependencyOrder([...candidates.keys()], (file) => candidates.get(file)?.dependencies ?? []);
-    for (const file of order) {
-      const candidate = candidates.get(file)!;
-      if (candidate.dependencies.every((dependency) => dependency === HOST_MODULE || this.loaded.has(dependency))) {
-        const retry = emptyReport();
-        if (await this.transaction([candidate], [], retry)) {
-          report.files.push(...retry.files);
-          report.patched.push(...retry.patched);
-        }
-      }
-    }
-  }
-
-  /** Reads, compiles and resolves files; failures are recorded, the rest returned. */
-  private async prepare(paths: string[], report: ReloadReport): Promise<Map<string, Candidate>> {
-    const candidates = new Map<string, Candidate>();
-    for (const file of paths) {
-      const candidate = this.candidateFrom(file, await readScript(this.root, file), report);
-      if (candidate && candidate !== "missing") candidates.set(file, candidate);
-    }
-    const resolveReport = emptyReport();
-    this.resolveAll(candidates, [], resolveReport);
-    for (const error of resolveReport.errors) {
-      candidates.delete(error.file);
-      this.fail(report, error, true);
-    }
-    return candidates;
-  }
-
-  /** A read script as a compiled candidate; "missing" if it is gone; undefined if it failed (recorded). */
-  private candidateFrom(file: string, outcome: ReadOutcome, report: ReloadReport): Candidate | "missing" | undefined {
-    if (outcome.kind === "missing") return "missing";
+  /** A read script as a compiled candidate; undefined if it is missing or failed (the error is collected). */
+  private candidateFrom(file: string, outcome: ReadOutcome, errors: ReloadError[], role: Candidate["role"]): Candidate | undefined {
+    if (outcome.kind === "missing") return undefined;
     if (outcome.kind === "invalid") {
-      this.fail(report, { file, message: outcome.reason, text: `${file}: ${outcome.reason}.\n${outcome.hint}; ${this.whileBroken(file)}.` });
+      errors.push({ file, message: outcome.reason, text: `${file}: ${outcome.reason}.\n${outcome.hint}; ${this.whileBroken(file)}.` });
       return undefined;
     }
-    return this.compile(file, outcome.source, report);
-  }
-
-  private compile(file: string, source: string, report: ReloadReport): Candidate | undefined {
-    const attempt = (this.attempts.get(file) ?? 0) + 1;
-    this.attempts.set(file, attempt);
+    const attempt = this.nextAttempt(file);
     try {
-      const script = compileScript(file, source);
-      return { path: file, script, dependencies: [], attempt };
+      const script = compileScript(file, outcome.source);
+      return { path: file, script, dependencies: [], attempt, role };
     } catch (error) {
       if (!(error instanceof CompileError)) throw error;
-      this.fail(report, this.errorAt(file, source, error.message, error.position, error.hint));
+      errors.push(this.errorAt(file, outcome.source, error.message, error.position, error.hint));
       return undefined;
     }
   }
 
-  /** Resolves every candidate's imports against the files that will exist after the batch. */
-  private resolveAll(candidates: Map<string, Candidate>, removed: string[], report: ReloadReport): void {
-    const exists = (file: string): boolean => (this.loaded.has(file) || candidates.has(file) || this.failed.has(file)) && !removed.includes(file);
-    for (const candidate of candidates.values()) {
-      candidate.dependencies = [];
-      for (const site of candidate.script.imports) {
-        if (site.specifier === HOST_MODULE) {
-          candidate.dependencies.push(HOST_MODULE);
-          continue;
-        }
-        const resolved = resolveSpecifier(candidate.path, site.specifier, exists);
-        if (resolved === undefined) {
-          const relative = site.specifier.startsWith("./") || site.specifier.startsWith("../");
-          const message = relative
-            ? `cannot find '${site.specifier}' imported by ${candidate.path}`
-            : `'${site.specifier}' cannot be imported: scripts may import other scripts by relative path and "${HOST_MODULE}"`;
-          const hint = relative
-            ? `no script matches it (extension optional: .ts, .js, .mjs); create the file or fix the path`
-            : `Node modules, the file system and the network are not available to scripts; ask the host to expose what you need through "${HOST_MODULE}"`;
-          this.fail(report, this.errorAt(candidate.path, candidate.script.source, message, site.position, hint), true);
-          break;
-        }
-        candidate.dependencies.push(resolved);
+  private nextAttempt(file: string): number {
+    const attempt = (this.attempts.get(file) ?? 0) + 1;
+    this.attempts.set(file, attempt);
+    return attempt;
+  }
+
+  /** Resolves a candidate's imports against the scripts on disk (minus those being deleted); the error if one is missing. */
+  private resolveImports(candidate: Candidate, batch: ReadonlyMap<string, unknown>, removed: string[]): ReloadError | undefined {
+    const exists = (file: string): boolean =>
+      !removed.includes(file) && (batch.has(file) || this.loaded.has(file) || this.pending.has(file) || scriptExists(this.root, file));
+    candidate.dependencies = [];
+    for (const site of candidate.script.imports) {
+      if (site.specifier === HOST_MODULE) {
+        candidate.dependencies.push(HOST_MODULE);
+        continue;
       }
-    }
-    // A file that imports one being deleted in this batch breaks: refuse the deletion's dependents.
-    for (const [file, entry] of this.loaded) {
-      if (candidates.has(file) || removed.includes(file)) continue;
-      const lost = entry.dependencies.find((dependency) => removed.includes(dependency));
-      if (lost !== undefined) {
-        report.warnings ??= [];
-        report.warnings.push(`${file} imports ${lost}, which was deleted: its imports of it now read undefined`);
+      const resolved = resolveSpecifier(candidate.path, site.specifier, exists);
+      if (resolved === undefined) {
+        const relative = site.specifier.startsWith("./") || site.specifier.startsWith("../");
+        const message = relative
+          ? `cannot find '${site.specifier}' imported by ${candidate.path}`
+          : `'${site.specifier}' cannot be imported: scripts may import other scripts by relative path and "${HOST_MODULE}"`;
+        const hint = relative
+          ? `no script matches it (extension optional: .ts, .js, .mjs); create the file or fix the path`
+          : `Node modules, the file system and the network are not available to scripts; ask the host to expose what you need through "${HOST_MODULE}"`;
+        return this.errorAt(candidate.path, candidate.script.source, message, site.position, hint);
       }
+      candidate.dependencies.push(resolved);
     }
+    return undefined;
   }
 
   private declareCycleExports(candidates: Map<string, Candidate>, cycles: string[][]): void {
@@ -330,7 +537,7 @@ export class ReloadEngine {
    * that awaits at top level is waited for (bounded by the timeout) before the next one
    * runs; meanwhile only timers of the batch's new versions fire.
    */
-  private async transaction(batch: Candidate[], removed: string[], report: ReloadReport): Promise<boolean> {
+  private async transaction(batch: Candidate[], removed: string[], report: ReloadReport): Promise<TransactionOutcome> {
     this.assertNotDisposed();
     const newContexts = new Map<string, QuickJSContext>();
     const registered: string[] = [];
@@ -362,20 +569,13 @@ export class ReloadEngine {
           this.scheduler.cancelOwned(owners);
           for (const context of newContexts.values()) context.dispose();
           for (const mapperName of registered) this.mappers.delete(mapperName);
-          this.fail(report, failure);
-          for (const other of batch) {
-            if (other !== candidate && !this.loaded.has(other.path)) {
-              this.failed.set(other.path, dependencyFailure(other.path, candidate.path));
-              this.waiting.add(other.path);
-            }
-          }
-          return false;
+          return { committed: false, error: failure };
         }
       }
       for (const file of removed) this.kernel.removeFile(file);
       const committed = this.kernel.commit();
       this.applyCommit(batch, removed, newContexts, committed, report);
-      return true;
+      return { committed: true };
     } catch (error) {
       // Disposed while awaiting: the VM is gone, nothing to undo in it.
       if (!this.disposed) {
@@ -501,22 +701,29 @@ export class ReloadEngine {
     // import.meta.hot.dispose callbacks ran in the kernel's commit; then the replaced versions' timers go.
     const replaced = [...batch.map((candidate) => candidate.path), ...removed].map((file) => this.loaded.get(file)?.owner);
     this.scheduler.cancelOwned(replaced.filter((owner): owner is TimerOwner => owner !== undefined));
+    this.epoch++;
     for (const candidate of batch) {
       const context = this.loaded.get(candidate.path)?.context ?? newContexts.get(candidate.path)!;
       const owner = timerOwner(candidate.path, candidate.attempt);
       this.loaded.set(candidate.path, { path: candidate.path, context, script: candidate.script, dependencies: candidate.dependencies, owner });
-      this.forgetFailure(candidate.path);
+      this.pending.delete(candidate.path);
+      this.changedAt.set(candidate.path, this.epoch);
+      if (candidate.role === "rerun") report.rerun.push(candidate.path);
       this.rememberMapper(candidate.path, evaluatedName(candidate.path, candidate.attempt));
       report.files.push(candidate.path);
     }
     for (const file of removed) {
       const entry = this.loaded.get(file)!;
       this.loaded.delete(file);
+      this.pending.delete(file);
+      this.changedAt.set(file, this.epoch);
       // Objects of the file keep its realm alive by reference count; this drops graft's own.
       entry.context.dispose();
       report.removed.push(file);
     }
-    report.patched.push(...committed.patched);
+    // A re-run file's classes are patched with themselves: only what changed is news (a static recomputed, a new base).
+    const rerun = new Set(batch.filter((candidate) => candidate.role === "rerun").map((candidate) => candidate.path));
+    report.patched.push(...committed.patched.filter((patch) => !rerun.has(patch.file) || patchChanges(patch)));
     report.retired.push(...committed.retired);
     for (const disposeError of committed.disposeErrors) {
       (report.warnings ??= []).push(`import.meta.hot.dispose callback of ${disposeError.file} threw: ${disposeError.message}`);
@@ -530,18 +737,20 @@ export class ReloadEngine {
     this.mapperOrder.set(file, names);
   }
 
-  /** Records a failure; a file not running is remembered, as waiting on others or broken itself. */
-  private fail(report: ReloadReport, error: ReloadError, waitsOnOthers = false): void {
-    report.errors.push(error);
-    if (this.loaded.has(error.file)) return;
-    this.failed.set(error.file, error);
-    if (waitsOnOthers) this.waiting.add(error.file);
-    else this.waiting.delete(error.file);
+  private setPending(file: string, error: ReloadError, source: string | undefined, retryOn: string[], retryAlways: boolean): void {
+    // A missing import may appear under any of the names it resolves to: tried at every reload (a resolve costs little).
+    const missingImport = error.message.startsWith("cannot find '");
+    this.pending.set(file, { error, source, retryOn: retryOn.filter((dependency) => dependency !== HOST_MODULE && dependency !== file), epoch: this.epoch, retryAlways: retryAlways || missingImport });
   }
 
-  private forgetFailure(file: string): void {
-    this.failed.delete(file);
-    this.waiting.delete(file);
+  /** `file` cannot run until `dependency` does. */
+  private waitingError(file: string, dependency: string, why = "failed"): ReloadError {
+    const running = this.loaded.has(file);
+    const message = `${running ? "not applied" : "not loaded"}: it imports ${dependency}, which ${why === "failed" ? (this.loaded.has(dependency) ? "fails as it is on disk" : "failed to load") : why}`;
+    const text = why === "failed"
+      ? `${file}: ${message}.\nFix ${dependency} (see its error); ${file} ${running ? "is applied" : "loads"} as soon as it does, and ${running ? "meanwhile its previous version keeps running" : "is not loaded until then"}.`
+      : `${file}: ${message}.\nRestore ${dependency} or remove the import; ${this.whileBroken(file)}.`;
+    return { file, message, text };
   }
 
   private serialized<T>(work: () => Promise<T>): Promise<T> {
@@ -576,12 +785,42 @@ function normalizePath(file: string): string {
 }
 
 function emptyReport(): ReloadReport {
-  return { ok: true, files: [], removed: [], recovered: [], patched: [], retired: [], errors: [], durationMs: 0 };
+  return { ok: true, files: [], rerun: [], removed: [], recovered: [], patched: [], retired: [], errors: [], durationMs: 0 };
 }
 
-function dependencyFailure(file: string, dependency: string): ReloadError {
-  const message = `not loaded: it imports ${dependency}, which failed to load`;
-  return { file, message, text: `${file}: ${message}.\nFix ${dependency}; ${file} loads as soon as it does.` };
+function patchChanges(patch: ClassPatch): boolean {
+  const { prototype, static: statics } = patch;
+  return patch.created || patch.newBase !== undefined || [prototype, statics].some((changes) => changes.added.length + changes.changed.length + changes.removed.length > 0);
+}
+
+/** Whether `from` imports `to`, directly or through other files. */
+function reaches(from: string, to: string, importsOf: (file: string) => string[]): boolean {
+  const seen = new Set<string>();
+  const stack = [from];
+  while (stack.length > 0) {
+    const file = stack.pop()!;
+    for (const dependency of importsOf(file)) {
+      if (dependency === to) return true;
+      if (!seen.has(dependency)) {
+        seen.add(dependency);
+        stack.push(dependency);
+      }
+    }
+  }
+  return false;
+}
+
+/** Files on one import cycle (cycles sharing a file are one group), as file -> group number. */
+function cycleGroups(cycles: string[][]): Map<string, number> {
+  const group = new Map<string, number>();
+  let next = 0;
+  for (const cycle of cycles) {
+    const existing = new Set(cycle.map((file) => group.get(file)).filter((id): id is number => id !== undefined));
+    const id = existing.size > 0 ? Math.min(...existing) : next++;
+    for (const [file, other] of group) if (existing.has(other)) group.set(file, id);
+    for (const file of cycle) group.set(file, id);
+  }
+  return group;
 }
 
 /** What went wrong in words a designer can act on. */

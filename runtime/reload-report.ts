@@ -51,12 +51,20 @@ export interface ReloadError {
    * runtime must be disposed and created again).
    */
   origin?: "setTimeout" | "setInterval" | "queueMicrotask" | "promise job" | "watcher" | "reload" | "vm";
+  /** In `failures()`: true when an earlier version of the file keeps running (its newest text failed). */
+  running?: boolean;
 }
 
 export interface ReloadReport {
   ok: boolean;
   /** Files re-evaluated, in the order they ran. */
   files: string[];
+  /**
+   * Of those, the files that did not change but import one that did (directly or through
+   * others): re-run so that their top-level values are computed from the new exports, as a
+   * fresh load would (R13). Their classes are patched in place; instances are kept.
+   */
+  rerun: string[];
   /** Files that were deleted (their classes retired). */
   removed: string[];
   /**

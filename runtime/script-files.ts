@@ -1,4 +1,4 @@
-import { readFileSync, realpathSync } from "node:fs";
+import { readFileSync, realpathSync, statSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
 
@@ -47,6 +47,16 @@ function isInsideRealFolder(root: string, relative: string): boolean {
     return true; // missing: a deletion
   }
   return real === path.join(realRoot, relative);
+}
+
+/** Whether `relative` is a script on disk now (a regular file, by the rule of scriptPathProblem). */
+export function scriptExists(root: string, relative: string): boolean {
+  if (!isScriptPath(relative) || !isInsideRealFolder(root, relative)) return false;
+  try {
+    return statSync(path.join(root, relative)).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /** Every script under `root`, as sorted forward-slash relative paths. */

@@ -73,7 +73,7 @@ describe("leaks() and findInstances after the VM memory grew", () => {
   it("a 64 MB ArrayBuffer: findInstances finds the Cube, leaks() still sees a retired class held", async () => {
     const { runtime, write } = await shapes({
       "ghost.ts": `export class Ghost {}`,
-      "keeper.ts": `import { Ghost } from "./ghost";\nglobalThis.keep = Ghost;\nexport const big = new ArrayBuffer(64 << 20);`,
+      "keeper.ts": `import { Ghost } from "./ghost";\nglobalThis.keep ??= Ghost;\nexport const big = new ArrayBuffer(64 << 20);`,
     });
     expect(census(runtime)).toEqual(ONE_CUBE);
     await write("ghost.ts", `export class Spirit {}`);

@@ -7,7 +7,7 @@ const SPIRIT = `export class Spirit { boo() { return "whoosh"; } }`;
 
 describe("leaks(): the ghost story", () => {
   it("reports a retired class held by another script's global, naming that global", async () => {
-    const folder = await scriptsFolder({ "a.ts": GHOST, "b.ts": `import { Ghost } from "./a"; globalThis.keep = Ghost;` });
+    const folder = await scriptsFolder({ "a.ts": GHOST, "b.ts": `import { Ghost } from "./a"; globalThis.keep ??= Ghost;` });
     const runtime = await runtimeFor(folder);
     await folder.write("a.ts", SPIRIT);
     expect((await runtime.reload(["a.ts"])).retired.map((r) => r.name)).toEqual(["Ghost"]);
@@ -38,7 +38,7 @@ describe("leaks(): the ghost story", () => {
   it("names the closure variable a leak goes through", async () => {
     const folder = await scriptsFolder({
       "a.ts": GHOST,
-      "b.ts": `import { Ghost } from "./a";\nconst remembered = Ghost;\nglobalThis.haunt = function haunt() {\n  return remembered;\n};\n`,
+      "b.ts": `import { Ghost } from "./a";\nconst remembered = Ghost;\nglobalThis.haunt ??= function haunt() {\n  return remembered;\n};\n`,
     });
     const runtime = await runtimeFor(folder);
     await folder.write("a.ts", SPIRIT);
@@ -65,7 +65,7 @@ describe("leaks(): the ghost story", () => {
   });
 
   it("emits an opt-in leak event after reloads", async () => {
-    const folder = await scriptsFolder({ "a.ts": GHOST, "b.ts": `import { Ghost } from "./a"; globalThis.keep = Ghost;` });
+    const folder = await scriptsFolder({ "a.ts": GHOST, "b.ts": `import { Ghost } from "./a"; globalThis.keep ??= Ghost;` });
     const runtime = await runtimeFor(folder);
     const seen: string[] = [];
     runtime.on("leak", (leaks: LeakReport[]) => { seen.push(...leaks.map((leak) => leak.name)); });

@@ -21,7 +21,7 @@ const SCRIPTS = {
   "commands/look.ts": "import { Command } from './base';\nexport class Look extends Command { static verbs = ['look']; execute(): string { return 'You look.'; } }",
   "commands/say.ts": "import { Command } from './base';\nexport class Say extends Command { static verbs = ['say']; execute(): string { return 'You say.'; } }",
   "ghost.ts": "export class Ghost { boo(): string { return 'boo'; } }",
-  "holder.ts": "import { Ghost } from './ghost';\nexport const held = Ghost;\n(globalThis as any).keep = Ghost;",
+  "holder.ts": "import { Ghost } from './ghost';\nexport const held = Ghost;\n(globalThis as any).keep ??= Ghost;",
   "hog.ts": [
     "const kept: unknown[] = [];",
     "export function buffer(megabytes: number): number { kept.push(new ArrayBuffer(megabytes * 1024 * 1024)); return kept.length; }",

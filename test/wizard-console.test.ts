@@ -71,7 +71,7 @@ describe("wizard commands", () => {
     const folder = await scriptsFolder({
       "kept.ts": `export class Keepsake { v = 1; }\nimport.meta.hot.data.kept ??= new Keepsake();\n`,
       "ghost.ts": `export class Ghost {}\n`,
-      "holder.ts": `import { Ghost } from "./ghost";\nglobalThis.one = Ghost;\nglobalThis.two = [Ghost];\n`,
+      "holder.ts": `import { Ghost } from "./ghost";\nglobalThis.one ??= Ghost;\nglobalThis.two ??= [Ghost];\n`,
     });
     const runtime = await runtimeFor(folder);
     await folder.remove("kept.ts");

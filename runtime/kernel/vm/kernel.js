@@ -295,6 +295,11 @@ function linkClass(canonical, meta, impl) {
     const newBase = classMeta.has(parent) || parent !== FUNCTION_PROTOTYPE ? className(parent) : null;
     const oldBase = classMeta.has(oldParent) || oldParent !== FUNCTION_PROTOTYPE ? className(oldParent) : null;
     if (meta.version > 0 && newBase !== oldBase) patch.newBase = newBase ?? "(none)";
+    // Same name, another class: its file was deleted and restored (or the name moved files).
+    else if (meta.version > 0 && newBase !== null && classMeta.has(parent)) {
+      const base = metaOf(/** @type {AnyClass} */ (parent));
+      patch.newBase = newBase + " (" + base.file + (base.version > 0 ? " v" + base.version : "") + ", another class than before)";
+    }
   }
   setPrototypeOf(canonical.prototype, getPrototypeOf(impl.prototype));
   meta.protoKeys = graftMembers(canonical.prototype, impl.prototype, meta.protoKeys, SKIP_PROTO, patch.prototype, saved.protoDescriptors);
@@ -397,6 +402,20 @@ function declareExports(file, names, explanation) {
 }
 
 /**
+ * hot.data's own properties as they were before this version ran: a version that fails
+ * leaves nothing in it for the running one (objects inside it are live state, not copied).
+ * @param {FileRecord} record
+ */
+function journalHotData(record) {
+  const data = record.hotData;
+  const saved = ownDescriptors(data);
+  journal(() => {
+    // A script may have frozen or sealed it: the rest of the rollback must still run.
+    try { restoreOwnProperties(data, saved, new SafeSet()); } catch { /* keeps what it can */ }
+  });
+}
+
+/**
  * @param {string} file
  * @param {number} version
  * @param {(api: object) => unknown} moduleFunction the compiled script (async when its top level awaits)
@@ -417,6 +436,7 @@ function runModule(file, version, moduleFunction, dependencies) {
    */
   const linking = new SafeMap();
   transaction.pending.set(file, pending);
+  journalHotData(record);
   // import.meta outlives the top level (a module's eval keeps it): it holds the version's
   // disposer list, not the whole pending record.
   const disposers = pending.disposers;
