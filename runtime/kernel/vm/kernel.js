@@ -347,7 +347,7 @@ function memberChanges() {
 function finishClass(canonical, meta, linked) {
   setPrototypeOf(canonical, getPrototypeOf(linked.impl));
   meta.staticKeys = graftMembers(canonical, linked.impl, meta.staticKeys, SKIP_STATIC, linked.patch.static, linked.saved.staticDescriptors);
-  const name = hasStaticName(linked.impl, meta) ? /** @type {PropertyDescriptor} */ (ownDescriptor(linked.impl, "name")) : bare({ value: meta.name });
+  const name = /** @type {PropertyDescriptor} */ (hasStaticName(linked.impl, meta) ? ownDescriptor(linked.impl, "name") : bare({ value: meta.name }));
   name.configurable = true;
   defineProperty(canonical, "name", name);
   return linked.patch;
