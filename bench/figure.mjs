@@ -1,5 +1,6 @@
 // Runs one bench module in this process and prints its result as JSON on stdout:
-//   node bench/figure.mjs <reload|watch|node-watch|call|async|startup|startup-3000|runaway|heap|soak> [--quick]
+//   node bench/figure.mjs <reload|watch|vite|node-watch|call|async|startup|startup-3000|runaway|heap|heap-scale|heap-write|soak> [--quick]
+// (heap-scale and heap-write need node --expose-gc, as run.mjs starts them)
 // run.mjs starts one of these per figure, so that no figure runs in a heap another one left.
 import { benchReload } from "./reload.mjs";
 import { benchNodeWatch, benchWatchEdit } from "./watch.mjs";
@@ -8,6 +9,8 @@ import { benchAsync } from "./async.mjs";
 import { benchStartup, benchStartup3000 } from "./startup.mjs";
 import { benchRunaway } from "./runaway.mjs";
 import { benchHeap } from "./heap.mjs";
+import { benchHeapScale, benchHeapWrite } from "./heap-scale.mjs";
+import { benchViteHmr } from "./vite.mjs";
 import { benchSoak } from "./soak.mjs";
 import { removeTempDirs } from "./fixtures.mjs";
 
@@ -18,6 +21,7 @@ const progress = (text) => process.stderr.write(`  ${name}: ${text}\n`);
 const figures = {
   reload: () => benchReload({ edits: quick ? 50 : 200 }),
   watch: () => benchWatchEdit({ edits: quick ? 20 : 80 }),
+  vite: () => benchViteHmr({ edits: quick ? 20 : 80, log: progress }),
   "node-watch": () => benchNodeWatch({ edits: quick ? 4 : 12 }),
   call: () => benchCall({ rounds: quick ? 6 : 30 }),
   async: () => benchAsync({ rounds: quick ? 4 : 20 }),
@@ -25,6 +29,8 @@ const figures = {
   "startup-3000": () => benchStartup3000({ runs: quick ? 1 : 3 }),
   runaway: () => benchRunaway({ runs: quick ? 2 : 5 }),
   heap: () => benchHeap(),
+  "heap-scale": () => benchHeapScale({ rounds: quick ? 3 : 7, items: quick ? 100_000 : 300_000 }),
+  "heap-write": () => benchHeapWrite({ items: quick ? 200_000 : 1_000_000 }),
   soak: () => benchSoak({ reloads: quick ? 1000 : 10_000, onProgress: (n) => progress(`${n} reloads`) }),
 };
 

@@ -11,7 +11,9 @@ const here = (name) => fileURLToPath(new URL(name, import.meta.url));
 const log = (text) => process.stderr.write(`${text}\n`);
 
 // Each figure runs in its own Node process (bench/figure.mjs), one after the other.
-const steps = ["reload", "watch", "node-watch", "call", "async", "startup", "startup-3000", "runaway", "heap", "soak"];
+const steps = ["reload", "watch", "vite", "node-watch", "call", "async", "startup", "startup-3000", "runaway", "heap", "heap-scale", "heap-write", "soak"];
+/** Figures that measure host memory after V8's own collection. */
+const EXPOSE_GC = new Set(["heap-scale", "heap-write"]);
 
 const figures = {};
 const detail = {};
@@ -19,7 +21,7 @@ const started = performance.now();
 for (const name of steps) {
   const t = performance.now();
   log(`bench: ${name} ...`);
-  const child = spawnSync(process.execPath, [here("figure.mjs"), name, ...(quick ? ["--quick"] : [])], {
+  const child = spawnSync(process.execPath, [...(EXPOSE_GC.has(name) ? ["--expose-gc"] : []), here("figure.mjs"), name, ...(quick ? ["--quick"] : [])], {
     encoding: "utf8",
     stdio: ["ignore", "pipe", "inherit"],
     timeout: 180_000,
@@ -31,12 +33,15 @@ for (const name of steps) {
   log(`bench: ${name} done in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 }
 figures.watch_speedup_vs_node_watch = figures.node_watch_restart_p50_ms / figures.watch_edit_p50_ms;
+// watch_speedup_vs_vite_hmr comes from the vite figure, which runs graft's watcher beside Vite edit by edit.
 
 const KEYS = [
   "reload_p50_ms", "reload_p99_ms", "watch_edit_p50_ms", "node_watch_restart_p50_ms", "watch_speedup_vs_node_watch",
   "call_overhead_ratio", "startup_500_ms", "vm_bytes_per_script", "soak_reloads", "soak_growth_pct", "soak_leaks",
   "gc_100k_ms", "snapshot_100k_ms", "startup_3000_ms", "startup_3000_found", "runaway_stop_ms", "runaway_rss_growth_mib",
   "timer_callback_vs_call", "host_async_roundtrip_us",
+  "vite_hmr_edit_p50_ms", "watch_speedup_vs_vite_hmr",
+  "leaks_600k_vs_gc", "find_instances_600k_vs_gc", "snapshot_us_per_object", "snapshot_host_bytes_per_object", "heap_write_2m_ms", "heap_write_2m_rss_mib",
 ];
 const results = Object.fromEntries(KEYS.map((key) => [key, figures[key] === null || figures[key] === undefined ? null : round(figures[key], 3)]));
 
@@ -45,6 +50,14 @@ const check = (ok) => (ok === null ? "n/a" : ok ? "yes" : "NO");
 const d = detail;
 const rows = [
   ["edit -> new behaviour (watcher), p50", ms(results.watch_edit_p50_ms), `node --watch restart ${ms(results.node_watch_restart_p50_ms)}`, `${round(results.watch_speedup_vs_node_watch, 1)}x faster`, "<= 5 ms, >= 20x", check(results.watch_edit_p50_ms <= 5 && results.watch_speedup_vs_node_watch >= 20)],
+  [
+    "edit -> new behaviour (watcher), p50, vs Vite HMR",
+    ms(d.vite?.graft_watch_p50_ms ?? null),
+    results.vite_hmr_edit_p50_ms === null ? `Vite: n/a (${d.vite?.why ?? "not measured"})` : `Vite ${d.vite.vite} module runner + HMR accept ${ms(results.vite_hmr_edit_p50_ms)}`,
+    results.watch_speedup_vs_vite_hmr === null ? "n/a" : results.watch_speedup_vs_vite_hmr >= 1 ? `${round(results.watch_speedup_vs_vite_hmr, 1)}x faster` : `${round(1 / results.watch_speedup_vs_vite_hmr, 1)}x slower (debounce 1: ${ms(d.vite.graft_watch_debounce_1_p50_ms)})`,
+    "(side by side)",
+    "n/a",
+  ],
   ["reload(file), p50 / p99", `${ms(results.reload_p50_ms)} / ${ms(results.reload_p99_ms)}`, "", "", "p50 <= 2 ms", check(results.reload_p50_ms <= 2)],
   ["start-up, 500 scripts", ms(results.startup_500_ms), "", "", "<= 1.5 s", check(results.startup_500_ms <= 1500)],
   ["start-up, 3,000 scripts; findSubclasses finds", `${ms(results.startup_3000_ms)}; ${results.startup_3000_found}`, "", "", "<= 2 s; all 3,000", check(results.startup_3000_ms <= 2000 && results.startup_3000_found === 3000)],
@@ -62,6 +75,10 @@ const rows = [
     "<= 300 ms",
     check(results.snapshot_100k_ms === null ? null : results.snapshot_100k_ms <= 300),
   ],
+  [`leaks() (nothing leaked), ${d["heap-scale"]?.live_objects ?? "600k"} objects`, ms(d["heap-scale"]?.leaks_ms ?? null), `gc() ${ms(d["heap-scale"]?.gc_ms ?? null)}`, `${round(results.leaks_600k_vs_gc, 2)}x`, "<= 3x gc()", check(results.leaks_600k_vs_gc <= 3)],
+  [`findInstances(Item), ${d["heap-scale"]?.live_objects ?? "600k"} objects (${d["heap-scale"]?.items ?? "300k"} found)`, ms(d["heap-scale"]?.find_instances_ms ?? null), `gc() ${ms(d["heap-scale"]?.gc_ms ?? null)}`, `${round(results.find_instances_600k_vs_gc, 2)}x`, "<= 3x gc()", check(results.find_instances_600k_vs_gc <= 3)],
+  ["heap.snapshot() per VM object: time / host memory", `${round(results.snapshot_us_per_object, 3)} us / ${round(results.snapshot_host_bytes_per_object, 0)} B`, "", "", "<= 0.3 us, <= 300 B", check(results.snapshot_us_per_object <= 0.3 && results.snapshot_host_bytes_per_object <= 300)],
+  [`heap.write(), ${d["heap-write"]?.live_objects ?? "2M"} objects: time / host RSS growth`, `${ms(results.heap_write_2m_ms)} / ${round(results.heap_write_2m_rss_mib, 0)} MiB`, `file ${round(d["heap-write"]?.file_mib ?? NaN, 0)} MiB`, "", "completes, RSS <= 300 B/object", check(results.heap_write_2m_ms !== null && results.heap_write_2m_rss_mib * 1024 * 1024 <= 300 * (d["heap-write"]?.live_objects ?? 2e6))],
   [`${results.soak_reloads} reloads: VM memory growth`, `${round(results.soak_growth_pct, 3)} %`, "", "", "<= 1 %", check(results.soak_growth_pct <= 1)],
   [`${results.soak_reloads} reloads: leaks().length`, results.soak_leaks === null ? "n/a (no leaks())" : String(results.soak_leaks), "", "", "0", check(results.soak_leaks === null ? null : results.soak_leaks === 0)],
 ];

@@ -7,9 +7,9 @@ import path from "node:path";
 import { createRuntime } from "graft";
 import { answerOf, percentile, script200, sleep, tempDir, unitsFolder } from "./fixtures.mjs";
 
-const WARMUP = 5;
+export const WARMUP = 5;
 /** Pause between edits: an editor's saves are seconds apart, and chokidar must settle. */
-const GAP_MS = 30;
+export const GAP_MS = 30;
 
 /**
  * graft: the host keeps an instance of Unit0 and calls `answer()` right after each reload
@@ -19,47 +19,18 @@ const GAP_MS = 30;
  * CPU the loop takes from the reload on a 2-core machine.)
  */
 export async function benchWatchEdit({ edits = 80, debounce } = {}) {
-  const { dir, file } = unitsFolder("watch");
-  const runtime = await createRuntime({ scripts: dir, watch: true, ...(debounce === undefined ? {} : { debounce }) });
+  const session = await graftWatchSession({ debounce });
   try {
-    const unit = runtime.getClass("units.ts", "Unit0").new();
-    let reloadAt = 0;
-    let reloadDuration = 0;
-    let wake = () => {};
-    runtime.on("reload", (report) => {
-      reloadAt = performance.now();
-      reloadDuration = report.durationMs;
-      wake();
-    });
-    // Resolves at the next reload, or after `ms` in case one was missed.
-    const nextReload = (ms) =>
-      new Promise((resolve) => {
-        const timer = setTimeout(resolve, ms);
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    await sleep(100); // chokidar's ready event comes before inotify is fully quiet
     const samples = [];
     const toReload = [];
     const reloads = [];
     for (let n = 1; n <= WARMUP + edits; n++) {
       await sleep(GAP_MS);
-      const expected = answerOf(n);
-      let reloaded = nextReload(50);
-      const started = performance.now();
-      await writeFile(file, script200(n));
-      while (unit.call("answer").toHost() !== expected) {
-        if (performance.now() - started > 5000) throw new Error(`watch bench: edit ${n} never became live`);
-        await reloaded;
-        reloaded = nextReload(50);
-      }
-      const elapsed = performance.now() - started;
+      const edit = await session.edit(n);
       if (n > WARMUP) {
-        samples.push(elapsed);
-        toReload.push(reloadAt - reloadDuration - started);
-        reloads.push(reloadDuration);
+        samples.push(edit.ms);
+        toReload.push(edit.toReloadMs);
+        reloads.push(edit.reloadMs);
       }
     }
     return {
@@ -73,8 +44,55 @@ export async function benchWatchEdit({ edits = 80, debounce } = {}) {
       },
     };
   } finally {
-    runtime.dispose();
+    session.close();
   }
+}
+
+/**
+ * A watching runtime over the fixture, ready for edits: `edit(n)` writes edit n and resolves
+ * when a host call on an instance made before the first edit answers edit n's value, with the
+ * time that took and, of it, the time until the reload started and the reload itself.
+ */
+export async function graftWatchSession({ debounce } = {}) {
+  const { dir, file } = unitsFolder("watch");
+  const runtime = await createRuntime({ scripts: dir, watch: true, ...(debounce === undefined ? {} : { debounce }) });
+  const unit = runtime.getClass("units.ts", "Unit0").new();
+  let reloadAt = 0;
+  let reloadDuration = 0;
+  let wake = () => {};
+  runtime.on("reload", (report) => {
+    reloadAt = performance.now();
+    reloadDuration = report.durationMs;
+    wake();
+  });
+  // Resolves at the next reload, or after `ms` in case one was missed.
+  const nextReload = (ms) =>
+    new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  await sleep(100); // chokidar's ready event comes before inotify is fully quiet
+  return {
+    async edit(n) {
+      const expected = answerOf(n);
+      let reloaded = nextReload(50);
+      const started = performance.now();
+      await writeFile(file, script200(n));
+      while (unit.call("answer").toHost() !== expected) {
+        if (performance.now() - started > 5000) throw new Error(`watch bench: edit ${n} never became live`);
+        await reloaded;
+        reloaded = nextReload(50);
+      }
+      const ms = performance.now() - started;
+      return { ms, toReloadMs: reloadAt - reloadDuration - started, reloadMs: reloadDuration };
+    },
+    close() {
+      runtime.dispose();
+    },
+  };
 }
 
 /** The plain-Node host: loads the same classes (as .mjs) and answers the same call on start. */

@@ -95,7 +95,10 @@ function fileDominators(file: HeapSnapshotFile): { idom: Int32Array; retained: F
   // Retained size: own size plus what each dominated node retains, deepest first.
   const retained = new Float64Array(count);
   for (const node of file.nodes) retained[node.ordinal] = node.selfSize;
-  for (let i = order.length - 1; i > 0; i--) retained[idom[order[i]!]!] += retained[order[i]!]!;
+  for (let i = order.length - 1; i > 0; i--) {
+    const node = order[i]!;
+    retained[idom[node]!] = retained[idom[node]!]! + retained[node]!;
+  }
   return { idom, retained, reached };
 }
 

@@ -1,0 +1,179 @@
+// The heap tools at game scale (issue 9):
+//   heap-scale: leaks_600k_vs_gc, find_instances_600k_vs_gc, snapshot_us_per_object,
+//               snapshot_host_bytes_per_object on a 600k-object heap
+//   heap-write: heap_write_2m_ms, heap_write_2m_rss_mib on a 2M-object heap
+// Both run with --expose-gc (run.mjs passes it) so that host memory is measured after V8's own GC.
+import { readFileSync, statSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { createRuntime } from "graft";
+import { median, tempDir } from "./fixtures.mjs";
+
+const WORLD = `export class Item {
+  tags: string[];
+  constructor(public id: number) {
+    this.tags = ["item", "n" + (id % 13)];
+  }
+}
+export const world: Item[] = [];
+export function populate(count: number): number {
+  for (let i = 0; i < count; i++) world.push(new Item(i));
+  return world.length;
+}
+`;
+
+const MiB = 1024 * 1024;
+
+/** A runtime whose script holds `items` Items, each with a tags array: 2 GC objects an item. */
+async function world(prefix, items) {
+  const dir = tempDir(prefix);
+  writeFileSync(path.join(dir, "world.ts"), WORLD);
+  const runtime = await createRuntime({ scripts: dir, memoryLimit: 2000 * MiB, timeout: 120_000 });
+  const populate = runtime.exports("world.ts").populate;
+  for (let done = 0; done < items; done += 100_000) populate.invoke(Math.min(100_000, items - done)).dispose();
+  populate.dispose();
+  return runtime;
+}
+
+function collectHost() {
+  if (typeof globalThis.gc !== "function") throw new Error("heap bench: run with --expose-gc (bench/run.mjs does)");
+  globalThis.gc();
+  globalThis.gc();
+}
+
+/** Host memory the process holds: V8's heap plus ArrayBuffers and other external memory. */
+function hostBytes() {
+  const usage = process.memoryUsage();
+  return usage.heapUsed + usage.external;
+}
+
+/**
+ * The process's peak RSS while `work` runs, above its RSS when it starts. On Linux the kernel's
+ * high-water mark (VmHWM) is reset first (writing 5 to /proc/self/clear_refs), so the peak is
+ * this work's own; elsewhere the lifetime peak (maxRSS) is used, which misses a peak below
+ * an earlier one.
+ */
+function peakGrowth(work) {
+  let reset = false;
+  try {
+    writeFileSync("/proc/self/clear_refs", "5");
+    reset = true;
+  } catch {
+    // not Linux, or not allowed
+  }
+  const hwm = () => (reset ? Number(/VmHWM:\s+(\d+)/.exec(readFileSync("/proc/self/status", "utf8"))?.[1]) * 1024 : process.resourceUsage().maxRSS * 1024);
+  const before = process.memoryUsage().rss;
+  const peakBefore = hwm();
+  const result = work();
+  return { result, growth: Math.max(0, hwm() - Math.max(before, reset ? 0 : peakBefore)), method: reset ? "VmHWM reset" : "maxRSS" };
+}
+
+function timed(work) {
+  const started = performance.now();
+  const result = work();
+  return { ms: performance.now() - started, result };
+}
+
+/**
+ * 300k Items with a tags array each (600k GC objects and the fixture's few thousand).
+ * gc(), leaks() (nothing leaked) and findInstances(Item) are interleaved in each round, so
+ * that each ratio compares the same heap in the same machine state; the figure is the median
+ * of the per-round ratios. findInstances returns 300k ScriptValues; disposing them is timed
+ * apart (detail). snapshot(): median of 3, per VM object; its host memory is measured twice:
+ * what the graph holds once made (after V8's GC), and the peak RSS growth while it is made.
+ */
+export async function benchHeapScale({ rounds = 7, items = 300_000 } = {}) {
+  const runtime = await world("heap-scale", items);
+  try {
+    const live = runtime.gc().after;
+    // The snapshot's memory first: what the graph holds, and the peak while it is made.
+    collectHost();
+    const heldBefore = hostBytes();
+    const peak = peakGrowth(() => runtime.heap.snapshot());
+    let graph = peak.result;
+    collectHost();
+    const held = hostBytes() - heldBefore;
+    const nodes = graph.nodeCount;
+    const graphBytes = graph.byteLength;
+    graph = undefined;
+
+    const snapshotTimes = [];
+    for (let i = 0; i < 3; i++) {
+      const { ms, result } = timed(() => runtime.heap.snapshot());
+      snapshotTimes.push(ms);
+      if (result.nodeCount < items * 2) throw new Error(`heap bench: the snapshot has ${result.nodeCount} nodes`);
+    }
+    collectHost();
+
+    const Item = runtime.getClass("world.ts", "Item");
+    const gcTimes = [];
+    const leakTimes = [];
+    const findTimes = [];
+    const disposeTimes = [];
+    const leakRatios = [];
+    const findRatios = [];
+    for (let round = 0; round < rounds; round++) {
+      const gc = timed(() => runtime.gc());
+      const leaks = timed(() => runtime.leaks());
+      if (leaks.result.length !== 0) throw new Error(`heap bench: leaks() found ${leaks.result.length}`);
+      const found = timed(() => runtime.findInstances(Item));
+      if (found.result.length !== items) throw new Error(`heap bench: findInstances found ${found.result.length} of ${items}`);
+      const disposed = timed(() => {
+        for (const value of found.result) value.dispose();
+      });
+      gcTimes.push(gc.ms);
+      leakTimes.push(leaks.ms);
+      findTimes.push(found.ms);
+      disposeTimes.push(disposed.ms);
+      leakRatios.push(leaks.ms / gc.ms);
+      findRatios.push(found.ms / gc.ms);
+      collectHost();
+    }
+    Item.dispose();
+    const snapshotMs = median(snapshotTimes);
+    return {
+      leaks_600k_vs_gc: median(leakRatios),
+      find_instances_600k_vs_gc: median(findRatios),
+      snapshot_us_per_object: (snapshotMs * 1000) / nodes,
+      snapshot_host_bytes_per_object: Math.max(held, peak.growth) / nodes,
+      detail: {
+        live_objects: live,
+        items,
+        snapshot_nodes: nodes,
+        gc_ms: median(gcTimes),
+        leaks_ms: median(leakTimes),
+        find_instances_ms: median(findTimes),
+        dispose_found_ms: median(disposeTimes),
+        snapshot_ms: snapshotMs,
+        snapshot_held_bytes_per_object: held / nodes,
+        snapshot_peak_rss_bytes_per_object: peak.growth / nodes,
+        peak_rss_method: peak.method,
+        graph_typed_array_bytes_per_object: graphBytes / nodes,
+      },
+    };
+  } finally {
+    runtime.dispose();
+  }
+}
+
+/**
+ * 1M Items (2M GC objects): heap.write(file) as the wizard's @snapshot calls it (read the
+ * heap, stream the file). Host RSS growth is the process's peak RSS during the write above
+ * its RSS just before it (the VM's own memory is already resident then). That the file is
+ * well-formed and its retained sizes agree with graft's is a test
+ * (test/heap-write-dominators.test.ts), not timed here.
+ */
+export async function benchHeapWrite({ items = 1_000_000 } = {}) {
+  const runtime = await world("heap-write", items);
+  const file = path.join(tempDir("heap-write-file"), "world.heapsnapshot");
+  try {
+    const live = runtime.gc().after;
+    collectHost();
+    const rssBefore = process.memoryUsage().rss;
+    const peak = peakGrowth(() => timed(() => runtime.heap.write(file)));
+    const ms = peak.result.ms;
+    const detail = { live_objects: live, file_mib: statSync(file).size / MiB, rss_before_mib: rssBefore / MiB, peak_rss_method: peak.method, rss_bytes_per_object: peak.growth / live };
+    return { heap_write_2m_ms: ms, heap_write_2m_rss_mib: peak.growth / MiB, detail };
+  } finally {
+    runtime.dispose();
+  }
+}
