@@ -150,7 +150,7 @@ export class ReloadEngine {
       const report = emptyReport();
       const force = options.force === true;
       const requested = paths ? [...new Set(paths.map(normalizePath))] : await this.changedOnDisk();
-      if (await this.applyBatch(requested, report, force)) await this.retryPending(report);
+      if (await this.applyBatch(requested, report, force, paths === undefined)) await this.retryPending(report);
       report.ok = report.errors.length === 0;
       report.durationMs = performance.now() - started;
       return report;
@@ -158,7 +158,7 @@ export class ReloadEngine {
   }
 
   /** The requested batch, as one transaction with the files it needs and the files that import it. Returns true when nothing failed. */
-  private async applyBatch(requested: string[], report: ReloadReport, force: boolean): Promise<boolean> {
+  private async applyBatch(requested: string[], report: ReloadReport, force: boolean, changedOnly: boolean): Promise<boolean> {
     const edits = new Map<string, Candidate>();
     const removed: string[] = [];
     const recovered: string[] = [];
@@ -174,6 +174,8 @@ export class ReloadEngine {
         continue;
       }
       if (outcome.kind === "source") sources.set(file, outcome.source);
+      // reload() of everything that changed: a file failing as it is on disk has not changed (retries take care of it).
+      if (changedOnly && !force && pending && outcome.kind === "source" && pending.source === outcome.source) continue;
       if (outcome.kind === "source" && running?.script.source === outcome.source && !force) {
         // A broken edit undone: the file reads as its running version again.
         if (pending && pending.source !== outcome.source) recovered.push(file);
@@ -258,6 +260,9 @@ export class ReloadEngine {
           continue;
         }
         if (!entry.dependencies.some((dependency) => inBatch.has(dependency))) continue;
+        // Its newest text failed: re-running the old text would hide that; the retry after the batch tries the new one.
+        const pending = this.pending.get(file);
+        if (pending && pending.source !== entry.script.source) continue;
         // A file importing one that is not running (it failed) stays as it is until that one runs.
         if (entry.dependencies.some((dependency) => dependency !== HOST_MODULE && !this.loaded.has(dependency) && !inBatch.has(dependency))) continue;
         reruns.push({ path: file, script: entry.script, dependencies: entry.dependencies, attempt: this.nextAttempt(file), role: "rerun" });

@@ -5,7 +5,9 @@ import { runtimeFor, scriptsFolder } from "./helpers.js";
 
 /**
  * R13 as a property: after any sequence of edits applied by reload, every class behaves
- * as in a fresh runtime that loaded the final files (instance state aside).
+ * as in a fresh runtime that loaded the final files (instance state aside), and every
+ * file's exports read the same: top-level values derived from imports, statics derived
+ * from a base class in another file, re-exports and `export *` included.
  */
 
 const METHODS = ["m0", "m1", "m2"];
@@ -24,6 +26,24 @@ interface ClassSpec {
   staticMethods: Record<string, number>;
   fields: Record<string, number>;
   constructorField: number | null;
+  /** A static computed from the base class's static (`static d = [Base.s0, "B0"]`). */
+  derivedStatic: boolean;
+}
+
+/** Top-level values: derived from imports, re-exported, gathered by `export *`. */
+interface Values {
+  /** f0: `export const V = value`. */
+  value: number;
+  /** f0: `export const DA = V * n`. */
+  derivedInA: number | null;
+  /** f1: `export const DB = V + n` (V imported from f0). */
+  derivedInB: number | null;
+  /** f2: `export * from "./f0"`. */
+  star: boolean;
+  /** f2: `export { DB as RDB } from "./f1"` (when f1 has DB). */
+  named: boolean;
+  /** f2: `export const F2 = V * 2` from its own import of f0. */
+  own: boolean;
 }
 
 interface ProgramState {
@@ -31,6 +51,7 @@ interface ProgramState {
   files: [ClassSpec[], ClassSpec[]];
   /** Names that are exported as a plain value instead of a class (class -> non-class edits). */
   nonClasses: string[];
+  values: Values;
 }
 
 const smallRecord = (keys: string[]) =>
@@ -45,6 +66,16 @@ const classBody = fc.record({
   staticMethods: smallRecord(["sm0", "sm1"]),
   fields: smallRecord(FIELDS),
   constructorField: fc.option(fc.integer({ min: 0, max: 9 }), { nil: null }),
+  derivedStatic: fc.boolean(),
+});
+
+const values: fc.Arbitrary<Values> = fc.record({
+  value: fc.integer({ min: 0, max: 9 }),
+  derivedInA: fc.option(fc.integer({ min: 1, max: 5 }), { nil: null }),
+  derivedInB: fc.option(fc.integer({ min: 1, max: 5 }), { nil: null }),
+  star: fc.boolean(),
+  named: fc.boolean(),
+  own: fc.boolean(),
 });
 
 /** A state: which names exist in each file, each class's base among earlier/imported classes. */
@@ -55,8 +86,9 @@ const programState: fc.Arbitrary<ProgramState> = fc
     bodies: fc.array(classBody, { minLength: 7, maxLength: 7 }),
     baseChoices: fc.array(fc.nat(), { minLength: 7, maxLength: 7 }),
     nonClass: fc.option(fc.constantFrom("A0", "A1", "A2", "A3", "B0", "B1", "B2"), { nil: null }),
+    values,
   })
-  .map(({ aNames, bNames, bodies, baseChoices, nonClass }) => {
+  .map(({ aNames, bNames, bodies, baseChoices, nonClass, values }) => {
     let index = 0;
     const make = (name: string, candidates: string[]): ClassSpec => {
       const body = bodies[index]!;
@@ -72,7 +104,7 @@ const programState: fc.Arbitrary<ProgramState> = fc
     for (const name of bNames.filter((n) => n !== nonClass)) {
       bClasses.push(make(name, [...aClasses.map((c) => c.name), ...bClasses.map((c) => c.name)]));
     }
-    return { files: [aClasses, bClasses] as [ClassSpec[], ClassSpec[]], nonClasses: nonClass ? [nonClass] : [] };
+    return { files: [aClasses, bClasses] as [ClassSpec[], ClassSpec[]], nonClasses: nonClass ? [nonClass] : [], values };
   });
 
 function classSource(spec: ClassSpec): string {
@@ -89,6 +121,7 @@ function classSource(spec: ClassSpec): string {
   }
   for (const [getter, value] of Object.entries(spec.getters)) members.push(`get ${getter}() { return ${value}; }`);
   for (const [name, value] of Object.entries(spec.statics)) members.push(`static ${name} = ${value};`);
+  if (spec.derivedStatic && spec.base) members.push(`static d = [${spec.base}.s0 ?? "none", ${spec.base}.d ?? "none", "${spec.name}"];`);
   for (const [name, value] of Object.entries(spec.staticMethods)) members.push(`static ${name}() { return "${spec.name}.${name}.${value}:" + (this === ${spec.name}); }`);
   members.push(`static make() { return new ${spec.name}(); }`);
   const body = `{\n  ${members.join("\n  ")}\n}`;
@@ -99,12 +132,26 @@ function classSource(spec: ClassSpec): string {
 
 function fileSources(state: ProgramState): Record<string, string> {
   const [aClasses, bClasses] = state.files;
+  const { values } = state;
   const nonClassSource = (file: "A" | "B") =>
     state.nonClasses.filter((name) => name.startsWith(file)).map((name) => `export const ${name} = 42;`).join("\n");
   const imports = [...new Set(bClasses.map((c) => c.base).filter((base): base is string => base !== null && base.startsWith("A")))];
+  const f0Values = [`export const V = ${values.value};`, values.derivedInA !== null ? `export const DA = V * ${values.derivedInA};` : ""];
+  const f1Values = values.derivedInB !== null ? `export const DB = V + ${values.derivedInB};` : "";
+  const f2 = [
+    values.own ? `import { V } from "./f0";\nexport const F2 = V * 2;` : "",
+    values.star ? `export * from "./f0";` : "",
+    values.named && values.derivedInB !== null ? `export { DB as RDB } from "./f1";` : "",
+  ];
   return {
-    "f0.js": [...aClasses.map(classSource), nonClassSource("A")].join("\n\n") + "\n",
-    "f1.js": [imports.length ? `import { ${imports.join(", ")} } from "./f0";` : "", ...bClasses.map(classSource), nonClassSource("B")].join("\n\n") + "\n",
+    "f0.js": [...f0Values, ...aClasses.map(classSource), nonClassSource("A")].join("\n\n") + "\n",
+    "f1.js": [`import { ${["V", ...imports].join(", ")} } from "./f0";`, f1Values, ...bClasses.map(classSource), nonClassSource("B")].join("\n\n") + "\n",
+    "f2.js": f2.join("\n") + "\nexport {};\n",
+    // Reads every namespace; its top-level value is derived from f2's (export *) names.
+    "f3.js": `import * as n0 from "./f0";\nimport * as n1 from "./f1";\nimport * as n2 from "./f2";
+export const keys2 = Object.keys(n2).sort().join(",");
+export const summary = () => JSON.stringify([n0, n1, n2].map((ns) => Object.keys(ns).sort().map((key) => [key, typeof ns[key] === "function" ? "fn" : ns[key]])));
+`,
   };
 }
 
@@ -122,7 +169,7 @@ const PROBE = `(C, old) => {
   };
   const instance = new C();
   out.instance = describe(instance, ${JSON.stringify([...METHODS, ...GETTERS, ...FIELDS, "ctor"])});
-  out.statics = describe(C, ${JSON.stringify([...STATICS, "sm0", "sm1"])});
+  out.statics = describe(C, ${JSON.stringify([...STATICS, "sm0", "sm1", "d"])});
   out.made = C.make().constructor === C;
   out.chain = [];
   for (let p = Object.getPrototypeOf(C); p && p !== Function.prototype && out.chain.length < 10; p = Object.getPrototypeOf(p)) out.chain.push(p.name);
@@ -151,6 +198,8 @@ function behaviour(runtime: GraftRuntime, state: ProgramState, oldInstances: Map
   } finally {
     probe.dispose();
   }
+  result["f3.js keys2"] = JSON.stringify(runtime.exports("f3.js").keys2!.toHost());
+  result["f3.js summary"] = String(runtime.exports("f3.js").summary!.invoke().toHost());
   return result;
 }
 
@@ -186,7 +235,7 @@ describe("R13 equivalence (property-based)", () => {
         const expected = behaviour(fresh, final, new Map());
         const actual = behaviour(runtime, final, oldInstances);
         for (const key of Object.keys(expected)) {
-          if (key.endsWith("subclasses")) {
+          if (key.endsWith("subclasses") || key.startsWith("f3.js")) {
             expect(actual[key], key).toBe(expected[key]);
             continue;
           }

@@ -130,6 +130,39 @@ describe("a file waits until what it imports runs", () => {
   });
 });
 
+describe("a running file whose newest text failed", () => {
+  it("is not re-run with its old text when a file it imports changes: its new text is tried", async () => {
+    const folder = await scriptsFolder({
+      "b.ts": `export const n = 1;`,
+      "s.ts": `import { n } from "./b";\nexport const v = n;`,
+    });
+    const runtime = await runtimeFor(folder);
+    await folder.write("s.ts", `import * as b from "./b";\nexport const v = b.n + b.m.length;`);
+    expect((await runtime.reload(["s.ts"])).ok).toBe(false);
+    expect(state(runtime)).toEqual({ files: ["b.ts", "s.ts"], failures: ["s.ts (running)"] });
+    await folder.write("b.ts", `export const n = 1;\nexport const m = "xy";`);
+    const report = await runtime.reload(["b.ts"]);
+    expect(report.errors).toEqual([]);
+    expect(runtime.exports("s.ts").v!.toHost()).toBe(3);
+    expect(state(runtime)).toEqual({ files: ["b.ts", "s.ts"], failures: [] });
+  });
+});
+
+describe("reload() of everything that changed", () => {
+  it("applies the changes although a file on disk stays broken", async () => {
+    const folder = await scriptsFolder({ "broken.ts": `export const x = ;`, "ok.ts": `export const v = 1;` });
+    const runtime = await runtimeFor(folder);
+    await folder.write("ok.ts", `export const v = 2;`);
+    const report = await runtime.reload();
+    expect(report.errors).toEqual([]);
+    expect(report.files).toEqual(["ok.ts"]);
+    expect(runtime.exports("ok.ts").v!.toHost()).toBe(2);
+    expect(state(runtime).failures).toEqual(["broken.ts"]);
+    // named, the broken file is tried (and reported) again
+    expect((await runtime.reload(["broken.ts"])).errors.map((error) => error.file)).toEqual(["broken.ts"]);
+  });
+});
+
 describe("batch failures blame only the files that import the culprit", () => {
   it("names the culprit as an import only for files that import it, directly or through others", async () => {
     const folder = await scriptsFolder({ "x.ts": `export const x = 1;`, "y.ts": `export const y = 1;` });
