@@ -33,6 +33,25 @@ describe("R2 watch", () => {
     expect(reports.every((report) => report.errors.length === 0)).toBe(true);
   });
 
+  it("deleting the base-class file and restoring it (a git round trip) relinks every subclass", async () => {
+    const base = `export class Cmd { run() { return "run " + this.constructor.name; } }`;
+    const folder = await scriptsFolder({ "base.ts": base, "a.ts": `import { Cmd } from "./base"; export class A extends Cmd {}` });
+    const runtime = await runtimeFor(folder, { watch: true });
+    const reports = collect(runtime);
+    const a = runtime.getClass("a.ts", "A").new();
+    await folder.remove("base.ts");
+    await waitFor(() => !runtime.files().includes("base.ts"), 5000, "base.ts to be removed");
+    expect(runtime.failures().map((failure) => [failure.file, failure.running])).toEqual([["a.ts", true]]);
+    await folder.write("base.ts", base);
+    await waitFor(() => runtime.files().includes("base.ts") && runtime.failures().length === 0, 5000, "base.ts to be restored");
+    expect(runtime.findSubclasses("base.ts#Cmd").map((c) => c.name)).toEqual(["A"]);
+    expect(a.instanceOf(runtime.getClass("base.ts", "Cmd"))).toBe(true);
+    expect(a.call("run").toHost()).toBe("run A");
+    const restored = reports.find((report) => report.files.includes("base.ts"))!;
+    expect(restored.rerun).toEqual(["a.ts"]);
+    expect(reports.every((report) => report.errors.length === 0)).toBe(true);
+  });
+
   it("an editor's atomic save (temp file + rename) gives one reload", async () => {
     const folder = await scriptsFolder({ "a.ts": `export const v = 1;` });
     const runtime = await runtimeFor(folder, { watch: true });
