@@ -80,8 +80,8 @@ export class HeapTools {
   }
 
   /** Classes extending `base` anywhere in the VM, also ones created at run time. */
-  dynamicSubclasses(base: ScriptValue, inclusive: boolean): ScriptValue[] {
-    const handles = this.guard(() => this.inspector.dynamicSubclasses(base.referenceHandle(this.bridge, "findSubclasses"), inclusive));
+  dynamicSubclasses(base: ScriptValue, inclusive: boolean, includeRetired: boolean): ScriptValue[] {
+    const handles = this.guard(() => this.inspector.dynamicSubclasses(base.referenceHandle(this.bridge, "findSubclasses"), inclusive, includeRetired));
     return handles.map((handle) => this.bridge.adoptReference(handle, true));
   }
 

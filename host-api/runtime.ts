@@ -196,7 +196,7 @@ export class GraftRuntime {
       const found = handles.map((handle) => this.bridge.adopt(handle) as ScriptClass);
       if (!options.dynamic) return found;
       // Classes made at run time (inside functions, by eval) are found by enumerating the heap.
-      for (const extra of this.heapTools.dynamicSubclasses(baseClass, options.inclusive ?? false)) {
+      for (const extra of this.heapTools.dynamicSubclasses(baseClass, options.inclusive ?? false, options.includeRetired ?? false)) {
         if (found.some((known) => known.isSame(extra))) extra.dispose();
         else found.push(extra as ScriptClass);
       }

@@ -13,7 +13,7 @@ export interface HeapLabels {
 /** A class object the embedder knows (graft's kernel): which class, which version, in what state. */
 export interface ClassLabel {
   /** canonical class | its current version | a retired class | an earlier version still alive. */
-  kind: "class" | "version" | "retired" | "superseded";
+  kind: "class" | "version" | "retired" | "retired version" | "superseded";
   file: string;
   name: string;
   version: number;
@@ -32,6 +32,8 @@ export function describeClass(label: ClassLabel): string {
       return `${label.name}  class version ${label.version}, current ${where}`;
     case "retired":
       return `${label.name}  class, retired ${where}`;
+    case "retired version":
+      return `${label.name}  class version ${label.version} of a retired class ${where}`;
     case "superseded":
       return `${label.name}  class version ${label.version}, superseded ${where}`;
   }

@@ -120,17 +120,22 @@ export class HeapInspector {
 
   /**
    * Classes (functions) extending `base` anywhere in the VM, also ones created at run time;
-   * the embedder's per-version class objects are plumbing behind its classes and are left out.
+   * the embedder's per-version class objects are plumbing behind its classes and are left
+   * out, and so are its retired classes unless `includeRetired`.
    */
-  dynamicSubclasses(base: QuickJSHandle, inclusive: boolean): QuickJSHandle[] {
+  dynamicSubclasses(base: QuickJSHandle, inclusive: boolean, includeRetired = false): QuickJSHandle[] {
     this.ensureVerified();
     const baseAddress = addressOfHandle(this.target, base);
     if (baseAddress === undefined) return [];
     this.fullGc();
-    const versions = new Set(this.classAddresses().filter(({ label }) => !label.prototype && (label.kind === "version" || label.kind === "superseded")).map(({ address }) => address));
+    const leftOut = new Set(
+      this.classAddresses()
+        .filter(({ label }) => !label.prototype && (label.kind === "version" || label.kind === "superseded" || label.kind === "retired version" || (label.kind === "retired" && !includeRetired)))
+        .map(({ address }) => address),
+    );
     // A subclass's own [[Prototype]] is its base class: the instance walk finds them, prototypes aside.
     const found = findInstances(this.target, baseAddress);
-    const addresses = Array.from(found.addresses).filter((address, i) => found.callable[i] === 1 && !versions.has(address));
+    const addresses = Array.from(found.addresses).filter((address, i) => found.callable[i] === 1 && !leftOut.has(address));
     if (inclusive) addresses.unshift(baseAddress);
     return handlesForObjects(this.context, addresses);
   }

@@ -19,7 +19,7 @@ export interface KernelCommitReport {
 
 /** What the kernel knows of a live class object: canonical class, current or superseded version, or retired class (or the prototype of one). */
 export interface HeapClassLabel {
-  kind: "class" | "version" | "retired" | "superseded";
+  kind: "class" | "version" | "retired" | "retired version" | "superseded";
   file: string;
   name: string;
   version: number;

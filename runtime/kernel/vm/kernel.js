@@ -693,7 +693,8 @@ function retiredClasses() {
  * Every class graft knows that is alive, for the heap tools, as data: [values, labels] where
  * values[i] is a class, a class version or the prototype of one, and labels (JSON) holds
  * [kind, file, name, version, isPrototype] for each; kind is "class" | "version" | "retired" |
- * "superseded". The host formats the descriptions.
+ * "retired version" (the last version of a retired class) | "superseded". The host formats
+ * the descriptions.
  */
 function heapClasses() {
   const values = new SafeArray();
@@ -727,6 +728,8 @@ function heapClasses() {
     if (cls === undefined) continue;
     const meta = metaOf(cls);
     add(cls, "retired", meta.file, meta.name, meta.version);
+    // Its last version's implementation lives as long as it does: plumbing, like any version.
+    if (meta.cell.impl !== null) add(meta.cell.impl, "retired version", meta.file, meta.name, meta.version);
   }
   for (const entry of supersededRefs) {
     const impl = weakRefDeref(entry.ref);
