@@ -214,9 +214,23 @@ export class Bridge {
    * by default the kernel's, whose intrinsics are frozen). Handles created here belong to
    * `scope` (disposed when the caller's call is over, also when this throws); ScriptValues
    * pass their own handle.
+   *
+   * Objects and arrays are built by assignment, and a script may have put setters on its
+   * realm's Object.prototype or Array.prototype (`set 0()`, `set name()`): those run while
+   * the value is built, so building runs under the time budget, and one that runs past it
+   * fails the crossing.
    */
   toVm(value: unknown, scope: Scope, path: Path = "argument", context: QuickJSContext = this.context): QuickJSHandle {
-    return this.toVmValue(value, scope, path, context, { values: 0, ancestors: new Set<object>() });
+    const walk = { values: 0, ancestors: new Set<object>() };
+    if (typeof value !== "object" || value === null || value instanceof ScriptValue) return this.toVmValue(value, scope, path, context, walk);
+    const outermost = !this.vm.busy;
+    const handle = this.vm.guard(() => this.toVmValue(value, scope, path, context, walk));
+    if (outermost && this.vm.timedOut) {
+      throw new GraftError(
+        `cannot pass ${describePath(path)} to a script: building it in the script's realm ran setters the script defined on Object.prototype or Array.prototype for longer than the timeout of ${this.vm.options.timeout} ms`,
+      );
+    }
+    return handle;
   }
 
   private toVmValue(value: unknown, scope: Scope, path: Path, context: QuickJSContext, walk: { values: number; ancestors: Set<object> }): QuickJSHandle {
@@ -332,6 +346,12 @@ export class Bridge {
     const owner = this.scheduler.suspendOwnership();
     try {
       const result = this.guardedResult(call);
+      if (this.vm.closing) {
+        // A host function the script called disposed the runtime: its handles go now, before
+        // the VM is freed, and the result with them.
+        (result.error ?? result.value).dispose();
+        throw new GraftError("this graft runtime was disposed during the call (by a host function the script called); the call's result is lost");
+      }
       if (result.error) {
         // Convert the error before running jobs: the timeout flag belongs to this call.
         const error = this.scriptError(result.error);

@@ -187,7 +187,7 @@ export class Vm {
    * frame are put back as they were at entry (see wasm-stack.ts).
    */
   guard<T>(work: () => T): T {
-    if (this.closing && this.depth === 0) throw new Error("graft: this runtime has been disposed");
+    if (this.closing && this.depth === 0) throw new GraftError("this graft runtime has been disposed");
     if (this.crash.reason !== undefined) throw crashError(this.crash);
     const stackPointer = this.stack.current();
     const heap = this.heap32();

@@ -318,6 +318,11 @@ export class Scheduler {
     // A version awaiting at top level may wait on its own timers: they stay its top-level code.
     const owner = record.owner !== null && this.firing?.has(record.owner) ? record.owner : null;
     const result = this.runOwnedBy(owner, () => this.callVm("fire", [record.id]));
+    if (this.closed) {
+      // The callback disposed the runtime (through a host function): nothing more enters the VM.
+      (result.error ?? result.value).dispose();
+      return;
+    }
     if (result.error) {
       const timedOut = this.vm.timedOut;
       const dumped = this.vm.describeThrown(this.context, result.error);

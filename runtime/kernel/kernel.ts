@@ -144,6 +144,9 @@ export class Kernel {
 
   /** A thrown VM value as the host describes it ({ name, message, stack } for errors), running no script code. */
   describeThrown(thrown: QuickJSHandle): unknown {
+    // Disposed by a host function during the call that threw: nothing enters the VM any more
+    // (the caller still disposes `thrown`, so that freeing the VM finds no handle left).
+    if (this.vm.closing) return { name: "Error", message: "(not read: the runtime was disposed during this call)", stack: "" };
     let exhausted = false;
     const result = this.vm.keepingOutcome(() => {
       const described = this.tryCall("describeThrown", thrown);
@@ -284,11 +287,19 @@ export class Kernel {
 
   /** Earlier versions of classes still alive: the caller owns each `impl` handle. */
   supersededVersions(): { impl: QuickJSHandle; file: string; name: string; version: number }[] {
+    // Read item by item: dump() would JSON.stringify the entry, and so read the class's own
+    // `toJSON` (a script's static getter could loop, outside any time budget).
+    const context = this.context;
     return this.unpackArray(this.call("supersededVersions")).map((entry) => {
-      const impl = this.context.getProp(entry, 0);
-      const [, file, name, version] = this.context.dump(entry) as [unknown, string, string, number];
+      const [impl, file, name, version] = [0, 1, 2, 3].map((index) => context.getProp(entry, index)) as [QuickJSHandle, QuickJSHandle, QuickJSHandle, QuickJSHandle];
       entry.dispose();
-      return { impl, file, name, version };
+      try {
+        return { impl, file: context.getString(file), name: context.getString(name), version: context.getNumber(version) };
+      } finally {
+        file.dispose();
+        name.dispose();
+        version.dispose();
+      }
     });
   }
 
