@@ -13,9 +13,11 @@ import { runtimeFor, scriptsFolder, waitFor } from "./helpers.js";
 const MIB = 1024 * 1024;
 
 /**
- * Fills the VM to its cap, then frees a little at a time and compiles code at each step, so
- * that QuickJS's parser and compiler run out of memory at every point of their work in turn:
- * some of those points trap (on the pinned build, within the first sweep).
+ * Fills the VM to its cap, then compiles code: `burst` tries many evals and `new Function`s
+ * in a full VM (on the pinned build the first `new Function` after the failed evals traps);
+ * `sweep` frees a little at a time and compiles at each step, so that QuickJS's parser and
+ * compiler run out of memory at every point of their work in turn. Where a trap happens
+ * depends on the VM's memory layout, so the host tries both, a few rounds.
  */
 const CRASHER = [
   "const hoard: unknown[] = [];",
@@ -31,20 +33,30 @@ const CRASHER = [
   "  hoard.length = 0;",
   "  return failed;",
   "}",
-  "export function crashLater(): void { setInterval(() => sweep(3000), 1); }",
+  "export function burst(): number {",
+  "  fill();",
+  "  let made = 0;",
+  "  for (let i = 0; i < 2000; i++) { try { eval('(function(){ var x' + i + ' = ' + i + '; return x' + i + '; })()'); made++; } catch {} }",
+  "  for (let i = 0; i < 2000; i++) { try { new Function('a', 'return a + ' + i + \" + '\" + 'y'.repeat(i) + \"'\"); made++; } catch {} }",
+  "  hoard.length = 0;",
+  "  return made;",
+  "}",
+  "export function crashLater(): void { setInterval(() => { burst(); sweep(3000); }, 1); }",
   "export class Keeper { n = 1; }",
   "export const ok = (): number => 42;",
 ].join("\n");
 
 const CRASH = /^the VM crashed \(WebAssembly trap: .+\): .*dispose\(\) it and create a new one/;
 
-/** Sweeps until the VM traps (the first sweep does, on the pinned build); returns what the host caught. */
+/** Bursts and sweeps until the VM traps (the first burst does, on the pinned build); returns what the host caught. */
 function crashByHostCalls(exports: Record<string, ScriptValue>): unknown {
   for (let round = 0; round < 5; round++) {
-    try {
-      exports.sweep!.invoke(3000);
-    } catch (error) {
-      return error;
+    for (const attempt of [() => exports.burst!.invoke(), () => exports.sweep!.invoke(3000)]) {
+      try {
+        attempt().dispose();
+      } catch (error) {
+        if (error instanceof GraftError) return error;
+      }
     }
   }
   return undefined;

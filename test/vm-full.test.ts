@@ -11,13 +11,14 @@ import { runtimeFor, scriptsFolder } from "./helpers.js";
 
 const MIB = 1024 * 1024;
 
-/** Keeps every object it makes, until even a one-element array does not fit (run twice, with a GC between). */
-const FILL = "globalThis.full ??= []; try { for (;;) globalThis.full.push(new Keeper()); } catch {} for (const size of [1000, 100, 10, 1, 0]) { try { for (;;) globalThis.full.push(new Array(size).fill(0)); } catch {} }";
 
 describe("heap tools with the VM full", () => {
   it("fail with 'VM out of memory' GraftErrors, and answer right once the scripts free memory", async () => {
     const files: Record<string, string> = {
-      "a.ts": "export class Keeper { n = 1; }\nexport const holder: unknown[] = [];\nexport class Base {}\nexport function release(): void { (globalThis as any).full = null; }",
+      "a.ts": "export class Keeper { n = 1; }\nexport const holder: unknown[] = [];\nexport class Base {}\nexport function release(): void { (globalThis as any).full = null; }\n" +
+        // Keeps every object it makes, until even an empty array does not fit (run twice, with a GC between).
+        "export function grab(): number { return new Array(100000).fill(1).length; }\n" +
+        "export function fill(): void { const full = ((globalThis as any).full ??= []); try { for (;;) full.push(new Keeper()); } catch {} for (const size of [1000, 100, 10, 1, 0]) { try { for (;;) full.push(new Array(size).fill(0)); } catch {} } }",
       "ghost.ts": "export class Ghost { g = 1; }",
     };
     // Many classes: the kernel's answers about them need more VM memory than a full VM has.
@@ -33,11 +34,13 @@ describe("heap tools with the VM full", () => {
     const Keeper = runtime.getClass("a.ts", "Keeper");
     const Base = runtime.getClass("a.ts", "Base");
     const release = runtime.exports("a.ts").release!;
+    // A function made before the VM is full: calling it compiles nothing (a full VM's compiler can trap).
+    const fillFunction = runtime.exports("a.ts").fill!;
+    const grab = runtime.exports("a.ts").grab!;
     const fill = (): void => {
       try {
-        runtime.evaluate("a.ts", FILL).dispose();
+        fillFunction.invoke().dispose();
       } catch (error) {
-        // Full already: even the evaluated code may not fit.
         expect(error).toBeInstanceOf(ScriptError);
       }
     };
@@ -68,7 +71,7 @@ describe("heap tools with the VM full", () => {
     // At least the queries that build arrays of every class or every instance in the VM cannot run.
     expect(refused).toBeGreaterThanOrEqual(5);
     // A script call that needs memory is the script's own out-of-memory, as before.
-    expect(() => runtime.evaluate("a.ts", "new Array(100000).fill(1).map(String)")).toThrow(ScriptError);
+    expect(() => grab.invoke()).toThrow(/^out of memory: the script went over the VM memory limit of 8 MiB/);
 
     // Calling a function already made needs no VM memory (evaluating code would).
     release.invoke().dispose();
@@ -81,6 +84,8 @@ describe("heap tools with the VM full", () => {
     Base.dispose();
     holder.dispose();
     release.dispose();
+    fillFunction.dispose();
+    grab.dispose();
   });
 
   it("says the limit as set (1.5 MiB, not a rounded 2 MiB)", async () => {
