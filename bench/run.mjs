@@ -39,7 +39,7 @@ const KEYS = [
   "reload_p50_ms", "reload_p99_ms", "watch_edit_p50_ms", "node_watch_restart_p50_ms", "watch_speedup_vs_node_watch",
   "call_overhead_ratio", "startup_500_ms", "vm_bytes_per_script", "soak_reloads", "soak_growth_pct", "soak_leaks",
   "gc_100k_ms", "snapshot_100k_ms", "startup_3000_ms", "startup_3000_found", "runaway_stop_ms", "runaway_rss_growth_mib",
-  "timer_callback_vs_call", "host_async_roundtrip_us",
+  "builtin_overrun_ms", "timer_callback_vs_call", "host_async_roundtrip_us",
   "vite_hmr_edit_p50_ms", "watch_speedup_vs_vite_hmr",
   "leaks_600k_vs_gc", "find_instances_600k_vs_gc", "snapshot_us_per_object", "snapshot_host_bytes_per_object", "heap_write_2m_ms", "heap_write_2m_rss_mib",
 ];
@@ -62,6 +62,7 @@ const rows = [
   ["start-up, 500 scripts", ms(results.startup_500_ms), "", "", "<= 1.5 s", check(results.startup_500_ms <= 1500)],
   ["start-up, 3,000 scripts; findSubclasses finds", `${ms(results.startup_3000_ms)}; ${results.startup_3000_found}`, "", "", "<= 2 s; all 3,000", check(results.startup_3000_ms <= 2000 && results.startup_3000_found === 3000)],
   ["runaway allocation (64 MiB, 500 ms): stopped after / host RSS growth", `${ms(results.runaway_stop_ms)} / ${round(results.runaway_rss_growth_mib, 1)} MiB`, "", "", "<= 2 s, <= 256 MiB", check(results.runaway_stop_ms <= 2000 && results.runaway_rss_growth_mib <= 256)],
+  ["long C builtin (join, fill) past a 500 ms timeout, worst", ms(results.builtin_overrun_ms), `JSON.stringify ${ms(d.runaway?.builtins?.stringify?.overrun_ms ?? null)}`, "", "(none)", "n/a"],
   ["VM memory per script", `${round(results.vm_bytes_per_script / 1024, 1)} KB`, "", "", "<= 40 KB", check(results.vm_bytes_per_script <= 40 * 1024)],
   ["host->script call", `${round(d.call.graft_call_us, 3)} us`, `raw callFunction ${round(d.call.raw_call_us, 3)} us`, `${round(results.call_overhead_ratio, 3)}x`, "<= 1.3x", check(results.call_overhead_ratio <= 1.3)],
   ["timer callback (event loop -> script)", `${round(d.async.timer_callback_us, 3)} us`, `host->script call ${round(d.async.call_us, 3)} us`, `${round(results.timer_callback_vs_call, 2)}x`, "(none)", "n/a"],

@@ -379,7 +379,7 @@ export class Bridge {
 
   /** Converts (and disposes) a VM exception handle, reading it without running script code. */
   scriptError(errorHandle: QuickJSHandle): ScriptError {
-    const dumped = this.kernel.describeThrown(errorHandle);
+    const dumped = this.vm.asInterrupted(this.kernel.describeThrown(errorHandle));
     errorHandle.dispose();
     const mapped = this.mapError(dumped);
     let message = `${mapped.name}: ${mapped.message}`;

@@ -666,7 +666,7 @@ export class ReloadEngine {
 
   /** Builds the designer-facing error for a VM exception during evaluation. */
   vmFailure(file: string, source: string, dumped: unknown): ReloadError {
-    const mapped = this.mapError(dumped);
+    const mapped = this.mapError(this.vm.asInterrupted(dumped));
     const { message, hint } = explainVmError(mapped, this.vm);
     const position = mapped.position;
     const positionSource = position && position.file !== file ? this.sourceOf(position.file) ?? "" : source;

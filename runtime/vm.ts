@@ -79,6 +79,11 @@ export class Vm {
   private deadline = Number.POSITIVE_INFINITY;
   private depth = 0;
   timedOut = false;
+  /**
+   * The current entry was stopped at its deadline by a refused memory growth (inside a long
+   * C builtin, which then fails with "out of memory"): it timed out, it did not run out of memory.
+   */
+  stoppedAtGrowth = false;
   private readonly growth: GrowthWatch;
   private refusalsAtEntry = 0;
   private readonly stack: WasmStackExports;
@@ -96,6 +101,18 @@ export class Vm {
   ) {
     this.runtime = module.newRuntime();
     this.growth = growthOf(module);
+    // QuickJS asks the interrupt handler only between bytecodes: a long C builtin
+    // (Array.prototype.join, fill, String.prototype.repeat, JSON.stringify of a big value)
+    // runs on past the deadline. Most of those allocate as they go, so once the deadline has
+    // passed the memory refuses to grow: the builtin fails at its next growth, as if out of
+    // memory, and the call ends as timed out (see `stoppedAtGrowth`).
+    this.growth.refuse = () => {
+      if (Date.now() <= this.deadline) return false;
+      if (!this.timedOut) this.interruptedIn = runningFunction(this.emscriptenModule.HEAPU8, this.runtimePointer);
+      this.timedOut = true;
+      this.stoppedAtGrowth = true;
+      return true;
+    };
     this.stack = stackOf(module);
     this.crash = crashOf(module);
     this.runtime.setMemoryLimit(options.memoryLimit);
@@ -160,11 +177,12 @@ export class Vm {
    * back what that entry's outcome says: timed out, memory exhausted.
    */
   keepingOutcome<T>(work: () => T): T {
-    const { timedOut, refusalsAtEntry, interruptedIn } = this;
+    const { timedOut, refusalsAtEntry, interruptedIn, stoppedAtGrowth } = this;
     try {
       return work();
     } finally {
       this.timedOut = timedOut;
+      this.stoppedAtGrowth = stoppedAtGrowth;
       this.refusalsAtEntry = refusalsAtEntry;
       this.interruptedIn = interruptedIn;
     }
@@ -198,6 +216,7 @@ export class Vm {
     if (this.depth === 0) {
       this.deadline = Date.now() + this.options.timeout;
       this.timedOut = false;
+      this.stoppedAtGrowth = false;
       this.interruptedIn = undefined;
       this.refusalsAtEntry = this.growth.refusals;
     }
@@ -223,6 +242,15 @@ export class Vm {
       this.depth--;
       if (this.depth === 0) this.deadline = Number.POSITIVE_INFINITY;
     }
+  }
+
+  /**
+   * A thrown value as dumped; when the entry was stopped at its deadline by a refused growth
+   * (QuickJS then throws "out of memory", or null), the interrupt it stands for.
+   */
+  asInterrupted(dumped: unknown): unknown {
+    if (!this.stoppedAtGrowth || !isOutOfMemoryValue(dumped)) return dumped;
+    return interruptedAt(this.interruptedIn) ?? { name: "InternalError", message: INTERRUPTED_MESSAGE, stack: "" };
   }
 
   /**
@@ -256,7 +284,7 @@ export class Vm {
         batchRealm = firstJobRealm(this.emscriptenModule.HEAPU8, this.runtimePointer);
         const result = this.runtime.executePendingJobs(JOB_BATCH);
         if (result.error) {
-          dumped = this.describeThrown(result.error.context, result.error);
+          dumped = this.asInterrupted(this.describeThrown(result.error.context, result.error));
           result.error.dispose();
           failed = true;
           break;

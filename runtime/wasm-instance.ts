@@ -23,7 +23,13 @@ let compiled: Promise<CompiledModule> | undefined;
 
 /** How often the instance's memory refused to grow: each refusal is a failed allocation in the VM. */
 export interface GrowthWatch {
+  /** Refusals at the memory's maximum (memoryLimit): the VM is out of memory. */
   refusals: number;
+  /**
+   * Asked before each growth: true refuses it (the allocation fails as if the memory were
+   * full). The VM refuses growth once a call's deadline has passed (see Vm).
+   */
+  refuse: (() => boolean) | undefined;
 }
 
 const growthWatches = new WeakMap<QuickJSWASMModule, GrowthWatch>();
@@ -60,15 +66,17 @@ export function crashOf(module: QuickJSWASMModule): CrashState {
 
 /** The growth watch of an instance made by newQuickJSInstance (a dummy for any other). */
 export function growthOf(module: QuickJSWASMModule): GrowthWatch {
-  return growthWatches.get(module) ?? { refusals: 0 };
+  return growthWatches.get(module) ?? { refusals: 0, refuse: undefined };
 }
 
 /** Counts the growths the memory refuses at its maximum (emscripten then fails the malloc). */
 function watchGrowth(memory: object): GrowthWatch {
-  const watch: GrowthWatch = { refusals: 0 };
+  const watch: GrowthWatch = { refusals: 0, refuse: undefined };
   const target = memory as { grow(pages: number): number };
   const grow = target.grow.bind(target);
   target.grow = (pages: number): number => {
+    // Thrown as the maximum's refusal is: emscripten's heap growth catches it and fails the malloc.
+    if (watch.refuse?.()) throw new RangeError("graft: memory growth refused (the call is past its deadline)");
     try {
       return grow(pages);
     } catch (error) {

@@ -92,7 +92,7 @@ export class Scheduler {
     const { context, vm } = this;
     const hooks = scope.manage(context.newObject());
     this.hook(hooks, "report", (error, origin, file) => {
-      this.onFailure({ origin: context.getString(origin) as AsyncOrigin, file: this.fileAt(file), dumped: vm.describeThrown(context, error), timedOut: vm.timedOut });
+      this.onFailure({ origin: context.getString(origin) as AsyncOrigin, file: this.fileAt(file), dumped: vm.asInterrupted(vm.describeThrown(context, error)), timedOut: vm.timedOut });
     });
     this.hook(hooks, "settled", (id, fulfilled, value) => {
       const key = this.number(id);
@@ -325,7 +325,7 @@ export class Scheduler {
     }
     if (result.error) {
       const timedOut = this.vm.timedOut;
-      const dumped = this.vm.describeThrown(this.context, result.error);
+      const dumped = this.vm.asInterrupted(this.vm.describeThrown(this.context, result.error));
       result.error.dispose();
       let consequence: string | undefined;
       if (timedOut && record.repeat) {

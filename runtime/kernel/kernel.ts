@@ -180,6 +180,8 @@ export class Kernel {
       const exhausted = this.vm.memoryExhausted;
       const dumped = this.describeThrown(result.error);
       result.error.dispose();
+      // Past the deadline inside a long builtin, growth is refused: a timeout, not a full VM.
+      if (this.vm.stoppedAtGrowth) throw new VmCallError(this.vm.asInterrupted(dumped));
       if (exhausted || isOutOfMemoryValue(dumped)) throw this.vm.outOfMemory(`graft's kernel step '${name}'`, dumped);
       throw new VmCallError(dumped);
     }
