@@ -346,11 +346,11 @@ export class Bridge {
     const owner = this.scheduler.suspendOwnership();
     try {
       const result = this.guardedResult(call);
-      if (this.vm.closing) {
-        // A host function the script called disposed the runtime: its handles go now, before
-        // the VM is freed, and the result with them.
-        (result.error ?? result.value).dispose();
-        throw new GraftError("this graft runtime was disposed during the call (by a host function the script called); the call's result is lost");
+      if (this.vm.closing && result.error) {
+        // A host function the script called disposed the runtime, and the script then threw:
+        // nothing is read from the VM any more; the error's handle goes before the VM is freed.
+        result.error.dispose();
+        throw new GraftError("this graft runtime was disposed during the call (by a host function the script called), and the script then threw; what it threw was not read");
       }
       if (result.error) {
         // Convert the error before running jobs: the timeout flag belongs to this call.

@@ -45,7 +45,8 @@ describe("bad input: every failure is a clear error and loses nothing", () => {
   });
 
   it("a memory bomb hits memoryLimit and is reported as out of memory", async () => {
-    const { report, runtime } = await brokenReload(`const hoard: string[][] = [];\nwhile (true) hoard.push(new Array(100000).fill("x"));\nexport class Box {}`);
+    // A budget the bomb cannot outlast before it fills 32 MiB (past the deadline it would be stopped as timed out).
+    const { report, runtime } = await brokenReload(`const hoard: string[][] = [];\nwhile (true) hoard.push(new Array(100000).fill("x"));\nexport class Box {}`, { timeout: 20_000 });
     expect(report.errors[0]!.message).toMatch(/out of memory/);
     runtime.gc();
   });
