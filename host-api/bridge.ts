@@ -390,9 +390,6 @@ export class Bridge {
     }
     if (mapped.position) message += ` at ${mapped.position.file}:${mapped.position.line}:${mapped.position.column}`;
     else if (this.vm.memoryExhausted) message += " (QuickJS had no memory left to record where)";
-    if (/private class (field|method|brand)|invalid brand/i.test(mapped.message)) {
-      message += ". Objects built by an earlier version of a class lack the new version's private (#) members, which graft cannot graft; use TypeScript `private` or a plain property for state that must survive reloads";
-    }
     return new ScriptError(message, mapped.name, mapped.stack, mapped.position, dumped);
   }
 

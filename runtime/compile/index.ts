@@ -1,8 +1,9 @@
 import { stripTypes } from "./strip-types.js";
 import { transformModule, transformSnippet, type ImportSite } from "./module-transform.js";
 import { SourceMapper, type EncodedSourceMap } from "./source-map.js";
-import { positionAt, type ScriptPosition } from "./errors.js";
+import { CompileError, positionAt, type ScriptPosition } from "./errors.js";
 import { checkNesting } from "./nesting.js";
+import { lowerPrivates } from "./private-names.js";
 
 export { CompileError, type ScriptPosition } from "./errors.js";
 export { checkNesting } from "./nesting.js";
@@ -34,8 +35,10 @@ export interface CompiledScript {
 export function compileScript(file: string, source: string): CompiledScript {
   checkNesting(file, source);
   const stripped = stripTypes(file, source);
-  const shape = transformModule(file, stripped.code);
+  const privates = mapErrorPosition(() => lowerPrivates(file, stripped.code, "__graft"), stripped.map);
+  const shape = transformModule(file, privates ? privates.code : stripped.code);
   const maps: EncodedSourceMap[] = [shape.map];
+  if (privates) maps.push(privates.map);
   if (stripped.map) maps.push(stripped.map);
   const mapper = new SourceMapper(maps);
   return {
@@ -58,6 +61,17 @@ export function compileScript(file: string, source: string): CompiledScript {
 export function compileSnippet(script: CompiledScript, code: string): string {
   checkNesting(script.file, code);
   return transformSnippet(script.file, stripTypes(script.file, code).code, script.importedBindings);
+}
+
+/** A CompileError raised on stripped code, with its position moved to the source as written. */
+function mapErrorPosition<T>(step: () => T, map: EncodedSourceMap | null): T {
+  try {
+    return step();
+  } catch (error) {
+    if (!(error instanceof CompileError) || !error.position || !map) throw error;
+    const position = { file: error.file, ...new SourceMapper([map]).original(error.position) };
+    throw new CompileError(error.message, error.file, position, error.hint);
+  }
 }
 
 function originalImportPosition(file: string, code: string, offset: number, mapper: SourceMapper | null): ScriptPosition {

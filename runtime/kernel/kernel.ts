@@ -7,6 +7,7 @@ import { ValueClasses } from "../value-classes.js";
 
 /** The intrinsics go first: they are captured before anything else runs in the context. */
 const INTRINSICS = vmSource("intrinsics.js");
+const PRIVATES = vmSource("privates.js");
 const KERNEL = vmSource("kernel.js");
 const VALUES = vmSource("values.js");
 
@@ -82,6 +83,7 @@ export class Kernel {
     // WebAssembly instance compiles much of QuickJS lazily (hundreds of ms).
     Scope.withScope((scope) => {
       scope.manage(context.unwrapResult(context.evalCode(INTRINSICS.source, INTRINSICS.evaluatedName)));
+      scope.manage(context.unwrapResult(context.evalCode(PRIVATES.source, PRIVATES.evaluatedName)));
       const kernel = scope.manage(context.unwrapResult(context.evalCode(KERNEL.source, KERNEL.evaluatedName)));
       const values = scope.manage(context.unwrapResult(context.evalCode(VALUES.source, VALUES.evaluatedName)));
       try {

@@ -21,7 +21,7 @@
  *   disposeErrors: { file: string, message: string }[] }} CommitReport
  * @typedef {{ impl: AnyClass | null }} Cell the version a canonical class constructs with
  * @typedef {{ file: string, name: string, cell: Cell, version: number, retired: boolean,
- *   protoKeys: Set<Key>, staticKeys: Set<Key> }} ClassMeta
+ *   protoKeys: Set<Key>, staticKeys: Set<Key>, privates: PrivateState | null }} ClassMeta privates: its #x state, kept across versions
  * @typedef {(this: void, hotData: object) => void} Disposer
  * @typedef {{ file: string, namespace: Record<string, unknown>, classes: Map<string, AnyClass>,
  *   classOrder: string[], hotData: object, disposers: Disposer[], loaded: boolean, exportKeys: string[],
@@ -167,7 +167,7 @@ function makeCanonical(file, name) {
     }
   };
   defineProperty(canonical, "name", bare({ value: name, configurable: true }));
-  classMeta.set(canonical, { file, name, cell, version: 0, retired: false, protoKeys: new SafeSet(), staticKeys: new SafeSet() });
+  classMeta.set(canonical, { file, name, cell, version: 0, retired: false, protoKeys: new SafeSet(), staticKeys: new SafeSet(), privates: null });
   return canonical;
 }
 
@@ -416,6 +416,21 @@ function journalHotData(record) {
 }
 
 /**
+ * The canonical class of a file's top-level class, made (journaled) the first time.
+ * @param {FileRecord} record
+ * @param {string} name
+ */
+function canonicalFor(record, name) {
+  let canonical = record.classes.get(name);
+  if (canonical === undefined) {
+    canonical = makeCanonical(record.file, name);
+    record.classes.set(name, canonical);
+    journal(() => record.classes.delete(name));
+  }
+  return canonical;
+}
+
+/**
  * @param {string} file
  * @param {number} version
  * @param {(api: object) => unknown} moduleFunction the compiled script (async when its top level awaits)
@@ -476,13 +491,19 @@ function runModule(file, version, moduleFunction, dependencies) {
       if (pending.defined.has(name)) throw new SyntaxError("class " + name + " is defined twice at the top level of " + file);
       pending.defined.add(name);
       pending.order.push(name);
-      let canonical = record.classes.get(name);
-      if (canonical === undefined) {
-        canonical = makeCanonical(file, name);
-        record.classes.set(name, canonical);
-        journal(() => record.classes.delete(name));
-      }
-      return canonical;
+      return canonicalFor(record, name);
+    },
+    /**
+     * The slots of a top-level class's private members, asked for just before the class is
+     * defined (runtime/compile/private-names.ts).
+     * @param {string} name
+     */
+    privates(name) {
+      assertOpen();
+      const canonical = canonicalFor(record, name);
+      const meta = metaOf(canonical);
+      if (meta.privates === null) meta.privates = newPrivateState();
+      return privateSlots(canonical, meta.privates, (undo) => { if (txn !== null) txn.undo.push(undo); });
     },
     /**
      * @param {AnyClass} canonical
