@@ -187,6 +187,9 @@ export function lowerPrivates(file: string, code: string, api: string): LoweredP
       asReference();
       return;
     }
+    if (parent?.type === "TaggedTemplateExpression" && parent.tag === n) {
+      throw unsupported(file, code, n.start, "a private member used as a template tag");
+    }
     if (parent?.type === "CallExpression" && parent.callee === n) {
       if (parent.optional) throw unsupported(file, code, n.start, "an optional call of a private member (`o.#m?.()`)");
       const args = parent.arguments as Node[];
