@@ -252,11 +252,10 @@ export class ReloadEngine {
       grew = false;
       for (const [file, entry] of this.loaded) {
         if (inBatch.has(file) || gone.has(file)) continue;
+        // Its running version (what files importing it see) stays; they are not re-run for it.
         const lost = entry.dependencies.find((dependency) => gone.has(dependency));
         if (lost !== undefined) {
-          gone.add(file);
-          orphans.push([file, lost]);
-          grew = true;
+          if (!orphans.some(([orphan]) => orphan === file)) orphans.push([file, lost]);
           continue;
         }
         if (!entry.dependencies.some((dependency) => inBatch.has(dependency))) continue;

@@ -277,6 +277,22 @@ describe("deleting and restoring a file", () => {
   });
 });
 
+describe("deleting a file that others import through a third", () => {
+  it("lists only the files that import it directly; the others run on, unblamed", async () => {
+    const folder = await scriptsFolder({
+      "base.ts": `export class Command {}`,
+      "look.ts": `import { Command } from "./base";\nexport class Look extends Command {}`,
+      "menu.ts": `import { Look } from "./look";\nexport const entries = [Look.name];`,
+    });
+    const runtime = await runtimeFor(folder);
+    await folder.remove("base.ts");
+    const report = await runtime.reload(["base.ts"]);
+    expect(report.warnings).toEqual(["look.ts imports base.ts, which was deleted: its imports of it now read undefined"]);
+    expect(state(runtime)).toEqual({ files: ["look.ts", "menu.ts"], failures: ["look.ts (running)"] });
+    expect(runtime.exports("menu.ts").entries!.toHost()).toEqual(["Look"]);
+  });
+});
+
 describe("reload(files, { force: true })", () => {
   it("re-runs files whose text did not change; without force nothing runs", async () => {
     const folder = await scriptsFolder({
