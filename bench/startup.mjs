@@ -1,5 +1,6 @@
 // startup_500_ms / vm_bytes_per_script: createRuntime over 500 generated command scripts.
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { createRuntime } from "graft";
 import { commandScripts, median, tempDir, vmBytes } from "./fixtures.mjs";
 
@@ -43,11 +44,42 @@ export async function benchStartup({ runs = 5 } = {}) {
     }
     runtime.dispose();
   }
+  const baseEdit = await reloadBase(dir, runs);
   return {
     startup_500_ms: median(times),
+    reload_base_500_ms: baseEdit.median,
     vm_bytes_per_script: Math.round(perScript),
-    detail: { runs, min_ms: Math.min(...times), empty_runtime_bytes: emptyBytes, bare_context_bytes: Math.round(bareContextBytes), files },
+    detail: { runs, min_ms: Math.min(...times), empty_runtime_bytes: emptyBytes, bare_context_bytes: Math.round(bareContextBytes), files, reload_base_500_rerun: baseEdit.rerun },
   };
+}
+
+/**
+ * reload_base_500_ms: `runtime.reload(["base.ts"])` after an edit of the base every one of
+ * the 500 commands imports: the base and all 500 importers re-run in one transaction (R13),
+ * against a fresh load of the same folder (startup_500_ms). Median of `runs` edits.
+ */
+async function reloadBase(dir, runs) {
+  const file = path.join(dir, "base.ts");
+  const original = readFileSync(file, "utf8");
+  const runtime = await createRuntime({ scripts: dir, timeout: 10_000 });
+  const times = [];
+  let rerun = 0;
+  try {
+    for (let edit = 1; edit <= runs + 1; edit++) {
+      writeFileSync(file, original.replace("cannot do that", `cannot do that ${edit}`));
+      const started = performance.now();
+      const report = await runtime.reload(["base.ts"]);
+      const elapsed = performance.now() - started;
+      if (!report.ok) throw new Error(report.errors[0].text);
+      rerun = report.rerun.length;
+      if (rerun !== SCRIPTS) throw new Error(`startup bench: a base edit re-ran ${rerun} importers, not ${SCRIPTS}`);
+      if (edit > 1) times.push(elapsed); // the first edit warms up
+    }
+  } finally {
+    runtime.dispose();
+    writeFileSync(file, original);
+  }
+  return { median: median(times), rerun };
 }
 
 /**
