@@ -28,8 +28,12 @@ export class Bridge {
   /** Groups of found objects (findInstances): one VM array each, freed once the host dropped every value of it. */
   private readonly groups = new Set<FoundObjectsCore>();
   private readonly groupFinalizer = new FinalizationRegistry<FoundObjectsCore>((core) => {
-    core.dispose();
+    if (this.vm.crashed === undefined) core.dispose();
     this.groups.delete(core);
+  });
+  /** Chunks of found objects: once the host dropped every value of one, the VM array lets go of those objects. */
+  private readonly chunkFinalizer = new FinalizationRegistry<{ core: FoundObjectsCore; start: number; end: number }>(({ core, start, end }) => {
+    if (this.vm.crashed === undefined && this.groups.has(core)) core.releaseDropped(start, end);
   });
   private readonly hostFunctionHandles: QuickJSHandle[] = [];
   readonly peeker: ValuePeeker;
@@ -110,9 +114,11 @@ export class Bridge {
     if (core === undefined) return [];
     this.groups.add(core);
     this.groupFinalizer.register(found, core);
+    const { handles, chunks } = found.elements();
+    for (const chunk of chunks) this.chunkFinalizer.register(chunk, { core, start: chunk.start, end: chunk.end });
     const values = new Array<ScriptValue>(found.count);
     for (let i = 0; i < found.count; i++) {
-      const handle = found.element(i);
+      const handle = handles[i]!;
       values[i] = callable[i] === 1 && this.kernel.classInfo(handle) ? new ScriptClass(this, handle, undefined) : new ScriptValue(this, handle, undefined);
     }
     return values;
@@ -152,7 +158,7 @@ export class Bridge {
         continue;
       }
       handles.push({ handle: core.array, group: true });
-      for (const handle of core.materialized) handles.push({ handle, group: false });
+      for (const handle of core.materializedHandles()) handles.push({ handle, group: false });
     }
     return handles;
   }

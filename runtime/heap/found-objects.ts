@@ -28,13 +28,26 @@ interface ContextInternals {
 
 type Pointer = QuickJSHandle["value"];
 
-/** What the host keeps of a group for as long as it runs: the array and the elements that made a JSValue of their own. */
+/**
+ * Elements are tied to their group in chunks of this many: a FinalizationRegistry on a
+ * chunk learns when the host dropped every element of it, and the array stops holding those
+ * objects. One registration per element would cost about as much as finding them.
+ */
+export const CHUNK_SIZE = 16;
+
+/**
+ * What the host keeps of a group for as long as it runs: the array, and the JSValues of
+ * elements that made one of their own. Nothing here refers to the group or its chunks (the
+ * finalizers' targets).
+ */
 export class FoundObjectsCore {
-  /** Elements whose handle made its own JSValue (each disposed by its owner, or here at the end). */
-  readonly materialized = new Set<QuickJSHandle>();
+  /** JSValue pointers of elements that made their own, by index (freed by their owner, a chunk's finalizer, or here at the end). */
+  readonly materialized = new Map<number, number>();
   /** ElementHandle's copier (dupable), one per group rather than one closure per element. */
   readonly copy: (value: Pointer) => Pointer;
   private remaining: number;
+  /** 1 where the slot was released (its element disposed, or dropped with its chunk). */
+  private readonly released: Uint8Array;
   private cachedMemory: VmMemory | undefined;
 
   constructor(
@@ -44,6 +57,7 @@ export class FoundObjectsCore {
     count: number,
   ) {
     this.remaining = count;
+    this.released = new Uint8Array(count);
     const internals = context as unknown as ContextInternals;
     this.copy = (value) => internals.ffi.QTS_DupValuePointer(internals.ctx.value, value as number) as Pointer;
   }
@@ -62,7 +76,8 @@ export class FoundObjectsCore {
 
   /** Slot `index` is no longer needed: the array stops holding its object (JS_FreeValue semantics). */
   release(index: number): void {
-    if (!this.array.alive) return;
+    if (!this.array.alive || this.released[index] === 1) return;
+    this.released[index] = 1;
     if (--this.remaining <= 0) {
       this.dispose();
       return;
@@ -83,9 +98,41 @@ export class FoundObjectsCore {
     }
   }
 
+  /** The element at `index` made its own JSValue (`pointer`), or freed it (undefined). */
+  setMaterialized(index: number, pointer: number | undefined): void {
+    if (pointer === undefined) this.materialized.delete(index);
+    else this.materialized.set(index, pointer);
+  }
+
+  /** Frees an element's own JSValue. */
+  freeValue(pointer: number): void {
+    const context = this.context as unknown as ContextInternals;
+    if (this.context.alive) context.ffi.QTS_FreeValuePointer(context.ctx.value, pointer);
+  }
+
+  /**
+   * The host dropped every element of [start, end) (their chunk was collected): their own
+   * JSValues are freed, and the array stops holding their objects.
+   */
+  releaseDropped(start: number, end: number): void {
+    for (let index = start; index < end && this.array.alive; index++) {
+      const pointer = this.materialized.get(index);
+      if (pointer !== undefined) {
+        this.materialized.delete(index);
+        this.freeValue(pointer);
+      }
+      this.release(index);
+    }
+  }
+
+  /** Read-only handles on the elements' own JSValues (what the heap tools attribute to the host). */
+  materializedHandles(): QuickJSHandle[] {
+    return [...this.materialized.values()].map((pointer) => ({ value: pointer, alive: true }) as unknown as QuickJSHandle);
+  }
+
   /** Frees the array (and so every object only it held) and every element JSValue still alive. */
   dispose(): void {
-    for (const handle of [...this.materialized]) if (handle.alive) handle.dispose();
+    for (const pointer of this.materialized.values()) this.freeValue(pointer);
     this.materialized.clear();
     if (this.array.alive) this.array.dispose();
   }
@@ -106,16 +153,35 @@ export class FoundObjectsCore {
 }
 
 /**
- * The group itself: what each element handle points to. It is reachable only from its
- * elements, so a FinalizationRegistry on it learns when the host dropped all of them.
+ * The group itself: what each chunk points to. It is reachable only from its elements
+ * (through their chunks), so a FinalizationRegistry on it learns when the host dropped all of them.
  */
 export class FoundObjects {
   constructor(readonly core: FoundObjectsCore | undefined, readonly count: number) {}
 
-  /** A handle on element `index`; it makes a JSValue of its own on first use. */
-  element(index: number): QuickJSHandle {
-    return new ElementHandle(this, index) as unknown as QuickJSHandle;
+  /**
+   * A handle on every element (each makes a JSValue of its own on first use), and their
+   * chunks: `chunks[c]` holds elements [c * CHUNK_SIZE, ...) and is reachable only from them.
+   */
+  elements(): { handles: QuickJSHandle[]; chunks: FoundChunk[] } {
+    const handles = new Array<QuickJSHandle>(this.count);
+    const chunks: FoundChunk[] = [];
+    for (let start = 0; start < this.count; start += CHUNK_SIZE) {
+      const chunk = new FoundChunk(this, start, Math.min(this.count, start + CHUNK_SIZE));
+      chunks.push(chunk);
+      for (let index = start; index < chunk.end; index++) handles[index] = new ElementHandle(chunk, index) as unknown as QuickJSHandle;
+    }
+    return { handles, chunks };
   }
+}
+
+/** Elements [start, end) of a group: what their handles point to (see CHUNK_SIZE). */
+export class FoundChunk {
+  constructor(
+    readonly group: FoundObjects,
+    readonly start: number,
+    readonly end: number,
+  ) {}
 }
 
 /** Whether `handle` is an element of a FoundObjects group (it is not in the embedder's own handle lists). */
@@ -126,46 +192,51 @@ export function isFoundElement(handle: QuickJSHandle): boolean {
 /** A QuickJSHandle whose JSValue is made from the group's array slot on first use. */
 class ElementHandle extends Lifetime<Pointer, Pointer, unknown> {
   constructor(
-    private readonly group: FoundObjects,
+    private readonly chunk: FoundChunk,
     private readonly index: number,
   ) {
-    const core = group.core!;
+    const core = chunk.group.core!;
     super(0 as Pointer, core.copy, undefined, (core.context as unknown as ContextInternals).runtime);
   }
 
+  private get core(): FoundObjectsCore {
+    return this.chunk.group.core!;
+  }
+
   override get alive(): boolean {
-    const core = this.group.core!;
-    return this._alive && (this._value !== 0 || core.alive);
+    return this._alive && (this._value !== 0 || this.core.alive);
   }
 
   override get value(): Pointer {
     if (!this.alive) throw new Error("graft: this handle has been disposed");
     if (this._value === 0) {
-      const core = this.group.core!;
+      const core = this.core;
       const slot = core.slot(this.index);
       if (slot === 0) throw new Error("graft: this found object has been released");
       const context = core.context as unknown as ContextInternals;
       const pointer = context.ffi.QTS_DupValuePointer(context.ctx.value, slot);
       if (pointer === 0) throw new Error("graft: out of VM memory while making a handle");
       (this as unknown as { _value: number })._value = pointer;
-      core.materialized.add(this as unknown as QuickJSHandle);
+      core.setMaterialized(this.index, pointer);
     }
     return this._value;
   }
 
   override dup(): Lifetime<Pointer, Pointer, unknown> {
-    const context = this.group.core!.context as unknown as ContextInternals;
+    const context = this.core.context as unknown as ContextInternals;
     return context.memory.heapValueHandle(context.ffi.QTS_DupValuePointer(context.ctx.value, this.value as number)) as unknown as Lifetime<Pointer, Pointer, unknown>;
   }
 
   override dispose(): void {
     if (!this._alive) return;
     this._alive = false;
-    const core = this.group.core!;
+    const core = this.core;
     if (this._value !== 0) {
-      core.materialized.delete(this as unknown as QuickJSHandle);
-      const context = core.context as unknown as ContextInternals;
-      if (core.context.alive) context.ffi.QTS_FreeValuePointer(context.ctx.value, this._value as number);
+      // Freed here unless the group already freed it (disposed whole).
+      if (core.materialized.get(this.index) === this._value) {
+        core.setMaterialized(this.index, undefined);
+        core.freeValue(this._value as number);
+      }
     }
     core.release(this.index);
   }
