@@ -35,7 +35,7 @@
  *   staticDescriptors: Descriptors, impl: AnyClass | null, version: number, protoKeys: Set<Key>,
  *   staticKeys: Set<Key> }} SavedClass
  * @typedef {{ impl: AnyClass, patch: Patch, saved: SavedClass }} LinkedClass
- * @typedef {{ ref: WeakRef<AnyClass>, file: string, name: string, version: number }} Superseded
+ * @typedef {{ ref: WeakRef<AnyClass>, file: string, name: string, version: number, pending: boolean }} Superseded
  * @typedef {{ [name: string]: () => unknown }} Getters
  */
 
@@ -311,7 +311,9 @@ function linkClass(canonical, meta, impl) {
   // member of the class (a method, accessor or field) is the class's own and stays.
   if (!hasStaticName(impl, meta)) defineProperty(impl, "name", bare({ value: meta.name, configurable: true }));
   if (meta.cell.impl !== null) {
-    const superseded = { ref: new WeakRef(meta.cell.impl), file: meta.file, name: meta.name, version: meta.version };
+    // Pending until the transaction commits: the journal holds it for a rollback, and it is
+    // the running version until then (a leak query from a host function mid-reload must not report it).
+    const superseded = { ref: new WeakRef(meta.cell.impl), file: meta.file, name: meta.name, version: meta.version, pending: true };
     supersededRefs.push(superseded);
     journal(() => { supersededRefs = supersededRefs.filter((entry) => entry !== superseded); });
   }
@@ -622,6 +624,7 @@ function commit() {
   txn = null;
   retiredRefs = retiredRefs.filter((ref) => weakRefDeref(ref) !== undefined);
   supersededRefs = supersededRefs.filter((entry) => weakRefDeref(entry.ref) !== undefined);
+  for (const entry of supersededRefs) entry.pending = false;
   return stringify(report);
 }
 
@@ -754,7 +757,7 @@ function heapClasses() {
   }
   for (const entry of supersededRefs) {
     const impl = weakRefDeref(entry.ref);
-    if (impl !== undefined) add(impl, "superseded", entry.file, entry.name, entry.version);
+    if (impl !== undefined) add(impl, entry.pending ? "version" : "superseded", entry.file, entry.name, entry.version);
   }
   return list(values, stringify(labels));
 }
@@ -765,10 +768,10 @@ function prune() {
   supersededRefs = supersededRefs.filter((entry) => weakRefDeref(entry.ref) !== undefined);
 }
 
-/** [class, file, name, version] of every earlier class version still alive. */
+/** [class, file, name, version] of every earlier class version still alive (a reload's pending ones aside). */
 function supersededVersions() {
   supersededRefs = supersededRefs.filter((entry) => weakRefDeref(entry.ref) !== undefined);
-  return supersededRefs.map((entry) => list(weakRefDeref(entry.ref), entry.file, entry.name, entry.version));
+  return supersededRefs.filter((entry) => !entry.pending).map((entry) => list(weakRefDeref(entry.ref), entry.file, entry.name, entry.version));
 }
 
 /** The class version an object was built by: its canonical class or a superseded version. */
