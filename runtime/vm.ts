@@ -370,13 +370,17 @@ export class Vm {
    * Frees the runtime. After V8's stack overflowed inside the VM, objects that the
    * abandoned C frames held are never released, and QuickJS's final check
    * (`list_empty(&rt->gc_obj_list)`) would abort the dispose; the runtime has a WASM
-   * instance of its own, which is dropped whole, so that check is moot then. A crashed
+   * instance of its own, which is dropped whole, so that check is moot then (and after the
+   * VM ran out of memory, see below). A crashed
    * VM is not entered at all: its instance is dropped whole.
    */
   dispose(): void {
     if (this.crash.reason !== undefined) return;
     this.runtime.removeInterruptHandler();
-    if (this.hostStackOverflows === 0) {
+    // QuickJS's out-of-memory paths do not all release what they held (a failed allocation
+    // in the middle of building an object can leave a reference behind): after the memory
+    // refused to grow, the same leak check may fail, for the same moot reason.
+    if (this.hostStackOverflows === 0 && this.growth.refusals === 0) {
       this.runtime.dispose();
       return;
     }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { GraftError, ScriptError } from "../host-api/index.js";
-import { runtimeFor, scriptsFolder } from "./helpers.js";
+import { runtimeFor, scriptsFolder, waitFor } from "./helpers.js";
+import type { ReloadError } from "../host-api/index.js";
 
 /**
  * Issue 8: with the scripts holding the VM full to its memoryLimit, graft's own queries
@@ -100,5 +101,30 @@ describe("heap tools with the VM full", () => {
     const bomb = runtime.exports("bomb.ts").bomb!;
     expect(() => bomb.invoke()).toThrow(/^out of memory: the script went over the VM memory limit of 1.5 MiB/);
     bomb.dispose();
+  });
+
+  it("an interval whose callback runs out of memory is reported once and cleared", async () => {
+    const folder = await scriptsFolder({
+      "bomb.ts": [
+        "export let runs = 0;",
+        "export function start(): void { setInterval(() => { runs++; const hoard: string[][] = []; for (;;) hoard.push(new Array(10000).fill('x')); }, 1); }",
+        "export const count = (): number => runs;",
+      ].join("\n"),
+    });
+    const runtime = await runtimeFor(folder, { memoryLimit: 16 * MIB, timeout: 20_000 });
+    const errors: ReloadError[] = [];
+    runtime.on("error", (error) => errors.push(error));
+    const { start, count } = runtime.exports("bomb.ts");
+    start!.invoke().dispose();
+    const error = await waitFor(() => errors[0], 20_000, "the interval's out-of-memory report");
+    expect(error.origin).toBe("setInterval");
+    expect(error.message).toMatch(/out of memory/);
+    expect(error.message).toMatch(/the interval was cleared: it ran out of memory, and would again at every period/);
+    // Many periods later: it ran once, and nothing more was reported.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(count!.invoke().toHost()).toBe(1);
+    expect(errors).toHaveLength(1);
+    start!.dispose();
+    count!.dispose();
   });
 });

@@ -325,12 +325,17 @@ export class Scheduler {
     }
     if (result.error) {
       const timedOut = this.vm.timedOut;
+      const outOfMemory = this.vm.memoryExhausted;
       const dumped = this.vm.asInterrupted(this.vm.describeThrown(this.context, result.error));
       result.error.dispose();
       let consequence: string | undefined;
       if (timedOut && record.repeat) {
         this.cancel([record.id]);
         consequence = "the interval was cleared so that it cannot stall the host again";
+      } else if (outOfMemory && record.repeat) {
+        // It would fail the same way every period, and report it every time.
+        this.cancel([record.id]);
+        consequence = "the interval was cleared: it ran out of memory, and would again at every period";
       }
       this.onFailure({ origin: record.repeat ? "setInterval" : "setTimeout", file: record.file, dumped, timedOut, consequence });
     } else {
@@ -344,7 +349,10 @@ export class Scheduler {
     for (const id of ids) this.unschedule(id);
     const numbers = ids.map((id) => this.context.newNumber(id));
     try {
-      this.context.unwrapResult(this.callVm("cancel", [numbers])).dispose();
+      const result = this.callVm("cancel", [numbers]);
+      // The host's timers are gone already; a VM too full to update its table keeps a stale
+      // entry (never fired) rather than failing the caller.
+      (result.error ?? result.value).dispose();
     } finally {
       numbers.forEach((handle) => handle.dispose());
     }
