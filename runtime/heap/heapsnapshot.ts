@@ -5,8 +5,10 @@ import { EDGE, EDGE_TYPES, type NodeKind } from "./heap-data.js";
 const NODE_TYPES = ["hidden", "array", "string", "object", "code", "closure", "regexp", "number", "native", "synthetic", "concatenated string", "sliced string", "symbol", "bigint", "object shape"];
 const NODE_FIELDS = ["type", "name", "id", "self_size", "edge_count", "trace_node_id", "detachedness"];
 const FIELD_COUNT = NODE_FIELDS.length;
-/** Text is handed to the file in pieces of about this many characters: the file is never one string. */
+/** Bytes handed to the sink at a time: the file is never one string, nor one buffer. */
 const CHUNK = 1 << 20;
+const COMMA = 0x2c;
+const ZERO = 0x30;
 
 const TYPE_OF_KIND: Record<NodeKind, number> = {
   object: NODE_TYPES.indexOf("object"),
@@ -20,9 +22,60 @@ const TYPE_OF_KIND: Record<NodeKind, number> = {
   module: NODE_TYPES.indexOf("hidden"),
 };
 
-/** Where the text goes: a file (streamed) or a string (for small heaps and tests). */
-interface Sink {
-  write(text: string): void;
+/**
+ * The file's bytes, written into one reused buffer and handed on in pieces. Numbers are
+ * written digit by digit: millions of nodes and edges make no JavaScript string each (a
+ * string per number, and the ropes joining them, cost more in V8's collector than the
+ * formatting itself).
+ */
+class ByteWriter {
+  private readonly buffer = Buffer.allocUnsafe(CHUNK + 64);
+  private at = 0;
+
+  constructor(private readonly sink: (bytes: Uint8Array) => void) {}
+
+  /** A non-negative integer, in decimal (ids, sizes and indexes all are). */
+  int(value: number): void {
+    if (this.at > CHUNK) this.flush();
+    const buffer = this.buffer;
+    if (value < 10) {
+      buffer[this.at++] = ZERO + value;
+      return;
+    }
+    let digits = 1;
+    for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+    let at = this.at + digits;
+    this.at = at;
+    for (let rest = value; ; ) {
+      const next = Math.floor(rest / 10);
+      buffer[--at] = ZERO + (rest - next * 10);
+      if (next === 0) break;
+      rest = next;
+    }
+  }
+
+  /** A comma and then a non-negative integer. */
+  next(value: number): void {
+    this.buffer[this.at++] = COMMA;
+    this.int(value);
+  }
+
+  /** Text as UTF-8 (the format's punctuation, JSON-encoded strings). */
+  text(text: string): void {
+    if (this.at > CHUNK) this.flush();
+    if (text.length * 3 <= this.buffer.length - this.at) {
+      this.at += this.buffer.write(text, this.at, "utf8");
+      return;
+    }
+    this.flush();
+    this.sink(Buffer.from(text, "utf8"));
+  }
+
+  flush(): void {
+    if (this.at === 0) return;
+    this.sink(this.buffer.subarray(0, this.at));
+    this.at = 0;
+  }
 }
 
 /**
@@ -30,8 +83,9 @@ interface Sink {
  * whose children are the heap's roots and anything the roots do not reach; ids are the
  * graph's stable ids, as odd numbers. Names are the graph's interned strings (node
  * descriptions are added to the same table), written once at the end as the format asks.
+ * `sink` gets the bytes in pieces and must use (or copy) each before it returns.
  */
-function serialise(graph: HeapGraph, describe: (index: number) => string, sink: Sink): void {
+function serialise(graph: HeapGraph, describe: (index: number) => string, sink: (bytes: Uint8Array) => void): void {
   const d = graph.data;
   const strings = d.strings;
   const count = d.count;
@@ -44,48 +98,56 @@ function serialise(graph: HeapGraph, describe: (index: number) => string, sink: 
     edge_fields: ["type", "name_or_index", "to_node"],
     edge_types: [EDGE_TYPES, "string_or_number", "node"],
   };
-  let text = `{"snapshot":{"meta":${JSON.stringify(meta)},"node_count":${count + 1},"edge_count":${d.edgeCount + rootChildren.length},"trace_function_count":0},\n"nodes":[`;
-  const flush = (): void => {
-    sink.write(text);
-    text = "";
-  };
+  const out = new ByteWriter(sink);
+  out.text(`{"snapshot":{"meta":${JSON.stringify(meta)},"node_count":${count + 1},"edge_count":${d.edgeCount + rootChildren.length},"trace_function_count":0},\n"nodes":[`);
 
   // Nodes: the synthetic root, then every node with its name (interned as it goes).
-  text += `${NODE_TYPES.indexOf("synthetic")},${strings.intern("(graft roots)")},0,0,${rootChildren.length},0,0`;
+  out.int(NODE_TYPES.indexOf("synthetic"));
+  out.next(strings.intern("(graft roots)"));
+  out.text(",0,0,");
+  out.int(rootChildren.length);
+  out.text(",0,0");
+  const { outStart, selfSize, edgeType, edgeName, edgeTo } = d;
+  const ids = graph.ids;
   for (let i = 0; i < count; i++) {
-    const name = strings.intern(describe(i));
-    const edges = d.outStart[i + 1]! - d.outStart[i]!;
+    out.next(TYPE_OF_KIND[graph.kindOf(i)]);
+    out.next(strings.intern(describe(i)));
+    out.next(ids[i]! * 2 + 1);
+    out.next(selfSize[i]!);
+    out.next(outStart[i + 1]! - outStart[i]!);
+    out.next(0);
     // Attached (1) when the roots reach it; unreached nodes hang off the synthetic root.
-    text += `,${TYPE_OF_KIND[graph.kindOf(i)]},${name},${graph.ids[i]! * 2 + 1},${d.selfSize[i]!},${edges},0,${reached[i] ? 1 : 0}`;
-    if (text.length > CHUNK) flush();
+    out.next(reached[i] ? 1 : 0);
   }
 
   // Edges, in node order as the format wants; hidden edges are numbered per node.
-  text += `],\n"edges":[`;
-  let first = true;
+  out.text(`],\n"edges":[`);
   const element = EDGE.element;
+  const hiddenType = EDGE.hidden;
   for (let position = 0; position < rootChildren.length; position++) {
-    text += `${first ? "" : ","}${element},${position + 1},${(rootChildren[position]! + 1) * FIELD_COUNT}`;
-    first = false;
-    if (text.length > CHUNK) flush();
+    if (position > 0) out.text(",");
+    out.int(element);
+    out.next(position + 1);
+    out.next((rootChildren[position]! + 1) * FIELD_COUNT);
   }
+  let first = rootChildren.length === 0;
   for (let i = 0; i < count; i++) {
     let hidden = 0;
-    for (let e = d.outStart[i]!; e < d.outStart[i + 1]!; e++) {
-      const type = d.edgeType[e]!;
-      const name = type === EDGE.element ? d.edgeName[e]! : type === EDGE.hidden ? hidden++ : d.edgeName[e]!;
-      text += `${first ? "" : ","}${type},${name},${(d.edgeTo[e]! + 1) * FIELD_COUNT}`;
-      first = false;
+    for (let e = outStart[i]!; e < outStart[i + 1]!; e++) {
+      const type = edgeType[e]!;
+      if (first) {
+        out.int(type);
+        first = false;
+      } else out.next(type);
+      out.next(type === hiddenType ? hidden++ : edgeName[e]!);
+      out.next((edgeTo[e]! + 1) * FIELD_COUNT);
     }
-    if (text.length > CHUNK) flush();
   }
-  text += `],\n"trace_function_infos":[],"trace_tree":[],"samples":[],"locations":[],\n"strings":[`;
-  for (let i = 0; i < strings.list.length; i++) {
-    text += `${i === 0 ? "" : ","}${JSON.stringify(strings.list[i])}`;
-    if (text.length > CHUNK) flush();
-  }
-  text += "]}";
-  flush();
+  out.text(`],\n"trace_function_infos":[],"trace_tree":[],"samples":[],"locations":[],\n"strings":[`);
+  const list = strings.list;
+  for (let i = 0; i < list.length; i++) out.text(i === 0 ? JSON.stringify(list[i]) : `,${JSON.stringify(list[i])}`);
+  out.text("]}");
+  out.flush();
 }
 
 function defaultDescribe(graph: HeapGraph): (index: number) => string {
@@ -94,19 +156,22 @@ function defaultDescribe(graph: HeapGraph): (index: number) => string {
 
 /** The .heapsnapshot text of `graph`, as one string (fine for small heaps; write() streams). */
 export function toHeapSnapshot(graph: HeapGraph, describe: (index: number) => string = defaultDescribe(graph)): string {
-  const parts: string[] = [];
-  serialise(graph, describe, { write: (text) => parts.push(text) });
-  return parts.join("");
+  const parts: Buffer[] = [];
+  serialise(graph, describe, (bytes) => parts.push(Buffer.from(bytes)));
+  return Buffer.concat(parts).toString("utf8");
 }
 
 /**
  * Writes `graph` as a .heapsnapshot file (open it in Chrome DevTools > Memory > Load),
- * streaming: the host never holds more than a chunk of the text.
+ * streaming: the host never holds more than a piece of the file.
  */
 export function writeHeapSnapshot(path: string, graph: HeapGraph, describe: (index: number) => string = defaultDescribe(graph)): void {
   const fd = openSync(path, "w");
   try {
-    serialise(graph, describe, { write: (text) => writeSync(fd, text) });
+    serialise(graph, describe, (bytes) => {
+      // writeSync may write less than asked: write the rest.
+      for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done);
+    });
   } finally {
     closeSync(fd);
   }
