@@ -36,12 +36,22 @@ describe("heap.write: Chrome DevTools .heapsnapshot", () => {
   });
 
   it("keeps node ids stable across snapshots of one runtime", async () => {
-    const folder = await scriptsFolder({ "a.ts": `export class Keep {}\nglobalThis.kept = new Keep();\n` });
+    const folder = await scriptsFolder({ "a.ts": `globalThis.early = Array.from({ length: 100 }, () => ({}));\nexport class Keep {}\nglobalThis.kept = new Keep();\n` });
     const runtime = await runtimeFor(folder);
     const idOf = (graph: ReturnType<typeof runtime.heap.snapshot>) => graph.ids[graph.nodes.find((node) => node.name === "Keep" && node.kind === "object")!.index];
     const first = idOf(runtime.heap.snapshot());
     runtime.evaluate("a.ts", "globalThis.noise = Array.from({ length: 100 }, () => ({}))").dispose();
     expect(idOf(runtime.heap.snapshot())).toBe(first);
+    // Objects freed by a collection: every later object moves up the GC list, and keeps its id.
+    const before = runtime.heap.snapshot();
+    const keptAt = before.nodes.find((node) => node.name === "Keep" && node.kind === "object")!.index;
+    runtime.evaluate("a.ts", "globalThis.noise = undefined; globalThis.early = undefined").dispose();
+    runtime.gc();
+    const after = runtime.heap.snapshot();
+    const keptNow = after.nodes.find((node) => node.name === "Keep" && node.kind === "object")!.index;
+    expect(after.nodeCount).toBeLessThan(before.nodeCount - 100);
+    expect(after.ids[keptNow]).toBe(first);
+    expect(keptNow).toBeLessThan(keptAt); // it moved up the list: found by its address, not its position
   });
 });
 

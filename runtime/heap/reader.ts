@@ -132,8 +132,11 @@ function embedderClassNames(memory: VmMemory, classIds: Uint16Array): Map<number
   const names = new Map<number, string>();
   const count = memory.i32(memory.runtimePointer + RUNTIME.classCount, "class_count");
   const array = memory.u32(memory.runtimePointer + RUNTIME.classArray, "class_array");
-  for (const classId of new Set(classIds)) {
-    if (classId < CLASS.initCount) continue;
+  // Which ids occur, in a table: a Set of every object's class id would cost a hash insert per object.
+  const seen = new Uint8Array(1 << 16);
+  for (let i = 0; i < classIds.length; i++) seen[classIds[i]!] = 1;
+  for (let classId = CLASS.initCount; classId < seen.length; classId++) {
+    if (seen[classId] === 0) continue;
     const atom = classId < count ? memory.u32(array + classId * JS_CLASS.size + JS_CLASS.className, "class_name") : 0;
     names.set(classId, (atom !== 0 && memory.atom(atom)) || `class ${classId}`);
   }
