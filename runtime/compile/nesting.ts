@@ -198,7 +198,12 @@ class NestingScan {
    */
   private statementBreak(startsStatement: boolean, text = ""): void {
     if (this.statementEnd !== undefined) {
-      if (!STATEMENT_CONTINUATIONS.has(text)) this.resetStatements(this.statementEnd);
+      if (!STATEMENT_CONTINUATIONS.has(text)) {
+        this.resetStatements(this.statementEnd);
+        // After a block's `}` (a function or class declaration, an `if` body), a new statement
+        // starts afresh: the closed brackets' chain units belong to the statement that ended.
+        if (startsStatement && this.statementEnd === this.levels[this.levels.length - 1]) this.reset();
+      }
       this.statementEnd = undefined;
     }
     if (this.newlineSince && this.previousEndsOperand && startsStatement) this.reset(true);
