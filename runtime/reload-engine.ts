@@ -150,15 +150,19 @@ export class ReloadEngine {
       const report = emptyReport();
       const force = options.force === true;
       const requested = paths ? [...new Set(paths.map(normalizePath))] : await this.changedOnDisk();
-      if (await this.applyBatch(requested, report, force, paths === undefined)) await this.retryPending(report);
+      const failed = await this.applyBatch(requested, report, force, paths === undefined);
+      await this.retryPending(report, failed);
       report.ok = report.errors.length === 0;
       report.durationMs = performance.now() - started;
       return report;
     });
   }
 
-  /** The requested batch, as one transaction with the files it needs and the files that import it. Returns true when nothing failed. */
-  private async applyBatch(requested: string[], report: ReloadReport, force: boolean, changedOnly: boolean): Promise<boolean> {
+  /**
+   * The requested batch, as one transaction with the files it needs and the files that
+   * import it. Returns the files of the batch if it failed (they wait for a later reload).
+   */
+  private async applyBatch(requested: string[], report: ReloadReport, force: boolean, changedOnly: boolean): Promise<Set<string>> {
     const edits = new Map<string, Candidate>();
     const removed: string[] = [];
     const recovered: string[] = [];
@@ -190,22 +194,22 @@ export class ReloadEngine {
     }
     const { reruns, orphans } = errors.length === 0 ? this.dependentsOf(edits, removed) : { reruns: [], orphans: [] };
     if (errors.length > 0) {
-      this.batchFailed(errors, edits, reruns, sources, report);
-      return false;
+      this.batchFailed(errors, edits, reruns, removed, sources, report);
+      return new Set([...edits.keys(), ...removed, ...errors.map((error) => error.file)]);
     }
     for (const file of recovered) this.pending.delete(file);
     report.recovered.push(...recovered);
-    if (edits.size === 0 && removed.length === 0) return true;
+    if (edits.size === 0 && removed.length === 0) return new Set();
     const all = new Map([...edits, ...reruns.map((candidate) => [candidate.path, candidate] as const)]);
     const { order, cycles } = dependencyOrder([...all.keys()].sort(), (file) => all.get(file)!.dependencies);
     this.declareCycleExports(all, cycles);
     const outcome = await this.transaction(order.map((file) => all.get(file)!), removed.sort(), report);
     if (outcome.committed) {
       this.orphaned(orphans, report);
-      return true;
+      return new Set();
     }
-    this.batchFailed([outcome.error], edits, reruns, sources, report);
-    return false;
+    this.batchFailed([outcome.error], edits, reruns, removed, sources, report);
+    return new Set([...edits.keys(), ...removed, ...reruns.map((candidate) => candidate.path)]);
   }
 
   /**
@@ -286,7 +290,7 @@ export class ReloadEngine {
    * files it needed as not applied because of it, the others as rolled back with the
    * batch (tried again at the next reload).
    */
-  private batchFailed(errors: ReloadError[], edits: Map<string, Candidate>, reruns: Candidate[], sources: Map<string, string>, report: ReloadReport): void {
+  private batchFailed(errors: ReloadError[], edits: Map<string, Candidate>, reruns: Candidate[], removed: string[], sources: Map<string, string>, report: ReloadReport): void {
     const culprits = new Map<string, ReloadError>();
     for (const error of errors) if (!culprits.has(error.file)) culprits.set(error.file, error);
     const rerunFiles = new Set(reruns.map((candidate) => candidate.path));
@@ -311,7 +315,8 @@ export class ReloadEngine {
         this.setPending(file, this.waitingError(file, culprit), source, [culprit, ...candidate.dependencies], false);
         continue;
       }
-      const needs = [...culprits.keys()].find((other) => reaches(other, file, importsOf));
+      // A re-run file failing with the new versions it imports: they wait for it. (A file failing in its own new text is its own problem.)
+      const needs = [...culprits.keys()].find((other) => rerunFiles.has(other) && reaches(other, file, importsOf));
       if (needs !== undefined) {
         const message = `not applied: ${needs} imports it and failed with its new version`;
         const text = `${file}: ${message}.\nFix ${needs} (see its error); ${this.whileBroken(file)}.`;
@@ -322,6 +327,12 @@ export class ReloadEngine {
       const message = `not applied: its batch rolled back because ${names} failed`;
       const text = `${file}: ${message}; it does not import ${culprits.size === 1 ? "it" : "them"}, and is tried again at the next reload; ${this.whileBroken(file)}.`;
       this.setPending(file, { file, message, text }, source, candidate.dependencies, true);
+    }
+    // A deletion rolled back with the batch: the file runs on (listed) until the next reload removes it.
+    for (const file of removed) {
+      const message = `deleted, but not removed yet: its batch rolled back because ${[...culprits.keys()].join(", ")} failed`;
+      const text = `${file}: ${message}; it is removed at the next reload, and meanwhile its last version keeps running.`;
+      this.setPending(file, { file, message, text }, undefined, [], true);
     }
   }
 
@@ -334,15 +345,19 @@ export class ReloadEngine {
    * Files on disk that are not running as they are there get another try when something
    * they depend on changed, when their text changed, or when their batch rolled back. Each
    * file (an import cycle: its files) is its own transaction, in import order, as at start-up.
+   * The files of a batch that just failed wait for a later reload (R12: none of it applies).
    */
-  private async retryPending(report: ReloadReport): Promise<void> {
+  private async retryPending(report: ReloadReport, justFailed: Set<string>): Promise<void> {
     for (let round = 0; round < 100 && this.pending.size > 0; round++) {
       const sources = new Map<string, string>();
       const selected = new Set<string>();
+      const removals: string[] = [];
       for (const [file, pending] of [...this.pending]) {
+        if (justFailed.has(file)) continue;
         const outcome = await readScript(this.root, file);
         if (outcome.kind === "missing") {
-          if (!this.loaded.has(file)) this.pending.delete(file);
+          if (this.loaded.has(file)) removals.push(file);
+          else this.pending.delete(file);
           continue;
         }
         if (outcome.kind === "source") sources.set(file, outcome.source);
@@ -353,16 +368,25 @@ export class ReloadEngine {
       for (let grew = true; grew; ) {
         grew = false;
         for (const [file, pending] of this.pending) {
-          if (!selected.has(file) && sources.has(file) && pending.retryOn.some((dependency) => selected.has(dependency))) {
+          if (!selected.has(file) && !justFailed.has(file) && sources.has(file) && pending.retryOn.some((dependency) => selected.has(dependency))) {
             selected.add(file);
             grew = true;
           }
         }
       }
-      if (selected.size === 0) return;
+      const removedNow = removals.length > 0 && (await this.removeFiles(removals.sort(), report));
+      if (selected.size === 0 && !removedNow) return;
       const progressed = await this.loadInOrder([...selected].sort(), sources, report, true);
-      if (!progressed) return;
+      if (!progressed && !removedNow) return;
     }
+  }
+
+  /** Files deleted on disk that still run (their deletion rolled back with a batch): removed now. */
+  private async removeFiles(files: string[], report: ReloadReport): Promise<boolean> {
+    const { orphans } = this.dependentsOf(new Map(), files);
+    const outcome = await this.transaction([], files, report);
+    if (outcome.committed) this.orphaned(orphans, report);
+    return outcome.committed;
   }
 
   /**
@@ -500,8 +524,8 @@ export class ReloadEngine {
 
   /** Resolves a candidate's imports against the scripts on disk (minus those being deleted); the error if one is missing. */
   private resolveImports(candidate: Candidate, batch: ReadonlyMap<string, unknown>, removed: string[]): ReloadError | undefined {
-    const exists = (file: string): boolean =>
-      !removed.includes(file) && (batch.has(file) || this.loaded.has(file) || this.pending.has(file) || scriptExists(this.root, file));
+    // What is on disk, as a fresh load would see it (a file deleted but still running is gone).
+    const exists = (file: string): boolean => !removed.includes(file) && (batch.has(file) || scriptExists(this.root, file));
     candidate.dependencies = [];
     for (const site of candidate.script.imports) {
       if (site.specifier === HOST_MODULE) {

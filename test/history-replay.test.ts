@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { GraftRuntime } from "../host-api/index.js";
 import { runtimeFor, scriptsFolder } from "./helpers.js";
@@ -137,39 +138,116 @@ describe("a project's history replayed with reload(changedFiles)", () => {
         }
         ok = (await runtime.reload(changed)).ok;
       }
-      const fresh = await runtimeFor(await scriptsFolder(Object.fromEntries(onDisk)));
-      const want = observe(fresh);
-      const got = observe(runtime);
-      const where = `commit ${index} (${commit.message})`;
-      const disk = [...onDisk.keys()].sort();
-      // Every script on disk is running or listed, and nothing else is listed.
-      expect([...new Set([...got.running, ...got.failing.keys()])].sort(), where).toEqual(disk);
-      expect([...got.failing.keys()].every((file) => onDisk.has(file)), where).toBe(true);
-      // A file failing while an older version runs, and what imports it, run what they ran before.
-      const stale = new Set([...got.failing].filter(([, running]) => running).map(([file]) => file));
-      const importsStale = (file: string): boolean => runtime.files().includes(file) && [...stale].some((other) => other !== file && imports(onDisk, file, other));
-      for (const file of disk) {
-        if (want.running.includes(file) && ok) {
-          expect(got.failing.has(file), `${where}: ${file} fails, but runs in a fresh load`).toBe(false);
-          expect(readExports(runtime, file), `${where}: exports of ${file}`).toBe(readExports(fresh, file));
-        } else if (want.running.includes(file)) {
-          // The batch rolled back: the file runs, or is listed (rolled back with it).
-          expect(got.running.includes(file) || got.failing.has(file), `${where}: ${file}`).toBe(true);
-        } else {
-          expect(got.failing.has(file) || importsStale(file), `${where}: ${file} fails in a fresh load`).toBe(true);
-        }
-      }
-      if (ok && want.failing.size === 0) {
-        expect(got.running, where).toEqual(want.running);
-        expect([...got.failing.keys()], where).toEqual([]);
-      }
+      const want = await compareWithFresh(runtime, onDisk, ok, `commit ${index} (${commit.message})`);
       steps.push(`${index}:${ok ? "ok" : "failed"}:${[...want.failing.keys()].join("+")}`);
-      fresh.dispose();
     }
     // The history has steps of every kind: applied, rolled back, and broken files carried along.
     expect(steps.filter((step) => step.includes(":failed:")).length).toBeGreaterThanOrEqual(3);
     expect(steps.at(-1)).toBe(`${HISTORY.length - 1}:ok:`);
   });
+});
+
+/**
+ * Compares the reloaded runtime with a fresh load of the files on disk: every script is
+ * running or listed in failures(); after a reload that applied, a file a fresh load runs
+ * runs too, with the same exports; a file that fails in a fresh load is listed, or runs an
+ * earlier version because what it imports does (its newest text failed). Returns what the
+ * fresh load observed.
+ */
+async function compareWithFresh(runtime: GraftRuntime, onDisk: Map<string, string>, ok: boolean, where: string): Promise<Observed> {
+  const fresh = await runtimeFor(await scriptsFolder(Object.fromEntries(onDisk)));
+  const want = observe(fresh);
+  const got = observe(runtime);
+  const disk = [...onDisk.keys()].sort();
+  // Every script on disk is running or listed; a file not on disk runs only while listed,
+  // when its deletion rolled back with a batch that failed.
+  const accounted = [...new Set([...got.running, ...got.failing.keys()])];
+  expect(disk.every((file) => accounted.includes(file)), where).toBe(true);
+  const gone = accounted.filter((file) => !onDisk.has(file));
+  expect(gone.filter((file) => ok || !got.failing.get(file)), `${where}: deleted files still running`).toEqual([]);
+  // A file failing while an older version runs, and what imports it, run what they ran before.
+  const stale = new Set([...got.failing].filter(([, running]) => running).map(([file]) => file));
+  const importsStale = (file: string): boolean => got.running.includes(file) && [...stale].some((other) => other !== file && imports(onDisk, file, other));
+  for (const file of disk) {
+    if (want.running.includes(file) && ok) {
+      expect(got.failing.has(file), `${where}: ${file} fails, but runs in a fresh load`).toBe(false);
+      expect(readExports(runtime, file), `${where}: exports of ${file}`).toBe(readExports(fresh, file));
+    } else if (want.running.includes(file)) {
+      // The batch rolled back: the file runs, or is listed (rolled back with it).
+      expect(got.running.includes(file) || got.failing.has(file), `${where}: ${file}`).toBe(true);
+    } else {
+      expect(got.failing.has(file) || importsStale(file), `${where}: ${file} fails in a fresh load`).toBe(true);
+    }
+  }
+  if (ok && want.failing.size === 0) {
+    expect(got.running, where).toEqual(want.running);
+    expect([...got.failing.keys()], where).toEqual([]);
+  }
+  fresh.dispose();
+  return want;
+}
+
+/** A generated project: five files, each absent, valid, broken or throwing, importing earlier ones. */
+type FileState = { kind: "absent" | "ok" | "syntax" | "throws"; value: number; imports: number[]; base: number | null };
+const FILES = 5;
+const fileState = (index: number): fc.Arbitrary<FileState> =>
+  fc.record({
+    kind: fc.constantFrom<FileState["kind"]>("absent", "ok", "ok", "ok", "ok", "syntax", "throws"),
+    value: fc.integer({ min: 0, max: 9 }),
+    imports: fc.subarray(Array.from({ length: index }, (_, j) => j)),
+    base: fc.nat(),
+  }).map((state) => ({ ...state, base: state.imports.length > 0 && state.base % 2 === 0 ? state.imports[state.base % state.imports.length]! : null }));
+const projectState = fc.tuple(...Array.from({ length: FILES }, (_, index) => fileState(index)));
+
+function sourceOf(index: number, state: FileState): string | null {
+  if (state.kind === "absent") return null;
+  const lines = state.imports.map((j) => `import { v as v${j}, C as C${j} } from "./m${j}";`);
+  const sum = ["" + state.value, ...state.imports.map((j) => `v${j}`)].join(" + ");
+  lines.push(`export const v = ${sum};`);
+  lines.push(`export class C${state.base !== null ? ` extends C${state.base}` : ""} { static total = v; static seen = [${state.base !== null ? `...(C${state.base}.seen ?? []), ` : ""}"m${index}"]; tag() { return "m${index}:" + v; } }`);
+  if (state.kind === "syntax") lines.push(`export const broken = ;`);
+  if (state.kind === "throws") lines.push(`throw new Error("m${index} throws");`);
+  return lines.join("\n") + "\n";
+}
+
+describe("generated histories replayed with reload(changedFiles)", () => {
+  it("every step compares with a fresh load of it; after the last, a reload with nothing to apply converges", async () => {
+    await fc.assert(
+      fc.asyncProperty(projectState, fc.array(projectState, { minLength: 1, maxLength: 6 }), async (initial, history) => {
+        const sources = (states: FileState[]): Map<string, string> =>
+          new Map(states.flatMap((state, index) => {
+            const source = sourceOf(index, state);
+            return source === null ? [] : [[`m${index}.ts`, source] as [string, string]];
+          }));
+        let onDisk = sources(initial);
+        const live = await scriptsFolder(Object.fromEntries(onDisk));
+        const runtime = await runtimeFor(live);
+        // The last step repairs every file that exists: the history must end converged.
+        const repaired = history.at(-1)!.map((state) => ({ ...state, kind: state.kind === "absent" ? "absent" as const : "ok" as const }));
+        for (const [step, states] of [...history, repaired].entries()) {
+          const next = sources(states);
+          const changed = [...new Set([...onDisk.keys(), ...next.keys()])].filter((file) => onDisk.get(file) !== next.get(file)).sort();
+          for (const file of changed) {
+            const source = next.get(file);
+            if (source === undefined) await live.remove(file);
+            else await live.write(file, source);
+          }
+          onDisk = next;
+          const report = await runtime.reload(changed);
+          await compareWithFresh(runtime, onDisk, report.ok, `step ${step}`);
+        }
+        // A batch that failed leaves its other files for a later reload: one with nothing to apply settles them.
+        await runtime.reload([]);
+        await compareWithFresh(runtime, onDisk, true, "settled");
+        const fresh = observe(await runtimeFor(live));
+        const final = observe(runtime);
+        expect([...final.failing.keys()]).toEqual([...fresh.failing.keys()]);
+        // Only a file importing a deleted one may still run (its earlier version), listed as failing.
+        expect(final.running.filter((file) => !final.failing.has(file))).toEqual(fresh.running);
+      }),
+      { numRuns: Number(process.env.GRAFT_PROPERTY_RUNS ?? 25) },
+    );
+  }, 180_000);
 });
 
 /** Whether `from` imports `to` on disk, directly or through others (by the relative specifiers written). */

@@ -76,6 +76,43 @@ describe("a rolled-back batch keeps every file of it accounted for", () => {
   });
 });
 
+describe("later reloads settle what a failed batch left", () => {
+  it("a deletion that rolled back with its batch is listed, and removed at the next reload; nothing resolves to the deleted file meanwhile", async () => {
+    const folder = await scriptsFolder({ "a.ts": `export class A {}`, "b.ts": `export const b = 1;` });
+    const runtime = await runtimeFor(folder);
+    await folder.remove("a.ts");
+    await folder.write("c.ts", `export const c = ;`);
+    expect((await runtime.reload(["a.ts", "c.ts"])).ok).toBe(false);
+    expect(runtime.files()).toEqual(["a.ts", "b.ts"]);
+    const deleted = runtime.failures().find((failure) => failure.file === "a.ts")!;
+    expect(deleted).toMatchObject({ running: true, message: "deleted, but not removed yet: its batch rolled back because c.ts failed" });
+    await folder.write("d.ts", `import { A } from "./a";\nexport const d = A;`);
+    const importing = await runtime.reload(["d.ts"]);
+    expect(importing.errors.map((error) => error.message)).toEqual(["cannot find './a' imported by d.ts"]);
+    expect(importing.removed).toEqual(["a.ts"]);
+    expect(runtime.files()).toEqual(["b.ts"]);
+    expect(runtime.failures().map((failure) => failure.file)).toEqual(["c.ts", "d.ts"]);
+  });
+
+  it("the files a new file imports load although that file fails on its own, and files rolled back earlier load after a later batch fails", async () => {
+    const folder = await scriptsFolder({});
+    const runtime = await runtimeFor(folder);
+    await folder.write("m0.ts", `export const v = 0;`);
+    await folder.write("m2.ts", `import { v } from "./m0";\nimport { w } from "./m1";\nexport const sum = v + w;`);
+    expect((await runtime.reload(["m0.ts", "m2.ts"])).ok).toBe(false);
+    expect(runtime.failures().map((failure) => [failure.file, failure.message])).toEqual([
+      ["m0.ts", "not applied: its batch rolled back because m2.ts failed"],
+      ["m2.ts", "cannot find './m1' imported by m2.ts"],
+    ]);
+    // another batch that fails: m0 is not part of it, and loads
+    await folder.write("x.ts", `export const x = ;`);
+    const next = await runtime.reload(["x.ts"]);
+    expect(next.errors.map((error) => error.file)).toEqual(["x.ts"]);
+    expect(next.files).toEqual(["m0.ts"]);
+    expect(state(runtime)).toEqual(await fresh(folder));
+  });
+});
+
 describe("a file waits until what it imports runs", () => {
   it("a reload of a file whose import failed to load does not run it with undefined imports; both load once the import is fixed", async () => {
     const folder = await scriptsFolder({
