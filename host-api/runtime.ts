@@ -270,7 +270,8 @@ export class GraftRuntime {
     this.bridge.abandon();
     const error = this.vm.crashError();
     queueMicrotask(() => {
-      if (this.disposed) return;
+      // During createRuntime the crash is its rejection: nobody could listen yet.
+      if (this.disposed || this.initialReport === undefined) return;
       this.reportUnprompted({ file: "", message: error.message, text: `${error.message}.`, origin: "vm" });
     });
   }

@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
-import { GraftError, type GraftRuntime, type ReloadError, type ScriptValue } from "../host-api/index.js";
+import { describe, expect, it, vi } from "vitest";
+import { createRuntime, GraftError, type GraftRuntime, type ReloadError, type ScriptValue } from "../host-api/index.js";
 import { runtimeFor, scriptsFolder, waitFor } from "./helpers.js";
 
 /**
@@ -156,5 +156,29 @@ describe("a VM that traps (QuickJS out of memory in its compiler)", () => {
     const big = fresh.exports("big.ts");
     expect(big.f4999!.invoke(1).toHost()).toBe(1 + 4999 * 2 + 20);
     for (const value of Object.values(big)) value.dispose();
+  });
+
+  it("during createRuntime: the crash is createRuntime's rejection, with nothing printed for a listener nobody could attach", async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 200; i++) files[`c${i}.ts`] = `export class C${i} { m(): number { return ${i}; } }\nexport const made = new Function("return " + ${i})();`;
+    const folder = await scriptsFolder(files);
+    const stderr = vi.spyOn(console, "error");
+    try {
+      let outcome: unknown;
+      try {
+        const runtime = await createRuntime({ scripts: folder.root, memoryLimit: MIB });
+        outcome = runtime.failures().map((failure) => failure.message);
+        runtime.dispose();
+      } catch (error) {
+        outcome = error;
+      }
+      // 200 scripts do not fit in 1 MiB: either they fail to load as out of memory, or QuickJS trapped.
+      if (outcome instanceof Error) expect(outcome.message).toMatch(CRASH);
+      else expect((outcome as string[]).some((message) => /out of memory/.test(message))).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(stderr).not.toHaveBeenCalled();
+    } finally {
+      stderr.mockRestore();
+    }
   });
 });
