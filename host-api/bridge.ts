@@ -228,9 +228,10 @@ export class Bridge {
    */
   toVm(value: unknown, scope: Scope, path: Path = "argument", context: QuickJSContext = this.context): QuickJSHandle {
     const walk = { values: 0, ancestors: new Set<object>() };
+    if (typeof value === "string") return this.vm.whileBuilding(() => this.toVmValue(value, scope, path, context, walk));
     if (typeof value !== "object" || value === null || value instanceof ScriptValue) return this.toVmValue(value, scope, path, context, walk);
     const outermost = !this.vm.busy;
-    const handle = this.vm.guard(() => this.toVmValue(value, scope, path, context, walk));
+    const handle = this.vm.whileBuilding(() => this.vm.guard(() => this.toVmValue(value, scope, path, context, walk)));
     if (outermost && this.vm.timedOut) {
       throw new GraftError(
         `cannot pass ${describePath(path)} to a script: building it in the script's realm ran setters the script defined on Object.prototype or Array.prototype for longer than the timeout of ${this.vm.options.timeout} ms`,

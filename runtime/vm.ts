@@ -107,7 +107,7 @@ export class Vm {
     // passed the memory refuses to grow: the builtin fails at its next growth, as if out of
     // memory, and the call ends as timed out (see `stoppedAtGrowth`).
     this.growth.refuse = () => {
-      if (Date.now() <= this.deadline) return false;
+      if (this.building || Date.now() <= this.deadline) return false;
       if (!this.timedOut) this.interruptedIn = runningFunction(this.emscriptenModule.HEAPU8, this.runtimePointer);
       this.timedOut = true;
       this.stoppedAtGrowth = true;
@@ -185,6 +185,25 @@ export class Vm {
       this.stoppedAtGrowth = stoppedAtGrowth;
       this.refusalsAtEntry = refusalsAtEntry;
       this.interruptedIn = interruptedIn;
+    }
+  }
+
+  /** Set while the host builds VM values (see `whileBuilding`). */
+  private building = false;
+
+  /**
+   * Runs host-side building of VM values (copies of host data, strings): memory growth is
+   * not refused for the deadline meanwhile, so a big copy that takes longer than the
+   * timeout completes whole instead of failing half-built. Script code it sets off (a setter
+   * a script planted on a prototype) is still interrupted at the deadline.
+   */
+  whileBuilding<T>(work: () => T): T {
+    const previous = this.building;
+    this.building = true;
+    try {
+      return work();
+    } finally {
+      this.building = previous;
     }
   }
 
