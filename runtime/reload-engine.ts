@@ -1,6 +1,7 @@
 import type { QuickJSContext, QuickJSHandle } from "quickjs-emscripten-core";
 import { compileScript, compileSnippet, CompileError, type CompiledScript, type SourceMapper } from "./compile/index.js";
 import { dependencyOrder, describeCycle } from "./dependency-order.js";
+import { ModuleLinker, type StarExport } from "./module-link.js";
 import { Kernel, VmCallError, type KernelCommitReport } from "./kernel/kernel.js";
 import { listScripts, readScript, resolveSpecifier, scriptExists, type ReadOutcome } from "./script-files.js";
 import { codeFrame, evaluatedName, mapVmError, type MappedError } from "./script-errors.js";
@@ -29,6 +30,10 @@ interface Candidate {
   attempt: number;
   /** Its text on disk (an edit, or a retry), or its running version re-run because an import of it changed (R13). */
   role: "edit" | "rerun";
+  /** What the script's `export *` add, resolved when the batch is linked. */
+  starExports: StarExport[];
+  /** Set when the file is on an import cycle: the cycle, for errors of reads before a module ran. */
+  cycle?: string;
 }
 
 /** A script on disk that does not run as it is there: not at all, or an earlier version of it. */
@@ -268,7 +273,7 @@ export class ReloadEngine {
         if (pending && pending.source !== entry.script.source) continue;
         // A file importing one that is not running (it failed) stays as it is until that one runs.
         if (entry.dependencies.some((dependency) => dependency !== HOST_MODULE && !this.loaded.has(dependency) && !inBatch.has(dependency))) continue;
-        reruns.push({ path: file, script: entry.script, dependencies: entry.dependencies, attempt: this.nextAttempt(file), role: "rerun" });
+        reruns.push({ path: file, script: entry.script, dependencies: entry.dependencies, attempt: this.nextAttempt(file), role: "rerun", starExports: [] });
         inBatch.add(file);
         grew = true;
       }
@@ -422,6 +427,9 @@ export class ReloadEngine {
       // Re-run already in this pass (with a file it imports), and unchanged: nothing new to try.
       if (rerunHere.has(file) && candidates.get(file)!.script.source === this.loaded.get(file)?.script.source) continue;
       const members = order.filter((other) => other === file || (groups.get(other) !== undefined && groups.get(other) === groups.get(file)));
+      // A cycle loads where its last file comes in import order: by then, every file its
+      // files import from outside it has loaded (a post-order puts some before its first file).
+      if (members[members.length - 1] !== file) continue;
       for (const member of members) done.add(member);
       const group = new Set(members);
       const batch = members.map((member) => candidates.get(member)!);
@@ -508,7 +516,7 @@ export class ReloadEngine {
     const attempt = this.nextAttempt(file);
     try {
       const script = compileScript(file, outcome.source);
-      return { path: file, script, dependencies: [], attempt, role };
+      return { path: file, script, dependencies: [], attempt, role, starExports: [] };
     } catch (error) {
       if (!(error instanceof CompileError)) throw error;
       errors.push(this.errorAt(file, outcome.source, error.message, error.position, error.hint));
@@ -553,9 +561,7 @@ export class ReloadEngine {
     for (const cycle of cycles) {
       for (const file of new Set(cycle)) {
         const candidate = candidates.get(file);
-        if (candidate && !this.loaded.has(file)) {
-          this.kernel.declareExports(file, candidate.script.exportNames, `${describeCycle(cycle)}; move the use out of top-level code or break the cycle`);
-        }
+        if (candidate) candidate.cycle = `${describeCycle(cycle)}; move the use out of top-level code or break the cycle`;
       }
     }
   }
@@ -567,12 +573,31 @@ export class ReloadEngine {
    */
   private async transaction(batch: Candidate[], removed: string[], report: ReloadReport): Promise<TransactionOutcome> {
     this.assertNotDisposed();
+    const linkError = this.link(batch);
+    if (linkError) return { committed: false, error: linkError };
     const newContexts = new Map<string, QuickJSContext>();
     const registered: string[] = [];
     const owners = batch.map((entry) => timerOwner(entry.path, entry.attempt));
     let awaited = false;
+    const abort = (failure: ReloadError): TransactionOutcome => {
+      this.kernel.rollback();
+      // The failed versions' timers go; the running versions' stay.
+      this.scheduler.cancelOwned(owners);
+      for (const context of newContexts.values()) context.dispose();
+      for (const mapperName of registered) this.mappers.delete(mapperName);
+      return { committed: false, error: failure };
+    };
     this.kernel.begin();
     try {
+      // A new file on a cycle has its export names before any file of the cycle runs
+      // (`import * as ns` of it has all its keys); reading them before it runs explains the cycle.
+      for (const candidate of batch) {
+        if (candidate.cycle === undefined || this.loaded.has(candidate.path)) continue;
+        const names = [...candidate.script.exportNames, ...candidate.starExports.map((entry) => entry.name)];
+        this.kernel.declareExports(candidate.path, names, candidate.cycle);
+      }
+      // Link every file of the batch before any evaluates, as ES does: in an import cycle,
+      // each module's hoisted functions and re-exports are readable before the others run.
       for (const [index, candidate] of batch.entries()) {
         const name = evaluatedName(candidate.path, candidate.attempt);
         this.mappers.set(name, { file: candidate.path, mapper: candidate.script.mapper });
@@ -583,22 +608,19 @@ export class ReloadEngine {
           newContexts.set(candidate.path, context);
           this.scheduler.install(context, candidate.path);
         }
+        const failure = this.scheduler.runOwnedBy(owners[index]!, () => this.instantiate(context, candidate, name));
+        if (failure) return abort(failure);
+      }
+      for (const [index, candidate] of batch.entries()) {
         const started = Date.now();
-        const evaluation = this.scheduler.runOwnedBy(owners[index]!, () => this.evaluate(context, candidate, name));
+        const evaluation = this.scheduler.runOwnedBy(owners[index]!, () => this.evaluate(candidate));
         let failure = evaluation.failure;
         if (evaluation.pending) {
           awaited = true;
           failure = await this.awaitTopLevel(evaluation.pending, candidate, owners[index]!, owners.slice(0, index + 1), started);
           this.assertNotDisposed();
         }
-        if (failure) {
-          this.kernel.rollback();
-          // The failed versions' timers go; the running versions' stay.
-          this.scheduler.cancelOwned(owners);
-          for (const context of newContexts.values()) context.dispose();
-          for (const mapperName of registered) this.mappers.delete(mapperName);
-          return { committed: false, error: failure };
-        }
+        if (failure) return abort(failure);
       }
       for (const file of removed) this.kernel.removeFile(file);
       const committed = this.kernel.commit();
@@ -617,12 +639,37 @@ export class ReloadEngine {
     }
   }
 
-  /** Evaluates one file: its failure, or the promise of its top-level await still running. */
-  private evaluate(context: QuickJSContext, candidate: Candidate, name: string): { failure?: ReloadError; pending?: QuickJSHandle } {
+  /**
+   * Resolves the imports and re-exports of a batch against what will run (ES's link-time
+   * ResolveExport): a name a module does not export, or exports ambiguously through
+   * `export *`, is a SyntaxError of the importer before anything runs. Records each file's
+   * `export *` names. Returns the first file's error, if one fails to link.
+   */
+  private link(batch: Candidate[]): ReloadError | undefined {
+    const inBatch = new Map(batch.map((candidate) => [candidate.path, candidate]));
+    const linker = new ModuleLinker((file) => {
+      const entry = inBatch.get(file) ?? this.loaded.get(file);
+      return entry && { entries: entry.script.entries, dependencies: entry.dependencies };
+    }, HOST_MODULE);
+    for (const candidate of batch) {
+      const result = linker.link(candidate.path);
+      candidate.starExports = result.starExports;
+      const error = result.errors[0];
+      if (error) {
+        const { script } = candidate;
+        const hint = "export the name from that file, or import one it exports";
+        return this.errorAt(candidate.path, script.source, `syntax error: ${error.message}`, script.positionOf(error.offset), hint);
+      }
+    }
+    return undefined;
+  }
+
+  /** Compiles a file's module function in its context and links it (its exports become readable). */
+  private instantiate(context: QuickJSContext, candidate: Candidate, name: string): ReloadError | undefined {
     const { path: file, script } = candidate;
     let moduleFunction: QuickJSHandle | undefined;
     try {
-      const result = this.vm.guard(() => {
+      this.vm.guard(() => {
         const evaluated = context.evalCode(script.code, name, { type: "global", strict: true });
         if (evaluated.error) {
           const dumped = this.vm.describeThrown(context, evaluated.error);
@@ -630,8 +677,27 @@ export class ReloadEngine {
           throw new VmCallError(dumped);
         }
         moduleFunction = evaluated.value;
-        return this.kernel.runModule(file, candidate.attempt, moduleFunction, candidate.dependencies);
+        this.kernel.instantiateModule(file, candidate.attempt, moduleFunction, candidate.dependencies, candidate.starExports);
       });
+      return undefined;
+    } catch (error) {
+      if (error instanceof HostStackOverflow) {
+        return this.errorAt(file, script.source, error.message, undefined, "look for unbounded recursion, or data nested thousands of levels deep");
+      }
+      // Compiling it ran out of memory (VmOutOfMemory) or failed: the file's failure.
+      if (!(error instanceof VmCallError) && !(error instanceof VmOutOfMemory)) throw error;
+      return this.vmFailure(file, script.source, error.vmError);
+    } finally {
+      moduleFunction?.dispose();
+      this.vm.drainJobs();
+    }
+  }
+
+  /** Evaluates one linked file: its failure, or the promise of its top-level await still running. */
+  private evaluate(candidate: Candidate): { failure?: ReloadError; pending?: QuickJSHandle } {
+    const { path: file, script } = candidate;
+    try {
+      const result = this.vm.guard(() => this.kernel.evaluateModule(file));
       if (script.topLevelAwait) return { pending: result };
       result.dispose();
       return {};
@@ -641,9 +707,8 @@ export class ReloadEngine {
       }
       // The module's own code ran out of memory (VmOutOfMemory) or threw: the file's failure.
       if (!(error instanceof VmCallError) && !(error instanceof VmOutOfMemory)) throw error;
-      return { failure: this.vmFailure(file, script.source, error.vmError) };
+      return { failure: this.vmFailure(file, script.source, error.vmError, candidate.cycle) };
     } finally {
-      moduleFunction?.dispose();
       this.vm.drainJobs();
     }
   }
@@ -688,9 +753,14 @@ export class ReloadEngine {
   }
 
   /** Builds the designer-facing error for a VM exception during evaluation. */
-  vmFailure(file: string, source: string, dumped: unknown): ReloadError {
+  vmFailure(file: string, source: string, dumped: unknown, cycle?: string): ReloadError {
     const mapped = this.mapError(this.vm.asInterrupted(dumped));
-    const { message, hint } = explainVmError(mapped, this.vm);
+    let { message, hint } = explainVmError(mapped, this.vm);
+    // A binding read before its module ran: on a cycle, that is what the designer must change.
+    if (cycle !== undefined && mapped.name === "ReferenceError" && /not initiali[sz]ed/.test(mapped.message)) {
+      message += ` (${cycle.split(";")[0]})`;
+      hint = cycle.slice(cycle.indexOf(";") + 2);
+    }
     const position = mapped.position;
     const positionSource = position && position.file !== file ? this.sourceOf(position.file) ?? "" : source;
     const error = this.errorAt(file, positionSource, message, position, hint);

@@ -46,6 +46,8 @@ export function mapVmError(dumped: unknown, lookup: MapperLookup): MappedError {
     const where = `${mapped.file}:${mapped.line}:${mapped.column}`;
     return fn ? `${prefix}${fn} (${where})` : `${prefix}${where}`;
   }).filter((line): line is string => line !== null);
+  // The native generator step graft runs a module's top level through.
+  while (lines.length > 0 && /^\s*at next \(native\)$/.test(lines[lines.length - 1]!)) lines.pop();
   return { name, message, position, stack: lines.join("\n") };
 }
 

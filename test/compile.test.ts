@@ -22,13 +22,13 @@ export const c = () => X();`);
     for (const source of awaiting) {
       const shape = transformModule("a.js", source);
       expect(shape.topLevelAwait, source).toBe(true);
-      expect(shape.code.startsWith("(async function (__graft)"), source).toBe(true);
+      expect(shape.code.startsWith("(async function* (__graft)"), source).toBe(true);
     }
     const notAwaiting = ["const f = async () => await 1;", "async function g() { for await (const x of []) {} }", "class C { async m() { await 3; } }"];
     for (const source of notAwaiting) {
       const shape = transformModule("a.js", source);
       expect(shape.topLevelAwait, source).toBe(false);
-      expect(shape.code.startsWith("(function (__graft)"), source).toBe(true);
+      expect(shape.code.startsWith("(function* (__graft)"), source).toBe(true);
     }
   });
 

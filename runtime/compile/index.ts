@@ -1,5 +1,5 @@
 import { stripTypes } from "./strip-types.js";
-import { transformModule, transformSnippet, type ImportSite } from "./module-transform.js";
+import { transformModule, transformSnippet, type ImportSite, type ModuleEntries } from "./module-transform.js";
 import { SourceMapper, type EncodedSourceMap } from "./source-map.js";
 import { CompileError, positionAt, type ScriptPosition } from "./errors.js";
 import { checkNesting } from "./nesting.js";
@@ -8,6 +8,7 @@ import { lowerPrivates } from "./private-names.js";
 export { CompileError, type ScriptPosition } from "./errors.js";
 export { checkNesting } from "./nesting.js";
 export { SourceMapper } from "./source-map.js";
+export type { ModuleEntries } from "./module-transform.js";
 
 export interface CompiledImport {
   specifier: string;
@@ -22,6 +23,8 @@ export interface CompiledScript {
   code: string;
   imports: CompiledImport[];
   exportNames: string[];
+  /** Import and export entries, for link-time resolution. */
+  entries: ModuleEntries;
   classNames: string[];
   /** Imported local names -> the expression that reads them, for code evaluated in the module's scope. */
   importedBindings: Record<string, string>;
@@ -29,6 +32,8 @@ export interface CompiledScript {
   topLevelAwait: boolean;
   /** Maps positions in `code` back to `source`. */
   mapper: SourceMapper;
+  /** Where an offset of `entries` (in the stripped code) is in the script as written. */
+  positionOf(offset: number): ScriptPosition;
 }
 
 /** Turns a script (`.ts`, `.js`, `.mjs`) into the form graft evaluates. Throws CompileError. */
@@ -41,19 +46,22 @@ export function compileScript(file: string, source: string): CompiledScript {
   if (privates) maps.push(privates.map);
   if (stripped.map) maps.push(stripped.map);
   const mapper = new SourceMapper(maps);
+  const strippedMapper = stripped.map ? new SourceMapper([stripped.map]) : null;
   return {
     file,
     source,
     code: shape.code,
     imports: shape.imports.map((site: ImportSite) => ({
       specifier: site.specifier,
-      position: originalImportPosition(file, stripped.code, site.offset, stripped.map ? new SourceMapper([stripped.map]) : null),
+      position: originalImportPosition(file, stripped.code, site.offset, strippedMapper),
     })),
     exportNames: shape.exportNames,
+    entries: shape.entries,
     classNames: shape.classNames,
     importedBindings: shape.importedBindings,
     topLevelAwait: shape.topLevelAwait,
     mapper,
+    positionOf: (offset) => originalImportPosition(file, stripped.code, offset, strippedMapper),
   };
 }
 

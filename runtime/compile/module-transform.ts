@@ -13,14 +13,31 @@ export interface ImportSite {
   offset: number;
 }
 
+/**
+ * What a module imports and exports, as ES's import and export entries, for link-time
+ * resolution (runtime/module-link.ts). `request` indexes `ModuleShape.imports`; offsets are
+ * where the entry is written, in the stripped code.
+ */
+export interface ModuleEntries {
+  /** Named and default imports (namespace imports need no resolution). */
+  imports: { request: number; importName: string; offset: number }[];
+  /** Export name -> the local binding it exports (`*default*` for `export default <expression>`). */
+  local: Record<string, string>;
+  /** Re-exports of another module's export; importName "*" re-exports its namespace. */
+  indirect: { exportName: string; request: number; importName: string; offset: number }[];
+  /** `export * from`, in order. */
+  stars: { request: number; offset: number }[];
+}
+
 export interface ModuleShape {
   /** Function-wrapped code: `(function (__graft) { ... })`. */
   code: string;
   map: EncodedSourceMap;
   /** Specifiers in the order `__graft.require(i)` uses them. */
   imports: ImportSite[];
-  /** Names this module exports, known statically (`export *` adds more at run time). */
+  /** Names this module exports, known statically (`export *` adds more at link time). */
   exportNames: string[];
+  entries: ModuleEntries;
   /** Top-level classes graft keeps identity for, in definition order. */
   classNames: string[];
   /** Imported local names -> the expression that reads them (what code evaluated in the module's scope must use). */
@@ -57,22 +74,30 @@ export function transformModule(file: string, code: string): ModuleShape {
   const setup: string[] = [];
   const imports: ImportSite[] = [];
   const importIndex = new Map<string, number>();
-  const requireOf = (specifier: string, offset: number): string => {
+  const requestOf = (specifier: string, offset: number): number => {
     let index = importIndex.get(specifier);
     if (index === undefined) {
       index = imports.length;
       importIndex.set(specifier, index);
       imports.push({ specifier, offset });
     }
-    return `__import${index}`;
+    return index;
   };
+  /** The module namespace object of a request (`import * as`, `export * as`), made once in the prologue. */
+  const namespaceOf = (request: number): string => {
+    namespaceRequests.add(request);
+    return `__namespace${request}`;
+  };
+  const namespaceRequests = new Set<number>();
+  const entries: ModuleEntries = { imports: [], local: Object.create(null) as Record<string, string>, indirect: [], stars: [] };
+  /** Imported local names -> the import entry, for `import { a } from "./x"; export { a }` (a re-export in ES). */
+  const importEntries = new Map<string, { request: number; importName: string }>();
 
   /** local name -> expression that reads the imported binding */
   const importedBindings = new Map<string, string>();
   const namespaceLocals: string[] = [];
   const exportGetters: string[] = [];
   const exportNames: string[] = [];
-  const exportStars: string[] = [];
   const classNames: string[] = [];
   const addExport = (exported: string, expression: string): void => {
     exportNames.push(exported);
@@ -84,15 +109,18 @@ export function transformModule(file: string, code: string): ModuleShape {
       case "ImportDeclaration": {
         const declaration = statement as unknown as ESTree.ImportDeclaration & Node;
         const source = declaration.source.value as string;
-        const ns = requireOf(source, declaration.start);
+        const request = requestOf(source, declaration.start);
+        const ns = `__import${request}`;
         for (const specifier of declaration.specifiers) {
+          const { start } = specifier as typeof specifier & Node;
           if (specifier.type === "ImportNamespaceSpecifier") {
-            namespaceLocals.push(`const ${specifier.local.name} = ${ns};`);
-          } else if (specifier.type === "ImportDefaultSpecifier") {
-            importedBindings.set(specifier.local.name, `${ns}.default`);
+            namespaceLocals.push(`const ${specifier.local.name} = ${namespaceOf(request)};`);
+            importEntries.set(specifier.local.name, { request, importName: "*" });
           } else {
-            const imported = specifier.imported.type === "Identifier" ? specifier.imported.name : String(specifier.imported.value);
+            const imported = specifier.type === "ImportDefaultSpecifier" ? "default" : nameOf(specifier.imported);
             importedBindings.set(specifier.local.name, memberAccess(ns, imported));
+            entries.imports.push({ request, importName: imported, offset: start });
+            importEntries.set(specifier.local.name, { request, importName: imported });
           }
         }
         out.remove(declaration.start, declaration.end);
@@ -103,18 +131,28 @@ export function transformModule(file: string, code: string): ModuleShape {
         if (declaration.declaration) {
           const inner = declaration.declaration as AnyNode;
           out.remove(declaration.start, inner.start);
-          for (const name of declaredNames(inner)) addExport(name, name);
+          for (const name of declaredNames(inner)) {
+            addExport(name, name);
+            entries.local[name] = name;
+          }
           rewriteTopLevelClass(inner);
         } else if (declaration.source) {
-          const ns = requireOf(declaration.source.value as string, declaration.start);
+          const request = requestOf(declaration.source.value as string, declaration.start);
+          const ns = `__import${request}`;
           for (const specifier of declaration.specifiers) {
-            addExport(nameOf(specifier.exported), memberAccess(ns, nameOf(specifier.local)));
+            const importName = nameOf(specifier.local);
+            addExport(nameOf(specifier.exported), memberAccess(ns, importName));
+            entries.indirect.push({ exportName: nameOf(specifier.exported), request, importName, offset: (specifier as typeof specifier & Node).start });
           }
           out.remove(declaration.start, declaration.end);
         } else {
           for (const specifier of declaration.specifiers) {
             const local = nameOf(specifier.local);
-            addExport(nameOf(specifier.exported), importedBindings.get(local) ?? local);
+            const exportName = nameOf(specifier.exported);
+            addExport(exportName, importedBindings.get(local) ?? local);
+            const imported = importEntries.get(local);
+            if (imported) entries.indirect.push({ exportName, ...imported, offset: (specifier as typeof specifier & Node).start });
+            else entries.local[exportName] = local;
           }
           out.remove(declaration.start, declaration.end);
         }
@@ -122,15 +160,22 @@ export function transformModule(file: string, code: string): ModuleShape {
       }
       case "ExportAllDeclaration": {
         const declaration = statement as unknown as ESTree.ExportAllDeclaration & Node;
-        const ns = requireOf(declaration.source.value as string, declaration.start);
-        if (declaration.exported) addExport(nameOf(declaration.exported), ns);
-        else exportStars.push(ns);
+        const request = requestOf(declaration.source.value as string, declaration.start);
+        if (declaration.exported) {
+          const exportName = nameOf(declaration.exported);
+          addExport(exportName, namespaceOf(request));
+          entries.indirect.push({ exportName, request, importName: "*", offset: declaration.start });
+        } else {
+          entries.stars.push({ request, offset: declaration.start });
+        }
         out.remove(declaration.start, declaration.end);
         break;
       }
       case "ExportDefaultDeclaration": {
         const declaration = statement as unknown as ESTree.ExportDefaultDeclaration & Node;
         const inner = declaration.declaration as AnyNode;
+        const innerId = inner.id as ESTree.Identifier | null | undefined;
+        entries.local["default"] = (inner.type === "FunctionDeclaration" || inner.type === "ClassDeclaration") && innerId ? innerId.name : "*default*";
         if ((inner.type === "FunctionDeclaration" || inner.type === "ClassDeclaration") && inner.id) {
           out.remove(declaration.start, inner.start);
           addExport("default", (inner.id as ESTree.Identifier).name);
@@ -207,14 +252,22 @@ export function transformModule(file: string, code: string): ModuleShape {
   // only while the module is defined) is dropped; what code may use later (import.meta,
   // import()) has bindings of its own. A module that awaits at top level becomes an async
   // function: the reload engine waits for it.
+  //
+  // The module is a generator in two steps, as ES links modules before evaluating any:
+  // the first step (up to the `yield`) makes its exports readable (hoisted functions
+  // callable, `let` and classes in their temporal dead zone) for every module of the
+  // batch; the second runs the module's code.
   const prologue: string[] = [
-    `(${topLevelAwait ? "async " : ""}function (${GRAFT}) {"use strict"; ${GRAFT}.scope(function ${SCOPE_EVALUATOR}(__graftCode) { return eval(__graftCode); });`,
+    `(${topLevelAwait ? "async " : ""}function* (${GRAFT}) {"use strict"; ${GRAFT}.scope(function ${SCOPE_EVALUATOR}(__graftCode) { return eval(__graftCode); });`,
     `const ${META} = ${GRAFT}.meta, ${DYNAMIC_IMPORT} = ${GRAFT}.dynamicImport;`,
   ];
   imports.forEach((_, index) => prologue.push(`const __import${index} = ${GRAFT}.require(${index});`));
+  // Exports first: a module that imports its own namespace sees every name in it.
+  prologue.push(`${GRAFT}.exports({${exportGetters.join(", ")}});`);
+  for (const request of namespaceRequests) prologue.push(`const __namespace${request} = ${GRAFT}.namespace(${request});`);
   prologue.push(...namespaceLocals);
   prologue.push(...setup);
-  prologue.push(`${GRAFT}.exports({${exportGetters.join(", ")}}${exportStars.length ? `, [${exportStars.join(", ")}]` : ""});`);
+  prologue.push(`yield;`);
   out.prepend(prologue.join(" "));
   out.append(`\n;${GRAFT} = undefined;\n})`);
   const map = out.generateMap({ hires: true, source: file, includeContent: false });
@@ -223,6 +276,7 @@ export function transformModule(file: string, code: string): ModuleShape {
     map: map as unknown as EncodedSourceMap,
     imports,
     exportNames,
+    entries,
     classNames,
     importedBindings: Object.fromEntries(importedBindings),
     topLevelAwait,
@@ -303,6 +357,9 @@ function collectPatternNames(pattern: ESTree.Pattern, names: string[]): void {
  */
 function rewriteImportedReferences(program: ESTree.Program, out: MagicString, bindings: Map<string, string>, declaredHere = true): void {
   if (bindings.size === 0) return;
+  // periscopic leaves the scope it opens for `export { a } from "./x"` open, so every
+  // declaration after one would land in it: analyse without those (they are removed anyway).
+  program = { ...program, body: program.body.filter((node) => !(node.type === "ExportNamedDeclaration" && node.source)) };
   const { map, scope: moduleScope } = analyze(program);
   const importScope = declaredHere ? moduleScope : null;
   let scope: Scope = moduleScope;

@@ -1,3 +1,4 @@
+import type { StarExport } from "../module-link.js";
 import { Scope, type QuickJSContext, type QuickJSHandle, type VmCallResult } from "quickjs-emscripten-core";
 import type { ClassPatch, RetiredClass } from "../reload-report.js";
 import { vmSource } from "./vm-source.js";
@@ -35,7 +36,7 @@ export interface ClassInfo {
 }
 
 const FUNCTIONS = [
-  "construct", "invoke", "isPrototypeOf", "begin", "rollback", "commit", "declareExports", "runModule", "removeFile", "findSubclasses",
+  "construct", "invoke", "isPrototypeOf", "begin", "rollback", "commit", "declareExports", "instantiateModule", "evaluateModule", "removeFile", "findSubclasses",
   "getClass", "classInfo", "namespaceOf", "namespaceKeys", "classNames", "retiredClasses", "supersededVersions", "versionOf", "prune", "heapClasses", "setHostExports", "plainKind",
   "preview", "evaluateIn", "takeDisposer", "setClassReader",
 ] as const;
@@ -168,7 +169,11 @@ export class Kernel {
     const thrownType = this.context.typeof(thrown);
     if (thrownType !== "object" && thrownType !== "function") return described;
     const record = JSON.parse(described as string) as { copy?: string; name?: string };
-    return record.copy !== undefined ? decodeCopy(record.copy, []) : record;
+    if (record.copy === undefined) return record;
+    const copied = decodeCopy(record.copy, []);
+    const isRecord = typeof copied === "object" && copied !== null && !Array.isArray(copied);
+    if (record.name === undefined || !isRecord || typeof (copied as { name?: unknown }).name === "string") return copied;
+    return { ...copied, name: record.name };
   }
 
   /**
@@ -271,9 +276,15 @@ export class Kernel {
     this.callWith("declareExports", [file, names, explanation]).dispose();
   }
 
-  /** Runs a module function; returns what it returned (the caller owns it): a promise for top-level await. */
-  runModule(file: string, version: number, moduleFunction: QuickJSHandle, dependencies: string[]): QuickJSHandle {
-    return this.callWith("runModule", [file, version, moduleFunction, dependencies]);
+  /** Links a module function of the open transaction (its exports become readable), with what its `export *` add. */
+  instantiateModule(file: string, version: number, moduleFunction: QuickJSHandle, dependencies: string[], starExports: StarExport[]): void {
+    const flat = starExports.flatMap((entry) => [entry.name, entry.module, entry.exportName]);
+    this.callWith("instantiateModule", [file, version, moduleFunction, dependencies, flat]).dispose();
+  }
+
+  /** Evaluates a linked module; returns a handle the caller owns: a promise for top-level await. */
+  evaluateModule(file: string): QuickJSHandle {
+    return this.callWith("evaluateModule", [file]);
   }
 
   removeFile(file: string): void {

@@ -19,7 +19,8 @@
 const uncurryThis = Function.prototype.bind.bind(Function.prototype.call);
 const { assign, create, defineProperty, freeze, getPrototypeOf, hasOwn, setPrototypeOf, is: sameValue } = Object;
 const { getOwnPropertyDescriptor: intrinsicDescriptor, keys: intrinsicKeys } = Object;
-const { apply, construct: reflectConstruct, ownKeys: intrinsicOwnKeys } = Reflect;
+const { apply, construct: reflectConstruct, ownKeys: intrinsicOwnKeys, defineProperty: reflectDefineProperty, preventExtensions } = Reflect;
+const IntrinsicProxy = Proxy;
 const { isArray } = Array;
 const { stringify } = JSON;
 const { max } = Math;

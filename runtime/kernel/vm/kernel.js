@@ -25,9 +25,12 @@
  * @typedef {(this: void, hotData: object) => void} Disposer
  * @typedef {{ file: string, namespace: Record<string, unknown>, classes: Map<string, AnyClass>,
  *   classOrder: string[], hotData: object, disposers: Disposer[], loaded: boolean, exportKeys: string[],
- *   evaluator: Function | null }} FileRecord evaluator: runs REPL code in the running version's module scope
+ *   evaluator: Function | null, exotic: { signature: string, proxy: object } | null }} FileRecord
+ *   namespace: the exports as getters, what compiled code reads imports from; exotic: the ES
+ *   module namespace object (`import * as`) for the current export names; evaluator: runs
+ *   REPL code in the running version's module scope
  * @typedef {{ file: string, version: number, defined: Set<string>, order: string[], disposers: Disposer[],
- *   patches: Patch[], evaluator: Function | null, open: boolean }} PendingVersion a version being evaluated,
+ *   patches: Patch[], evaluator: Function | null, open: boolean, body: Generator | AsyncGenerator | null }} PendingVersion a version being evaluated,
  *   until commit; closed (open false) at commit or rollback
  * @typedef {{ undo: (() => void)[], pending: Map<string, PendingVersion>, removed: string[] }} Transaction
  * @typedef {{ [key: Key]: PropertyDescriptor }} Descriptors
@@ -67,7 +70,7 @@ function fileRecord(file) {
   if (record === undefined) {
     const namespace = create(null);
     defineProperty(namespace, toStringTag, bare({ value: "Module" }));
-    record = { file, namespace, classes: new SafeMap(), classOrder: new SafeArray(), hotData: {}, disposers: new SafeArray(), loaded: false, exportKeys: new SafeArray(), evaluator: null };
+    record = { file, namespace, classes: new SafeMap(), classOrder: new SafeArray(), hotData: {}, disposers: new SafeArray(), loaded: false, exportKeys: new SafeArray(), evaluator: null, exotic: null };
     files.set(file, record);
   }
   return record;
@@ -149,6 +152,78 @@ function setNamespace(record, getters) {
     defineProperty(namespace, key, bare({ get: getters[key], enumerable: true, configurable: true }));
   }
   record.exportKeys = objectKeys(getters);
+}
+
+/**
+ * The module namespace object of a file (`import * as ns`), as ES specifies it (ECMA-262
+ * 10.4.6): not extensible, null prototype, its exports in code unit order as
+ * non-configurable writable data properties whose value is the live binding (reading one
+ * still in its temporal dead zone throws), read-only to assignment, define and delete.
+ * It is a Proxy over a sealed target that holds one placeholder per export, so the engine's
+ * own invariant checks agree. A Proxy's target cannot change its keys: when a version
+ * exports other names, the file gets a new namespace object (its values stay live in the
+ * old one, which keeps the old names).
+ * @param {FileRecord} record
+ */
+function namespaceObject(record) {
+  const bindings = record.namespace;
+  const keys = objectKeys(bindings).sort();
+  const signature = keys.join("\u0000") + "\u0000" + keys.length;
+  if (record.exotic !== null && record.exotic.signature === signature) return record.exotic.proxy;
+  const target = create(null);
+  for (const key of keys) defineProperty(target, key, bare({ value: undefined, writable: true, enumerable: true, configurable: false }));
+  defineProperty(target, toStringTag, bare({ value: "Module", writable: false, enumerable: false, configurable: false }));
+  preventExtensions(target);
+  const exported = new SafeSet(keys);
+  /** @param {Key} key */
+  const read = (key) => (hasOwn(record.namespace, key) ? record.namespace[/** @type {string} */ (key)] : undefined);
+  const handler = bare({
+    /** @param {object} _ @param {Key} key */
+    get(_, key) {
+      if (typeof key === "symbol") return key === toStringTag ? "Module" : undefined;
+      return exported.has(key) ? read(key) : undefined;
+    },
+    set() { return false; },
+    /** @param {object} _ @param {Key} key */
+    has(_, key) { return typeof key === "symbol" ? key === toStringTag : exported.has(key); },
+    /** @param {object} _ @param {Key} key */
+    deleteProperty(_, key) { return typeof key === "symbol" ? key !== toStringTag : !exported.has(key); },
+    /** @param {object} _ @param {Key} key */
+    getOwnPropertyDescriptor(_, key) {
+      if (typeof key === "symbol") return intrinsicDescriptor(target, key);
+      if (!exported.has(key)) return undefined;
+      return bare({ value: read(key), writable: true, enumerable: true, configurable: false });
+    },
+    /**
+     * [[DefineOwnProperty]] (10.4.6.6): only a request that changes nothing succeeds.
+     * @param {object} _ @param {Key} key @param {PropertyDescriptor} descriptor
+     */
+    defineProperty(_, key, descriptor) {
+      if (typeof key === "symbol") return reflectDefineProperty(target, key, descriptor);
+      if (!exported.has(key)) return false;
+      const current = read(key);
+      if (descriptor.configurable === true || descriptor.enumerable === false || descriptor.writable === false) return false;
+      if (hasOwn(descriptor, "get") || hasOwn(descriptor, "set")) return false;
+      if (hasOwn(descriptor, "value")) return sameValue(descriptor.value, current);
+      return true;
+    },
+    ownKeys() {
+      /** @type {Key[]} */
+      const result = keys.slice();
+      result.push(toStringTag);
+      return result;
+    },
+    getPrototypeOf() { return null; },
+    /** @param {object} _ @param {object | null} proto */
+    setPrototypeOf(_, proto) { return proto === null; },
+    isExtensible() { return false; },
+    preventExtensions() { return true; },
+  });
+  const proxy = new IntrinsicProxy(target, handler);
+  const previous = record.exotic;
+  if (txn !== null) journal(() => { record.exotic = previous; });
+  record.exotic = bare({ signature, proxy });
+  return proxy;
 }
 
 /**
@@ -433,16 +508,20 @@ function canonicalFor(record, name) {
 }
 
 /**
+ * Links a version of a module: runs its compiled generator up to the point where its exports
+ * are readable, before any module of the batch evaluates (ES's link step).
  * @param {string} file
  * @param {number} version
- * @param {(api: object) => unknown} moduleFunction the compiled script (async when its top level awaits)
+ * @param {(api: object) => Generator | AsyncGenerator} moduleFunction the compiled script (async when its top level awaits)
  * @param {string[]} dependencies files of its imports, in the order the compiled script asks for them
+ * @param {string[]} starExports [name, file, exportName] flattened: what `export *` adds, resolved at
+ *   link time to the module that binds each name (exportName "*": that module's namespace)
  */
-function runModule(file, version, moduleFunction, dependencies) {
+function instantiateModule(file, version, moduleFunction, dependencies, starExports) {
   const transaction = openTransaction();
   const record = fileRecord(file);
   /** @type {PendingVersion} */
-  const pending = { file, version, defined: new SafeSet(), order: new SafeArray(), disposers: new SafeArray(), patches: new SafeArray(), evaluator: null, open: true };
+  const pending = { file, version, defined: new SafeSet(), order: new SafeArray(), disposers: new SafeArray(), patches: new SafeArray(), evaluator: null, open: true, body: null };
   /** Code after a top-level await may resume after its reload ended (rolled back at the timeout). */
   const assertOpen = () => {
     if (!pending.open) throw new Error("graft: this version of " + file + " was abandoned (its reload ended while it awaited at top level): it can no longer define classes or exports");
@@ -470,19 +549,17 @@ function runModule(file, version, moduleFunction, dependencies) {
     meta: { url: "graft:" + file, hot },
     /** @param {number} index */
     require(index) { return fileRecord(/** @type {string} */ (dependencies[index])).namespace; },
-    /**
-     * @param {Getters} getters
-     * @param {Record<string, unknown>[]} [stars] namespaces of `export * from`
-     */
-    exports(getters, stars) {
+    /** @param {number} index */
+    namespace(index) { return namespaceObject(fileRecord(/** @type {string} */ (dependencies[index]))); },
+    /** @param {Getters} getters */
+    exports(getters) {
       assertOpen();
       /** @type {Getters} */
       const all = create(null);
-      if (stars) {
-        for (let i = 0; i < stars.length; i++) {
-          const star = /** @type {Record<string, unknown>} */ (stars[i]);
-          for (const key of objectKeys(star)) if (key !== "default") all[key] = () => star[key];
-        }
+      for (let i = 0; i + 2 < starExports.length; i += 3) {
+        const source = fileRecord(/** @type {string} */ (starExports[i + 1]));
+        const exportName = /** @type {string} */ (starExports[i + 2]);
+        all[/** @type {string} */ (starExports[i])] = exportName === "*" ? () => namespaceObject(source) : () => source.namespace[exportName];
       }
       assign(all, getters);
       setNamespace(record, all);
@@ -551,8 +628,24 @@ function runModule(file, version, moduleFunction, dependencies) {
       return promiseReject(Promise, new Error("import(" + stringify(String(specifier)) + ") in " + file + ": dynamic import is not supported; use a static import"));
     },
   };
-  // A module with top-level await returns its evaluation's promise: the reload engine waits for it.
-  return moduleFunction(api);
+  const body = moduleFunction(api);
+  // Up to the generator's first `yield`: for an async one, that part runs synchronously too.
+  body.next();
+  pending.body = body;
+}
+
+/**
+ * Evaluates a linked version (the rest of its generator). A module with top-level await
+ * returns its evaluation's promise: the reload engine waits for it.
+ * @param {string} file
+ */
+function evaluateModule(file) {
+  const pending = openTransaction().pending.get(file);
+  const body = pending === undefined ? null : pending.body;
+  if (pending === undefined || body === null) throw new Error("graft kernel: " + file + " was not linked in this transaction");
+  pending.body = null;
+  // An async generator's step is a promise, settled when the module has evaluated.
+  return body.next();
 }
 
 /**
@@ -949,7 +1042,7 @@ function preview(value) {
 }
 
 return {
-  construct, invoke, isPrototypeOf, begin, rollback, commit, declareExports, runModule, removeFile,
+  construct, invoke, isPrototypeOf, begin, rollback, commit, declareExports, instantiateModule, evaluateModule, removeFile,
   findSubclasses, getClass, classInfo, namespaceOf, namespaceKeys, classNames, retiredClasses, supersededVersions, versionOf, prune, heapClasses, setHostExports, plainKind,
   preview, evaluateIn, takeDisposer, setClassReader,
 };

@@ -259,10 +259,26 @@ function describeThrown(thrown) {
   }
   try {
     const [text] = copyOut(thrown, "copy", 1000, 16, "the thrown value");
-    return stringify(bare({ copy: text }));
+    // An instance of a class that is no Error (`throw new Test262Error()`) is named after its class.
+    const name = constructorName(object);
+    return stringify(name === undefined ? bare({ copy: text }) : bare({ copy: text, name }));
   } catch {
     return stringify(bare({ name: "Error", message: "a " + (className === "Object" ? "non-Error object" : className) + " was thrown", stack: "" }));
   }
+}
+
+/**
+ * The name of the class an ordinary object was made by (its prototype's own `constructor`),
+ * read from data properties only; undefined for plain objects.
+ * @param {object} object
+ */
+function constructorName(object) {
+  const proto = getPrototypeOf(object);
+  if (proto === null || classNameOf(proto) !== "Object") return undefined;
+  const constructor = intrinsicDescriptor(proto, "constructor");
+  if (constructor === undefined || typeof constructor.value !== "function") return undefined;
+  const name = ownString(constructor.value, "name");
+  return name === undefined || name === "" || name === "Object" ? undefined : name;
 }
 
 /**
