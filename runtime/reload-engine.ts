@@ -573,8 +573,9 @@ export class ReloadEngine {
    */
   private async transaction(batch: Candidate[], removed: string[], report: ReloadReport): Promise<TransactionOutcome> {
     this.assertNotDisposed();
-    const linkError = this.link(batch);
-    if (linkError) return { committed: false, error: linkError };
+    const linked = this.link(batch);
+    if (linked.error) return { committed: false, error: linked.error };
+    batch = linked.batch;
     const newContexts = new Map<string, QuickJSContext>();
     const registered: string[] = [];
     const owners = batch.map((entry) => timerOwner(entry.path, entry.attempt));
@@ -625,6 +626,10 @@ export class ReloadEngine {
       for (const file of removed) this.kernel.removeFile(file);
       const committed = this.kernel.commit();
       this.applyCommit(batch, removed, newContexts, committed, report);
+      for (const { candidate, error } of linked.unlinked) {
+        (report.warnings ??= []).push(`${candidate.path} was not re-run: ${error.message}; its previous version keeps running`);
+        this.setPending(candidate.path, error, candidate.script.source, candidate.dependencies, false);
+      }
       return { committed: true };
     } catch (error) {
       // Disposed while awaiting: the VM is gone, nothing to undo in it.
@@ -643,25 +648,36 @@ export class ReloadEngine {
    * Resolves the imports and re-exports of a batch against what will run (ES's link-time
    * ResolveExport): a name a module does not export, or exports ambiguously through
    * `export *`, is a SyntaxError of the importer before anything runs. Records each file's
-   * `export *` names. Returns the first file's error, if one fails to link.
+   * `export *` names. An edited file that fails to link fails the batch (its error). A
+   * file only re-run because an import changed, and that no longer links (the name it
+   * imports is gone), is left out and keeps its running version, as a fresh load would
+   * fail that file alone (`unlinked`).
    */
-  private link(batch: Candidate[]): ReloadError | undefined {
-    const inBatch = new Map(batch.map((candidate) => [candidate.path, candidate]));
-    const linker = new ModuleLinker((file) => {
-      const entry = inBatch.get(file) ?? this.loaded.get(file);
-      return entry && { entries: entry.script.entries, dependencies: entry.dependencies };
-    }, HOST_MODULE);
-    for (const candidate of batch) {
-      const result = linker.link(candidate.path);
-      candidate.starExports = result.starExports;
-      const error = result.errors[0];
-      if (error) {
+  private link(batch: Candidate[]): { error?: ReloadError; batch: Candidate[]; unlinked: { candidate: Candidate; error: ReloadError }[] } {
+    const unlinked: { candidate: Candidate; error: ReloadError }[] = [];
+    for (;;) {
+      const inBatch = new Map(batch.map((candidate) => [candidate.path, candidate]));
+      const linker = new ModuleLinker((file) => {
+        const entry = inBatch.get(file) ?? this.loaded.get(file);
+        return entry && { entries: entry.script.entries, dependencies: entry.dependencies };
+      }, HOST_MODULE);
+      const failing: Candidate[] = [];
+      for (const candidate of batch) {
+        const result = linker.link(candidate.path);
+        candidate.starExports = result.starExports;
+        const found = result.errors[0];
+        if (!found) continue;
         const { script } = candidate;
         const hint = "export the name from that file, or import one it exports";
-        return this.errorAt(candidate.path, script.source, `syntax error: ${error.message}`, script.positionOf(error.offset), hint);
+        const error = this.errorAt(candidate.path, script.source, `syntax error: ${found.message}`, script.positionOf(found.offset), hint);
+        if (candidate.role !== "rerun") return { error, batch, unlinked };
+        unlinked.push({ candidate, error });
+        failing.push(candidate);
       }
+      // Without them, the others link against their running versions: link again.
+      if (failing.length === 0) return { batch, unlinked };
+      batch = batch.filter((candidate) => !failing.includes(candidate));
     }
-    return undefined;
   }
 
   /** Compiles a file's module function in its context and links it (its exports become readable). */

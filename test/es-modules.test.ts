@@ -262,3 +262,24 @@ describe("ES modules: thrown values", () => {
     expect(errors).toEqual(["a.js: Test262Error: boom"]);
   });
 });
+
+describe("ES modules: an importer that no longer links when an export goes", () => {
+  it("keeps its running version and is listed in failures(); the edit that removed the export applies", async () => {
+    const folder = await scriptsFolder({
+      "a.js": `export class Ghost {}`,
+      "b.js": `import { Ghost } from "./a.js"; export const held = Ghost; export function name() { return held.name; }`,
+    });
+    const runtime = await runtimeFor(folder);
+    await folder.write("a.js", `export class Spirit {}`);
+    const report = await runtime.reload(["a.js"]);
+    expect(report.errors).toEqual([]);
+    expect(report.retired.map((retired) => retired.name)).toEqual(["Ghost"]);
+    expect(report.warnings).toEqual([expect.stringMatching(/^b\.js was not re-run: syntax error: imports 'Ghost' of a\.js, which does not export it/)]);
+    expect(runtime.failures()).toEqual([expect.objectContaining({ file: "b.js", running: true })]);
+    expect(runtime.exports("b.js").name!.invoke().toHost()).toBe("Ghost");
+    await folder.write("b.js", `import { Spirit } from "./a.js"; export const held = Spirit; export function name() { return held.name; }`);
+    expect((await runtime.reload(["b.js"])).errors).toEqual([]);
+    expect(runtime.failures()).toEqual([]);
+    expect(runtime.exports("b.js").name!.invoke().toHost()).toBe("Spirit");
+  });
+});
