@@ -134,8 +134,11 @@ describe("a VM that traps (QuickJS out of memory in its compiler)", () => {
     const folder = await scriptsFolder({ "crash.ts": CRASHER, "big.ts": "export const small = 1;" });
     const runtime = await runtimeFor(folder, { memoryLimit: 8 * MIB, timeout: 20_000 });
     const exports = runtime.exports("crash.ts");
-    // Full to the byte, the reload's compiler runs out of memory.
-    runtime.evaluate("crash.ts", "globalThis.full = []; for (const size of [10000, 1000, 100, 10, 1]) { try { for (;;) globalThis.full.push(new Array(size).fill('x')); } catch {} }").dispose();
+    // Full to the byte, the reload's compiler runs out of memory. (Filled through a function
+    // made beforehand: evaluating code in a nearly full VM may itself trap the compiler.)
+    const fillUp = runtime.evaluate("crash.ts", "() => { globalThis.full = []; for (const size of [10000, 1000, 100, 10, 1]) { try { for (;;) globalThis.full.push(new Array(size).fill('x')); } catch {} } }");
+    fillUp.invoke().dispose();
+    fillUp.dispose();
     const lines = Array.from({ length: 5000 }, (_, i) => `export const f${i} = (a: number): number => a + ${i} * 2 + "${"z".repeat(20)}".length;`);
     await folder.write("big.ts", lines.join("\n"));
     let outcome: unknown;
