@@ -1,5 +1,6 @@
 /**
- * Orders files so that each comes after the files it imports (R1, R2). Input order breaks
+ * Orders files so that each comes after the files it imports (R1, R2), in the order ES
+ * evaluates modules: a file's imports in the order it imports them. Input order breaks
  * ties, so the result is stable. Files on an import cycle are ordered as ES modules
  * would evaluate them (depth-first, post-order), and each cycle is reported.
  */
@@ -30,6 +31,12 @@ export function dependencyOrder(files: string[], dependenciesOf: (file: string) 
     state.set(file, "done");
     order.push(file);
   };
+  // As if one entry module imported, in path order, every file no other file imports: each
+  // is visited first, so what it imports evaluates in the order it imports it (ES's
+  // depth-first order), not in path order. Files only on cycles nobody imports come after.
+  const imported = new Set<string>();
+  for (const file of files) for (const dependency of dependenciesOf(file)) if (dependency !== file) imported.add(dependency);
+  for (const file of files) if (!imported.has(file)) visit(file);
   for (const file of files) visit(file);
   return { order, cycles };
 }

@@ -283,3 +283,18 @@ describe("ES modules: an importer that no longer links when an export goes", () 
     expect(runtime.exports("b.js").name!.invoke().toHost()).toBe("Spirit");
   });
 });
+
+describe("ES modules: evaluation order", () => {
+  it("a file's imports evaluate in the order it imports them, not in path order", async () => {
+    const ran: string[] = [];
+    const folder = await scriptsFolder({
+      "a.js": `import { log } from "host"; log("a");`,
+      "m.js": `import { log } from "host"; import "./z.js"; import "./a.js"; log("m");`,
+      "z.js": `import { log } from "host"; import "./y.js"; log("z");`,
+      "y.js": `import { log } from "host"; log("y");`,
+    });
+    const runtime = await runtimeFor(folder, { host: { log: (line: unknown) => ran.push(String(line)) } });
+    expect(runtime.initialReport.errors).toEqual([]);
+    expect(ran).toEqual(["y", "z", "a", "m"]);
+  });
+});

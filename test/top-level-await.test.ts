@@ -38,6 +38,8 @@ log("async end");`,
       "direct-1.ts": `import { log } from "host";\nimport { config } from "./async";\nlog("direct-1 sees " + config.speed);`,
       "direct-2.ts": `import { log } from "host";\nimport "./async";\nlog("direct-2");`,
       "indirect.ts": `import { log } from "host";\nimport "./direct-1";\nlog("indirect");`,
+      // The entry of test262's test: its imports evaluate in its order.
+      "main.ts": `import "./direct-1";\nimport "./direct-2";\nimport "./indirect";`,
     });
     const runtime = await runtimeFor(folder, {
       host: { log: log.log, fetchConfig: () => new Promise((resolve) => setImmediate(() => resolve({ speed: 3 }))) },
@@ -97,13 +99,13 @@ export class AfterAwait { static ready = seen.length; }`,
   });
 
   it("a cycle of files that await evaluates as ES modules would, each dependency's await first (pending-async-dep-from-cycle)", async () => {
-    // graft loads as if one entry module imported every file in path order: here the
-    // cycle's root sorts first, as the test262 entry imports it first.
+    // As in test262's test, the entry imports the cycle's root first, then the importer.
     const log = new Log();
     const folder = await scriptsFolder({
       "a-cycle-root.ts": `import { log } from "host";\nimport "./b-cycle-leaf";\nlog("cycle root start");\nawait 1;\nlog("cycle root end");`,
       "b-cycle-leaf.ts": `import { log } from "host";\nimport "./a-cycle-root";\nlog("cycle leaf start");\nawait 1;\nlog("cycle leaf end");`,
       "c-importer.ts": `import { log } from "host";\nimport "./b-cycle-leaf";\nlog("importer of cycle leaf");`,
+      "main.ts": `import "./a-cycle-root";\nimport "./c-importer";`,
     });
     const runtime = await runtimeFor(folder, { host: { log: log.log } });
     expect(runtime.initialReport.errors).toEqual([]);
