@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ScriptError, type ReloadError } from "../host-api/index.js";
-import { runtimeFor, scriptsFolder, waitFor } from "./helpers.js";
+import { ScriptError, type GraftRuntime, type ReloadError } from "../host-api/index.js";
+import { runtimeFor, scriptsFolder, waitFor, type ScriptsFolder } from "./helpers.js";
 
 /**
  * Issue 8: QuickJS asks its interrupt handler only between bytecodes, so a long C builtin ran
@@ -20,11 +20,22 @@ const SCRIPT = [
   "export const ok = (): number => 42;",
 ].join("\n");
 
+/**
+ * A runtime with a 50 ms budget whose files all loaded: on a loaded machine the load itself
+ * can run out of that budget (it is not what these tests are about), so it is tried again.
+ */
+async function tightRuntime(folder: ScriptsFolder): Promise<GraftRuntime> {
+  for (let attempt = 1; ; attempt++) {
+    const runtime = await runtimeFor(folder, { timeout: 50, memoryLimit: 1024 * MIB });
+    if (runtime.failures().length === 0 || attempt === 5) return runtime;
+    runtime.dispose();
+  }
+}
+
 describe("the deadline inside long C builtins", () => {
   for (const name of ["join", "stringify", "fill"]) {
     it(`${name}: stopped as timed out (not out of memory, not a late result), and the runtime keeps serving`, async () => {
-      const folder = await scriptsFolder({ "big.ts": SCRIPT });
-      const runtime = await runtimeFor(folder, { timeout: 50, memoryLimit: 1024 * MIB });
+      const runtime = await tightRuntime(await scriptsFolder({ "big.ts": SCRIPT }));
       const exports = runtime.exports("big.ts");
       let caught: unknown;
       try {
@@ -41,8 +52,7 @@ describe("the deadline inside long C builtins", () => {
   }
 
   it("in a timer callback: the 'error' event says it ran longer than the timeout", async () => {
-    const folder = await scriptsFolder({ "big.ts": SCRIPT });
-    const runtime = await runtimeFor(folder, { timeout: 50, memoryLimit: 1024 * MIB });
+    const runtime = await tightRuntime(await scriptsFolder({ "big.ts": SCRIPT }));
     const errors: ReloadError[] = [];
     runtime.on("error", (error) => errors.push(error));
     const later = runtime.exports("big.ts").later!;
@@ -55,7 +65,7 @@ describe("the deadline inside long C builtins", () => {
 
   it("at a file's top level: the reload fails as timed out and the running version stays", async () => {
     const folder = await scriptsFolder({ "box.ts": "export class Box { v(): number { return 1; } }" });
-    const runtime = await runtimeFor(folder, { timeout: 50, memoryLimit: 1024 * MIB });
+    const runtime = await tightRuntime(folder);
     await folder.write("box.ts", "export const size = new Array(2 ** 25).fill(0).join(',').length;\nexport class Box { v(): number { return 2; } }");
     const report = await runtime.reload(["box.ts"]);
     expect(report.ok).toBe(false);
