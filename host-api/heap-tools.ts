@@ -1,4 +1,4 @@
-import type { QuickJSContext } from "quickjs-emscripten-core";
+import type { QuickJSContext, QuickJSHandle } from "quickjs-emscripten-core";
 import { contextPointerOf, HeapInspector, type ClassCount, type HeapGraph } from "../runtime/heap/index.js";
 import type { Kernel } from "../runtime/kernel/kernel.js";
 import type { ReloadEngine } from "../runtime/reload-engine.js";
@@ -65,6 +65,11 @@ export class HeapTools {
 
   topClasses(limit = 20): ClassCount[] {
     return this.guard(() => this.inspector.topClasses(limit));
+  }
+
+  /** The live instances of the class whose prototype `prototype` is, in one VM array the caller owns. */
+  instanceArray(prototype: QuickJSHandle): QuickJSHandle | undefined {
+    return this.guard(() => this.inspector.instanceArray(prototype));
   }
 
   /** Every live instance of `cls` (never a prototype object), after a full GC. */

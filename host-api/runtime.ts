@@ -115,6 +115,8 @@ export class GraftRuntime {
         (made) => made.disposeAll(),
       );
       runtime = new GraftRuntime(root, parts, vm, kernelContext, kernel, engine, bridge, scheduler);
+      const made = runtime;
+      engine.instanceFinder = (prototype) => made.heapTools.instanceArray(prototype);
       vm.onCrash = () => runtime?.vmCrashed();
     } catch (error) {
       parts.dispose();

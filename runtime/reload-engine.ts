@@ -74,6 +74,12 @@ export class ReloadEngine {
   private readonly mapperOrder = new Map<string, string[]>();
   private queue: Promise<unknown> = Promise.resolve();
   private disposed = false;
+  /**
+   * The live instances of a class (given its prototype) as one VM array the caller owns, or
+   * undefined when there are none: the host's heap reader, for giving live instances the
+   * fields a new version adds (set by the host API once its heap tools exist).
+   */
+  instanceFinder: ((prototype: QuickJSHandle) => QuickJSHandle | undefined) | undefined;
 
   constructor(
     private readonly vm: Vm,
@@ -623,6 +629,14 @@ export class ReloadEngine {
         }
         if (failure) return abort(failure);
       }
+      const migrationFailure = this.migrateInstances(batch);
+      if (migrationFailure) {
+        this.kernel.rollback();
+        this.scheduler.cancelOwned(owners);
+        for (const context of newContexts.values()) context.dispose();
+        for (const mapperName of registered) this.mappers.delete(mapperName);
+        return { committed: false, error: migrationFailure };
+      }
       for (const file of removed) this.kernel.removeFile(file);
       const committed = this.kernel.commit();
       this.applyCommit(batch, removed, newContexts, committed, report);
@@ -641,6 +655,53 @@ export class ReloadEngine {
       throw error;
     } finally {
       if (awaited && !this.disposed) this.scheduler.release();
+    }
+  }
+
+  /**
+   * Before commit, inside the transaction: the live instances of each class whose new version
+   * adds instance fields get them (each initialiser run with `this` = the instance), and a new
+   * or changed migration hook runs on each. Returns the first failure (the batch then rolls back).
+   */
+  private migrateInstances(batch: Candidate[]): ReloadError | undefined {
+    const classes = this.kernel.pendingMigrations();
+    try {
+      for (const cls of classes) {
+        const info = this.kernel.classInfo(cls)!;
+        const candidate = batch.find((entry) => entry.path === info.file)!;
+        const { source } = candidate.script;
+        let instances: QuickJSHandle | undefined;
+        try {
+          instances = this.findInstancesOf(cls);
+        } catch (error) {
+          return this.errorAt(info.file, source, `graft could not find the live instances of ${info.name} to migrate: ${error instanceof Error ? error.message : String(error)}`, undefined, "reload again; if it persists, report it");
+        }
+        try {
+          const failed = this.kernel.migrate(cls, instances);
+          if (failed) {
+            const message = `the initialiser of the new field ${failed.field} of ${info.name} threw on a live instance: ${failed.thrown}`;
+            return this.errorAt(info.file, source, message, candidate.script.strippedPosition(failed.offset), "fix the initialiser (it runs with `this` = each live instance that lacks the field), or give old instances the field in a migration hook");
+          }
+        } catch (error) {
+          if (!(error instanceof VmCallError) && !(error instanceof VmOutOfMemory)) throw error;
+          return this.vmFailure(info.file, source, error.vmError);
+        } finally {
+          instances?.dispose();
+        }
+      }
+      return undefined;
+    } finally {
+      for (const cls of classes) cls.dispose();
+    }
+  }
+
+  private findInstancesOf(cls: QuickJSHandle): QuickJSHandle | undefined {
+    if (!this.instanceFinder) return undefined;
+    const prototype = this.kernel.context.getProp(cls, "prototype");
+    try {
+      return this.instanceFinder(prototype);
+    } finally {
+      prototype.dispose();
     }
   }
 

@@ -3,7 +3,7 @@ import { transformModule, transformSnippet, type ImportSite, type ModuleEntries 
 import { SourceMapper, type EncodedSourceMap } from "./source-map.js";
 import { CompileError, positionAt, type ScriptPosition } from "./errors.js";
 import { checkNesting } from "./nesting.js";
-import { lowerPrivates } from "./private-names.js";
+import { lowerClasses } from "./class-lowering.js";
 
 export { CompileError, type ScriptPosition } from "./errors.js";
 export { checkNesting } from "./nesting.js";
@@ -34,16 +34,18 @@ export interface CompiledScript {
   mapper: SourceMapper;
   /** Where an offset of `entries` (in the stripped code) is in the script as written. */
   positionOf(offset: number): ScriptPosition;
+  /** Where an offset of the type-stripped code (what the kernel is told of fields) is in `source`. */
+  strippedPosition(offset: number): ScriptPosition;
 }
 
 /** Turns a script (`.ts`, `.js`, `.mjs`) into the form graft evaluates. Throws CompileError. */
 export function compileScript(file: string, source: string): CompiledScript {
   checkNesting(file, source);
   const stripped = stripTypes(file, source);
-  const privates = mapErrorPosition(() => lowerPrivates(file, stripped.code, "__graft"), stripped.map);
-  const shape = transformModule(file, privates ? privates.code : stripped.code);
+  const classes = mapErrorPosition(() => lowerClasses(file, stripped.code, "__graft"), stripped.map);
+  const shape = transformModule(file, classes ? classes.code : stripped.code);
   const maps: EncodedSourceMap[] = [shape.map];
-  if (privates) maps.push(privates.map);
+  if (classes) maps.push(classes.map);
   if (stripped.map) maps.push(stripped.map);
   const mapper = new SourceMapper(maps);
   const strippedMapper = stripped.map ? new SourceMapper([stripped.map]) : null;
@@ -62,6 +64,7 @@ export function compileScript(file: string, source: string): CompiledScript {
     topLevelAwait: shape.topLevelAwait,
     mapper,
     positionOf: (offset) => originalImportPosition(file, stripped.code, offset, strippedMapper),
+    strippedPosition: (offset) => originalImportPosition(file, stripped.code, offset, strippedMapper),
   };
 }
 

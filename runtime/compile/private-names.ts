@@ -1,9 +1,8 @@
-import { parseSync } from "oxc-parser";
-import MagicString from "magic-string";
+import type MagicString from "magic-string";
 import { walk } from "estree-walker";
 import type * as ESTree from "estree";
-import { CompileError, positionAt, syntaxError } from "./errors.js";
-import type { EncodedSourceMap } from "./source-map.js";
+import { CompileError, positionAt } from "./errors.js";
+import { uniquePrefix, type AnyNode, type Node, type TopLevelClass } from "./class-lowering.js";
 
 /**
  * Private names (`#x`) of top-level classes, lowered to storage the kernel keeps per class
@@ -14,7 +13,7 @@ import type { EncodedSourceMap } from "./source-map.js";
  * top-level class graft keeps identity for (the classes module-transform binds to a
  * canonical class), every reference to one of its private names becomes a call on a slot
  * the kernel hands out per (file, class, name) and keeps for the life of the class
- * (runtime/kernel/vm/private-state.js): fields in a WeakMap, methods and accessors behind a
+ * (runtime/kernel/vm/privates.js): fields in a WeakMap, methods and accessors behind a
  * brand, static members keyed by the class. Nothing of it is a property of any object,
  * so no reflection reaches it, and only the file's own code holds the slots.
  *
@@ -30,13 +29,6 @@ import type { EncodedSourceMap } from "./source-map.js";
  *   `#x in o` -> `slot.has(o)`.
  * Classes nested in functions keep native private members (each evaluation is a new class).
  */
-export interface LoweredPrivates {
-  code: string;
-  map: EncodedSourceMap;
-}
-
-type Node = ESTree.Node & { start: number; end: number };
-type AnyNode = Node & Record<string, unknown>;
 
 type PrivateKind = "field" | "method" | "accessor";
 interface PrivateMember {
@@ -50,18 +42,17 @@ interface ClassScope {
   names: Set<string>;
 }
 
-/** Returns null when no top-level class has private names (the code is left as it is). */
-export function lowerPrivates(file: string, code: string, api: string): LoweredPrivates | null {
-  if (!code.includes("#")) return null;
-  const parsed = parseSync(file.replace(/\.ts$/, ".js"), code, { sourceType: "module" });
-  if (parsed.errors.length > 0) throw syntaxError(file, code, parsed.errors[0]!);
-  const program = parsed.program as unknown as ESTree.Program & Node;
-  const targets = topLevelClasses(program).filter((target) => privateElements(target.node).length > 0);
-  if (targets.length === 0) return null;
-
-  const out = new MagicString(code);
+/**
+ * Lowers the private names of `classes` (top-level classes) in `out`. Returns the last step,
+ * to run once every other edit of the classes is made: wrapping field initialisers
+ * (`#x = slot.init(this, init)`), which must enclose what was lowered inside them.
+ */
+export function lowerPrivateNames(file: string, code: string, program: ESTree.Program, out: MagicString, classes: TopLevelClass[], api: string): () => void {
+  const targets = classes.filter((target) => privateElements(target.node).length > 0);
+  if (targets.length === 0) return () => {};
   const prefix = uniquePrefix(code, "__graftP");
   const lowered = new Map<Node, Map<string, PrivateMember>>();
+  const wrappers: (() => void)[] = [];
   targets.forEach((target, index) => lowered.set(target.node, prepareClass(target, `${prefix}${index}`)));
 
   function prepareClass(target: TopLevelClass, state: string): Map<string, PrivateMember> {
@@ -111,17 +102,19 @@ export function lowerPrivates(file: string, code: string, api: string): LoweredP
     for (const element of staticMethods) moveMethod(element, ", ");
     out.appendRight(at, "}); } ");
 
-    for (const element of elements) {
-      if (element.type !== "PropertyDefinition") continue;
-      const member = members.get((element.key as unknown as ESTree.PrivateIdentifier).name)!;
-      const value = element.value as Node | null;
-      if (value) {
-        out.appendRight(value.start, `${member.slot}.init(this, `);
-        out.prependLeft(value.end, ")");
-      } else {
-        out.appendLeft((element.key as unknown as Node).end, ` = ${member.slot}.init(this, undefined)`);
+    wrappers.push(() => {
+      for (const element of elements) {
+        if (element.type !== "PropertyDefinition") continue;
+        const member = members.get((element.key as unknown as ESTree.PrivateIdentifier).name)!;
+        const value = element.value as Node | null;
+        if (value) {
+          out.prependRight(value.start, `${member.slot}.init(this, `);
+          out.appendLeft(value.end, ")");
+        } else {
+          out.appendLeft((element.key as unknown as Node).end, ` = ${member.slot}.init(this, undefined)`);
+        }
       }
-    }
+    });
     return members;
   }
 
@@ -207,47 +200,12 @@ export function lowerPrivates(file: string, code: string, api: string): LoweredP
     }
   }
 
-  const map = out.generateMap({ hires: true, source: file, includeContent: false });
-  return { code: out.toString(), map: map as unknown as EncodedSourceMap };
-}
-
-interface TopLevelClass {
-  name: string;
-  node: AnyNode;
-  /** The top-level statement holding the class: the slots are declared before it. */
-  statement: Node;
-}
-
-/** The classes module-transform binds to canonical classes (same forms, same names). */
-function topLevelClasses(program: ESTree.Program): TopLevelClass[] {
-  const found: TopLevelClass[] = [];
-  const fromDeclaration = (node: AnyNode, statement: Node, defaultName?: string): void => {
-    if (node.type === "ClassDeclaration" || (node.type === "ClassExpression" && defaultName)) {
-      const id = node.id as ESTree.Identifier | null;
-      const name = id ? id.name : defaultName;
-      if (name) found.push({ name, node, statement });
-    } else if (node.type === "VariableDeclaration") {
-      const declarators = node.declarations as (ESTree.VariableDeclarator & Node)[];
-      if (declarators.length !== 1) return;
-      const declarator = declarators[0]!;
-      const init = declarator.init as AnyNode | null;
-      if (declarator.id.type !== "Identifier" || !init || init.type !== "ClassExpression" || init.id) return;
-      found.push({ name: declarator.id.name, node: init, statement });
-    }
+  return () => {
+    for (const wrap of wrappers) wrap();
   };
-  for (const statement of program.body as AnyNode[]) {
-    if (statement.type === "ExportNamedDeclaration" && statement.declaration) {
-      fromDeclaration(statement.declaration as AnyNode, statement);
-    } else if (statement.type === "ExportDefaultDeclaration") {
-      fromDeclaration(statement.declaration as AnyNode, statement, "default");
-    } else {
-      fromDeclaration(statement, statement);
-    }
-  }
-  return found;
 }
 
-function privateElements(node: AnyNode): AnyNode[] {
+export function privateElements(node: AnyNode): AnyNode[] {
   const body = node.body as unknown as { body: AnyNode[] };
   return body.body.filter((element) => (element.key as AnyNode | undefined)?.type === "PrivateIdentifier");
 }
@@ -291,11 +249,4 @@ function unsupported(file: string, code: string, offset: number, what: string): 
     positionAt(code, offset, file),
     "rewrite it with a plain access (for `o?.#x`: `o == null ? undefined : o.#x`), or move the class into a function",
   );
-}
-
-/** A prefix no identifier of the code starts with. */
-export function uniquePrefix(code: string, base: string): string {
-  let prefix = base;
-  while (code.includes(prefix)) prefix = `${prefix}_`;
-  return prefix;
 }

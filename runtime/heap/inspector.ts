@@ -113,6 +113,11 @@ export class HeapInspector {
     return { objects: holdObjects(this.context, found.addresses, (count) => this.newSlots(count)), callable: found.callable };
   }
 
+  /** findInstances' objects as one VM array the caller owns (undefined when there are none). */
+  instanceArray(prototype: QuickJSHandle): QuickJSHandle | undefined {
+    return this.findInstances(prototype).objects.core?.array;
+  }
+
   /** A new dense VM Array of `count` zeros, made in the inspector's context. */
   private newSlots(count: number): QuickJSHandle {
     return this.knowledge.guard(() => this.context.unwrapResult(this.context.evalCode(`new Array(${count}).fill(0)`, "graft:found-objects.js")));

@@ -38,7 +38,7 @@ export interface ClassInfo {
 const FUNCTIONS = [
   "construct", "invoke", "isPrototypeOf", "begin", "rollback", "commit", "declareExports", "instantiateModule", "evaluateModule", "removeFile", "findSubclasses",
   "getClass", "classInfo", "namespaceOf", "namespaceKeys", "classNames", "retiredClasses", "supersededVersions", "versionOf", "prune", "heapClasses", "setHostExports", "plainKind",
-  "preview", "evaluateIn", "takeDisposer", "setClassReader",
+  "preview", "evaluateIn", "takeDisposer", "setClassReader", "pendingMigrations", "migrate",
 ] as const;
 /** values.js: reading script values without running script code. */
 const VALUE_FUNCTIONS = ["setValueClassReader", "copyOut", "describeThrown", "get", "set", "lockDownRealm", "defineData"] as const;
@@ -285,6 +285,30 @@ export class Kernel {
   /** Evaluates a linked module; returns a handle the caller owns: a promise for top-level await. */
   evaluateModule(file: string): QuickJSHandle {
     return this.callWith("evaluateModule", [file]);
+  }
+
+  /**
+   * Classes of the open reload whose live instances need a pass before commit: a new version
+   * adds instance fields, or declares a new or changed migration hook. Caller owns the handles.
+   */
+  pendingMigrations(): QuickJSHandle[] {
+    return this.unpackArray(this.call("pendingMigrations"));
+  }
+
+  /**
+   * Gives `instances` (a VM array of the class's live instances) the new fields and runs the
+   * migration hook on them, journaled. A field initialiser that threw comes back (the field,
+   * its offset in the type-stripped script, what it threw); a hook that throws is a VmCallError.
+   */
+  migrate(cls: QuickJSHandle, instances: QuickJSHandle | undefined): { field: string; offset: number; thrown: string } | undefined {
+    const result = this.call("migrate", cls, instances ?? this.context.undefined);
+    try {
+      if (this.context.typeof(result) === "undefined") return undefined;
+      const [field, offset, thrown] = this.context.dump(result) as [string, number, string];
+      return { field, offset, thrown };
+    } finally {
+      result.dispose();
+    }
   }
 
   removeFile(file: string): void {

@@ -21,7 +21,13 @@
  *   disposeErrors: { file: string, message: string }[] }} CommitReport
  * @typedef {{ impl: AnyClass | null }} Cell the version a canonical class constructs with
  * @typedef {{ file: string, name: string, cell: Cell, version: number, retired: boolean,
- *   protoKeys: Set<Key>, staticKeys: Set<Key>, privates: PrivateState | null }} ClassMeta privates: its #x state, kept across versions
+ *   protoKeys: Set<Key>, staticKeys: Set<Key>, privates: PrivateState | null, committedVersion: number,
+ *   fieldKeys: Set<string>, migrateSource: string | null }} ClassMeta privates: its #x state, kept across versions;
+ *   committedVersion, fieldKeys, migrateSource: of the version last committed (0 before the first)
+ * @typedef {{ keys: Array<[string, number]>, factory: () => Record<string, Function> }} FieldList a version's instance
+ *   fields ([key, offset in the stripped script]) and how to build their initialisers
+ * @typedef {{ added: Array<[string, number]>, factory: (() => Record<string, Function>) | null, hook: Function | undefined,
+ *   fromVersion: number }} MigrationPlan
  * @typedef {(this: void, hotData: object) => void} Disposer
  * @typedef {{ file: string, namespace: Record<string, unknown>, classes: Map<string, AnyClass>,
  *   classOrder: string[], hotData: object, disposers: Disposer[], loaded: boolean, exportKeys: string[],
@@ -30,9 +36,11 @@
  *   module namespace object (`import * as`) for the current export names; evaluator: runs
  *   REPL code in the running version's module scope
  * @typedef {{ file: string, version: number, defined: Set<string>, order: string[], disposers: Disposer[],
- *   patches: Patch[], evaluator: Function | null, open: boolean, body: Generator | AsyncGenerator | null }} PendingVersion a version being evaluated,
+ *   patches: Patch[], evaluator: Function | null, open: boolean, body: Generator | AsyncGenerator | null,
+ *   fields: Map<string, FieldList> }} PendingVersion a version being evaluated,
  *   until commit; closed (open false) at commit or rollback
- * @typedef {{ undo: (() => void)[], pending: Map<string, PendingVersion>, removed: string[] }} Transaction
+ * @typedef {{ undo: (() => void)[], pending: Map<string, PendingVersion>, removed: string[],
+ *   migrations: Map<AnyClass, MigrationPlan> }} Transaction
  * @typedef {{ [key: Key]: PropertyDescriptor }} Descriptors
  * @typedef {{ parent: object | null, protoParent: object | null, protoDescriptors: Descriptors,
  *   staticDescriptors: Descriptors, impl: AnyClass | null, version: number, protoKeys: Set<Key>,
@@ -242,7 +250,7 @@ function makeCanonical(file, name) {
     }
   };
   defineProperty(canonical, "name", bare({ value: name, configurable: true }));
-  classMeta.set(canonical, { file, name, cell, version: 0, retired: false, protoKeys: new SafeSet(), staticKeys: new SafeSet(), privates: null });
+  classMeta.set(canonical, { file, name, cell, version: 0, retired: false, protoKeys: new SafeSet(), staticKeys: new SafeSet(), privates: null, committedVersion: 0, fieldKeys: new SafeSet(), migrateSource: null });
   return canonical;
 }
 
@@ -432,7 +440,7 @@ function finishClass(canonical, meta, linked) {
 
 function begin() {
   if (txn !== null) throw new Error("graft kernel: a reload transaction is already open");
-  txn = { undo: new SafeArray(), pending: new SafeMap(), removed: new SafeArray() };
+  txn = { undo: new SafeArray(), pending: new SafeMap(), removed: new SafeArray(), migrations: new SafeMap() };
 }
 
 /**
@@ -440,7 +448,7 @@ function begin() {
  * @param {() => void} change
  */
 function withTransaction(change) {
-  txn = { undo: new SafeArray(), pending: new SafeMap(), removed: new SafeArray() };
+  txn = { undo: new SafeArray(), pending: new SafeMap(), removed: new SafeArray(), migrations: new SafeMap() };
   try { change(); } finally { txn = null; }
 }
 
@@ -521,7 +529,7 @@ function instantiateModule(file, version, moduleFunction, dependencies, starExpo
   const transaction = openTransaction();
   const record = fileRecord(file);
   /** @type {PendingVersion} */
-  const pending = { file, version, defined: new SafeSet(), order: new SafeArray(), disposers: new SafeArray(), patches: new SafeArray(), evaluator: null, open: true, body: null };
+  const pending = { file, version, defined: new SafeSet(), order: new SafeArray(), disposers: new SafeArray(), patches: new SafeArray(), evaluator: null, open: true, body: null, fields: new SafeMap() };
   /** Code after a top-level await may resume after its reload ended (rolled back at the timeout). */
   const assertOpen = () => {
     if (!pending.open) throw new Error("graft: this version of " + file + " was abandoned (its reload ended while it awaited at top level): it can no longer define classes or exports");
@@ -618,6 +626,17 @@ function instantiateModule(file, version, moduleFunction, dependencies, starExpo
     nameDefault(fn) {
       defineProperty(fn, "name", bare({ value: "default", configurable: true }));
     },
+    /**
+     * The instance fields this version of a top-level class declares, from a static block
+     * at the top of its body (runtime/compile/field-initialisers.ts).
+     * @param {string} name
+     * @param {Array<[string, number]>} keys
+     * @param {() => Record<string, Function>} factory
+     */
+    fields(name, keys, factory) {
+      assertOpen();
+      pending.fields.set(name, bare({ keys, factory }));
+    },
     /** @param {unknown} evaluator */
     scope(evaluator) {
       if (typeof evaluator !== "function") throw new TypeError("graft: scope() expects the module's evaluator function");
@@ -700,6 +719,10 @@ function commit() {
     record.evaluator = pending.evaluator;
     for (const name of record.classOrder) if (!pending.defined.has(name)) retire(record, name, report);
     record.classOrder = pending.order;
+    for (const name of pending.order) {
+      const canonical = record.classes.get(name);
+      if (canonical !== undefined) settleShape(canonical, pending.fields.get(name));
+    }
     record.loaded = true;
     report.patched.push(...pending.patches);
   }
@@ -719,6 +742,152 @@ function commit() {
   supersededRefs = supersededRefs.filter((entry) => weakRefDeref(entry.ref) !== undefined);
   for (const entry of supersededRefs) entry.pending = false;
   return stringify(report);
+}
+
+/**
+ * The static method a class declares to migrate its live instances when a new version
+ * changes their shape (renamed or removed fields), in the spirit of Erlang's code_change:
+ * `static [Symbol.for("graft.migrate")](instance, fromVersion) { ... }`.
+ */
+const MIGRATE = Symbol.for("graft.migrate");
+
+/**
+ * @param {AnyClass} canonical
+ * @returns {Function | undefined}
+ */
+function migrateHookOf(canonical) {
+  const descriptor = ownDescriptor(canonical, MIGRATE);
+  return descriptor !== undefined && typeof descriptor.value === "function" ? descriptor.value : undefined;
+}
+
+/**
+ * The classes of the open transaction whose live instances need a pass before commit:
+ * a committed class whose new version adds instance fields, or declares a migration hook
+ * that is new or changed. The plans stay with the transaction for migrate().
+ */
+function pendingMigrations() {
+  const transaction = openTransaction();
+  /** @type {Array<AnyClass>} */
+  const classes = new SafeArray();
+  for (const pending of transaction.pending.values()) {
+    const record = fileRecord(pending.file);
+    for (const name of pending.order) {
+      const canonical = record.classes.get(name);
+      if (canonical === undefined) continue;
+      const meta = metaOf(canonical);
+      if (meta.committedVersion === 0) continue;
+      const fields = pending.fields.get(name);
+      /** @type {Array<[string, number]>} */
+      const added = new SafeArray();
+      if (fields !== undefined) for (const entry of fields.keys) if (!meta.fieldKeys.has(entry[0])) added.push(entry);
+      const hook = migrateHookOf(canonical);
+      const hookChanged = hook !== undefined && functionToString(hook) !== meta.migrateSource;
+      if (added.length === 0 && !hookChanged) continue;
+      transaction.migrations.set(canonical, bare({ added, factory: fields === undefined ? null : fields.factory, hook: hookChanged ? hook : undefined, fromVersion: meta.committedVersion }));
+      classes.push(canonical);
+    }
+  }
+  return classes;
+}
+
+/**
+ * What a thrown value says, read without running script code (own data `message`).
+ * @param {unknown} thrown
+ */
+function thrownText(thrown) {
+  if (thrown === null || (typeof thrown !== "object" && typeof thrown !== "function")) return String(thrown);
+  const descriptor = ownDescriptor(thrown, "message");
+  const message = descriptor !== undefined && typeof descriptor.value === "string" ? descriptor.value : "";
+  return (instanceClassName(thrown) ?? "Error") + (message === "" ? "" : ": " + message);
+}
+
+/**
+ * Gives live instances of a class the fields its new version added (each initialiser run
+ * with `this` = the instance) and runs its new or changed migration hook on each, all
+ * journaled: a throw rolls the whole reload back.
+ * @param {AnyClass} canonical
+ * @param {ArrayLike<object> | undefined} instances every live instance (found on the heap by the host)
+ * @returns {[string, number, string] | undefined} for an initialiser that threw: the field, its offset in the
+ *   stripped script and what it threw (the host reports it where the field is written)
+ */
+function migrate(canonical, instances) {
+  const transaction = openTransaction();
+  const plan = transaction.migrations.get(canonical);
+  if (plan === undefined || instances === undefined) return undefined;
+  const meta = metaOf(canonical);
+  /** @type {Record<string, Function> | null} */
+  let initialisers = null;
+  for (let i = 0; i < instances.length; i++) {
+    const instance = /** @type {any} */ (instances[i]);
+    for (const [key, offset] of plan.added) {
+      const store = stringSlice(key, 0, 1) === "#" && meta.privates !== null ? meta.privates.fields.get(key) : undefined;
+      if (store !== undefined ? store.has(instance) : hasOwn(instance, key)) continue;
+      if (initialisers === null) {
+        initialisers = /** @type {() => Record<string, Function>} */ (plan.factory)();
+        setPrototypeOf(initialisers, getPrototypeOf(canonical.prototype));
+      }
+      let value;
+      try {
+        value = apply(/** @type {Function} */ (initialisers[key]), instance, []);
+      } catch (thrown) {
+        return list(key, offset, thrownText(thrown));
+      }
+      if (store !== undefined) {
+        store.set(instance, value);
+        journal(() => store.delete(instance));
+      } else {
+        defineProperty(instance, key, bare({ value, writable: true, enumerable: true, configurable: true }));
+        journal(() => { delete instance[key]; });
+      }
+    }
+  }
+  const hook = plan.hook;
+  if (hook === undefined) return undefined;
+  for (let i = 0; i < instances.length; i++) {
+    const instance = /** @type {any} */ (instances[i]);
+    journalInstance(instance, meta);
+    apply(hook, canonical, [instance, plan.fromVersion]);
+  }
+  return undefined;
+}
+
+/**
+ * At commit: what the next reload compares a class's new version against.
+ * @param {AnyClass} canonical
+ * @param {FieldList | undefined} fields
+ */
+function settleShape(canonical, fields) {
+  const meta = metaOf(canonical);
+  meta.committedVersion = meta.version;
+  meta.fieldKeys = new SafeSet();
+  if (fields !== undefined) for (const entry of fields.keys) meta.fieldKeys.add(entry[0]);
+  const hook = migrateHookOf(canonical);
+  meta.migrateSource = hook === undefined ? null : functionToString(hook);
+}
+
+/**
+ * How to put an instance back as it is now (own properties, prototype, the class's private
+ * fields): what a migration hook may change. Objects it holds are live state, not copied.
+ * @param {any} instance
+ * @param {ClassMeta} meta
+ */
+function journalInstance(instance, meta) {
+  const saved = ownDescriptors(instance);
+  const prototype = getPrototypeOf(instance);
+  const privates = new SafeArray();
+  if (meta.privates !== null) {
+    for (const store of meta.privates.fields.values()) privates.push(list(store, store.has(instance), store.get(instance)));
+  }
+  journal(() => {
+    try {
+      setPrototypeOf(instance, prototype);
+      restoreOwnProperties(instance, saved, new SafeSet());
+    } catch { /* a frozen instance: keeps what it can */ }
+    for (const [store, had, value] of privates) {
+      if (had) store.set(instance, value);
+      else store.delete(instance);
+    }
+  });
 }
 
 /**
@@ -1044,6 +1213,6 @@ function preview(value) {
 return {
   construct, invoke, isPrototypeOf, begin, rollback, commit, declareExports, instantiateModule, evaluateModule, removeFile,
   findSubclasses, getClass, classInfo, namespaceOf, namespaceKeys, classNames, retiredClasses, supersededVersions, versionOf, prune, heapClasses, setHostExports, plainKind,
-  preview, evaluateIn, takeDisposer, setClassReader,
+  preview, evaluateIn, takeDisposer, setClassReader, pendingMigrations, migrate,
 };
 })();
