@@ -106,7 +106,7 @@ export class GraftRuntime {
       const reportAsync = (failure: AsyncFailure): void => runtime?.reportAsyncFailure(failure);
       const scheduler = own(parts, new Scheduler(vm, kernelContext, reportAsync), (made) => made.free());
       vm.onJobFailure = (dumped, timedOut, realm) => reportAsync({ origin: "promise job", dumped, timedOut, file: engine.fileOfContext(realm) });
-      const engine = own(parts, new ReloadEngine(vm, kernel, root, scheduler), (made) => made.disposeNow());
+      const engine = own(parts, new ReloadEngine(vm, kernel, root, scheduler, { decorators: options.decorators ?? "standard" }), (made) => made.disposeNow());
       const bridge = own(
         parts,
         new Bridge(vm, kernel, kernelContext, (dumped) => engine.mapError(dumped), options.debugHandles ?? false, scheduler, (error) =>
@@ -506,6 +506,9 @@ function validateOptions(options: RuntimeOptions): void {
     if (value !== undefined && (typeof value !== "number" || !Number.isFinite(value) || value <= 0)) {
       throw new GraftError(`createRuntime option '${key}' must be a positive number, got ${String(value)}`);
     }
+  }
+  if (options.decorators !== undefined && options.decorators !== "standard" && options.decorators !== "legacy") {
+    throw new GraftError(`createRuntime option 'decorators' must be "standard" or "legacy", got ${JSON.stringify(options.decorators)}`);
   }
   if (options.onError !== undefined && typeof options.onError !== "function") {
     throw new GraftError(`createRuntime option 'onError' must be a function (error) => void, got ${typeof options.onError}`);

@@ -58,6 +58,11 @@ export interface RuntimeOptions {
   onError?: (error: ReloadError) => void;
   /** Record where the host created each ScriptValue (for heap root attribution). */
   debugHandles?: boolean;
+  /**
+   * Which decorators scripts use: "standard" (default), TC39 / TypeScript 5 decorators;
+   * "legacy", TypeScript's `experimentalDecorators` (on top-level classes).
+   */
+  decorators?: "standard" | "legacy";
 }
 
 export interface ReloadOptions {

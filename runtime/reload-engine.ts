@@ -1,5 +1,5 @@
 import type { QuickJSContext, QuickJSHandle } from "quickjs-emscripten-core";
-import { compileScript, compileSnippet, CompileError, type CompiledScript, type SourceMapper } from "./compile/index.js";
+import { compileScript, compileSnippet, CompileError, type CompileOptions, type CompiledScript, type SourceMapper } from "./compile/index.js";
 import { dependencyOrder, describeCycle } from "./dependency-order.js";
 import { ModuleLinker, type StarExport } from "./module-link.js";
 import { Kernel, VmCallError, type KernelCommitReport } from "./kernel/kernel.js";
@@ -86,6 +86,7 @@ export class ReloadEngine {
     private readonly kernel: Kernel,
     readonly root: string,
     private readonly scheduler: Scheduler,
+    private readonly compileOptions: CompileOptions = {},
   ) {}
 
   files(): string[] {
@@ -521,7 +522,7 @@ export class ReloadEngine {
     }
     const attempt = this.nextAttempt(file);
     try {
-      const script = compileScript(file, outcome.source);
+      const script = compileScript(file, outcome.source, this.compileOptions);
       return { path: file, script, dependencies: [], attempt, role, starExports: [] };
     } catch (error) {
       if (!(error instanceof CompileError)) throw error;

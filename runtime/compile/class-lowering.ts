@@ -1,7 +1,9 @@
 import { parseSync } from "oxc-parser";
 import MagicString from "magic-string";
+import { walk } from "estree-walker";
 import type * as ESTree from "estree";
-import { syntaxError } from "./errors.js";
+import { CompileError, positionAt, syntaxError } from "./errors.js";
+import { lowerLegacyDecorators } from "./legacy-decorators.js";
 import type { EncodedSourceMap } from "./source-map.js";
 import { lowerPrivateNames } from "./private-names.js";
 import { emitFieldInitialisers } from "./field-initialisers.js";
@@ -17,25 +19,79 @@ export interface LoweredClasses {
   map: EncodedSourceMap;
 }
 
+/** "standard": TC39 decorators (TypeScript 5); "legacy": TypeScript's experimentalDecorators. */
+export type DecoratorMode = "standard" | "legacy";
+
 export type Node = ESTree.Node & { start: number; end: number };
 export type AnyNode = Node & Record<string, unknown>;
 
 export interface TopLevelClass {
   name: string;
+  /** An expression for the class graft keeps, when the kernel is asked by it instead of by name. */
+  binding?: string;
   node: AnyNode;
   /** The top-level statement holding the class: what a class needs is declared before it. */
   statement: Node;
 }
 
-/** Returns null when the script has no top-level class to change. `api` is the module's loader API. */
-export function lowerClasses(file: string, code: string, api: string): LoweredClasses | null {
-  if (!code.includes("class")) return null;
-  const parsed = parseSync(file.replace(/\.ts$/, ".js"), code, { sourceType: "module" });
+export interface ClassLowering {
+  /** null when the script has no top-level class to change */
+  lowered: LoweredClasses | null;
+  /** Whether TypeScript must lower decorators or `accessor` fields after the module rewrite (decorators.ts). */
+  typescript: boolean;
+  /** Every private name the script writes (TypeScript's own are told from them). */
+  privateNames: Set<string>;
+}
+
+/** `api` is the module's loader API. */
+export function lowerClasses(file: string, code: string, api: string, decorators: DecoratorMode): ClassLowering {
+  if (!code.includes("class")) return { lowered: null, typescript: false, privateNames: new Set() };
+  // Legacy parameter decorators (`m(@inject x)`) are TypeScript syntax, kept by the type stripping.
+  const parsed = parseSync(file, code, { sourceType: "module", lang: decorators === "legacy" ? "ts" : "js" });
   if (parsed.errors.length > 0) throw syntaxError(file, code, parsed.errors[0]!);
   const program = parsed.program as unknown as ESTree.Program & Node;
   const classes = topLevelClasses(program);
+  const decorated = code.includes("@") ? firstDecorator(program, decorators === "legacy" ? new Set(classes.map((target) => target.node)) : new Set()) : undefined;
+  if (decorated && decorators === "legacy") {
+    throw new CompileError("graft applies legacy decorators to top-level classes only", file, positionAt(code, decorated.start, file), "move the class to the top level of the file, or use TC39 decorators (the default)");
+  }
+  const typescript = (decorators === "standard" && decorated !== undefined) || (code.includes("accessor") && hasAutoAccessor(program));
+  return { lowered: lowerTopLevel(file, code, api, program, classes, decorators), typescript, privateNames: new Set(Array.from(code.matchAll(/#([\p{ID_Continue}$]+)/gu), (match) => match[1]!)) };
+}
+
+function hasAutoAccessor(program: ESTree.Program): boolean {
+  let found = false;
+  walk(program, {
+    enter(node) {
+      if (found) return this.skip();
+      if ((node.type as string) === "AccessorProperty") found = true;
+    },
+  });
+  return found;
+}
+
+/** The first decorator outside the classes of `skip` (and their members). */
+function firstDecorator(program: ESTree.Program, skip: Set<Node>): Node | undefined {
+  let found: Node | undefined;
+  let skipping = 0;
+  walk(program, {
+    enter(node) {
+      if (found) return this.skip();
+      if (skip.has(node as Node)) skipping++;
+      const decorators = (node as AnyNode).decorators as Node[] | undefined;
+      if (skipping === 0 && decorators?.length) found = decorators[0];
+    },
+    leave(node) {
+      if (skip.has(node as Node)) skipping--;
+    },
+  });
+  return found;
+}
+
+function lowerTopLevel(file: string, code: string, api: string, program: ESTree.Program, classes: TopLevelClass[], decorators: DecoratorMode): LoweredClasses | null {
   if (classes.length === 0) return null;
   const out = new MagicString(code);
+  if (decorators === "legacy") lowerLegacyDecorators(file, code, out, classes, api);
   const wrapPrivateFields = lowerPrivateNames(file, code, program, out, classes, api);
   emitFieldInitialisers(out, classes, api);
   wrapPrivateFields();

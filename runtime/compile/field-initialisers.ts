@@ -19,9 +19,15 @@ export function emitFieldInitialisers(out: MagicString, classes: TopLevelClass[]
     const keys: string[] = [];
     const initialisers: string[] = [];
     for (const element of body.body) {
-      if (element.type !== "PropertyDefinition" || element.static === true || element.computed === true) continue;
+      const accessor = (element.type as string) === "AccessorProperty";
+      if ((element.type !== "PropertyDefinition" && !accessor) || element.static === true || element.computed === true) continue;
       const key = element.key as AnyNode;
-      const name = key.type === "PrivateIdentifier" ? `#${key.name as string}` : key.type === "Identifier" ? (key.name as string) : String((key as unknown as ESTree.Literal).value);
+      let name = key.type === "PrivateIdentifier" ? `#${key.name as string}` : key.type === "Identifier" ? (key.name as string) : String((key as unknown as ESTree.Literal).value);
+      // `accessor x` keeps its value in the private field TypeScript names #x_accessor_storage (decorators.ts).
+      if (accessor) {
+        if (key.type !== "Identifier") continue;
+        name = `#${name}_accessor_storage`;
+      }
       const value = element.value as Node | null;
       keys.push(`[${JSON.stringify(name)}, ${element.start}]`);
       initialisers.push(`${JSON.stringify(name)}() { return (${value ? out.slice(value.start, value.end) : "undefined"}); }`);

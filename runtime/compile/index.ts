@@ -3,9 +3,11 @@ import { transformModule, transformSnippet, type ImportSite, type ModuleEntries 
 import { SourceMapper, type EncodedSourceMap } from "./source-map.js";
 import { CompileError, positionAt, type ScriptPosition } from "./errors.js";
 import { checkNesting } from "./nesting.js";
-import { lowerClasses } from "./class-lowering.js";
+import { lowerClasses, type DecoratorMode } from "./class-lowering.js";
+import { lowerDecorators } from "./decorators.js";
 
 export { CompileError, type ScriptPosition } from "./errors.js";
+export type { DecoratorMode } from "./class-lowering.js";
 export { checkNesting } from "./nesting.js";
 export { SourceMapper } from "./source-map.js";
 export type { ModuleEntries } from "./module-transform.js";
@@ -39,12 +41,18 @@ export interface CompiledScript {
 }
 
 /** Turns a script (`.ts`, `.js`, `.mjs`) into the form graft evaluates. Throws CompileError. */
-export function compileScript(file: string, source: string): CompiledScript {
+export interface CompileOptions {
+  /** TC39 decorators (the default), or TypeScript's experimentalDecorators. */
+  decorators?: DecoratorMode;
+}
+
+export function compileScript(file: string, source: string, options: CompileOptions = {}): CompiledScript {
   checkNesting(file, source);
   const stripped = stripTypes(file, source);
-  const classes = mapErrorPosition(() => lowerClasses(file, stripped.code, "__graft"), stripped.map);
+  const { lowered: classes, typescript, privateNames } = mapErrorPosition(() => lowerClasses(file, stripped.code, "__graft", options.decorators ?? "standard"), stripped.map);
   const shape = transformModule(file, classes ? classes.code : stripped.code);
-  const maps: EncodedSourceMap[] = [shape.map];
+  const decorators = typescript ? lowerDecorators(file, shape.code, "__graft", privateNames) : null;
+  const maps: EncodedSourceMap[] = [...(decorators?.maps ?? []), shape.map];
   if (classes) maps.push(classes.map);
   if (stripped.map) maps.push(stripped.map);
   const mapper = new SourceMapper(maps);
@@ -52,7 +60,7 @@ export function compileScript(file: string, source: string): CompiledScript {
   return {
     file,
     source,
-    code: shape.code,
+    code: decorators ? decorators.code : shape.code,
     imports: shape.imports.map((site: ImportSite) => ({
       specifier: site.specifier,
       position: originalImportPosition(file, stripped.code, site.offset, strippedMapper),

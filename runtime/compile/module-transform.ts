@@ -232,13 +232,25 @@ export function transformModule(file: string, code: string): ModuleShape {
    */
   function rewriteClass(node: AnyNode, name: string, binding: string): void {
     classNames.push(name);
-    const head = `let ${binding} = ${GRAFT}.cls(${JSON.stringify(name)}); ${GRAFT}.install(${binding}, class`;
+    const head = `let ${binding} = ${GRAFT}.cls(${JSON.stringify(name)}); ${GRAFT}.install(${binding}, `;
     const id = node.id as Node | null;
-    out.overwrite(node.start, id ? id.end : node.start + "class".length, head);
+    // Decorators (lowered later, runtime/compile/decorators.ts) go with the class expression,
+    // a property value so that it is named as the class was, without a binding of that name.
+    const decorators = (node.decorators as Node[] | undefined) ?? [];
+    const keyword = decorators.length > 0 ? code.indexOf("class", decorators[decorators.length - 1]!.end) : node.start;
+    const wrapped = decorators.length > 0 ? `{ ${JSON.stringify(name)}: ` : "";
+    out.appendLeft(keyword, head + wrapped);
+    for (const decorator of decorators) {
+      // A class decorator's initializers run with `this` = the class graft keeps (kernel.js classDecorator).
+      out.overwrite(decorator.start, decorator.start + 1, `@(${GRAFT}.classDecorator(${binding}, `);
+      out.appendLeft(decorator.end, "))");
+      out.move(decorator.start, decorator.end, keyword);
+    }
+    out.overwrite(keyword, id ? id.end : keyword + "class".length, decorators.length > 0 ? " class" : "class");
     // Links the class before its static initialisers run, so they can construct it.
     const body = node.body as Node;
     out.appendLeft(body.start + 1, ` static { ${GRAFT}.early(${binding}, this); }`);
-    out.appendLeft(node.end, ");");
+    out.appendLeft(node.end, decorators.length > 0 ? `}[${JSON.stringify(name)}]);` : ");");
   }
 
   const topLevelAwait = hasTopLevelAwait(program);
@@ -378,13 +390,13 @@ function rewriteImportedReferences(program: ESTree.Program, out: MagicString, bi
       if ((scope.find_owner(node.name) ?? null) !== importScope) return;
       const { start, end } = node as Node;
       if (parent.type === "Property" && parent.shorthand && parent.value === node) {
-        out.overwrite(start, end, `${node.name}: ${replacement}`);
+        out.overwrite(start, end, `${node.name}: ${replacement}`, { contentOnly: true });
       } else if (parent.type === "CallExpression" && parent.callee === node) {
-        out.overwrite(start, end, `(0, ${replacement})`);
+        out.overwrite(start, end, `(0, ${replacement})`, { contentOnly: true });
       } else if (parent.type === "TaggedTemplateExpression" && parent.tag === node) {
-        out.overwrite(start, end, `(0, ${replacement})`);
+        out.overwrite(start, end, `(0, ${replacement})`, { contentOnly: true });
       } else {
-        out.overwrite(start, end, replacement);
+        out.overwrite(start, end, replacement, { contentOnly: true });
       }
     },
     leave(node) {

@@ -47,7 +47,18 @@ interface ClassScope {
  * to run once every other edit of the classes is made: wrapping field initialisers
  * (`#x = slot.init(this, init)`), which must enclose what was lowered inside them.
  */
-export function lowerPrivateNames(file: string, code: string, program: ESTree.Program, out: MagicString, classes: TopLevelClass[], api: string): () => void {
+export function lowerPrivateNames(
+  file: string,
+  code: string,
+  program: ESTree.Program,
+  out: MagicString,
+  classes: TopLevelClass[],
+  api: string,
+  /** The name the kernel keeps a private name's state under, or undefined to leave it native. */
+  kernelName: (name: string, classNode: AnyNode) => string | undefined = (name) => `#${name}`,
+): () => void {
+  const privateElements = (node: AnyNode): AnyNode[] =>
+    privateElementsOf(node).filter((element) => kernelName((element.key as unknown as ESTree.PrivateIdentifier).name, node) !== undefined);
   const targets = classes.filter((target) => privateElements(target.node).length > 0);
   if (targets.length === 0) return () => {};
   const prefix = uniquePrefix(code, "__graftP");
@@ -71,9 +82,10 @@ export function lowerPrivateNames(file: string, code: string, program: ESTree.Pr
       const slot = `${state}_${members.size}`;
       members.set(name, { kind, isStatic, slot });
       const factory = kind === "field" ? "field" : kind === "method" ? "method" : "accessor";
-      slots.push(`${slot} = ${state}.${isStatic ? "static" + factory[0]!.toUpperCase() + factory.slice(1) : factory}(${JSON.stringify("#" + name)})`);
+      slots.push(`${slot} = ${state}.${isStatic ? "static" + factory[0]!.toUpperCase() + factory.slice(1) : factory}(${JSON.stringify(kernelName(name, target.node))})`);
     }
-    out.appendLeft(target.statement.start, `const ${state} = ${api}.privates(${JSON.stringify(target.name)}), ${slots.join(", ")};\n`);
+    const owner = target.binding ?? JSON.stringify(target.name);
+    out.appendLeft(target.statement.start, `const ${state} = ${api}.privates(${owner}), ${slots.join(", ")};\n`);
 
     const body = target.node.body as unknown as Node & { body: AnyNode[] };
     const at = body.start + 1;
@@ -205,7 +217,7 @@ export function lowerPrivateNames(file: string, code: string, program: ESTree.Pr
   };
 }
 
-export function privateElements(node: AnyNode): AnyNode[] {
+function privateElementsOf(node: AnyNode): AnyNode[] {
   const body = node.body as unknown as { body: AnyNode[] };
   return body.body.filter((element) => (element.key as AnyNode | undefined)?.type === "PrivateIdentifier");
 }

@@ -583,11 +583,13 @@ function instantiateModule(file, version, moduleFunction, dependencies, starExpo
     /**
      * The slots of a top-level class's private members, asked for just before the class is
      * defined (runtime/compile/private-names.ts).
-     * @param {string} name
+     * @param {string | AnyClass} name
      */
     privates(name) {
       assertOpen();
-      const canonical = canonicalFor(record, name);
+      // By name before the class is defined; by the class itself for TypeScript's accessor storage.
+      const canonical = typeof name === "string" ? canonicalFor(record, name) : name;
+      if (!classMeta.has(canonical)) throw new TypeError("graft: privates() expects a top-level class of " + file);
       const meta = metaOf(canonical);
       if (meta.privates === null) meta.privates = newPrivateState();
       return privateSlots(canonical, meta.privates, (undo) => { if (txn !== null) txn.undo.push(undo); });
@@ -636,6 +638,69 @@ function instantiateModule(file, version, moduleFunction, dependencies, starExpo
     fields(name, keys, factory) {
       assertOpen();
       pending.fields.set(name, bare({ keys, factory }));
+    },
+    /**
+     * A TC39 class decorator of a top-level class, as graft applies it: it gets the class
+     * version being defined (what it returns becomes the version), and the callbacks it gives
+     * `context.addInitializer` run with `this` = the class graft keeps, so what they register
+     * is the class every later version patches.
+     * @param {AnyClass} canonical
+     * @param {unknown} decorator
+     */
+    classDecorator(canonical, decorator) {
+      if (typeof decorator !== "function") throw new TypeError("a class decorator must be a function");
+      /**
+       * @param {unknown} value
+       * @param {{ addInitializer: (f: Function) => void }} context
+       */
+      return (value, context) => {
+        const own = assign({}, context);
+        /** @param {unknown} initializer */
+        own.addInitializer = (initializer) => {
+          if (typeof initializer !== "function") return apply(context.addInitializer, context, [initializer]);
+          return apply(context.addInitializer, context, [function () { return apply(initializer, canonical, []); }]);
+        };
+        return apply(decorator, undefined, [value, own]);
+      };
+    },
+    /**
+     * TypeScript's legacy (experimentalDecorators) member decorators, applied as its emit
+     * does, right after the class is defined: each gets (target, key, descriptor) and may
+     * return a new descriptor, which the target then holds.
+     * @param {Function[]} decorators
+     * @param {object} target the class graft keeps, or its prototype
+     * @param {string} key
+     * @param {PropertyDescriptor | null | undefined} descriptor null: the target's own (methods, accessors)
+     */
+    decorate(decorators, target, key, descriptor) {
+      let current = descriptor === null ? ownDescriptor(target, key) : descriptor;
+      for (let i = decorators.length - 1; i >= 0; i--) {
+        const result = apply(/** @type {Function} */ (decorators[i]), undefined, [target, key, current]);
+        if (result) current = result;
+      }
+      if (current) defineProperty(target, key, current);
+    },
+    /**
+     * Legacy class decorators get the class graft keeps; one may change it, not replace it.
+     * @param {Function[]} decorators
+     * @param {AnyClass} canonical
+     */
+    decorateClass(decorators, canonical) {
+      for (let i = decorators.length - 1; i >= 0; i--) {
+        const result = apply(/** @type {Function} */ (decorators[i]), undefined, [canonical]);
+        if (result !== undefined && result !== canonical) {
+          throw new TypeError("graft: a legacy class decorator of " + metaOf(canonical).name + " returned another class; graft keeps one class object per top-level class, so a class decorator may change the class but not replace it (TC39 decorators may)");
+        }
+      }
+    },
+    /**
+     * A legacy parameter decorator, as a member decorator: (target, key) -> decorator(target, key, index).
+     * @param {number} index
+     * @param {Function} decorator
+     */
+    param(index, decorator) {
+      /** @param {object} target @param {string | undefined} key */
+      return (target, key) => { apply(decorator, undefined, [target, key, index]); };
     },
     /** @param {unknown} evaluator */
     scope(evaluator) {

@@ -1,0 +1,62 @@
+import type MagicString from "magic-string";
+import type * as ESTree from "estree";
+import { CompileError, positionAt } from "./errors.js";
+import type { AnyNode, Node, TopLevelClass } from "./class-lowering.js";
+
+/**
+ * TypeScript's `experimentalDecorators` (createRuntime({ decorators: "legacy" })), for
+ * top-level classes: the decorators are taken off the class and applied right after it is
+ * defined, to the class graft keeps, as TypeScript's own emit applies them:
+ *   `@d method() {}`       -> `api.decorate([d], C.prototype, "method", null)`
+ *   `@d static field = 1`  -> `api.decorate([d], C, "field", void 0)`
+ *   `m(@p x)`              -> `p` joins m's list as `api.param(0, p)`
+ *   `@c class C`, `constructor(@i x)` -> `api.decorateClass([c, api.param(0, i)], C)`
+ * so a method decorator's replacement is what the class's prototype holds, version after
+ * version. Decorator expressions are moved as text: module-transform, which runs next,
+ * rewrites what they import.
+ */
+export function lowerLegacyDecorators(file: string, code: string, out: MagicString, classes: TopLevelClass[], api: string): void {
+  for (const target of classes) {
+    const calls: string[] = [];
+    const take = (decorators: Node[] | undefined): string[] =>
+      (decorators ?? []).map((decorator) => {
+        out.remove(decorator.start, decorator.end);
+        const expression = (decorator as unknown as { expression: Node }).expression;
+        return `(${code.slice(expression.start, expression.end)})`;
+      });
+    const params = (fn: AnyNode | undefined): string[] =>
+      ((fn?.params as AnyNode[] | undefined) ?? []).flatMap((param, index) => take(param.decorators as Node[] | undefined).map((expression) => `${api}.param(${index}, ${expression})`));
+    const binding = bindingOf(target);
+    const body = target.node.body as unknown as { body: AnyNode[] };
+    let constructorParams: string[] = [];
+    for (const element of body.body) {
+      const fn = element.type === "MethodDefinition" ? (element.value as AnyNode) : undefined;
+      if (element.kind === "constructor") {
+        constructorParams = params(fn);
+        continue;
+      }
+      const decorators = [...take(element.decorators as Node[] | undefined), ...params(fn)];
+      if (decorators.length === 0) continue;
+      const key = element.key as AnyNode;
+      if (element.computed || key.type === "PrivateIdentifier") {
+        throw new CompileError(
+          "graft applies legacy decorators to members with a plain name only",
+          file,
+          positionAt(code, element.start, file),
+          "give the member a plain name, or use TC39 decorators (the default)",
+        );
+      }
+      const name = key.type === "Identifier" ? (key.name as string) : String((key as unknown as ESTree.Literal).value);
+      const owner = element.static === true ? binding : `${binding}.prototype`;
+      calls.push(`${api}.decorate([${decorators.join(", ")}], ${owner}, ${JSON.stringify(name)}, ${element.type === "MethodDefinition" ? "null" : "void 0"});`);
+    }
+    const classDecorators = [...take(target.node.decorators as Node[] | undefined), ...constructorParams];
+    if (classDecorators.length > 0) calls.push(`${api}.decorateClass([${classDecorators.join(", ")}], ${binding});`);
+    if (calls.length > 0) out.appendLeft(target.statement.end, `\n${calls.join("\n")}`);
+  }
+}
+
+/** The name module-transform binds the class to. */
+function bindingOf(target: TopLevelClass): string {
+  return target.name === "default" && !(target.node.id as ESTree.Identifier | null) ? "__default" : target.name;
+}

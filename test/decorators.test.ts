@@ -1,0 +1,191 @@
+import { describe, expect, it } from "vitest";
+import { runtimeFor, scriptsFolder } from "./helpers.js";
+
+const DECORATORS = `export const seen: string[] = [];
+export function logged<T extends (...args: any[]) => any>(method: T, context: ClassMethodDecoratorContext) {
+  seen.push(\`\${context.kind} \${String(context.name)} static=\${context.static} private=\${context.private}\`);
+  return function (this: any, ...args: any[]) { return "logged(" + method.apply(this, args) + ")"; } as unknown as T;
+}
+export function doubled(_value: undefined, context: ClassFieldDecoratorContext) {
+  seen.push(\`\${context.kind} \${String(context.name)}\`);
+  return (initial: number) => initial * 2;
+}
+export function upper(getter: () => string, context: ClassGetterDecoratorContext) {
+  seen.push(\`\${context.kind} \${String(context.name)}\`);
+  return function (this: any) { return getter.call(this).toUpperCase(); };
+}
+export function clamp(setter: (v: number) => void, context: ClassSetterDecoratorContext) {
+  seen.push(\`\${context.kind} \${String(context.name)}\`);
+  return function (this: any, v: number) { setter.call(this, Math.min(v, 100)); };
+}
+export const registry: Function[] = [];
+export function registered(cls: Function, context: ClassDecoratorContext) {
+  seen.push(\`\${context.kind} \${String(context.name)}\`);
+  (context.metadata as any).registered = true;
+  context.addInitializer(function (this: any) { registry.push(this); });
+}
+export function tagged(tag: string) {
+  return (_: unknown, context: ClassMemberDecoratorContext) => { (context.metadata as any)[String(context.name)] = tag; };
+}
+export function withAccess(_: undefined, context: ClassFieldDecoratorContext) {
+  context.addInitializer(function (this: any) { this.readBack = context.access.get(this); });
+}
+`;
+
+const hero = (greeting: string) => `import { logged, doubled, upper, clamp, registered, tagged, withAccess } from "./decorators";
+@registered
+export class Hero {
+  @doubled hp = 10;
+  readBack = 0;
+  @withAccess mana = 7;
+  #level = 1;
+  name = "ann";
+  @logged greet(other: string) { return "${greeting} " + other + " at level " + this.#level; }
+  @logged static make() { return new Hero(); }
+  @upper get title() { return "sir " + this.name; }
+  @clamp set level(v: number) { this.#level = v; }
+  @tagged("meta") note() { return 1; }
+  static meta() { return (Hero as any)[Symbol.metadata]; }
+}
+`;
+
+describe("TC39 decorators load and reload", () => {
+  it("method, field, getter, setter and class decorators, addInitializer, context and metadata", async () => {
+    const folder = await scriptsFolder({ "decorators.ts": DECORATORS, "hero.ts": hero("hi") });
+    const runtime = await runtimeFor(folder);
+    expect(runtime.initialReport.errors).toEqual([]);
+    const Hero = runtime.getClass("hero.ts", "Hero");
+    const h = Hero.new();
+    expect(h.call("greet", "bob").toHost()).toBe("logged(hi bob at level 1)");
+    expect(h.get("hp").toHost()).toBe(20);
+    expect(h.get("readBack").toHost()).toBe(7);
+    expect(h.get("title").toHost()).toBe("SIR ANN");
+    h.set("level", 500);
+    expect(h.call("greet", "x").toHost()).toBe("logged(hi x at level 100)");
+    expect(Hero.call("make").toHost()).toBe("logged([object Object])");
+    expect(Hero.new().toHost()).toEqual({ hp: 20, mana: 7, readBack: 7, name: "ann" });
+    const seen = runtime.exports("decorators.ts").seen!.toHost() as string[];
+    expect(seen).toEqual(
+      expect.arrayContaining(["method greet static=false private=false", "method make static=true private=false", "field hp", "getter title", "setter level", "class Hero"]),
+    );
+    expect(Hero.call("meta").toHost()).toEqual({ registered: true, note: "meta" });
+    // the class decorator's initializer saw the class graft keeps (same object as the host's)
+    expect(runtime.evaluate("decorators.ts", "registry.length").toHost()).toBe(1);
+    expect(runtime.evaluate("decorators.ts", "registry[0]").isSame(Hero)).toBe(true);
+  });
+
+  it("a decorated method edited keeps working on old instances, with the decorated replacement installed", async () => {
+    const folder = await scriptsFolder({ "decorators.ts": DECORATORS, "hero.ts": hero("hi") });
+    const runtime = await runtimeFor(folder);
+    const Hero = runtime.getClass("hero.ts", "Hero");
+    const old = Hero.new();
+    old.set("level", 3);
+    for (const greeting of ["hello", "hey", "yo"]) {
+      await folder.write("hero.ts", hero(greeting));
+      const report = await runtime.reload(["hero.ts"]);
+      expect(report.errors).toEqual([]);
+      expect(old.call("greet", "bob").toHost()).toBe(`logged(${greeting} bob at level 3)`);
+      expect(runtime.getClass("hero.ts", "Hero").isSame(Hero)).toBe(true);
+      expect(old.instanceOf(Hero)).toBe(true);
+    }
+  });
+
+  it("a class decorator is not dropped, and errors in decorated code name the line as written", async () => {
+    const folder = await scriptsFolder({
+      "a.ts": `function sealedClass(cls: Function, ctx: ClassDecoratorContext) { (globalThis as any).decorated = ctx.name; }\n@sealedClass\nexport class A {\n  run() {\n    throw new Error("boom");\n  }\n}\n`,
+    });
+    const runtime = await runtimeFor(folder);
+    expect(runtime.evaluate("a.ts", "globalThis.decorated").toHost()).toBe("A");
+    try {
+      runtime.getClass("a.ts", "A").new().call("run");
+      expect.unreachable();
+    } catch (error) {
+      expect((error as Error).stack).toMatch(/a\.ts:5:\d+/);
+    }
+  });
+});
+
+describe("legacy decorators (createRuntime({ decorators: \"legacy\" }))", () => {
+  const LEGACY = `export const calls: string[] = [];
+export function logged(target: any, key: string, descriptor: PropertyDescriptor) {
+  calls.push("method " + key + (typeof target === "function" ? " static" : ""));
+  const inner = descriptor.value;
+  descriptor.value = function (this: any, ...args: any[]) { return "logged(" + inner.apply(this, args) + ")"; };
+  return descriptor;
+}
+export function prop(target: any, key: string) { calls.push("property " + key); }
+export function param(target: any, key: string | undefined, index: number) { calls.push("param " + String(key) + " " + index); }
+export const registry: Function[] = [];
+export function register(cls: Function) { registry.push(cls); }
+`;
+  const shop = (word: string) => `import { logged, prop, param, register } from "./legacy";
+@register
+export class Shop {
+  @prop stock = 3;
+  constructor(@param name?: string) {}
+  @logged sell(@param item: string) { return "${word} " + item; }
+  @logged static open() { return "open"; }
+}
+`;
+
+  it("member, parameter and class decorators apply to the class graft keeps, and reload", async () => {
+    const folder = await scriptsFolder({ "legacy.ts": LEGACY, "shop.ts": shop("sold") });
+    const runtime = await runtimeFor(folder, { decorators: "legacy" });
+    expect(runtime.initialReport.errors).toEqual([]);
+    const Shop = runtime.getClass("shop.ts", "Shop");
+    const old = Shop.new();
+    expect(old.call("sell", "cake").toHost()).toBe("logged(sold cake)");
+    expect(Shop.call("open").toHost()).toBe("logged(open)");
+    expect(runtime.exports("legacy.ts").calls!.toHost()).toEqual(["property stock", "param sell 0", "method sell", "method open static", "param undefined 0"]);
+    expect(runtime.evaluate("legacy.ts", "registry[0]").isSame(Shop)).toBe(true);
+    await folder.write("shop.ts", shop("gave"));
+    const report = await runtime.reload(["shop.ts"]);
+    expect(report.errors).toEqual([]);
+    expect(old.call("sell", "tea").toHost()).toBe("logged(gave tea)");
+  });
+
+  it("a legacy class decorator that replaces the class is refused clearly; decorators in the wrong mode do not load", async () => {
+    const folder = await scriptsFolder({
+      "a.ts": `function replace(cls: any) { return class extends cls {}; }\n@replace\nexport class A {}\n`,
+    });
+    const runtime = await runtimeFor(folder, { decorators: "legacy" });
+    expect(runtime.initialReport.errors[0]!.message).toMatch(/legacy class decorator of A returned another class/);
+    const standard = await runtimeFor(await scriptsFolder({ "shop.ts": shop("x"), "legacy.ts": LEGACY }));
+    expect(standard.initialReport.errors[0]!.file).toBe("shop.ts");
+  });
+});
+
+describe("accessor fields", () => {
+  const unit = (extra: string) => `export const log: string[] = [];
+function observed<T>(target: ClassAccessorDecoratorTarget<any, T>, context: ClassAccessorDecoratorContext<any, T>) {
+  return {
+    get(this: any) { return target.get.call(this); },
+    set(this: any, value: T) { log.push(String(context.name) + "=" + String(value)); target.set.call(this, value); },
+    init(value: T) { return value; },
+  };
+}
+export class Unit {
+  accessor count = 1;
+  @observed accessor hp = 5;
+  static accessor made = 0;
+${extra}
+}
+`;
+
+  it("keep their values across edits (decorated or not) and reach live instances when a version adds one", async () => {
+    const folder = await scriptsFolder({ "unit.ts": unit("  describe() { return 'v1 ' + this.count + '/' + this.hp; }") });
+    const runtime = await runtimeFor(folder);
+    const Unit = runtime.getClass("unit.ts", "Unit");
+    const old = Unit.new();
+    old.set("count", 7);
+    old.set("hp", 9);
+    expect(old.call("describe").toHost()).toBe("v1 7/9");
+    await folder.write("unit.ts", unit("  accessor mana = 3;\n  describe() { return 'v2 ' + this.count + '/' + this.hp + '/' + this.mana; }"));
+    const report = await runtime.reload(["unit.ts"]);
+    expect(report.errors).toEqual([]);
+    expect(old.call("describe").toHost()).toBe("v2 7/9/3");
+    old.set("hp", 11);
+    expect(runtime.exports("unit.ts").log!.toHost()).toEqual(["hp=11"]);
+    expect(runtime.evaluate("unit.ts", "Reflect.ownKeys(new Unit())").toHost()).toEqual([]);
+  });
+});
