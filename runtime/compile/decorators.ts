@@ -33,7 +33,7 @@ function loadTypeScript(): typeof TypeScript {
   return typescript;
 }
 
-/** `code` is module-transform's output: `(function (<api>) {"use strict"; ... })`. */
+/** `code` is module-transform's output: `(function (<api>) {"use strict"; ... })` (or a generator function). */
 export function lowerDecorators(file: string, code: string, api: string, userPrivateNames: Set<string>): LoweredDecorators {
   const ts = loadTypeScript();
   const result = ts.transpileModule(code, {
@@ -56,7 +56,8 @@ export function lowerDecorators(file: string, code: string, api: string, userPri
     throw new CompileError(`cannot lower the decorators: ${message}`, file, undefined, "check the decorator syntax (TC39 decorators)");
   }
   const output = result.outputText.replace(/\n\/\/# sourceMappingURL=.*\s*$/, "\n");
-  const wrapper = output.indexOf(`(function (${api}) {`);
+  // The module function module-transform made: `(function (api) {`, or a generator, or async.
+  const wrapper = output.search(new RegExp(`\\((async )?function\\*? ?\\(${api}\\) \\{`));
   const strict = output.indexOf(`"use strict";`, wrapper);
   if (wrapper < 0 || strict < 0) throw new Error(`graft: TypeScript's decorator output for ${file} has no module function`);
   const out = new MagicString(output);
