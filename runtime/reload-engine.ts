@@ -87,7 +87,9 @@ export class ReloadEngine {
     readonly root: string,
     private readonly scheduler: Scheduler,
     private readonly compileOptions: CompileOptions = {},
-  ) {}
+  ) {
+    kernel.classSource = (file, name) => this.loaded.get(file)?.script.classSources[name];
+  }
 
   files(): string[] {
     return [...this.loaded.keys()].sort();

@@ -127,7 +127,7 @@ export function spy() {
       ["constructor", "bump", "scaled", "setScaled", "log", "describe", "kind", "swap"].map((key) => `prototype:${key}`).sort(),
     );
     expect(seen.filter((entry) => entry.startsWith("class:")).sort()).toEqual(
-      ["length", "name", "prototype", "made", "isCounter", "peek", "callBump"].map((key) => `class:${key}`).sort(),
+      ["length", "name", "prototype", "toString", "made", "isCounter", "peek", "callBump"].map((key) => `class:${key}`).sort(),
     );
     expect(seen).toContain(`json:{"label":"c0"}`);
     expect(seen).toContain("mentions 42:false");

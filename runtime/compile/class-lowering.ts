@@ -1,10 +1,12 @@
 import { parseSync } from "oxc-parser";
 import MagicString from "magic-string";
 import { walk } from "estree-walker";
+import isReference from "is-reference";
 import type * as ESTree from "estree";
 import { CompileError, positionAt, syntaxError } from "./errors.js";
 import { lowerLegacyDecorators } from "./legacy-decorators.js";
 import type { EncodedSourceMap } from "./source-map.js";
+import type { AnyNode, Node, TopLevelClass } from "./class-nodes.js";
 import { lowerPrivateNames } from "./private-names.js";
 import { emitFieldInitialisers } from "./field-initialisers.js";
 
@@ -22,18 +24,6 @@ export interface LoweredClasses {
 /** "standard": TC39 decorators (TypeScript 5); "legacy": TypeScript's experimentalDecorators. */
 export type DecoratorMode = "standard" | "legacy";
 
-export type Node = ESTree.Node & { start: number; end: number };
-export type AnyNode = Node & Record<string, unknown>;
-
-export interface TopLevelClass {
-  name: string;
-  /** An expression for the class graft keeps, when the kernel is asked by it instead of by name. */
-  binding?: string;
-  node: AnyNode;
-  /** The top-level statement holding the class: what a class needs is declared before it. */
-  statement: Node;
-}
-
 export interface ClassLowering {
   /** null when the script has no top-level class to change */
   lowered: LoweredClasses | null;
@@ -41,22 +31,26 @@ export interface ClassLowering {
   typescript: boolean;
   /** Every private name the script writes (TypeScript's own are told from them). */
   privateNames: Set<string>;
+  /** Each top-level class's source text (types stripped), by name: what `String(C)` shows. */
+  sources: Record<string, string>;
 }
 
 /** `api` is the module's loader API. */
 export function lowerClasses(file: string, code: string, api: string, decorators: DecoratorMode): ClassLowering {
-  if (!code.includes("class")) return { lowered: null, typescript: false, privateNames: new Set() };
+  if (!code.includes("class")) return { lowered: null, typescript: false, privateNames: new Set(), sources: {} };
   // Legacy parameter decorators (`m(@inject x)`) are TypeScript syntax, kept by the type stripping.
   const parsed = parseSync(file, code, { sourceType: "module", lang: decorators === "legacy" ? "ts" : "js" });
   if (parsed.errors.length > 0) throw syntaxError(file, code, parsed.errors[0]!);
   const program = parsed.program as unknown as ESTree.Program & Node;
-  const classes = topLevelClasses(program);
+  const classes = topLevelClasses(program, code);
   const decorated = code.includes("@") ? firstDecorator(program, decorators === "legacy" ? new Set(classes.map((target) => target.node)) : new Set()) : undefined;
   if (decorated && decorators === "legacy") {
     throw new CompileError("graft applies legacy decorators to top-level classes only", file, positionAt(code, decorated.start, file), "move the class to the top level of the file, or use TC39 decorators (the default)");
   }
   const typescript = (decorators === "standard" && decorated !== undefined) || (code.includes("accessor") && hasAutoAccessor(program));
-  return { lowered: lowerTopLevel(file, code, api, program, classes, decorators), typescript, privateNames: new Set(Array.from(code.matchAll(/#([\p{ID_Continue}$]+)/gu), (match) => match[1]!)) };
+  const sources: Record<string, string> = {};
+  for (const target of classes) sources[target.name] = code.slice(target.node.start, target.node.end);
+  return { lowered: lowerTopLevel(file, code, api, program, classes, decorators), typescript, sources, privateNames: new Set(Array.from(code.matchAll(/#([\p{ID_Continue}$]+)/gu), (match) => match[1]!)) };
 }
 
 function hasAutoAccessor(program: ESTree.Program): boolean {
@@ -91,6 +85,7 @@ function firstDecorator(program: ESTree.Program, skip: Set<Node>): Node | undefi
 function lowerTopLevel(file: string, code: string, api: string, program: ESTree.Program, classes: TopLevelClass[], decorators: DecoratorMode): LoweredClasses | null {
   if (classes.length === 0) return null;
   const out = new MagicString(code);
+  for (const target of classes) if (target.node.type === "ClassExpression" && target.node.id) unname(out, target.node, target.name, code);
   if (decorators === "legacy") lowerLegacyDecorators(file, code, out, classes, api);
   const wrapPrivateFields = lowerPrivateNames(file, code, program, out, classes, api);
   emitFieldInitialisers(out, classes, api);
@@ -101,7 +96,7 @@ function lowerTopLevel(file: string, code: string, api: string, program: ESTree.
 }
 
 /** The classes module-transform binds to canonical classes (same forms, same names). */
-function topLevelClasses(program: ESTree.Program): TopLevelClass[] {
+function topLevelClasses(program: ESTree.Program, code: string): TopLevelClass[] {
   const found: TopLevelClass[] = [];
   const fromDeclaration = (node: AnyNode, statement: Node, defaultName?: string): void => {
     if (node.type === "ClassDeclaration" || (node.type === "ClassExpression" && defaultName)) {
@@ -113,7 +108,8 @@ function topLevelClasses(program: ESTree.Program): TopLevelClass[] {
       if (declarators.length !== 1) return;
       const declarator = declarators[0]!;
       const init = declarator.init as AnyNode | null;
-      if (declarator.id.type !== "Identifier" || !init || init.type !== "ClassExpression" || init.id) return;
+      if (declarator.id.type !== "Identifier" || !init || init.type !== "ClassExpression") return;
+      if (init.id && !canUnname(init, declarator.id.name, code)) return;
       found.push({ name: declarator.id.name, node: init, statement });
     }
   };
@@ -129,9 +125,30 @@ function topLevelClasses(program: ESTree.Program): TopLevelClass[] {
   return found;
 }
 
-/** A prefix that occurs nowhere in the code, so no name made with it can meet a user's. */
-export function uniquePrefix(code: string, base: string): string {
-  let prefix = base;
-  while (code.includes(prefix)) prefix = `${prefix}_`;
-  return prefix;
+/**
+ * `const A = class Named {...}`: graft keeps the class under `A` (module-transform binds
+ * anonymous class expressions), so the expression loses its inner name: references to
+ * `Named` inside the body become `A` (the class graft keeps, as `Named` was the class), and
+ * a static block gives the class the name `Named`. Only when `A` is not written inside the
+ * body (so that the rename cannot be captured by another binding).
+ */
+function canUnname(node: AnyNode, binding: string, code: string): boolean {
+  return !new RegExp(`(^|[^\\w$])${binding.replace(/\$/g, "\\$")}($|[^\\w$])`, "u").test(code.slice(node.start, node.end));
+}
+
+function unname(out: MagicString, node: AnyNode, binding: string, code: string): void {
+  const id = node.id as Node & ESTree.Identifier;
+  const inner = id.name;
+  out.remove(id.start - 1 >= 0 && code[id.start - 1] === " " ? id.start - 1 : id.start, id.end);
+  walk(node.body as unknown as ESTree.Node, {
+    enter(child, parent) {
+      if (child.type !== "Identifier" || child.name !== inner || !parent || !isReference(child, parent)) return;
+      const { start, end } = child as unknown as Node;
+      const shorthand = parent.type === "Property" && parent.shorthand && parent.value === child;
+      out.overwrite(start, end, shorthand ? `${inner}: ${binding}` : binding, { contentOnly: true });
+    },
+  });
+  const body = node.body as unknown as Node;
+  // Before what the other passes put at the top of the body (prependLeft goes first).
+  out.prependLeft(body.start + 1, ` static { Object.defineProperty(this, "name", { value: ${JSON.stringify(inner)}, configurable: true }); }`);
 }

@@ -6,7 +6,7 @@ import { walk } from "estree-walker";
 import type * as ESTree from "estree";
 import { CompileError, syntaxError } from "./errors.js";
 import { lowerPrivateNames } from "./private-names.js";
-import type { AnyNode, Node, TopLevelClass } from "./class-lowering.js";
+import type { AnyNode, Node, TopLevelClass } from "./class-nodes.js";
 import type { EncodedSourceMap } from "./source-map.js";
 
 /**

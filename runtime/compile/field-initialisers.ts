@@ -1,6 +1,6 @@
 import type MagicString from "magic-string";
 import type * as ESTree from "estree";
-import type { AnyNode, Node, TopLevelClass } from "./class-lowering.js";
+import type { AnyNode, Node, TopLevelClass } from "./class-nodes.js";
 
 /**
  * Tells the kernel, from a static block at the top of each top-level class, the instance

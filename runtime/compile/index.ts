@@ -5,6 +5,7 @@ import { CompileError, positionAt, type ScriptPosition } from "./errors.js";
 import { checkNesting } from "./nesting.js";
 import { lowerClasses, type DecoratorMode } from "./class-lowering.js";
 import { lowerDecorators } from "./decorators.js";
+import { hideModuleArguments } from "./module-arguments.js";
 
 export { CompileError, type ScriptPosition } from "./errors.js";
 export type { DecoratorMode } from "./class-lowering.js";
@@ -34,45 +35,54 @@ export interface CompiledScript {
   topLevelAwait: boolean;
   /** Maps positions in `code` back to `source`. */
   mapper: SourceMapper;
-  /** Where an offset of `entries` (in the stripped code) is in the script as written. */
+  /** Where an offset of `entries` (in the code the module rewrite was given) is in the script as written. */
   positionOf(offset: number): ScriptPosition;
+  /** Each top-level class's source text as written (types stripped), by class name. */
+  classSources: Record<string, string>;
   /** Where an offset of the type-stripped code (what the kernel is told of fields) is in `source`. */
   strippedPosition(offset: number): ScriptPosition;
 }
 
-/** Turns a script (`.ts`, `.js`, `.mjs`) into the form graft evaluates. Throws CompileError. */
 export interface CompileOptions {
   /** TC39 decorators (the default), or TypeScript's experimentalDecorators. */
   decorators?: DecoratorMode;
 }
 
+/** Turns a script (`.ts`, `.js`, `.mjs`) into the form graft evaluates. Throws CompileError. */
 export function compileScript(file: string, source: string, options: CompileOptions = {}): CompiledScript {
   checkNesting(file, source);
   const stripped = stripTypes(file, source);
-  const { lowered: classes, typescript, privateNames } = mapErrorPosition(() => lowerClasses(file, stripped.code, "__graft", options.decorators ?? "standard"), stripped.map);
-  const shape = transformModule(file, classes ? classes.code : stripped.code);
+  // Each pass's map leads back to the code it was given; `back` holds them from the stripped code's down.
+  const back: EncodedSourceMap[] = stripped.map ? [stripped.map] : [];
+  const hidden = hideModuleArguments(file, stripped.code);
+  if (hidden) back.unshift(hidden.map);
+  const plain = hidden ? hidden.code : stripped.code;
+  const toSource = (code: string, maps: EncodedSourceMap[]) => (offset: number) => originalPosition(file, code, offset, maps);
+  const { lowered: classes, typescript, privateNames, sources: classSources } = mapErrorPosition(
+    () => lowerClasses(file, plain, "__graft", options.decorators ?? "standard"),
+    [...back],
+  );
+  const strippedPosition = toSource(plain, [...back]);
+  if (classes) back.unshift(classes.map);
+  const moduleCode = classes ? classes.code : plain;
+  const shape = transformModule(file, moduleCode);
+  const importPosition = toSource(moduleCode, [...back]);
   const decorators = typescript ? lowerDecorators(file, shape.code, "__graft", privateNames) : null;
-  const maps: EncodedSourceMap[] = [...(decorators?.maps ?? []), shape.map];
-  if (classes) maps.push(classes.map);
-  if (stripped.map) maps.push(stripped.map);
-  const mapper = new SourceMapper(maps);
-  const strippedMapper = stripped.map ? new SourceMapper([stripped.map]) : null;
+  const mapper = new SourceMapper([...(decorators?.maps ?? []), shape.map, ...back]);
   return {
     file,
     source,
     code: decorators ? decorators.code : shape.code,
-    imports: shape.imports.map((site: ImportSite) => ({
-      specifier: site.specifier,
-      position: originalImportPosition(file, stripped.code, site.offset, strippedMapper),
-    })),
+    imports: shape.imports.map((site: ImportSite) => ({ specifier: site.specifier, position: importPosition(site.offset) })),
     exportNames: shape.exportNames,
     entries: shape.entries,
     classNames: shape.classNames,
     importedBindings: shape.importedBindings,
     topLevelAwait: shape.topLevelAwait,
     mapper,
-    positionOf: (offset) => originalImportPosition(file, stripped.code, offset, strippedMapper),
-    strippedPosition: (offset) => originalImportPosition(file, stripped.code, offset, strippedMapper),
+    positionOf: importPosition,
+    classSources,
+    strippedPosition,
   };
 }
 
@@ -82,19 +92,19 @@ export function compileSnippet(script: CompiledScript, code: string): string {
   return transformSnippet(script.file, stripTypes(script.file, code).code, script.importedBindings);
 }
 
-/** A CompileError raised on stripped code, with its position moved to the source as written. */
-function mapErrorPosition<T>(step: () => T, map: EncodedSourceMap | null): T {
+/** A CompileError raised on code a pass was given, with its position moved to the source as written. */
+function mapErrorPosition<T>(step: () => T, maps: EncodedSourceMap[]): T {
   try {
     return step();
   } catch (error) {
-    if (!(error instanceof CompileError) || !error.position || !map) throw error;
-    const position = { file: error.file, ...new SourceMapper([map]).original(error.position) };
+    if (!(error instanceof CompileError) || !error.position || maps.length === 0) throw error;
+    const position = { file: error.file, ...new SourceMapper(maps).original(error.position) };
     throw new CompileError(error.message, error.file, position, error.hint);
   }
 }
 
-function originalImportPosition(file: string, code: string, offset: number, mapper: SourceMapper | null): ScriptPosition {
+function originalPosition(file: string, code: string, offset: number, maps: EncodedSourceMap[]): ScriptPosition {
   const generated = positionAt(code, offset, file);
-  if (!mapper) return generated;
-  return { file, ...mapper.original(generated) };
+  if (maps.length === 0) return generated;
+  return { file, ...new SourceMapper(maps).original(generated) };
 }

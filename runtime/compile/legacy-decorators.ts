@@ -1,7 +1,7 @@
 import type MagicString from "magic-string";
 import type * as ESTree from "estree";
 import { CompileError, positionAt } from "./errors.js";
-import type { AnyNode, Node, TopLevelClass } from "./class-lowering.js";
+import type { AnyNode, Node, TopLevelClass } from "./class-nodes.js";
 
 /**
  * TypeScript's `experimentalDecorators` (createRuntime({ decorators: "legacy" })), for

@@ -2,7 +2,7 @@ import type MagicString from "magic-string";
 import { walk } from "estree-walker";
 import type * as ESTree from "estree";
 import { CompileError, positionAt } from "./errors.js";
-import { uniquePrefix, type AnyNode, type Node, type TopLevelClass } from "./class-lowering.js";
+import { uniquePrefix, type AnyNode, type Node, type TopLevelClass } from "./class-nodes.js";
 
 /**
  * Private names (`#x`) of top-level classes, lowered to storage the kernel keeps per class

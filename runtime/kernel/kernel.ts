@@ -38,7 +38,7 @@ export interface ClassInfo {
 const FUNCTIONS = [
   "construct", "invoke", "isPrototypeOf", "begin", "rollback", "commit", "declareExports", "instantiateModule", "evaluateModule", "removeFile", "findSubclasses",
   "getClass", "classInfo", "namespaceOf", "namespaceKeys", "classNames", "retiredClasses", "supersededVersions", "versionOf", "prune", "heapClasses", "setHostExports", "plainKind",
-  "preview", "evaluateIn", "takeDisposer", "setClassReader", "pendingMigrations", "migrate",
+  "preview", "evaluateIn", "takeDisposer", "setClassReader", "pendingMigrations", "migrate", "setSourceReader",
 ] as const;
 /** values.js: reading script values without running script code. */
 const VALUE_FUNCTIONS = ["setValueClassReader", "copyOut", "describeThrown", "get", "set", "lockDownRealm", "defineData"] as const;
@@ -75,6 +75,8 @@ export class Kernel {
   private readonly functions = new Map<KernelFunction, QuickJSHandle>();
   /** Object classes and realms, read from VM memory (where asking the VM would run script code). */
   readonly classes: ValueClasses;
+  /** A top-level class's source as written (types stripped), for `String(C)`: set by the reload engine. */
+  classSource: ((file: string, name: string) => string | undefined) | undefined;
 
   constructor(
     readonly context: QuickJSContext,
@@ -101,6 +103,13 @@ export class Kernel {
       const reader = scope.manage(context.newFunction("classOf", (value) => context.newString(this.classes.classNameOf(value))));
       this.callVoid("setValueClassReader", reader);
       this.callVoid("setClassReader", reader);
+      const sourceReader = scope.manage(
+        context.newFunction("classSource", (file, name) => {
+          const text = this.classSource?.(context.getString(file), context.getString(name));
+          return text === undefined ? context.undefined : context.newString(text);
+        }),
+      );
+      this.callVoid("setSourceReader", sourceReader);
     });
     vm.describeThrown = (_context, thrown) => this.describeThrown(thrown);
   }

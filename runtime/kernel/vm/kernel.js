@@ -424,6 +424,31 @@ function memberChanges() {
 }
 
 /**
+ * Where a host learns a class's source text as the script wrote it (types stripped), or
+ * undefined (then the running version's own text is shown).
+ * @type {((file: string, name: string) => string | undefined) | null}
+ */
+let sourceReader = null;
+
+/** @param {(file: string, name: string) => string | undefined} reader */
+function setSourceReader(reader) {
+  sourceReader = reader;
+}
+
+/**
+ * `String(C)` for a class graft keeps: the class as written, not the canonical class's
+ * forwarding constructor. An own, non-enumerable static of each such class, unless the
+ * class declares its own `static toString`.
+ * @this {unknown}
+ */
+function classToString() {
+  const meta = typeof this === "function" ? classMeta.get(this) : undefined;
+  if (meta === undefined) return functionToString(/** @type {Function} */ (this));
+  const text = sourceReader === null ? undefined : sourceReader(meta.file, meta.name);
+  return typeof text === "string" ? text : functionToString(meta.cell.impl ?? /** @type {Function} */ (this));
+}
+
+/**
  * Phase 2, once the class definition has finished: all static members, with removals.
  * @param {AnyClass} canonical
  * @param {ClassMeta} meta
@@ -435,6 +460,10 @@ function finishClass(canonical, meta, linked) {
   const name = /** @type {PropertyDescriptor} */ (hasStaticName(linked.impl, meta) ? ownDescriptor(linked.impl, "name") : bare({ value: meta.name }));
   name.configurable = true;
   defineProperty(canonical, "name", name);
+  // The constructor's parameter count, and the class's source, are the version's, not those of
+  // the canonical class's forwarding constructor.
+  defineProperty(canonical, "length", bare({ value: linked.impl.length, configurable: true }));
+  if (!meta.staticKeys.has("toString")) defineProperty(canonical, "toString", bare({ value: classToString, writable: true, configurable: true }));
   return linked.patch;
 }
 
@@ -1247,7 +1276,7 @@ function preview(value) {
       result.items.push(previewItem(value));
       return stringify(result);
     }
-    keys = ownKeys(value).filter((key) => typeof key === "string");
+    keys = ownKeys(value).filter((key) => typeof key === "string").filter((key) => !(key === "toString" && ownDescriptor(value, key)?.value === classToString));
     skip = SKIP_STATIC;
   } else if (isArray(value)) {
     result.kind = "array";
@@ -1278,6 +1307,6 @@ function preview(value) {
 return {
   construct, invoke, isPrototypeOf, begin, rollback, commit, declareExports, instantiateModule, evaluateModule, removeFile,
   findSubclasses, getClass, classInfo, namespaceOf, namespaceKeys, classNames, retiredClasses, supersededVersions, versionOf, prune, heapClasses, setHostExports, plainKind,
-  preview, evaluateIn, takeDisposer, setClassReader, pendingMigrations, migrate,
+  preview, evaluateIn, takeDisposer, setClassReader, pendingMigrations, migrate, setSourceReader,
 };
 })();

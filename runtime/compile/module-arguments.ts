@@ -1,0 +1,52 @@
+import { parseSync } from "oxc-parser";
+import MagicString from "magic-string";
+import { walk } from "estree-walker";
+import type * as ESTree from "estree";
+import { syntaxError } from "./errors.js";
+import { uniquePrefix } from "./class-nodes.js";
+import type { EncodedSourceMap } from "./source-map.js";
+
+/**
+ * `arguments` at a module's top level (outside any non-arrow function) names no binding of
+ * the module: ES resolves it in the global scope (a ReferenceError, or a global of that
+ * name). graft runs a module as a function, whose own `arguments` would hold graft's loader
+ * API; each such reference becomes a call of a function declared in the module that looks
+ * `arguments` up on the global object as ES would (`typeof arguments` gives "undefined").
+ */
+export function hideModuleArguments(file: string, code: string): { code: string; map: EncodedSourceMap } | null {
+  if (!code.includes("arguments")) return null;
+  const parsed = parseSync(file.replace(/\.ts$/, ".js"), code, { sourceType: "module" });
+  if (parsed.errors.length > 0) throw syntaxError(file, code, parsed.errors[0]!);
+  const out = new MagicString(code);
+  const lookup = `${uniquePrefix(code, "__graftArguments")}`;
+  let functions = 0;
+  let found = false;
+  const isFunction = (node: ESTree.Node): boolean => node.type === "FunctionDeclaration" || node.type === "FunctionExpression";
+  walk(parsed.program as unknown as ESTree.Program, {
+    enter(node, parent) {
+      if (isFunction(node)) functions++;
+      if (functions > 0 || node.type !== "Identifier" || node.name !== "arguments" || !parent) return;
+      if ((parent.type === "MemberExpression" && parent.property === node && !parent.computed) || (parent.type === "Property" && parent.key === node && !parent.computed && !parent.shorthand)) return;
+      if (parent.type === "MethodDefinition" || parent.type === "PropertyDefinition") return;
+      const { start, end } = node as unknown as { start: number; end: number };
+      found = true;
+      if (parent.type === "UnaryExpression" && parent.operator === "typeof") {
+        const unary = parent as unknown as { start: number; end: number };
+        out.overwrite(unary.start, end, `${lookup}(true)`, { contentOnly: true });
+      } else if (parent.type === "Property" && parent.shorthand) {
+        out.overwrite(start, end, `arguments: ${lookup}(false)`, { contentOnly: true });
+      } else {
+        out.overwrite(start, end, `${lookup}(false)`, { contentOnly: true });
+      }
+    },
+    leave(node) {
+      if (isFunction(node)) functions--;
+    },
+  });
+  if (!found) return null;
+  out.append(
+    `\nfunction ${lookup}(typeOnly) { if ("arguments" in globalThis) return typeOnly ? typeof globalThis.arguments : globalThis.arguments; if (typeOnly) return "undefined"; throw new ReferenceError("arguments is not defined"); }\n`,
+  );
+  const map = out.generateMap({ hires: true, source: file, includeContent: false });
+  return { code: out.toString(), map: map as unknown as EncodedSourceMap };
+}
