@@ -19,7 +19,8 @@ describe("heap tools with the VM full", () => {
       "a.ts": "export class Keeper { n = 1; }\nexport const holder: unknown[] = [];\nexport class Base {}\nexport function release(): void { (globalThis as any).full = null; }\n" +
         // Keeps every object it makes, until even an empty array does not fit (run twice, with a GC between).
         "export function grab(): number { return new Array(100000).fill(1).length; }\n" +
-        "export function fill(): void { const full = ((globalThis as any).full ??= []); try { for (;;) full.push(new Keeper()); } catch {} for (const size of [1000, 100, 10, 1, 0]) { try { for (;;) full.push(new Array(size).fill(0)); } catch {} } }",
+        // In chunks of 1,000, not one growing array: an array's store doubles, and the doubling that fails can leave much of the VM free.
+        "export function fill(): void { const full = ((globalThis as any).full ??= []); let chunk: unknown[] = []; full.push(chunk); const add = (item: unknown) => { if (chunk.length === 1000) { chunk = []; full.push(chunk); } chunk.push(item); }; try { for (;;) add(new Keeper()); } catch {} for (const size of [1000, 100, 10, 1, 0]) { try { for (;;) add(new Array(size).fill(0)); } catch {} } }",
       "ghost.ts": "export class Ghost { g = 1; }",
     };
     // Many classes: the kernel's answers about them need more VM memory than a full VM has.
