@@ -42,7 +42,7 @@ const CRASHER = [
   "  return made;",
   "}",
   "export function crashLater(): void { setInterval(() => { burst(); sweep(3000); }, 1); }",
-  "export class Keeper { n = 1; }",
+  "export class Keeper { constructor() { (this as any).n = 1; } }",
   "export const ok = (): number => 42;",
 ].join("\n");
 
