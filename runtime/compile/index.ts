@@ -5,6 +5,7 @@ import { CompileError, positionAt, type ScriptPosition } from "./errors.js";
 import { checkNesting } from "./nesting.js";
 import { lowerClasses, type DecoratorMode } from "./class-lowering.js";
 import { lowerDecorators } from "./decorators.js";
+import { checkReservedNames } from "./reserved-names.js";
 import { hideModuleArguments } from "./module-arguments.js";
 
 export { CompileError, type ScriptPosition } from "./errors.js";
@@ -54,6 +55,7 @@ export function compileScript(file: string, source: string, options: CompileOpti
   const stripped = stripTypes(file, source);
   // Each pass's map leads back to the code it was given; `back` holds them from the stripped code's down.
   const back: EncodedSourceMap[] = stripped.map ? [stripped.map] : [];
+  checkReservedNames(file, stripped.code, (offset) => originalPosition(file, stripped.code, offset, [...back]));
   const hidden = hideModuleArguments(file, stripped.code);
   if (hidden) back.unshift(hidden.map);
   const plain = hidden ? hidden.code : stripped.code;

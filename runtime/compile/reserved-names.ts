@@ -1,0 +1,61 @@
+import { parseSync } from "oxc-parser";
+import { walk } from "estree-walker";
+import type * as ESTree from "estree";
+import { CompileError, type ScriptPosition } from "./errors.js";
+
+/**
+ * The names graft's compile passes generate: `__default` (an anonymous default export),
+ * `__graft…` (the loader's API and every lowering's helpers), `__import<n>` and
+ * `__namespace<n>` (a module's imports). A script that used one would silently meet the
+ * generated code, so such a name is refused with its position.
+ */
+const NAMES = String.raw`__default|__graft[\w$]*|__import\d+|__namespace\d+`;
+const MENTIONED = new RegExp(String.raw`(?<![\w$])(?:${NAMES})(?![\w$])`);
+const RESERVED = new RegExp(`^(?:${NAMES})$`);
+
+/** An identifier that names a property or label, not a binding: it cannot meet generated code. */
+function namesNoBinding(parent: ESTree.Node | null, key: string | null | undefined): boolean {
+  if (!parent) return false;
+  switch (parent.type) {
+    case "MemberExpression":
+      return key === "property" && !parent.computed;
+    case "Property":
+      return key === "key" && !parent.computed && !parent.shorthand;
+    case "MethodDefinition":
+    case "PropertyDefinition":
+      return key === "key" && !parent.computed;
+    case "ImportSpecifier":
+      return key === "imported";
+    case "ExportSpecifier":
+      return key === "exported";
+    case "LabeledStatement":
+    case "BreakStatement":
+    case "ContinueStatement":
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** Throws a CompileError if `code` (types stripped) uses a name graft reserves as an identifier. */
+export function checkReservedNames(file: string, code: string, positionOf: (offset: number) => ScriptPosition): void {
+  // A text scan first: almost no file mentions such a name, and then nothing is parsed.
+  if (!MENTIONED.test(code)) return;
+  const parsed = parseSync(file.replace(/\.ts$/, ".js"), code, { sourceType: "module" });
+  if (parsed.errors.length > 0) return; // the module rewrite reports the syntax error
+  let found: { name: string; start: number } | undefined;
+  walk(parsed.program as unknown as ESTree.Node, {
+    enter(node, parent, key) {
+      if (found) return this.skip();
+      if (node.type !== "Identifier" || !RESERVED.test(node.name) || namesNoBinding(parent, typeof key === "string" ? key : null)) return;
+      found = { name: node.name, start: (node as ESTree.Identifier & { start: number }).start };
+    },
+  });
+  if (!found) return;
+  throw new CompileError(
+    `the name '${found.name}' is reserved: graft's compile step generates names starting with __graft, __import<n>, __namespace<n> and the name __default`,
+    file,
+    positionOf(found.start),
+    `rename '${found.name}' and save again`,
+  );
+}
