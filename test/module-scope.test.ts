@@ -24,6 +24,19 @@ export const objects = { arguments: 1, m() { return arguments.length; } };
   });
 });
 
+describe("arguments as an imported or exported name", () => {
+  it("export { a as arguments } and import { arguments as b } are names, not references (they failed to compile)", async () => {
+    const folder = await scriptsFolder({
+      "names.ts": "const _arguments = 5;\nexport { _arguments as arguments };\n",
+      "user.ts": "import { arguments as fromNames } from './names.js';\nexport const read = fromNames + 1;\nexport const kind = typeof arguments;\n",
+    });
+    const runtime = await runtimeFor(folder);
+    expect(runtime.initialReport.errors).toEqual([]);
+    expect(runtime.exports("user.ts").read!.toHost()).toBe(6);
+    expect(runtime.exports("user.ts").kind!.toHost()).toBe("undefined");
+  });
+});
+
 describe("names the compile step generates", () => {
   const USERS: Record<string, string> = {
     "__default beside an anonymous default export": "const __default = 41;\nexport default function () { return __default + 1; }\n",

@@ -4,6 +4,7 @@ import { walk } from "estree-walker";
 import type * as ESTree from "estree";
 import { syntaxError } from "./errors.js";
 import { uniquePrefix } from "./class-nodes.js";
+import { namesNoBinding } from "./identifier-role.js";
 import type { EncodedSourceMap } from "./source-map.js";
 
 /**
@@ -23,11 +24,11 @@ export function hideModuleArguments(file: string, code: string): { code: string;
   let found = false;
   const isFunction = (node: ESTree.Node): boolean => node.type === "FunctionDeclaration" || node.type === "FunctionExpression";
   walk(parsed.program as unknown as ESTree.Program, {
-    enter(node, parent) {
+    enter(node, parent, key) {
       if (isFunction(node)) functions++;
       if (functions > 0 || node.type !== "Identifier" || node.name !== "arguments" || !parent) return;
-      if ((parent.type === "MemberExpression" && parent.property === node && !parent.computed) || (parent.type === "Property" && parent.key === node && !parent.computed && !parent.shorthand)) return;
-      if (parent.type === "MethodDefinition" || parent.type === "PropertyDefinition") return;
+      // `export { a as arguments }`, `import { arguments as a }`, `o.arguments`, `{ arguments: 1 }`: names, not references.
+      if (namesNoBinding(parent, typeof key === "string" ? key : null)) return;
       const { start, end } = node as unknown as { start: number; end: number };
       found = true;
       if (parent.type === "UnaryExpression" && parent.operator === "typeof") {

@@ -2,6 +2,7 @@ import { parseSync } from "oxc-parser";
 import { walk } from "estree-walker";
 import type * as ESTree from "estree";
 import { CompileError, type ScriptPosition } from "./errors.js";
+import { namesNoBinding } from "./identifier-role.js";
 
 /**
  * The names graft's compile passes generate: `__default` (an anonymous default export),
@@ -13,29 +14,6 @@ const NAMES = String.raw`__default|__graft[\w$]*|__import\d+|__namespace\d+`;
 const MENTIONED = new RegExp(String.raw`(?<![\w$])(?:${NAMES})(?![\w$])`);
 const RESERVED = new RegExp(`^(?:${NAMES})$`);
 
-/** An identifier that names a property or label, not a binding: it cannot meet generated code. */
-function namesNoBinding(parent: ESTree.Node | null, key: string | null | undefined): boolean {
-  if (!parent) return false;
-  switch (parent.type) {
-    case "MemberExpression":
-      return key === "property" && !parent.computed;
-    case "Property":
-      return key === "key" && !parent.computed && !parent.shorthand;
-    case "MethodDefinition":
-    case "PropertyDefinition":
-      return key === "key" && !parent.computed;
-    case "ImportSpecifier":
-      return key === "imported";
-    case "ExportSpecifier":
-      return key === "exported";
-    case "LabeledStatement":
-    case "BreakStatement":
-    case "ContinueStatement":
-      return true;
-    default:
-      return false;
-  }
-}
 
 /** Throws a CompileError if `code` (types stripped) uses a name graft reserves as an identifier. */
 export function checkReservedNames(file: string, code: string, positionOf: (offset: number) => ScriptPosition): void {
