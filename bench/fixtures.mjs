@@ -146,3 +146,22 @@ export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 export const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 export const round = (value, digits = 2) => (value === null || !Number.isFinite(value) ? value : Number(value.toFixed(digits)));
+
+/**
+ * A wait that something can end early: `next(ms)` resolves at the next `wake()`, or after
+ * `ms` in case the event it waits for was missed.
+ */
+export function wakeableWait() {
+  let wake = () => {};
+  return {
+    wake: () => wake(),
+    next: (ms) =>
+      new Promise((resolve) => {
+        const timer = setTimeout(resolve, ms);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      }),
+  };
+}

@@ -11,7 +11,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { answerOf, percentile, script200, sleep, tempDir } from "./fixtures.mjs";
+import { answerOf, percentile, script200, sleep, tempDir, wakeableWait } from "./fixtures.mjs";
 import { GAP_MS, graftWatchSession, WARMUP } from "./watch.mjs";
 
 const ANCHOR = fileURLToPath(new URL("vite-anchor/", import.meta.url));
@@ -72,17 +72,9 @@ async function viteSession({ createServer, createServerModuleRunner }) {
   const first = await runner.import("/units.ts");
   globalThis.__graftBenchLatest = first;
   const before = new first.Unit0();
-  let wake = () => {};
-  globalThis.__graftBenchWake = () => wake();
   // Resolves at the next accepted update, or after `ms` in case one was missed.
-  const nextUpdate = (ms) =>
-    new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
+  const { wake, next: nextUpdate } = wakeableWait();
+  globalThis.__graftBenchWake = wake;
   await sleep(100);
   const latestAnswer = () => new globalThis.__graftBenchLatest.Unit0().answer();
   return {

@@ -5,7 +5,7 @@ import { writeFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { createRuntime } from "graft";
-import { answerOf, percentile, script200, sleep, tempDir, unitsFolder } from "./fixtures.mjs";
+import { answerOf, percentile, script200, sleep, tempDir, unitsFolder, wakeableWait } from "./fixtures.mjs";
 
 export const WARMUP = 5;
 /** Pause between edits: an editor's saves are seconds apart, and chokidar must settle. */
@@ -59,21 +59,13 @@ export async function graftWatchSession({ debounce } = {}) {
   const unit = runtime.getClass("units.ts", "Unit0").new();
   let reloadAt = 0;
   let reloadDuration = 0;
-  let wake = () => {};
+  // Resolves at the next reload, or after `ms` in case one was missed.
+  const { wake, next: nextReload } = wakeableWait();
   runtime.on("reload", (report) => {
     reloadAt = performance.now();
     reloadDuration = report.durationMs;
     wake();
   });
-  // Resolves at the next reload, or after `ms` in case one was missed.
-  const nextReload = (ms) =>
-    new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
   await sleep(100); // chokidar's ready event comes before inotify is fully quiet
   return {
     async edit(n) {
