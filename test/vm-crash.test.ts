@@ -89,14 +89,20 @@ function expectEveryCallRefused(runtime: GraftRuntime, held: ScriptValue, keeper
   expectCrashError(() => runtime.files());
 }
 
+/** The crasher loaded in an 8 MiB VM, with its 'error' events collected and a live Keeper. */
+async function crasherRuntime() {
+  const folder = await scriptsFolder({ "crash.ts": CRASHER });
+  const runtime = await runtimeFor(folder, { memoryLimit: 8 * MIB, timeout: 20_000 });
+  const errors: ReloadError[] = [];
+  runtime.on("error", (error) => errors.push(error));
+  const exports = runtime.exports("crash.ts");
+  const keeper = runtime.getClass("crash.ts", "Keeper").new();
+  return { runtime, errors, exports, keeper };
+}
+
 describe("a VM that traps (QuickJS out of memory in its compiler)", () => {
   it("gives the host a GraftError, refuses every later call with it, reports it once as an 'error' event, and disposes quietly", async () => {
-    const folder = await scriptsFolder({ "crash.ts": CRASHER });
-    const runtime = await runtimeFor(folder, { memoryLimit: 8 * MIB, timeout: 20_000 });
-    const errors: ReloadError[] = [];
-    runtime.on("error", (error) => errors.push(error));
-    const exports = runtime.exports("crash.ts");
-    const keeper = runtime.getClass("crash.ts", "Keeper").new();
+    const { runtime, errors, exports, keeper } = await crasherRuntime();
     const crash = crashByHostCalls(exports);
     expect(crash).toBeInstanceOf(GraftError);
     expect((crash as Error).message).toMatch(CRASH);
@@ -114,12 +120,7 @@ describe("a VM that traps (QuickJS out of memory in its compiler)", () => {
   });
 
   it("inside a timer callback: the 'error' event says so, the host process lives on, later calls and dispose behave", async () => {
-    const folder = await scriptsFolder({ "crash.ts": CRASHER });
-    const runtime = await runtimeFor(folder, { memoryLimit: 8 * MIB, timeout: 20_000 });
-    const errors: ReloadError[] = [];
-    runtime.on("error", (error) => errors.push(error));
-    const exports = runtime.exports("crash.ts");
-    const keeper = runtime.getClass("crash.ts", "Keeper").new();
+    const { runtime, errors, exports, keeper } = await crasherRuntime();
     exports.crashLater!.invoke();
     const crash = await waitFor(() => errors.find((error) => error.origin === "vm"), 20_000, "the VM to crash in a timer");
     expect(crash.message).toMatch(CRASH);
