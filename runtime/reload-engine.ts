@@ -2,6 +2,7 @@ import type { QuickJSContext, QuickJSHandle } from "quickjs-emscripten-core";
 import { compileScript, compileSnippet, CompileError, type CompileOptions, type CompiledScript, type SourceMapper } from "./compile/index.js";
 import { dependencyOrder, describeCycle } from "./dependency-order.js";
 import { ModuleLinker, type StarExport } from "./module-link.js";
+import { ImporterIndex } from "./importer-index.js";
 import { Kernel, VmCallError, type KernelCommitReport } from "./kernel/kernel.js";
 import { listScripts, readScript, resolveSpecifier, scriptExists, type ReadOutcome } from "./script-files.js";
 import { codeFrame, evaluatedName, mapVmError, type MappedError } from "./script-errors.js";
@@ -64,6 +65,8 @@ const VERSIONS_KEPT_PER_FILE = 16;
  */
 export class ReloadEngine {
   private readonly loaded = new Map<string, LoadedFile>();
+  /** The files of `loaded` that import each file. */
+  private readonly importers = new ImporterIndex();
   /** Files on disk that do not run as they are there (failed, waiting, or an edit that failed), with why. */
   private readonly pending = new Map<string, Pending>();
   /** Commits so far; and for each file, the commit that last applied (or deleted) it. */
@@ -266,17 +269,20 @@ export class ReloadEngine {
     const orphans: [string, string][] = [];
     const inBatch = new Set(edits.keys());
     const gone = new Set(removed);
-    for (let grew = true; grew; ) {
-      grew = false;
-      for (const [file, entry] of this.loaded) {
-        if (inBatch.has(file) || gone.has(file)) continue;
+    // What decides for a file does not change as the batch grows: each is looked at once.
+    const decided = new Set<string>();
+    const reached = [...inBatch, ...gone];
+    while (reached.length > 0) {
+      for (const file of this.importers.importersOf(reached.pop()!)) {
+        if (decided.has(file) || inBatch.has(file) || gone.has(file)) continue;
+        decided.add(file);
+        const entry = this.loaded.get(file)!;
         // Its running version (what files importing it see) stays; they are not re-run for it.
         const lost = entry.dependencies.find((dependency) => gone.has(dependency));
         if (lost !== undefined) {
-          if (!orphans.some(([orphan]) => orphan === file)) orphans.push([file, lost]);
+          orphans.push([file, lost]);
           continue;
         }
-        if (!entry.dependencies.some((dependency) => inBatch.has(dependency))) continue;
         // Its newest text failed: re-running the old text would hide that; the retry after the batch tries the new one.
         const pending = this.pending.get(file);
         if (pending && pending.source !== entry.script.source) continue;
@@ -284,7 +290,7 @@ export class ReloadEngine {
         if (entry.dependencies.some((dependency) => dependency !== HOST_MODULE && !this.loaded.has(dependency) && !inBatch.has(dependency))) continue;
         reruns.push({ path: file, script: entry.script, dependencies: entry.dependencies, attempt: this.nextAttempt(file), role: "rerun", starExports: [] });
         inBatch.add(file);
-        grew = true;
+        reached.push(file);
       }
     }
     return { reruns, orphans };
@@ -427,6 +433,14 @@ export class ReloadEngine {
     for (const error of errors) this.record(report, error, sources.get(error.file), [], retrying, false);
     const { order, cycles } = dependencyOrder([...candidates.keys()], (file) => candidates.get(file)?.dependencies ?? []);
     const groups = cycleGroups(cycles);
+    const groupMembers = new Map<number, string[]>();
+    for (const file of order) {
+      const group = groups.get(file);
+      if (group === undefined) continue;
+      const members = groupMembers.get(group);
+      if (members) members.push(file);
+      else groupMembers.set(group, [file]);
+    }
     this.declareCycleExports(candidates, cycles);
     const done = new Set<string>();
     const rerunHere = new Set<string>();
@@ -435,16 +449,17 @@ export class ReloadEngine {
       if (done.has(file)) continue;
       // Re-run already in this pass (with a file it imports), and unchanged: nothing new to try.
       if (rerunHere.has(file) && candidates.get(file)!.script.source === this.loaded.get(file)?.script.source) continue;
-      const members = order.filter((other) => other === file || (groups.get(other) !== undefined && groups.get(other) === groups.get(file)));
+      const group = groups.get(file);
+      const members = group === undefined ? [file] : groupMembers.get(group)!;
       // A cycle loads where its last file comes in import order: by then, every file its
       // files import from outside it has loaded (a post-order puts some before its first file).
       if (members[members.length - 1] !== file) continue;
       for (const member of members) done.add(member);
-      const group = new Set(members);
+      const inGroup = new Set(members);
       const batch = members.map((member) => candidates.get(member)!);
       const blocked = batch
         .flatMap((candidate) => candidate.dependencies.map((dependency) => [candidate, dependency] as const))
-        .find(([, dependency]) => dependency !== HOST_MODULE && !group.has(dependency) && (!this.loaded.has(dependency) || this.pending.has(dependency)));
+        .find(([, dependency]) => dependency !== HOST_MODULE && !inGroup.has(dependency) && (!this.loaded.has(dependency) || this.pending.has(dependency)));
       if (blocked) {
         for (const candidate of batch) this.record(report, this.waitingError(candidate.path, blocked[1]), candidate.script.source, [blocked[1], ...candidate.dependencies], retrying, false);
         continue;
@@ -454,7 +469,7 @@ export class ReloadEngine {
       for (const candidate of reruns) rerunHere.add(candidate.path);
       // The group in its own order (a cycle evaluates as ES would), then what imports it.
       const rerunsByPath = new Map(reruns.map((candidate) => [candidate.path, candidate] as const));
-      const rerunOrder = dependencyOrder([...rerunsByPath.keys()], (path) => rerunsByPath.get(path)!.dependencies).order;
+      const rerunOrder = dependencyOrder([...rerunsByPath.keys()].sort(), (path) => rerunsByPath.get(path)!.dependencies).order;
       const outcome = await this.transaction([...batch, ...rerunOrder.map((path) => rerunsByPath.get(path)!)], [], report);
       if (outcome.committed) {
         progressed = true;
@@ -558,7 +573,7 @@ export class ReloadEngine {
         const hint = relative
           ? `no script matches it (extension optional: .ts, .js, .mjs); create the file or fix the path`
           : `Node modules, the file system and the network are not available to scripts; ask the host to expose what you need through "${HOST_MODULE}"`;
-        return this.errorAt(candidate.path, candidate.script.source, message, site.position, hint);
+        return this.errorAt(candidate.path, candidate.script.source, message, candidate.script.positionOf(site.offset), hint);
       }
       candidate.dependencies.push(resolved);
     }
@@ -884,6 +899,7 @@ export class ReloadEngine {
       const context = this.loaded.get(candidate.path)?.context ?? newContexts.get(candidate.path)!;
       const owner = timerOwner(candidate.path, candidate.attempt);
       this.loaded.set(candidate.path, { path: candidate.path, context, script: candidate.script, dependencies: candidate.dependencies, owner });
+      this.importers.set(candidate.path, candidate.dependencies);
       this.pending.delete(candidate.path);
       this.changedAt.set(candidate.path, this.epoch);
       if (candidate.role === "rerun") report.rerun.push(candidate.path);
@@ -893,6 +909,7 @@ export class ReloadEngine {
     for (const file of removed) {
       const entry = this.loaded.get(file)!;
       this.loaded.delete(file);
+      this.importers.delete(file);
       this.pending.delete(file);
       this.changedAt.set(file, this.epoch);
       // Objects of the file keep its realm alive by reference count; this drops graft's own.
@@ -955,6 +972,7 @@ export class ReloadEngine {
     this.disposed = true;
     for (const entry of this.loaded.values()) entry.context.dispose();
     this.loaded.clear();
+    this.importers.clear();
   }
 }
 

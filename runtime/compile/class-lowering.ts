@@ -5,7 +5,7 @@ import isReference from "is-reference";
 import type * as ESTree from "estree";
 import { CompileError, positionAt, syntaxError } from "./errors.js";
 import { lowerLegacyDecorators } from "./legacy-decorators.js";
-import type { EncodedSourceMap } from "./source-map.js";
+import { mapOfEdits, type SourceMapInput } from "./source-map.js";
 import type { AnyNode, Node, TopLevelClass } from "./class-nodes.js";
 import { lowerPrivateNames } from "./private-names.js";
 import { emitFieldInitialisers } from "./field-initialisers.js";
@@ -18,7 +18,7 @@ import { emitFieldInitialisers } from "./field-initialisers.js";
  */
 export interface LoweredClasses {
   code: string;
-  map: EncodedSourceMap;
+  map: SourceMapInput;
 }
 
 /** "standard": TC39 decorators (TypeScript 5); "legacy": TypeScript's experimentalDecorators. */
@@ -33,13 +33,16 @@ export interface ClassLowering {
   privateNames: Set<string>;
   /** Each top-level class's source text (types stripped), by name: what `String(C)` shows. */
   sources: Record<string, string>;
+  /** The parse of `code` when nothing was lowered: the module rewrite reads the same code. */
+  program?: ESTree.Program;
 }
 
 /** `api` is the module's loader API. */
 export function lowerClasses(file: string, code: string, api: string, decorators: DecoratorMode): ClassLowering {
   if (!code.includes("class")) return { lowered: null, typescript: false, privateNames: new Set(), sources: {} };
   // Legacy parameter decorators (`m(@inject x)`) are TypeScript syntax, kept by the type stripping.
-  const parsed = parseSync(file, code, { sourceType: "module", lang: decorators === "legacy" ? "ts" : "js" });
+  // Parsed as the module rewrite parses it (semantic errors included), so that it can reuse the parse.
+  const parsed = parseSync(file.replace(/\.ts$/, ".js"), code, { sourceType: "module", lang: decorators === "legacy" ? "ts" : "js", showSemanticErrors: decorators !== "legacy" });
   if (parsed.errors.length > 0) throw syntaxError(file, code, parsed.errors[0]!);
   const program = parsed.program as unknown as ESTree.Program & Node;
   const classes = topLevelClasses(program, code);
@@ -50,7 +53,10 @@ export function lowerClasses(file: string, code: string, api: string, decorators
   const typescript = (decorators === "standard" && decorated !== undefined) || (code.includes("accessor") && hasAutoAccessor(program));
   const sources: Record<string, string> = {};
   for (const target of classes) sources[target.name] = code.slice(target.node.start, target.node.end);
-  return { lowered: lowerTopLevel(file, code, api, program, classes, decorators), typescript, sources, privateNames: new Set(Array.from(code.matchAll(/#([\p{ID_Continue}$]+)/gu), (match) => match[1]!)) };
+  const lowered = lowerTopLevel(file, code, api, program, classes, decorators);
+  const privateNames = new Set(Array.from(code.matchAll(/#([\p{ID_Continue}$]+)/gu), (match) => match[1]!));
+  const reusable = lowered === null && decorators !== "legacy";
+  return { lowered, typescript, sources, privateNames, ...(reusable ? { program } : {}) };
 }
 
 function hasAutoAccessor(program: ESTree.Program): boolean {
@@ -91,8 +97,7 @@ function lowerTopLevel(file: string, code: string, api: string, program: ESTree.
   emitFieldInitialisers(out, classes, api);
   wrapPrivateFields();
   if (!out.hasChanged()) return null;
-  const map = out.generateMap({ hires: true, source: file, includeContent: false });
-  return { code: out.toString(), map: map as unknown as EncodedSourceMap };
+  return { code: out.toString(), map: mapOfEdits(out, file) };
 }
 
 /** The classes module-transform binds to canonical classes (same forms, same names). */

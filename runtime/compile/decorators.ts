@@ -7,7 +7,7 @@ import type * as ESTree from "estree";
 import { CompileError, syntaxError } from "./errors.js";
 import { lowerPrivateNames } from "./private-names.js";
 import type { AnyNode, Node, TopLevelClass } from "./class-nodes.js";
-import type { EncodedSourceMap } from "./source-map.js";
+import { mapOfEdits, type EncodedSourceMap, type SourceMapInput } from "./source-map.js";
 
 /**
  * TC39 (TypeScript 5) decorators, lowered by TypeScript's own transform: QuickJS does not
@@ -22,7 +22,7 @@ import type { EncodedSourceMap } from "./source-map.js";
 export interface LoweredDecorators {
   code: string;
   /** Back to module-transform's output, applied in order. */
-  maps: EncodedSourceMap[];
+  maps: SourceMapInput[];
 }
 
 let typescript: typeof TypeScript | undefined;
@@ -66,8 +66,8 @@ export function lowerDecorators(file: string, code: string, api: string, userPri
   // Symbol.metadata is not in this QuickJS build: without it decorators get no metadata object.
   out.appendLeft(afterStrict, `\nif (typeof Symbol.metadata !== "symbol") Object.defineProperty(Symbol, "metadata", { value: Symbol.for("Symbol.metadata") });\n`);
   if (wrapper > 0) out.move(0, wrapper, afterStrict);
-  const moved = out.generateMap({ hires: true, source: file, includeContent: false }) as unknown as EncodedSourceMap;
-  return { code: out.toString(), maps: [moved, JSON.parse(result.sourceMapText!) as EncodedSourceMap] };
+  const tsMap = result.sourceMapText!;
+  return { code: out.toString(), maps: [mapOfEdits(out, file), () => JSON.parse(tsMap) as EncodedSourceMap] };
 }
 
 /**

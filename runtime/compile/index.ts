@@ -1,6 +1,6 @@
 import { stripTypes } from "./strip-types.js";
 import { transformModule, transformSnippet, type ImportSite, type ModuleEntries } from "./module-transform.js";
-import { SourceMapper, type EncodedSourceMap } from "./source-map.js";
+import { SourceMapper, type SourceMapInput } from "./source-map.js";
 import { CompileError, positionAt, type ScriptPosition } from "./errors.js";
 import { checkNesting } from "./nesting.js";
 import { lowerClasses, type DecoratorMode } from "./class-lowering.js";
@@ -16,8 +16,8 @@ export type { ModuleEntries } from "./module-transform.js";
 
 export interface CompiledImport {
   specifier: string;
-  /** Where the import is written in the script as the designer wrote it. */
-  position: ScriptPosition;
+  /** Where the import is written, in the code the module rewrite was given (`positionOf` maps it to the script). */
+  offset: number;
 }
 
 export interface CompiledScript {
@@ -54,28 +54,28 @@ export function compileScript(file: string, source: string, options: CompileOpti
   checkNesting(file, source);
   const stripped = stripTypes(file, source);
   // Each pass's map leads back to the code it was given; `back` holds them from the stripped code's down.
-  const back: EncodedSourceMap[] = stripped.map ? [stripped.map] : [];
-  checkReservedNames(file, stripped.code, (offset) => originalPosition(file, stripped.code, offset, [...back]));
+  const back: SourceMapInput[] = stripped.map ? [stripped.map] : [];
+  checkReservedNames(file, stripped.code, positionsIn(file, stripped.code, [...back]));
   const hidden = hideModuleArguments(file, stripped.code);
   if (hidden) back.unshift(hidden.map);
   const plain = hidden ? hidden.code : stripped.code;
-  const toSource = (code: string, maps: EncodedSourceMap[]) => (offset: number) => originalPosition(file, code, offset, maps);
-  const { lowered: classes, typescript, privateNames, sources: classSources } = mapErrorPosition(
+  const { lowered: classes, typescript, privateNames, sources: classSources, program } = mapErrorPosition(
     () => lowerClasses(file, plain, "__graft", options.decorators ?? "standard"),
     [...back],
   );
-  const strippedPosition = toSource(plain, [...back]);
+  const strippedPosition = positionsIn(file, plain, [...back]);
   if (classes) back.unshift(classes.map);
   const moduleCode = classes ? classes.code : plain;
-  const shape = transformModule(file, moduleCode);
-  const importPosition = toSource(moduleCode, [...back]);
+  // Its early errors are found in the code it was given: reported where the script has them.
+  const shape = mapErrorPosition(() => transformModule(file, moduleCode, program), [...back]);
+  const importPosition = positionsIn(file, moduleCode, [...back]);
   const decorators = typescript ? lowerDecorators(file, shape.code, "__graft", privateNames) : null;
   const mapper = new SourceMapper([...(decorators?.maps ?? []), shape.map, ...back]);
   return {
     file,
     source,
     code: decorators ? decorators.code : shape.code,
-    imports: shape.imports.map((site: ImportSite) => ({ specifier: site.specifier, position: importPosition(site.offset) })),
+    imports: shape.imports.map((site: ImportSite) => ({ specifier: site.specifier, offset: site.offset })),
     exportNames: shape.exportNames,
     entries: shape.entries,
     classNames: shape.classNames,
@@ -95,7 +95,7 @@ export function compileSnippet(script: CompiledScript, code: string): string {
 }
 
 /** A CompileError raised on code a pass was given, with its position moved to the source as written. */
-function mapErrorPosition<T>(step: () => T, maps: EncodedSourceMap[]): T {
+function mapErrorPosition<T>(step: () => T, maps: SourceMapInput[]): T {
   try {
     return step();
   } catch (error) {
@@ -105,8 +105,16 @@ function mapErrorPosition<T>(step: () => T, maps: EncodedSourceMap[]): T {
   }
 }
 
-function originalPosition(file: string, code: string, offset: number, maps: EncodedSourceMap[]): ScriptPosition {
-  const generated = positionAt(code, offset, file);
-  if (maps.length === 0) return generated;
-  return { file, ...new SourceMapper(maps).original(generated) };
+/**
+ * Positions in `code` as written in the script, through `maps`; the maps are decoded once,
+ * at the first question (positions are asked for only when something is reported).
+ */
+function positionsIn(file: string, code: string, maps: SourceMapInput[]): (offset: number) => ScriptPosition {
+  let mapper: SourceMapper | undefined;
+  return (offset) => {
+    const generated = positionAt(code, offset, file);
+    if (maps.length === 0) return generated;
+    mapper ??= new SourceMapper(maps);
+    return { file, ...mapper.original(generated) };
+  };
 }

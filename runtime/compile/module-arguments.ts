@@ -5,7 +5,7 @@ import type * as ESTree from "estree";
 import { syntaxError } from "./errors.js";
 import { uniquePrefix } from "./class-nodes.js";
 import { namesNoBinding } from "./identifier-role.js";
-import type { EncodedSourceMap } from "./source-map.js";
+import { mapOfEdits, type SourceMapInput } from "./source-map.js";
 
 /**
  * `arguments` at a module's top level (outside any non-arrow function) names no binding of
@@ -14,7 +14,7 @@ import type { EncodedSourceMap } from "./source-map.js";
  * API; each such reference becomes a call of a function declared in the module that looks
  * `arguments` up on the global object as ES would (`typeof arguments` gives "undefined").
  */
-export function hideModuleArguments(file: string, code: string): { code: string; map: EncodedSourceMap } | null {
+export function hideModuleArguments(file: string, code: string): { code: string; map: SourceMapInput } | null {
   if (!code.includes("arguments")) return null;
   const parsed = parseSync(file.replace(/\.ts$/, ".js"), code, { sourceType: "module" });
   if (parsed.errors.length > 0) throw syntaxError(file, code, parsed.errors[0]!);
@@ -48,6 +48,5 @@ export function hideModuleArguments(file: string, code: string): { code: string;
   out.append(
     `\nfunction ${lookup}(typeOnly) { if ("arguments" in globalThis) return typeOnly ? typeof globalThis.arguments : globalThis.arguments; if (typeOnly) return "undefined"; throw new ReferenceError("arguments is not defined"); }\n`,
   );
-  const map = out.generateMap({ hires: true, source: file, includeContent: false });
-  return { code: out.toString(), map: map as unknown as EncodedSourceMap };
+  return { code: out.toString(), map: mapOfEdits(out, file) };
 }

@@ -5,7 +5,7 @@ import { walk } from "estree-walker";
 import isReference from "is-reference";
 import type * as ESTree from "estree";
 import { syntaxError } from "./errors.js";
-import type { EncodedSourceMap } from "./source-map.js";
+import { mapOfEdits, type SourceMapInput } from "./source-map.js";
 
 /** An import found in a script, by specifier, with where it was written (stripped code). */
 export interface ImportSite {
@@ -32,7 +32,7 @@ export interface ModuleEntries {
 export interface ModuleShape {
   /** Function-wrapped code: `(function (__graft) { ... })`. */
   code: string;
-  map: EncodedSourceMap;
+  map: SourceMapInput;
   /** Specifiers in the order `__graft.require(i)` uses them. */
   imports: ImportSite[];
   /** Names this module exports, known statically (`export *` adds more at link time). */
@@ -63,12 +63,8 @@ export const SCOPE_EVALUATOR = "__graftEvaluate";
  * exports become getters, and top-level classes bind to graft's canonical class so that
  * every version patches the same object (R4, R8).
  */
-export function transformModule(file: string, code: string): ModuleShape {
-  // Semantic errors too: the early errors of a module (duplicate lexical names, `var f;
-  // function f() {}`, `import { eval }`, exporting an undeclared name) are SyntaxErrors before it runs.
-  const parsed = parseSync(file.replace(/\.ts$/, ".js"), code, { sourceType: "module", showSemanticErrors: true });
-  if (parsed.errors.length > 0) throw syntaxError(file, code, parsed.errors[0]!);
-  const program = parsed.program as unknown as ESTree.Program & { start: number; end: number };
+export function transformModule(file: string, code: string, parsed?: ESTree.Program): ModuleShape {
+  const program = (parsed ?? parseModule(file, code)) as ESTree.Program & { start: number; end: number };
   const out = new MagicString(code);
   /** Statements run before the module's own code (its function declarations are hoisted above them). */
   const setup: string[] = [];
@@ -282,10 +278,9 @@ export function transformModule(file: string, code: string): ModuleShape {
   prologue.push(`yield;`);
   out.prepend(prologue.join(" "));
   out.append(`\n;${GRAFT} = undefined;\n})`);
-  const map = out.generateMap({ hires: true, source: file, includeContent: false });
   return {
     code: out.toString(),
-    map: map as unknown as EncodedSourceMap,
+    map: mapOfEdits(out, file),
     imports,
     exportNames,
     entries,
@@ -293,6 +288,16 @@ export function transformModule(file: string, code: string): ModuleShape {
     importedBindings: Object.fromEntries(importedBindings),
     topLevelAwait,
   };
+}
+
+/**
+ * `code` parsed as an ES module, with its early errors: duplicate lexical names, `var f;
+ * function f() {}`, `import { eval }`, exporting an undeclared name are SyntaxErrors before it runs.
+ */
+export function parseModule(file: string, code: string): ESTree.Program {
+  const parsed = parseSync(file.replace(/\.ts$/, ".js"), code, { sourceType: "module", showSemanticErrors: true });
+  if (parsed.errors.length > 0) throw syntaxError(file, code, parsed.errors[0]!);
+  return parsed.program as unknown as ESTree.Program;
 }
 
 /**

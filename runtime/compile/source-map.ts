@@ -1,4 +1,5 @@
 import { TraceMap, originalPositionFor, LEAST_UPPER_BOUND } from "@jridgewell/trace-mapping";
+import type MagicString from "magic-string";
 
 export interface EncodedSourceMap {
   version: number;
@@ -7,6 +8,18 @@ export interface EncodedSourceMap {
   mappings: string;
   sourcesContent?: (string | null)[];
   file?: string | null;
+}
+
+/**
+ * A pass's source map, or how to make it: maps are only read when something is reported,
+ * so the passes hand over their edits and the map is generated at the first question.
+ */
+export type SourceMapInput = EncodedSourceMap | (() => EncodedSourceMap);
+
+/** The map of `edits` (a pass's MagicString over `file`'s code), generated when first asked for. */
+export function mapOfEdits(edits: MagicString, file: string): () => EncodedSourceMap {
+  let map: EncodedSourceMap | undefined;
+  return () => (map ??= edits.generateMap({ hires: true, source: file, includeContent: false }) as unknown as EncodedSourceMap);
 }
 
 interface LineColumn {
@@ -22,10 +35,10 @@ interface LineColumn {
 export class SourceMapper {
   private traces: TraceMap[] | null = null;
 
-  constructor(private readonly maps: EncodedSourceMap[]) {}
+  constructor(private readonly maps: SourceMapInput[]) {}
 
   original(position: LineColumn): LineColumn {
-    this.traces ??= this.maps.map((map) => new TraceMap(map as ConstructorParameters<typeof TraceMap>[0]));
+    this.traces ??= this.maps.map((map) => new TraceMap((typeof map === "function" ? map() : map) as ConstructorParameters<typeof TraceMap>[0]));
     let current = { line: position.line, column: position.column - 1 };
     for (const trace of this.traces) {
       let mapped = originalPositionFor(trace, current);
