@@ -1,19 +1,36 @@
 import { mkdtemp, mkdir, rm, writeFile, rename, unlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterEach } from "vitest";
+import { afterAll, afterEach } from "vitest";
 import { createRuntime, type GraftRuntime, type RuntimeOptions } from "../host-api/index.js";
 
-const cleanups: (() => Promise<void> | void)[] = [];
+type Cleanup = () => Promise<void> | void;
+const cleanups: Cleanup[] = [];
+/** Cleanups of what a file's tests share (made in beforeAll): run once the file's tests are done. */
+const fileCleanups: Cleanup[] = [];
 
 afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()!();
 });
 
-/** A scripts folder in a temp dir, removed after the test. */
-export async function scriptsFolder(files: Record<string, string>): Promise<ScriptsFolder> {
+afterAll(async () => {
+  while (fileCleanups.length > 0) await fileCleanups.pop()!();
+});
+
+/**
+ * How long a folder or runtime lives: "test" (the default) removes it after the test that
+ * made it; "file" keeps it for every test of the file (for one made in beforeAll).
+ */
+export type Lifetime = "test" | "file";
+
+function cleanupsOf(lifetime: Lifetime): Cleanup[] {
+  return lifetime === "file" ? fileCleanups : cleanups;
+}
+
+/** A scripts folder in a temp dir, removed after the test (or the file: `lifetime`). */
+export async function scriptsFolder(files: Record<string, string>, lifetime: Lifetime = "test"): Promise<ScriptsFolder> {
   const root = await mkdtemp(path.join(tmpdir(), "graft-test-"));
-  cleanups.push(() => rm(root, { recursive: true, force: true }));
+  cleanupsOf(lifetime).push(() => rm(root, { recursive: true, force: true }));
   const folder = new ScriptsFolder(root);
   for (const [file, source] of Object.entries(files)) await folder.write(file, source);
   return folder;
@@ -47,10 +64,10 @@ export class ScriptsFolder {
   }
 }
 
-/** A runtime on `folder`, disposed after the test (dispose must be clean). */
-export async function runtimeFor(folder: ScriptsFolder, options: Partial<RuntimeOptions> = {}): Promise<GraftRuntime> {
+/** A runtime on `folder`, disposed after the test or the file (dispose must be clean). */
+export async function runtimeFor(folder: ScriptsFolder, options: Partial<RuntimeOptions> = {}, lifetime: Lifetime = "test"): Promise<GraftRuntime> {
   const runtime = await createRuntime({ scripts: folder.root, ...options });
-  cleanups.push(() => runtime.dispose());
+  cleanupsOf(lifetime).push(() => runtime.dispose());
   return runtime;
 }
 

@@ -3,12 +3,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { GraftRuntime, ScriptClass, ScriptValue } from "../host-api/index.js";
+import { HOG_SCRIPT, vmMemoryBytes } from "./grown-vm.js";
 import { runtimeFor, scriptsFolder } from "./helpers.js";
 
-/**
- * Issue 8: every public answer must be the same after the VM's linear memory has grown.
- * WASM memory growth replaces the memory buffer; any view of the old one reads as empty.
- */
+/** Issue 8: every public answer must be the same after the VM's linear memory has grown (see grown-vm.ts). */
 
 const SCRIPTS = {
   "shapes.ts": [
@@ -22,17 +20,8 @@ const SCRIPTS = {
   "commands/say.ts": "import { Command } from './base';\nexport class Say extends Command { static verbs = ['say']; execute(): string { return 'You say.'; } }",
   "ghost.ts": "export class Ghost { boo(): string { return 'boo'; } }",
   "holder.ts": "import { Ghost } from './ghost';\nexport const held = Ghost;\n(globalThis as any).keep ??= Ghost;",
-  "hog.ts": [
-    "const kept: unknown[] = [];",
-    "export function buffer(megabytes: number): number { kept.push(new ArrayBuffer(megabytes * 1024 * 1024)); return kept.length; }",
-    "export function objects(count: number): number { const batch = []; for (let i = 0; i < count; i++) batch.push({ i, tag: 't' + (i % 7) }); kept.push(batch); return batch.length; }",
-    "export function release(): void { kept.length = 0; }",
-  ].join("\n"),
+  "hog.ts": HOG_SCRIPT,
 };
-
-function vmMemoryBytes(runtime: GraftRuntime): number {
-  return (runtime as unknown as { vm: { emscriptenModule: { HEAPU8: Uint8Array } } }).vm.emscriptenModule.HEAPU8.byteLength;
-}
 
 function names(values: ScriptValue[]): string[] {
   const result = values.map((value) => (value as ScriptClass).name);
