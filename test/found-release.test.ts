@@ -1,7 +1,9 @@
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { describe, expect, it } from "vitest";
-import type { ScriptValue } from "../host-api/index.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { GraftRuntime, ScriptValue } from "../host-api/index.js";
+import { CHUNK_SIZE } from "../runtime/heap/found-objects.js";
+import { growVm, HOG_SCRIPT } from "./grown-vm.js";
 import { runtimeFor, scriptsFolder } from "./helpers.js";
 
 /**
@@ -55,5 +57,109 @@ describe("findInstances results are released a chunk at a time", () => {
     expect(kept.read("n")).toBe(500);
     kept.dispose();
     expect(await aliveAfterHostGc(runtime, alive!, 0)).toBe(0);
+  });
+});
+
+describe("findInstances results are released a chunk at a time after the VM memory grew (64 MB buffer, 300k objects)", () => {
+  // One class per story, each with its own pool: findInstances of one finds only that story's objects.
+  const POOLS = [
+    "export class Small { constructor(public n: number) {} }",
+    "export class Crossing { constructor(public n: number) {} }",
+    "export class Big { constructor(public n: number) {} }",
+    "const classes = { Small, Crossing, Big };",
+    "type Kind = keyof typeof classes;",
+    "const pools: Partial<Record<Kind, { items: object[]; refs: WeakRef<object>[] }>> = {};",
+    "export function make(kind: Kind, count: number): void { const items = Array.from({ length: count }, (_, n) => new classes[kind](n)); pools[kind] = { items, refs: items.map((item) => new WeakRef(item)) }; }",
+    "export function drop(kind: Kind): void { pools[kind]!.items = []; }",
+    "export function alive(kind: Kind): number { return pools[kind]!.refs.filter((ref) => ref.deref() !== undefined).length; }",
+  ].join("\n");
+
+  interface Released {
+    count: number;
+    usedSum: number;
+    /** Objects still alive while one value is kept (its chunk: CHUNK_SIZE when full). */
+    aliveWhileKept: number;
+    /** GC objects freed by dropping the script's pool and all values but one, per gc(). */
+    gcFreed: number;
+    keptN: unknown;
+    aliveAfterDispose: number;
+    /** GC objects freed by disposing the kept value as well. */
+    gcFreedAtEnd: number;
+  }
+
+  let runtime: GraftRuntime;
+  let items: Record<string, ScriptValue>;
+  let small: Released;
+  /** Found (and some used) before growth, released after it. */
+  let crossing: { found: ScriptValue[] | undefined };
+
+  function find(kind: string, count: number): { found: ScriptValue[] | undefined } {
+    items.make!.invoke(kind, count).dispose();
+    const found = runtime.findInstances(items[kind]!);
+    expect(found).toHaveLength(count);
+    return { found };
+  }
+
+  /** Uses 40 values, keeps the middle one, drops the rest without dispose(), then the script drops its pool. */
+  async function release(kind: string, held: { found: ScriptValue[] | undefined }): Promise<Released> {
+    const found = held.found!;
+    held.found = undefined;
+    const count = found.length;
+    const probe = runtime.evaluate("items.ts", `() => alive(${JSON.stringify(kind)})`);
+    // Its first call makes the built-ins it uses (filter, deref): before the count, not in it.
+    expect(probe.invoke().toHost()).toBe(count);
+    const gcHeld = runtime.gc().after;
+    const usedSum = found.slice(0, 40).reduce((sum, value) => sum + (value.get("n").toHost() as number), 0);
+    let kept: ScriptValue | undefined = found[count >> 1]!;
+    found.length = 0;
+    items.drop!.invoke(kind).dispose();
+    const aliveWhileKept = await aliveAfterHostGc(runtime, probe, CHUNK_SIZE);
+    const gcKept = runtime.gc().after;
+    const keptN = kept.read("n");
+    kept.dispose();
+    kept = undefined;
+    const aliveAfterDispose = await aliveAfterHostGc(runtime, probe, 0);
+    const gcFreedAtEnd = gcKept - runtime.gc().after;
+    probe.dispose();
+    return { count, usedSum, aliveWhileKept, gcFreed: gcHeld - gcKept, keptN, aliveAfterDispose, gcFreedAtEnd };
+  }
+
+  const expected = (count: number): Released => ({
+    count,
+    usedSum: (39 * 40) / 2,
+    aliveWhileKept: CHUNK_SIZE,
+    // The pool's objects but the kept chunk's (the pool's array is replaced by an empty one).
+    gcFreed: count - CHUNK_SIZE,
+    keptN: count >> 1,
+    aliveAfterDispose: 0,
+    // The kept chunk's objects, the result's array, and the shape the class's instances shared.
+    gcFreedAtEnd: CHUNK_SIZE + 2,
+  });
+
+  beforeAll(async () => {
+    const folder = await scriptsFolder({ "items.ts": POOLS, "hog.ts": HOG_SCRIPT }, "file");
+    runtime = await runtimeFor(folder, { timeout: 20_000 }, "file");
+    items = runtime.exports("items.ts");
+    small = await release("Small", find("Small", 1000));
+    crossing = find("Crossing", 1000);
+    expect(crossing.found!.slice(0, 40).every((value, index) => value.read("n") === index)).toBe(true);
+    growVm(runtime);
+  });
+
+  afterAll(() => {
+    for (const value of Object.values(items)) value.dispose();
+  });
+
+  it("a small result: the same release after growth as before", async () => {
+    expect(small).toEqual(expected(1000));
+    expect(await release("Small", find("Small", 1000))).toEqual(small);
+  });
+
+  it("a result found before growth and released after it", async () => {
+    expect(await release("Crossing", crossing)).toEqual(expected(1000));
+  });
+
+  it("300k found objects: all but the kept chunk freed, then the rest", async () => {
+    expect(await release("Big", find("Big", 300_000))).toEqual(expected(300_000));
   });
 });
