@@ -172,11 +172,20 @@ export class Kernel {
       return { name: "Error", message: "(graft could not read the thrown value)", stack: "" };
     }
     const peeked = this.context.typeof(result.value);
+    // QuickJS throws null when it has no memory left to build the error. Read without making
+    // anything in the VM: dump() would need a C string that a full VM has no room for (it then
+    // gave "", reported as an Error with no message instead of an out-of-memory).
+    if (peeked === "object" && this.context.sameValue(result.value, this.context.null)) {
+      result.value.dispose();
+      return null;
+    }
     const described = peeked === "string" ? this.context.getString(result.value) : this.context.dump(result.value);
     result.value.dispose();
     if (peeked !== "string") return described;
     const thrownType = this.context.typeof(thrown);
     if (thrownType !== "object" && thrownType !== "function") return described;
+    // The description of an object is never empty: reading it found no memory.
+    if (described === "") return this.vm.memoryExhausted ? null : { name: "Error", message: "(graft could not read the thrown value)", stack: "" };
     const record = JSON.parse(described as string) as { copy?: string; name?: string };
     if (record.copy === undefined) return record;
     const copied = decodeCopy(record.copy, []);
