@@ -3,13 +3,14 @@ import { VmCallError, describeVmError, type CopyMode, type Kernel } from "../run
 import { MAX_COPY_VALUES } from "../runtime/kernel/kernel.js";
 import { decodeCopy } from "../runtime/value-copy.js";
 import type { MappedError } from "../runtime/script-errors.js";
-import { isFoundElement, type FoundObjects, type FoundObjectsCore } from "../runtime/heap/found-objects.js";
+import { CHUNK_SIZE, elementHandle, isFoundElement, type FoundObjects, type FoundObjectsCore } from "../runtime/heap/found-objects.js";
 import { ValuePeeker } from "../runtime/value-tags.js";
 import { HostStackOverflow, type Vm } from "../runtime/vm.js";
 import { formatBytes } from "../runtime/format-bytes.js";
 import type { Scheduler } from "../runtime/async/scheduler.js";
 import { GraftError, ScriptError } from "./errors.js";
 import { ScriptClass, ScriptValue } from "./script-value.js";
+import { FoundValue, FoundValueChunk } from "./found-value.js";
 import { HostPromises } from "./host-promises.js";
 import type { HostArg } from "./types.js";
 
@@ -107,21 +108,29 @@ export class Bridge {
 
   /**
    * Wraps every object of a group found on the heap. Cheap per value: no call into the VM,
-   * no handle of its own until the value is used, one finalizer for the whole group.
+   * one host object per value (its handle is made on first use), one finalizer registration
+   * per chunk and one for the group.
    */
   adoptFound(found: FoundObjects, callable: Uint8Array): ScriptValue[] {
     const core = found.core;
     if (core === undefined) return [];
     this.groups.add(core);
     this.groupFinalizer.register(found, core);
-    const { handles, chunks } = found.elements();
-    for (const chunk of chunks) this.chunkFinalizer.register(chunk, { core, start: chunk.start, end: chunk.end });
-    const values = new Array<ScriptValue>(found.count);
-    for (let i = 0; i < found.count; i++) {
-      const handle = handles[i]!;
-      values[i] = callable[i] === 1 && this.kernel.classInfo(handle) ? new ScriptClass(this, handle, undefined) : new ScriptValue(this, handle, undefined);
+    const count = found.count;
+    const values = new Array<ScriptValue>(count);
+    for (let start = 0; start < count; start += CHUNK_SIZE) {
+      const end = Math.min(count, start + CHUNK_SIZE);
+      const chunk = new FoundValueChunk(found, start, end, this);
+      this.chunkFinalizer.register(chunk, { core, start, end });
+      for (let index = start; index < end; index++) values[index] = callable[index] === 1 ? this.adoptFoundFunction(chunk, index) : new FoundValue(chunk, index);
     }
     return values;
+  }
+
+  /** A found function: a ScriptClass when it is one of graft's classes (asking takes its handle). */
+  private adoptFoundFunction(chunk: FoundValueChunk, index: number): ScriptValue {
+    const handle = elementHandle(chunk, index);
+    return this.kernel.classInfo(handle) ? new ScriptClass(this, handle, undefined) : new ScriptValue(this, handle, undefined);
   }
 
   /** Disposes a handle the host no longer needs. */

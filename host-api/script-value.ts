@@ -35,6 +35,9 @@ export interface ValueBridge {
   readonly closing: boolean;
 }
 
+/** What a disposed reference holds in place of a primitive. */
+const DISPOSED = Symbol("disposed");
+
 /** What the kernel's preview() describes of a VM value. */
 interface Preview {
   kind: string;
@@ -51,15 +54,37 @@ interface Preview {
  * finalizer once the host drops the wrapper, or when the runtime is disposed).
  */
 export class ScriptValue {
-  /** @internal */
-  constructor(
-    /** @internal */ protected readonly bridge: ValueBridge,
-    private handle: QuickJSHandle | null,
-    private readonly primitiveValue: unknown,
-  ) {}
+  // Declared, not defined: only the constructor creates them, so that a subclass keeping its
+  // state elsewhere (FoundValue: two fields a value, for findInstances' 10^5 values) has none.
+  declare private readonly valueBridge: ValueBridge;
+  /** The VM handle of a reference (null for a primitive, and once disposed). */
+  declare private handle: QuickJSHandle | null;
+  /** DISPOSED once a reference is disposed: no field of its own for that. */
+  declare private primitiveValue: unknown;
+  declare private keptFlag: boolean;
+
+  /** @internal A subclass that keeps its own state (see above) passes no bridge. */
+  constructor(bridge?: ValueBridge, handle: QuickJSHandle | null = null, primitiveValue?: unknown) {
+    if (bridge === undefined) return;
+    this.valueBridge = bridge;
+    this.handle = handle;
+    this.primitiveValue = primitiveValue;
+    this.keptFlag = false;
+  }
+
+  /** @internal The bridge of the runtime this value belongs to. */
+  protected get bridge(): ValueBridge {
+    return this.valueBridge;
+  }
 
   /** True once `keep()` was called: see there. */
-  kept = false;
+  get kept(): boolean {
+    return this.keptFlag;
+  }
+
+  set kept(kept: boolean) {
+    this.keptFlag = kept;
+  }
 
   /**
    * Keeps this value past the host function call it was an argument of. Values a script
@@ -75,7 +100,7 @@ export class ScriptValue {
 
   /** `typeof` of the VM value. */
   get type(): string {
-    if (this.handle === null) return this.primitiveValue === null ? "object" : typeof this.primitiveValue;
+    if (!this.isReference) return this.primitive === null ? "object" : typeof this.primitive;
     return this.bridge.context.typeof(this.liveHandle());
   }
 
@@ -86,8 +111,18 @@ export class ScriptValue {
 
   /** False once disposed (by dispose(), after a host function call, or with its runtime). */
   get alive(): boolean {
-    if ((this as { disposedFlag?: boolean }).disposedFlag) return false;
+    if (this.disposed) return false;
     return this.handle === null || this.handle.alive;
+  }
+
+  /** @internal True once a reference was disposed. */
+  protected get disposed(): boolean {
+    return this.primitiveValue === DISPOSED;
+  }
+
+  /** @internal The primitive held by value (undefined for a reference, also a disposed one). */
+  protected get primitive(): unknown {
+    return this.primitiveValue === DISPOSED ? undefined : this.primitiveValue;
   }
 
   /** Reads a property (getters run, under the time budget; what they throw is a ScriptError). */
@@ -195,7 +230,7 @@ export class ScriptValue {
    * a value over a million items or a thousand levels deep.
    */
   toHost(): unknown {
-    if (this.handle === null) return this.primitiveValue;
+    if (!this.isReference) return this.primitive;
     const handle = this.liveHandle();
     const state = this.bridge.context.getPromiseState(handle);
     if (!("notAPromise" in state && state.notAPromise)) {
@@ -212,8 +247,8 @@ export class ScriptValue {
    * as `await` would. Rejects with a GraftError if the runtime is disposed first.
    */
   async promise(): Promise<ScriptValue> {
-    if (this.handle === null) {
-      if ((this as { disposedFlag?: boolean }).disposedFlag) throw new GraftError("cannot await a disposed ScriptValue");
+    if (!this.isReference) {
+      if (this.disposed) throw new GraftError("cannot await a disposed ScriptValue");
       return new ScriptValue(this.bridge, null, this.primitiveValue);
     }
     return this.bridge.settledValue(this.liveHandle());
@@ -221,13 +256,13 @@ export class ScriptValue {
 
   /** Whether both wrap the same VM value (`Object.is`). */
   isSame(other: ScriptValue): boolean {
-    if (this.handle === null || other.handle === null) return this.handle === other.handle && Object.is(this.primitiveValue, other.primitiveValue);
+    if (!this.isReference || !other.isReference) return this.isReference === other.isReference && Object.is(this.primitive, other.primitive);
     return this.bridge.context.sameValue(this.liveHandle(), other.liveHandle());
   }
 
   /** `this instanceof cls` in the VM. */
   instanceOf(cls: ScriptValue): boolean {
-    if (this.handle === null) return false;
+    if (!this.isReference) return false;
     const prototype = cls.get("prototype");
     try {
       const result = this.bridge.callGuarded(() => this.bridge.kernel.tryCall("isPrototypeOf", prototype.liveHandle(), this.liveHandle()));
@@ -240,9 +275,14 @@ export class ScriptValue {
   dispose(): void {
     if (this.handle !== null) {
       this.bridge.release(this.handle, this);
-      this.handle = null as unknown as QuickJSHandle;
-      Object.defineProperty(this, "disposedFlag", { value: true });
+      this.markDisposed();
     }
+  }
+
+  /** The reference is let go of: the value reads as disposed from now on. */
+  private markDisposed(): void {
+    this.handle = null;
+    this.primitiveValue = DISPOSED;
   }
 
   [Symbol.dispose](): void {
@@ -250,7 +290,7 @@ export class ScriptValue {
   }
 
   toString(): string {
-    if (this.handle === null) return String(this.primitiveValue);
+    if (!this.isReference) return String(this.primitive);
     return `[ScriptValue ${this.type}]`;
   }
 
@@ -261,13 +301,12 @@ export class ScriptValue {
    */
   [inspect.custom](): string {
     const label = this instanceof ScriptClass ? "ScriptClass" : "ScriptValue";
-    if (this.handle === null) {
-      return (this as { disposedFlag?: boolean }).disposedFlag ? `${label} <disposed>` : `${label} ${inspect(this.primitiveValue, { maxStringLength: 60 })}`;
-    }
-    if (!this.handle.alive) return `${label} <disposed>`;
+    if (this.disposed) return `${label} <disposed>`;
+    if (!this.isReference) return `${label} ${inspect(this.primitiveValue, { maxStringLength: 60 })}`;
+    if (!this.alive) return `${label} <disposed>`;
     let preview: Preview;
     try {
-      const handle = this.handle;
+      const handle = this.liveHandle();
       const text = this.bridge.callGuarded(() => this.bridge.kernel.tryCall("preview", handle));
       preview = JSON.parse(text.toHost() as string) as Preview;
     } catch (error) {
@@ -290,8 +329,8 @@ export class ScriptValue {
   /** @internal The VM handle, for passing by reference. */
   vmHandle(bridge: ValueBridge, scope: Scope): QuickJSHandle {
     if (bridge !== this.bridge) throw new GraftError("this ScriptValue belongs to another graft runtime");
-    if (this.handle === null) {
-      if ((this as { disposedFlag?: boolean }).disposedFlag) throw new GraftError("this ScriptValue has been disposed");
+    if (!this.isReference) {
+      if (this.disposed) throw new GraftError("this ScriptValue has been disposed");
       return bridge.toVm(this.primitiveValue, scope);
     }
     return this.liveHandle();
@@ -300,10 +339,11 @@ export class ScriptValue {
   /** @internal The VM handle of a value held by reference (an object, function or class), borrowed. */
   referenceHandle(bridge: ValueBridge, what: string): QuickJSHandle {
     if (bridge !== this.bridge) throw new GraftError("this ScriptValue belongs to another graft runtime");
-    if (this.handle === null) throw new GraftError(`${what} needs an object, function or class, got the primitive ${String(this.primitiveValue)}`);
+    if (!this.isReference) throw new GraftError(`${what} needs an object, function or class, got the primitive ${String(this.primitive)}`);
     return this.liveHandle();
   }
 
+  /** @internal */
   protected liveHandle(): QuickJSHandle {
     if (this.bridge.vm.crashed !== undefined && !this.bridge.closing) throw this.bridge.vm.crashError();
     if (this.handle === null || !this.handle.alive || this.bridge.closing) throw new GraftError("this ScriptValue has been disposed (or its runtime has)");
@@ -311,8 +351,8 @@ export class ScriptValue {
   }
 
   private requireReference(action: string): QuickJSHandle {
-    if (this.handle === null) {
-      if ((this as { disposedFlag?: boolean }).disposedFlag) throw new GraftError(`cannot ${action} a disposed ScriptValue`);
+    if (!this.isReference) {
+      if (this.disposed) throw new GraftError(`cannot ${action} a disposed ScriptValue`);
       throw new GraftError(`cannot ${action} ${this.primitiveValue === null ? "null" : typeof this.primitiveValue} value ${String(this.primitiveValue)}`);
     }
     return this.liveHandle();

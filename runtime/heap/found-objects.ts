@@ -158,30 +158,23 @@ export class FoundObjectsCore {
  */
 export class FoundObjects {
   constructor(readonly core: FoundObjectsCore | undefined, readonly count: number) {}
-
-  /**
-   * A handle on every element (each makes a JSValue of its own on first use), and their
-   * chunks: `chunks[c]` holds elements [c * CHUNK_SIZE, ...) and is reachable only from them.
-   */
-  elements(): { handles: QuickJSHandle[]; chunks: FoundChunk[] } {
-    const handles = new Array<QuickJSHandle>(this.count);
-    const chunks: FoundChunk[] = [];
-    for (let start = 0; start < this.count; start += CHUNK_SIZE) {
-      const chunk = new FoundChunk(this, start, Math.min(this.count, start + CHUNK_SIZE));
-      chunks.push(chunk);
-      for (let index = start; index < chunk.end; index++) handles[index] = new ElementHandle(chunk, index) as unknown as QuickJSHandle;
-    }
-    return { handles, chunks };
-  }
 }
 
-/** Elements [start, end) of a group: what their handles point to (see CHUNK_SIZE). */
+/**
+ * Elements [start, end) of a group (see CHUNK_SIZE): what the host's values for them point
+ * to, and so what a FinalizationRegistry watches to learn that the host dropped all of them.
+ */
 export class FoundChunk {
   constructor(
     readonly group: FoundObjects,
     readonly start: number,
     readonly end: number,
   ) {}
+}
+
+/** A handle on element `index` of `chunk`'s group; it makes a JSValue of its own on first use. */
+export function elementHandle(chunk: FoundChunk, index: number): QuickJSHandle {
+  return new ElementHandle(chunk, index) as unknown as QuickJSHandle;
 }
 
 /** Whether `handle` is an element of a FoundObjects group (it is not in the embedder's own handle lists). */
@@ -203,8 +196,10 @@ class ElementHandle extends Lifetime<Pointer, Pointer, unknown> {
     return this.chunk.group.core!;
   }
 
+  // The group frees every element's own JSValue when it is disposed (with the runtime): an
+  // element is alive only while its group is.
   override get alive(): boolean {
-    return this._alive && (this._value !== 0 || this.core.alive);
+    return this._alive && this.core.alive;
   }
 
   override get value(): Pointer {
@@ -264,14 +259,16 @@ export function holdObjects(context: QuickJSContext, addresses: ArrayLike<number
     const values = memory.u32(object + OBJECT.arrayValues, "array values");
     memory.u32(values + count * JSVALUE_SIZE - 4, "array values"); // bounds check of the whole block
     const { words, signedWords } = memory;
-    for (let i = 0; i < count; i++) {
-      const slot = (values + i * JSVALUE_SIZE) >>> 2;
-      if (signedWords[slot + 1] !== TAG.int) throw new HeapReadError(values + i * JSVALUE_SIZE, "a holder array slot");
+    const limit = memory.bytes.length - GC_HEADER.size;
+    const intTag = TAG.int;
+    const objectTag = TAG.object;
+    for (let i = 0, slot = values >>> 2; i < count; i++, slot += JSVALUE_SIZE >>> 2) {
       const address = addresses[i]!;
-      memory.i32(address + GC_HEADER.refCount, "ref_count");
+      if (signedWords[slot + 1] !== intTag) throw new HeapReadError(slot << 2, "a holder array slot");
+      if (address <= 0 || address > limit || (address & 3) !== 0) throw new HeapReadError(address, "a found object");
       signedWords[(address + GC_HEADER.refCount) >>> 2]! += 1;
       words[slot] = address;
-      signedWords[slot + 1] = TAG.object;
+      signedWords[slot + 1] = objectTag;
     }
   } catch (error) {
     array.dispose();

@@ -131,12 +131,18 @@ export function findInstances(target: HeapTarget, prototypeAddress: number): Fou
     if (isFunction) callableFound.add(address);
   }
 
+  // The prototypes the walk took for instances (a subclass's prototype, when looking for a
+  // base class's instances): usually none, and then no found address needs a lookup.
+  const foundPrototypes = new Set<number>();
+  for (const prototype of prototypes) {
+    if (prototype !== prototypeAddress && chainIncludes(words[(shapeOf(prototype) + SHAPE.proto) >>> 2]!)) foundPrototypes.add(prototype);
+  }
   const addresses = new Uint32Array(foundCount);
   const callable = new Uint8Array(foundCount);
   let kept = 0;
   for (let i = 0; i < foundCount; i++) {
     const address = found[i]!;
-    if (prototypes.size > 0 && prototypes.has(address)) continue;
+    if (foundPrototypes.size > 0 && foundPrototypes.has(address)) continue;
     callable[kept] = callableFound.size > 0 && callableFound.has(address) ? 1 : 0;
     addresses[kept++] = address;
   }
