@@ -84,9 +84,10 @@ export class HeapTools {
     }
   }
 
-  /** Classes extending `base` anywhere in the VM, also ones created at run time. */
-  dynamicSubclasses(base: ScriptValue, inclusive: boolean, includeRetired: boolean): ScriptValue[] {
-    const handles = this.guard(() => this.inspector.dynamicSubclasses(base.referenceHandle(this.bridge, "findSubclasses"), inclusive, includeRetired));
+  /** Classes extending `base` anywhere in the VM, also ones created at run time; not those in `known`. */
+  dynamicSubclasses(base: ScriptValue, inclusive: boolean, includeRetired: boolean, known: readonly ScriptValue[] = []): ScriptValue[] {
+    const knownHandles = known.map((value) => value.referenceHandle(this.bridge, "findSubclasses"));
+    const handles = this.guard(() => this.inspector.dynamicSubclasses(base.referenceHandle(this.bridge, "findSubclasses"), inclusive, includeRetired, knownHandles));
     return handles.map((handle) => this.bridge.adoptReference(handle, true));
   }
 

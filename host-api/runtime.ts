@@ -197,11 +197,9 @@ export class GraftRuntime {
       const handles = this.kernel.findSubclasses(baseClass.referenceHandle(this.bridge, "findSubclasses"), options.inclusive ?? false, options.includeRetired ?? false);
       const found = handles.map((handle) => this.bridge.adopt(handle) as ScriptClass);
       if (!options.dynamic) return found;
-      // Classes made at run time (inside functions, by eval) are found by enumerating the heap.
-      for (const extra of this.heapTools.dynamicSubclasses(baseClass, options.inclusive ?? false, options.includeRetired ?? false)) {
-        if (found.some((known) => known.isSame(extra))) extra.dispose();
-        else found.push(extra as ScriptClass);
-      }
+      // Classes made at run time (inside functions, by eval) are found by enumerating the heap;
+      // the ones found already are left out by address (one isSame call into the VM per pair was quadratic).
+      for (const extra of this.heapTools.dynamicSubclasses(baseClass, options.inclusive ?? false, options.includeRetired ?? false, found)) found.push(extra as ScriptClass);
       return found;
     } finally {
       if (typeof base === "string") baseClass.dispose();

@@ -198,6 +198,12 @@ describe("answers after the VM memory grows (issue 8)", () => {
     const hog = runtime.exports("hog.ts");
     hog.buffer!.invoke(64).dispose();
     expect(count()).toBe(3000);
+    // With dynamic, the heap walk finds the same 3,000 again: each once, in the same order.
+    const plain = runtime.findSubclasses("commands/base.ts#Command");
+    const dynamic = runtime.findSubclasses("commands/base.ts#Command", { dynamic: true });
+    expect(dynamic).toHaveLength(3000);
+    expect(dynamic.every((cls, index) => cls.isSame(plain[index]!))).toBe(true);
+    for (const cls of [...plain, ...dynamic]) cls.dispose();
     await folder.write("commands/c0001.ts", `import { Command } from "./base";\nexport class C1 extends Command { run(): number { return -1; } }\n`);
     await runtime.reload(["commands/c0001.ts"]);
     expect(count()).toBe(3000);

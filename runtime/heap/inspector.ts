@@ -126,9 +126,10 @@ export class HeapInspector {
   /**
    * Classes (functions) extending `base` anywhere in the VM, also ones created at run time;
    * the embedder's per-version class objects are plumbing behind its classes and are left
-   * out, and so are its retired classes unless `includeRetired`.
+   * out, and so are its retired classes unless `includeRetired`, and the classes in `known`
+   * (the caller has them already).
    */
-  dynamicSubclasses(base: QuickJSHandle, inclusive: boolean, includeRetired = false): QuickJSHandle[] {
+  dynamicSubclasses(base: QuickJSHandle, inclusive: boolean, includeRetired = false, known: readonly QuickJSHandle[] = []): QuickJSHandle[] {
     this.ensureVerified();
     const baseAddress = addressOfHandle(this.target, base);
     if (baseAddress === undefined) return [];
@@ -138,10 +139,14 @@ export class HeapInspector {
         .filter(({ label }) => !label.prototype && (label.kind === "version" || label.kind === "superseded" || label.kind === "retired version" || (label.kind === "retired" && !includeRetired)))
         .map(({ address }) => address),
     );
+    for (const handle of known) {
+      const address = addressOfHandle(this.target, handle);
+      if (address !== undefined) leftOut.add(address);
+    }
     // A subclass's own [[Prototype]] is its base class: the instance walk finds them, prototypes aside.
     const found = findInstances(this.target, baseAddress);
     const addresses = Array.from(found.addresses).filter((address, i) => found.callable[i] === 1 && !leftOut.has(address));
-    if (inclusive) addresses.unshift(baseAddress);
+    if (inclusive && !leftOut.has(baseAddress)) addresses.unshift(baseAddress);
     return handlesForObjects(this.context, addresses);
   }
 
