@@ -13,9 +13,9 @@ import {
   REGEXP_STRING_ITERATOR, REQ_MODULE_ENTRY, RUNTIME, SHAPE, SHAPE_PROP, STACK_FRAME, TAG, TYPED_ARRAY,
   TYPED_ARRAY_CLASSES, VAR_REF, VARDEF_SIZE, WEAK_REF,
 } from "./layout.js";
-import { EDGE, type HeapData, type Locator, type ReadOptions, type StringTable } from "./heap-data.js";
-import type { AddressIndex } from "./address-index.js";
+import { EDGE, type Locator, type ReadOptions, type StringTable } from "./heap-data.js";
 import { HeapReadError, type VmMemory } from "./memory.js";
+import type { EdgeSink, NodeSink } from "./sinks.js";
 
 const MAX_STACK_VALUES = 1 << 20;
 
@@ -23,7 +23,9 @@ const MAX_STACK_VALUES = 1 << 20;
 interface ShapeInfo {
   count: number;
   propSize: number;
-  /** Node index of the shape's prototype, or -1. */
+  /** Its slot: objects note it (NodeSink.shape), naming reads the prototype from it. */
+  slot: number;
+  /** Address of the shape's prototype, or 0. */
   proto: number;
   /** Per property: PROP_* type, or -1 for a deleted entry. */
   kinds: Int8Array;
@@ -51,72 +53,42 @@ const SPECIAL_CONSTRUCTOR = 1;
 const SPECIAL_PROTOTYPE = 2;
 const SPECIAL_NAME = 3;
 
-/** Where the edges go while reading: three parallel arrays that double when full (monomorphic: this is the hot path). */
-export class EdgeSink {
-  to: Int32Array;
-  type: Uint8Array;
-  name: Int32Array;
-  length = 0;
-
-  /** `expected`: a first guess of the edge count. */
-  constructor(expected: number) {
-    const size = Math.max(1024, expected);
-    this.to = new Int32Array(size);
-    this.type = new Uint8Array(size);
-    this.name = new Int32Array(size);
-  }
-
-  push(to: number, type: number, name: number): void {
-    const at = this.length;
-    if (at === this.to.length) this.grow();
-    this.to[at] = to;
-    this.type[at] = type;
-    this.name[at] = name;
-    this.length = at + 1;
-  }
-
-  private grow(): void {
-    const size = this.to.length * 2;
-    const to = new Int32Array(size);
-    const type = new Uint8Array(size);
-    const name = new Int32Array(size);
-    to.set(this.to);
-    type.set(this.type);
-    name.set(this.name);
-    this.to = to;
-    this.type = type;
-    this.name = name;
-  }
-}
-
-/** Sparse facts about a few objects, for naming them after the reader is done. */
+/**
+ * Sparse facts about a few objects, for naming them after the reader is done. References
+ * are addresses: the node a reference lands on is known only once the whole list is walked.
+ */
 export interface NamingFacts {
-  /** Node -> node of its own `constructor` / `prototype` property. */
+  /** Node -> address of the object in its own `constructor` / `prototype` property. */
   constructorOf: Map<number, number>;
   prototypeOf: Map<number, number>;
   /** Node -> its own string `name` property, or a function's name from its bytecode. */
   nameString: Map<number, string>;
   functionName: Map<number, string>;
-  /** Per object node: its prototype's node, or -1. */
-  proto: Int32Array;
+  /** Per shape slot (NodeSink.shape): the address of the shape's prototype, or 0. */
+  shapeProto: number[];
 }
+
+/** Shapes recently used, direct-mapped by address: objects of a few classes interleave in gc_obj_list. */
+const SHAPE_CACHE_BITS = 8;
 
 export class Decoder {
   private readonly classCount: number;
   private readonly classArray: number;
   private readonly shapes = new Map<number, ShapeInfo>();
-  private lastShape = 0;
-  private lastShapeInfo: ShapeInfo | undefined;
+  private readonly shapeCacheKeys = new Uint32Array(1 << SHAPE_CACHE_BITS);
+  private readonly shapeCache: ShapeInfo[] = [];
   private readonly atomNames = new Map<number, number>();
   private readonly fixed: Record<string, number> = {};
+  /** Edge names every object uses, interned up front. */
+  private readonly shapeName: number;
   readonly naming: NamingFacts;
-  readonly globals = new Map<number, number>();
+  /** [address of a context's global object or global lexical scope, node of the context]. */
+  readonly globals: [number, number][] = [];
   readonly contextFiles = new Map<number, string>();
 
   constructor(
     private readonly memory: VmMemory,
-    private readonly index: AddressIndex,
-    private readonly data: Pick<HeapData, "count" | "address" | "gcType" | "classId" | "selfSize" | "name" | "file" | "location" | "opaque">,
+    private readonly data: NodeSink,
     private readonly edges: EdgeSink,
     private readonly strings: StringTable,
     private readonly options: ReadOptions,
@@ -124,7 +96,8 @@ export class Decoder {
     this.classCount = memory.i32(memory.runtimePointer + RUNTIME.classCount, "class_count");
     this.classArray = memory.u32(memory.runtimePointer + RUNTIME.classArray, "class_array");
     if (this.classCount < CLASS.initCount || this.classCount > 1 << 16) throw new HeapReadError(memory.runtimePointer, `class_count ${this.classCount}`);
-    this.naming = { constructorOf: new Map(), prototypeOf: new Map(), nameString: new Map(), functionName: new Map(), proto: new Int32Array(data.count).fill(-1) };
+    this.naming = { constructorOf: new Map(), prototypeOf: new Map(), nameString: new Map(), functionName: new Map(), shapeProto: [] };
+    this.shapeName = this.text("shape");
   }
 
   /** A constant edge or node name, interned once. */
@@ -141,42 +114,42 @@ export class Decoder {
     return id;
   }
 
-  /** An edge from the node being decoded to the GC object at `address`, if it is one; returns its node index or -1. */
-  private add(address: number, type: number, name: number): number {
-    if (address === 0) return -1;
-    const to = this.index.get(address);
-    if (to !== -1) this.edges.push(to, type, name);
-    return to;
+  /** An edge from the node being decoded to whatever is at `address` (the reader drops it unless a GC object is there). */
+  private add(address: number, type: number, name: number): void {
+    if (address !== 0) this.edges.push(address, type, name);
   }
 
-  /** An edge for the JSValue at `valueAddress` if it points at a GC object (what JS_MarkValue follows). */
+  /** An edge for the JSValue at `valueAddress` if it points at a GC object (what JS_MarkValue follows); returns the address, or 0. */
   private addValue(valueAddress: number, type: number, name: number): number {
     const tag = this.memory.tag(valueAddress);
-    return tag === TAG.object || tag === TAG.functionBytecode || tag === TAG.module ? this.add(this.memory.u32(valueAddress), type, name) : -1;
+    if (tag !== TAG.object && tag !== TAG.functionBytecode && tag !== TAG.module) return 0;
+    const address = this.memory.u32(valueAddress);
+    this.add(address, type, name);
+    return address;
   }
 
-  decode(node: number): void {
-    switch (this.data.gcType[node]) {
+  /** Decodes node `node` (the GC object at `base`, of GC type `gcType`). */
+  decode(node: number, base: number, gcType: number): void {
+    switch (gcType) {
       case GcType.Object:
-        return this.decodeObject(node);
+        return this.decodeObject(node, base);
       case GcType.FunctionBytecode:
-        return this.decodeBytecode(node);
+        return this.decodeBytecode(node, base);
       case GcType.Shape:
-        return this.decodeShape(node);
+        return this.decodeShape(node, base);
       case GcType.VarRef:
-        return this.decodeVarRef(node);
+        return this.decodeVarRef(node, base);
       case GcType.AsyncFunction:
-        return this.decodeAsyncFunction(node);
+        return this.decodeAsyncFunction(node, base);
       case GcType.Context:
-        return this.decodeContext(node);
+        return this.decodeContext(node, base);
       case GcType.Module:
-        return this.decodeModule(node);
+        return this.decodeModule(node, base);
     }
   }
 
-  private decodeShape(node: number): void {
+  private decodeShape(node: number, base: number): void {
     const memory = this.memory;
-    const base = this.data.address[node]!;
     this.add(memory.u32(base + SHAPE.proto, "shape proto"), EDGE.internal, this.text("prototype"));
     const propSize = memory.i32(base + SHAPE.propSize, "shape prop_size");
     const hashSize = memory.u32(base + SHAPE.propHashMask, "shape hash mask") + 1;
@@ -184,9 +157,8 @@ export class Decoder {
     this.data.name[node] = this.text("(shape)");
   }
 
-  private decodeVarRef(node: number): void {
+  private decodeVarRef(node: number, base: number): void {
     const memory = this.memory;
-    const base = this.data.address[node]!;
     this.data.selfSize[node] = VAR_REF.size;
     this.data.name[node] = this.text("(closure variable)");
     if (memory.u8(base + VAR_REF.isDetached, "var ref") !== 0) {
@@ -200,9 +172,8 @@ export class Decoder {
     }
   }
 
-  private decodeAsyncFunction(node: number): void {
+  private decodeAsyncFunction(node: number, base: number): void {
     const memory = this.memory;
-    const base = this.data.address[node]!;
     this.data.name[node] = this.text("(async function frame)");
     this.data.selfSize[node] = ASYNC_FUNCTION.size;
     if (memory.i32(base + ASYNC_FUNCTION.isCompleted, "async is_completed") === 0) {
@@ -224,65 +195,73 @@ export class Decoder {
 
   /** A shape's property table, decoded once per shape (objects of one class share one). */
   private shapeInfo(shape: number): ShapeInfo {
-    if (shape === this.lastShape) return this.lastShapeInfo!;
+    const slot = Math.imul(shape, 0x9e3779b1) >>> (32 - SHAPE_CACHE_BITS);
+    if (this.shapeCacheKeys[slot] === shape) return this.shapeCache[slot]!;
     let info = this.shapes.get(shape);
     if (info === undefined) {
-      const memory = this.memory;
-      const count = memory.i32(shape + SHAPE.propCount, "shape prop_count");
-      const propSize = memory.i32(shape + SHAPE.propSize, "shape prop_size");
-      if (count < 0 || count > propSize || propSize * PROPERTY_SIZE > memory.size) throw new HeapReadError(shape, `shape with ${count} of ${propSize} properties`);
-      const proto = memory.u32(shape + SHAPE.proto, "shape proto");
-      info = {
-        count,
-        propSize,
-        proto: proto === 0 ? -1 : this.index.get(proto),
-        kinds: new Int8Array(count),
-        edgeType: new Uint8Array(count),
-        name: new Int32Array(count),
-        getter: new Int32Array(count),
-        setter: new Int32Array(count),
-        special: new Uint8Array(count),
-      };
-      memory.u32(shape + SHAPE.props + count * SHAPE.propStride - 4, "shape properties");
-      for (let i = 0; i < count; i++) {
-        const entry = shape + SHAPE.props + i * SHAPE.propStride;
-        const atom = memory.u32(entry + SHAPE_PROP.atom, "shape property");
-        if (atom === 0) {
-          info.kinds[i] = -1; // deleted
-          continue;
-        }
-        const kind = (memory.u32(entry + SHAPE_PROP.flagsWord) >>> SHAPE_PROP.flagsShift) & PROP_TYPE_MASK;
-        info.kinds[i] = kind;
-        if (atom >= ATOM_TAG_INT) {
-          info.edgeType[i] = EDGE.element;
-          info.name[i] = atom - ATOM_TAG_INT;
-          continue;
-        }
-        info.edgeType[i] = EDGE.property;
-        info.name[i] = this.atomName(atom);
-        const key = this.strings.get(info.name[i]!);
-        if (kind === PROP_GETSET) {
-          info.getter[i] = this.strings.intern(`get ${key}`);
-          info.setter[i] = this.strings.intern(`set ${key}`);
-        }
-        info.special[i] = key === "constructor" ? SPECIAL_CONSTRUCTOR : key === "prototype" ? SPECIAL_PROTOTYPE : key === "name" ? SPECIAL_NAME : 0;
-      }
+      info = this.readShape(shape);
       this.shapes.set(shape, info);
     }
-    this.lastShape = shape;
-    this.lastShapeInfo = info;
+    this.shapeCacheKeys[slot] = shape;
+    this.shapeCache[slot] = info;
     return info;
   }
 
-  private decodeObject(node: number): void {
+  private readShape(shape: number): ShapeInfo {
+    const memory = this.memory;
+    const count = memory.i32(shape + SHAPE.propCount, "shape prop_count");
+    const propSize = memory.i32(shape + SHAPE.propSize, "shape prop_size");
+    if (count < 0 || count > propSize || propSize * PROPERTY_SIZE > memory.size) throw new HeapReadError(shape, `shape with ${count} of ${propSize} properties`);
+    const proto = memory.u32(shape + SHAPE.proto, "shape proto");
+    const info: ShapeInfo = {
+      count,
+      propSize,
+      slot: this.naming.shapeProto.length,
+      proto,
+      kinds: new Int8Array(count),
+      edgeType: new Uint8Array(count),
+      name: new Int32Array(count),
+      getter: new Int32Array(count),
+      setter: new Int32Array(count),
+      special: new Uint8Array(count),
+    };
+    if (count > 0) memory.u32(shape + SHAPE.props + count * SHAPE.propStride - 4, "shape properties");
+    for (let i = 0; i < count; i++) {
+      const entry = shape + SHAPE.props + i * SHAPE.propStride;
+      const atom = memory.u32(entry + SHAPE_PROP.atom, "shape property");
+      if (atom === 0) {
+        info.kinds[i] = -1; // deleted
+        continue;
+      }
+      const kind = (memory.u32(entry + SHAPE_PROP.flagsWord) >>> SHAPE_PROP.flagsShift) & PROP_TYPE_MASK;
+      info.kinds[i] = kind;
+      if (atom >= ATOM_TAG_INT) {
+        info.edgeType[i] = EDGE.element;
+        info.name[i] = atom - ATOM_TAG_INT;
+        continue;
+      }
+      info.edgeType[i] = EDGE.property;
+      info.name[i] = this.atomName(atom);
+      const key = this.strings.get(info.name[i]!);
+      if (kind === PROP_GETSET) {
+        info.getter[i] = this.strings.intern(`get ${key}`);
+        info.setter[i] = this.strings.intern(`set ${key}`);
+      }
+      info.special[i] = key === "constructor" ? SPECIAL_CONSTRUCTOR : key === "prototype" ? SPECIAL_PROTOTYPE : key === "name" ? SPECIAL_NAME : 0;
+    }
+    // Only a shape that read whole takes a slot.
+    this.naming.shapeProto.push(proto);
+    return info;
+  }
+
+  private decodeObject(node: number, base: number): void {
     const memory = this.memory;
     const { words, signedWords } = memory;
-    const base = this.data.address[node]!;
     const shape = memory.word(base + OBJECT.shape, "object shape");
     const props = memory.word(base + OBJECT.prop, "object properties");
-    this.add(shape, EDGE.hidden, this.text("shape"));
+    this.add(shape, EDGE.hidden, this.shapeName);
     const info = this.shapeInfo(shape);
-    this.naming.proto[node] = info.proto;
+    this.data.shape[node] = info.slot;
     this.data.selfSize[node] = OBJECT.size + info.propSize * PROPERTY_SIZE;
     if (info.count > 0) memory.word(props + info.count * PROPERTY_SIZE - 4, "object properties");
     for (let i = 0; i < info.count; i++) {
@@ -294,9 +273,10 @@ export class Decoder {
             if (tag === TAG.string && info.special[i] === SPECIAL_NAME) this.naming.nameString.set(node, memory.string(words[slot >>> 2]!, 80));
             break;
           }
-          const target = this.add(words[slot >>> 2]!, info.edgeType[i]!, info.name[i]!);
-          if (target !== -1 && info.special[i] === SPECIAL_CONSTRUCTOR) this.naming.constructorOf.set(node, target);
-          else if (target !== -1 && info.special[i] === SPECIAL_PROTOTYPE) this.naming.prototypeOf.set(node, target);
+          const target = words[slot >>> 2]!;
+          this.add(target, info.edgeType[i]!, info.name[i]!);
+          if (target !== 0 && info.special[i] === SPECIAL_CONSTRUCTOR) this.naming.constructorOf.set(node, target);
+          else if (target !== 0 && info.special[i] === SPECIAL_PROTOTYPE) this.naming.prototypeOf.set(node, target);
           break;
         }
         case PROP_GETSET:
@@ -425,10 +405,10 @@ export class Decoder {
   private decodeArray(node: number, base: number): void {
     const memory = this.memory;
     const { words, signedWords } = memory;
-    const length = memory.u32(base + OBJECT.arrayCount, "array count");
-    const values = memory.u32(base + OBJECT.arrayValues, "array values");
+    const length = memory.word(base + OBJECT.arrayCount, "array count");
+    const values = memory.word(base + OBJECT.arrayValues, "array values");
     if (length > memory.size / JSVALUE_SIZE) throw new HeapReadError(base, `array of ${length} elements`);
-    this.data.selfSize[node]! += memory.u32(base + OBJECT.arraySize) * JSVALUE_SIZE;
+    this.data.selfSize[node]! += memory.word(base + OBJECT.arraySize, "array size") * JSVALUE_SIZE;
     if (length === 0) return;
     memory.word(values + length * JSVALUE_SIZE - 4, "array values");
     for (let i = 0; i < length; i++) {
@@ -538,9 +518,8 @@ export class Decoder {
     this.data.file[node] = this.strings.intern(located ? located.replace(/:\d+(:\d+)?$/, "") : evaluated);
   }
 
-  private decodeBytecode(node: number): void {
+  private decodeBytecode(node: number, base: number): void {
     const memory = this.memory;
-    const base = this.data.address[node]!;
     const cpool = memory.u32(base + BYTECODE.cpool, "cpool");
     const count = memory.i32(base + BYTECODE.cpoolCount, "cpool_count");
     if (count < 0 || count > memory.size / JSVALUE_SIZE) throw new HeapReadError(base, `${count} constants`);
@@ -559,9 +538,8 @@ export class Decoder {
       Math.max(0, memory.i32(base + BYTECODE.sourceLen));
   }
 
-  private decodeContext(node: number): void {
+  private decodeContext(node: number, base: number): void {
     const memory = this.memory;
-    const base = this.data.address[node]!;
     const file = this.options.contexts?.get(base);
     if (file !== undefined) {
       this.contextFiles.set(node, file);
@@ -575,8 +553,8 @@ export class Decoder {
     });
     const global = this.addValue(base + CONTEXT.globalObj, EDGE.internal, this.text("global object"));
     const lexical = this.addValue(base + CONTEXT.globalVarObj, EDGE.internal, this.text("global lexical scope"));
-    if (global !== -1) this.globals.set(global, node);
-    if (lexical !== -1) this.globals.set(lexical, node);
+    if (global !== 0) this.globals.push([global, node]);
+    if (lexical !== 0) this.globals.push([lexical, node]);
     const hidden = (address: number, name: string): number => this.addValue(address, EDGE.hidden, this.text(name));
     hidden(base + CONTEXT.throwTypeError, "%ThrowTypeError%");
     hidden(base + CONTEXT.evalObj, "eval");
@@ -594,9 +572,8 @@ export class Decoder {
     for (let i = 0; i < CONTEXT.shapeCount; i++) this.add(memory.u32(base + CONTEXT.shapes + i * 4, "context shape"), EDGE.hidden, this.text(CONTEXT_SHAPE_NAMES[i]!));
   }
 
-  private decodeModule(node: number): void {
+  private decodeModule(node: number, base: number): void {
     const memory = this.memory;
-    const base = this.data.address[node]!;
     const name = this.strings.intern(memory.atom(memory.u32(base + MODULE.moduleName, "module name")));
     this.data.name[node] = name;
     this.data.file[node] = name;

@@ -9,11 +9,12 @@
  * the decoder (decoder.ts) then reads each object's references into flat edge arrays.
  */
 import { AddressIndex } from "./address-index.js";
-import { Decoder, EdgeSink, type NamingFacts } from "./decoder.js";
+import { Decoder, type NamingFacts } from "./decoder.js";
 import { HeapGraph } from "./graph.js";
 import { classNameOf, EDGE, StringTable, type ExternalHolder, type HeapData, type ReadOptions } from "./heap-data.js";
 import { CLASS, FUNCTION_CLASSES, GC_HEADER, JS_CLASS, GC_TAGS, GC_TYPE_COUNT, GcType, JOB, JSVALUE_SIZE, LIST, OBJECT, RUNTIME, type HeapTarget } from "./layout.js";
 import { HeapReadError, VmMemory } from "./memory.js";
+import { EdgeSink, NodeSink } from "./sinks.js";
 
 export { classNameOf, EDGE_TYPES, type EdgeType, type ExternalHolder, type Locator, type NodeKind, type ReadOptions } from "./heap-data.js";
 export type { HeapEdge, HeapNode } from "./graph.js";
@@ -33,83 +34,55 @@ export function readHeap(memory: VmMemory, options: ReadOptions = {}): HeapGraph
 
 export function readHeapData(memory: VmMemory, options: ReadOptions = {}): HeapData {
   const { bytes, words, halfWords, signedWords } = memory;
-  // Pass 1: the GC list, straight from memory (checked links, capped length).
-  let found = new Uint32Array(1 << 16);
-  let count = 0;
+  const strings = new StringTable();
+  const nodes = new NodeSink(options.expectedObjects ?? 1 << 16);
+  const edges = new EdgeSink(nodes.address.length * 2);
+  const decoder = new Decoder(memory, nodes, edges, strings, options);
+  // One pass over gc_obj_list (checked links, capped length), each object decoded while its
+  // header is in the cache: its edges record target addresses, made node indices below.
   const head = memory.runtimePointer + RUNTIME.gcObjList;
   memory.word(head + LIST.next, "gc_obj_list");
   const limit = bytes.length - OBJECT.size;
   const cap = (bytes.length >>> 4) + 1;
+  let unreadable = 0;
+  let firstError: HeapReadError | undefined;
   for (let link = words[(head + LIST.next) >>> 2]!; link !== head; link = words[(link + LIST.next) >>> 2]!) {
     const address = link - GC_HEADER.link;
-    if (address <= 0 || address > limit || (link & 3) !== 0 || count >= cap) {
-      throw new HeapReadError(link, count >= cap ? "gc_obj_list does not end" : "gc_obj_list link");
+    if (address <= 0 || address > limit || (link & 3) !== 0 || nodes.count >= cap) {
+      throw new HeapReadError(link, nodes.count >= cap ? "gc_obj_list does not end" : "gc_obj_list link");
     }
-    if (count === found.length) {
-      const grown = new Uint32Array(count * 2);
-      grown.set(found);
-      found = grown;
-    }
-    found[count++] = address;
-  }
-  const address = found.slice(0, count);
-  const gcType = new Uint8Array(count);
-  const classId = new Uint16Array(count);
-  const refCount = new Int32Array(count);
-  for (let i = 0; i < count; i++) {
-    const at = address[i]!;
-    const type = bytes[at + GC_HEADER.typeByte]! & 0x0f;
-    if (type >= GC_TYPE_COUNT) throw new HeapReadError(at, `GC object of unknown type ${type}`);
-    gcType[i] = type;
-    if (type === GcType.Object) classId[i] = halfWords[(at + OBJECT.classId) >>> 1]!;
-    refCount[i] = signedWords[(at + GC_HEADER.refCount) >>> 2]!;
-  }
-  const index = new AddressIndex(address, count);
-  const embedderClasses = embedderClassNames(memory, classId);
-  const strings = new StringTable();
-  const data = {
-    count,
-    address,
-    gcType,
-    classId,
-    selfSize: new Float64Array(count),
-    name: new Int32Array(count),
-    file: new Int32Array(count),
-    location: new Int32Array(count),
-    opaque: new Uint8Array(count),
-  };
-
-  // Pass 2: each object's references, in node order (so edges are grouped by their source).
-  const edges = new EdgeSink(count * 2);
-  const outStart = new Int32Array(count + 1);
-  const decoder = new Decoder(memory, index, data, edges, strings, options);
-  let unreadable = 0;
-  for (let i = 0; i < count; i++) {
-    outStart[i] = edges.length;
+    const type = bytes[address + GC_HEADER.typeByte]! & 0x0f;
+    if (type >= GC_TYPE_COUNT) throw new HeapReadError(address, `GC object of unknown type ${type}`);
+    const classId = type === GcType.Object ? halfWords[(address + OBJECT.classId) >>> 1]! : 0;
+    const node = nodes.add(address, type, classId, signedWords[(address + GC_HEADER.refCount) >>> 2]!, edges.length);
     try {
-      decoder.decode(i);
+      decoder.decode(node, address, type);
     } catch (error) {
       if (!(error instanceof HeapReadError)) throw error;
-      data.opaque[i] = 1;
-      if (++unreadable > Math.max(3, count * MAX_UNREADABLE_SHARE)) throw error;
+      nodes.opaque[node] = 1;
+      unreadable++;
+      firstError ??= error;
     }
   }
-  outStart[count] = edges.length;
-  const edgeCount = edges.length;
+  const count = nodes.count;
+  if (unreadable > Math.max(3, count * MAX_UNREADABLE_SHARE)) throw firstError!;
+  const index = new AddressIndex(nodes.address, count);
+  nodes.outStart[count] = edges.length;
+  const { edgeCount, externalRefs, variableNames } = resolveEdges(nodes, edges, index);
+  const { shape, ...data } = nodes.finish(edgeCount);
   // Exactly sized copies: the spare capacity goes back.
-  const edgeTo = edges.to.slice(0, edgeCount);
+  const edgeTo = new Int32Array(edges.to.buffer, 0, edgeCount).slice();
   const edgeType = edges.type.slice(0, edgeCount);
   const edgeName = edges.name.slice(0, edgeCount);
-
-  const externalRefs = new Int32Array(count);
-  for (let e = 0; e < edgeCount; e++) if (edgeType[e] !== EDGE.weak) externalRefs[edgeTo[e]!]! -= 1;
-  for (let i = 0; i < count; i++) externalRefs[i] = Math.max(0, refCount[i]! + externalRefs[i]!);
+  const globals = new Map<number, number>();
+  for (const [address, context] of decoder.globals) {
+    const global = index.get(address);
+    if (global !== -1) globals.set(global, context);
+  }
 
   const heap: HeapData = {
     ...data,
-    refCount,
     externalRefs,
-    outStart,
     edgeCount,
     edgeTo,
     edgeType,
@@ -117,14 +90,47 @@ export function readHeapData(memory: VmMemory, options: ReadOptions = {}): HeapD
     strings,
     index,
     holders: [],
-    globals: decoder.globals,
+    globals,
     contextFiles: decoder.contextFiles,
-    embedderClasses,
+    embedderClasses: embedderClassNames(memory, data.classId),
   };
-  nameObjects(heap, decoder.naming);
-  nameClosureValues(heap);
+  nameObjects(heap, shape, decoder.naming);
+  nameClosureValues(heap, variableNames);
   heap.holders = externalHolders(memory, heap, options);
   return heap;
+}
+
+/**
+ * Turns the edges' target addresses into node indices, in place, dropping those that land
+ * on no GC object (outStart follows). On the way: what is left of each node's ref_count once
+ * its incoming strong edges are counted, and each closure variable's first reference (which
+ * names the variable).
+ */
+function resolveEdges(nodes: NodeSink, edges: EdgeSink, index: AddressIndex): { edgeCount: number; externalRefs: Int32Array; variableNames: Map<number, number> } {
+  const { count, outStart, gcType, refCount } = nodes;
+  const { to, type, name } = edges;
+  const targets = new Int32Array(to.buffer, 0, edges.length);
+  const externalRefs = refCount.slice(0, count);
+  const variableNames = new Map<number, number>();
+  let kept = 0;
+  for (let i = 0; i < count; i++) {
+    const end = outStart[i + 1]!;
+    const begin = outStart[i]!;
+    outStart[i] = kept;
+    for (let e = begin; e < end; e++) {
+      const target = index.get(to[e]!);
+      if (target === -1) continue;
+      const edgeType = type[e]!;
+      targets[kept] = target;
+      type[kept] = edgeType;
+      name[kept] = name[e]!;
+      kept++;
+      if (edgeType !== EDGE.weak) externalRefs[target]! -= 1;
+      if (gcType[target] === GcType.VarRef && !variableNames.has(target)) variableNames.set(target, edgeType === EDGE.element ? -1 - name[e]! : name[e]!);
+    }
+  }
+  for (let i = 0; i < count; i++) if (externalRefs[i]! < 0) externalRefs[i] = 0;
+  return { edgeCount: kept, externalRefs, variableNames };
 }
 
 /** The embedder's classes present in the heap, named from their JSClass entry's class_name atom as QuickJS names them. */
@@ -143,15 +149,31 @@ function embedderClassNames(memory: VmMemory, classIds: Uint16Array): Map<number
   return names;
 }
 
+/** 1 for the function classes, by class id (a table read per object, not a Set lookup). */
+const IS_FUNCTION_CLASS = new Uint8Array(1 << 16);
+for (const id of FUNCTION_CLASSES) IS_FUNCTION_CLASS[id] = 1;
+
 /**
  * Names objects after their constructor, prototypes after their class, functions after
- * themselves (memoised per prototype: a million Items cost one lookup each).
+ * themselves. An object's name depends only on its prototype (its shape's) and its class:
+ * memoised per shape, so a million Items cost one table read each.
  */
-function nameObjects(heap: HeapData, facts: NamingFacts): void {
-  const { strings, gcType, classId, name } = heap;
-  const functionName = (index: number | undefined): string | undefined => {
-    if (index === undefined) return undefined;
-    return facts.nameString.get(index) || facts.functionName.get(index) || undefined;
+function nameObjects(heap: HeapData, shapeOf: Int32Array, facts: NamingFacts): void {
+  const { strings, gcType, classId, name, index } = heap;
+  const nodeAt = (address: number): number => (address === 0 ? -1 : index.get(address));
+  const constructorOf = new Map<number, number>();
+  for (const [node, address] of facts.constructorOf) {
+    const target = nodeAt(address);
+    if (target !== -1) constructorOf.set(node, target);
+  }
+  const prototypeOf = new Map<number, number>();
+  for (const [node, address] of facts.prototypeOf) {
+    const target = nodeAt(address);
+    if (target !== -1) prototypeOf.set(node, target);
+  }
+  const functionName = (node: number | undefined): string | undefined => {
+    if (node === undefined) return undefined;
+    return facts.nameString.get(node) || facts.functionName.get(node) || undefined;
   };
   const classNames = new Map<number, number>();
   const classNameId = (id: number): number => {
@@ -159,59 +181,65 @@ function nameObjects(heap: HeapData, facts: NamingFacts): void {
     if (text === undefined) classNames.set(id, (text = strings.intern(classNameOf(GcType.Object, id, heap.embedderClasses))));
     return text;
   };
-  // Every object after its prototype's constructor (memoised per prototype and class)...
+  // Per (prototype, class): the name; per shape, the last class seen and its name.
   const byProto = new Map<number, number>();
-  let lastKey = NaN;
-  let lastName = 0;
+  const shapeCount = facts.shapeProto.length;
+  const shapeClass = new Int32Array(shapeCount + 1).fill(-1);
+  const shapeName = new Int32Array(shapeCount + 1);
+  const nameFor = (shapeSlot: number, id: number): number => {
+    const proto = shapeSlot === -1 ? -1 : nodeAt(facts.shapeProto[shapeSlot]!);
+    const key = proto * 65536 + id;
+    let known = byProto.get(key);
+    if (known === undefined) {
+      const constructorName = proto === -1 ? undefined : functionName(constructorOf.get(proto));
+      known = constructorName && constructorName !== "Object" ? strings.intern(constructorName) : classNameId(id);
+      byProto.set(key, known);
+    }
+    return known;
+  };
+  // Every object after its prototype's constructor, functions after themselves...
   for (let i = 0; i < heap.count; i++) {
     if (gcType[i] !== GcType.Object) continue;
-    const proto = facts.proto[i]!;
-    const key = proto * 65536 + classId[i]!;
-    if (key !== lastKey) {
-      let known = byProto.get(key);
-      if (known === undefined) {
-        const constructorName = proto === -1 ? undefined : functionName(facts.constructorOf.get(proto));
-        known = constructorName && constructorName !== "Object" ? strings.intern(constructorName) : classNameId(classId[i]!);
-        byProto.set(key, known);
-      }
-      lastKey = key;
-      lastName = known;
+    const id = classId[i]!;
+    if (IS_FUNCTION_CLASS[id] === 1) {
+      const own = functionName(i);
+      name[i] = own === undefined ? classNameId(id) : strings.intern(own);
+      continue;
     }
-    name[i] = lastName;
+    // Slot -1 (an unreadable object) is memoised in the extra last entry.
+    const slot = shapeOf[i]!;
+    const memo = slot === -1 ? shapeCount : slot;
+    if (shapeClass[memo] !== id) {
+      shapeClass[memo] = id;
+      shapeName[memo] = nameFor(slot, id);
+    }
+    name[i] = shapeName[memo]!;
   }
   // ...then the few that are named otherwise: prototypes after their class,
-  for (const [i, ownConstructor] of facts.constructorOf) {
-    if (facts.prototypeOf.get(ownConstructor) !== i || FUNCTION_CLASSES.has(classId[i]!)) continue;
+  for (const [i, ownConstructor] of constructorOf) {
+    if (prototypeOf.get(ownConstructor) !== i || IS_FUNCTION_CLASS[classId[i]!] === 1) continue;
     name[i] = strings.intern(`${functionName(ownConstructor) ?? "(anonymous)"}.prototype`);
     heap.file[i] = heap.file[ownConstructor]!;
   }
-  // the globals of each context,
+  // and the globals of each context.
   const globalObject = strings.intern("(global object)");
   const globalScope = strings.intern("(global lexical scope)");
   for (const [i, context] of heap.globals) {
-    if (gcType[i] !== GcType.Object || FUNCTION_CLASSES.has(classId[i]!)) continue;
+    if (gcType[i] !== GcType.Object || IS_FUNCTION_CLASS[classId[i]!] === 1) continue;
     name[i] = classId[i] === CLASS.globalObject ? globalObject : globalScope;
     const file = heap.contextFiles.get(context);
     if (file !== undefined) heap.file[i] = strings.intern(file);
   }
-  // and functions after themselves.
-  for (let i = 0; i < heap.count; i++) {
-    if (gcType[i] !== GcType.Object || !FUNCTION_CLASSES.has(classId[i]!)) continue;
-    const own = functionName(i);
-    name[i] = own === undefined ? classNameId(classId[i]!) : strings.intern(own);
-  }
 }
 
-/** A closure variable's value edge carries the variable's name, as DevTools shows context variables. */
-function nameClosureValues(heap: HeapData): void {
-  const variableName = new Map<number, number>();
-  for (let e = 0; e < heap.edgeCount; e++) {
-    const to = heap.edgeTo[e]!;
-    if (heap.gcType[to] !== GcType.VarRef || variableName.has(to)) continue;
-    variableName.set(to, heap.edgeType[e] === EDGE.element ? heap.strings.intern(String(heap.edgeName[e])) : heap.edgeName[e]!);
-  }
+/**
+ * A closure variable's value edge carries the variable's name, as DevTools shows context
+ * variables. `variableNames`: node -> the name of its first reference (-1 - index for an element).
+ */
+function nameClosureValues(heap: HeapData, variableNames: Map<number, number>): void {
   const value = heap.strings.intern("value");
-  for (const [node, name] of variableName) {
+  for (const [node, reference] of variableNames) {
+    const name = reference < 0 ? heap.strings.intern(String(-1 - reference)) : reference;
     for (let e = heap.outStart[node]!; e < heap.outStart[node + 1]!; e++) {
       if (heap.edgeName[e] !== value || heap.edgeType[e] === EDGE.element) continue;
       heap.edgeName[e] = name;
