@@ -18,14 +18,8 @@ export class AddressIndex {
 
   /** Indexes `addresses[0..count)`: index i is found by addresses[i]. Addresses must be distinct and non-zero. */
   constructor(addresses: Uint32Array, count: number) {
-    let min = 0xffffffff;
-    let max = 0;
-    for (let i = 0; i < count; i++) {
-      const address = addresses[i]!;
-      if (address < min) min = address;
-      if (address > max) max = address;
-    }
-    if (count === 0) min = max = 0;
+    // Each loop is a function of its own: compiled (and on-stack replaced) on its own, quickly.
+    const [min, max] = count === 0 ? [0, 0] : range(addresses, count);
     this.base = min;
     this.span = max - min;
     // Buckets wide enough that there are no more of them than nodes.
@@ -34,24 +28,16 @@ export class AddressIndex {
     this.shift = shift;
     const buckets = Math.floor(this.span / 2 ** shift) + 1;
     const start = new Int32Array(buckets + 1);
-    for (let i = 0; i < count; i++) start[((addresses[i]! - min) >>> shift) + 1]! += 1;
-    for (let b = 0; b < buckets; b++) start[b + 1]! += start[b]!;
+    countBuckets(addresses, count, min, shift, start);
+    this.sorted = new Uint32Array(count);
+    this.order = new Int32Array(count);
     // start[b] serves as bucket b's fill cursor, which leaves it at bucket b + 1's start...
-    const sorted = new Uint32Array(count);
-    const order = new Int32Array(count);
-    for (let i = 0; i < count; i++) {
-      const address = addresses[i]!;
-      const position = start[(address - min) >>> shift]!++;
-      sorted[position] = address;
-      order[position] = i;
-    }
+    fillBuckets(addresses, count, min, shift, start, this.sorted, this.order);
     // ...so shift the starts back by one bucket.
     start.copyWithin(1, 0, buckets);
     start[0] = 0;
     this.start = start;
-    this.sorted = sorted;
-    this.order = order;
-    for (let b = 0; b < buckets; b++) if (start[b + 1]! - start[b]! > SCAN_LIMIT) this.sortBucket(start[b]!, start[b + 1]!);
+    for (let b = crowdedBucket(start, 0); b !== -1; b = crowdedBucket(start, b + 1)) this.sortBucket(start[b]!, start[b + 1]!);
   }
 
   /** The index of `address`, or -1. */
@@ -91,3 +77,35 @@ export class AddressIndex {
 
 /** Buckets holding more nodes than this are searched by halving instead of one by one. */
 const SCAN_LIMIT = 8;
+
+function range(addresses: Uint32Array, count: number): [number, number] {
+  let min = 0xffffffff;
+  let max = 0;
+  for (let i = 0; i < count; i++) {
+    const address = addresses[i]!;
+    if (address < min) min = address;
+    if (address > max) max = address;
+  }
+  return [min, max];
+}
+
+/** start[b + 1] = how many addresses fall in bucket b; then summed, start[b] = where bucket b starts. */
+function countBuckets(addresses: Uint32Array, count: number, min: number, shift: number, start: Int32Array): void {
+  for (let i = 0; i < count; i++) start[((addresses[i]! - min) >>> shift) + 1]! += 1;
+  for (let b = 1; b < start.length; b++) start[b]! += start[b - 1]!;
+}
+
+function fillBuckets(addresses: Uint32Array, count: number, min: number, shift: number, cursor: Int32Array, sorted: Uint32Array, order: Int32Array): void {
+  for (let i = 0; i < count; i++) {
+    const address = addresses[i]!;
+    const position = cursor[(address - min) >>> shift]!++;
+    sorted[position] = address;
+    order[position] = i;
+  }
+}
+
+/** The first bucket from `from` on holding more than SCAN_LIMIT nodes, or -1. */
+function crowdedBucket(start: Int32Array, from: number): number {
+  for (let b = from; b < start.length - 1; b++) if (start[b + 1]! - start[b]! > SCAN_LIMIT) return b;
+  return -1;
+}

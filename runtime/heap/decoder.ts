@@ -261,7 +261,7 @@ export class Decoder {
     const props = memory.word(base + OBJECT.prop, "object properties");
     this.add(shape, EDGE.hidden, this.shapeName);
     const info = this.shapeInfo(shape);
-    this.data.shape[node] = info.slot;
+    this.data.shape[node] = info.slot + 1;
     this.data.selfSize[node] = OBJECT.size + info.propSize * PROPERTY_SIZE;
     if (info.count > 0) memory.word(props + info.count * PROPERTY_SIZE - 4, "object properties");
     for (let i = 0; i < info.count; i++) {

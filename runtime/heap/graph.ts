@@ -69,8 +69,9 @@ export class HeapGraph {
     this.holders = data.holders;
     this.globals = data.globals;
     this.contextFiles = data.contextFiles;
-    this.ids = new Int32Array(data.count);
-    for (let i = 0; i < data.count; i++) this.ids[i] = i + 1;
+    const ids = new Int32Array(data.count);
+    for (let i = 0; i < ids.length; i++) ids[i] = i + 1;
+    this.ids = ids;
     for (const holder of this.holders) {
       const known = this.rootLabels.get(holder.node);
       if (known === undefined) this.rootLabels.set(holder.node, holder.label);
@@ -327,21 +328,26 @@ export class HeapGraph {
  * addresses, kinds and ids: about 20 bytes a node.
  */
 export class StableIds {
-  private previous: { address: Uint32Array; index: AddressIndex; kinds: Int32Array; ids: Int32Array } | undefined;
+  private previous: { address: Uint32Array; index: AddressIndex; kinds: Int32Array; ids: Int32Array; edges: number } | undefined;
   private next = 1;
+
+  /** The last snapshot's size, to size the next one's arrays (ReadOptions.expected). */
+  get lastSize(): { objects: number; edges: number } | undefined {
+    return this.previous && { objects: this.previous.address.length, edges: this.previous.edges };
+  }
 
   /** Gives `graph` its ids (graph.ids) and remembers them for the next snapshot. */
   assign(graph: HeapGraph): Int32Array {
     const d = graph.data;
-    const ids = new Int32Array(d.count);
-    const kinds = new Int32Array(d.count);
+    const { count, address, gcType, classId } = d;
+    const ids = new Int32Array(count);
+    const kinds = new Int32Array(count);
     const previous = this.previous;
-    const address = d.address;
-    for (let i = 0; i < d.count; i++) {
-      const kind = (d.gcType[i]! << 16) | d.classId[i]!;
+    for (let i = 0; i < count; i++) {
+      const kind = (gcType[i]! << 16) | classId[i]!;
       kinds[i] = kind;
       // gc_obj_list keeps its order between snapshots of an unchanged heap: the same position
-      // is checked first, and only a moved object costs a lookup (a random probe of a large table).
+      // is checked first, and only a moved object costs a lookup.
       const before = previous === undefined ? -1 : previous.address[i] === address[i] ? i : previous.index.get(address[i]!);
       if (before !== -1 && previous!.kinds[before] === kind) ids[i] = previous!.ids[before]!;
       else {
@@ -349,7 +355,7 @@ export class StableIds {
         this.next += 2;
       }
     }
-    this.previous = { address, index: d.index, kinds, ids };
+    this.previous = { address, index: d.index, kinds, ids, edges: d.edgeCount };
     graph.ids = ids;
     return ids;
   }

@@ -36,8 +36,8 @@ export interface ReadOptions {
   holders?: ReadonlyMap<number, string>;
   /** JSContext address -> the script file it runs, e.g. "commands/shout.ts". */
   contexts?: ReadonlyMap<number, string>;
-  /** About how many GC objects there are (the last snapshot's count): sizes the reader's arrays up front. */
-  expectedObjects?: number;
+  /** About how many GC objects and references there are (the last snapshot's counts): sizes the reader's arrays up front. */
+  expected?: { objects: number; edges: number };
 }
 
 /** Interned strings: node names, edge names, files. Id 0 is "". */

@@ -247,7 +247,7 @@ export class HeapInspector {
     const contexts = new Map(this.knowledge.contexts());
     contexts.set(contextPointerOf(this.context), "(graft kernel)");
 
-    const graph = readRuntimeHeap(this.target, { locate: this.knowledge.locate, contexts });
+    const graph = readRuntimeHeap(this.target, { locate: this.knowledge.locate, contexts, expected: this.ids.lastSize });
     this.ids.assign(graph);
     const labels: HeapLabels = { describe: new Map(), globals: new Map() };
     const indexed: HeapView["classes"] = [];

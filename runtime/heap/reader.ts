@@ -14,7 +14,7 @@ import { HeapGraph } from "./graph.js";
 import { classNameOf, EDGE, StringTable, type ExternalHolder, type HeapData, type ReadOptions } from "./heap-data.js";
 import { CLASS, FUNCTION_CLASSES, GC_HEADER, JS_CLASS, GC_TAGS, GC_TYPE_COUNT, GcType, JOB, JSVALUE_SIZE, LIST, OBJECT, RUNTIME, type HeapTarget } from "./layout.js";
 import { HeapReadError, VmMemory } from "./memory.js";
-import { EdgeSink, NodeSink } from "./sinks.js";
+import { cut, EdgeSink, NodeSink } from "./sinks.js";
 
 export { classNameOf, EDGE_TYPES, type EdgeType, type ExternalHolder, type Locator, type NodeKind, type ReadOptions } from "./heap-data.js";
 export type { HeapEdge, HeapNode } from "./graph.js";
@@ -33,13 +33,72 @@ export function readHeap(memory: VmMemory, options: ReadOptions = {}): HeapGraph
 }
 
 export function readHeapData(memory: VmMemory, options: ReadOptions = {}): HeapData {
-  const { bytes, words, halfWords, signedWords } = memory;
   const strings = new StringTable();
-  const nodes = new NodeSink(options.expectedObjects ?? 1 << 16);
-  const edges = new EdgeSink(nodes.address.length * 2);
+  // Sized so that they rarely grow: growing copies every column (an unused tail costs no memory until written).
+  const expected = options.expected ?? estimatedSize(memory.size);
+  const nodes = new NodeSink(Math.ceil(expected.objects * 1.0625) + 1024);
+  const edges = new EdgeSink(Math.ceil(expected.edges * 1.0625) + 1024);
   const decoder = new Decoder(memory, nodes, edges, strings, options);
-  // One pass over gc_obj_list (checked links, capped length), each object decoded while its
-  // header is in the cache: its edges record target addresses, made node indices below.
+  walkHeap(memory, nodes, edges, decoder);
+  const count = nodes.count;
+  const index = new AddressIndex(nodes.address, count);
+  nodes.outStart[count] = edges.length;
+  const variableNames = new Map<number, number>();
+  const externalRefs = nodes.refCount.slice(0, count);
+  const edgeCount = resolveEdges(count, nodes.outStart, edges, index, nodes.gcType, externalRefs, variableNames);
+  const data = nodes.finish(edgeCount);
+  const copyEdges = edges.to.length - edgeCount > edgeCount >>> 3;
+  const edgeTo = cut(new Int32Array(edges.to.buffer, 0, edges.to.length), edgeCount, copyEdges);
+  const edgeType = cut(edges.type, edgeCount, copyEdges);
+  const edgeName = cut(edges.name, edgeCount, copyEdges);
+  const globals = new Map<number, number>();
+  for (const [address, context] of decoder.globals) {
+    const global = index.get(address);
+    if (global !== -1) globals.set(global, context);
+  }
+  const heap: HeapData = {
+    count,
+    address: data.address,
+    gcType: data.gcType,
+    classId: data.classId,
+    refCount: data.refCount,
+    externalRefs,
+    selfSize: data.selfSize,
+    name: data.name,
+    file: data.file,
+    location: data.location,
+    opaque: data.opaque,
+    outStart: data.outStart,
+    edgeCount,
+    edgeTo,
+    edgeType,
+    edgeName,
+    strings,
+    index,
+    holders: [],
+    globals,
+    contextFiles: decoder.contextFiles,
+    embedderClasses: embedderClassNames(memory, data.classId),
+  };
+  nameObjects(heap, data.shape, decoder.naming);
+  nameClosureValues(heap, variableNames);
+  heap.holders = externalHolders(memory, heap, options);
+  return heap;
+}
+
+/** A first guess of a heap's size from its VM memory: ~100 bytes an object, 2.5 references an object. */
+function estimatedSize(memoryBytes: number): { objects: number; edges: number } {
+  const objects = Math.min(1 << 22, Math.ceil(memoryBytes / 96));
+  return { objects, edges: Math.ceil(objects * 2.5) };
+}
+
+/**
+ * One pass over gc_obj_list (checked links, capped length), each object decoded while its
+ * header is in the cache; its edges hold target addresses until resolveEdges. Objects that
+ * do not decode are marked opaque; too many of them means the layout does not fit.
+ */
+function walkHeap(memory: VmMemory, nodes: NodeSink, edges: EdgeSink, decoder: Decoder): void {
+  const { bytes, words, halfWords, signedWords } = memory;
   const head = memory.runtimePointer + RUNTIME.gcObjList;
   memory.word(head + LIST.next, "gc_obj_list");
   const limit = bytes.length - OBJECT.size;
@@ -64,75 +123,78 @@ export function readHeapData(memory: VmMemory, options: ReadOptions = {}): HeapD
       firstError ??= error;
     }
   }
-  const count = nodes.count;
-  if (unreadable > Math.max(3, count * MAX_UNREADABLE_SHARE)) throw firstError!;
-  const index = new AddressIndex(nodes.address, count);
-  nodes.outStart[count] = edges.length;
-  const { edgeCount, externalRefs, variableNames } = resolveEdges(nodes, edges, index);
-  const { shape, ...data } = nodes.finish(edgeCount);
-  // Exactly sized copies: the spare capacity goes back.
-  const edgeTo = new Int32Array(edges.to.buffer, 0, edgeCount).slice();
-  const edgeType = edges.type.slice(0, edgeCount);
-  const edgeName = edges.name.slice(0, edgeCount);
-  const globals = new Map<number, number>();
-  for (const [address, context] of decoder.globals) {
-    const global = index.get(address);
-    if (global !== -1) globals.set(global, context);
-  }
-
-  const heap: HeapData = {
-    ...data,
-    externalRefs,
-    edgeCount,
-    edgeTo,
-    edgeType,
-    edgeName,
-    strings,
-    index,
-    holders: [],
-    globals,
-    contextFiles: decoder.contextFiles,
-    embedderClasses: embedderClassNames(memory, data.classId),
-  };
-  nameObjects(heap, shape, decoder.naming);
-  nameClosureValues(heap, variableNames);
-  heap.holders = externalHolders(memory, heap, options);
-  return heap;
+  if (unreadable > Math.max(3, nodes.count * MAX_UNREADABLE_SHARE)) throw firstError!;
 }
 
 /**
  * Turns the edges' target addresses into node indices, in place, dropping those that land
- * on no GC object (outStart follows). On the way: what is left of each node's ref_count once
- * its incoming strong edges are counted, and each closure variable's first reference (which
- * names the variable).
+ * on no GC object (outStart follows); returns how many are left. Then counts what is left
+ * of each node's ref_count (`externalRefs`, a copy of it) once its incoming strong edges are
+ * counted, and notes each closure variable's first reference, which names the variable
+ * (`variableNames`). Each loop is a function of its own (compiled on its own, quickly).
  */
-function resolveEdges(nodes: NodeSink, edges: EdgeSink, index: AddressIndex): { edgeCount: number; externalRefs: Int32Array; variableNames: Map<number, number> } {
-  const { count, outStart, gcType, refCount } = nodes;
-  const { to, type, name } = edges;
-  const targets = new Int32Array(to.buffer, 0, edges.length);
-  const externalRefs = refCount.slice(0, count);
-  const variableNames = new Map<number, number>();
-  let kept = 0;
-  for (let i = 0; i < count; i++) {
-    const end = outStart[i + 1]!;
-    const begin = outStart[i]!;
-    outStart[i] = kept;
-    for (let e = begin; e < end; e++) {
-      const target = index.get(to[e]!);
-      if (target === -1) continue;
-      const edgeType = type[e]!;
-      targets[kept] = target;
-      type[kept] = edgeType;
-      name[kept] = name[e]!;
-      kept++;
-      if (edgeType !== EDGE.weak) externalRefs[target]! -= 1;
-      if (gcType[target] === GcType.VarRef && !variableNames.has(target)) variableNames.set(target, edgeType === EDGE.element ? -1 - name[e]! : name[e]!);
-    }
+function resolveEdges(
+  count: number,
+  outStart: Int32Array,
+  edges: EdgeSink,
+  index: AddressIndex,
+  gcType: Uint8Array,
+  externalRefs: Int32Array,
+  variableNames: Map<number, number>,
+): number {
+  const targets = new Int32Array(edges.to.buffer, 0, edges.length);
+  let edgeCount = edges.length;
+  if (lookUpTargets(edges.to, edges.length, index, targets) > 0) edgeCount = dropUnresolved(count, outStart, targets, edges.type, edges.name);
+  countIncoming(targets, edgeCount, edges.type, externalRefs);
+  for (let e = firstVariableEdge(targets, edgeCount, gcType, 0); e !== -1; e = firstVariableEdge(targets, edgeCount, gcType, e + 1)) {
+    const target = targets[e]!;
+    if (!variableNames.has(target)) variableNames.set(target, edges.type[e] === EDGE.element ? -1 - edges.name[e]! : edges.name[e]!);
   }
-  for (let i = 0; i < count; i++) if (externalRefs[i]! < 0) externalRefs[i] = 0;
-  return { edgeCount: kept, externalRefs, variableNames };
+  return edgeCount;
 }
 
+/** targets[e] = the node at to[e], or -1 (they may share memory); returns how many are -1. */
+function lookUpTargets(to: Uint32Array, length: number, index: AddressIndex, targets: Int32Array): number {
+  let missing = 0;
+  for (let e = 0; e < length; e++) {
+    const target = index.get(to[e]!);
+    targets[e] = target;
+    if (target === -1) missing++;
+  }
+  return missing;
+}
+
+/** Removes the edges whose target is -1, keeping each node's edges together; returns how many are left. */
+function dropUnresolved(count: number, outStart: Int32Array, targets: Int32Array, type: Uint8Array, name: Int32Array): number {
+  let kept = 0;
+  let begin = 0;
+  for (let i = 0; i < count; i++) {
+    const end = outStart[i + 1]!;
+    outStart[i] = kept;
+    for (let e = begin; e < end; e++) {
+      if (targets[e] === -1) continue;
+      targets[kept] = targets[e]!;
+      type[kept] = type[e]!;
+      name[kept] = name[e]!;
+      kept++;
+    }
+    begin = end;
+  }
+  outStart[count] = kept;
+  return kept;
+}
+
+/** Subtracts every strong edge from its target's count, and clamps the counts at 0. */
+function countIncoming(targets: Int32Array, edgeCount: number, type: Uint8Array, externalRefs: Int32Array): void {
+  for (let e = 0; e < edgeCount; e++) if (type[e] !== EDGE.weak) externalRefs[targets[e]!]! -= 1;
+  for (let i = 0; i < externalRefs.length; i++) if (externalRefs[i]! < 0) externalRefs[i] = 0;
+}
+
+/** The first edge from `from` on that leads to a closure variable, or -1. */
+function firstVariableEdge(targets: Int32Array, edgeCount: number, gcType: Uint8Array, from: number): number {
+  for (let e = from; e < edgeCount; e++) if (gcType[targets[e]!] === GcType.VarRef) return e;
+  return -1;
+}
 /** The embedder's classes present in the heap, named from their JSClass entry's class_name atom as QuickJS names them. */
 function embedderClassNames(memory: VmMemory, classIds: Uint16Array): Map<number, string> {
   const names = new Map<number, string>();
@@ -181,11 +243,9 @@ function nameObjects(heap: HeapData, shapeOf: Int32Array, facts: NamingFacts): v
     if (text === undefined) classNames.set(id, (text = strings.intern(classNameOf(GcType.Object, id, heap.embedderClasses))));
     return text;
   };
-  // Per (prototype, class): the name; per shape, the last class seen and its name.
+  // Per (prototype, class): the name.
   const byProto = new Map<number, number>();
   const shapeCount = facts.shapeProto.length;
-  const shapeClass = new Int32Array(shapeCount + 1).fill(-1);
-  const shapeName = new Int32Array(shapeCount + 1);
   const nameFor = (shapeSlot: number, id: number): number => {
     const proto = shapeSlot === -1 ? -1 : nodeAt(facts.shapeProto[shapeSlot]!);
     const key = proto * 65536 + id;
@@ -198,23 +258,10 @@ function nameObjects(heap: HeapData, shapeOf: Int32Array, facts: NamingFacts): v
     return known;
   };
   // Every object after its prototype's constructor, functions after themselves...
-  for (let i = 0; i < heap.count; i++) {
-    if (gcType[i] !== GcType.Object) continue;
-    const id = classId[i]!;
-    if (IS_FUNCTION_CLASS[id] === 1) {
-      const own = functionName(i);
-      name[i] = own === undefined ? classNameId(id) : strings.intern(own);
-      continue;
-    }
-    // Slot -1 (an unreadable object) is memoised in the extra last entry.
-    const slot = shapeOf[i]!;
-    const memo = slot === -1 ? shapeCount : slot;
-    if (shapeClass[memo] !== id) {
-      shapeClass[memo] = id;
-      shapeName[memo] = nameFor(slot, id);
-    }
-    name[i] = shapeName[memo]!;
-  }
+  nameEachObject(heap.count, gcType, classId, shapeOf, name, shapeCount, nameFor, (i) => {
+    const own = functionName(i);
+    return own === undefined ? classNameId(classId[i]!) : strings.intern(own);
+  });
   // ...then the few that are named otherwise: prototypes after their class,
   for (const [i, ownConstructor] of constructorOf) {
     if (prototypeOf.get(ownConstructor) !== i || IS_FUNCTION_CLASS[classId[i]!] === 1) continue;
@@ -229,6 +276,41 @@ function nameObjects(heap: HeapData, shapeOf: Int32Array, facts: NamingFacts): v
     name[i] = classId[i] === CLASS.globalObject ? globalObject : globalScope;
     const file = heap.contextFiles.get(context);
     if (file !== undefined) heap.file[i] = strings.intern(file);
+  }
+}
+
+/**
+ * The loop of nameObjects, apart so that it is compiled on its own: per object, its shape's
+ * name when the shape was last seen with the same class (`nameFor` otherwise); functions by
+ * `functionNameOf`. `shapeOf`: 1 + an object's shape slot, 0 when unread.
+ */
+function nameEachObject(
+  count: number,
+  gcType: Uint8Array,
+  classId: Uint16Array,
+  shapeOf: Int32Array,
+  name: Int32Array,
+  shapeCount: number,
+  nameFor: (shapeSlot: number, classId: number) => number,
+  functionNameOf: (node: number) => number,
+): void {
+  // Per shape slot: the last class seen with it and the name; no shape (an unreadable object) uses the extra last entry.
+  const shapeClass = new Int32Array(shapeCount + 1).fill(-1);
+  const shapeName = new Int32Array(shapeCount + 1);
+  for (let i = 0; i < count; i++) {
+    if (gcType[i] !== GcType.Object) continue;
+    const id = classId[i]!;
+    if (IS_FUNCTION_CLASS[id] === 1) {
+      name[i] = functionNameOf(i);
+      continue;
+    }
+    const slot = shapeOf[i]! - 1;
+    const memo = slot === -1 ? shapeCount : slot;
+    if (shapeClass[memo] !== id) {
+      shapeClass[memo] = id;
+      shapeName[memo] = nameFor(slot, id);
+    }
+    name[i] = shapeName[memo]!;
   }
 }
 

@@ -20,7 +20,7 @@ export class NodeSink {
   opaque: Uint8Array;
   /** Node i's edges start at outStart[i] (one more entry than rows). */
   outStart: Int32Array;
-  /** Objects: the decoder's slot of their shape (its prototype names them), -1 if unread. */
+  /** Objects: 1 + the decoder's slot of their shape (its prototype names them), 0 if unread. */
   shape: Int32Array;
 
   constructor(capacity: number) {
@@ -35,7 +35,7 @@ export class NodeSink {
     this.location = new Int32Array(size);
     this.opaque = new Uint8Array(size);
     this.outStart = new Int32Array(size + 1);
-    this.shape = new Int32Array(size).fill(-1);
+    this.shape = new Int32Array(size);
   }
 
   /** A new row; returns its index. */
@@ -51,23 +51,27 @@ export class NodeSink {
     return at;
   }
 
-  /** Copies cut to the row count (the spare capacity goes back); outStart gets its closing entry. */
+  /**
+   * The columns cut to the row count; outStart gets its closing entry. Copies when more than
+   * an eighth would be spare (the spare capacity goes back), views of the same memory otherwise.
+   */
   finish(edgeCount: number): Omit<NodeSink, "add" | "finish"> {
     const count = this.count;
     this.outStart[count] = edgeCount;
+    const copy = this.address.length - count > count >>> 3;
     return {
       count,
-      address: this.address.slice(0, count),
-      gcType: this.gcType.slice(0, count),
-      classId: this.classId.slice(0, count),
-      refCount: this.refCount.slice(0, count),
-      selfSize: this.selfSize.slice(0, count),
-      name: this.name.slice(0, count),
-      file: this.file.slice(0, count),
-      location: this.location.slice(0, count),
-      opaque: this.opaque.slice(0, count),
-      outStart: this.outStart.slice(0, count + 1),
-      shape: this.shape.slice(0, count),
+      address: cut(this.address, count, copy),
+      gcType: cut(this.gcType, count, copy),
+      classId: cut(this.classId, count, copy),
+      refCount: cut(this.refCount, count, copy),
+      selfSize: cut(this.selfSize, count, copy),
+      name: cut(this.name, count, copy),
+      file: cut(this.file, count, copy),
+      location: cut(this.location, count, copy),
+      opaque: cut(this.opaque, count, copy),
+      outStart: cut(this.outStart, count + 1, copy),
+      shape: cut(this.shape, count, copy),
     };
   }
 
@@ -83,7 +87,7 @@ export class NodeSink {
     this.location = grown(this.location, new Int32Array(size));
     this.opaque = grown(this.opaque, new Uint8Array(size));
     this.outStart = grown(this.outStart, new Int32Array(size + 1));
-    this.shape = grown(this.shape, new Int32Array(size).fill(-1));
+    this.shape = grown(this.shape, new Int32Array(size));
   }
 }
 
@@ -120,6 +124,11 @@ export class EdgeSink {
     this.type = grown(this.type, new Uint8Array(size));
     this.name = grown(this.name, new Int32Array(size));
   }
+}
+
+/** The first `length` elements: a copy, or a view of the same memory. */
+export function cut<T extends Uint8Array | Uint16Array | Uint32Array | Int32Array | Float64Array>(array: T, length: number, copy: boolean): T {
+  return (copy ? array.slice(0, length) : array.subarray(0, length)) as T;
 }
 
 function grown<T extends Uint8Array | Uint16Array | Uint32Array | Int32Array | Float64Array>(from: T, to: T): T {
