@@ -18,8 +18,9 @@ export class AddressIndex {
 
   /** Indexes `addresses[0..count)`: index i is found by addresses[i]. Addresses must be distinct and non-zero. */
   constructor(addresses: Uint32Array, count: number) {
-    // Each loop is a function of its own: compiled (and on-stack replaced) on its own, quickly.
-    const [min, max] = count === 0 ? [0, 0] : range(addresses, count);
+    // Each loop is a function of its own (see walkList in reader.ts).
+    const min = count === 0 ? 0 : lowest(addresses, count);
+    const max = count === 0 ? 0 : highest(addresses, count);
     this.base = min;
     this.span = max - min;
     // Buckets wide enough that there are no more of them than nodes.
@@ -29,6 +30,7 @@ export class AddressIndex {
     const buckets = Math.floor(this.span / 2 ** shift) + 1;
     const start = new Int32Array(buckets + 1);
     countBuckets(addresses, count, min, shift, start);
+    runningSum(start);
     this.sorted = new Uint32Array(count);
     this.order = new Int32Array(count);
     // start[b] serves as bucket b's fill cursor, which leaves it at bucket b + 1's start...
@@ -78,20 +80,25 @@ export class AddressIndex {
 /** Buckets holding more nodes than this are searched by halving instead of one by one. */
 const SCAN_LIMIT = 8;
 
-function range(addresses: Uint32Array, count: number): [number, number] {
+function lowest(addresses: Uint32Array, count: number): number {
   let min = 0xffffffff;
-  let max = 0;
-  for (let i = 0; i < count; i++) {
-    const address = addresses[i]!;
-    if (address < min) min = address;
-    if (address > max) max = address;
-  }
-  return [min, max];
+  for (let i = 0; i < count; i++) if (addresses[i]! < min) min = addresses[i]!;
+  return min;
 }
 
-/** start[b + 1] = how many addresses fall in bucket b; then summed, start[b] = where bucket b starts. */
+function highest(addresses: Uint32Array, count: number): number {
+  let max = 0;
+  for (let i = 0; i < count; i++) if (addresses[i]! > max) max = addresses[i]!;
+  return max;
+}
+
+/** start[b + 1] = how many addresses fall in bucket b. */
 function countBuckets(addresses: Uint32Array, count: number, min: number, shift: number, start: Int32Array): void {
   for (let i = 0; i < count; i++) start[((addresses[i]! - min) >>> shift) + 1]! += 1;
+}
+
+/** Counts summed in place: start[b] = where bucket b starts. */
+function runningSum(start: Int32Array): void {
   for (let b = 1; b < start.length; b++) start[b]! += start[b - 1]!;
 }
 

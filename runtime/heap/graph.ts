@@ -69,9 +69,7 @@ export class HeapGraph {
     this.holders = data.holders;
     this.globals = data.globals;
     this.contextFiles = data.contextFiles;
-    const ids = new Int32Array(data.count);
-    for (let i = 0; i < ids.length; i++) ids[i] = i + 1;
-    this.ids = ids;
+    this.ids = countingFrom1(new Int32Array(data.count));
     for (const holder of this.holders) {
       const known = this.rootLabels.get(holder.node);
       if (known === undefined) this.rootLabels.set(holder.node, holder.label);
@@ -339,24 +337,50 @@ export class StableIds {
   /** Gives `graph` its ids (graph.ids) and remembers them for the next snapshot. */
   assign(graph: HeapGraph): Int32Array {
     const d = graph.data;
-    const { count, address, gcType, classId } = d;
-    const ids = new Int32Array(count);
-    const kinds = new Int32Array(count);
-    const previous = this.previous;
-    for (let i = 0; i < count; i++) {
-      const kind = (gcType[i]! << 16) | classId[i]!;
-      kinds[i] = kind;
-      // gc_obj_list keeps its order between snapshots of an unchanged heap: the same position
-      // is checked first, and only a moved object costs a lookup.
-      const before = previous === undefined ? -1 : previous.address[i] === address[i] ? i : previous.index.get(address[i]!);
-      if (before !== -1 && previous!.kinds[before] === kind) ids[i] = previous!.ids[before]!;
-      else {
-        ids[i] = this.next;
-        this.next += 2;
-      }
-    }
+    const ids = new Int32Array(d.count);
+    const kinds = new Int32Array(d.count);
+    const address = d.address;
+    const previous = this.previous ?? { address: new Uint32Array(0), index: new AddressIndex(new Uint32Array(0), 0), kinds: new Int32Array(0), ids: new Int32Array(0) };
+    this.next = matchIds(this.next, d.count, address, d.gcType, d.classId, kinds, ids, previous.address, previous.index, previous.kinds, previous.ids);
     this.previous = { address, index: d.index, kinds, ids, edges: d.edgeCount };
     graph.ids = ids;
     return ids;
   }
+}
+
+function countingFrom1(ids: Int32Array): Int32Array {
+  for (let i = 0; i < ids.length; i++) ids[i] = i + 1;
+  return ids;
+}
+
+/**
+ * Each node keeps the previous snapshot's id for its address if the kind (GC type and class)
+ * is the same, else gets a fresh one from `next`; returns the next free id. gc_obj_list keeps
+ * its order between snapshots of an unchanged heap: the same position is checked first, and
+ * only a moved object costs a lookup.
+ */
+function matchIds(
+  next: number,
+  count: number,
+  address: Uint32Array,
+  gcType: Uint8Array,
+  classId: Uint16Array,
+  kinds: Int32Array,
+  ids: Int32Array,
+  previousAddress: Uint32Array,
+  previousIndex: AddressIndex,
+  previousKinds: Int32Array,
+  previousIds: Int32Array,
+): number {
+  for (let i = 0; i < count; i++) {
+    const kind = (gcType[i]! << 16) | classId[i]!;
+    kinds[i] = kind;
+    const before = previousAddress[i] === address[i] ? i : previousIndex.get(address[i]!);
+    if (before !== -1 && previousKinds[before] === kind) ids[i] = previousIds[before]!;
+    else {
+      ids[i] = next;
+      next += 2;
+    }
+  }
+  return next;
 }

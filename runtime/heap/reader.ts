@@ -101,14 +101,34 @@ function walkHeap(memory: VmMemory, nodes: NodeSink, edges: EdgeSink, decoder: D
   const { bytes, words, halfWords, signedWords } = memory;
   const head = memory.runtimePointer + RUNTIME.gcObjList;
   memory.word(head + LIST.next, "gc_obj_list");
-  const limit = bytes.length - OBJECT.size;
-  const cap = (bytes.length >>> 4) + 1;
+  const errors: HeapReadError[] = [];
+  const unreadable = walkList(bytes, words, halfWords, signedWords, head, nodes, edges, decoder, errors);
+  if (unreadable > Math.max(3, nodes.count * MAX_UNREADABLE_SHARE)) throw errors[0]!;
+}
+
+/**
+ * walkHeap's loop. Hot loops such as this one take everything as arguments and end by
+ * returning a local: the code compiled for the loop (on-stack replacement, during the first
+ * snapshot) then meets no code it has no type feedback for, is kept, and serves the next
+ * snapshots from their start. Returns how many objects did not decode (the first error in `errors`).
+ */
+function walkList(
+  bytes: Uint8Array,
+  words: Uint32Array,
+  halfWords: Uint16Array,
+  signedWords: Int32Array,
+  head: number,
+  nodes: NodeSink,
+  edges: EdgeSink,
+  decoder: Decoder,
+  errors: HeapReadError[],
+): number {
   let unreadable = 0;
-  let firstError: HeapReadError | undefined;
   for (let link = words[(head + LIST.next) >>> 2]!; link !== head; link = words[(link + LIST.next) >>> 2]!) {
     const address = link - GC_HEADER.link;
-    if (address <= 0 || address > limit || (link & 3) !== 0 || nodes.count >= cap) {
-      throw new HeapReadError(link, nodes.count >= cap ? "gc_obj_list does not end" : "gc_obj_list link");
+    const count = nodes.count;
+    if (address <= 0 || address > bytes.length - OBJECT.size || (link & 3) !== 0 || count > bytes.length >>> 4) {
+      throw new HeapReadError(link, count > bytes.length >>> 4 ? "gc_obj_list does not end" : "gc_obj_list link");
     }
     const type = bytes[address + GC_HEADER.typeByte]! & 0x0f;
     if (type >= GC_TYPE_COUNT) throw new HeapReadError(address, `GC object of unknown type ${type}`);
@@ -119,11 +139,10 @@ function walkHeap(memory: VmMemory, nodes: NodeSink, edges: EdgeSink, decoder: D
     } catch (error) {
       if (!(error instanceof HeapReadError)) throw error;
       nodes.opaque[node] = 1;
-      unreadable++;
-      firstError ??= error;
+      if (unreadable++ === 0) errors.push(error);
     }
   }
-  if (unreadable > Math.max(3, nodes.count * MAX_UNREADABLE_SHARE)) throw firstError!;
+  return unreadable;
 }
 
 /**
@@ -146,6 +165,7 @@ function resolveEdges(
   let edgeCount = edges.length;
   if (lookUpTargets(edges.to, edges.length, index, targets) > 0) edgeCount = dropUnresolved(count, outStart, targets, edges.type, edges.name);
   countIncoming(targets, edgeCount, edges.type, externalRefs);
+  clampAtZero(externalRefs);
   for (let e = firstVariableEdge(targets, edgeCount, gcType, 0); e !== -1; e = firstVariableEdge(targets, edgeCount, gcType, e + 1)) {
     const target = targets[e]!;
     if (!variableNames.has(target)) variableNames.set(target, edges.type[e] === EDGE.element ? -1 - edges.name[e]! : edges.name[e]!);
@@ -184,10 +204,13 @@ function dropUnresolved(count: number, outStart: Int32Array, targets: Int32Array
   return kept;
 }
 
-/** Subtracts every strong edge from its target's count, and clamps the counts at 0. */
+/** Subtracts every strong edge from its target's count. */
 function countIncoming(targets: Int32Array, edgeCount: number, type: Uint8Array, externalRefs: Int32Array): void {
   for (let e = 0; e < edgeCount; e++) if (type[e] !== EDGE.weak) externalRefs[targets[e]!]! -= 1;
-  for (let i = 0; i < externalRefs.length; i++) if (externalRefs[i]! < 0) externalRefs[i] = 0;
+}
+
+function clampAtZero(counts: Int32Array): void {
+  for (let i = 0; i < counts.length; i++) if (counts[i]! < 0) counts[i] = 0;
 }
 
 /** The first edge from `from` on that leads to a closure variable, or -1. */
@@ -202,7 +225,7 @@ function embedderClassNames(memory: VmMemory, classIds: Uint16Array): Map<number
   const array = memory.u32(memory.runtimePointer + RUNTIME.classArray, "class_array");
   // Which ids occur, in a table: a Set of every object's class id would cost a hash insert per object.
   const seen = new Uint8Array(1 << 16);
-  for (let i = 0; i < classIds.length; i++) seen[classIds[i]!] = 1;
+  markSeen(classIds, seen);
   for (let classId = CLASS.initCount; classId < seen.length; classId++) {
     if (seen[classId] === 0) continue;
     const atom = classId < count ? memory.u32(array + classId * JS_CLASS.size + JS_CLASS.className, "class_name") : 0;
@@ -214,6 +237,10 @@ function embedderClassNames(memory: VmMemory, classIds: Uint16Array): Map<number
 /** 1 for the function classes, by class id (a table read per object, not a Set lookup). */
 const IS_FUNCTION_CLASS = new Uint8Array(1 << 16);
 for (const id of FUNCTION_CLASSES) IS_FUNCTION_CLASS[id] = 1;
+
+function markSeen(ids: Uint16Array, seen: Uint8Array): void {
+  for (let i = 0; i < ids.length; i++) seen[ids[i]!] = 1;
+}
 
 /**
  * Names objects after their constructor, prototypes after their class, functions after
@@ -258,7 +285,10 @@ function nameObjects(heap: HeapData, shapeOf: Int32Array, facts: NamingFacts): v
     return known;
   };
   // Every object after its prototype's constructor, functions after themselves...
-  nameEachObject(heap.count, gcType, classId, shapeOf, name, shapeCount, nameFor, (i) => {
+  // Per shape slot: the last class seen with it and the name; no shape (an unreadable object) uses the extra last entry.
+  const shapeClass = new Int32Array(shapeCount + 1).fill(-1);
+  const shapeName = new Int32Array(shapeCount + 1);
+  nameEachObject(heap.count, gcType, classId, shapeOf, name, shapeClass, shapeName, nameFor, (i) => {
     const own = functionName(i);
     return own === undefined ? classNameId(classId[i]!) : strings.intern(own);
   });
@@ -290,13 +320,12 @@ function nameEachObject(
   classId: Uint16Array,
   shapeOf: Int32Array,
   name: Int32Array,
-  shapeCount: number,
+  shapeClass: Int32Array,
+  shapeName: Int32Array,
   nameFor: (shapeSlot: number, classId: number) => number,
   functionNameOf: (node: number) => number,
 ): void {
-  // Per shape slot: the last class seen with it and the name; no shape (an unreadable object) uses the extra last entry.
-  const shapeClass = new Int32Array(shapeCount + 1).fill(-1);
-  const shapeName = new Int32Array(shapeCount + 1);
+  const noShape = shapeClass.length - 1;
   for (let i = 0; i < count; i++) {
     if (gcType[i] !== GcType.Object) continue;
     const id = classId[i]!;
@@ -305,7 +334,7 @@ function nameEachObject(
       continue;
     }
     const slot = shapeOf[i]! - 1;
-    const memo = slot === -1 ? shapeCount : slot;
+    const memo = slot === -1 ? noShape : slot;
     if (shapeClass[memo] !== id) {
       shapeClass[memo] = id;
       shapeName[memo] = nameFor(slot, id);
