@@ -37,6 +37,8 @@ interface ShapeInfo {
   setter: Int32Array;
   /** 1 "constructor", 2 "prototype", 3 "name": the keys naming needs. */
   special: Uint8Array;
+  /** Only plain values under keys naming does not need. */
+  plain: boolean;
 }
 
 /** What decodeClassData does per class id, looked up in a table (one read a object, no Set lookups). */
@@ -76,7 +78,8 @@ export class Decoder {
   private readonly classArray: number;
   private readonly shapes = new Map<number, ShapeInfo>();
   private readonly shapeCacheKeys = new Uint32Array(1 << SHAPE_CACHE_BITS);
-  private readonly shapeCache: ShapeInfo[] = [];
+  /** Filled up front: an array written at scattered indices would become a slow sparse one. */
+  private readonly shapeCache: (ShapeInfo | undefined)[] = new Array<ShapeInfo | undefined>(1 << SHAPE_CACHE_BITS).fill(undefined);
   private readonly atomNames = new Map<number, number>();
   private readonly fixed: Record<string, number> = {};
   /** Edge names every object uses, interned up front. */
@@ -224,6 +227,7 @@ export class Decoder {
       getter: new Int32Array(count),
       setter: new Int32Array(count),
       special: new Uint8Array(count),
+      plain: true,
     };
     if (count > 0) memory.u32(shape + SHAPE.props + count * SHAPE.propStride - 4, "shape properties");
     for (let i = 0; i < count; i++) {
@@ -249,6 +253,7 @@ export class Decoder {
       }
       info.special[i] = key === "constructor" ? SPECIAL_CONSTRUCTOR : key === "prototype" ? SPECIAL_PROTOTYPE : key === "name" ? SPECIAL_NAME : 0;
     }
+    for (let i = 0; i < count; i++) if (info.kinds[i] !== 0 || info.special[i] !== 0) info.plain = false;
     // Only a shape that read whole takes a slot.
     this.naming.shapeProto.push(proto);
     return info;
@@ -256,14 +261,38 @@ export class Decoder {
 
   private decodeObject(node: number, base: number): void {
     const memory = this.memory;
-    const { words, signedWords } = memory;
     const shape = memory.word(base + OBJECT.shape, "object shape");
     const props = memory.word(base + OBJECT.prop, "object properties");
     this.add(shape, EDGE.hidden, this.shapeName);
     const info = this.shapeInfo(shape);
-    this.data.shape[node] = info.slot + 1;
-    this.data.selfSize[node] = OBJECT.size + info.propSize * PROPERTY_SIZE;
-    if (info.count > 0) memory.word(props + info.count * PROPERTY_SIZE - 4, "object properties");
+    const data = this.data;
+    data.shape[node] = info.slot + 1;
+    data.selfSize[node] = OBJECT.size + info.propSize * PROPERTY_SIZE;
+    if (info.count > 0) {
+      memory.word(props + info.count * PROPERTY_SIZE - 4, "object properties");
+      if (info.plain) this.plainProperties(props, info);
+      else this.properties(node, props, info);
+    }
+    const what = CLASS_DATA[data.classId[node]!];
+    if (what === ClassData.Array) this.decodeArray(node, base);
+    else if (what === ClassData.Other) this.decodeClassData(node, base);
+  }
+
+  /** Properties of a shape with plain values only (no accessors, no deleted slots, no keys naming needs): the common case. */
+  private plainProperties(props: number, info: ShapeInfo): void {
+    const { words, signedWords } = this.memory;
+    const edges = this.edges;
+    for (let i = 0, slot = props >>> 2; i < info.count; i++, slot += 2) {
+      const tag = signedWords[slot + 1]!;
+      if (tag !== TAG.object && tag !== TAG.functionBytecode && tag !== TAG.module) continue;
+      const target = words[slot]!;
+      if (target !== 0) edges.push(target, info.edgeType[i]!, info.name[i]!);
+    }
+  }
+
+  private properties(node: number, props: number, info: ShapeInfo): void {
+    const memory = this.memory;
+    const { words, signedWords } = memory;
     for (let i = 0; i < info.count; i++) {
       const slot = props + i * PROPERTY_SIZE;
       switch (info.kinds[i]) {
@@ -293,16 +322,12 @@ export class Decoder {
           break;
       }
     }
-    this.decodeClassData(node, base);
   }
 
-  /** The class's gc_mark, decoded per class. */
+  /** The class's gc_mark, decoded per class (arrays and classes without data are done by decodeObject). */
   private decodeClassData(node: number, base: number): void {
     const memory = this.memory;
     const classId = this.data.classId[node]!;
-    const what = CLASS_DATA[classId];
-    if (what === ClassData.None) return;
-    if (what === ClassData.Array) return this.decodeArray(node, base);
     const opaque = memory.u32(base + OBJECT.opaque, "object data");
     const value = (address: number, type: number, name: string): number => this.addValue(address, type, this.text(name));
     if (classId === CLASS.mappedArguments) {
