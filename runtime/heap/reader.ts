@@ -147,10 +147,9 @@ function walkList(
 
 /**
  * Turns the edges' target addresses into node indices, in place, dropping those that land
- * on no GC object (outStart follows); returns how many are left. Then counts what is left
+ * on no GC object (outStart follows); returns how many are left. On the way: what is left
  * of each node's ref_count (`externalRefs`, a copy of it) once its incoming strong edges are
- * counted, and notes each closure variable's first reference, which names the variable
- * (`variableNames`). Each loop is a function of its own (compiled on its own, quickly).
+ * counted, and each closure variable's first reference, which names the variable (`variableNames`).
  */
 function resolveEdges(
   count: number,
@@ -163,23 +162,38 @@ function resolveEdges(
 ): number {
   const targets = new Int32Array(edges.to.buffer, 0, edges.length);
   let edgeCount = edges.length;
-  if (lookUpTargets(edges.to, edges.length, index, targets) > 0) edgeCount = dropUnresolved(count, outStart, targets, edges.type, edges.name);
-  countIncoming(targets, edgeCount, edges.type, externalRefs);
-  clampAtZero(externalRefs);
-  for (let e = firstVariableEdge(targets, edgeCount, gcType, 0); e !== -1; e = firstVariableEdge(targets, edgeCount, gcType, e + 1)) {
-    const target = targets[e]!;
-    if (!variableNames.has(target)) variableNames.set(target, edges.type[e] === EDGE.element ? -1 - edges.name[e]! : edges.name[e]!);
+  if (lookUpTargets(edges.to, edges.length, index, edges.type, edges.name, gcType, externalRefs, variableNames, targets) > 0) {
+    edgeCount = dropUnresolved(count, outStart, targets, edges.type, edges.name);
   }
+  clampAtZero(externalRefs);
   return edgeCount;
 }
 
-/** targets[e] = the node at to[e], or -1 (they may share memory); returns how many are -1. */
-function lookUpTargets(to: Uint32Array, length: number, index: AddressIndex, targets: Int32Array): number {
+/**
+ * targets[e] = the node at to[e], or -1 (they may share memory); returns how many are -1.
+ * Subtracts each strong edge from its target's `externalRefs`; notes the first edge to each closure variable.
+ */
+function lookUpTargets(
+  to: Uint32Array,
+  length: number,
+  index: AddressIndex,
+  type: Uint8Array,
+  name: Int32Array,
+  gcType: Uint8Array,
+  externalRefs: Int32Array,
+  variableNames: Map<number, number>,
+  targets: Int32Array,
+): number {
   let missing = 0;
   for (let e = 0; e < length; e++) {
     const target = index.get(to[e]!);
     targets[e] = target;
-    if (target === -1) missing++;
+    if (target === -1) {
+      missing++;
+      continue;
+    }
+    if (type[e] !== EDGE.weak) externalRefs[target]! -= 1;
+    if (gcType[target] === GcType.VarRef && !variableNames.has(target)) variableNames.set(target, type[e] === EDGE.element ? -1 - name[e]! : name[e]!);
   }
   return missing;
 }
@@ -204,19 +218,8 @@ function dropUnresolved(count: number, outStart: Int32Array, targets: Int32Array
   return kept;
 }
 
-/** Subtracts every strong edge from its target's count. */
-function countIncoming(targets: Int32Array, edgeCount: number, type: Uint8Array, externalRefs: Int32Array): void {
-  for (let e = 0; e < edgeCount; e++) if (type[e] !== EDGE.weak) externalRefs[targets[e]!]! -= 1;
-}
-
 function clampAtZero(counts: Int32Array): void {
   for (let i = 0; i < counts.length; i++) if (counts[i]! < 0) counts[i] = 0;
-}
-
-/** The first edge from `from` on that leads to a closure variable, or -1. */
-function firstVariableEdge(targets: Int32Array, edgeCount: number, gcType: Uint8Array, from: number): number {
-  for (let e = from; e < edgeCount; e++) if (gcType[targets[e]!] === GcType.VarRef) return e;
-  return -1;
 }
 /** The embedder's classes present in the heap, named from their JSClass entry's class_name atom as QuickJS names them. */
 function embedderClassNames(memory: VmMemory, classIds: Uint16Array): Map<number, string> {
