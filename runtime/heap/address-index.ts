@@ -1,3 +1,5 @@
+import { CHUNK } from "./chunks.js";
+
 /**
  * Address -> node index for millions of GC objects, kept in address order: the nodes sorted
  * by address (a counting sort into buckets of 2^shift bytes, about one node a bucket) and
@@ -18,9 +20,13 @@ export class AddressIndex {
 
   /** Indexes `addresses[0..count)`: index i is found by addresses[i]. Addresses must be distinct and non-zero. */
   constructor(addresses: Uint32Array, count: number) {
-    // Each loop is a function of its own (see walkList in reader.ts).
-    const min = count === 0 ? 0 : lowest(addresses, count);
-    const max = count === 0 ? 0 : highest(addresses, count);
+    // Each loop is a function called on a chunk at a time (see chunks.ts).
+    let min = count === 0 ? 0 : 0xffffffff;
+    let max = 0;
+    for (let from = 0; from < count; from += CHUNK) {
+      min = lowest(addresses, from, Math.min(count, from + CHUNK), min);
+      max = highest(addresses, from, Math.min(count, from + CHUNK), max);
+    }
     this.base = min;
     this.span = max - min;
     // Buckets wide enough that there are no more of them than nodes.
@@ -29,17 +35,20 @@ export class AddressIndex {
     this.shift = shift;
     const buckets = Math.floor(this.span / 2 ** shift) + 1;
     const start = new Int32Array(buckets + 1);
-    countBuckets(addresses, count, min, shift, start);
-    runningSum(start);
+    for (let from = 0; from < count; from += CHUNK) countBuckets(addresses, from, Math.min(count, from + CHUNK), min, shift, start);
+    for (let from = 1; from <= buckets; from += CHUNK) runningSum(start, from, Math.min(buckets + 1, from + CHUNK));
     this.sorted = new Uint32Array(count);
     this.order = new Int32Array(count);
     // start[b] serves as bucket b's fill cursor, which leaves it at bucket b + 1's start...
-    fillBuckets(addresses, count, min, shift, start, this.sorted, this.order);
+    for (let from = 0; from < count; from += CHUNK) fillBuckets(addresses, from, Math.min(count, from + CHUNK), min, shift, start, this.sorted, this.order);
     // ...so shift the starts back by one bucket.
     start.copyWithin(1, 0, buckets);
     start[0] = 0;
     this.start = start;
-    for (let b = crowdedBucket(start, 0); b !== -1; b = crowdedBucket(start, b + 1)) this.sortBucket(start[b]!, start[b + 1]!);
+    for (let from = 0; from < buckets; from += CHUNK) {
+      const to = Math.min(buckets, from + CHUNK);
+      for (let b = crowdedBucket(start, from, to); b !== -1; b = crowdedBucket(start, b + 1, to)) this.sortBucket(start[b]!, start[b + 1]!);
+    }
   }
 
   /** The index of `address`, or -1. */
@@ -80,30 +89,28 @@ export class AddressIndex {
 /** Buckets holding more nodes than this are searched by halving instead of one by one. */
 const SCAN_LIMIT = 8;
 
-function lowest(addresses: Uint32Array, count: number): number {
-  let min = 0xffffffff;
-  for (let i = 0; i < count; i++) if (addresses[i]! < min) min = addresses[i]!;
+function lowest(addresses: Uint32Array, from: number, to: number, min: number): number {
+  for (let i = from; i < to; i++) if (addresses[i]! < min) min = addresses[i]!;
   return min;
 }
 
-function highest(addresses: Uint32Array, count: number): number {
-  let max = 0;
-  for (let i = 0; i < count; i++) if (addresses[i]! > max) max = addresses[i]!;
+function highest(addresses: Uint32Array, from: number, to: number, max: number): number {
+  for (let i = from; i < to; i++) if (addresses[i]! > max) max = addresses[i]!;
   return max;
 }
 
-/** start[b + 1] = how many addresses fall in bucket b. */
-function countBuckets(addresses: Uint32Array, count: number, min: number, shift: number, start: Int32Array): void {
-  for (let i = 0; i < count; i++) start[((addresses[i]! - min) >>> shift) + 1]! += 1;
+/** start[b + 1] += how many of addresses[from..to) fall in bucket b. */
+function countBuckets(addresses: Uint32Array, from: number, to: number, min: number, shift: number, start: Int32Array): void {
+  for (let i = from; i < to; i++) start[((addresses[i]! - min) >>> shift) + 1]! += 1;
 }
 
-/** Counts summed in place: start[b] = where bucket b starts. */
-function runningSum(start: Int32Array): void {
-  for (let b = 1; b < start.length; b++) start[b]! += start[b - 1]!;
+/** Counts summed in place, from `from` on: start[b] = where bucket b starts. */
+function runningSum(start: Int32Array, from: number, to: number): void {
+  for (let b = from; b < to; b++) start[b]! += start[b - 1]!;
 }
 
-function fillBuckets(addresses: Uint32Array, count: number, min: number, shift: number, cursor: Int32Array, sorted: Uint32Array, order: Int32Array): void {
-  for (let i = 0; i < count; i++) {
+function fillBuckets(addresses: Uint32Array, from: number, to: number, min: number, shift: number, cursor: Int32Array, sorted: Uint32Array, order: Int32Array): void {
+  for (let i = from; i < to; i++) {
     const address = addresses[i]!;
     const position = cursor[(address - min) >>> shift]!++;
     sorted[position] = address;
@@ -111,8 +118,8 @@ function fillBuckets(addresses: Uint32Array, count: number, min: number, shift: 
   }
 }
 
-/** The first bucket from `from` on holding more than SCAN_LIMIT nodes, or -1. */
-function crowdedBucket(start: Int32Array, from: number): number {
-  for (let b = from; b < start.length - 1; b++) if (start[b + 1]! - start[b]! > SCAN_LIMIT) return b;
+/** The first bucket in [from, to) holding more than SCAN_LIMIT nodes, or -1. */
+function crowdedBucket(start: Int32Array, from: number, to: number): number {
+  for (let b = from; b < to; b++) if (start[b + 1]! - start[b]! > SCAN_LIMIT) return b;
   return -1;
 }

@@ -259,11 +259,16 @@ export class Decoder {
     return info;
   }
 
+  /**
+   * `base` is a GC object the walk checked (4-byte aligned, its first OBJECT.size bytes inside
+   * memory): the object's own fields are read without checks; what they point at is checked.
+   */
   private decodeObject(node: number, base: number): void {
     const memory = this.memory;
-    const shape = memory.word(base + OBJECT.shape, "object shape");
-    const props = memory.word(base + OBJECT.prop, "object properties");
-    this.add(shape, EDGE.hidden, this.shapeName);
+    const words = memory.words;
+    const shape = words[(base + OBJECT.shape) >>> 2]!;
+    const props = words[(base + OBJECT.prop) >>> 2]!;
+    if (shape !== 0) this.edges.push(shape, EDGE.hidden, this.shapeName);
     const info = this.shapeInfo(shape);
     const data = this.data;
     data.shape[node] = info.slot + 1;
@@ -430,18 +435,22 @@ export class Decoder {
   private decodeArray(node: number, base: number): void {
     const memory = this.memory;
     const { words, signedWords } = memory;
-    const length = memory.word(base + OBJECT.arrayCount, "array count");
-    const values = memory.word(base + OBJECT.arrayValues, "array values");
-    if (length > memory.size / JSVALUE_SIZE) throw new HeapReadError(base, `array of ${length} elements`);
-    this.data.selfSize[node]! += memory.word(base + OBJECT.arraySize, "array size") * JSVALUE_SIZE;
+    const at = base >>> 2;
+    const length = words[at + (OBJECT.arrayCount >>> 2)]!;
+    const values = words[at + (OBJECT.arrayValues >>> 2)]!;
+    if (length > words.length >>> 1) throw new HeapReadError(base, `array of ${length} elements`);
+    this.data.selfSize[node]! += words[at + (OBJECT.arraySize >>> 2)]! * JSVALUE_SIZE;
     if (length === 0) return;
     memory.word(values + length * JSVALUE_SIZE - 4, "array values");
-    for (let i = 0; i < length; i++) {
-      const slot = values + i * JSVALUE_SIZE;
-      const tag = signedWords[(slot + 4) >>> 2]!;
-      if (tag === TAG.object || tag === TAG.functionBytecode || tag === TAG.module) this.add(words[slot >>> 2]!, EDGE.element, i);
+    const edges = this.edges;
+    for (let i = 0, slot = values >>> 2; i < length; i++, slot += 2) {
+      const tag = signedWords[slot + 1]!;
+      if (tag !== TAG.object && tag !== TAG.functionBytecode && tag !== TAG.module) continue;
+      const target = words[slot]!;
+      if (target !== 0) edges.push(target, EDGE.element, i);
     }
   }
+
 
   private decodeMap(node: number, state: number): void {
     const memory = this.memory;

@@ -1,4 +1,5 @@
 import { AddressIndex } from "./address-index.js";
+import { CHUNK } from "./chunks.js";
 import { computeDominators } from "./dominators.js";
 import { classNameOf, EDGE, EDGE_TYPES, type EdgeType, type ExternalHolder, type HeapData, type NodeKind } from "./heap-data.js";
 import { ARRAY_CLASSES, CLASS, FUNCTION_CLASSES, GcType } from "./layout.js";
@@ -69,7 +70,8 @@ export class HeapGraph {
     this.holders = data.holders;
     this.globals = data.globals;
     this.contextFiles = data.contextFiles;
-    this.ids = countingFrom1(new Int32Array(data.count));
+    this.ids = new Int32Array(data.count);
+    for (let from = 0; from < data.count; from += CHUNK) countingFrom1(this.ids, from, Math.min(data.count, from + CHUNK));
     for (const holder of this.holders) {
       const known = this.rootLabels.get(holder.node);
       if (known === undefined) this.rootLabels.set(holder.node, holder.label);
@@ -341,27 +343,29 @@ export class StableIds {
     const kinds = new Int32Array(d.count);
     const address = d.address;
     const previous = this.previous ?? { address: new Uint32Array(0), index: new AddressIndex(new Uint32Array(0), 0), kinds: new Int32Array(0), ids: new Int32Array(0) };
-    this.next = matchIds(this.next, d.count, address, d.gcType, d.classId, kinds, ids, previous.address, previous.index, previous.kinds, previous.ids);
+    for (let from = 0; from < d.count; from += CHUNK) {
+      this.next = matchIds(this.next, from, Math.min(d.count, from + CHUNK), address, d.gcType, d.classId, kinds, ids, previous.address, previous.index, previous.kinds, previous.ids);
+    }
     this.previous = { address, index: d.index, kinds, ids, edges: d.edgeCount };
     graph.ids = ids;
     return ids;
   }
 }
 
-function countingFrom1(ids: Int32Array): Int32Array {
-  for (let i = 0; i < ids.length; i++) ids[i] = i + 1;
-  return ids;
+function countingFrom1(ids: Int32Array, from: number, to: number): void {
+  for (let i = from; i < to; i++) ids[i] = i + 1;
 }
 
 /**
- * Each node keeps the previous snapshot's id for its address if the kind (GC type and class)
+ * For nodes [from, to) (see chunks.ts): each node keeps the previous snapshot's id for its address if the kind (GC type and class)
  * is the same, else gets a fresh one from `next`; returns the next free id. gc_obj_list keeps
  * its order between snapshots of an unchanged heap: the same position is checked first, and
  * only a moved object costs a lookup.
  */
 function matchIds(
   next: number,
-  count: number,
+  from: number,
+  to: number,
   address: Uint32Array,
   gcType: Uint8Array,
   classId: Uint16Array,
@@ -372,7 +376,7 @@ function matchIds(
   previousKinds: Int32Array,
   previousIds: Int32Array,
 ): number {
-  for (let i = 0; i < count; i++) {
+  for (let i = from; i < to; i++) {
     const kind = (gcType[i]! << 16) | classId[i]!;
     kinds[i] = kind;
     const before = previousAddress[i] === address[i] ? i : previousIndex.get(address[i]!);

@@ -9,6 +9,7 @@
  * the decoder (decoder.ts) then reads each object's references into flat edge arrays.
  */
 import { AddressIndex } from "./address-index.js";
+import { CHUNK } from "./chunks.js";
 import { Decoder, type NamingFacts } from "./decoder.js";
 import { HeapGraph } from "./graph.js";
 import { classNameOf, EDGE, StringTable, type ExternalHolder, type HeapData, type ReadOptions } from "./heap-data.js";
@@ -102,29 +103,28 @@ function walkHeap(memory: VmMemory, nodes: NodeSink, edges: EdgeSink, decoder: D
   const head = memory.runtimePointer + RUNTIME.gcObjList;
   memory.word(head + LIST.next, "gc_obj_list");
   const errors: HeapReadError[] = [];
-  const unreadable = walkList(bytes, words, halfWords, signedWords, head, nodes, edges, decoder, errors);
-  if (unreadable > Math.max(3, nodes.count * MAX_UNREADABLE_SHARE)) throw errors[0]!;
+  let link = words[(head + LIST.next) >>> 2]!;
+  while (link !== head) link = walkList(bytes, words, halfWords, signedWords, link, head, nodes, edges, decoder, errors);
+  if (errors.length > Math.max(3, nodes.count * MAX_UNREADABLE_SHARE)) throw errors[0]!;
 }
 
 /**
- * walkHeap's loop. Hot loops such as this one take everything as arguments and end by
- * returning a local: the code compiled for the loop (on-stack replacement, during the first
- * snapshot) then meets no code it has no type feedback for, is kept, and serves the next
- * snapshots from their start. Returns how many objects did not decode (the first error in `errors`).
+ * walkHeap's loop, CHUNK objects at a time from `link` (see chunks.ts); returns the link to
+ * go on from (`head` at the end). Notes each object that does not decode in `errors`.
  */
 function walkList(
   bytes: Uint8Array,
   words: Uint32Array,
   halfWords: Uint16Array,
   signedWords: Int32Array,
+  link: number,
   head: number,
   nodes: NodeSink,
   edges: EdgeSink,
   decoder: Decoder,
   errors: HeapReadError[],
 ): number {
-  let unreadable = 0;
-  for (let link = words[(head + LIST.next) >>> 2]!; link !== head; link = words[(link + LIST.next) >>> 2]!) {
+  for (let budget = CHUNK; link !== head && budget > 0; budget--, link = words[(link + LIST.next) >>> 2]!) {
     const address = link - GC_HEADER.link;
     const count = nodes.count;
     if (address <= 0 || address > bytes.length - OBJECT.size || (link & 3) !== 0 || count > bytes.length >>> 4) {
@@ -139,10 +139,10 @@ function walkList(
     } catch (error) {
       if (!(error instanceof HeapReadError)) throw error;
       nodes.opaque[node] = 1;
-      if (unreadable++ === 0) errors.push(error);
+      errors.push(error);
     }
   }
-  return unreadable;
+  return link;
 }
 
 /**
@@ -162,20 +162,23 @@ function resolveEdges(
 ): number {
   const targets = new Int32Array(edges.to.buffer, 0, edges.length);
   let edgeCount = edges.length;
-  if (lookUpTargets(edges.to, edges.length, index, edges.type, edges.name, gcType, externalRefs, variableNames, targets) > 0) {
-    edgeCount = dropUnresolved(count, outStart, targets, edges.type, edges.name);
+  let missing = 0;
+  for (let from = 0; from < edgeCount; from += CHUNK) {
+    missing += lookUpTargets(edges.to, from, Math.min(edgeCount, from + CHUNK), index, edges.type, edges.name, gcType, externalRefs, variableNames, targets);
   }
-  clampAtZero(externalRefs);
+  if (missing > 0) edgeCount = dropUnresolved(count, outStart, targets, edges.type, edges.name);
+  for (let from = 0; from < count; from += CHUNK) clampAtZero(externalRefs, from, Math.min(count, from + CHUNK));
   return edgeCount;
 }
 
 /**
- * targets[e] = the node at to[e], or -1 (they may share memory); returns how many are -1.
+ * For e in [from, end): targets[e] = the node at to[e], or -1 (they may share memory); returns how many are -1.
  * Subtracts each strong edge from its target's `externalRefs`; notes the first edge to each closure variable.
  */
 function lookUpTargets(
   to: Uint32Array,
-  length: number,
+  from: number,
+  end: number,
   index: AddressIndex,
   type: Uint8Array,
   name: Int32Array,
@@ -185,7 +188,7 @@ function lookUpTargets(
   targets: Int32Array,
 ): number {
   let missing = 0;
-  for (let e = 0; e < length; e++) {
+  for (let e = from; e < end; e++) {
     const target = index.get(to[e]!);
     targets[e] = target;
     if (target === -1) {
@@ -218,8 +221,8 @@ function dropUnresolved(count: number, outStart: Int32Array, targets: Int32Array
   return kept;
 }
 
-function clampAtZero(counts: Int32Array): void {
-  for (let i = 0; i < counts.length; i++) if (counts[i]! < 0) counts[i] = 0;
+function clampAtZero(counts: Int32Array, from: number, to: number): void {
+  for (let i = from; i < to; i++) if (counts[i]! < 0) counts[i] = 0;
 }
 /** The embedder's classes present in the heap, named from their JSClass entry's class_name atom as QuickJS names them. */
 function embedderClassNames(memory: VmMemory, classIds: Uint16Array): Map<number, string> {
@@ -228,7 +231,7 @@ function embedderClassNames(memory: VmMemory, classIds: Uint16Array): Map<number
   const array = memory.u32(memory.runtimePointer + RUNTIME.classArray, "class_array");
   // Which ids occur, in a table: a Set of every object's class id would cost a hash insert per object.
   const seen = new Uint8Array(1 << 16);
-  markSeen(classIds, seen);
+  for (let from = 0; from < classIds.length; from += CHUNK) markSeen(classIds, from, Math.min(classIds.length, from + CHUNK), seen);
   for (let classId = CLASS.initCount; classId < seen.length; classId++) {
     if (seen[classId] === 0) continue;
     const atom = classId < count ? memory.u32(array + classId * JS_CLASS.size + JS_CLASS.className, "class_name") : 0;
@@ -241,8 +244,8 @@ function embedderClassNames(memory: VmMemory, classIds: Uint16Array): Map<number
 const IS_FUNCTION_CLASS = new Uint8Array(1 << 16);
 for (const id of FUNCTION_CLASSES) IS_FUNCTION_CLASS[id] = 1;
 
-function markSeen(ids: Uint16Array, seen: Uint8Array): void {
-  for (let i = 0; i < ids.length; i++) seen[ids[i]!] = 1;
+function markSeen(ids: Uint16Array, from: number, to: number, seen: Uint8Array): void {
+  for (let i = from; i < to; i++) seen[ids[i]!] = 1;
 }
 
 /**
@@ -291,10 +294,13 @@ function nameObjects(heap: HeapData, shapeOf: Int32Array, facts: NamingFacts): v
   // Per shape slot: the last class seen with it and the name; no shape (an unreadable object) uses the extra last entry.
   const shapeClass = new Int32Array(shapeCount + 1).fill(-1);
   const shapeName = new Int32Array(shapeCount + 1);
-  nameEachObject(heap.count, gcType, classId, shapeOf, name, shapeClass, shapeName, nameFor, (i) => {
+  const functionNameOf = (i: number): number => {
     const own = functionName(i);
     return own === undefined ? classNameId(classId[i]!) : strings.intern(own);
-  });
+  };
+  for (let from = 0; from < heap.count; from += CHUNK) {
+    nameEachObject(from, Math.min(heap.count, from + CHUNK), gcType, classId, shapeOf, name, shapeClass, shapeName, nameFor, functionNameOf);
+  }
   // ...then the few that are named otherwise: prototypes after their class,
   for (const [i, ownConstructor] of constructorOf) {
     if (prototypeOf.get(ownConstructor) !== i || IS_FUNCTION_CLASS[classId[i]!] === 1) continue;
@@ -313,12 +319,13 @@ function nameObjects(heap: HeapData, shapeOf: Int32Array, facts: NamingFacts): v
 }
 
 /**
- * The loop of nameObjects, apart so that it is compiled on its own: per object, its shape's
+ * The loop of nameObjects, on objects [from, to) (see chunks.ts): per object, its shape's
  * name when the shape was last seen with the same class (`nameFor` otherwise); functions by
  * `functionNameOf`. `shapeOf`: 1 + an object's shape slot, 0 when unread.
  */
 function nameEachObject(
-  count: number,
+  from: number,
+  to: number,
   gcType: Uint8Array,
   classId: Uint16Array,
   shapeOf: Int32Array,
@@ -329,7 +336,7 @@ function nameEachObject(
   functionNameOf: (node: number) => number,
 ): void {
   const noShape = shapeClass.length - 1;
-  for (let i = 0; i < count; i++) {
+  for (let i = from; i < to; i++) {
     if (gcType[i] !== GcType.Object) continue;
     const id = classId[i]!;
     if (IS_FUNCTION_CLASS[id] === 1) {
