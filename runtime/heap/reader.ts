@@ -294,12 +294,22 @@ function nameObjects(heap: HeapData, shapeOf: Int32Array, facts: NamingFacts): v
   // Per shape slot: the last class seen with it and the name; no shape (an unreadable object) uses the extra last entry.
   const shapeClass = new Int32Array(shapeCount + 1).fill(-1);
   const shapeName = new Int32Array(shapeCount + 1);
-  const functionNameOf = (i: number): number => {
-    const own = functionName(i);
-    return own === undefined ? classNameId(classId[i]!) : strings.intern(own);
-  };
   for (let from = 0; from < heap.count; from += CHUNK) {
-    nameEachObject(from, Math.min(heap.count, from + CHUNK), gcType, classId, shapeOf, name, shapeClass, shapeName, nameFor, functionNameOf);
+    const to = Math.min(heap.count, from + CHUNK);
+    // The loop stops at each object it cannot name from the memo.
+    for (let i = nameFromMemo(from, to, gcType, classId, shapeOf, name, shapeClass, shapeName); i < to; i = nameFromMemo(i + 1, to, gcType, classId, shapeOf, name, shapeClass, shapeName)) {
+      const id = classId[i]!;
+      if (IS_FUNCTION_CLASS[id] === 1) {
+        const own = functionName(i);
+        name[i] = own === undefined ? classNameId(id) : strings.intern(own);
+        continue;
+      }
+      const slot = shapeOf[i]! - 1;
+      const memo = slot === -1 ? shapeCount : slot;
+      shapeClass[memo] = id;
+      shapeName[memo] = nameFor(slot, id);
+      name[i] = shapeName[memo]!;
+    }
   }
   // ...then the few that are named otherwise: prototypes after their class,
   for (const [i, ownConstructor] of constructorOf) {
@@ -319,11 +329,12 @@ function nameObjects(heap: HeapData, shapeOf: Int32Array, facts: NamingFacts): v
 }
 
 /**
- * The loop of nameObjects, on objects [from, to) (see chunks.ts): per object, its shape's
- * name when the shape was last seen with the same class (`nameFor` otherwise); functions by
- * `functionNameOf`. `shapeOf`: 1 + an object's shape slot, 0 when unread.
+ * The loop of nameObjects, on objects [from, to) (see chunks.ts): names each object after its
+ * shape when the shape was last seen with the same class (shapeClass, shapeName; no shape,
+ * an unreadable object, uses the extra last entry). Returns the first object it cannot name
+ * so (a function, or a shape seen with another class), or `to`. `shapeOf`: 1 + the shape slot, 0 when unread.
  */
-function nameEachObject(
+function nameFromMemo(
   from: number,
   to: number,
   gcType: Uint8Array,
@@ -332,25 +343,18 @@ function nameEachObject(
   name: Int32Array,
   shapeClass: Int32Array,
   shapeName: Int32Array,
-  nameFor: (shapeSlot: number, classId: number) => number,
-  functionNameOf: (node: number) => number,
-): void {
+): number {
   const noShape = shapeClass.length - 1;
   for (let i = from; i < to; i++) {
     if (gcType[i] !== GcType.Object) continue;
     const id = classId[i]!;
-    if (IS_FUNCTION_CLASS[id] === 1) {
-      name[i] = functionNameOf(i);
-      continue;
-    }
+    if (IS_FUNCTION_CLASS[id] === 1) return i;
     const slot = shapeOf[i]! - 1;
     const memo = slot === -1 ? noShape : slot;
-    if (shapeClass[memo] !== id) {
-      shapeClass[memo] = id;
-      shapeName[memo] = nameFor(slot, id);
-    }
+    if (shapeClass[memo] !== id) return i;
     name[i] = shapeName[memo]!;
   }
+  return to;
 }
 
 /**
