@@ -151,7 +151,7 @@ function walkList(
  * of each node's ref_count (`externalRefs`, a copy of it) once its incoming strong edges are
  * counted, and each closure variable's first reference, which names the variable (`variableNames`).
  */
-function resolveEdges(
+export function resolveEdges(
   count: number,
   outStart: Int32Array,
   edges: EdgeSink,
