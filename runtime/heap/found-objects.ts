@@ -12,6 +12,7 @@
 import type { QuickJSContext, QuickJSHandle } from "quickjs-emscripten-core";
 import { Lifetime } from "quickjs-emscripten-core";
 import { CLASS, GC_HEADER, GcType, JSVALUE_SIZE, OBJECT, TAG } from "./layout.js";
+import { dropReferences } from "./instances.js";
 import { HeapReadError, VmMemory } from "./memory.js";
 
 interface ContextInternals {
@@ -240,14 +241,19 @@ class ElementHandle extends Lifetime<Pointer, Pointer, unknown> {
 /**
  * Holds `addresses` (live objects, found right after a full GC with no VM code run since)
  * in one VM array made in `context`. `makeArray(n)` must return a handle on a new dense
- * Array of n zeros (a VM call, run under the embedder's time budget).
+ * Array of n zeros (a VM call, run under the embedder's time budget). With
+ * `referencesTaken`, each object's ref_count was already raised for its slot (findInstances'
+ * takeReferences); they are given back if the array cannot be made.
  */
-export function holdObjects(context: QuickJSContext, addresses: ArrayLike<number>, makeArray: (count: number) => QuickJSHandle): FoundObjects {
+export function holdObjects(context: QuickJSContext, addresses: ArrayLike<number>, makeArray: (count: number) => QuickJSHandle, referencesTaken = false): FoundObjects {
   const count = addresses.length;
   if (count === 0) return new FoundObjects(undefined, 0);
-  const array = makeArray(count);
+  const internals = context as unknown as ContextInternals;
+  /** Slots [0, installed) hold their object: freeing the array gives those references back. */
+  let installed = 0;
+  let array: QuickJSHandle | undefined;
   try {
-    const internals = context as unknown as ContextInternals;
+    array = makeArray(count);
     const memory = new VmMemory(internals.module.HEAPU8, internals.rt.value);
     const object = memory.u32((array as unknown as { value: number }).value, "array handle");
     if (memory.i32((array as unknown as { value: number }).value + 4) !== TAG.object || (memory.u8(object + GC_HEADER.typeByte) & 0x0f) !== GcType.Object || memory.u16(object + OBJECT.classId) !== CLASS.array) {
@@ -262,16 +268,20 @@ export function holdObjects(context: QuickJSContext, addresses: ArrayLike<number
     const limit = memory.bytes.length - GC_HEADER.size;
     const intTag = TAG.int;
     const objectTag = TAG.object;
-    for (let i = 0, slot = values >>> 2; i < count; i++, slot += JSVALUE_SIZE >>> 2) {
-      const address = addresses[i]!;
+    for (let slot = values >>> 2; installed < count; installed++, slot += JSVALUE_SIZE >>> 2) {
+      const address = addresses[installed]!;
       if (signedWords[slot + 1] !== intTag) throw new HeapReadError(slot << 2, "a holder array slot");
       if (address <= 0 || address > limit || (address & 3) !== 0) throw new HeapReadError(address, "a found object");
-      signedWords[(address + GC_HEADER.refCount) >>> 2]! += 1;
+      if (!referencesTaken) signedWords[(address + GC_HEADER.refCount) >>> 2]! += 1;
       words[slot] = address;
       signedWords[slot + 1] = objectTag;
     }
   } catch (error) {
-    array.dispose();
+    if (referencesTaken) {
+      const rest = Array.prototype.slice.call(addresses, installed) as number[];
+      dropReferences(new VmMemory(internals.module.HEAPU8, internals.rt.value), rest);
+    }
+    array?.dispose();
     throw error;
   }
   return new FoundObjects(new FoundObjectsCore(context, array, count), count);

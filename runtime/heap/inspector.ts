@@ -109,8 +109,9 @@ export class HeapInspector {
     const address = addressOfHandle(this.target, prototype);
     if (address === undefined) throw new TypeError("findInstances needs a class (a function with a prototype object)");
     this.fullGc();
-    const found = findInstances(this.target, address);
-    return { objects: holdObjects(this.context, found.addresses, (count) => this.newSlots(count)), callable: found.callable };
+    // The walk raises each instance's ref_count as it passes (see takeReferences); the holder array takes them over.
+    const found = findInstances(this.target, address, true);
+    return { objects: holdObjects(this.context, found.addresses, (count) => this.newSlots(count), true), callable: found.callable };
   }
 
   /** findInstances' objects as one VM array the caller owns (undefined when there are none). */

@@ -25,10 +25,15 @@ export interface FoundInstances {
  * prototypes: objects that are some live function's `prototype` (a class's, a superclass
  * version's, any function's) are not instances. Read the heap right after a full GC so that
  * only live objects are seen.
+ *
+ * With `takeReferences`, each instance's ref_count is raised by one as it is found (its
+ * header is in the cache then; raising them all later costs a cache miss each): the caller
+ * owns those references and hands them to holdObjects, or gives them back with
+ * dropReferences. If the walk fails, it gives them back itself.
  */
-export function findInstances(target: HeapTarget, prototypeAddress: number): FoundInstances {
+export function findInstances(target: HeapTarget, prototypeAddress: number, takeReferences = false): FoundInstances {
   const memory = new VmMemory(target.module.HEAPU8, target.rtPointer);
-  const { words, halfWords, bytes } = memory;
+  const { words, signedWords, halfWords, bytes } = memory;
   const prototypeAtom = memory.findAtom("prototype");
   const limit = bytes.length - OBJECT.size;
 
@@ -99,52 +104,71 @@ export function findInstances(target: HeapTarget, prototypeAddress: number): Fou
   let found = new Uint32Array(1024);
   let foundCount = 0;
   const callableFound = new Set<number>();
-  for (let link = words[(head + LIST.next) >>> 2]!; link !== head; link = words[(link + LIST.next) >>> 2]!) {
-    const address = link - GC_HEADER.link;
-    if (address <= 0 || address > limit || (link & 3) !== 0 || ++count > cap) throw new HeapReadError(link, "gc_obj_list link");
-    if ((bytes[address + GC_HEADER.typeByte]! & 0x0f) !== GcType.Object) continue;
-    const shape = words[(address + OBJECT.shape) >>> 2]!;
-    if (shape <= 0 || shape + SHAPE.props > bytes.length || (shape & 3) !== 0) throw new HeapReadError(address, "object shape");
-    const isFunction = IS_FUNCTION_CLASS[halfWords[(address + OBJECT.classId) >>> 1]!] === 1;
-    if (isFunction && prototypeAtom !== 0) {
-      const prototype = ownPrototype(address, shape);
-      if (prototype !== 0) prototypes.add(prototype);
-    }
-    const proto = words[(shape + SHAPE.proto) >>> 2]!;
-    let verdict: boolean;
-    if (proto === protoA) verdict = verdictA;
-    else if (proto === protoB) verdict = verdictB;
-    else {
-      verdict = chainIncludes(proto);
-      protoB = protoA;
-      verdictB = verdictA;
-      protoA = proto;
-      verdictA = verdict;
-    }
-    if (!verdict || address === prototypeAddress) continue;
-    if (foundCount === found.length) {
-      const grown = new Uint32Array(found.length * 2);
-      grown.set(found);
-      found = grown;
-    }
-    found[foundCount++] = address;
-    if (isFunction) callableFound.add(address);
-  }
-
-  // The prototypes the walk took for instances (a subclass's prototype, when looking for a
-  // base class's instances): usually none, and then no found address needs a lookup.
   const foundPrototypes = new Set<number>();
-  for (const prototype of prototypes) {
-    if (prototype !== prototypeAddress && chainIncludes(words[(shapeOf(prototype) + SHAPE.proto) >>> 2]!)) foundPrototypes.add(prototype);
+  try {
+    for (let link = words[(head + LIST.next) >>> 2]!; link !== head; link = words[(link + LIST.next) >>> 2]!) {
+      const address = link - GC_HEADER.link;
+      if (address <= 0 || address > limit || (link & 3) !== 0 || ++count > cap) throw new HeapReadError(link, "gc_obj_list link");
+      if ((bytes[address + GC_HEADER.typeByte]! & 0x0f) !== GcType.Object) continue;
+      const shape = words[(address + OBJECT.shape) >>> 2]!;
+      if (shape <= 0 || shape + SHAPE.props > bytes.length || (shape & 3) !== 0) throw new HeapReadError(address, "object shape");
+      const isFunction = IS_FUNCTION_CLASS[halfWords[(address + OBJECT.classId) >>> 1]!] === 1;
+      if (isFunction && prototypeAtom !== 0) {
+        const prototype = ownPrototype(address, shape);
+        if (prototype !== 0) prototypes.add(prototype);
+      }
+      const proto = words[(shape + SHAPE.proto) >>> 2]!;
+      let verdict: boolean;
+      if (proto === protoA) verdict = verdictA;
+      else if (proto === protoB) verdict = verdictB;
+      else {
+        verdict = chainIncludes(proto);
+        protoB = protoA;
+        verdictB = verdictA;
+        protoA = proto;
+        verdictA = verdict;
+      }
+      if (!verdict || address === prototypeAddress) continue;
+      if (foundCount === found.length) {
+        const grown = new Uint32Array(found.length * 2);
+        grown.set(found);
+        found = grown;
+      }
+      found[foundCount++] = address;
+      if (takeReferences) signedWords[(address + GC_HEADER.refCount) >>> 2]! += 1;
+      if (isFunction) callableFound.add(address);
+    }
+
+    // The prototypes the walk took for instances (a subclass's prototype, when looking for a
+    // base class's instances): usually none, and then no found address needs a lookup.
+    for (const prototype of prototypes) {
+      if (prototype !== prototypeAddress && chainIncludes(words[(shapeOf(prototype) + SHAPE.proto) >>> 2]!)) foundPrototypes.add(prototype);
+    }
+  } catch (error) {
+    if (takeReferences) dropReferences(memory, found.subarray(0, foundCount));
+    throw error;
   }
   const addresses = new Uint32Array(foundCount);
   const callable = new Uint8Array(foundCount);
   let kept = 0;
   for (let i = 0; i < foundCount; i++) {
     const address = found[i]!;
-    if (foundPrototypes.size > 0 && foundPrototypes.has(address)) continue;
+    if (foundPrototypes.size > 0 && foundPrototypes.has(address)) {
+      if (takeReferences) signedWords[(address + GC_HEADER.refCount) >>> 2]! -= 1;
+      continue;
+    }
     callable[kept] = callableFound.size > 0 && callableFound.has(address) ? 1 : 0;
     addresses[kept++] = address;
   }
   return { addresses: addresses.subarray(0, kept), callable: callable.subarray(0, kept) };
+}
+
+/**
+ * Gives back references findInstances took (`takeReferences`) and nobody holds: each
+ * ref_count goes down by one. The objects were live before it raised them, with holders of
+ * their own, so none drops to 0 here (that would need QuickJS to free the object).
+ */
+export function dropReferences(memory: VmMemory, addresses: ArrayLike<number>): void {
+  const { signedWords } = memory;
+  for (let i = 0; i < addresses.length; i++) signedWords[(addresses[i]! + GC_HEADER.refCount) >>> 2]! -= 1;
 }
