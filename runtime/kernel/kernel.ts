@@ -17,6 +17,8 @@ export interface KernelCommitReport {
   patched: ClassPatch[];
   retired: RetiredClass[];
   disposeErrors: { file: string; message: string }[];
+  /** import.meta.hot.dispose callbacks the commit queued (run by the host, each under its own budget). */
+  disposers: number;
 }
 
 /** What the kernel knows of a live class object: canonical class, current or superseded version, or retired class (or the prototype of one). */
@@ -268,7 +270,13 @@ export class Kernel {
    */
   private runDisposers(report: KernelCommitReport): void {
     const context = this.context;
-    for (let next = this.call("takeDisposer"); context.typeof(next) !== "undefined"; next = this.call("takeDisposer")) {
+    // The commit says how many it queued: a commit that queued none costs no call.
+    for (let queued = report.disposers; queued > 0; queued--) {
+      const next = this.call("takeDisposer");
+      if (context.typeof(next) === "undefined") {
+        next.dispose();
+        return;
+      }
       const [file, callback, data] = [0, 1, 2].map((index) => context.getProp(next, index)) as [QuickJSHandle, QuickJSHandle, QuickJSHandle];
       next.dispose();
       try {

@@ -18,7 +18,8 @@
  * @typedef {{ file: string, name: string, version: number, created: boolean, prototype: MemberChanges,
  *   static: MemberChanges, newBase?: string }} Patch
  * @typedef {{ patched: Patch[], retired: { file: string, name: string, version: number }[],
- *   disposeErrors: { file: string, message: string }[] }} CommitReport
+ *   disposeErrors: { file: string, message: string }[], disposers: number }} CommitReport disposers: how many
+ *   import.meta.hot.dispose callbacks the commit queued for the host (takeDisposer)
  * @typedef {{ impl: AnyClass | null }} Cell the version a canonical class constructs with
  * @typedef {{ file: string, name: string, cell: Cell, version: number, retired: boolean,
  *   protoKeys: Set<Key>, staticKeys: Set<Key>, privates: PrivateState | null, committedVersion: number,
@@ -804,7 +805,7 @@ function commit() {
   const transaction = openTransaction();
   closeVersions(transaction);
   /** @type {CommitReport} */
-  const report = bare({ patched: new SafeArray(), retired: new SafeArray(), disposeErrors: new SafeArray() });
+  const report = bare({ patched: new SafeArray(), retired: new SafeArray(), disposeErrors: new SafeArray(), disposers: 0 });
   for (const pending of transaction.pending.values()) {
     const record = fileRecord(pending.file);
     runDisposers(record);
@@ -835,6 +836,7 @@ function commit() {
   retiredRefs = retiredRefs.filter((ref) => weakRefDeref(ref) !== undefined);
   supersededRefs = supersededRefs.filter((entry) => weakRefDeref(entry.ref) !== undefined);
   for (const entry of supersededRefs) entry.pending = false;
+  report.disposers = disposeQueue.length;
   return stringify(report);
 }
 
