@@ -106,6 +106,8 @@ function answers(runtime: GraftRuntime): Record<string, unknown> {
       leaks,
       retainers,
       snapshotHasGhost: snapshot.nodes.some((node) => node.name === "Ghost"),
+      // Ids are stable across snapshots of one runtime: the memory growing moves nothing.
+      ghostId: snapshot.ids[snapshot.nodes.find((node) => node.name === "Ghost")!.index],
       // Every node of the snapshot, and the file's synthetic root.
       writtenAsSnapshot: written.snapshot.node_count === snapshot.nodeCount + 1,
       topClasses: runtime.heap.topClasses(1000).filter((row) => ["Cube", "Crowd", "Made"].includes(row.name)),
