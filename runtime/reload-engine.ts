@@ -1,5 +1,7 @@
 import type { QuickJSContext, QuickJSHandle } from "quickjs-emscripten-core";
-import { compileScript, compileSnippet, CompileError, type CompileOptions, type CompiledScript, type SourceMapper } from "./compile/index.js";
+import { assembleScript, compileScript, compileSnippet, CompileError, type CompileOptions, type CompiledScript, type SourceMapper } from "./compile/index.js";
+import { compileErrorOf, compileInParallel, type CompileOutcome } from "./compile/parallel-compile.js";
+import { PreparedContexts } from "./prepared-contexts.js";
 import { dependencyOrder, describeCycle } from "./dependency-order.js";
 import { ModuleLinker, type StarExport } from "./module-link.js";
 import { ImporterIndex } from "./importer-index.js";
@@ -76,6 +78,8 @@ export class ReloadEngine {
   private readonly mappers = new Map<string, { file: string; mapper: SourceMapper }>();
   private readonly mapperOrder = new Map<string, string[]>();
   private queue: Promise<unknown> = Promise.resolve();
+  /** Contexts made while compile workers compile a big load (see loadInOrder). */
+  private readonly prepared: PreparedContexts;
   private disposed = false;
   /**
    * The live instances of a class (given its prototype) as one VM array the caller owns, or
@@ -92,6 +96,7 @@ export class ReloadEngine {
     private readonly compileOptions: CompileOptions = {},
   ) {
     kernel.classSource = (file, name) => this.loaded.get(file)?.script.classSources[name];
+    this.prepared = new PreparedContexts(vm, scheduler);
   }
 
   files(): string[] {
@@ -417,10 +422,15 @@ export class ReloadEngine {
   private async loadInOrder(paths: string[], sources: Map<string, string>, report: ReloadReport, retrying: boolean): Promise<boolean> {
     const candidates = new Map<string, Candidate>();
     const errors: ReloadError[] = [];
+    const read = new Map<string, ReadOutcome>();
     for (const file of paths) {
       const source = sources.get(file);
-      const outcome: ReadOutcome = source !== undefined ? { kind: "source", source } : await readScript(this.root, file);
-      const candidate = this.candidateFrom(file, outcome, errors, "edit");
+      read.set(file, source !== undefined ? { kind: "source", source } : await readScript(this.root, file));
+    }
+    const compiled = await this.compileOnWorkers(read);
+    this.assertNotDisposed();
+    for (const [file, outcome] of read) {
+      const candidate = this.candidateFrom(file, outcome, errors, "edit", compiled?.get(file));
       if (candidate) candidates.set(file, candidate);
     }
     for (const candidate of candidates.values()) {
@@ -492,6 +502,8 @@ export class ReloadEngine {
         }
       }
     }
+    // Contexts made for files that did not get to run (they failed to compile, or wait on a failed import).
+    this.prepared.disposeAll();
     return progressed;
   }
 
@@ -530,8 +542,23 @@ export class ReloadEngine {
     return [...new Set([...onDisk, ...this.loaded.keys(), ...this.pending.keys()])].sort();
   }
 
+  /**
+   * Many scripts at once (start-up) compile on worker threads, each file's context made here
+   * meanwhile; undefined when they compile here (few scripts, one core, or graft running
+   * from its sources). The outcomes by file.
+   */
+  private async compileOnWorkers(read: Map<string, ReadOutcome>): Promise<Map<string, CompileOutcome> | undefined> {
+    const jobs = [...read].flatMap(([file, outcome]) => (outcome.kind === "source" ? [{ file, source: outcome.source }] : []));
+    const compiling = compileInParallel(jobs, this.compileOptions);
+    if (!compiling) return undefined;
+    this.prepared.prepare(jobs.map((job) => job.file));
+    // A worker that could not start or died: the scripts compile here instead.
+    const outcomes = await compiling.catch(() => undefined);
+    return outcomes && new Map(jobs.map((job, index) => [job.file, outcomes[index]!]));
+  }
+
   /** A read script as a compiled candidate; undefined if it is missing or failed (the error is collected). */
-  private candidateFrom(file: string, outcome: ReadOutcome, errors: ReloadError[], role: Candidate["role"]): Candidate | undefined {
+  private candidateFrom(file: string, outcome: ReadOutcome, errors: ReloadError[], role: Candidate["role"], compiled?: CompileOutcome): Candidate | undefined {
     if (outcome.kind === "missing") return undefined;
     if (outcome.kind === "invalid") {
       errors.push({ file, message: outcome.reason, text: `${file}: ${outcome.reason}.\n${outcome.hint}; ${this.whileBroken(file)}.` });
@@ -539,7 +566,7 @@ export class ReloadEngine {
     }
     const attempt = this.nextAttempt(file);
     try {
-      const script = compileScript(file, outcome.source, this.compileOptions);
+      const script = compiled ? scriptOf(compiled) : compileScript(file, outcome.source, this.compileOptions);
       return { path: file, script, dependencies: [], attempt, role, starExports: [] };
     } catch (error) {
       if (!(error instanceof CompileError)) throw error;
@@ -629,9 +656,12 @@ export class ReloadEngine {
         registered.push(name);
         let context = this.loaded.get(candidate.path)?.context;
         if (!context) {
-          context = this.vm.newContext();
+          context = this.prepared.take(candidate.path);
+          if (!context) {
+            context = this.vm.newContext();
+            this.scheduler.install(context, candidate.path);
+          }
           newContexts.set(candidate.path, context);
-          this.scheduler.install(context, candidate.path);
         }
         const failure = this.scheduler.runOwnedBy(owners[index]!, () => this.instantiate(context, candidate, name));
         if (failure) return abort(failure);
@@ -970,10 +1000,18 @@ export class ReloadEngine {
 
   disposeNow(): void {
     this.disposed = true;
+    this.prepared.disposeAll();
     for (const entry of this.loaded.values()) entry.context.dispose();
     this.loaded.clear();
     this.importers.clear();
   }
+}
+
+/** A worker's compile outcome as compileScript's: the script, or its CompileError thrown. */
+function scriptOf(outcome: CompileOutcome): CompiledScript {
+  if (outcome.kind === "compiled") return assembleScript(outcome.parts);
+  if (outcome.kind === "error") throw compileErrorOf(outcome);
+  throw new Error(`graft: a compile worker failed: ${outcome.message}`);
 }
 
 function normalizePath(file: string): string {

@@ -51,6 +51,34 @@ export interface CompileOptions {
 
 /** Turns a script (`.ts`, `.js`, `.mjs`) into the form graft evaluates. Throws CompileError. */
 export function compileScript(file: string, source: string, options: CompileOptions = {}): CompiledScript {
+  return assembleScript(compileParts(file, source, options));
+}
+
+/**
+ * A compiled script as data (what a compile worker sends back): the compiled code and what
+ * it imports and exports, and the code of each stage with the maps that lead back from it.
+ */
+export interface CompiledParts {
+  file: string;
+  source: string;
+  code: string;
+  imports: CompiledImport[];
+  exportNames: string[];
+  entries: ModuleEntries;
+  classNames: string[];
+  importedBindings: Record<string, string>;
+  topLevelAwait: boolean;
+  classSources: Record<string, string>;
+  /** From the code QuickJS runs back to the source, pass by pass. */
+  maps: SourceMapInput[];
+  /** The code the module rewrite was given; `maps` from `mapsFrom` on lead back from it. */
+  moduleStage: { code: string; mapsFrom: number };
+  /** The type-stripped code (what the kernel is told of fields), and where its maps start. */
+  strippedStage: { code: string; mapsFrom: number };
+}
+
+/** The passes of compileScript, without building its lookups. Throws CompileError. */
+export function compileParts(file: string, source: string, options: CompileOptions = {}): CompiledParts {
   checkNesting(file, source);
   const stripped = stripTypes(file, source);
   // Each pass's map leads back to the code it was given; `back` holds them from the stripped code's down.
@@ -63,14 +91,13 @@ export function compileScript(file: string, source: string, options: CompileOpti
     () => lowerClasses(file, plain, "__graft", options.decorators ?? "standard"),
     [...back],
   );
-  const strippedPosition = positionsIn(file, plain, [...back]);
+  const plainMaps = back.length;
   if (classes) back.unshift(classes.map);
   const moduleCode = classes ? classes.code : plain;
   // Its early errors are found in the code it was given: reported where the script has them.
   const shape = mapErrorPosition(() => transformModule(file, moduleCode, program), [...back]);
-  const importPosition = positionsIn(file, moduleCode, [...back]);
   const decorators = typescript ? lowerDecorators(file, shape.code, "__graft", privateNames) : null;
-  const mapper = new SourceMapper([...(decorators?.maps ?? []), shape.map, ...back]);
+  const maps = [...(decorators?.maps ?? []), shape.map, ...back];
   return {
     file,
     source,
@@ -81,10 +108,30 @@ export function compileScript(file: string, source: string, options: CompileOpti
     classNames: shape.classNames,
     importedBindings: shape.importedBindings,
     topLevelAwait: shape.topLevelAwait,
-    mapper,
-    positionOf: importPosition,
     classSources,
-    strippedPosition,
+    maps,
+    moduleStage: { code: moduleCode, mapsFrom: maps.length - back.length },
+    strippedStage: { code: plain, mapsFrom: maps.length - plainMaps },
+  };
+}
+
+/** A CompiledScript from its parts (made here or by a compile worker). */
+export function assembleScript(parts: CompiledParts): CompiledScript {
+  const { file, maps, moduleStage, strippedStage } = parts;
+  return {
+    file,
+    source: parts.source,
+    code: parts.code,
+    imports: parts.imports,
+    exportNames: parts.exportNames,
+    entries: parts.entries,
+    classNames: parts.classNames,
+    importedBindings: parts.importedBindings,
+    topLevelAwait: parts.topLevelAwait,
+    mapper: new SourceMapper(maps),
+    positionOf: positionsIn(file, moduleStage.code, maps.slice(moduleStage.mapsFrom)),
+    classSources: parts.classSources,
+    strippedPosition: positionsIn(file, strippedStage.code, maps.slice(strippedStage.mapsFrom)),
   };
 }
 
