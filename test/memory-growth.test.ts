@@ -27,8 +27,50 @@ const SCRIPTS = {
     "export const Made = (() => class Made extends Crowd {})();",
     "export const made = [new Made(1), new Made(2)];",
   ].join("\n"),
+  "async.ts": [
+    "import { fetchValue } from 'host';",
+    "export async function later(n: number): Promise<number> { await null; return n * 2; }",
+    "export async function viaHost(): Promise<number> { return (await fetchValue()) * 2; }",
+    "export function timer(ms: number): Promise<number> { return new Promise((resolve) => setTimeout(() => resolve(ms), ms)); }",
+    "export function fails(n: number): never { throw new RangeError('bad ' + n); }",
+    "export function big(count: number): number[] { return Array.from({ length: count }, (_, i) => i); }",
+  ].join("\n"),
   "hog.ts": HOG_SCRIPT,
 };
+const HOST = { fetchValue: async (): Promise<number> => 21 };
+
+/** Answers that cross the boundary by other paths: promises (a script's, a host function's, a timer's), a thrown error, a large copy. */
+async function crossingAnswers(runtime: GraftRuntime): Promise<Record<string, unknown>> {
+  const scripts = runtime.exports("async.ts");
+  const settled = async (value: ScriptValue): Promise<unknown> => {
+    const result = await value.promise();
+    value.dispose();
+    const copy = result.toHost();
+    result.dispose();
+    return copy;
+  };
+  try {
+    let thrown: unknown;
+    try {
+      scripts.fails!.invoke(7);
+    } catch (error) {
+      const { name, message, position } = error as { name: string; message: string; position?: unknown };
+      thrown = { name, message, position };
+    }
+    const big = scripts.big!.invoke(100_000);
+    const copied = big.toHost() as number[];
+    big.dispose();
+    return {
+      later: await settled(scripts.later!.invoke(3)),
+      viaHost: await settled(scripts.viaHost!.invoke()),
+      timer: await settled(scripts.timer!.invoke(5)),
+      thrown,
+      big: { length: copied.length, sum: copied.reduce((sum, n) => sum + n, 0) },
+    };
+  } finally {
+    for (const value of Object.values(scripts)) value.dispose();
+  }
+}
 
 /** Instances of graft's and run-time classes: counts, and what holds one of them. */
 function crowdAnswers(runtime: GraftRuntime): Record<string, unknown> {
@@ -123,11 +165,15 @@ function answers(runtime: GraftRuntime): Record<string, unknown> {
 
 async function grownWorld(): Promise<{ runtime: GraftRuntime; before: Record<string, unknown> }> {
   const folder = await scriptsFolder(SCRIPTS);
-  const runtime = await runtimeFor(folder, { timeout: 20_000 });
+  const runtime = await runtimeFor(folder, { timeout: 20_000, host: HOST });
   // A retired class held by another script's global: leaks() must report it.
   await folder.write("ghost.ts", "export class Spirit {}");
   await runtime.reload(["ghost.ts"]);
-  return { runtime, before: answers(runtime) };
+  return { runtime, before: { ...answers(runtime), crossing: await crossingAnswers(runtime) } };
+}
+
+async function allAnswers(runtime: GraftRuntime): Promise<Record<string, unknown>> {
+  return { ...answers(runtime), crossing: await crossingAnswers(runtime) };
 }
 
 describe("answers after the VM memory grows (issue 8)", () => {
@@ -156,6 +202,13 @@ describe("answers after the VM memory grows (issue 8)", () => {
     });
     expect(before.cubeVolume).toBe(27);
     expect(before.newCube).toBe(64);
+    expect(before.crossing).toEqual({
+      later: 6,
+      viaHost: 42,
+      timer: 5,
+      thrown: { name: "ScriptError", message: "RangeError: bad 7 at async.ts:5:53", position: { file: "async.ts", line: 5, column: 53 } },
+      big: { length: 100_000, sum: (99_999 * 100_000) / 2 },
+    });
   });
 
   it("after a script allocates a 64 MB ArrayBuffer", async () => {
@@ -164,7 +217,7 @@ describe("answers after the VM memory grows (issue 8)", () => {
     const hog = runtime.exports("hog.ts");
     hog.buffer!.invoke(64).dispose();
     expect(vmMemoryBytes(runtime)).toBeGreaterThan(grownFrom + 48 * 1024 * 1024);
-    expect(answers(runtime)).toEqual(before);
+    expect(await allAnswers(runtime)).toEqual(before);
     for (const value of Object.values(hog)) value.dispose();
   });
 
@@ -175,10 +228,10 @@ describe("answers after the VM memory grows (issue 8)", () => {
     expect(hog.objects!.invoke(300_000).toHost()).toBe(300_000);
     expect(vmMemoryBytes(runtime)).toBeGreaterThan(grownFrom);
     expect(runtime.gc().after).toBeGreaterThan(300_000);
-    expect(answers(runtime)).toEqual(before);
+    expect(await allAnswers(runtime)).toEqual(before);
     hog.release!.invoke().dispose();
     expect(runtime.gc().after).toBeLessThan(300_000);
-    expect(answers(runtime)).toEqual(before);
+    expect(await allAnswers(runtime)).toEqual(before);
     for (const value of Object.values(hog)) value.dispose();
   });
 
