@@ -103,8 +103,13 @@ function walkHeap(memory: VmMemory, nodes: NodeSink, edges: EdgeSink, decoder: D
   const head = memory.runtimePointer + RUNTIME.gcObjList;
   memory.word(head + LIST.next, "gc_obj_list");
   const errors: HeapReadError[] = [];
+  // The list cannot hold more objects than `cap`: once more than a share of that fail, more than a share of all do.
+  const cap = bytes.length >>> 4;
   let link = words[(head + LIST.next) >>> 2]!;
-  while (link !== head) link = walkList(bytes, words, halfWords, signedWords, link, head, nodes, edges, decoder, errors);
+  while (link !== head) {
+    link = walkList(bytes, words, halfWords, signedWords, link, head, nodes, edges, decoder, errors);
+    if (errors.length > Math.max(3, cap * MAX_UNREADABLE_SHARE)) throw errors[0]!;
+  }
   if (errors.length > Math.max(3, nodes.count * MAX_UNREADABLE_SHARE)) throw errors[0]!;
 }
 
