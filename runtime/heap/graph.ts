@@ -58,8 +58,7 @@ export class HeapGraph {
   readonly globals: Map<number, number>;
   /** Node index of a context -> its script file. */
   readonly contextFiles: Map<number, string>;
-  /** Stable id per node (StableIds.assign); indices + 1 until assigned. */
-  ids: Int32Array;
+  private assignedIds: Int32Array | undefined;
   private inStart: Int32Array | undefined;
   private inEdges: Int32Array | undefined;
   private edgeFrom: Int32Array | undefined;
@@ -70,13 +69,25 @@ export class HeapGraph {
     this.holders = data.holders;
     this.globals = data.globals;
     this.contextFiles = data.contextFiles;
-    this.ids = new Int32Array(data.count);
-    for (let from = 0; from < data.count; from += CHUNK) countingFrom1(this.ids, from, Math.min(data.count, from + CHUNK));
     for (const holder of this.holders) {
       const known = this.rootLabels.get(holder.node);
       if (known === undefined) this.rootLabels.set(holder.node, holder.label);
       else if (!known.includes(holder.label)) this.rootLabels.set(holder.node, `${known}; ${holder.label}`);
     }
+  }
+
+  /** Stable id per node (StableIds.assign); indices + 1 until assigned. */
+  get ids(): Int32Array {
+    if (this.assignedIds === undefined) {
+      const ids = new Int32Array(this.data.count);
+      for (let from = 0; from < ids.length; from += CHUNK) countingFrom1(ids, from, Math.min(ids.length, from + CHUNK));
+      this.assignedIds = ids;
+    }
+    return this.assignedIds;
+  }
+
+  set ids(ids: Int32Array) {
+    this.assignedIds = ids;
   }
 
   get nodeCount(): number {
@@ -309,7 +320,7 @@ export class HeapGraph {
   /** Host bytes the graph holds now (typed arrays and the reverse index; strings and small maps not counted). */
   get byteLength(): number {
     const d = this.data;
-    let bytes = d.index.byteLength + this.ids.byteLength;
+    let bytes = d.index.byteLength + (this.assignedIds?.byteLength ?? 0);
     for (const array of [d.address, d.gcType, d.classId, d.refCount, d.externalRefs, d.selfSize, d.name, d.file, d.location, d.opaque, d.outStart, d.edgeTo, d.edgeType, d.edgeName]) bytes += array.byteLength;
     for (const array of [this.inStart, this.inEdges, this.edgeFrom]) bytes += array?.byteLength ?? 0;
     return bytes;
@@ -325,10 +336,10 @@ export class HeapGraph {
  * of the same class at the same address between two snapshots keeps the old id; take
  * snapshots after gc() and compare adjacent ones to keep that rare. Ids are odd numbers (as
  * V8's heap object ids) and never reused. Between snapshots it keeps the last one's
- * addresses, kinds and ids: about 20 bytes a node.
+ * addresses, address index, GC types, classes and ids: about 23 bytes a node.
  */
 export class StableIds {
-  private previous: { address: Uint32Array; index: AddressIndex; kinds: Int32Array; ids: Int32Array; edges: number } | undefined;
+  private previous: { address: Uint32Array; index: AddressIndex; gcType: Uint8Array; classId: Uint16Array; ids: Int32Array; edges: number } | undefined;
   private next = 1;
 
   /** The last snapshot's size, to size the next one's arrays (ReadOptions.expected). */
@@ -340,13 +351,11 @@ export class StableIds {
   assign(graph: HeapGraph): Int32Array {
     const d = graph.data;
     const ids = new Int32Array(d.count);
-    const kinds = new Int32Array(d.count);
-    const address = d.address;
-    const previous = this.previous ?? { address: new Uint32Array(0), index: new AddressIndex(new Uint32Array(0), 0), kinds: new Int32Array(0), ids: new Int32Array(0) };
+    const previous = this.previous ?? { address: new Uint32Array(0), index: new AddressIndex(new Uint32Array(0), 0), gcType: new Uint8Array(0), classId: new Uint16Array(0), ids: new Int32Array(0) };
     for (let from = 0; from < d.count; from += CHUNK) {
-      this.next = matchIds(this.next, from, Math.min(d.count, from + CHUNK), address, d.gcType, d.classId, kinds, ids, previous.address, previous.index, previous.kinds, previous.ids);
+      this.next = matchIds(this.next, from, Math.min(d.count, from + CHUNK), d.address, d.gcType, d.classId, ids, previous);
     }
-    this.previous = { address, index: d.index, kinds, ids, edges: d.edgeCount };
+    this.previous = { address: d.address, index: d.index, gcType: d.gcType, classId: d.classId, ids, edges: d.edgeCount };
     graph.ids = ids;
     return ids;
   }
@@ -369,18 +378,13 @@ function matchIds(
   address: Uint32Array,
   gcType: Uint8Array,
   classId: Uint16Array,
-  kinds: Int32Array,
   ids: Int32Array,
-  previousAddress: Uint32Array,
-  previousIndex: AddressIndex,
-  previousKinds: Int32Array,
-  previousIds: Int32Array,
+  previous: { address: Uint32Array; index: AddressIndex; gcType: Uint8Array; classId: Uint16Array; ids: Int32Array },
 ): number {
+  const { address: previousAddress, index: previousIndex, gcType: previousGcType, classId: previousClassId, ids: previousIds } = previous;
   for (let i = from; i < to; i++) {
-    const kind = (gcType[i]! << 16) | classId[i]!;
-    kinds[i] = kind;
     const before = previousAddress[i] === address[i] ? i : previousIndex.get(address[i]!);
-    if (before !== -1 && previousKinds[before] === kind) ids[i] = previousIds[before]!;
+    if (before !== -1 && previousGcType[before] === gcType[i] && previousClassId[before] === classId[i]) ids[i] = previousIds[before]!;
     else {
       ids[i] = next;
       next += 2;
