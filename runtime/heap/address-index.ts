@@ -21,8 +21,9 @@ export class AddressIndex {
   /** Indexes `addresses[0..count)`: index i is found by addresses[i]. Addresses must be distinct and non-zero. */
   constructor(addresses: Uint32Array, count: number) {
     // Each loop is a function called on a chunk at a time (see chunks.ts).
-    let min = count === 0 ? 0 : 0xffffffff;
-    let max = 0;
+    // Seeded with an address, not 2^32 - 1: a start that is no small integer would make V8 recompile the loops.
+    let min = count === 0 ? 0 : addresses[0]!;
+    let max = min;
     for (let from = 0; from < count; from += CHUNK) {
       min = lowest(addresses, from, Math.min(count, from + CHUNK), min);
       max = highest(addresses, from, Math.min(count, from + CHUNK), max);
