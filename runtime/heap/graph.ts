@@ -351,9 +351,12 @@ export class StableIds {
   assign(graph: HeapGraph): Int32Array {
     const d = graph.data;
     const ids = new Int32Array(d.count);
-    const previous = this.previous ?? { address: new Uint32Array(0), index: new AddressIndex(new Uint32Array(0), 0), gcType: new Uint8Array(0), classId: new Uint16Array(0), ids: new Int32Array(0) };
+    const previous = this.previous;
     for (let from = 0; from < d.count; from += CHUNK) {
-      this.next = matchIds(this.next, from, Math.min(d.count, from + CHUNK), d.address, d.gcType, d.classId, ids, previous);
+      const to = Math.min(d.count, from + CHUNK);
+      // Arrays as arguments, not the record: a record of another shape would make V8 recompile the loop.
+      if (previous === undefined) this.next = freshIds(this.next, from, to, ids);
+      else this.next = matchIds(this.next, from, to, d.address, d.gcType, d.classId, ids, previous.address, previous.index, previous.gcType, previous.classId, previous.ids);
     }
     this.previous = { address: d.address, index: d.index, gcType: d.gcType, classId: d.classId, ids, edges: d.edgeCount };
     graph.ids = ids;
@@ -379,9 +382,12 @@ function matchIds(
   gcType: Uint8Array,
   classId: Uint16Array,
   ids: Int32Array,
-  previous: { address: Uint32Array; index: AddressIndex; gcType: Uint8Array; classId: Uint16Array; ids: Int32Array },
+  previousAddress: Uint32Array,
+  previousIndex: AddressIndex,
+  previousGcType: Uint8Array,
+  previousClassId: Uint16Array,
+  previousIds: Int32Array,
 ): number {
-  const { address: previousAddress, index: previousIndex, gcType: previousGcType, classId: previousClassId, ids: previousIds } = previous;
   for (let i = from; i < to; i++) {
     const before = previousAddress[i] === address[i] ? i : previousIndex.get(address[i]!);
     if (before !== -1 && previousGcType[before] === gcType[i] && previousClassId[before] === classId[i]) ids[i] = previousIds[before]!;
@@ -390,5 +396,11 @@ function matchIds(
       next += 2;
     }
   }
+  return next;
+}
+
+/** Fresh ids for nodes [from, to) of a first snapshot; returns the next free id. */
+function freshIds(next: number, from: number, to: number, ids: Int32Array): number {
+  for (let i = from; i < to; i++, next += 2) ids[i] = next;
   return next;
 }
