@@ -25,17 +25,21 @@ const MAX_HOST_COPY_DEPTH = 1000;
  */
 export class Bridge {
   private readonly live = new Set<QuickJSHandle>();
-  private readonly finalizer = new FinalizationRegistry<QuickJSHandle>((handle) => this.release(handle));
+  private readonly finalizer = new FinalizationRegistry<QuickJSHandle>((handle) => this.inFinalizer(() => this.release(handle)));
   /** Groups of found objects (findInstances): one VM array each, freed once the host dropped every value of it. */
   private readonly groups = new Set<FoundObjectsCore>();
   private readonly groupFinalizer = new FinalizationRegistry<FoundObjectsCore>((core) => {
-    if (this.vm.crashed === undefined) core.dispose();
     this.groups.delete(core);
+    this.inFinalizer(() => {
+      if (this.vm.crashed === undefined) core.dispose();
+    });
   });
   /** Chunks of found objects: once the host dropped every value of one, the VM array lets go of those objects. */
-  private readonly chunkFinalizer = new FinalizationRegistry<{ core: FoundObjectsCore; start: number; end: number }>(({ core, start, end }) => {
-    if (this.vm.crashed === undefined && this.groups.has(core)) core.releaseDropped(start, end);
-  });
+  private readonly chunkFinalizer = new FinalizationRegistry<{ core: FoundObjectsCore; start: number; end: number }>(({ core, start, end }) =>
+    this.inFinalizer(() => {
+      if (this.vm.crashed === undefined && this.groups.has(core)) core.releaseDropped(start, end);
+    }),
+  );
   private readonly hostFunctionHandles: QuickJSHandle[] = [];
   readonly peeker: ValuePeeker;
   private readonly keys = new Map<string, QuickJSHandle>();
@@ -58,10 +62,24 @@ export class Bridge {
     private readonly mapError: (dumped: unknown) => MappedError,
     private readonly debugHandles: boolean,
     private readonly scheduler: Scheduler,
-    onInternalError: (error: unknown) => void,
+    /** Reports what graft failed to do outside any host call (`what`: "settle a host promise in the VM"). */
+    private readonly onInternalError: (what: string, error: unknown) => void,
   ) {
     this.peeker = new ValuePeeker(() => vm.emscriptenModule.HEAPU8);
-    this.hostPromises = new HostPromises(this, onInternalError);
+    this.hostPromises = new HostPromises(this, (error) => onInternalError("settle a host promise in the VM", error));
+  }
+
+  /**
+   * Finalizers run as tasks of Node's event loop: an error there would be uncaught and end
+   * the host process. It is reported on the runtime's "error" event instead (a VM that
+   * crashed meanwhile has reported itself).
+   */
+  private inFinalizer(release: () => void): void {
+    try {
+      release();
+    } catch (error) {
+      if (this.vm.crashed === undefined) this.onInternalError("release values the host dropped", error);
+    }
   }
 
   /** Takes ownership of `handle` and wraps it for the host. */

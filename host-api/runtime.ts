@@ -109,8 +109,8 @@ export class GraftRuntime {
       const engine = own(parts, new ReloadEngine(vm, kernel, root, scheduler, { decorators: options.decorators ?? "standard" }), (made) => made.disposeNow());
       const bridge = own(
         parts,
-        new Bridge(vm, kernel, kernelContext, (dumped) => engine.mapError(dumped), options.debugHandles ?? false, scheduler, (error) =>
-          reportAsync({ origin: "promise job", dumped: { name: "Error", message: `graft could not settle a host promise in the VM: ${String(error)}` }, timedOut: false }),
+        new Bridge(vm, kernel, kernelContext, (dumped) => engine.mapError(dumped), options.debugHandles ?? false, scheduler, (what, error) =>
+          runtime?.reportInternalFailure(what, error),
         ),
         (made) => made.disposeAll(),
       );
@@ -274,6 +274,13 @@ export class GraftRuntime {
       if (this.disposed || this.initialReport === undefined) return;
       this.reportUnprompted({ file: "", message: error.message, text: `${error.message}.`, origin: "vm" });
     });
+  }
+
+  /** @internal Something graft does outside any host call failed (settling a host promise, releasing dropped values). */
+  reportInternalFailure(what: string, error: unknown): void {
+    if (this.disposed) return;
+    const message = `graft could not ${what}: ${error instanceof Error ? error.message : String(error)}`;
+    this.reportUnprompted({ file: "", message, text: `${message}.`, origin: "vm" });
   }
 
   /** The watcher failing, or a reload it started failing as a whole (not a script's error). */

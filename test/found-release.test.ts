@@ -1,8 +1,8 @@
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { GraftRuntime, ScriptValue } from "../host-api/index.js";
-import { CHUNK_SIZE } from "../runtime/heap/found-objects.js";
+import { CHUNK_SIZE, FoundObjectsCore } from "../runtime/heap/found-objects.js";
 import { growVm, HOG_SCRIPT } from "./grown-vm.js";
 import { runtimeFor, scriptsFolder } from "./helpers.js";
 
@@ -161,5 +161,36 @@ describe("findInstances results are released a chunk at a time after the VM memo
 
   it("300k found objects: all but the kept chunk freed, then the rest", async () => {
     expect(await release("Big", find("Big", 300_000))).toEqual(expected(300_000));
+  });
+});
+
+describe("releasing what the host dropped runs from Node's event loop", () => {
+  it("a failure there is reported on the runtime's error event, never thrown into the event loop (which would end the host)", async () => {
+    const folder = await scriptsFolder({ "items.ts": SCRIPT });
+    const runtime = await runtimeFor(folder);
+    const reported: string[] = [];
+    runtime.on("error", (error) => reported.push(error.text));
+    const { Item, make } = runtime.exports("items.ts");
+    make!.invoke(200).dispose();
+    const release = vi.spyOn(FoundObjectsCore.prototype, "releaseDropped").mockImplementation(() => {
+      throw new Error("VM memory unreadable");
+    });
+    try {
+      let found: ScriptValue[] | undefined = runtime.findInstances(Item!);
+      expect(found).toHaveLength(200);
+      const kept = found[0]!;
+      found = undefined;
+      for (let attempt = 0; attempt < 50 && reported.length === 0; attempt++) {
+        hostGc();
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect(release).toHaveBeenCalled();
+      expect(reported[0]).toMatch(/^graft could not release values the host dropped: VM memory unreadable/);
+      // The runtime goes on answering.
+      expect(kept.read("n")).toBe(0);
+      expect(runtime.findInstances(Item!)).toHaveLength(200);
+    } finally {
+      release.mockRestore();
+    }
   });
 });
