@@ -44,3 +44,33 @@ export function dependencyOrder(files: string[], dependenciesOf: (file: string) 
 export function describeCycle(cycle: string[]): string {
   return `import cycle ${cycle.join(" -> ")}`;
 }
+
+/** Whether `from` imports `to`, directly or through other files. */
+export function reaches(from: string, to: string, importsOf: (file: string) => string[]): boolean {
+  const seen = new Set<string>();
+  const stack = [from];
+  while (stack.length > 0) {
+    const file = stack.pop()!;
+    for (const dependency of importsOf(file)) {
+      if (dependency === to) return true;
+      if (!seen.has(dependency)) {
+        seen.add(dependency);
+        stack.push(dependency);
+      }
+    }
+  }
+  return false;
+}
+
+/** Files on one import cycle (cycles sharing a file are one group), as file -> group number. */
+export function cycleGroups(cycles: string[][]): Map<string, number> {
+  const group = new Map<string, number>();
+  let next = 0;
+  for (const cycle of cycles) {
+    const existing = new Set(cycle.map((file) => group.get(file)).filter((id): id is number => id !== undefined));
+    const id = existing.size > 0 ? Math.min(...existing) : next++;
+    for (const [file, other] of group) if (existing.has(other)) group.set(file, id);
+    for (const file of cycle) group.set(file, id);
+  }
+  return group;
+}

@@ -1,15 +1,14 @@
 import type { QuickJSContext, QuickJSHandle } from "quickjs-emscripten-core";
-import { assembleScript, compileScript, compileSnippet, CompileError, type CompileOptions, type CompiledScript, type SourceMapper } from "./compile/index.js";
-import { compileErrorOf, compileInParallel, type CompileOutcome } from "./compile/parallel-compile.js";
+import { compileScript, compileSnippet, CompileError, type CompileOptions, type CompiledScript, type SourceMapper } from "./compile/index.js";
+import { compileInParallel, scriptOf, type CompileOutcome } from "./compile/parallel-compile.js";
 import { PreparedContexts } from "./prepared-contexts.js";
-import { dependencyOrder, describeCycle } from "./dependency-order.js";
+import { cycleGroups, dependencyOrder, describeCycle, reaches } from "./dependency-order.js";
 import { ModuleLinker, type StarExport } from "./module-link.js";
 import { ImporterIndex } from "./importer-index.js";
 import { Kernel, VmCallError, type KernelCommitReport } from "./kernel/kernel.js";
 import { listScripts, readScript, resolveSpecifier, scriptExists, type ReadOutcome } from "./script-files.js";
-import { codeFrame, evaluatedName, mapVmError, type MappedError } from "./script-errors.js";
+import { codeFrame, evaluatedName, explainVmError, mapVmError, type MappedError } from "./script-errors.js";
 import { HostStackOverflow, VmOutOfMemory, type Vm } from "./vm.js";
-import { formatBytes } from "./format-bytes.js";
 import { timerOwner, type Scheduler, type TimerOwner } from "./async/scheduler.js";
 import type { ClassPatch, ReloadError, ReloadReport, SourcePosition } from "./reload-report.js";
 
@@ -1007,13 +1006,6 @@ export class ReloadEngine {
   }
 }
 
-/** A worker's compile outcome as compileScript's: the script, or its CompileError thrown. */
-function scriptOf(outcome: CompileOutcome): CompiledScript {
-  if (outcome.kind === "compiled") return assembleScript(outcome.parts);
-  if (outcome.kind === "error") throw compileErrorOf(outcome);
-  throw new Error(`graft: a compile worker failed: ${outcome.message}`);
-}
-
 function normalizePath(file: string): string {
   return file.split("\\").join("/").replace(/^\.\//, "");
 }
@@ -1025,57 +1017,4 @@ function emptyReport(): ReloadReport {
 function patchChanges(patch: ClassPatch): boolean {
   const { prototype, static: statics } = patch;
   return patch.created || patch.newBase !== undefined || [prototype, statics].some((changes) => changes.added.length + changes.changed.length + changes.removed.length > 0);
-}
-
-/** Whether `from` imports `to`, directly or through other files. */
-function reaches(from: string, to: string, importsOf: (file: string) => string[]): boolean {
-  const seen = new Set<string>();
-  const stack = [from];
-  while (stack.length > 0) {
-    const file = stack.pop()!;
-    for (const dependency of importsOf(file)) {
-      if (dependency === to) return true;
-      if (!seen.has(dependency)) {
-        seen.add(dependency);
-        stack.push(dependency);
-      }
-    }
-  }
-  return false;
-}
-
-/** Files on one import cycle (cycles sharing a file are one group), as file -> group number. */
-function cycleGroups(cycles: string[][]): Map<string, number> {
-  const group = new Map<string, number>();
-  let next = 0;
-  for (const cycle of cycles) {
-    const existing = new Set(cycle.map((file) => group.get(file)).filter((id): id is number => id !== undefined));
-    const id = existing.size > 0 ? Math.min(...existing) : next++;
-    for (const [file, other] of group) if (existing.has(other)) group.set(file, id);
-    for (const file of cycle) group.set(file, id);
-  }
-  return group;
-}
-
-/** What went wrong in words a designer can act on. */
-function explainVmError(mapped: MappedError, vm: Vm): { message: string; hint: string } {
-  const text = `${mapped.name}: ${mapped.message}`;
-  if (mapped.name === "InternalError" && mapped.message === "interrupted" && vm.timedOut) {
-    return {
-      message: `timed out: the script ran longer than ${vm.options.timeout} ms and was stopped`,
-      hint: "look for an infinite loop or very long computation at this line",
-    };
-  }
-  // With no memory left QuickJS cannot build the error object and throws null.
-  if (mapped.message === "out of memory" || (vm.memoryExhausted && mapped.stack === "" && (mapped.message === "null" || mapped.message === "undefined"))) {
-    return {
-      message: `out of memory: the script went over the VM memory limit (${formatBytes(vm.options.memoryLimit)})`,
-      hint: "look for an unbounded array, string or object growing here",
-    };
-  }
-  if (/stack overflow|Maximum call stack/i.test(mapped.message)) {
-    return { message: `${text} (unbounded recursion?)`, hint: "look for a function that calls itself without an end condition" };
-  }
-  if (mapped.name === "SyntaxError") return { message: text, hint: "fix the syntax and save again" };
-  return { message: text, hint: "fix the error and save again" };
 }

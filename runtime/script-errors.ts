@@ -1,6 +1,7 @@
 import type { SourceMapper } from "./compile/index.js";
 import type { SourcePosition } from "./reload-report.js";
 import { SCOPE_EVALUATOR } from "./compile/module-transform.js";
+import { formatBytes } from "./format-bytes.js";
 
 export interface MappedError {
   name: string;
@@ -64,4 +65,34 @@ export function codeFrame(source: string, line: number, column: number, context 
     if (n === line) out.push(`  ${" ".repeat(width)} | ${" ".repeat(Math.max(0, column - 1))}^`);
   }
   return out.join("\n");
+}
+
+/** What went wrong in words a designer can act on. */
+/** What a VM's state says about how a call ended: for explainVmError. */
+export interface VmOutcome {
+  timedOut: boolean;
+  memoryExhausted: boolean;
+  options: { timeout: number; memoryLimit: number };
+}
+
+export function explainVmError(mapped: MappedError, vm: VmOutcome): { message: string; hint: string } {
+  const text = `${mapped.name}: ${mapped.message}`;
+  if (mapped.name === "InternalError" && mapped.message === "interrupted" && vm.timedOut) {
+    return {
+      message: `timed out: the script ran longer than ${vm.options.timeout} ms and was stopped`,
+      hint: "look for an infinite loop or very long computation at this line",
+    };
+  }
+  // With no memory left QuickJS cannot build the error object and throws null.
+  if (mapped.message === "out of memory" || (vm.memoryExhausted && mapped.stack === "" && (mapped.message === "null" || mapped.message === "undefined"))) {
+    return {
+      message: `out of memory: the script went over the VM memory limit (${formatBytes(vm.options.memoryLimit)})`,
+      hint: "look for an unbounded array, string or object growing here",
+    };
+  }
+  if (/stack overflow|Maximum call stack/i.test(mapped.message)) {
+    return { message: `${text} (unbounded recursion?)`, hint: "look for a function that calls itself without an end condition" };
+  }
+  if (mapped.name === "SyntaxError") return { message: text, hint: "fix the syntax and save again" };
+  return { message: text, hint: "fix the error and save again" };
 }

@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { CompileError, type CompileOptions, type CompiledParts, type ScriptPosition } from "./index.js";
+import { assembleScript, CompileError, type CompileOptions, type CompiledParts, type CompiledScript, type ScriptPosition } from "./index.js";
 
 export interface CompileJob {
   file: string;
@@ -61,7 +61,9 @@ function runWorker(jobs: CompileJob[], options: CompileOptions): Promise<Compile
   });
 }
 
-/** A worker's error as the CompileError the calling thread would have thrown. */
-export function compileErrorOf(outcome: Extract<CompileOutcome, { kind: "error" }>): CompileError {
-  return new CompileError(outcome.message, outcome.file, outcome.position, outcome.hint);
+/** A worker's compile outcome as compileScript's: the script, or its CompileError thrown. */
+export function scriptOf(outcome: CompileOutcome): CompiledScript {
+  if (outcome.kind === "compiled") return assembleScript(outcome.parts);
+  if (outcome.kind === "error") throw new CompileError(outcome.message, outcome.file, outcome.position, outcome.hint);
+  throw new Error(`graft: a compile worker failed: ${outcome.message}`);
 }
