@@ -94,7 +94,10 @@ export function readHeapData(memory: VmMemory, options: ReadOptions = {}): HeapD
  * references guessed at 2.25 an object.
  */
 function firstGuess(memory: VmMemory): { objects: number; edges: number } {
-  const objects = countList(memory.words, memory.runtimePointer + RUNTIME.gcObjList, memory.bytes.length);
+  const head = memory.runtimePointer + RUNTIME.gcObjList;
+  const objects = countList(memory.words, head, memory.bytes.length);
+  // Longer than memory could hold: a loop. Said now, before the walk decodes one object millions of times.
+  if (objects > memory.bytes.length >>> 4) throw new HeapReadError(head, "gc_obj_list does not end");
   return { objects, edges: Math.ceil(objects * 2.25) };
 }
 
