@@ -386,7 +386,9 @@ export class ReloadEngine {
         }
         if (outcome.kind === "source") sources.set(file, outcome.source);
         const textChanged = outcome.kind === "source" ? outcome.source !== pending.source : pending.source !== undefined;
-        if (pending.retryAlways || textChanged || pending.retryOn.some((dependency) => (this.changedAt.get(dependency) ?? 0) > pending.epoch)) selected.add(file);
+        // An import applied since it failed, or one whose broken edit was undone in this reload (it runs as before, and now reads so on disk).
+        const importBack = pending.retryOn.some((dependency) => (this.changedAt.get(dependency) ?? 0) > pending.epoch || report.recovered.includes(dependency));
+        if (pending.retryAlways || textChanged || importBack) selected.add(file);
       }
       // What waits on a selected file is tried after it, in the same round.
       for (let grew = true; grew; ) {

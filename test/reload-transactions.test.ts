@@ -165,6 +165,23 @@ describe("a file waits until what it imports runs", () => {
     expect(report.files).toEqual(["a.ts", "b.ts", "c.ts"]);
     expect(runtime.exports("c.ts").c!.toHost()).toBe(3);
   });
+
+  it("a new file that waited on a broken edit loads when that edit is undone (the file then reads as its running version)", async () => {
+    // Found by the history-replay property test: nothing was applied, so nothing retried the waiting file.
+    const base = `export class C { static seen = ["m0"]; }\n`;
+    const folder = await scriptsFolder({ "m0.ts": base });
+    const runtime = await runtimeFor(folder);
+    await folder.write("m0.ts", base + `export const broken = ;\n`);
+    await folder.write("m3.ts", `import { C as C0 } from "./m0";\nexport class C extends C0 { static seen = [...C0.seen, "m3"]; }\n`);
+    expect((await runtime.reload(["m0.ts", "m3.ts"])).ok).toBe(false);
+    expect(state(runtime)).toEqual({ files: ["m0.ts"], failures: ["m0.ts (running)", "m3.ts"] });
+    await folder.write("m0.ts", base);
+    const report = await runtime.reload(["m0.ts"]);
+    expect(report.recovered).toEqual(["m0.ts"]);
+    expect(report.files).toEqual(["m3.ts"]);
+    expect(state(runtime)).toEqual(await fresh(folder));
+    expect(runtime.getClass("m3.ts", "C").read("seen")).toEqual(["m0", "m3"]);
+  });
 });
 
 describe("a running file whose newest text failed", () => {
