@@ -15,31 +15,15 @@ import {
 } from "./layout.js";
 import { EDGE, type Locator, type ReadOptions, type StringTable } from "./heap-data.js";
 import { HeapReadError, type VmMemory } from "./memory.js";
+import { DELETED, ShapeTable, SPECIAL } from "./shape-table.js";
 import type { EdgeSink, NodeSink } from "./sinks.js";
 
 const MAX_STACK_VALUES = 1 << 20;
+const NO_LOCATION = [-1, -1] as const;
 
-/** A shape's properties, decoded once for every object that uses it. */
-interface ShapeInfo {
-  count: number;
-  propSize: number;
-  /** Its slot: objects note it (NodeSink.shape), naming reads the prototype from it. */
-  slot: number;
-  /** Address of the shape's prototype, or 0. */
-  proto: number;
-  /** Per property: PROP_* type, or -1 for a deleted entry. */
-  kinds: Int8Array;
-  edgeType: Uint8Array;
-  /** String id of the key (element edges: the index). */
-  name: Int32Array;
-  /** For accessors: string ids of "get key" and "set key". */
-  getter: Int32Array;
-  setter: Int32Array;
-  /** 1 "constructor", 2 "prototype", 3 "name": the keys naming needs. */
-  special: Uint8Array;
-  /** Only plain values under keys naming does not need. */
-  plain: boolean;
-}
+/** Names the decoder gives once or more per object of some kind: looked up by index, not hashed each time. */
+const HOT_TEXTS = ["prototype", "(shape)", "(closure variable)", "value", "realm", "home object", "code", "frame"];
+const HOT = { prototype: 0, shape: 1, closureVariable: 2, value: 3, realm: 4, homeObject: 5, code: 6, frame: 7 } as const;
 
 /** What decodeClassData does per class id, looked up in a table (one read a object, no Set lookups). */
 const ClassData = { None: 0, Array: 1, Other: 2 } as const;
@@ -51,9 +35,6 @@ CLASS_DATA[CLASS.arrayBuffer] = ClassData.None;
 CLASS_DATA[CLASS.sharedArrayBuffer] = ClassData.None;
 for (const id of ARRAY_CLASSES) CLASS_DATA[id] = ClassData.Array;
 
-const SPECIAL_CONSTRUCTOR = 1;
-const SPECIAL_PROTOTYPE = 2;
-const SPECIAL_NAME = 3;
 
 /**
  * Sparse facts about a few objects, for naming them after the reader is done. References
@@ -63,28 +44,34 @@ export interface NamingFacts {
   /** Node -> address of the object in its own `constructor` / `prototype` property. */
   constructorOf: Map<number, number>;
   prototypeOf: Map<number, number>;
-  /** Node -> its own string `name` property, or a function's name from its bytecode. */
-  nameString: Map<number, string>;
-  functionName: Map<number, string>;
+  /** Per node: string id of its own string `name` property, else of a function's name from its bytecode; 0 when none. */
+  ownName: Int32Array;
   /** Per shape slot (NodeSink.shape): the address of the shape's prototype, or 0. */
-  shapeProto: number[];
+  shapeProto: Uint32Array;
 }
-
-/** Shapes recently used, direct-mapped by address: objects of a few classes interleave in gc_obj_list. */
-const SHAPE_CACHE_BITS = 8;
 
 export class Decoder {
   private readonly classCount: number;
   private readonly classArray: number;
-  private readonly shapes = new Map<number, ShapeInfo>();
-  private readonly shapeCacheKeys = new Uint32Array(1 << SHAPE_CACHE_BITS);
-  /** Filled up front: an array written at scattered indices would become a slow sparse one. */
-  private readonly shapeCache: (ShapeInfo | undefined)[] = new Array<ShapeInfo | undefined>(1 << SHAPE_CACHE_BITS).fill(undefined);
-  private readonly atomNames = new Map<number, number>();
-  private readonly fixed: Record<string, number> = {};
+  private readonly shapes = new ShapeTable();
+  /** Per atom: 1 + the string id of its text (0: not read yet), and its SPECIAL value. */
+  private atomNames = new Int32Array(1 << 12);
+  private atomSpecial = new Uint8Array(1 << 12);
+  /** String id of a property key -> string id of "get key" / "set key". */
+  private readonly getterNames = new Map<number, number>();
+  private readonly setterNames = new Map<number, number>();
+  private readonly fixed = new Map<string, number>();
+  private readonly hotIds = new Int32Array(HOT_TEXTS.length).fill(-1);
+  /** Bytecode address -> its [location, file] string ids. */
+  private readonly locations = new Map<number, readonly [number, number]>();
+  /** Per class id: string id of "<class>.prototype", a context's hidden edge (-1: not interned yet). */
+  private classProtoNames: Int32Array | undefined;
+  /** JSString address -> string id of its text cut at 80 characters (a function's `name` is its name atom's string, shared by every context). */
+  private readonly stringIds = new Map<number, number>();
   /** Edge names every object uses, interned up front. */
   private readonly shapeName: number;
-  readonly naming: NamingFacts;
+  private readonly facts: Omit<NamingFacts, "shapeProto" | "ownName">;
+  private ownName = new Int32Array(1 << 16);
   /** [address of a context's global object or global lexical scope, node of the context]. */
   readonly globals: [number, number][] = [];
   readonly contextFiles = new Map<number, string>();
@@ -99,20 +86,89 @@ export class Decoder {
     this.classCount = memory.i32(memory.runtimePointer + RUNTIME.classCount, "class_count");
     this.classArray = memory.u32(memory.runtimePointer + RUNTIME.classArray, "class_array");
     if (this.classCount < CLASS.initCount || this.classCount > 1 << 16) throw new HeapReadError(memory.runtimePointer, `class_count ${this.classCount}`);
-    this.naming = { constructorOf: new Map(), prototypeOf: new Map(), nameString: new Map(), functionName: new Map(), shapeProto: [] };
+    this.facts = { constructorOf: new Map(), prototypeOf: new Map() };
     this.shapeName = this.text("shape");
   }
 
   /** A constant edge or node name, interned once. */
   private text(text: string): number {
-    return (this.fixed[text] ??= this.strings.intern(text));
+    let id = this.fixed.get(text);
+    if (id === undefined) {
+      id = this.strings.intern(text);
+      this.fixed.set(text, id);
+    }
+    return id;
   }
 
-  private atomName(atom: number): number {
-    let id = this.atomNames.get(atom);
+  /** A hot text's string id, interned on first use (as text() would, in the same order). */
+  private hot(index: number): number {
+    const known = this.hotIds[index]!;
+    return known !== -1 ? known : (this.hotIds[index] = this.text(HOT_TEXTS[index]!));
+  }
+
+  /** A node's own `name` string (read before its class data). */
+  private setOwnName(node: number, id: number): void {
+    if (node >= this.ownName.length) {
+      const grown = new Int32Array(Math.max(node + 1, this.ownName.length * 2));
+      grown.set(this.ownName);
+      this.ownName = grown;
+    }
+    this.ownName[node] = id;
+  }
+
+  /** A function's name from its bytecode: names it unless its own `name` property does. */
+  private setFunctionName(node: number, id: number): void {
+    if (node >= this.ownName.length || this.ownName[node] === 0) this.setOwnName(node, id);
+  }
+
+  /** The string id of a JSString's text, cut at 80 characters. */
+  private stringId(address: number): number {
+    let id = this.stringIds.get(address);
     if (id === undefined) {
-      id = this.strings.intern(this.memory.atom(atom));
-      this.atomNames.set(atom, id);
+      id = this.strings.intern(this.memory.string(address, 80));
+      this.stringIds.set(address, id);
+    }
+    return id;
+  }
+
+  /** The string id of any atom's text (a number for an integer atom). */
+  private atomText(atom: number): number {
+    return atom < ATOM_TAG_INT ? this.atomName(atom) : this.strings.intern(this.memory.atom(atom));
+  }
+
+  /** What naming needs, once the walk is done. */
+  get naming(): NamingFacts {
+    return { ...this.facts, ownName: this.ownName, shapeProto: this.shapes.proto.subarray(0, this.shapes.count) };
+  }
+
+  /** The string id of an atom's text (atoms are the runtime's: shared by every context, read once). */
+  private atomName(atom: number): number {
+    if (atom >= this.atomNames.length) this.growAtoms(atom);
+    const known = this.atomNames[atom]!;
+    if (known !== 0) return known - 1;
+    const text = this.memory.atom(atom);
+    const id = this.strings.intern(text);
+    this.atomNames[atom] = id + 1;
+    this.atomSpecial[atom] = text === "constructor" ? SPECIAL.constructor : text === "prototype" ? SPECIAL.prototype : text === "name" ? SPECIAL.name : SPECIAL.none;
+    return id;
+  }
+
+  private growAtoms(atom: number): void {
+    const size = Math.max(atom + 1, this.atomNames.length * 2);
+    const names = new Int32Array(size);
+    names.set(this.atomNames);
+    this.atomNames = names;
+    const special = new Uint8Array(size);
+    special.set(this.atomSpecial);
+    this.atomSpecial = special;
+  }
+
+  /** "get key" / "set key" for an accessor's edges, interned once per key. */
+  private accessorName(names: Map<number, number>, verb: string, key: number): number {
+    let id = names.get(key);
+    if (id === undefined) {
+      id = this.strings.intern(`${verb} ${this.strings.get(key)}`);
+      names.set(key, id);
     }
     return id;
   }
@@ -153,24 +209,24 @@ export class Decoder {
 
   private decodeShape(node: number, base: number): void {
     const memory = this.memory;
-    this.add(memory.u32(base + SHAPE.proto, "shape proto"), EDGE.internal, this.text("prototype"));
+    this.add(memory.u32(base + SHAPE.proto, "shape proto"), EDGE.internal, this.hot(HOT.prototype));
     const propSize = memory.i32(base + SHAPE.propSize, "shape prop_size");
     const hashSize = memory.u32(base + SHAPE.propHashMask, "shape hash mask") + 1;
     this.data.selfSize[node] = SHAPE.props + Math.max(0, propSize) * SHAPE.propStride + hashSize * 4;
-    this.data.name[node] = this.text("(shape)");
+    this.data.name[node] = this.hot(HOT.shape);
   }
 
   private decodeVarRef(node: number, base: number): void {
     const memory = this.memory;
     this.data.selfSize[node] = VAR_REF.size;
-    this.data.name[node] = this.text("(closure variable)");
+    this.data.name[node] = this.hot(HOT.closureVariable);
     if (memory.u8(base + VAR_REF.isDetached, "var ref") !== 0) {
-      this.addValue(memory.u32(base + VAR_REF.pvalue, "var ref pvalue"), EDGE.internal, this.text("value"));
+      this.addValue(memory.u32(base + VAR_REF.pvalue, "var ref pvalue"), EDGE.internal, this.hot(HOT.value));
     } else {
       // A variable still on a live frame: only an async frame is a GC object.
       const frame = memory.u32(base + VAR_REF.stackFrame, "var ref frame");
       if (frame !== 0 && (memory.i32(frame + STACK_FRAME.jsMode, "frame js_mode") & JS_MODE_ASYNC) !== 0) {
-        this.add(frame - ASYNC_FUNCTION.frame, EDGE.internal, this.text("frame"));
+        this.add(frame - ASYNC_FUNCTION.frame, EDGE.internal, this.hot(HOT.frame));
       }
     }
   }
@@ -196,67 +252,72 @@ export class Decoder {
     this.addValue(base + ASYNC_FUNCTION.resolvingFuncs + JSVALUE_SIZE, EDGE.internal, this.text("reject"));
   }
 
-  /** A shape's property table, decoded once per shape (objects of one class share one). */
-  private shapeInfo(shape: number): ShapeInfo {
-    const slot = Math.imul(shape, 0x9e3779b1) >>> (32 - SHAPE_CACHE_BITS);
-    if (this.shapeCacheKeys[slot] === shape) return this.shapeCache[slot]!;
-    let info = this.shapes.get(shape);
-    if (info === undefined) {
-      info = this.readShape(shape);
-      this.shapes.set(shape, info);
-    }
-    this.shapeCacheKeys[slot] = shape;
-    this.shapeCache[slot] = info;
-    return info;
+  /** The id of a shape's property table in the ShapeTable, decoded once per shape (objects of one class share one). */
+  private shapeId(shape: number): number {
+    const id = this.shapes.find(shape);
+    return id !== -1 ? id : this.readShape(shape);
   }
 
-  private readShape(shape: number): ShapeInfo {
+  private readShape(shape: number): number {
     const memory = this.memory;
     const count = memory.i32(shape + SHAPE.propCount, "shape prop_count");
     const propSize = memory.i32(shape + SHAPE.propSize, "shape prop_size");
     if (count < 0 || count > propSize || propSize * PROPERTY_SIZE > memory.size) throw new HeapReadError(shape, `shape with ${count} of ${propSize} properties`);
     const proto = memory.u32(shape + SHAPE.proto, "shape proto");
-    const info: ShapeInfo = {
-      count,
-      propSize,
-      slot: this.naming.shapeProto.length,
-      proto,
-      kinds: new Int8Array(count),
-      edgeType: new Uint8Array(count),
-      name: new Int32Array(count),
-      getter: new Int32Array(count),
-      setter: new Int32Array(count),
-      special: new Uint8Array(count),
-      plain: true,
-    };
-    if (count > 0) memory.u32(shape + SHAPE.props + count * SHAPE.propStride - 4, "shape properties");
+    // Checked aligned and in memory: readProperties reads the entries as words.
+    if (count > 0) memory.word(shape + SHAPE.props + count * SHAPE.propStride - 4, "shape properties");
+    const table = this.shapes;
+    const id = table.reserve(count, propSize, proto);
+    try {
+      this.readProperties(shape, id, count);
+    } catch (error) {
+      // Only a shape that read whole takes an id.
+      table.drop(id);
+      throw error;
+    }
+    table.publish(shape, id);
+    return id;
+  }
+
+  /** Fills the pool entries of shape `id` from the shape's property table. */
+  private readProperties(shape: number, id: number, count: number): void {
+    const words = this.memory.words;
+    const table = this.shapes;
+    const { kind, edgeType, name, special } = table;
+    const start = table.start[id]!;
+    let plain = 1;
     for (let i = 0; i < count; i++) {
       const entry = shape + SHAPE.props + i * SHAPE.propStride;
-      const atom = memory.u32(entry + SHAPE_PROP.atom, "shape property");
+      const at = start + i;
+      // In memory: readShape checked the last entry.
+      const atom = words[(entry + SHAPE_PROP.atom) >>> 2]!;
       if (atom === 0) {
-        info.kinds[i] = -1; // deleted
+        kind[at] = DELETED;
+        edgeType[at] = 0;
+        name[at] = 0;
+        special[at] = SPECIAL.none;
+        plain = 0;
         continue;
       }
-      const kind = (memory.u32(entry + SHAPE_PROP.flagsWord) >>> SHAPE_PROP.flagsShift) & PROP_TYPE_MASK;
-      info.kinds[i] = kind;
+      const type = (words[(entry + SHAPE_PROP.flagsWord) >>> 2]! >>> SHAPE_PROP.flagsShift) & PROP_TYPE_MASK;
+      kind[at] = type;
+      if (type !== 0) plain = 0;
       if (atom >= ATOM_TAG_INT) {
-        info.edgeType[i] = EDGE.element;
-        info.name[i] = atom - ATOM_TAG_INT;
+        edgeType[at] = EDGE.element;
+        name[at] = atom - ATOM_TAG_INT;
+        special[at] = SPECIAL.none;
         continue;
       }
-      info.edgeType[i] = EDGE.property;
-      info.name[i] = this.atomName(atom);
-      const key = this.strings.get(info.name[i]!);
-      if (kind === PROP_GETSET) {
-        info.getter[i] = this.strings.intern(`get ${key}`);
-        info.setter[i] = this.strings.intern(`set ${key}`);
+      edgeType[at] = EDGE.property;
+      name[at] = this.atomName(atom);
+      special[at] = this.atomSpecial[atom]!;
+      if (special[at] !== SPECIAL.none) plain = 0;
+      if (type === PROP_GETSET) {
+        this.accessorName(this.getterNames, "get", name[at]!);
+        this.accessorName(this.setterNames, "set", name[at]!);
       }
-      info.special[i] = key === "constructor" ? SPECIAL_CONSTRUCTOR : key === "prototype" ? SPECIAL_PROTOTYPE : key === "name" ? SPECIAL_NAME : 0;
     }
-    for (let i = 0; i < count; i++) if (info.kinds[i] !== 0 || info.special[i] !== 0) info.plain = false;
-    // Only a shape that read whole takes a slot.
-    this.naming.shapeProto.push(proto);
-    return info;
+    table.plain[id] = plain;
   }
 
   /**
@@ -269,61 +330,68 @@ export class Decoder {
     const shape = words[(base + OBJECT.shape) >>> 2]!;
     const props = words[(base + OBJECT.prop) >>> 2]!;
     if (shape !== 0) this.edges.push(shape, EDGE.hidden, this.shapeName);
-    const info = this.shapeInfo(shape);
+    const id = this.shapeId(shape);
+    const shapes = this.shapes;
     const data = this.data;
-    data.shape[node] = info.slot + 1;
-    data.selfSize[node] = OBJECT.size + info.propSize * PROPERTY_SIZE;
-    if (info.count > 0) {
-      memory.word(props + info.count * PROPERTY_SIZE - 4, "object properties");
-      if (info.plain) this.plainProperties(props, info);
-      else this.properties(node, props, info);
+    data.shape[node] = id + 1;
+    data.selfSize[node] = OBJECT.size + shapes.propSize[id]! * PROPERTY_SIZE;
+    const count = shapes.propCount[id]!;
+    if (count > 0) {
+      memory.word(props + count * PROPERTY_SIZE - 4, "object properties");
+      if (shapes.plain[id] === 1) this.plainProperties(props, shapes.start[id]!, count);
+      else this.properties(node, props, shapes.start[id]!, count);
     }
     const what = CLASS_DATA[data.classId[node]!];
     if (what === ClassData.Array) this.decodeArray(node, base);
     else if (what === ClassData.Other) this.decodeClassData(node, base);
   }
 
-  /** Properties of a shape with plain values only (no accessors, no deleted slots, no keys naming needs): the common case. */
-  private plainProperties(props: number, info: ShapeInfo): void {
+  /** Properties of a shape with plain values only (no accessors, no deleted slots, no keys naming needs): the common case. Its pool entries start at `start`. */
+  private plainProperties(props: number, start: number, count: number): void {
     const { words, signedWords } = this.memory;
+    const { edgeType, name } = this.shapes;
     const edges = this.edges;
-    for (let i = 0, slot = props >>> 2; i < info.count; i++, slot += 2) {
+    for (let i = 0, slot = props >>> 2; i < count; i++, slot += 2) {
       const tag = signedWords[slot + 1]!;
       if (tag !== TAG.object && tag !== TAG.functionBytecode && tag !== TAG.module) continue;
       const target = words[slot]!;
-      if (target !== 0) edges.push(target, info.edgeType[i]!, info.name[i]!);
+      if (target !== 0) edges.push(target, edgeType[start + i]!, name[start + i]!);
     }
   }
 
-  private properties(node: number, props: number, info: ShapeInfo): void {
+  private properties(node: number, props: number, start: number, count: number): void {
     const memory = this.memory;
     const { words, signedWords } = memory;
-    for (let i = 0; i < info.count; i++) {
+    const { kind, edgeType, name, special } = this.shapes;
+    for (let i = 0, at = start; i < count; i++, at++) {
       const slot = props + i * PROPERTY_SIZE;
-      switch (info.kinds[i]) {
+      switch (kind[at]) {
         case 0: {
           const tag = signedWords[(slot + 4) >>> 2]!;
           if (tag !== TAG.object && tag !== TAG.functionBytecode && tag !== TAG.module) {
-            if (tag === TAG.string && info.special[i] === SPECIAL_NAME) this.naming.nameString.set(node, memory.string(words[slot >>> 2]!, 80));
+            if (tag === TAG.string && special[at] === SPECIAL.name) this.setOwnName(node, this.stringId(words[slot >>> 2]!));
             break;
           }
           const target = words[slot >>> 2]!;
-          this.add(target, info.edgeType[i]!, info.name[i]!);
-          if (target !== 0 && info.special[i] === SPECIAL_CONSTRUCTOR) this.naming.constructorOf.set(node, target);
-          else if (target !== 0 && info.special[i] === SPECIAL_PROTOTYPE) this.naming.prototypeOf.set(node, target);
+          this.add(target, edgeType[at]!, name[at]!);
+          if (target !== 0 && special[at] === SPECIAL.constructor) this.facts.constructorOf.set(node, target);
+          else if (target !== 0 && special[at] === SPECIAL.prototype) this.facts.prototypeOf.set(node, target);
           break;
         }
-        case PROP_GETSET:
-          this.add(words[slot >>> 2]!, EDGE.property, info.getter[i]!);
-          this.add(words[(slot + 4) >>> 2]!, EDGE.property, info.setter[i]!);
+        case PROP_GETSET: {
+          // An element's accessors have no key name.
+          const element = edgeType[at] === EDGE.element;
+          this.add(words[slot >>> 2]!, EDGE.property, element ? 0 : this.accessorName(this.getterNames, "get", name[at]!));
+          this.add(words[(slot + 4) >>> 2]!, EDGE.property, element ? 0 : this.accessorName(this.setterNames, "set", name[at]!));
           break;
+        }
         case PROP_VARREF:
           // A global or module binding: the property is the variable itself.
-          this.add(words[slot >>> 2]!, info.edgeType[i]!, info.name[i]!);
+          this.add(words[slot >>> 2]!, edgeType[at]!, name[at]!);
           break;
         case PROP_AUTOINIT:
           // A lazily created built-in: holds its realm until first use.
-          this.add(words[slot >>> 2]! & ~3, EDGE.hidden, this.text("realm"));
+          this.add(words[slot >>> 2]! & ~3, EDGE.hidden, this.hot(HOT.realm));
           break;
       }
     }
@@ -343,15 +411,15 @@ export class Decoder {
     } else if (BYTECODE_FUNCTION_CLASSES.has(classId)) {
       const bytecode = memory.u32(base + OBJECT.funcBytecode, "function bytecode");
       const varRefs = memory.u32(base + OBJECT.funcVarRefs, "function var refs");
-      this.add(memory.u32(base + OBJECT.funcHomeObject, "home object"), EDGE.internal, this.text("home object"));
+      this.add(memory.u32(base + OBJECT.funcHomeObject, "home object"), EDGE.internal, this.hot(HOT.homeObject));
       if (bytecode === 0) return;
       if (varRefs !== 0) {
         const names = this.closureVarNames(bytecode);
         for (let i = 0; i < names.length; i++) this.add(memory.u32(varRefs + i * 4, "var ref"), EDGE.context, names[i]!);
         this.data.selfSize[node]! += names.length * 4;
       }
-      this.add(bytecode, EDGE.internal, this.text("code"));
-      this.naming.functionName.set(node, memory.atom(memory.u32(bytecode + BYTECODE.funcName)));
+      this.add(bytecode, EDGE.internal, this.hot(HOT.code));
+      this.setFunctionName(node, this.atomText(memory.u32(bytecode + BYTECODE.funcName)));
       this.setLocation(node, bytecode);
     } else if (classId === CLASS.boundFunction) {
       if (opaque === 0) return;
@@ -361,9 +429,9 @@ export class Decoder {
       if (argc < 0 || argc > 65536) throw new HeapReadError(opaque, `bound function with ${argc} arguments`);
       for (let i = 0; i < argc; i++) value(opaque + BOUND_FUNCTION.argv + i * JSVALUE_SIZE, EDGE.internal, `bound argument ${i}`);
       this.data.selfSize[node]! += BOUND_FUNCTION.argv + argc * JSVALUE_SIZE;
-      this.naming.functionName.set(node, "bound function");
+      this.setFunctionName(node, this.text("bound function"));
     } else if (classId === CLASS.cFunction) {
-      this.add(memory.u32(base + OBJECT.cFunctionRealm, "c function realm"), EDGE.hidden, this.text("realm"));
+      this.add(memory.u32(base + OBJECT.cFunctionRealm, "c function realm"), EDGE.hidden, this.hot(HOT.realm));
     } else if (classId === CLASS.cFunctionData) {
       if (opaque === 0) return;
       const count = memory.u8(opaque + C_FUNCTION_DATA.dataLen, "c function data");
@@ -404,7 +472,7 @@ export class Decoder {
       value(opaque + ITERATOR_WRAP.iter, EDGE.internal, "iterator");
       value(opaque + ITERATOR_WRAP.next, EDGE.internal, "next");
     } else if (classId === CLASS.generator) {
-      if (opaque !== 0) this.add(memory.u32(opaque + GENERATOR.funcState, "generator state"), EDGE.internal, this.text("frame"));
+      if (opaque !== 0) this.add(memory.u32(opaque + GENERATOR.funcState, "generator state"), EDGE.internal, this.hot(HOT.frame));
     } else if (classId === CLASS.asyncGenerator) {
       this.decodeAsyncGenerator(opaque);
     } else if (classId === CLASS.proxy) {
@@ -416,7 +484,7 @@ export class Decoder {
     } else if (classId === CLASS.promiseResolveFunction || classId === CLASS.promiseRejectFunction) {
       if (opaque !== 0) value(opaque + PROMISE_FUNCTION.promise, EDGE.internal, "promise");
     } else if (classId === CLASS.asyncFunctionResolve || classId === CLASS.asyncFunctionReject) {
-      this.add(opaque, EDGE.internal, this.text("frame"));
+      this.add(opaque, EDGE.internal, this.hot(HOT.frame));
     } else if (classId === CLASS.asyncFromSyncIterator) {
       if (opaque === 0) return;
       value(opaque + ASYNC_FROM_SYNC_ITERATOR.syncIter, EDGE.internal, "iterator");
@@ -508,7 +576,7 @@ export class Decoder {
       this.addValue(request + ASYNC_GENERATOR_REQUEST.resolvingFuncs, EDGE.internal, this.strings.intern(`request [${n}] resolve`));
       this.addValue(request + ASYNC_GENERATOR_REQUEST.resolvingFuncs + JSVALUE_SIZE, EDGE.internal, this.strings.intern(`request [${n}] reject`));
     });
-    this.add(this.memory.u32(data + ASYNC_GENERATOR.funcState, "async generator state"), EDGE.internal, this.text("frame"));
+    this.add(this.memory.u32(data + ASYNC_GENERATOR.funcState, "async generator state"), EDGE.internal, this.hot(HOT.frame));
   }
 
   private decodeFinalizationRegistry(data: number): void {
@@ -522,7 +590,7 @@ export class Decoder {
       this.addValue(entry + FINREC_ENTRY.token, EDGE.weak, this.strings.intern(`token [${n}]`));
     });
     this.addValue(data + FINALIZATION_REGISTRY.cb, EDGE.internal, this.text("callback"));
-    this.add(this.memory.u32(data + FINALIZATION_REGISTRY.realm, "registry realm"), EDGE.hidden, this.text("realm"));
+    this.add(this.memory.u32(data + FINALIZATION_REGISTRY.realm, "registry realm"), EDGE.hidden, this.hot(HOT.realm));
   }
 
   private closureVarNames(bytecode: number): number[] {
@@ -535,21 +603,34 @@ export class Decoder {
     return names;
   }
 
+  /** Sets a function's file and location from its bytecode's debug info (read and mapped once per bytecode: functions share it). */
   private setLocation(node: number, bytecode: number): void {
+    let known = this.locations.get(bytecode);
+    if (known === undefined) {
+      known = this.readLocation(bytecode);
+      this.locations.set(bytecode, known);
+    }
+    if (known === NO_LOCATION) return;
+    this.data.location[node] = known[0];
+    this.data.file[node] = known[1];
+  }
+
+  /** [location, file] string ids of a bytecode's first line, or NO_LOCATION without debug info. */
+  private readLocation(bytecode: number): readonly [number, number] {
     const memory = this.memory;
-    if ((memory.u8(bytecode + BYTECODE.hasDebugByte, "has_debug") & BYTECODE.hasDebugBit) === 0) return;
+    if ((memory.u8(bytecode + BYTECODE.hasDebugByte, "has_debug") & BYTECODE.hasDebugBit) === 0) return NO_LOCATION;
     const evaluated = memory.atom(memory.u32(bytecode + BYTECODE.filename, "filename"));
     const buffer = memory.u32(bytecode + BYTECODE.pc2lineBuf, "pc2line");
     const length = memory.i32(bytecode + BYTECODE.pc2lineLen, "pc2line_len");
     if (buffer === 0 || length <= 0) {
-      this.data.file[node] = this.data.location[node] = this.strings.intern(evaluated);
-      return;
+      const id = this.strings.intern(evaluated);
+      return [id, id];
     }
     const [line, afterLine] = memory.leb128(buffer, buffer + length);
     const [column] = memory.leb128(afterLine, buffer + length);
     const located = (this.options.locate as Locator | undefined)?.(evaluated, line + 1, column + 1);
-    this.data.location[node] = this.strings.intern(located ?? `${evaluated}:${line + 1}`);
-    this.data.file[node] = this.strings.intern(located ? located.replace(/:\d+(:\d+)?$/, "") : evaluated);
+    const location = this.strings.intern(located ?? `${evaluated}:${line + 1}`);
+    return [location, this.strings.intern(located ? located.replace(/:\d+(:\d+)?$/, "") : evaluated)];
   }
 
   private decodeBytecode(node: number, base: number): void {
@@ -558,7 +639,7 @@ export class Decoder {
     const count = memory.i32(base + BYTECODE.cpoolCount, "cpool_count");
     if (count < 0 || count > memory.size / JSVALUE_SIZE) throw new HeapReadError(base, `${count} constants`);
     for (let i = 0; i < count && cpool !== 0; i++) this.addValue(cpool + i * JSVALUE_SIZE, EDGE.internal, this.strings.intern(`constant ${i}`));
-    this.add(memory.u32(base + BYTECODE.realm, "bytecode realm"), EDGE.hidden, this.text("realm"));
+    this.add(memory.u32(base + BYTECODE.realm, "bytecode realm"), EDGE.hidden, this.hot(HOT.realm));
     this.data.name[node] = this.strings.intern(memory.atom(memory.u32(base + BYTECODE.funcName)) || "(anonymous)");
     this.setLocation(node, base);
     const locals = memory.u16(base + BYTECODE.argCount) + memory.u16(base + BYTECODE.varCount);
@@ -595,7 +676,11 @@ export class Decoder {
     hidden(base + CONTEXT.arrayProtoValues, "Array.prototype.values");
     for (let i = 0; i < CONTEXT.nativeErrorCount; i++) hidden(base + CONTEXT.nativeErrorProto + i * JSVALUE_SIZE, `${NATIVE_ERROR_NAMES[i]}.prototype`);
     const classProto = memory.u32(base + CONTEXT.classProto, "class_proto");
-    for (let i = 0; i < this.classCount && classProto !== 0; i++) hidden(classProto + i * JSVALUE_SIZE, `${CLASS_NAMES[i] ?? `class ${i}`}.prototype`);
+    const protoNames = (this.classProtoNames ??= new Int32Array(this.classCount).fill(-1));
+    for (let i = 0; i < this.classCount && classProto !== 0; i++) {
+      if (protoNames[i] === -1) protoNames[i] = this.text(`${CLASS_NAMES[i] ?? `class ${i}`}.prototype`);
+      this.addValue(classProto + i * JSVALUE_SIZE, EDGE.hidden, protoNames[i]!);
+    }
     hidden(base + CONTEXT.iteratorCtor, "Iterator");
     hidden(base + CONTEXT.asyncIteratorProto, "AsyncIterator.prototype");
     hidden(base + CONTEXT.promiseCtor, "Promise");

@@ -286,9 +286,10 @@ function nameObjects(heap: HeapData, shapeOf: Int32Array, facts: NamingFacts): v
     const target = nodeAt(address);
     if (target !== -1) prototypeOf.set(node, target);
   }
-  const functionName = (node: number | undefined): string | undefined => {
-    if (node === undefined) return undefined;
-    return facts.nameString.get(node) || facts.functionName.get(node) || undefined;
+  /** The string id of a function's own name, 0 when it has none. */
+  const functionName = (node: number | undefined): number => {
+    if (node === undefined) return 0;
+    return node < facts.ownName.length ? facts.ownName[node]! : 0;
   };
   const classNames = new Map<number, number>();
   const classNameId = (id: number): number => {
@@ -296,18 +297,18 @@ function nameObjects(heap: HeapData, shapeOf: Int32Array, facts: NamingFacts): v
     if (text === undefined) classNames.set(id, (text = strings.intern(classNameOf(GcType.Object, id, heap.embedderClasses))));
     return text;
   };
-  // Per (prototype, class): the name.
-  const byProto = new Map<number, number>();
+  // Per prototype node (+ 1: no prototype is -1): the class last seen with it and the name; a heap of many
+  // contexts has hundreds of thousands of shapes, so this memo is hit where the per-shape one is not.
+  const protoClass = new Int32Array(heap.count + 1).fill(-1);
+  const protoName = new Int32Array(heap.count + 1);
   const shapeCount = facts.shapeProto.length;
   const nameFor = (shapeSlot: number, id: number): number => {
     const proto = shapeSlot === -1 ? -1 : nodeAt(facts.shapeProto[shapeSlot]!);
-    const key = proto * 65536 + id;
-    let known = byProto.get(key);
-    if (known === undefined) {
-      const constructorName = proto === -1 ? undefined : functionName(constructorOf.get(proto));
-      known = constructorName && constructorName !== "Object" ? strings.intern(constructorName) : classNameId(id);
-      byProto.set(key, known);
-    }
+    if (protoClass[proto + 1] === id) return protoName[proto + 1]!;
+    const constructorName = proto === -1 ? 0 : functionName(constructorOf.get(proto));
+    const known = constructorName !== 0 && strings.get(constructorName) !== "Object" ? constructorName : classNameId(id);
+    protoClass[proto + 1] = id;
+    protoName[proto + 1] = known;
     return known;
   };
   // Every object after its prototype's constructor, functions after themselves...
@@ -321,7 +322,7 @@ function nameObjects(heap: HeapData, shapeOf: Int32Array, facts: NamingFacts): v
       const id = classId[i]!;
       if (IS_FUNCTION_CLASS[id] === 1) {
         const own = functionName(i);
-        name[i] = own === undefined ? classNameId(id) : strings.intern(own);
+        name[i] = own === 0 ? classNameId(id) : own;
         continue;
       }
       const slot = shapeOf[i]! - 1;
@@ -334,7 +335,8 @@ function nameObjects(heap: HeapData, shapeOf: Int32Array, facts: NamingFacts): v
   // ...then the few that are named otherwise: prototypes after their class,
   for (const [i, ownConstructor] of constructorOf) {
     if (prototypeOf.get(ownConstructor) !== i || IS_FUNCTION_CLASS[classId[i]!] === 1) continue;
-    name[i] = strings.intern(`${functionName(ownConstructor) ?? "(anonymous)"}.prototype`);
+    const constructorName = functionName(ownConstructor);
+    name[i] = strings.intern(`${constructorName === 0 ? "(anonymous)" : strings.get(constructorName)}.prototype`);
     heap.file[i] = heap.file[ownConstructor]!;
   }
   // and the globals of each context.
