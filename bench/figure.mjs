@@ -29,7 +29,7 @@ const figures = {
   "startup-3000": () => benchStartup3000({ runs: quick ? 1 : 3 }),
   runaway: () => benchRunaway({ runs: quick ? 2 : 5 }),
   heap: () => benchHeap(),
-  "heap-scale": () => benchHeapScale({ rounds: quick ? 3 : 7, items: quick ? 100_000 : 300_000 }),
+  "heap-scale": () => benchHeapScale({ rounds: quick ? 3 : 7, items: quick ? 100_000 : 300_000, scriptSnapshots: quick ? 1 : 3 }),
   "heap-write": () => benchHeapWrite({ items: quick ? 200_000 : 1_000_000 }),
   soak: () => benchSoak({ reloads: quick ? 1000 : 10_000, onProgress: (n) => progress(`${n} reloads`) }),
 };

@@ -1,12 +1,13 @@
 // The heap tools at game scale (issue 9):
 //   heap-scale: leaks_600k_vs_gc, find_instances_600k_vs_gc, snapshot_us_per_object,
-//               snapshot_host_bytes_per_object on a 600k-object heap
+//               snapshot_host_bytes_per_object on a 600k-object heap; in its detail,
+//               snapshot_3000_scripts_us_per_object on a heap of 3,000 scripts (1.2M objects)
 //   heap-write: heap_write_2m_ms, heap_write_2m_rss_mib on a 2M-object heap
 // Both run with --expose-gc (run.mjs passes it) so that host memory is measured after V8's own GC.
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { createRuntime } from "graft";
-import { median, tempDir } from "./fixtures.mjs";
+import { commandScripts, median, tempDir } from "./fixtures.mjs";
 
 const WORLD = `export class Item {
   tags: string[];
@@ -81,7 +82,37 @@ function timed(work) {
  * apart (detail). snapshot(): median of 3, per VM object; its host memory is measured twice:
  * what the graph holds once made (after V8's GC), and the peak RSS growth while it is made.
  */
-export async function benchHeapScale({ rounds = 7, items = 300_000 } = {}) {
+export async function benchHeapScale({ rounds = 7, items = 300_000, scriptSnapshots = 3 } = {}) {
+  const result = await benchItems(rounds, items);
+  Object.assign(result.detail, await benchManyScripts(scriptSnapshots));
+  return result;
+}
+
+/**
+ * snapshot() on a heap of 3,000 command scripts, one context each: ~1.2M GC objects of which
+ * ~360k shapes (every context's intrinsics have their own), where the Items heap has a few.
+ * Per VM object, the median of `snapshots` after one untimed (the first one counts the list).
+ */
+async function benchManyScripts(snapshots) {
+  const runtime = await createRuntime({ scripts: commandScripts(3000), timeout: 120_000 });
+  try {
+    runtime.gc();
+    let nodes = runtime.heap.snapshot().nodeCount;
+    const times = [];
+    for (let i = 0; i < snapshots; i++) {
+      const { ms, result } = timed(() => runtime.heap.snapshot());
+      times.push(ms);
+      nodes = result.nodeCount;
+    }
+    const topClasses = timed(() => runtime.heap.topClasses());
+    const ms = median(times);
+    return { snapshot_3000_scripts_us_per_object: (ms * 1000) / nodes, snapshot_3000_scripts_ms: ms, snapshot_3000_scripts_nodes: nodes, top_classes_3000_scripts_ms: topClasses.ms };
+  } finally {
+    runtime.dispose();
+  }
+}
+
+async function benchItems(rounds, items) {
   const runtime = await world("heap-scale", items);
   try {
     const live = runtime.gc().after;

@@ -332,11 +332,17 @@ function nameObjects(heap: HeapData, shapeOf: Int32Array, facts: NamingFacts): v
       name[i] = shapeName[memo]!;
     }
   }
-  // ...then the few that are named otherwise: prototypes after their class,
+  // ...then the few that are named otherwise: prototypes after their class (string id of the class's name -> of "<name>.prototype"),
+  const prototypeNames = new Map<number, number>();
   for (const [i, ownConstructor] of constructorOf) {
     if (prototypeOf.get(ownConstructor) !== i || IS_FUNCTION_CLASS[classId[i]!] === 1) continue;
     const constructorName = functionName(ownConstructor);
-    name[i] = strings.intern(`${constructorName === 0 ? "(anonymous)" : strings.get(constructorName)}.prototype`);
+    let prototypeName = prototypeNames.get(constructorName);
+    if (prototypeName === undefined) {
+      prototypeName = strings.intern(`${constructorName === 0 ? "(anonymous)" : strings.get(constructorName)}.prototype`);
+      prototypeNames.set(constructorName, prototypeName);
+    }
+    name[i] = prototypeName;
     heap.file[i] = heap.file[ownConstructor]!;
   }
   // and the globals of each context.
