@@ -16,7 +16,7 @@ import {
 import { EDGE, type Locator, type ReadOptions, type StringTable } from "./heap-data.js";
 import { HeapReadError, type VmMemory } from "./memory.js";
 import { DELETED, ShapeTable, SPECIAL } from "./shape-table.js";
-import type { EdgeSink, NodeSink } from "./sinks.js";
+import { NodeRefs, type EdgeSink, type NodeSink } from "./sinks.js";
 
 const MAX_STACK_VALUES = 1 << 20;
 const NO_LOCATION = [-1, -1] as const;
@@ -42,8 +42,8 @@ for (const id of ARRAY_CLASSES) CLASS_DATA[id] = ClassData.Array;
  */
 export interface NamingFacts {
   /** Node -> address of the object in its own `constructor` / `prototype` property. */
-  constructorOf: Map<number, number>;
-  prototypeOf: Map<number, number>;
+  constructorOf: NodeRefs;
+  prototypeOf: NodeRefs;
   /** Per node: string id of its own string `name` property, else of a function's name from its bytecode; 0 when none. */
   ownName: Int32Array;
   /** Per shape slot (NodeSink.shape): the address of the shape's prototype, or 0. */
@@ -53,7 +53,7 @@ export interface NamingFacts {
 export class Decoder {
   private readonly classCount: number;
   private readonly classArray: number;
-  private readonly shapes = new ShapeTable();
+  private readonly shapes: ShapeTable;
   /** Per atom: 1 + the string id of its text (0: not read yet), and its SPECIAL value. */
   private atomNames = new Int32Array(1 << 12);
   private atomSpecial = new Uint8Array(1 << 12);
@@ -86,7 +86,10 @@ export class Decoder {
     this.classCount = memory.i32(memory.runtimePointer + RUNTIME.classCount, "class_count");
     this.classArray = memory.u32(memory.runtimePointer + RUNTIME.classArray, "class_array");
     if (this.classCount < CLASS.initCount || this.classCount > 1 << 16) throw new HeapReadError(memory.runtimePointer, `class_count ${this.classCount}`);
-    this.facts = { constructorOf: new Map(), prototypeOf: new Map() };
+    // Sized from the node capacity (the last snapshot's count): a heap of many contexts has a shape for every third object.
+    const objects = data.address.length;
+    this.shapes = new ShapeTable(Math.max(1024, objects >>> 3), Math.max(8192, objects));
+    this.facts = { constructorOf: new NodeRefs(), prototypeOf: new NodeRefs() };
     this.shapeName = this.text("shape");
   }
 
@@ -374,8 +377,8 @@ export class Decoder {
           }
           const target = words[slot >>> 2]!;
           this.add(target, edgeType[at]!, name[at]!);
-          if (target !== 0 && special[at] === SPECIAL.constructor) this.facts.constructorOf.set(node, target);
-          else if (target !== 0 && special[at] === SPECIAL.prototype) this.facts.prototypeOf.set(node, target);
+          if (target !== 0 && special[at] === SPECIAL.constructor) this.facts.constructorOf.push(node, target);
+          else if (target !== 0 && special[at] === SPECIAL.prototype) this.facts.prototypeOf.push(node, target);
           break;
         }
         case PROP_GETSET: {

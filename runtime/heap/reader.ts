@@ -15,7 +15,7 @@ import { HeapGraph } from "./graph.js";
 import { classNameOf, EDGE, StringTable, type ExternalHolder, type HeapData, type ReadOptions } from "./heap-data.js";
 import { CLASS, FUNCTION_CLASSES, GC_HEADER, JS_CLASS, GC_TAGS, GC_TYPE_COUNT, GcType, JOB, JSVALUE_SIZE, LIST, OBJECT, RUNTIME, type HeapTarget } from "./layout.js";
 import { HeapReadError, VmMemory } from "./memory.js";
-import { cut, EdgeSink, NodeSink } from "./sinks.js";
+import { cut, EdgeSink, NodeRefs, NodeSink } from "./sinks.js";
 
 export { classNameOf, EDGE_TYPES, type EdgeType, type ExternalHolder, type Locator, type NodeKind, type ReadOptions } from "./heap-data.js";
 export type { HeapEdge, HeapNode } from "./graph.js";
@@ -276,17 +276,10 @@ function markSeen(ids: Uint16Array, from: number, to: number, seen: Uint8Array):
 function nameObjects(heap: HeapData, shapeOf: Int32Array, facts: NamingFacts): void {
   const { strings, gcType, classId, name, index } = heap;
   const nodeAt = (address: number): number => (address === 0 ? -1 : index.get(address));
-  const constructorOf = new Map<number, number>();
-  for (const [node, address] of facts.constructorOf) {
-    const target = nodeAt(address);
-    if (target !== -1) constructorOf.set(node, target);
-  }
-  const prototypeOf = new Map<number, number>();
-  for (const [node, address] of facts.prototypeOf) {
-    const target = nodeAt(address);
-    if (target !== -1) prototypeOf.set(node, target);
-  }
-  /** The string id of a function's own name, 0 when it has none. */
+  // Per node: the node of its own `constructor` / `prototype` property, or -1.
+  const constructorOf = resolveRefs(facts.constructorOf, heap.count, index);
+  const prototypeOf = resolveRefs(facts.prototypeOf, heap.count, index);
+  /** The string id of a function's own name, 0 when it has none (or no function: -1). */
   const functionName = (node: number | undefined): number => {
     if (node === undefined) return 0;
     return node < facts.ownName.length ? facts.ownName[node]! : 0;
@@ -305,7 +298,7 @@ function nameObjects(heap: HeapData, shapeOf: Int32Array, facts: NamingFacts): v
   const nameFor = (shapeSlot: number, id: number): number => {
     const proto = shapeSlot === -1 ? -1 : nodeAt(facts.shapeProto[shapeSlot]!);
     if (protoClass[proto + 1] === id) return protoName[proto + 1]!;
-    const constructorName = proto === -1 ? 0 : functionName(constructorOf.get(proto));
+    const constructorName = proto === -1 ? 0 : functionName(constructorOf[proto]!);
     const known = constructorName !== 0 && strings.get(constructorName) !== "Object" ? constructorName : classNameId(id);
     protoClass[proto + 1] = id;
     protoName[proto + 1] = known;
@@ -334,8 +327,10 @@ function nameObjects(heap: HeapData, shapeOf: Int32Array, facts: NamingFacts): v
   }
   // ...then the few that are named otherwise: prototypes after their class (string id of the class's name -> of "<name>.prototype"),
   const prototypeNames = new Map<number, number>();
-  for (const [i, ownConstructor] of constructorOf) {
-    if (prototypeOf.get(ownConstructor) !== i || IS_FUNCTION_CLASS[classId[i]!] === 1) continue;
+  for (let k = 0; k < facts.constructorOf.length; k++) {
+    const i = facts.constructorOf.node[k]!;
+    const ownConstructor = constructorOf[i]!;
+    if (ownConstructor === -1 || prototypeOf[ownConstructor] !== i || IS_FUNCTION_CLASS[classId[i]!] === 1) continue;
     const constructorName = functionName(ownConstructor);
     let prototypeName = prototypeNames.get(constructorName);
     if (prototypeName === undefined) {
@@ -354,6 +349,16 @@ function nameObjects(heap: HeapData, shapeOf: Int32Array, facts: NamingFacts): v
     const file = heap.contextFiles.get(context);
     if (file !== undefined) heap.file[i] = strings.intern(file);
   }
+}
+
+/** Per node: the node `refs` point it at, or -1 (none, or no GC object at that address). */
+function resolveRefs(refs: NodeRefs, count: number, index: AddressIndex): Int32Array {
+  const nodes = new Int32Array(count).fill(-1);
+  for (let k = 0; k < refs.length; k++) {
+    const address = refs.address[k]!;
+    if (address !== 0) nodes[refs.node[k]!] = index.get(address);
+  }
+  return nodes;
 }
 
 /**

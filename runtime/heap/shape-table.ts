@@ -13,6 +13,8 @@ export const DELETED = -1;
 export const SPECIAL = { none: 0, constructor: 1, prototype: 2, name: 3 } as const;
 
 const EMPTY = 0;
+/** A small direct-mapped table of shapes recently found, in front of the large one: objects of a few classes interleave in gc_obj_list. */
+const RECENT_BITS = 8;
 
 export class ShapeTable {
   /** Shapes so far; ids are 0 .. count - 1, in the order they were added. */
@@ -23,6 +25,8 @@ export class ShapeTable {
   private mask: number;
   /** 32 - log2(slots): the hash is the product's top bits (addresses are aligned, their low bits always 0). */
   private shift: number;
+  private readonly recentKeys = new Uint32Array(1 << RECENT_BITS);
+  private readonly recentIds = new Int32Array(1 << RECENT_BITS);
 
   /** Per shape id: its first pool entry, property count, prop_size, prototype address (or 0), and 1 when plainProperties applies. */
   start: Int32Array;
@@ -58,11 +62,17 @@ export class ShapeTable {
 
   /** The id of the shape at `address`, or -1 if not added. */
   find(address: number): number {
+    const recent = Math.imul(address, 0x9e3779b1) >>> (32 - RECENT_BITS);
+    if (this.recentKeys[recent] === address) return this.recentIds[recent]!;
     const keys = this.keys;
     for (let slot = Math.imul(address, 0x9e3779b1) >>> this.shift; ; slot = (slot + 1) & this.mask) {
       const key = keys[slot]!;
-      if (key === address) return this.ids[slot]! - 1;
       if (key === EMPTY) return -1;
+      if (key !== address) continue;
+      const id = this.ids[slot]! - 1;
+      this.recentKeys[recent] = address;
+      this.recentIds[recent] = id;
+      return id;
     }
   }
 

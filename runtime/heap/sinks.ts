@@ -135,3 +135,25 @@ function grown<T extends Uint8Array | Uint16Array | Uint32Array | Int32Array | F
   (to as Uint8Array).set(from as Uint8Array);
   return to;
 }
+
+/** References from a few nodes to addresses (e.g. each prototype's own `constructor`), in node order, before the addresses are resolved. */
+export class NodeRefs {
+  length = 0;
+  node = new Int32Array(1024);
+  address = new Uint32Array(1024);
+
+  push(node: number, address: number): void {
+    const at = this.length;
+    if (at === this.node.length) {
+      const node = new Int32Array(at * 2);
+      node.set(this.node);
+      this.node = node;
+      const address = new Uint32Array(at * 2);
+      address.set(this.address);
+      this.address = address;
+    }
+    this.node[at] = node;
+    this.address[at] = address;
+    this.length = at + 1;
+  }
+}
