@@ -245,7 +245,7 @@ describe("generated histories replayed with reload(changedFiles)", () => {
         // Only a file importing a deleted one may still run (its earlier version), listed as failing.
         expect(final.running.filter((file) => !final.failing.has(file))).toEqual(fresh.running);
       }),
-      { numRuns: Number(process.env.GRAFT_PROPERTY_RUNS ?? 25) },
+      { numRuns: Number(process.env.GRAFT_PROPERTY_RUNS ?? 25), ...(process.env.SEED ? { seed: Number(process.env.SEED) } : {}) },
     );
   }, 180_000);
 });
