@@ -117,7 +117,7 @@ describe("resolveEdges", () => {
     nodes.outStart[3] = 6;
     const index = new AddressIndex(nodes.address, 3);
     const externalRefs = Int32Array.of(1, 5, 0);
-    const kept = resolveEdges(3, nodes.outStart, edges, index, nodes.gcType, externalRefs, new Map());
+    const kept = resolveEdges(3, nodes.outStart, edges, index, nodes.gcType, externalRefs, new Int32Array(3));
     expect(kept).toBe(3);
     expect(Array.from(nodes.outStart.subarray(0, 4))).toEqual([0, 1, 1, 3]);
     expect(Array.from(new Int32Array(edges.to.buffer, 0, 3))).toEqual([1, 0, 1]);

@@ -44,7 +44,7 @@ export function readHeapData(memory: VmMemory, options: ReadOptions = {}): HeapD
   const count = nodes.count;
   const index = new AddressIndex(nodes.address, count);
   nodes.outStart[count] = edges.length;
-  const variableNames = new Map<number, number>();
+  const variableNames = new Int32Array(count);
   const externalRefs = nodes.refCount.slice(0, count);
   const edgeCount = resolveEdges(count, nodes.outStart, edges, index, nodes.gcType, externalRefs, variableNames);
   const data = nodes.finish(edgeCount);
@@ -169,7 +169,8 @@ function walkList(
  * Turns the edges' target addresses into node indices, in place, dropping those that land
  * on no GC object (outStart follows); returns how many are left. On the way: what is left
  * of each node's ref_count (`externalRefs`, a copy of it) once its incoming strong edges are
- * counted, and each closure variable's first reference, which names the variable (`variableNames`).
+ * counted, and each closure variable's first reference, which names the variable (`variableNames`, per node:
+ * 1 + the name's string id, -1 - the index for an element, 0 when none).
  */
 export function resolveEdges(
   count: number,
@@ -178,7 +179,7 @@ export function resolveEdges(
   index: AddressIndex,
   gcType: Uint8Array,
   externalRefs: Int32Array,
-  variableNames: Map<number, number>,
+  variableNames: Int32Array,
 ): number {
   const targets = new Int32Array(edges.to.buffer, 0, edges.length);
   let edgeCount = edges.length;
@@ -204,7 +205,7 @@ function lookUpTargets(
   name: Int32Array,
   gcType: Uint8Array,
   externalRefs: Int32Array,
-  variableNames: Map<number, number>,
+  variableNames: Int32Array,
   targets: Int32Array,
 ): number {
   let missing = 0;
@@ -216,7 +217,7 @@ function lookUpTargets(
       continue;
     }
     if (type[e] !== EDGE.weak) externalRefs[target]! -= 1;
-    if (gcType[target] === GcType.VarRef && !variableNames.has(target)) variableNames.set(target, type[e] === EDGE.element ? -1 - name[e]! : name[e]!);
+    if (gcType[target] === GcType.VarRef && variableNames[target] === 0) variableNames[target] = type[e] === EDGE.element ? -1 - name[e]! : 1 + name[e]!;
   }
   return missing;
 }
@@ -392,12 +393,14 @@ function nameFromMemo(
 
 /**
  * A closure variable's value edge carries the variable's name, as DevTools shows context
- * variables. `variableNames`: node -> the name of its first reference (-1 - index for an element).
+ * variables. `variableNames`: per node, the name of its first reference (see resolveEdges).
  */
-function nameClosureValues(heap: HeapData, variableNames: Map<number, number>): void {
+function nameClosureValues(heap: HeapData, variableNames: Int32Array): void {
   const value = heap.strings.intern("value");
-  for (const [node, reference] of variableNames) {
-    const name = reference < 0 ? heap.strings.intern(String(-1 - reference)) : reference;
+  for (let node = 0; node < heap.count; node++) {
+    const reference = variableNames[node]!;
+    if (reference === 0) continue;
+    const name = reference < 0 ? heap.strings.intern(String(-1 - reference)) : reference - 1;
     for (let e = heap.outStart[node]!; e < heap.outStart[node + 1]!; e++) {
       if (heap.edgeName[e] !== value || heap.edgeType[e] === EDGE.element) continue;
       heap.edgeName[e] = name;

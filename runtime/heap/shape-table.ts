@@ -19,12 +19,16 @@ const RECENT_BITS = 8;
 export class ShapeTable {
   /** Shapes so far; ids are 0 .. count - 1, in the order they were added. */
   count = 0;
-  /** Open addressing, linear probing: shape address -> 1 + id (0: empty slot). */
+  /**
+   * Open addressing, linear probing: shape address -> 1 + id (0: empty slot). The slot is the
+   * address / 8 itself, not a hash of it: objects met one after another in gc_obj_list have
+   * shapes near each other in memory, and so in this table (a hashed slot missed the cache on
+   * almost every lookup: ~60 ms a snapshot on 3,000 scripts). Shapes are at least 48 bytes
+   * apart, so neighbours do not collide.
+   */
   private keys: Uint32Array;
   private ids: Int32Array;
   private mask: number;
-  /** 32 - log2(slots): the hash is the product's top bits (addresses are aligned, their low bits always 0). */
-  private shift: number;
   private readonly recentKeys = new Uint32Array(1 << RECENT_BITS);
   private readonly recentIds = new Int32Array(1 << RECENT_BITS);
 
@@ -48,7 +52,6 @@ export class ShapeTable {
     this.keys = new Uint32Array(slots);
     this.ids = new Int32Array(slots);
     this.mask = slots - 1;
-    this.shift = 32 - Math.log2(slots);
     this.start = new Int32Array(shapes);
     this.propCount = new Int32Array(shapes);
     this.propSize = new Int32Array(shapes);
@@ -65,7 +68,7 @@ export class ShapeTable {
     const recent = Math.imul(address, 0x9e3779b1) >>> (32 - RECENT_BITS);
     if (this.recentKeys[recent] === address) return this.recentIds[recent]!;
     const keys = this.keys;
-    for (let slot = Math.imul(address, 0x9e3779b1) >>> this.shift; ; slot = (slot + 1) & this.mask) {
+    for (let slot = (address >>> 3) & this.mask; ; slot = (slot + 1) & this.mask) {
       const key = keys[slot]!;
       if (key === EMPTY) return -1;
       if (key !== address) continue;
@@ -98,7 +101,7 @@ export class ShapeTable {
   publish(address: number, id: number): void {
     if ((this.count + 1) * 2 > this.keys.length) this.rehash();
     const keys = this.keys;
-    let slot = Math.imul(address, 0x9e3779b1) >>> this.shift;
+    let slot = (address >>> 3) & this.mask;
     while (keys[slot] !== EMPTY) slot = (slot + 1) & this.mask;
     keys[slot] = address;
     this.ids[slot] = id + 1;
@@ -115,10 +118,9 @@ export class ShapeTable {
     this.keys = new Uint32Array(keys.length * 2);
     this.ids = new Int32Array(keys.length * 2);
     this.mask = this.keys.length - 1;
-    this.shift--;
     for (let i = 0; i < keys.length; i++) {
       if (keys[i] === EMPTY) continue;
-      let slot = Math.imul(keys[i]!, 0x9e3779b1) >>> this.shift;
+      let slot = (keys[i]! >>> 3) & this.mask;
       while (this.keys[slot] !== EMPTY) slot = (slot + 1) & this.mask;
       this.keys[slot] = keys[i]!;
       this.ids[slot] = ids[i]!;
