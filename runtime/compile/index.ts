@@ -20,7 +20,8 @@ export interface CompiledImport {
   offset: number;
 }
 
-export interface CompiledScript {
+/** What compiling a script gives, as plain data. */
+export interface CompiledModule {
   file: string;
   source: string;
   /** Function-wrapped JavaScript for QuickJS. */
@@ -34,12 +35,15 @@ export interface CompiledScript {
   importedBindings: Record<string, string>;
   /** The top level awaits: evaluating it returns a promise the reload waits for. */
   topLevelAwait: boolean;
+  /** Each top-level class's source text as written (types stripped), by class name. */
+  classSources: Record<string, string>;
+}
+
+export interface CompiledScript extends CompiledModule {
   /** Maps positions in `code` back to `source`. */
   mapper: SourceMapper;
   /** Where an offset of `entries` (in the code the module rewrite was given) is in the script as written. */
   positionOf(offset: number): ScriptPosition;
-  /** Each top-level class's source text as written (types stripped), by class name. */
-  classSources: Record<string, string>;
   /** Where an offset of the type-stripped code (what the kernel is told of fields) is in `source`. */
   strippedPosition(offset: number): ScriptPosition;
 }
@@ -58,17 +62,7 @@ export function compileScript(file: string, source: string, options: CompileOpti
  * A compiled script as data (what a compile worker sends back): the compiled code and what
  * it imports and exports, and the code of each stage with the maps that lead back from it.
  */
-export interface CompiledParts {
-  file: string;
-  source: string;
-  code: string;
-  imports: CompiledImport[];
-  exportNames: string[];
-  entries: ModuleEntries;
-  classNames: string[];
-  importedBindings: Record<string, string>;
-  topLevelAwait: boolean;
-  classSources: Record<string, string>;
+export interface CompiledParts extends CompiledModule {
   /** From the code QuickJS runs back to the source, pass by pass. */
   maps: SourceMapInput[];
   /** The code the module rewrite was given; `maps` from `mapsFrom` on lead back from it. */
@@ -117,21 +111,12 @@ export function compileParts(file: string, source: string, options: CompileOptio
 
 /** A CompiledScript from its parts (made here or by a compile worker). */
 export function assembleScript(parts: CompiledParts): CompiledScript {
-  const { file, maps, moduleStage, strippedStage } = parts;
+  const { maps, moduleStage, strippedStage, ...module } = parts;
   return {
-    file,
-    source: parts.source,
-    code: parts.code,
-    imports: parts.imports,
-    exportNames: parts.exportNames,
-    entries: parts.entries,
-    classNames: parts.classNames,
-    importedBindings: parts.importedBindings,
-    topLevelAwait: parts.topLevelAwait,
+    ...module,
     mapper: new SourceMapper(maps),
-    positionOf: positionsIn(file, moduleStage.code, maps.slice(moduleStage.mapsFrom)),
-    classSources: parts.classSources,
-    strippedPosition: positionsIn(file, strippedStage.code, maps.slice(strippedStage.mapsFrom)),
+    positionOf: positionsIn(module.file, moduleStage.code, maps.slice(moduleStage.mapsFrom)),
+    strippedPosition: positionsIn(module.file, strippedStage.code, maps.slice(strippedStage.mapsFrom)),
   };
 }
 
