@@ -213,12 +213,13 @@ export class ReloadEngine {
     if (errors.length === 0 && (edits.size > 0 || removed.length > 0)) {
       await this.pullPendingImports(edits, removed, errors, sources);
     }
+    // A broken edit undone runs as it reads on disk: re-run like any running file that imports the batch.
+    if (errors.length === 0) for (const file of recovered) this.pending.delete(file);
     const { reruns, orphans } = errors.length === 0 ? this.dependentsOf(edits, removed) : { reruns: [], orphans: [] };
     if (errors.length > 0) {
       this.batchFailed(errors, edits, reruns, removed, sources, report);
       return new Set([...edits.keys(), ...removed, ...errors.map((error) => error.file)]);
     }
-    for (const file of recovered) this.pending.delete(file);
     report.recovered.push(...recovered);
     if (edits.size === 0 && removed.length === 0) return new Set();
     const all = new Map([...edits, ...reruns.map((candidate) => [candidate.path, candidate] as const)]);

@@ -182,6 +182,25 @@ describe("a file waits until what it imports runs", () => {
     expect(state(runtime)).toEqual(await fresh(folder));
     expect(runtime.getClass("m3.ts", "C").read("seen")).toEqual(["m0", "m3"]);
   });
+
+  it("an importer whose broken edit is undone in the same reload as a fix of its import is re-run with the import's new version", async () => {
+    // Found by the history-replay property test (seed -715603786): the undone edit still counted as failing, so it was not re-run.
+    const m1 = (base: string) => `${base}export class C${base ? " extends C0" : ""} { static seen = [${base ? "...C0.seen, " : ""}"m1"]; }\n`;
+    const m3 = `import { C as C1 } from "./m1";\nexport class C extends C1 { static seen = [...C1.seen, "m3"]; }\n`;
+    const folder = await scriptsFolder({ "m1.ts": m1(""), "m3.ts": m3 });
+    const runtime = await runtimeFor(folder);
+    await folder.write("m0.ts", `export class C { static seen = ["m0"]; }\n`);
+    await folder.write("m1.ts", m1(`import { C as C0 } from "./m0";\n`) + `throw new Error("m1 throws");\n`);
+    await folder.write("m3.ts", m3 + `export const broken = ;\n`);
+    expect((await runtime.reload(["m0.ts", "m1.ts", "m3.ts"])).ok).toBe(false);
+    await folder.write("m1.ts", m1(`import { C as C0 } from "./m0";\n`));
+    await folder.write("m3.ts", m3);
+    const report = await runtime.reload(["m1.ts", "m3.ts"]);
+    expect(report.recovered).toEqual(["m3.ts"]);
+    expect(report.rerun).toEqual(["m3.ts"]);
+    expect(runtime.getClass("m3.ts", "C").read("seen")).toEqual(["m0", "m1", "m3"]);
+    expect(state(runtime)).toEqual(await fresh(folder));
+  });
 });
 
 describe("a running file whose newest text failed", () => {
