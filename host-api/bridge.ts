@@ -1,11 +1,11 @@
 import { Scope, type QuickJSContext, type QuickJSHandle, type VmCallResult } from "quickjs-emscripten-core";
 import { VmCallError, describeVmError, type CopyMode, type Kernel } from "../runtime/kernel/kernel.js";
 import { MAX_COPY_VALUES } from "../runtime/kernel/kernel.js";
-import { decodeCopy } from "../runtime/value-copy.js";
-import type { MappedError } from "../runtime/script-errors.js";
+import { decodeCopy } from "../runtime/vm/value-copy.js";
+import type { MappedError } from "../runtime/reload/script-errors.js";
 import { CHUNK_SIZE, elementHandle, isFoundElement, type FoundObjects, type FoundObjectsCore } from "../runtime/heap/found-objects.js";
-import { ValuePeeker } from "../runtime/value-tags.js";
-import { HostStackOverflow, type Vm } from "../runtime/vm.js";
+import { ValuePeeker } from "../runtime/vm/value-tags.js";
+import { HostStackOverflow, type Vm } from "../runtime/vm/vm.js";
 import { formatBytes } from "../runtime/format-bytes.js";
 import type { Scheduler } from "../runtime/async/scheduler.js";
 import { GraftError, ScriptError } from "./errors.js";

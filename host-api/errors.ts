@@ -1,4 +1,4 @@
-import type { SourcePosition } from "../runtime/reload-report.js";
+import type { SourcePosition } from "../runtime/reload/reload-report.js";
 
 /** An error thrown by script code, as the host sees it: the script's own stack, mapped. */
 export class ScriptError extends Error {

@@ -1,8 +1,8 @@
 import type { QuickJSContext, QuickJSHandle } from "quickjs-emscripten-core";
 import { contextPointerOf, HeapInspector, type ClassCount, type HeapGraph } from "../runtime/heap/index.js";
 import type { Kernel } from "../runtime/kernel/kernel.js";
-import type { ReloadEngine } from "../runtime/reload-engine.js";
-import type { Vm } from "../runtime/vm.js";
+import type { ReloadEngine } from "../runtime/reload/reload-engine.js";
+import type { Vm } from "../runtime/vm/vm.js";
 import type { Bridge } from "./bridge.js";
 import { GraftError } from "./errors.js";
 import type { ScriptClass, ScriptValue } from "./script-value.js";

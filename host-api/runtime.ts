@@ -2,11 +2,11 @@ import path from "node:path";
 import { stat } from "node:fs/promises";
 import { Lifetime, Scope, type QuickJSContext } from "quickjs-emscripten-core";
 import { Kernel } from "../runtime/kernel/kernel.js";
-import { ReloadEngine } from "../runtime/reload-engine.js";
-import { loadQuickJS, Vm } from "../runtime/vm.js";
-import { ScriptWatcher } from "../runtime/watcher.js";
-import { scriptPathProblem, toRelative } from "../runtime/script-files.js";
-import { MAX_MEMORY_BYTES } from "../runtime/wasm-instance.js";
+import { ReloadEngine } from "../runtime/reload/reload-engine.js";
+import { loadQuickJS, Vm } from "../runtime/vm/vm.js";
+import { ScriptWatcher } from "../runtime/files/watcher.js";
+import { scriptPathProblem, toRelative } from "../runtime/files/script-files.js";
+import { MAX_MEMORY_BYTES } from "../runtime/vm/wasm-instance.js";
 import { Scheduler, type AsyncFailure } from "../runtime/async/scheduler.js";
 import { describeAsyncFailure } from "../runtime/async/async-errors.js";
 import { Bridge } from "./bridge.js";
@@ -24,7 +24,7 @@ const DEFAULT_TIMEOUT_MS = 1000;
  * How long the watcher waits after a change before reloading: long enough that a `git
  * checkout` writing files a few ms apart (more on a loaded machine) is one batch, short
  * enough not to be noticed after a save. Once two files are pending, a batch waits for
- * 100 ms of quiet (runtime/watcher.ts).
+ * 100 ms of quiet (runtime/files/watcher.ts).
  */
 const DEFAULT_DEBOUNCE_MS = 25;
 const DEFAULT_ERROR_DELAY_MS = 200;
@@ -260,7 +260,7 @@ export class GraftRuntime {
   }
 
   /**
-   * The VM crashed (a WebAssembly trap, see runtime/wasm-traps.ts): called inside the call that
+   * The VM crashed (a WebAssembly trap, see runtime/vm/wasm-traps.ts): called inside the call that
    * trapped. Timers stop and host-side waits are told now; the "error" event follows once that
    * call has unwound. Every later call throws the crash's GraftError.
    */

@@ -1,8 +1,8 @@
 import { inspect } from "node:util";
 import { Scope, type QuickJSContext, type QuickJSHandle, type VmCallResult } from "quickjs-emscripten-core";
 import type { Kernel } from "../runtime/kernel/kernel.js";
-import type { Vm } from "../runtime/vm.js";
-import type { ValuePeeker } from "../runtime/value-tags.js";
+import type { Vm } from "../runtime/vm/vm.js";
+import type { ValuePeeker } from "../runtime/vm/value-tags.js";
 import { GraftError } from "./errors.js";
 
 /**

@@ -1,4 +1,4 @@
-import type { ReloadError, ReloadReport } from "../runtime/reload-report.js";
+import type { ReloadError, ReloadReport } from "../runtime/reload/reload-report.js";
 import type { ScriptClass, ScriptValue } from "./script-value.js";
 
 /**
@@ -93,7 +93,7 @@ export interface RuntimeEventMap {
 }
 export type RuntimeEvent = keyof RuntimeEventMap;
 export type { ScriptClass, ScriptValue };
-export type { SourcePosition, MemberChanges, ClassPatch, RetiredClass, ReloadError, ReloadReport } from "../runtime/reload-report.js";
+export type { SourcePosition, MemberChanges, ClassPatch, RetiredClass, ReloadError, ReloadReport } from "../runtime/reload/reload-report.js";
 
 /** One edge of a retainer path, from the held object towards a root. */
 export interface RetainerStep {

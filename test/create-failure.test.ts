@@ -1,8 +1,8 @@
 import { QuickJSContext } from "quickjs-emscripten-core";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createRuntime } from "../host-api/index.js";
-import { ReloadEngine } from "../runtime/reload-engine.js";
-import { Vm } from "../runtime/vm.js";
+import { ReloadEngine } from "../runtime/reload/reload-engine.js";
+import { Vm } from "../runtime/vm/vm.js";
 import { scriptsFolder } from "./helpers.js";
 
 /** The i-th evalCode of the process (1-based) throws: 1 intrinsics.js, 2 kernel.js, 3 async.js. */

@@ -61,7 +61,7 @@ describe("layers", () => {
   const graph = importGraph(["runtime", "host-api"]);
 
   it("sees the modules it checks", () => {
-    expect(graph.get("host-api/runtime.ts")).toContain("runtime/reload-engine.ts");
+    expect(graph.get("host-api/runtime.ts")).toContain("runtime/reload/reload-engine.ts");
     expect(graph.get("host-api/bridge.ts")).toContain("host-api/script-value.ts");
   });
 

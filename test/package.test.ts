@@ -39,7 +39,7 @@ describe("the packed package, installed in an empty project", () => {
   it("ships the build and its types, not the sources, tests or maps", () => {
     expect(packed).toContain("dist/host-api/index.js");
     expect(packed).toContain("dist/host-api/index.d.ts");
-    expect(packed).toContain("dist/runtime/reload-engine.js");
+    expect(packed).toContain("dist/runtime/reload/reload-engine.js");
     expect(packed).toContain("dist/cli/graft.js");
     expect(packed).toContain("types/scripts.d.ts");
     expect(packed.filter((file) => /\.map$|tsbuildinfo|^test\/|^bench\/|^demo\/|^dist\/demo\/|\.ts$/.test(file) && !file.endsWith(".d.ts") && !file.endsWith(".d.cts"))).toEqual([]);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { ValuePeeker } from "../runtime/value-tags.js";
-import { loadQuickJS, Vm } from "../runtime/vm.js";
+import { ValuePeeker } from "../runtime/vm/value-tags.js";
+import { loadQuickJS, Vm } from "../runtime/vm/vm.js";
 
 describe("reading JSValues from VM memory", () => {
   it("decodes numbers, booleans, null and undefined exactly as QuickJS does", async () => {

@@ -1,5 +1,5 @@
-import { codeFrame, type MappedError } from "../script-errors.js";
-import type { ReloadError } from "../reload-report.js";
+import { codeFrame, type MappedError } from "../reload/script-errors.js";
+import type { ReloadError } from "../reload/reload-report.js";
 import type { AsyncFailure } from "./scheduler.js";
 
 export interface AsyncErrorContext {

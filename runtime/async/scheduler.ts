@@ -1,7 +1,7 @@
 import { Scope, type QuickJSContext, type QuickJSHandle, type VmCallResult } from "quickjs-emscripten-core";
-import type { Vm } from "../vm.js";
+import type { Vm } from "../vm/vm.js";
 import { vmSource } from "../kernel/vm-source.js";
-import { ValuePeeker } from "../value-tags.js";
+import { ValuePeeker } from "../vm/value-tags.js";
 
 /** The in-VM half, checked source beside the kernel, evaluated after the kernel's intrinsics. */
 const ASYNC = vmSource("async.js");

@@ -15,7 +15,7 @@ export interface ImportSite {
 
 /**
  * What a module imports and exports, as ES's import and export entries, for link-time
- * resolution (runtime/module-link.ts). `request` indexes `ModuleShape.imports`; offsets are
+ * resolution (runtime/reload/module-link.ts). `request` indexes `ModuleShape.imports`; offsets are
  * where the entry is written, in the stripped code.
  */
 export interface ModuleEntries {

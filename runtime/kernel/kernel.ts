@@ -1,10 +1,10 @@
-import type { StarExport } from "../module-link.js";
+import type { StarExport } from "../reload/module-link.js";
 import { Scope, type QuickJSContext, type QuickJSHandle, type VmCallResult } from "quickjs-emscripten-core";
-import type { ClassPatch, RetiredClass } from "../reload-report.js";
+import type { ClassPatch, RetiredClass } from "../reload/reload-report.js";
 import { vmSource } from "./vm-source.js";
-import { isOutOfMemoryValue, type Vm } from "../vm.js";
-import { decodeCopy } from "../value-copy.js";
-import { ValueClasses } from "../value-classes.js";
+import { isOutOfMemoryValue, type Vm } from "../vm/vm.js";
+import { decodeCopy } from "../vm/value-copy.js";
+import { ValueClasses } from "../vm/value-classes.js";
 
 /** The intrinsics go first: they are captured before anything else runs in the context. */
 const INTRINSICS = vmSource("intrinsics.js");

@@ -1,7 +1,7 @@
-import type { SourceMapper } from "./compile/index.js";
+import type { SourceMapper } from "../compile/index.js";
 import type { SourcePosition } from "./reload-report.js";
-import { SCOPE_EVALUATOR } from "./compile/module-transform.js";
-import { formatBytes } from "./format-bytes.js";
+import { SCOPE_EVALUATOR } from "../compile/module-transform.js";
+import { formatBytes } from "../format-bytes.js";
 
 export interface MappedError {
   name: string;

@@ -1,6 +1,6 @@
 import type { QuickJSContext } from "quickjs-emscripten-core";
-import type { Vm } from "./vm.js";
-import type { Scheduler } from "./async/scheduler.js";
+import type { Vm } from "../vm/vm.js";
+import type { Scheduler } from "../async/scheduler.js";
 
 /**
  * Script contexts made ahead of their files' transactions: while compile workers compile a

@@ -1,4 +1,4 @@
-import type { ModuleEntries } from "./compile/module-transform.js";
+import type { ModuleEntries } from "../compile/module-transform.js";
 
 /**
  * Link-time export resolution of ES modules (ResolveExport, GetExportedNames), done by the

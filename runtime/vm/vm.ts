@@ -1,13 +1,13 @@
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime, QuickJSWASMModule } from "quickjs-emscripten-core";
-import { dumpThrown } from "./async/dump-thrown.js";
-import { interruptAtNextCall } from "./async/job-cutoff.js";
-import { CONTEXT, RUNTIME } from "./heap/layout.js";
+import { dumpThrown } from "../async/dump-thrown.js";
+import { interruptAtNextCall } from "../async/job-cutoff.js";
+import { CONTEXT, RUNTIME } from "../heap/layout.js";
 import { firstJobRealm, pendingJobSite, runningFunction, type FunctionSite } from "./running-function.js";
 import { crashOf, growthOf, newQuickJSInstance, quietly, stackOf, type GrowthWatch } from "./wasm-instance.js";
 import { crashError, type CrashState } from "./wasm-traps.js";
-import { formatBytes } from "./format-bytes.js";
+import { formatBytes } from "../format-bytes.js";
 import type { WasmStackExports } from "./wasm-stack.js";
-import { GraftError } from "./graft-error.js";
+import { GraftError } from "../graft-error.js";
 
 /** A QuickJS instance (its own linear memory, capped at `memoryLimit`) for one runtime. */
 export function loadQuickJS(memoryLimit: number): Promise<QuickJSWASMModule> {

@@ -1,5 +1,5 @@
-import { BYTECODE, BYTECODE_FUNCTION_CLASSES, JSVALUE_SIZE, LIST, OBJECT, RUNTIME, STACK_FRAME, TAG } from "./heap/layout.js";
-import { VmMemory } from "./heap/memory.js";
+import { BYTECODE, BYTECODE_FUNCTION_CLASSES, JSVALUE_SIZE, LIST, OBJECT, RUNTIME, STACK_FRAME, TAG } from "../heap/layout.js";
+import { VmMemory } from "../heap/memory.js";
 
 /** Where a function was defined, as QuickJS saw it (the evaluated name of a script version). */
 export interface FunctionSite {

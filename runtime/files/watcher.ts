@@ -40,7 +40,7 @@ export class ScriptWatcher {
       // our own read of the file for an access-only event). A 2 ms stability poll costs
       // little latency and loses no save.
       awaitWriteFinish: { stabilityThreshold: 2, pollInterval: 1 },
-      // A symbolic link is not a script (runtime/script-files.ts): never watch what one leads to.
+      // A symbolic link is not a script (runtime/files/script-files.ts): never watch what one leads to.
       followSymlinks: false,
       ignored: (full: string) => {
         const relative = toRelative(this.root, full);

@@ -1,6 +1,6 @@
 import type { QuickJSHandle } from "quickjs-emscripten-core";
-import { BYTECODE, BYTECODE_FUNCTION_CLASSES, CLASS, CONTEXT, JS_CLASS, OBJECT, RUNTIME, SHAPE, STACK_FRAME, TAG } from "./heap/layout.js";
-import { VmMemory } from "./heap/memory.js";
+import { BYTECODE, BYTECODE_FUNCTION_CLASSES, CLASS, CONTEXT, JS_CLASS, OBJECT, RUNTIME, SHAPE, STACK_FRAME, TAG } from "../heap/layout.js";
+import { VmMemory } from "../heap/memory.js";
 
 /**
  * Facts about VM objects read from linear memory, where asking the VM would run script

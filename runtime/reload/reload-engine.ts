@@ -1,15 +1,15 @@
 import type { QuickJSContext, QuickJSHandle } from "quickjs-emscripten-core";
-import { compileScript, compileSnippet, CompileError, type CompileOptions, type CompiledScript, type SourceMapper } from "./compile/index.js";
-import { compileInParallel, scriptOf, type CompileOutcome } from "./compile/parallel-compile.js";
+import { compileScript, compileSnippet, CompileError, type CompileOptions, type CompiledScript, type SourceMapper } from "../compile/index.js";
+import { compileInParallel, scriptOf, type CompileOutcome } from "../compile/parallel-compile.js";
 import { PreparedContexts } from "./prepared-contexts.js";
 import { cycleGroups, dependencyOrder, describeCycle, reaches } from "./dependency-order.js";
 import { ModuleLinker, type StarExport } from "./module-link.js";
 import { ImporterIndex } from "./importer-index.js";
-import { Kernel, VmCallError, type KernelCommitReport } from "./kernel/kernel.js";
-import { listScripts, readScript, resolveSpecifier, scriptExists, type ReadOutcome } from "./script-files.js";
+import { Kernel, VmCallError, type KernelCommitReport } from "../kernel/kernel.js";
+import { listScripts, readScript, resolveSpecifier, scriptExists, type ReadOutcome } from "../files/script-files.js";
 import { codeFrame, evaluatedName, explainVmError, mapVmError, type MappedError } from "./script-errors.js";
-import { HostStackOverflow, VmOutOfMemory, type Vm } from "./vm.js";
-import { timerOwner, type Scheduler, type TimerOwner } from "./async/scheduler.js";
+import { HostStackOverflow, VmOutOfMemory, type Vm } from "../vm/vm.js";
+import { timerOwner, type Scheduler, type TimerOwner } from "../async/scheduler.js";
 import type { ClassPatch, ReloadError, ReloadReport, SourcePosition } from "./reload-report.js";
 
 /** The module name scripts import host functions from. */

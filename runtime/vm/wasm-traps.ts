@@ -1,5 +1,5 @@
-import { formatBytes } from "./format-bytes.js";
-import { GraftError } from "./graft-error.js";
+import { formatBytes } from "../format-bytes.js";
+import { GraftError } from "../graft-error.js";
 
 /**
  * A WebAssembly trap inside QuickJS ("memory access out of bounds", "unreachable", an
