@@ -14,7 +14,7 @@ export interface ReplOptions extends CliOptions {
 const HELP = {
   file: "Evaluate in another script's scope: .file <script> (without one: which script, and the list)",
   files: "List the loaded scripts, and those that failed to load with why",
-  reload: "Reload changed scripts now, or the ones named: .reload [script...]",
+  reload: "Reload changed scripts now, or re-run the ones named even if unchanged: .reload [script...]",
   leaks: "Retired class versions still alive after a full GC, with the paths that hold them",
 };
 
@@ -117,7 +117,8 @@ function defineCommands(server: repl.REPLServer, runtime: GraftRuntime, state: R
     action(names: string) {
       const files = names.trim() === "" ? undefined : names.trim().split(/\s+/);
       // The "reload" listener prints what changed; nothing changed prints nothing there.
-      runtime.reload(files).then(
+      // Named scripts re-run even if unchanged, as the demo's @reload <file> does.
+      runtime.reload(files, { force: files !== undefined }).then(
         (report) => {
           if (report.files.length + report.removed.length + report.errors.length === 0) state.print(["nothing changed on disk"]);
           this.displayPrompt();

@@ -65,7 +65,13 @@ export async function runAdminCommand(runtime: GraftRuntime, verb: string, args:
   switch (verb) {
     case "@reload": {
       // Named files are re-run even if unchanged (a wizard's "run it again"); bare @reload applies what changed on disk.
-      const report = args ? await runtime.reload(args.split(/\s+/), { force: true }) : await runtime.reload();
+      let report;
+      try {
+        report = args ? await runtime.reload(args.split(/\s+/), { force: true }) : await runtime.reload();
+      } catch (error) {
+        // A path that is not a script, or one on disk nowhere (a typo): say which.
+        return `@reload: ${error instanceof Error ? error.message : String(error)}`;
+      }
       if (report.errors.length > 0) {
         const details = report.errors.map((error) => error.text.replace(/^/gm, "  ")).join("\n");
         return `Reload failed:\n${details}`;

@@ -221,7 +221,7 @@ export class GraftRuntime {
     if (typeof options !== "object" || options === null || (options.force !== undefined && typeof options.force !== "boolean")) {
       throw new GraftError(`reload(files, options): options is { force?: boolean }; got ${describeArgument(options)}`);
     }
-    const paths = files === undefined ? (options.force ? this.engine.everyScript() : undefined) : this.requestedScripts(files);
+    const paths = files === undefined ? (options.force ? this.engine.everyScript() : undefined) : this.existingScripts(this.requestedScripts(files));
     let report: ReloadReport;
     try {
       report = await this.engine.reload(await paths, { force: options.force === true });
@@ -246,6 +246,27 @@ export class GraftRuntime {
       if (problem) throw new GraftError(`reload(files): '${file}' cannot be reloaded: ${problem}`);
       return relative;
     });
+  }
+
+  /**
+   * A path that is neither on disk nor known to graft (loaded, or failing) is a typo: a
+   * GraftError naming it, not an empty report that reads as "nothing changed".
+   */
+  private async existingScripts(files: string[]): Promise<string[]> {
+    const known = new Set([...this.engine.files(), ...this.engine.failures().map((failure) => failure.file)]);
+    const missing: string[] = [];
+    for (const file of files) {
+      if (known.has(file)) continue;
+      const found = await stat(path.join(this.root, file)).catch(() => undefined);
+      if (!found?.isFile()) missing.push(file);
+    }
+    if (missing.length > 0) {
+      const names = missing.map((file) => `'${file}'`).join(", ");
+      throw new GraftError(
+        `reload(files): ${names} ${missing.length === 1 ? "is" : "are"} not on disk in ${this.root} and not loaded; check the spelling (paths are relative to the scripts folder; runtime.files() lists the loaded ones)`,
+      );
+    }
+    return files;
   }
 
   /** @internal An error of script code the event loop ran: the "error" event (stderr if nobody listens). */

@@ -99,6 +99,12 @@ describe("graft repl <folder>", () => {
     expect(out.slice(from)).toContain("Sub: patched to v2 (members +hello)");
     expect(await type("[secret, new Sub().hello()]")).toBe("ScriptValue Array(2) [ 99, 'sub' ]");
 
+    // .reload <file> re-runs it as it is (as the demo's @reload <file> does); a typo is named
+    const forced = out.length;
+    repl.stdin!.write(".reload sub.ts\n");
+    await waitFor(() => /\[reload\] sub\.ts in/.test(out.slice(forced)), 20_000, `the forced reload; output:\n${out}`);
+    expect(await type(".reload nosuch.ts")).toMatch(/reload failed: reload\(files\): 'nosuch\.ts' is not on disk/);
+
     await type(".file base.ts", /graft base\.ts> $/);
     expect(await type("typeof Sub", /graft base\.ts> $/)).toBe("'undefined'");
     expect(await type(".file nope.ts", /graft base\.ts> $/)).toContain("nope.ts is not loaded (loaded: base.ts, sub.ts)");
