@@ -9,6 +9,7 @@ import { scriptPathProblem, toRelative } from "../runtime/files/script-files.js"
 import { MAX_MEMORY_BYTES } from "../runtime/vm/wasm-instance.js";
 import { Scheduler, type AsyncFailure } from "../runtime/async/scheduler.js";
 import { describeAsyncFailure } from "../runtime/async/async-errors.js";
+import { dumpThrown } from "../runtime/async/dump-thrown.js";
 import { Bridge } from "./bridge.js";
 import { HeapTools, type ClassCount, type HeapGraph } from "./heap-tools.js";
 import { installHostModule } from "./host-module.js";
@@ -99,25 +100,41 @@ export class GraftRuntime {
     // a later one fails, else when the runtime is disposed.
     const parts = new Scope();
     let runtime: GraftRuntime | undefined;
+    // The parts refer to each other (the VM reports to the runtime, the kernel reads class
+    // sources from the engine, the engine finds instances with the heap tools): each is given
+    // its collaborators at construction, through these, which are set as the parts are made.
+    let kernel: Kernel | undefined;
+    let engine: ReloadEngine | undefined;
+    const reportAsync = (failure: AsyncFailure): void => runtime?.reportAsyncFailure(failure);
     try {
-      const vm = own(parts, new Vm(module, { memoryLimit, timeout: options.timeout ?? DEFAULT_TIMEOUT_MS }), (made) => made.dispose());
+      const vm = own(
+        parts,
+        new Vm(
+          module,
+          { memoryLimit, timeout: options.timeout ?? DEFAULT_TIMEOUT_MS },
+          {
+            describeThrown: (context, thrown) => (kernel ? kernel.describeThrown(thrown) : dumpThrown(context, thrown)),
+            jobFailed: (dumped, timedOut, realm) => reportAsync({ origin: "promise job", dumped, timedOut, file: engine?.fileOfContext(realm) }),
+            crashed: () => runtime?.vmCrashed(),
+          },
+        ),
+        (made) => made.dispose(),
+      );
       const kernelContext = parts.manage(vm.newContext());
-      const kernel = own(parts, new Kernel(kernelContext, vm), (made) => made.dispose());
-      const reportAsync = (failure: AsyncFailure): void => runtime?.reportAsyncFailure(failure);
+      kernel = own(parts, new Kernel(kernelContext, vm, (file, name) => engine?.classSourceOf(file, name)), (made) => made.dispose());
       const scheduler = own(parts, new Scheduler(vm, kernelContext, reportAsync), (made) => made.free());
-      vm.onJobFailure = (dumped, timedOut, realm) => reportAsync({ origin: "promise job", dumped, timedOut, file: engine.fileOfContext(realm) });
-      const engine = own(parts, new ReloadEngine(vm, kernel, root, scheduler, { decorators: options.decorators ?? "standard" }), (made) => made.disposeNow());
+      engine = own(
+        parts,
+        new ReloadEngine(vm, kernel, root, scheduler, { decorators: options.decorators ?? "standard" }, (prototype) => runtime?.heapTools.instanceArray(prototype)),
+        (made) => made.disposeNow(),
+      );
+      const mapError = engine.mapError.bind(engine);
       const bridge = own(
         parts,
-        new Bridge(vm, kernel, kernelContext, (dumped) => engine.mapError(dumped), options.debugHandles ?? false, scheduler, (what, error) =>
-          runtime?.reportInternalFailure(what, error),
-        ),
+        new Bridge(vm, kernel, kernelContext, mapError, options.debugHandles ?? false, scheduler, (what, error) => runtime?.reportInternalFailure(what, error)),
         (made) => made.disposeAll(),
       );
       runtime = new GraftRuntime(root, parts, vm, kernelContext, kernel, engine, bridge, scheduler);
-      const made = runtime;
-      engine.instanceFinder = (prototype) => made.heapTools.instanceArray(prototype);
-      vm.onCrash = () => runtime?.vmCrashed();
     } catch (error) {
       parts.dispose();
       throw error;

@@ -77,12 +77,11 @@ export class Kernel {
   private readonly functions = new Map<KernelFunction, QuickJSHandle>();
   /** Object classes and realms, read from VM memory (where asking the VM would run script code). */
   readonly classes: ValueClasses;
-  /** A top-level class's source as written (types stripped), for `String(C)`: set by the reload engine. */
-  classSource: ((file: string, name: string) => string | undefined) | undefined;
-
   constructor(
     readonly context: QuickJSContext,
     private readonly vm: Vm,
+    /** A top-level class's source as written (types stripped), for `String(C)`: the reload engine's. */
+    private readonly classSource: (file: string, name: string) => string | undefined,
   ) {
     // Not under the time budget: graft's own code, and the first evaluation in a fresh
     // WebAssembly instance compiles much of QuickJS lazily (hundreds of ms).
@@ -107,13 +106,12 @@ export class Kernel {
       this.callVoid("setClassReader", reader);
       const sourceReader = scope.manage(
         context.newFunction("classSource", (file, name) => {
-          const text = this.classSource?.(context.getString(file), context.getString(name));
+          const text = this.classSource(context.getString(file), context.getString(name));
           return text === undefined ? context.undefined : context.newString(text);
         }),
       );
       this.callVoid("setSourceReader", sourceReader);
     });
-    vm.describeThrown = (_context, thrown) => this.describeThrown(thrown);
   }
 
   /**

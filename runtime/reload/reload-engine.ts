@@ -80,12 +80,6 @@ export class ReloadEngine {
   /** Contexts made while compile workers compile a big load (see loadInOrder). */
   private readonly prepared: PreparedContexts;
   private disposed = false;
-  /**
-   * The live instances of a class (given its prototype) as one VM array the caller owns, or
-   * undefined when there are none: the host's heap reader, for giving live instances the
-   * fields a new version adds (set by the host API once its heap tools exist).
-   */
-  instanceFinder: ((prototype: QuickJSHandle) => QuickJSHandle | undefined) | undefined;
 
   constructor(
     private readonly vm: Vm,
@@ -93,8 +87,13 @@ export class ReloadEngine {
     readonly root: string,
     private readonly scheduler: Scheduler,
     private readonly compileOptions: CompileOptions = {},
+    /**
+     * The live instances of a class (given its prototype) as one VM array the caller owns, or
+     * undefined when there are none: the host's heap reader, for giving live instances the
+     * fields a new version adds.
+     */
+    private readonly instanceFinder: (prototype: QuickJSHandle) => QuickJSHandle | undefined = () => undefined,
   ) {
-    kernel.classSource = (file, name) => this.loaded.get(file)?.script.classSources[name];
     this.prepared = new PreparedContexts(vm, scheduler);
   }
 
@@ -119,6 +118,11 @@ export class ReloadEngine {
     const entry = this.loaded.get(file);
     if (!entry) throw new Error(`graft: ${file} is not loaded`);
     return compileSnippet(entry.script, code);
+  }
+
+  /** A running top-level class's source as written (types stripped), for `String(C)`. */
+  classSourceOf(file: string, name: string): string | undefined {
+    return this.loaded.get(file)?.script.classSources[name];
   }
 
   sourceOf(file: string): string | undefined {
@@ -746,7 +750,6 @@ export class ReloadEngine {
   }
 
   private findInstancesOf(cls: QuickJSHandle): QuickJSHandle | undefined {
-    if (!this.instanceFinder) return undefined;
     const prototype = this.kernel.context.getProp(cls, "prototype");
     try {
       return this.instanceFinder(prototype);

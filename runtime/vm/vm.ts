@@ -61,6 +61,23 @@ export interface VmOptions {
   timeout: number;
 }
 
+/** What the VM tells its owner, given at construction. */
+export interface VmListener {
+  /**
+   * A thrown VM value as plain data ({ name, message, stack } for an error); without it,
+   * quickjs-emscripten's dump (which may run script code: getters, toJSON, traps). The
+   * runtime gives the kernel's reader, which runs none.
+   */
+  describeThrown?(context: QuickJSContext, handle: QuickJSHandle): unknown;
+  /**
+   * A promise job failed outside any script's reach (see `drainJobs`); `realm` is the
+   * context (pointer) of the first job a timeout stopped.
+   */
+  jobFailed?(dumped: unknown, timedOut: boolean, realm?: number): void;
+  /** The first WebAssembly trap, synchronously inside the failed call (JavaScript-side work only). */
+  crashed?(reason: string): void;
+}
+
 /** Jobs a timed-out drain stops one by one (each rejection may queue a few more). */
 const MAX_STOPPED_JOBS = 100_000;
 /** Promise jobs run between two looks at the clock. */
@@ -98,6 +115,7 @@ export class Vm {
   constructor(
     private readonly module: QuickJSWASMModule,
     readonly options: VmOptions,
+    private readonly listener: VmListener = {},
   ) {
     this.runtime = module.newRuntime();
     this.growth = growthOf(module);
@@ -115,6 +133,7 @@ export class Vm {
     };
     this.stack = stackOf(module);
     this.crash = crashOf(module);
+    this.crash.onCrash = listener.crashed && ((reason) => listener.crashed!(reason));
     this.runtime.setMemoryLimit(options.memoryLimit);
     this.runtime.setMaxStackSize(MAX_STACK_BYTES);
     this.checkStackLayout();
@@ -166,11 +185,10 @@ export class Vm {
     this.objectPrototypeOf.delete(pointer);
   }
 
-  /**
-   * A thrown VM value as plain data ({ name, message, stack } for an error). The kernel
-   * replaces this with a reader that runs no script code (no getter, toJSON or trap).
-   */
-  describeThrown: (context: QuickJSContext, handle: QuickJSHandle) => unknown = dumpThrown;
+  /** A thrown VM value as plain data ({ name, message, stack } for an error): see VmListener.describeThrown. */
+  describeThrown(context: QuickJSContext, handle: QuickJSHandle): unknown {
+    return this.listener.describeThrown ? this.listener.describeThrown(context, handle) : dumpThrown(context, handle);
+  }
 
   /**
    * Runs `work` (a call into the VM made to describe how the previous entry ended) and puts
@@ -286,7 +304,7 @@ export class Vm {
    * budget. A chain of jobs that keeps queueing more is stopped at the timeout, and so is
    * every job still queued then (each is rejected at its first call, see
    * interruptAtNextCall): nothing of it runs on in later drains. A failure goes to
-   * `onJobFailure`, once per drain.
+   * the listener's `jobFailed`, once per drain.
    */
   drainJobs(): void {
     if (this.closing || this.crash.reason !== undefined || !this.runtime.hasPendingJob()) return;
@@ -319,7 +337,7 @@ export class Vm {
         dumped = interruptedAt(this.interruptedIn ?? queued?.site) ?? dumped;
         this.stopPendingJobs();
       }
-      if (failed || timedOut) this.onJobFailure?.(dumped, timedOut, realm);
+      if (failed || timedOut) this.listener.jobFailed?.(dumped, timedOut, realm);
     });
   }
 
@@ -331,12 +349,6 @@ export class Vm {
       if (result.error) result.error.dispose();
     }
   }
-
-  /**
-   * Told when a promise job failed outside any script's reach (see `drainJobs`); `realm`
-   * is the context (pointer) of the first job a timeout stopped.
-   */
-  onJobFailure: ((dumped: unknown, timedOut: boolean, realm?: number) => void) | undefined;
 
   /** A view of VM memory, re-derived whenever the memory has grown (its buffer replaced). */
   private heap32(): Int32Array {
@@ -368,11 +380,6 @@ export class Vm {
   /** Why the VM crashed (a WebAssembly trap), or undefined while it is sound: see wasm-traps.ts. */
   get crashed(): string | undefined {
     return this.crash.reason;
-  }
-
-  /** Told once, at the first trap, synchronously inside the failed call (JavaScript-side work only). */
-  set onCrash(listener: ((reason: string) => void) | undefined) {
-    this.crash.onCrash = listener;
   }
 
   /** The error of graft's own VM work (`what`) that failed for want of VM memory. */
