@@ -439,7 +439,7 @@ export class Bridge {
           else reject(this.scriptError(result.dup()));
         },
         closed: () => reject(this.vm.crashed !== undefined ? this.vm.crashError() : new GraftError("the graft runtime was disposed before the script's promise settled")),
-      });
+      }, { hostWaits: true });
     });
   }
 

@@ -324,4 +324,25 @@ console.log("loaded", runtime.files().join(","));`;
     expect(stdout.trim()).toBe("loaded a.ts");
     expect(exitCode).toBe(0);
   });
+
+  it("a host awaiting promise() is kept alive while a script timer can settle it, and let go after", async () => {
+    const code = `import { createRuntime } from "./host-api/index.ts";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+const folder = mkdtempSync(path.join(tmpdir(), "graft-await-"));
+writeFileSync(path.join(folder, "a.ts"), "setInterval(() => {}, 10);\\nexport function later() { return new Promise((resolve) => setTimeout(() => resolve(42), 100)); }");
+const runtime = await createRuntime({ scripts: folder });
+const value = await runtime.exports("a.ts").later.invoke().promise();
+console.log("settled", value.toHost());`;
+    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    // Before: exit code 13 ("unsettled top-level await"), the timer being unref'd. After it
+    // settled, the idle interval does not hold the process: it exits without dispose().
+    const exitCode = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+    expect({ exitCode, stdout: stdout.trim(), stderr }).toEqual({ exitCode: 0, stdout: "settled 42", stderr: "" });
+  });
 });

@@ -48,7 +48,8 @@ type VmFunction = "add" | "microtask" | "fire" | "cancel" | "settle";
 /**
  * Time in the VM, driven by the host's event loop: every script context gets setTimeout,
  * setInterval, their clear functions and queueMicrotask; each timer is a Node timer
- * (unref'd: graft never keeps the host process alive) whose callback runs under the
+ * (unref'd: graft keeps the host process alive only while the host awaits a script's
+ * promise, see heldOpen) whose callback runs under the
  * time budget. Also turns the settlement of a VM promise into a host callback.
  *
  * Ownership: a timer created while `owner` is set (a file version's top-level code runs)
@@ -71,6 +72,11 @@ export class Scheduler {
   private firing: Set<TimerOwner> | null = null;
   private readonly held = new Set<number>();
   private closed = false;
+  /**
+   * Host waits (`ScriptValue.promise()`) in progress: while there is one, script timers are
+   * ref'd, so that the process stays up while a timer can still settle what the host awaits.
+   */
+  private hostWaits = 0;
 
   constructor(
     private readonly vm: Vm,
@@ -254,8 +260,9 @@ export class Scheduler {
    * Calls `settlement.settled` once `value` settles (a promise, a thenable, or a plain value
    * at once); `settlement.closed` if the runtime is disposed first.
    */
-  whenSettled(value: QuickJSHandle, settlement: Settlement): void {
+  whenSettled(value: QuickJSHandle, settlement: Settlement, options: { hostWaits?: boolean } = {}): void {
     if (this.closed) return settlement.closed();
+    if (options.hostWaits) settlement = this.heldOpen(settlement);
     const id = this.nextSettlement++;
     this.settlements.set(id, settlement);
     const result = this.callVm("settle", [value, id]);
@@ -273,6 +280,44 @@ export class Scheduler {
     this.vm.drainJobs();
   }
 
+  /**
+   * `settlement`, counted as a host wait until it is told: Node's timers of the scripts keep
+   * the process alive meanwhile (they are unref'd again once no host waits), so a host that
+   * awaits a promise a script timer settles is not ended by an empty event loop. With no
+   * script timer pending (and no host promise, which keeps itself alive), nothing could
+   * settle it, and nothing holds the process.
+   */
+  private heldOpen(settlement: Settlement): Settlement {
+    this.countHostWait(1);
+    let done = false;
+    const finish = (): void => {
+      if (done) return;
+      done = true;
+      this.countHostWait(-1);
+    };
+    return {
+      settled: (fulfilled, result) => {
+        finish();
+        settlement.settled(fulfilled, result);
+      },
+      closed: () => {
+        finish();
+        settlement.closed();
+      },
+    };
+  }
+
+  private countHostWait(delta: number): void {
+    const before = this.hostWaits > 0;
+    this.hostWaits += delta;
+    const after = this.hostWaits > 0;
+    if (before === after) return;
+    for (const record of this.timers.values()) {
+      if (after) record.node.ref();
+      else record.node.unref();
+    }
+  }
+
   private schedule(id: number, delay: number, repeat: boolean, file: string): void {
     if (this.closed) return;
     const run = (): void => {
@@ -280,7 +325,7 @@ export class Scheduler {
       if (record) this.fire(record);
     };
     const node = repeat ? setInterval(run, delay) : setTimeout(run, delay);
-    node.unref();
+    if (this.hostWaits === 0) node.unref();
     this.timers.set(id, { id, repeat, file, owner: this.owner, node });
   }
 
