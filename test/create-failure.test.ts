@@ -1,11 +1,15 @@
 import { QuickJSContext } from "quickjs-emscripten-core";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createRuntime } from "../host-api/index.js";
+import { KERNEL_FILES } from "../runtime/kernel/kernel.js";
 import { ReloadEngine } from "../runtime/reload/reload-engine.js";
 import { Vm } from "../runtime/vm/vm.js";
 import { scriptsFolder } from "./helpers.js";
 
-/** The i-th evalCode of the process (1-based) throws: 1 intrinsics.js, 2 kernel.js, 3 async.js. */
+/**
+ * The i-th evalCode of the process (1-based) throws: 1 intrinsics.js, 2 privates.js, then
+ * the kernel's files (KERNEL_FILES), values.js, then async.js.
+ */
 function failEvalCode(failing: number): Error {
   const injected = new Error(`injected: evalCode #${failing} failed`);
   const original = QuickJSContext.prototype.evalCode;
@@ -25,8 +29,10 @@ afterEach(() => {
 describe("createRuntime releases what it made when a step fails", () => {
   const steps: [string, () => Error | undefined, Record<string, unknown>][] = [
     ["the kernel's intrinsics", () => failEvalCode(1), {}],
-    ["the kernel", () => failEvalCode(2), {}],
-    ["the timers' in-VM half", () => failEvalCode(3), {}],
+    ["the kernel's first part", () => failEvalCode(3), {}],
+    ["the kernel's joining file", () => failEvalCode(2 + KERNEL_FILES.length), {}],
+    ["the kernel's values half", () => failEvalCode(3 + KERNEL_FILES.length), {}],
+    ["the timers' in-VM half", () => failEvalCode(4 + KERNEL_FILES.length), {}],
     ["the host module (a value that cannot cross)", () => undefined, { host: { table: new Map() } }],
     [
       "the initial load",

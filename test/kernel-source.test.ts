@@ -4,7 +4,10 @@ import { describe, expect, it } from "vitest";
 import { VmCallError } from "../runtime/kernel/kernel.js";
 import { runtimeFor, scriptsFolder } from "./helpers.js";
 
-const KERNEL_LINES = readFileSync(new URL("../runtime/kernel/vm/kernel.js", import.meta.url), "utf8").split("\n");
+/** A line of one of the in-VM kernel's files (1-based). */
+function vmLine(file: string, line: number): string | undefined {
+  return readFileSync(new URL(`../runtime/kernel/vm/${file}`, import.meta.url), "utf8").split("\n")[line - 1];
+}
 
 describe("the in-VM kernel as source", () => {
   it("names its own file and real line in a VM stack", async () => {
@@ -20,9 +23,34 @@ describe("the in-VM kernel as source", () => {
     }
     expect(thrown).toBeInstanceOf(VmCallError);
     const stack = String((thrown as VmCallError & { vmError: { stack?: string } }).vmError.stack);
-    const frame = /at begin \(graft:runtime\/kernel\/vm\/kernel\.js:(\d+):\d+\)/.exec(stack);
+    const frame = /at begin \(graft:runtime\/kernel\/vm\/(kernel-journal\.js):(\d+):\d+\)/.exec(stack);
     expect(frame, stack).not.toBeNull();
-    expect(KERNEL_LINES[Number(frame![1]) - 1]).toContain("a reload transaction is already open");
+    expect(vmLine(frame![1]!, Number(frame![2]))).toContain("a reload transaction is already open");
+  });
+});
+
+describe("the in-VM kernel's parts", () => {
+  it("keep what the kernel holds out of the realm's global bindings (only stateless part functions are global)", async () => {
+    const runtime = await runtimeFor(await scriptsFolder({ "a.ts": "export class A {}" }));
+    const context = runtime.kernelContext;
+    // What a script reaching this realm's Function constructor can read: its global bindings.
+    const probe = `[
+      typeof state, typeof files, typeof classMeta, typeof txn, typeof retiredRefs, typeof disposeQueue,
+      typeof kernelJournal, kernelJournal().inTransaction(),
+    ].join(",")`;
+    const result = context.unwrapResult(context.evalCode(probe, "probe.js"));
+    const seen = context.getString(result);
+    result.dispose();
+    // A part called from outside makes state of its own: the kernel's journal is untouched.
+    expect(seen).toBe("undefined,undefined,undefined,undefined,undefined,undefined,function,false");
+    runtime.kernel.begin();
+    try {
+      const again = context.unwrapResult(context.evalCode("kernelJournal().inTransaction()", "probe.js"));
+      expect(context.dump(again)).toBe(false);
+      again.dispose();
+    } finally {
+      runtime.kernel.rollback();
+    }
   });
 });
 

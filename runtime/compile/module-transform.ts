@@ -237,7 +237,7 @@ export function transformModule(file: string, code: string, parsed?: ESTree.Prog
     const wrapped = decorators.length > 0 ? `{ ${JSON.stringify(name)}: ` : "";
     out.appendLeft(keyword, head + wrapped);
     for (const decorator of decorators) {
-      // A class decorator's initializers run with `this` = the class graft keeps (kernel.js classDecorator).
+      // A class decorator's initializers run with `this` = the class graft keeps (kernel-modules.js classDecorator).
       out.overwrite(decorator.start, decorator.start + 1, `@(${GRAFT}.classDecorator(${binding}, `);
       out.appendLeft(decorator.end, "))");
       out.move(decorator.start, decorator.end, keyword);

@@ -9,10 +9,18 @@ import { ValueClasses } from "../vm/value-classes.js";
 /** The intrinsics go first: they are captured before anything else runs in the context. */
 const INTRINSICS = vmSource("intrinsics.js");
 const PRIVATES = vmSource("privates.js");
-const KERNEL = vmSource("kernel.js");
+/**
+ * The kernel's parts by concern, each defining one global function, in the order they use
+ * each other; kernel.js, last, joins them and returns the functions the host calls.
+ */
+export const KERNEL_FILES = [
+  "kernel-state.js", "kernel-journal.js", "kernel-namespaces.js", "kernel-grafting.js", "kernel-modules.js",
+  "kernel-previews.js", "kernel-commit.js", "kernel-queries.js", "kernel.js",
+] as const;
+const KERNEL_PARTS = KERNEL_FILES.map(vmSource);
 const VALUES = vmSource("values.js");
 
-/** What kernel.js's commit() reports (the kernel's CommitReport). */
+/** What the kernel's commit() reports (CommitReport, vm/kernel-commit.js). */
 export interface KernelCommitReport {
   patched: ClassPatch[];
   retired: RetiredClass[];
@@ -70,7 +78,7 @@ export function describeVmError(error: unknown): string {
 }
 
 /**
- * Host-side handle on the in-VM kernel (vm/kernel.js). Every method is one VM call;
+ * Host-side handle on the in-VM kernel (vm/kernel.js and its parts). Every method is one VM call;
  * handles it returns belong to the caller, which must dispose them.
  */
 export class Kernel {
@@ -88,7 +96,8 @@ export class Kernel {
     Scope.withScope((scope) => {
       scope.manage(context.unwrapResult(context.evalCode(INTRINSICS.source, INTRINSICS.evaluatedName)));
       scope.manage(context.unwrapResult(context.evalCode(PRIVATES.source, PRIVATES.evaluatedName)));
-      const kernel = scope.manage(context.unwrapResult(context.evalCode(KERNEL.source, KERNEL.evaluatedName)));
+      let kernel = context.undefined;
+      for (const part of KERNEL_PARTS) kernel = scope.manage(context.unwrapResult(context.evalCode(part.source, part.evaluatedName)));
       const values = scope.manage(context.unwrapResult(context.evalCode(VALUES.source, VALUES.evaluatedName)));
       try {
         for (const name of FUNCTIONS) this.functions.set(name, context.getProp(kernel, name));

@@ -5,7 +5,7 @@
  * time on a shared global or prototype: a script that replaces Map.prototype.get or
  * Reflect.construct there changes nothing graft does.
  *
- * Evaluated as a script ahead of kernel.js (runtime/kernel/kernel.ts): every binding here
+ * Evaluated as a script ahead of the kernel (runtime/kernel/kernel.ts): every binding here
  * is a global `const` of the kernel's realm, so nothing can rebind it, and the collections
  * are frozen. Their methods are own copies of the originals, on prototype chains that end
  * in null, so no method, iterator step or species a script installs is ever looked up.

@@ -7,7 +7,7 @@
  * field, and the class versions allowed as static receivers. Every version of the class
  * asks for slots again (the methods are the version's own), so the state outlives
  * versions while the code is always the newest. Nothing here is a property of a script
- * object: no reflection reaches it. Evaluated after intrinsics.js, before kernel.js.
+ * object: no reflection reaches it. Evaluated after intrinsics.js, before the kernel-*.js files.
  */
 "use strict";
 

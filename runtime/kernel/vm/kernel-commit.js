@@ -1,0 +1,237 @@
+/**
+ * The end of a reload: commit (retiring the classes a file no longer defines, R10, and
+ * queueing import.meta.hot.dispose callbacks for the host), removed files, and migrating
+ * live instances to a new version's shape (added fields, the migration hook), journaled.
+ */
+"use strict";
+
+/**
+ * @param {KernelState} state
+ * @param {ReturnType<typeof kernelJournal>} transactions
+ * @param {ReturnType<typeof kernelNamespaces>} namespaces
+ * @param {ReturnType<typeof kernelGrafting>} grafting
+ * @param {ReturnType<typeof kernelPreviews>} previews
+ */
+const kernelCommit = (state, transactions, namespaces, grafting, previews) => {
+const { WeakRef } = globalThis;
+const { disposeQueue } = state;
+const { journal, openTransaction, closeVersions, endTransaction, restoreOwnProperties } = transactions;
+const { fileRecord, setNamespace } = namespaces;
+const { metaOf } = grafting;
+const { thrownText } = previews;
+
+/**
+ * @param {FileRecord} record
+ * @param {string} name
+ * @param {CommitReport} report
+ */
+function retire(record, name, report) {
+  const canonical = /** @type {AnyClass} */ (record.classes.get(name));
+  const meta = metaOf(canonical);
+  meta.retired = true;
+  record.classes.delete(name);
+  state.retiredRefs.push(new WeakRef(canonical));
+  report.retired.push(bare({ file: record.file, name, version: meta.version }));
+}
+
+/** @param {FileRecord} record */
+function runDisposers(record) {
+  // Queued, not called: the host calls each under a time budget of its own (takeDisposer),
+  // so a callback that loops or throws cannot undo the commit around it.
+  for (const callback of record.disposers) disposeQueue.push(bare({ file: record.file, callback, data: record.hotData }));
+  record.disposers = new SafeArray();
+}
+
+/**
+ * The next import.meta.hot.dispose callback a commit queued: [file, callback, hot.data],
+ * or undefined when none is left.
+ */
+function takeDisposer() {
+  const next = disposeQueue.shift();
+  return next === undefined ? undefined : list(next.file, next.callback, next.data);
+}
+
+/** @param {string} file */
+function removeFile(file) {
+  const transaction = openTransaction();
+  const record = fileRecord(file);
+  setNamespace(record, create(null));
+  transaction.removed.push(file);
+}
+
+function commit() {
+  const transaction = openTransaction();
+  closeVersions(transaction);
+  /** @type {CommitReport} */
+  const report = bare({ patched: new SafeArray(), retired: new SafeArray(), disposeErrors: new SafeArray(), disposers: 0 });
+  for (const pending of transaction.pending.values()) {
+    const record = fileRecord(pending.file);
+    runDisposers(record);
+    record.disposers = pending.disposers;
+    // Only the committed version's scope stays reachable for evaluate(): the previous one is dropped here.
+    record.evaluator = pending.evaluator;
+    for (const name of record.classOrder) if (!pending.defined.has(name)) retire(record, name, report);
+    record.classOrder = pending.order;
+    for (const name of pending.order) {
+      const canonical = record.classes.get(name);
+      if (canonical !== undefined) settleShape(canonical, pending.fields.get(name));
+    }
+    record.loaded = true;
+    report.patched.push(...pending.patches);
+  }
+  for (const file of transaction.removed) {
+    const record = fileRecord(file);
+    runDisposers(record);
+    for (const name of record.classOrder) retire(record, name, report);
+    record.classOrder = new SafeArray();
+    record.evaluator = null;
+    // Its dispose callbacks have had the data: graft keeps nothing of a deleted file (R11),
+    // so a hot.data that holds the file's own instances does not keep its retired classes alive.
+    record.hotData = {};
+    record.loaded = false;
+  }
+  endTransaction(transaction);
+  state.retiredRefs = state.retiredRefs.filter((ref) => weakRefDeref(ref) !== undefined);
+  state.supersededRefs = state.supersededRefs.filter((entry) => weakRefDeref(entry.ref) !== undefined);
+  for (const entry of state.supersededRefs) entry.pending = false;
+  report.disposers = disposeQueue.length;
+  return stringify(report);
+}
+
+/**
+ * The static method a class declares to migrate its live instances when a new version
+ * changes their shape (renamed or removed fields), in the spirit of Erlang's code_change:
+ * `static [Symbol.for("graft.migrate")](instance, fromVersion) { ... }`.
+ */
+const MIGRATE = Symbol.for("graft.migrate");
+
+/**
+ * @param {AnyClass} canonical
+ * @returns {Function | undefined}
+ */
+function migrateHookOf(canonical) {
+  const descriptor = ownDescriptor(canonical, MIGRATE);
+  return descriptor !== undefined && typeof descriptor.value === "function" ? descriptor.value : undefined;
+}
+
+/**
+ * The classes of the open transaction whose live instances need a pass before commit:
+ * a committed class whose new version adds instance fields, or declares a migration hook
+ * that is new or changed. The plans stay with the transaction for migrate().
+ */
+function pendingMigrations() {
+  const transaction = openTransaction();
+  /** @type {Array<AnyClass>} */
+  const classes = new SafeArray();
+  for (const pending of transaction.pending.values()) {
+    const record = fileRecord(pending.file);
+    for (const name of pending.order) {
+      const canonical = record.classes.get(name);
+      if (canonical === undefined) continue;
+      const meta = metaOf(canonical);
+      if (meta.committedVersion === 0) continue;
+      const fields = pending.fields.get(name);
+      /** @type {Array<[string, number]>} */
+      const added = new SafeArray();
+      if (fields !== undefined) for (const entry of fields.keys) if (!meta.fieldKeys.has(entry[0])) added.push(entry);
+      const hook = migrateHookOf(canonical);
+      const hookChanged = hook !== undefined && functionToString(hook) !== meta.migrateSource;
+      if (added.length === 0 && !hookChanged) continue;
+      transaction.migrations.set(canonical, bare({ added, factory: fields === undefined ? null : fields.factory, hook: hookChanged ? hook : undefined, fromVersion: meta.committedVersion }));
+      classes.push(canonical);
+    }
+  }
+  return classes;
+}
+
+/**
+ * Gives live instances of a class the fields its new version added (each initialiser run
+ * with `this` = the instance) and runs its new or changed migration hook on each, all
+ * journaled: a throw rolls the whole reload back.
+ * @param {AnyClass} canonical
+ * @param {ArrayLike<object> | undefined} instances every live instance (found on the heap by the host)
+ * @returns {[string, number, string] | undefined} for an initialiser that threw: the field, its offset in the
+ *   stripped script and what it threw (the host reports it where the field is written)
+ */
+function migrate(canonical, instances) {
+  const transaction = openTransaction();
+  const plan = transaction.migrations.get(canonical);
+  if (plan === undefined || instances === undefined) return undefined;
+  const meta = metaOf(canonical);
+  /** @type {Record<string, Function> | null} */
+  let initialisers = null;
+  for (let i = 0; i < instances.length; i++) {
+    const instance = /** @type {any} */ (instances[i]);
+    for (const [key, offset] of plan.added) {
+      const store = stringSlice(key, 0, 1) === "#" && meta.privates !== null ? meta.privates.fields.get(key) : undefined;
+      if (store !== undefined ? store.has(instance) : hasOwn(instance, key)) continue;
+      if (initialisers === null) {
+        initialisers = /** @type {() => Record<string, Function>} */ (plan.factory)();
+        setPrototypeOf(initialisers, getPrototypeOf(canonical.prototype));
+      }
+      let value;
+      try {
+        value = apply(/** @type {Function} */ (initialisers[key]), instance, []);
+      } catch (thrown) {
+        return list(key, offset, thrownText(thrown));
+      }
+      if (store !== undefined) {
+        store.set(instance, value);
+        journal(() => store.delete(instance));
+      } else {
+        defineProperty(instance, key, bare({ value, writable: true, enumerable: true, configurable: true }));
+        journal(() => { delete instance[key]; });
+      }
+    }
+  }
+  const hook = plan.hook;
+  if (hook === undefined) return undefined;
+  for (let i = 0; i < instances.length; i++) {
+    const instance = /** @type {any} */ (instances[i]);
+    journalInstance(instance, meta);
+    apply(hook, canonical, [instance, plan.fromVersion]);
+  }
+  return undefined;
+}
+
+/**
+ * At commit: what the next reload compares a class's new version against.
+ * @param {AnyClass} canonical
+ * @param {FieldList | undefined} fields
+ */
+function settleShape(canonical, fields) {
+  const meta = metaOf(canonical);
+  meta.committedVersion = meta.version;
+  meta.fieldKeys = new SafeSet();
+  if (fields !== undefined) for (const entry of fields.keys) meta.fieldKeys.add(entry[0]);
+  const hook = migrateHookOf(canonical);
+  meta.migrateSource = hook === undefined ? null : functionToString(hook);
+}
+
+/**
+ * How to put an instance back as it is now (own properties, prototype, the class's private
+ * fields): what a migration hook may change. Objects it holds are live state, not copied.
+ * @param {any} instance
+ * @param {ClassMeta} meta
+ */
+function journalInstance(instance, meta) {
+  const saved = ownDescriptors(instance);
+  const prototype = getPrototypeOf(instance);
+  const privates = new SafeArray();
+  if (meta.privates !== null) {
+    for (const store of meta.privates.fields.values()) privates.push(list(store, store.has(instance), store.get(instance)));
+  }
+  journal(() => {
+    try {
+      setPrototypeOf(instance, prototype);
+      restoreOwnProperties(instance, saved, new SafeSet());
+    } catch { /* a frozen instance: keeps what it can */ }
+    for (const [store, had, value] of privates) {
+      if (had) store.set(instance, value);
+      else store.delete(instance);
+    }
+  });
+}
+
+return bare({ removeFile, commit, takeDisposer, pendingMigrations, migrate });
+};

@@ -1,0 +1,266 @@
+/**
+ * Class grafting: the canonical class graft keeps for each top-level class (R4, R6), and
+ * how each new version's members, inheritance and statics are grafted onto it (R5, R7, R8),
+ * journaled so a failed reload puts the class back as it was.
+ */
+"use strict";
+
+/**
+ * @param {KernelState} state
+ * @param {ReturnType<typeof kernelJournal>} transactions
+ */
+const kernelGrafting = (state, transactions) => {
+const { TypeError, ReferenceError, WeakRef } = globalThis;
+const { classMeta } = state;
+const { journal, restoreOwnProperties } = transactions;
+
+const SKIP_PROTO = new SafeSet(list("constructor"));
+const SKIP_STATIC = new SafeSet(list("prototype", "length", "name"));
+
+/** @param {Key} key */
+function keyLabel(key) {
+  return typeof key === "symbol" ? "[" + (symbolDescription(key) ?? "symbol") + "]" : key;
+}
+
+/**
+ * Whether a member changed between two versions. Functions and accessors compare by
+ * source text; data by identity (a primitive by value, an object changed when the new
+ * version made a new one). Data is never serialised: that would run a script's toJSON or
+ * getters, and cost as much as the data (a table of 100,000 entries).
+ * @param {PropertyDescriptor} before
+ * @param {PropertyDescriptor} after
+ */
+function memberChanged(before, after) {
+  if (before.enumerable !== after.enumerable) return true;
+  const beforeAccessor = !hasOwn(before, "value");
+  if (beforeAccessor !== !hasOwn(after, "value")) return true;
+  if (beforeAccessor) return sourceOf(before.get) !== sourceOf(after.get) || sourceOf(before.set) !== sourceOf(after.set);
+  const [value, next] = [before.value, after.value];
+  if (typeof value === "function" && typeof next === "function") return functionToString(value) !== functionToString(next);
+  return !sameValue(value, next);
+}
+
+/** @param {Function | undefined} fn */
+function sourceOf(fn) {
+  return fn === undefined ? "" : functionToString(fn);
+}
+
+/**
+ * @param {string} file
+ * @param {string} name
+ */
+function makeCanonical(file, name) {
+  /** @type {Cell} */
+  const cell = { impl: null };
+  const canonical = class {
+    /** @param {unknown[]} args */
+    constructor(...args) {
+      const impl = cell.impl;
+      if (impl === null) throw new ReferenceError("class " + name + " (" + file + ") is used before its definition has finished evaluating");
+      return reflectConstruct(impl, args, new.target);
+    }
+  };
+  defineProperty(canonical, "name", bare({ value: name, configurable: true }));
+  classMeta.set(canonical, { file, name, cell, version: 0, retired: false, protoKeys: new SafeSet(), staticKeys: new SafeSet(), privates: null, committedVersion: 0, fieldKeys: new SafeSet(), migrateSource: null });
+  return canonical;
+}
+
+/**
+ * @param {AnyClass} canonical
+ * @param {ClassMeta} meta
+ * @returns {SavedClass}
+ */
+function snapshotClass(canonical, meta) {
+  return {
+    parent: getPrototypeOf(canonical),
+    protoParent: getPrototypeOf(canonical.prototype),
+    protoDescriptors: ownDescriptors(canonical.prototype),
+    staticDescriptors: ownDescriptors(canonical),
+    impl: meta.cell.impl,
+    version: meta.version,
+    protoKeys: new SafeSet(meta.protoKeys),
+    staticKeys: new SafeSet(meta.staticKeys),
+  };
+}
+
+/**
+ * @param {AnyClass} canonical
+ * @param {ClassMeta} meta
+ * @param {SavedClass} saved
+ */
+function restoreClass(canonical, meta, saved) {
+  setPrototypeOf(canonical, saved.parent);
+  setPrototypeOf(canonical.prototype, saved.protoParent);
+  restoreOwnProperties(canonical.prototype, saved.protoDescriptors, new SafeSet());
+  restoreOwnProperties(canonical, saved.staticDescriptors, new SafeSet(list("prototype")));
+  meta.cell.impl = saved.impl;
+  meta.version = saved.version;
+  meta.protoKeys = saved.protoKeys;
+  meta.staticKeys = saved.staticKeys;
+}
+
+/**
+ * Makes target's own members those of source (skipping `skip`), removes the keys of `owned`
+ * that source no longer has, and reports the differences against `before` (the
+ * descriptors target had when the transaction began). Returns the keys now owned.
+ * @param {any} target
+ * @param {object} source
+ * @param {Set<Key>} owned
+ * @param {Set<Key>} skip
+ * @param {MemberChanges} report
+ * @param {Descriptors} before
+ * @returns {Set<Key>}
+ */
+function graftMembers(target, source, owned, skip, report, before) {
+  const defined = new SafeSet();
+  for (const key of ownKeys(source)) {
+    if (skip.has(key)) continue;
+    defined.add(key);
+    const descriptor = /** @type {PropertyDescriptor} */ (ownDescriptor(source, key));
+    const previous = hasOwn(before, key) ? before[key] : undefined;
+    if (previous === undefined) report.added.push(keyLabel(key));
+    else if (memberChanged(previous, descriptor)) report.changed.push(keyLabel(key));
+    descriptor.configurable = true;
+    defineProperty(target, key, descriptor);
+  }
+  for (const key of owned) {
+    if (!defined.has(key)) {
+      delete target[key];
+      report.removed.push(keyLabel(key));
+    }
+  }
+  return defined;
+}
+
+/**
+ * The bookkeeping of a class graft made.
+ * @param {AnyClass} cls
+ */
+function metaOf(cls) {
+  return /** @type {ClassMeta} */ (classMeta.get(cls));
+}
+
+/** @param {any} value */
+function className(value) {
+  if (value === null || value === undefined) return null;
+  const meta = classMeta.get(value);
+  if (meta) return meta.name;
+  return typeof value.name === "string" && value.name !== "" ? value.name : null;
+}
+
+/**
+ * Phase 1 of grafting a version: the inheritance chain, prototype members, static
+ * functions and the constructor. Runs from a static block at the top of the class body,
+ * so that the class's own static initialisers can already use it (R8).
+ * @param {AnyClass} canonical
+ * @param {ClassMeta} meta
+ * @param {unknown} impl what the class definition evaluated to
+ * @returns {LinkedClass}
+ */
+function linkClass(canonical, meta, impl) {
+  if (typeof impl !== "function" || impl.prototype === undefined) throw new TypeError("graft: " + meta.name + " is not a class");
+  const saved = snapshotClass(canonical, meta);
+  journal(() => restoreClass(canonical, meta, saved));
+  /** @type {Patch} */
+  const patch = bare({
+    file: meta.file, name: meta.name, version: meta.version + 1, created: meta.version === 0,
+    prototype: memberChanges(),
+    static: memberChanges(),
+  });
+  const parent = getPrototypeOf(impl);
+  const oldParent = getPrototypeOf(canonical);
+  if (parent !== oldParent) {
+    const newBase = classMeta.has(parent) || parent !== FUNCTION_PROTOTYPE ? className(parent) : null;
+    const oldBase = classMeta.has(oldParent) || oldParent !== FUNCTION_PROTOTYPE ? className(oldParent) : null;
+    if (meta.version > 0 && newBase !== oldBase) patch.newBase = newBase ?? "(none)";
+    // Same name, another class: its file was deleted and restored (or the name moved files).
+    else if (meta.version > 0 && newBase !== null && classMeta.has(parent)) {
+      const base = metaOf(/** @type {AnyClass} */ (parent));
+      patch.newBase = newBase + " (" + base.file + (base.version > 0 ? " v" + base.version : "") + ", another class than before)";
+    }
+  }
+  setPrototypeOf(canonical.prototype, getPrototypeOf(impl.prototype));
+  meta.protoKeys = graftMembers(canonical.prototype, impl.prototype, meta.protoKeys, SKIP_PROTO, patch.prototype, saved.protoDescriptors);
+  // Until finishClass, statics are read through the new version: its initialisers are
+  // still defining them on impl, and may read the ones defined before (R8).
+  for (const key of meta.staticKeys) delete (/** @type {any} */ (canonical))[key];
+  setPrototypeOf(canonical, impl);
+  // QuickJS names stack frames after a function's "name" property; a static `name`
+  // member of the class (a method, accessor or field) is the class's own and stays.
+  if (!hasStaticName(impl, meta)) defineProperty(impl, "name", bare({ value: meta.name, configurable: true }));
+  if (meta.cell.impl !== null) {
+    // Pending until the transaction commits: the journal holds it for a rollback, and it is
+    // the running version until then (a leak query from a host function mid-reload must not report it).
+    const superseded = { ref: new WeakRef(meta.cell.impl), file: meta.file, name: meta.name, version: meta.version, pending: true };
+    state.supersededRefs.push(superseded);
+    journal(() => { state.supersededRefs = state.supersededRefs.filter((entry) => entry !== superseded); });
+  }
+  meta.cell.impl = impl;
+  meta.version += 1;
+  return { impl, patch, saved };
+}
+
+/**
+ * Whether a class version defines a static member called `name` (which ES lets replace the
+ * class's name) rather than having the name its definition gave it.
+ * @param {AnyClass} impl
+ * @param {ClassMeta} meta
+ */
+function hasStaticName(impl, meta) {
+  const descriptor = ownDescriptor(impl, "name");
+  if (descriptor === undefined) return false;
+  if (!hasOwn(descriptor, "value")) return true;
+  return !(typeof descriptor.value === "string" && (descriptor.value === "" || descriptor.value === meta.name));
+}
+
+/** @returns {MemberChanges} */
+function memberChanges() {
+  return bare({ added: new SafeArray(), changed: new SafeArray(), removed: new SafeArray() });
+}
+
+/**
+ * Where a host learns a class's source text as the script wrote it (types stripped), or
+ * undefined (then the running version's own text is shown).
+ * @type {((file: string, name: string) => string | undefined) | null}
+ */
+let sourceReader = null;
+
+/** @param {(file: string, name: string) => string | undefined} reader */
+function setSourceReader(reader) {
+  sourceReader = reader;
+}
+
+/**
+ * `String(C)` for a class graft keeps: the class as written, not the canonical class's
+ * forwarding constructor. An own, non-enumerable static of each such class, unless the
+ * class declares its own `static toString`.
+ * @this {unknown}
+ */
+function classToString() {
+  const meta = typeof this === "function" ? classMeta.get(this) : undefined;
+  if (meta === undefined) return functionToString(/** @type {Function} */ (this));
+  const text = sourceReader === null ? undefined : sourceReader(meta.file, meta.name);
+  return typeof text === "string" ? text : functionToString(meta.cell.impl ?? /** @type {Function} */ (this));
+}
+
+/**
+ * Phase 2, once the class definition has finished: all static members, with removals.
+ * @param {AnyClass} canonical
+ * @param {ClassMeta} meta
+ * @param {LinkedClass} linked
+ */
+function finishClass(canonical, meta, linked) {
+  setPrototypeOf(canonical, getPrototypeOf(linked.impl));
+  meta.staticKeys = graftMembers(canonical, linked.impl, meta.staticKeys, SKIP_STATIC, linked.patch.static, linked.saved.staticDescriptors);
+  const name = /** @type {PropertyDescriptor} */ (hasStaticName(linked.impl, meta) ? ownDescriptor(linked.impl, "name") : bare({ value: meta.name }));
+  name.configurable = true;
+  defineProperty(canonical, "name", name);
+  // The constructor's parameter count, and the class's source, are the version's, not those of
+  // the canonical class's forwarding constructor.
+  defineProperty(canonical, "length", bare({ value: linked.impl.length, configurable: true }));
+  if (!meta.staticKeys.has("toString")) defineProperty(canonical, "toString", bare({ value: classToString, writable: true, configurable: true }));
+  return linked.patch;
+}
+
+return bare({ makeCanonical, metaOf, linkClass, finishClass, setSourceReader, classToString, SKIP_STATIC });
+};

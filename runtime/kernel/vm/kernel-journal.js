@@ -1,0 +1,95 @@
+/**
+ * The reload transaction and its journal (R3, R12): every change a reload makes to what
+ * the kernel keeps records how to undo itself, so that a failed reload is undone
+ * completely. One transaction is open at a time (begin, then commit or rollback).
+ */
+"use strict";
+
+const kernelJournal = () => {
+// Captured before any script runs, like everything in intrinsics.js.
+const { Error } = globalThis;
+
+/** @type {Transaction | null} */
+let txn = null;
+
+/** @param {() => void} undo */
+function journal(undo) {
+  openTransaction().undo.push(undo);
+}
+
+/**
+ * Journals `undo` when a transaction is open; a change outside one (a query, a host call
+ * between reloads) is never undone.
+ * @param {() => void} undo
+ */
+function journalIfOpen(undo) {
+  if (txn !== null) txn.undo.push(undo);
+}
+
+function openTransaction() {
+  if (txn === null) throw new Error("graft kernel: no reload transaction is open");
+  return txn;
+}
+
+function inTransaction() {
+  return txn !== null;
+}
+
+/**
+ * Puts back `target`'s own properties as `descriptors` holds them (keys in `skip` left alone).
+ * @param {object} target
+ * @param {Descriptors} descriptors
+ * @param {Set<Key>} skip
+ */
+function restoreOwnProperties(target, descriptors, skip) {
+  for (const key of ownKeys(target)) {
+    if (skip.has(key)) continue;
+    if (!hasOwn(descriptors, key)) delete (/** @type {any} */ (target))[key];
+  }
+  for (const key of ownKeys(descriptors)) {
+    if (skip.has(key)) continue;
+    defineProperty(target, key, /** @type {PropertyDescriptor} */ (descriptors[key]));
+  }
+}
+
+function begin() {
+  if (txn !== null) throw new Error("graft kernel: a reload transaction is already open");
+  txn = { undo: new SafeArray(), pending: new SafeMap(), removed: new SafeArray(), migrations: new SafeMap() };
+}
+
+/**
+ * Runs a change that is never undone (declarations, the host module) outside a reload.
+ * @param {() => void} change
+ */
+function withTransaction(change) {
+  txn = { undo: new SafeArray(), pending: new SafeMap(), removed: new SafeArray(), migrations: new SafeMap() };
+  try { change(); } finally { txn = null; }
+}
+
+/**
+ * Versions of the transaction can no longer define anything (see instantiateModule's assertOpen).
+ * @param {Transaction} transaction
+ */
+function closeVersions(transaction) {
+  for (const pending of transaction.pending.values()) pending.open = false;
+}
+
+function rollback() {
+  if (txn === null) return;
+  closeVersions(txn);
+  const undo = txn.undo;
+  txn = null;
+  for (let i = undo.length - 1; i >= 0; i--) /** @type {() => void} */ (undo[i])();
+}
+
+/**
+ * Ends the open transaction, keeping its changes (commit has applied them).
+ * @param {Transaction} transaction
+ */
+function endTransaction(transaction) {
+  if (txn !== transaction) throw new Error("graft kernel: this reload transaction is not the open one");
+  txn = null;
+}
+
+return bare({ journal, journalIfOpen, openTransaction, inTransaction, restoreOwnProperties, begin, withTransaction, closeVersions, rollback, endTransaction });
+};

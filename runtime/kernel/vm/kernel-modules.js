@@ -1,0 +1,268 @@
+/**
+ * Modules: linking and evaluating a version of a file (A3), with the `api` its compiled
+ * code calls (classes, exports, private slots, decorators, its REPL scope) and
+ * `import.meta.hot` (R9: hot.data journaled, dispose callbacks kept for the commit).
+ */
+"use strict";
+
+/**
+ * @param {KernelState} state
+ * @param {ReturnType<typeof kernelJournal>} transactions
+ * @param {ReturnType<typeof kernelNamespaces>} namespaces
+ * @param {ReturnType<typeof kernelGrafting>} grafting
+ */
+const kernelModules = (state, transactions, namespaces, grafting) => {
+const { Error, TypeError, SyntaxError, Promise } = globalThis;
+const { classMeta } = state;
+const { journal, journalIfOpen, openTransaction, restoreOwnProperties } = transactions;
+const { fileRecord, setNamespace, namespaceObject } = namespaces;
+const { makeCanonical, metaOf, linkClass, finishClass } = grafting;
+
+/**
+ * hot.data's own properties as they were before this version ran: a version that fails
+ * leaves nothing in it for the running one (objects inside it are live state, not copied).
+ * @param {FileRecord} record
+ */
+function journalHotData(record) {
+  const data = record.hotData;
+  const saved = ownDescriptors(data);
+  journal(() => {
+    // A script may have frozen or sealed it: the rest of the rollback must still run.
+    try { restoreOwnProperties(data, saved, new SafeSet()); } catch { /* keeps what it can */ }
+  });
+}
+
+/**
+ * The canonical class of a file's top-level class, made (journaled) the first time.
+ * @param {FileRecord} record
+ * @param {string} name
+ */
+function canonicalFor(record, name) {
+  let canonical = record.classes.get(name);
+  if (canonical === undefined) {
+    canonical = makeCanonical(record.file, name);
+    record.classes.set(name, canonical);
+    journal(() => record.classes.delete(name));
+  }
+  return canonical;
+}
+
+/**
+ * Links a version of a module: runs its compiled generator up to the point where its exports
+ * are readable, before any module of the batch evaluates (ES's link step).
+ * @param {string} file
+ * @param {number} version
+ * @param {(api: object) => Generator | AsyncGenerator} moduleFunction the compiled script (async when its top level awaits)
+ * @param {string[]} dependencies files of its imports, in the order the compiled script asks for them
+ * @param {string[]} starExports [name, file, exportName] flattened: what `export *` adds, resolved at
+ *   link time to the module that binds each name (exportName "*": that module's namespace)
+ */
+function instantiateModule(file, version, moduleFunction, dependencies, starExports) {
+  const transaction = openTransaction();
+  const record = fileRecord(file);
+  /** @type {PendingVersion} */
+  const pending = { file, version, defined: new SafeSet(), order: new SafeArray(), disposers: new SafeArray(), patches: new SafeArray(), evaluator: null, open: true, body: null, fields: new SafeMap() };
+  /** Code after a top-level await may resume after its reload ended (rolled back at the timeout). */
+  const assertOpen = () => {
+    if (!pending.open) throw new Error("graft: this version of " + file + " was abandoned (its reload ended while it awaited at top level): it can no longer define classes or exports");
+  };
+  /**
+   * Classes between phase 1 (static block) and phase 2 (end of definition).
+   * @type {Map<AnyClass, LinkedClass>}
+   */
+  const linking = new SafeMap();
+  transaction.pending.set(file, pending);
+  journalHotData(record);
+  // import.meta outlives the top level (a module's eval keeps it): it holds the version's
+  // disposer list, not the whole pending record.
+  const disposers = pending.disposers;
+  const hot = {
+    data: record.hotData,
+    /** @param {Disposer} callback */
+    dispose(callback) {
+      if (typeof callback !== "function") throw new TypeError("import.meta.hot.dispose expects a function");
+      disposers.push(callback);
+    },
+    accept() {},
+  };
+  const api = {
+    meta: { url: "graft:" + file, hot },
+    /** @param {number} index */
+    require(index) { return fileRecord(/** @type {string} */ (dependencies[index])).namespace; },
+    /** @param {number} index */
+    namespace(index) { return namespaceObject(fileRecord(/** @type {string} */ (dependencies[index]))); },
+    /** @param {Getters} getters */
+    exports(getters) {
+      assertOpen();
+      /** @type {Getters} */
+      const all = create(null);
+      for (let i = 0; i + 2 < starExports.length; i += 3) {
+        const source = fileRecord(/** @type {string} */ (starExports[i + 1]));
+        const exportName = /** @type {string} */ (starExports[i + 2]);
+        all[/** @type {string} */ (starExports[i])] = exportName === "*" ? () => namespaceObject(source) : () => source.namespace[exportName];
+      }
+      assign(all, getters);
+      setNamespace(record, all);
+    },
+    /** @param {string} name */
+    cls(name) {
+      assertOpen();
+      if (pending.defined.has(name)) throw new SyntaxError("class " + name + " is defined twice at the top level of " + file);
+      pending.defined.add(name);
+      pending.order.push(name);
+      return canonicalFor(record, name);
+    },
+    /**
+     * The slots of a top-level class's private members, asked for just before the class is
+     * defined (runtime/compile/private-names.ts).
+     * @param {string | AnyClass} name
+     */
+    privates(name) {
+      assertOpen();
+      // By name before the class is defined; by the class itself for TypeScript's accessor storage.
+      const canonical = typeof name === "string" ? canonicalFor(record, name) : name;
+      if (!classMeta.has(canonical)) throw new TypeError("graft: privates() expects a top-level class of " + file);
+      const meta = metaOf(canonical);
+      if (meta.privates === null) meta.privates = newPrivateState();
+      return privateSlots(canonical, meta.privates, journalIfOpen);
+    },
+    /**
+     * @param {AnyClass} canonical
+     * @param {unknown} impl
+     */
+    early(canonical, impl) {
+      assertOpen();
+      const meta = metaOf(canonical);
+      linking.set(canonical, linkClass(canonical, meta, impl));
+    },
+    /**
+     * @param {AnyClass} canonical
+     * @param {unknown} impl
+     */
+    install(canonical, impl) {
+      assertOpen();
+      const meta = metaOf(canonical);
+      let linked = linking.get(canonical);
+      if (linked === undefined || linked.impl !== impl) linked = linkClass(canonical, meta, impl);
+      linking.delete(canonical);
+      pending.patches.push(finishClass(canonical, meta, linked));
+    },
+    /**
+     * @param {string} name
+     * @param {unknown} impl
+     */
+    define(name, impl) {
+      const canonical = api.cls(name);
+      api.install(canonical, impl);
+      return canonical;
+    },
+    /** @param {Function} fn an anonymous `export default function` */
+    nameDefault(fn) {
+      defineProperty(fn, "name", bare({ value: "default", configurable: true }));
+    },
+    /**
+     * The instance fields this version of a top-level class declares, from a static block
+     * at the top of its body (runtime/compile/field-initialisers.ts).
+     * @param {string} name
+     * @param {Array<[string, number]>} keys
+     * @param {() => Record<string, Function>} factory
+     */
+    fields(name, keys, factory) {
+      assertOpen();
+      pending.fields.set(name, bare({ keys, factory }));
+    },
+    /**
+     * A TC39 class decorator of a top-level class, as graft applies it: it gets the class
+     * version being defined (what it returns becomes the version), and the callbacks it gives
+     * `context.addInitializer` run with `this` = the class graft keeps, so what they register
+     * is the class every later version patches.
+     * @param {AnyClass} canonical
+     * @param {unknown} decorator
+     */
+    classDecorator(canonical, decorator) {
+      if (typeof decorator !== "function") throw new TypeError("a class decorator must be a function");
+      /**
+       * @param {unknown} value
+       * @param {{ addInitializer: (f: Function) => void }} context
+       */
+      return (value, context) => {
+        const own = assign({}, context);
+        /** @param {unknown} initializer */
+        own.addInitializer = (initializer) => {
+          if (typeof initializer !== "function") return apply(context.addInitializer, context, [initializer]);
+          return apply(context.addInitializer, context, [function () { return apply(initializer, canonical, []); }]);
+        };
+        return apply(decorator, undefined, [value, own]);
+      };
+    },
+    /**
+     * TypeScript's legacy (experimentalDecorators) member decorators, applied as its emit
+     * does, right after the class is defined: each gets (target, key, descriptor) and may
+     * return a new descriptor, which the target then holds.
+     * @param {Function[]} decorators
+     * @param {object} target the class graft keeps, or its prototype
+     * @param {string} key
+     * @param {PropertyDescriptor | null | undefined} descriptor null: the target's own (methods, accessors)
+     */
+    decorate(decorators, target, key, descriptor) {
+      let current = descriptor === null ? ownDescriptor(target, key) : descriptor;
+      for (let i = decorators.length - 1; i >= 0; i--) {
+        const result = apply(/** @type {Function} */ (decorators[i]), undefined, [target, key, current]);
+        if (result) current = result;
+      }
+      if (current) defineProperty(target, key, current);
+    },
+    /**
+     * Legacy class decorators get the class graft keeps; one may change it, not replace it.
+     * @param {Function[]} decorators
+     * @param {AnyClass} canonical
+     */
+    decorateClass(decorators, canonical) {
+      for (let i = decorators.length - 1; i >= 0; i--) {
+        const result = apply(/** @type {Function} */ (decorators[i]), undefined, [canonical]);
+        if (result !== undefined && result !== canonical) {
+          throw new TypeError("graft: a legacy class decorator of " + metaOf(canonical).name + " returned another class; graft keeps one class object per top-level class, so a class decorator may change the class but not replace it (TC39 decorators may)");
+        }
+      }
+    },
+    /**
+     * A legacy parameter decorator, as a member decorator: (target, key) -> decorator(target, key, index).
+     * @param {number} index
+     * @param {Function} decorator
+     */
+    param(index, decorator) {
+      /** @param {object} target @param {string | undefined} key */
+      return (target, key) => { apply(decorator, undefined, [target, key, index]); };
+    },
+    /** @param {unknown} evaluator */
+    scope(evaluator) {
+      if (typeof evaluator !== "function") throw new TypeError("graft: scope() expects the module's evaluator function");
+      pending.evaluator = evaluator;
+    },
+    /** @param {unknown} specifier */
+    dynamicImport(specifier) {
+      return promiseReject(Promise, new Error("import(" + stringify(String(specifier)) + ") in " + file + ": dynamic import is not supported; use a static import"));
+    },
+  };
+  const body = moduleFunction(api);
+  // Up to the generator's first `yield`: for an async one, that part runs synchronously too.
+  body.next();
+  pending.body = body;
+}
+
+/**
+ * Evaluates a linked version (the rest of its generator). A module with top-level await
+ * returns its evaluation's promise: the reload engine waits for it.
+ * @param {string} file
+ */
+function evaluateModule(file) {
+  const pending = openTransaction().pending.get(file);
+  const body = pending === undefined ? null : pending.body;
+  if (pending === undefined || body === null) throw new Error("graft kernel: " + file + " was not linked in this transaction");
+  pending.body = null;
+  // An async generator's step is a promise, settled when the module has evaluated.
+  return body.next();
+}
+
+return bare({ instantiateModule, evaluateModule });
+};

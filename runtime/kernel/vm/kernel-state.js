@@ -1,0 +1,61 @@
+/**
+ * What the in-VM kernel keeps for the life of a runtime, and the types its parts share.
+ * kernel.js makes one state and hands it to each part (kernel-*.js), which are evaluated
+ * in order after intrinsics.js and privates.js. Each file defines one global `const`, a
+ * function that holds no state of its own: a script that reaches this realm's Function
+ * constructor can read global bindings, so what the kernel keeps lives only in the
+ * closures kernel.js makes.
+ */
+"use strict";
+
+/**
+ * @typedef {Function & { prototype: any }} AnyClass a script's class, or a canonical one
+ * @typedef {{ added: string[], changed: string[], removed: string[] }} MemberChanges
+ * @typedef {{ file: string, name: string, version: number, created: boolean, prototype: MemberChanges,
+ *   static: MemberChanges, newBase?: string }} Patch
+ * @typedef {{ patched: Patch[], retired: { file: string, name: string, version: number }[],
+ *   disposeErrors: { file: string, message: string }[], disposers: number }} CommitReport disposers: how many
+ *   import.meta.hot.dispose callbacks the commit queued for the host (takeDisposer)
+ * @typedef {{ impl: AnyClass | null }} Cell the version a canonical class constructs with
+ * @typedef {{ file: string, name: string, cell: Cell, version: number, retired: boolean,
+ *   protoKeys: Set<Key>, staticKeys: Set<Key>, privates: PrivateState | null, committedVersion: number,
+ *   fieldKeys: Set<string>, migrateSource: string | null }} ClassMeta privates: its #x state, kept across versions;
+ *   committedVersion, fieldKeys, migrateSource: of the version last committed (0 before the first)
+ * @typedef {{ keys: Array<[string, number]>, factory: () => Record<string, Function> }} FieldList a version's instance
+ *   fields ([key, offset in the stripped script]) and how to build their initialisers
+ * @typedef {{ added: Array<[string, number]>, factory: (() => Record<string, Function>) | null, hook: Function | undefined,
+ *   fromVersion: number }} MigrationPlan
+ * @typedef {(this: void, hotData: object) => void} Disposer
+ * @typedef {{ file: string, namespace: Record<string, unknown>, classes: Map<string, AnyClass>,
+ *   classOrder: string[], hotData: object, disposers: Disposer[], loaded: boolean, exportKeys: string[],
+ *   evaluator: Function | null, exotic: { signature: string, proxy: object } | null }} FileRecord
+ *   namespace: the exports as getters, what compiled code reads imports from; exotic: the ES
+ *   module namespace object (`import * as`) for the current export names; evaluator: runs
+ *   REPL code in the running version's module scope
+ * @typedef {{ file: string, version: number, defined: Set<string>, order: string[], disposers: Disposer[],
+ *   patches: Patch[], evaluator: Function | null, open: boolean, body: Generator | AsyncGenerator | null,
+ *   fields: Map<string, FieldList> }} PendingVersion a version being evaluated,
+ *   until commit; closed (open false) at commit or rollback
+ * @typedef {{ undo: (() => void)[], pending: Map<string, PendingVersion>, removed: string[],
+ *   migrations: Map<AnyClass, MigrationPlan> }} Transaction
+ * @typedef {{ [key: Key]: PropertyDescriptor }} Descriptors
+ * @typedef {{ parent: object | null, protoParent: object | null, protoDescriptors: Descriptors,
+ *   staticDescriptors: Descriptors, impl: AnyClass | null, version: number, protoKeys: Set<Key>,
+ *   staticKeys: Set<Key> }} SavedClass
+ * @typedef {{ impl: AnyClass, patch: Patch, saved: SavedClass }} LinkedClass
+ * @typedef {{ ref: WeakRef<AnyClass>, file: string, name: string, version: number, pending: boolean }} Superseded
+ * @typedef {{ [name: string]: () => unknown }} Getters
+ * @typedef {{ files: Map<string, FileRecord>, classMeta: WeakMap<AnyClass, ClassMeta>, retiredRefs: Array<WeakRef<AnyClass>>,
+ *   supersededRefs: Array<Superseded>, disposeQueue: Array<{ file: string, callback: Disposer, data: object }> }} KernelState
+ *   retiredRefs and supersededRefs: retired classes and earlier versions' classes, weakly (alive after a full GC
+ *   means user code holds them); disposeQueue: the import.meta.hot.dispose callbacks a commit queued for the host
+ */
+
+/** @returns {KernelState} */
+const newKernelState = () => bare({
+  files: new SafeMap(),
+  classMeta: new SafeWeakMap(),
+  retiredRefs: new SafeArray(),
+  supersededRefs: new SafeArray(),
+  disposeQueue: new SafeArray(),
+});
