@@ -7,6 +7,7 @@ import { lowerClasses, type DecoratorMode } from "./class-lowering.js";
 import { lowerDecorators } from "./decorators.js";
 import { checkReservedNames } from "./reserved-names.js";
 import { hideModuleArguments } from "./module-arguments.js";
+import { isJsonModule, jsonModuleCode } from "./json-module.js";
 
 export { CompileError, type ScriptPosition } from "./errors.js";
 export type { DecoratorMode } from "./class-lowering.js";
@@ -16,6 +17,8 @@ export type { ModuleEntries } from "./module-transform.js";
 
 export interface CompiledImport {
   specifier: string;
+  /** The `type` import attribute, if any (`"json"` for a JSON module). */
+  type?: string;
   /** Where the import is written, in the code the module rewrite was given (`positionOf` maps it to the script). */
   offset: number;
 }
@@ -73,6 +76,12 @@ export interface CompiledParts extends CompiledModule {
 
 /** The passes of compileScript, without building its lookups. Throws CompileError. */
 export function compileParts(file: string, source: string, options: CompileOptions = {}): CompiledParts {
+  if (isJsonModule(file)) {
+    // Its module code is graft's own (the value as its default export): compiled as a .js
+    // file, and known by the JSON text (what a reload compares and error frames show).
+    const parts = compileParts(`${file}.js`, jsonModuleCode(file, source), options);
+    return { ...parts, file, source };
+  }
   checkNesting(file, source);
   const stripped = stripTypes(file, source);
   // Each pass's map leads back to the code it was given; `back` holds them from the stripped code's down.
@@ -96,7 +105,7 @@ export function compileParts(file: string, source: string, options: CompileOptio
     file,
     source,
     code: decorators ? decorators.code : shape.code,
-    imports: shape.imports.map((site: ImportSite) => ({ specifier: site.specifier, offset: site.offset })),
+    imports: shape.imports.map((site: ImportSite) => (site.type === undefined ? { specifier: site.specifier, offset: site.offset } : { specifier: site.specifier, offset: site.offset, type: site.type })),
     exportNames: shape.exportNames,
     entries: shape.entries,
     classNames: shape.classNames,

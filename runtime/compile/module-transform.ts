@@ -6,11 +6,14 @@ import isReference from "is-reference";
 import type * as ESTree from "estree";
 import { syntaxError } from "./errors.js";
 import { mapOfEdits, type SourceMapInput } from "./source-map.js";
+import { importTypeOf } from "./import-attributes.js";
 
 /** An import found in a script, by specifier, with where it was written (stripped code). */
 export interface ImportSite {
   specifier: string;
   offset: number;
+  /** The `type` import attribute (`with { type: "json" }`), if any. */
+  type?: string;
 }
 
 /**
@@ -70,12 +73,15 @@ export function transformModule(file: string, code: string, parsed?: ESTree.Prog
   const setup: string[] = [];
   const imports: ImportSite[] = [];
   const importIndex = new Map<string, number>();
-  const requestOf = (specifier: string, offset: number): number => {
-    let index = importIndex.get(specifier);
+  const requestOf = (specifier: string, offset: number, declaration?: ESTree.Node): number => {
+    const type = declaration && importTypeOf(file, code, declaration);
+    // A module request is its specifier and its attributes (ES's ModuleRequest Record).
+    const key = type === undefined ? specifier : `${specifier}\0${type}`;
+    let index = importIndex.get(key);
     if (index === undefined) {
       index = imports.length;
-      importIndex.set(specifier, index);
-      imports.push({ specifier, offset });
+      importIndex.set(key, index);
+      imports.push(type === undefined ? { specifier, offset } : { specifier, offset, type });
     }
     return index;
   };
@@ -105,7 +111,7 @@ export function transformModule(file: string, code: string, parsed?: ESTree.Prog
       case "ImportDeclaration": {
         const declaration = statement as unknown as ESTree.ImportDeclaration & Node;
         const source = declaration.source.value as string;
-        const request = requestOf(source, declaration.start);
+        const request = requestOf(source, declaration.start, declaration);
         const ns = `__import${request}`;
         for (const specifier of declaration.specifiers) {
           const { start } = specifier as typeof specifier & Node;
@@ -133,7 +139,7 @@ export function transformModule(file: string, code: string, parsed?: ESTree.Prog
           }
           rewriteTopLevelClass(inner);
         } else if (declaration.source) {
-          const request = requestOf(declaration.source.value as string, declaration.start);
+          const request = requestOf(declaration.source.value as string, declaration.start, declaration);
           const ns = `__import${request}`;
           for (const specifier of declaration.specifiers) {
             const importName = nameOf(specifier.local);
@@ -156,7 +162,7 @@ export function transformModule(file: string, code: string, parsed?: ESTree.Prog
       }
       case "ExportAllDeclaration": {
         const declaration = statement as unknown as ESTree.ExportAllDeclaration & Node;
-        const request = requestOf(declaration.source.value as string, declaration.start);
+        const request = requestOf(declaration.source.value as string, declaration.start, declaration);
         if (declaration.exported) {
           const exportName = nameOf(declaration.exported);
           addExport(exportName, namespaceOf(request));

@@ -18,6 +18,22 @@ export function isScriptPath(relative: string): boolean {
 }
 
 /**
+ * A JSON file a script may import (`with { type: "json" }`): a module once imported, never
+ * loaded for being in the folder (a tsconfig.json there is not data of the game).
+ */
+export function isJsonModulePath(relative: string): boolean {
+  const parts = relative.split(/[\\/]/);
+  if (parts.some((part) => part.startsWith(".") || part === "node_modules")) return false;
+  const base = parts[parts.length - 1]!;
+  return base.endsWith(".json") && !TEMP_FILE.test(base);
+}
+
+/** A file graft runs as a module: a script, or a JSON module. */
+export function isModulePath(relative: string): boolean {
+  return isScriptPath(relative) || isJsonModulePath(relative);
+}
+
+/**
  * The one rule for what is a script, for start-up, reload() and the watcher alike: a
  * regular file inside the scripts folder (no symbolic link, nothing reached through one),
  * named *.ts, *.js or *.mjs, outside dot-folders and node_modules, not an editor's temp
@@ -26,7 +42,7 @@ export function isScriptPath(relative: string): boolean {
 export function scriptPathProblem(root: string, relative: string): string | undefined {
   const normalized = path.posix.normalize(relative.split("\\").join("/"));
   if (path.isAbsolute(relative) || normalized === ".." || normalized.startsWith("../")) return "it is outside the scripts folder";
-  if (!isScriptPath(normalized)) return "it is not a script: scripts are .ts, .js or .mjs files (not .d.ts, editor temp files, or files in dot-folders or node_modules)";
+  if (!isModulePath(normalized)) return "it is not a script: scripts are .ts, .js or .mjs files, and .json files scripts import (not .d.ts, editor temp files, or files in dot-folders or node_modules)";
   if (!isInsideRealFolder(root, normalized)) return "it is a symbolic link, or reached through one: graft loads only regular files inside the scripts folder";
   return undefined;
 }
@@ -49,9 +65,9 @@ function isInsideRealFolder(root: string, relative: string): boolean {
   return real === path.join(realRoot, relative);
 }
 
-/** Whether `relative` is a script on disk now (a regular file, by the rule of scriptPathProblem). */
+/** Whether `relative` is a script (or JSON module) on disk now (a regular file, by the rule of scriptPathProblem). */
 export function scriptExists(root: string, relative: string): boolean {
-  if (!isScriptPath(relative) || !isInsideRealFolder(root, relative)) return false;
+  if (!isModulePath(relative) || !isInsideRealFolder(root, relative)) return false;
   try {
     return statSync(path.join(root, relative)).isFile();
   } catch {
@@ -141,5 +157,5 @@ export function resolveSpecifier(importer: string, specifier: string, exists: (f
   const withoutJsExtension = base.replace(/\.(m?js)$/, "");
   for (const extension of SCRIPT_EXTENSIONS) candidates.push(base + extension, withoutJsExtension + extension);
   for (const extension of SCRIPT_EXTENSIONS) candidates.push(`${base}/index${extension}`);
-  return candidates.find((candidate) => isScriptPath(candidate) && exists(candidate));
+  return candidates.find((candidate) => isModulePath(candidate) && exists(candidate));
 }

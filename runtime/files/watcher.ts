@@ -1,6 +1,6 @@
 import { watch, type FSWatcher } from "chokidar";
 import path from "node:path";
-import { isScriptPath, toRelative } from "./script-files.js";
+import { isModulePath, toRelative } from "./script-files.js";
 
 /** The longest a steady stream of saves can hold a reload back. */
 const MAX_BATCH_WAIT_MS = 500;
@@ -51,7 +51,7 @@ export class ScriptWatcher {
     this.watcher = watcher;
     const onFile = (full: string): void => {
       const relative = toRelative(this.root, path.resolve(full));
-      if (isScriptPath(relative)) this.add([relative]);
+      if (isModulePath(relative)) this.add([relative]);
     };
     watcher.on("add", onFile).on("change", onFile).on("unlink", onFile);
     // The fast path: the OS's own change notification, before chokidar's write-settle
@@ -62,7 +62,7 @@ export class ScriptWatcher {
       if (!watched || !rawPath) return;
       const full = path.basename(watched) === rawPath ? watched : path.join(watched, rawPath);
       const relative = toRelative(this.root, path.resolve(full));
-      if (!relative.startsWith("..") && isScriptPath(relative)) this.add([relative]);
+      if (!relative.startsWith("..") && isModulePath(relative)) this.add([relative]);
     });
     watcher.on("unlinkDir", (full: string) => this.add(this.loadedFilesUnder(toRelative(this.root, path.resolve(full)))));
     watcher.on("error", (error: unknown) => this.onError(error));

@@ -7,6 +7,8 @@ import { ModuleLinker, type StarExport } from "./module-link.js";
 import { ImporterIndex } from "./importer-index.js";
 import { Kernel, VmCallError, type KernelCommitReport } from "../kernel/kernel.js";
 import { listScripts, readScript, resolveSpecifier, scriptExists, type ReadOutcome } from "../files/script-files.js";
+import { isJsonModule } from "../compile/json-module.js";
+import { importTypeProblem } from "./import-types.js";
 import { codeFrame, evaluatedName, explainVmError, mapVmError, type MappedError } from "./script-errors.js";
 import { HostStackOverflow, VmOutOfMemory, type Vm } from "../vm/vm.js";
 import { timerOwner, type Scheduler, type TimerOwner } from "../async/scheduler.js";
@@ -202,6 +204,8 @@ export class ReloadEngine {
         else this.pending.delete(file);
         continue;
       }
+      // A JSON file is a module once a script imports it (that pulls it in): until then, its saves are not graft's business.
+      if (isJsonModule(file) && !running && !pending) continue;
       if (outcome.kind === "source") sources.set(file, outcome.source);
       // reload() of everything that changed: a file failing as it is on disk has not changed (retries take care of it).
       if (changedOnly && !force && pending && outcome.kind === "source" && pending.source === outcome.source) continue;
@@ -444,6 +448,16 @@ export class ReloadEngine {
       if (error) {
         errors.push(error);
         candidates.delete(candidate.path);
+        continue;
+      }
+      // JSON files load when imported (they have no imports of their own): added as the loop goes.
+      for (const dependency of candidate.dependencies) {
+        if (!isJsonModule(dependency) || candidates.has(dependency) || this.loaded.has(dependency) || read.has(dependency)) continue;
+        const outcome = await readScript(this.root, dependency);
+        read.set(dependency, outcome);
+        if (outcome.kind === "source") sources.set(dependency, outcome.source);
+        const pulled = this.candidateFrom(dependency, outcome, errors, "edit");
+        if (pulled) candidates.set(dependency, pulled);
       }
     }
     for (const error of errors) this.record(report, error, sources.get(error.file), [], retrying, false);
@@ -608,6 +622,8 @@ export class ReloadEngine {
           : `Node modules, the file system and the network are not available to scripts; ask the host to expose what you need through "${HOST_MODULE}"`;
         return this.errorAt(candidate.path, candidate.script.source, message, candidate.script.positionOf(site.offset), hint);
       }
+      const typeProblem = importTypeProblem(site.specifier, site.type, resolved);
+      if (typeProblem) return this.errorAt(candidate.path, candidate.script.source, typeProblem.message, candidate.script.positionOf(site.offset), typeProblem.hint);
       candidate.dependencies.push(resolved);
     }
     return undefined;
