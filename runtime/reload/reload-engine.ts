@@ -1,65 +1,27 @@
 import type { QuickJSContext, QuickJSHandle } from "quickjs-emscripten-core";
-import { compileScript, compileSnippet, CompileError, type CompileOptions, type CompiledScript, type SourceMapper } from "../compile/index.js";
+import { compileScript, compileSnippet, CompileError, type CompileOptions } from "../compile/index.js";
 import { compileInParallel, scriptOf, type CompileOutcome } from "../compile/parallel-compile.js";
 import { PreparedContexts } from "./prepared-contexts.js";
-import { cycleGroups, dependencyOrder, describeCycle, reaches } from "./dependency-order.js";
-import { ModuleLinker, type StarExport } from "./module-link.js";
+import { cycleGroups, dependencyOrder, describeCycle } from "./dependency-order.js";
 import { ImporterIndex } from "./importer-index.js";
-import { Kernel, VmCallError, type KernelCommitReport } from "../kernel/kernel.js";
+import type { Kernel, KernelCommitReport } from "../kernel/kernel.js";
 import { listScripts, readScript, resolveSpecifier, scriptExists, type ReadOutcome } from "../files/script-files.js";
 import { isJsonModule } from "../compile/json-module.js";
 import { importTypeProblem } from "./import-types.js";
-import { codeFrame, evaluatedName, explainVmError, mapVmError, type MappedError } from "./script-errors.js";
-import { HostStackOverflow, VmOutOfMemory, type Vm } from "../vm/vm.js";
-import { timerOwner, type Scheduler, type TimerOwner } from "../async/scheduler.js";
-import type { ClassPatch, ReloadError, ReloadReport, SourcePosition } from "./reload-report.js";
+import { evaluatedName, type MappedError } from "./script-errors.js";
+import type { Vm } from "../vm/vm.js";
+import { timerOwner, type Scheduler } from "../async/scheduler.js";
+import type { ClassPatch, ReloadError, ReloadReport } from "./reload-report.js";
+import { HOST_MODULE, type Candidate, type LoadedFile } from "./candidate.js";
+import { FailureLedger } from "./failure-ledger.js";
+import { SourceMapRegistry } from "./source-maps.js";
+import { TransactionExecutor, type TransactionOutcome } from "./executor.js";
 
-/** The module name scripts import host functions from. */
-export const HOST_MODULE = "host";
-
-interface LoadedFile {
-  path: string;
-  context: QuickJSContext;
-  script: CompiledScript;
-  /** Resolved dependencies, in `__graft.require(i)` order. */
-  dependencies: string[];
-  /** Owns the timers this version's top-level code created. */
-  owner: TimerOwner;
-}
-
-interface Candidate {
-  path: string;
-  script: CompiledScript;
-  dependencies: string[];
-  attempt: number;
-  /** Its text on disk (an edit, or a retry), or its running version re-run because an import of it changed (R13). */
-  role: "edit" | "rerun";
-  /** What the script's `export *` add, resolved when the batch is linked. */
-  starExports: StarExport[];
-  /** Set when the file is on an import cycle: the cycle, for errors of reads before a module ran. */
-  cycle?: string;
-}
-
-/** A script on disk that does not run as it is there: not at all, or an earlier version of it. */
-interface Pending {
-  error: ReloadError;
-  /** Its text when it failed; undefined when it could not be read as a script. */
-  source: string | undefined;
-  /** It is tried again once one of these files changes (applied or deleted after `epoch`)... */
-  retryOn: string[];
-  epoch: number;
-  /** ...or at the next reload whatever changed (its batch rolled back, or an import was missing). */
-  retryAlways: boolean;
-}
-
-type TransactionOutcome = { committed: true } | { committed: false; error: ReloadError };
+export { HOST_MODULE } from "./candidate.js";
 
 /** An emptied script is re-read this many times, this far apart, before it is applied. */
 const EMPTY_FILE_RETRIES = 10;
 const EMPTY_FILE_RETRY_MS = 3;
-
-/** Source maps kept per file, for stacks of code that still runs from older versions. */
-const VERSIONS_KEPT_PER_FILE = 16;
 
 /**
  * Loads scripts and applies edits as transactions (R1–R3, R9–R12): compile, resolve,
@@ -70,33 +32,48 @@ export class ReloadEngine {
   private readonly loaded = new Map<string, LoadedFile>();
   /** The files of `loaded` that import each file. */
   private readonly importers = new ImporterIndex();
-  /** Files on disk that do not run as they are there (failed, waiting, or an edit that failed), with why. */
-  private readonly pending = new Map<string, Pending>();
   /** Commits so far; and for each file, the commit that last applied (or deleted) it. */
   private epoch = 0;
   private readonly changedAt = new Map<string, number>();
+  /** Files on disk that do not run as they are there (failed, waiting, or an edit that failed), with why. */
+  private readonly ledger: FailureLedger = new FailureLedger({
+    isRunning: (file) => this.loaded.has(file),
+    epoch: () => this.epoch,
+  });
   private readonly attempts = new Map<string, number>();
-  private readonly mappers = new Map<string, { file: string; mapper: SourceMapper }>();
-  private readonly mapperOrder = new Map<string, string[]>();
+  private readonly maps = new SourceMapRegistry();
+  private readonly executor: TransactionExecutor;
   private queue: Promise<unknown> = Promise.resolve();
   /** Contexts made while compile workers compile a big load (see loadInOrder). */
   private readonly prepared: PreparedContexts;
   private disposed = false;
 
   constructor(
-    private readonly vm: Vm,
-    private readonly kernel: Kernel,
+    vm: Vm,
+    kernel: Kernel,
     readonly root: string,
-    private readonly scheduler: Scheduler,
+    scheduler: Scheduler,
     private readonly compileOptions: CompileOptions = {},
     /**
      * The live instances of a class (given its prototype) as one VM array the caller owns, or
      * undefined when there are none: the host's heap reader, for giving live instances the
      * fields a new version adds.
      */
-    private readonly instanceFinder: (prototype: QuickJSHandle) => QuickJSHandle | undefined = () => undefined,
+    instanceFinder: (prototype: QuickJSHandle) => QuickJSHandle | undefined = () => undefined,
   ) {
     this.prepared = new PreparedContexts(vm, scheduler);
+    this.executor = new TransactionExecutor({
+      vm,
+      kernel,
+      scheduler,
+      prepared: this.prepared,
+      maps: this.maps,
+      ledger: this.ledger,
+      running: (file) => this.loaded.get(file),
+      instanceFinder,
+      assertNotDisposed: () => this.assertNotDisposed(),
+      isDisposed: () => this.disposed,
+    });
   }
 
   files(): string[] {
@@ -112,7 +89,7 @@ export class ReloadEngine {
    * (`running: true`) running an earlier version because its newest text failed.
    */
   failures(): ReloadError[] {
-    return [...this.pending.keys()].sort().map((file) => ({ ...this.pending.get(file)!.error, running: this.loaded.has(file) }));
+    return this.ledger.failures();
   }
 
   /** REPL code made ready for the running version of `file`'s own scope. Throws CompileError. */
@@ -137,14 +114,12 @@ export class ReloadEngine {
   }
 
   mapError(dumped: unknown): MappedError {
-    return mapVmError(dumped, (name) => this.mappers.get(name));
+    return this.maps.mapError(dumped);
   }
 
   /** A position in evaluated code (by the name QuickJS saw) as "file:line" as written. */
   locate(evaluatedName: string, line: number, column: number): string | undefined {
-    const found = this.mappers.get(evaluatedName);
-    if (!found) return undefined;
-    return `${found.file}:${found.mapper.original({ line, column }).line}`;
+    return this.maps.locate(evaluatedName, line, column);
   }
 
   /** Loads every script of the folder: each file (or import cycle) is its own transaction, in import order. */
@@ -198,10 +173,10 @@ export class ReloadEngine {
     const outcomes = await Promise.all(requested.map(async (file) => [file, await this.readSettled(file)] as const));
     for (const [file, outcome] of outcomes) {
       const running = this.loaded.get(file);
-      const pending = this.pending.get(file);
+      const pending = this.ledger.get(file);
       if (outcome.kind === "missing") {
         if (running) removed.push(file);
-        else this.pending.delete(file);
+        else this.ledger.clear(file);
         continue;
       }
       // A JSON file is a module once a script imports it (that pulls it in): until then, its saves are not graft's business.
@@ -222,7 +197,7 @@ export class ReloadEngine {
       await this.pullPendingImports(edits, removed, errors, sources);
     }
     // A broken edit undone runs as it reads on disk: re-run like any running file that imports the batch.
-    if (errors.length === 0) for (const file of recovered) this.pending.delete(file);
+    if (errors.length === 0) for (const file of recovered) this.ledger.clear(file);
     const { reruns, orphans } = errors.length === 0 ? this.dependentsOf(edits, removed) : { reruns: [], orphans: [] };
     if (errors.length > 0) {
       this.batchFailed(errors, edits, reruns, removed, sources, report);
@@ -260,12 +235,12 @@ export class ReloadEngine {
           continue;
         }
         for (const dependency of candidate.dependencies) {
-          if (dependency === HOST_MODULE || edits.has(dependency) || (this.loaded.has(dependency) && !this.pending.has(dependency))) continue;
+          if (dependency === HOST_MODULE || edits.has(dependency) || (this.loaded.has(dependency) && !this.ledger.has(dependency))) continue;
           const outcome = await readScript(this.root, dependency);
           if (outcome.kind === "source") sources.set(dependency, outcome.source);
           const pulled = this.candidateFrom(dependency, outcome, errors, "edit");
           if (pulled) edits.set(dependency, pulled);
-          else if (outcome.kind !== "missing") errors.push(this.waitingError(candidate.path, dependency));
+          else if (outcome.kind !== "missing") errors.push(this.ledger.waitingOn(candidate.path, dependency));
         }
       }
     }
@@ -297,7 +272,7 @@ export class ReloadEngine {
           continue;
         }
         // Its newest text failed: re-running the old text would hide that; the retry after the batch tries the new one.
-        const pending = this.pending.get(file);
+        const pending = this.ledger.get(file);
         if (pending && pending.source !== entry.script.source) continue;
         // A file importing one that is not running (it failed) stays as it is until that one runs.
         if (entry.dependencies.some((dependency) => dependency !== HOST_MODULE && !this.loaded.has(dependency) && !inBatch.has(dependency))) continue;
@@ -313,65 +288,8 @@ export class ReloadEngine {
   private orphaned(orphans: [string, string][], report: ReloadReport): void {
     for (const [file, lost] of orphans) {
       (report.warnings ??= []).push(`${file} imports ${lost}, which was deleted: its imports of it now read undefined`);
-      this.setPending(file, this.waitingError(file, lost, "was deleted"), this.loaded.get(file)?.script.source, [lost], false);
+      this.ledger.hold(file, this.ledger.importDeleted(file, lost), this.loaded.get(file)?.script.source, [lost], false);
     }
-  }
-
-  /**
-   * A batch that failed changes nothing that runs; every file of it is accounted for in
-   * failures(): the culprit with its error, files importing it as waiting on it, the
-   * files it needed as not applied because of it, the others as rolled back with the
-   * batch (tried again at the next reload).
-   */
-  private batchFailed(errors: ReloadError[], edits: Map<string, Candidate>, reruns: Candidate[], removed: string[], sources: Map<string, string>, report: ReloadReport): void {
-    const culprits = new Map<string, ReloadError>();
-    for (const error of errors) if (!culprits.has(error.file)) culprits.set(error.file, error);
-    const rerunFiles = new Set(reruns.map((candidate) => candidate.path));
-    // The batch may have failed before its imports were resolved: who imports the culprit decides the messages.
-    for (const candidate of edits.values()) if (candidate.dependencies.length === 0) this.resolveImports(candidate, edits, []);
-    const all = new Map<string, Candidate>([...edits, ...reruns.map((candidate) => [candidate.path, candidate] as const)]);
-    const importsOf = (file: string): string[] => all.get(file)?.dependencies ?? this.loaded.get(file)?.dependencies ?? [];
-    for (const [file, error] of culprits) {
-      const running = this.loaded.get(file)?.script.source;
-      const text = rerunFiles.has(file)
-        ? `${error.text}\n${file} was re-run because it imports ${this.changedImport(file, importsOf, edits)}, which changed: a fresh load would run it with the new version.`
-        : error.text;
-      report.errors.push({ ...error, text });
-      this.setPending(file, { ...error, text }, sources.get(file) ?? running, importsOf(file), false);
-    }
-    for (const candidate of edits.values()) {
-      const file = candidate.path;
-      if (culprits.has(file)) continue;
-      const source = sources.get(file) ?? candidate.script.source;
-      const culprit = [...culprits.keys()].find((other) => reaches(file, other, importsOf));
-      if (culprit !== undefined) {
-        this.setPending(file, this.waitingError(file, culprit), source, [culprit, ...candidate.dependencies], false);
-        continue;
-      }
-      // A re-run file failing with the new versions it imports: they wait for it. (A file failing in its own new text is its own problem.)
-      const needs = [...culprits.keys()].find((other) => rerunFiles.has(other) && reaches(other, file, importsOf));
-      if (needs !== undefined) {
-        const message = `not applied: ${needs} imports it and failed with its new version`;
-        const text = `${file}: ${message}.\nFix ${needs} (see its error); ${this.whileBroken(file)}.`;
-        this.setPending(file, { file, message, text }, source, [needs, ...candidate.dependencies], false);
-        continue;
-      }
-      const names = [...culprits.keys()].join(", ");
-      const message = `not applied: its batch rolled back because ${names} failed`;
-      const text = `${file}: ${message}; it does not import ${culprits.size === 1 ? "it" : "them"}, and is tried again at the next reload; ${this.whileBroken(file)}.`;
-      this.setPending(file, { file, message, text }, source, candidate.dependencies, true);
-    }
-    // A deletion rolled back with the batch: the file runs on (listed) until the next reload removes it.
-    for (const file of removed) {
-      const message = `deleted, but not removed yet: its batch rolled back because ${[...culprits.keys()].join(", ")} failed`;
-      const text = `${file}: ${message}; it is removed at the next reload, and meanwhile its last version keeps running.`;
-      this.setPending(file, { file, message, text }, undefined, [], true);
-    }
-  }
-
-  /** The import of `file` that put it in the batch (for the message of a re-run that failed). */
-  private changedImport(file: string, importsOf: (file: string) => string[], edits: Map<string, Candidate>): string {
-    return importsOf(file).find((dependency) => edits.has(dependency)) ?? importsOf(file).find((dependency) => dependency !== HOST_MODULE) ?? "a file";
   }
 
   /**
@@ -381,16 +299,16 @@ export class ReloadEngine {
    * The files of a batch that just failed wait for a later reload (R12: none of it applies).
    */
   private async retryPending(report: ReloadReport, justFailed: Set<string>): Promise<void> {
-    for (let round = 0; round < 100 && this.pending.size > 0; round++) {
+    for (let round = 0; round < 100 && this.ledger.size > 0; round++) {
       const sources = new Map<string, string>();
       const selected = new Set<string>();
       const removals: string[] = [];
-      for (const [file, pending] of [...this.pending]) {
+      for (const [file, pending] of this.ledger.entries()) {
         if (justFailed.has(file)) continue;
         const outcome = await readScript(this.root, file);
         if (outcome.kind === "missing") {
           if (this.loaded.has(file)) removals.push(file);
-          else this.pending.delete(file);
+          else this.ledger.clear(file);
           continue;
         }
         if (outcome.kind === "source") sources.set(file, outcome.source);
@@ -402,7 +320,7 @@ export class ReloadEngine {
       // What waits on a selected file is tried after it, in the same round.
       for (let grew = true; grew; ) {
         grew = false;
-        for (const [file, pending] of this.pending) {
+        for (const [file, pending] of this.ledger.entries()) {
           if (!selected.has(file) && !justFailed.has(file) && sources.has(file) && pending.retryOn.some((dependency) => selected.has(dependency))) {
             selected.add(file);
             grew = true;
@@ -460,7 +378,7 @@ export class ReloadEngine {
         if (pulled) candidates.set(dependency, pulled);
       }
     }
-    for (const error of errors) this.record(report, error, sources.get(error.file), [], retrying, false);
+    for (const error of errors) this.ledger.record(report, error, sources.get(error.file), [], retrying);
     const { order, cycles } = dependencyOrder([...candidates.keys()], (file) => candidates.get(file)?.dependencies ?? []);
     const groups = cycleGroups(cycles);
     const groupMembers = new Map<number, string[]>();
@@ -489,9 +407,9 @@ export class ReloadEngine {
       const batch = members.map((member) => candidates.get(member)!);
       const blocked = batch
         .flatMap((candidate) => candidate.dependencies.map((dependency) => [candidate, dependency] as const))
-        .find(([, dependency]) => dependency !== HOST_MODULE && !inGroup.has(dependency) && (!this.loaded.has(dependency) || this.pending.has(dependency)));
+        .find(([, dependency]) => dependency !== HOST_MODULE && !inGroup.has(dependency) && (!this.loaded.has(dependency) || this.ledger.has(dependency)));
       if (blocked) {
-        for (const candidate of batch) this.record(report, this.waitingError(candidate.path, blocked[1]), candidate.script.source, [blocked[1], ...candidate.dependencies], retrying, false);
+        for (const candidate of batch) this.ledger.record(report, this.ledger.waitingOn(candidate.path, blocked[1]), candidate.script.source, [blocked[1], ...candidate.dependencies], retrying);
         continue;
       }
       const edits = new Map(batch.map((candidate) => [candidate.path, candidate] as const));
@@ -507,34 +425,20 @@ export class ReloadEngine {
       }
       const culprit = outcome.error.file;
       const rerunCulprit = reruns.some((candidate) => candidate.path === culprit);
-      if (rerunCulprit) {
-        const text = `${outcome.error.text}\n${culprit} was re-run because it imports ${members.join(", ")}, which changed: a fresh load would run it with the new version.`;
-        this.record(report, { ...outcome.error, text }, this.loaded.get(culprit)?.script.source, members, retrying, false);
-      }
+      if (rerunCulprit) this.ledger.record(report, this.ledger.rerunFailed(outcome.error, members.join(", ")), this.loaded.get(culprit)?.script.source, members, retrying);
       for (const candidate of batch) {
         if (candidate.path === culprit) {
-          this.record(report, outcome.error, candidate.script.source, candidate.dependencies, retrying, false);
+          this.ledger.record(report, outcome.error, candidate.script.source, candidate.dependencies, retrying);
         } else if (rerunCulprit) {
-          const message = `not applied: ${culprit} imports it and failed with its new version`;
-          this.record(report, { file: candidate.path, message, text: `${candidate.path}: ${message}.\nFix ${culprit} (see its error); ${this.whileBroken(candidate.path)}.` }, candidate.script.source, [culprit, ...candidate.dependencies], retrying, false);
+          this.ledger.record(report, this.ledger.importerFailed(candidate.path, culprit), candidate.script.source, [culprit, ...candidate.dependencies], retrying);
         } else {
-          this.record(report, this.waitingError(candidate.path, culprit), candidate.script.source, [culprit, ...candidate.dependencies], retrying, false);
+          this.ledger.record(report, this.ledger.waitingOn(candidate.path, culprit), candidate.script.source, [culprit, ...candidate.dependencies], retrying);
         }
       }
     }
     // Contexts made for files that did not get to run (they failed to compile, or wait on a failed import).
     this.prepared.disposeAll();
     return progressed;
-  }
-
-  /**
-   * Records a failure of start-up or of a retry. A retry reports only news: a file that
-   * fails as it failed before is not reported again.
-   */
-  private record(report: ReloadReport, error: ReloadError, source: string | undefined, retryOn: string[], retrying: boolean, retryAlways: boolean): void {
-    const before = this.pending.get(error.file);
-    if (!retrying || before === undefined || before.error.message !== error.message) report.errors.push(error);
-    this.setPending(error.file, error, source, retryOn, retryAlways);
   }
 
   /**
@@ -559,7 +463,7 @@ export class ReloadEngine {
 
   private async changedOnDisk(): Promise<string[]> {
     const onDisk = await listScripts(this.root);
-    return [...new Set([...onDisk, ...this.loaded.keys(), ...this.pending.keys()])].sort();
+    return [...new Set([...onDisk, ...this.loaded.keys(), ...this.ledger.files()])].sort();
   }
 
   /**
@@ -581,7 +485,7 @@ export class ReloadEngine {
   private candidateFrom(file: string, outcome: ReadOutcome, errors: ReloadError[], role: Candidate["role"], compiled?: CompileOutcome): Candidate | undefined {
     if (outcome.kind === "missing") return undefined;
     if (outcome.kind === "invalid") {
-      errors.push({ file, message: outcome.reason, text: `${file}: ${outcome.reason}.\n${outcome.hint}; ${this.whileBroken(file)}.` });
+      errors.push(this.ledger.unreadable(file, outcome.reason, outcome.hint));
       return undefined;
     }
     const attempt = this.nextAttempt(file);
@@ -590,7 +494,7 @@ export class ReloadEngine {
       return { path: file, script, dependencies: [], attempt, role, starExports: [] };
     } catch (error) {
       if (!(error instanceof CompileError)) throw error;
-      errors.push(this.errorAt(file, outcome.source, error.message, error.position, error.hint));
+      errors.push(this.ledger.errorAt(file, outcome.source, error.message, error.position, error.hint));
       return undefined;
     }
   }
@@ -620,10 +524,10 @@ export class ReloadEngine {
         const hint = relative
           ? `no script matches it (extension optional: .ts, .js, .mjs); create the file or fix the path`
           : `Node modules, the file system and the network are not available to scripts; ask the host to expose what you need through "${HOST_MODULE}"`;
-        return this.errorAt(candidate.path, candidate.script.source, message, candidate.script.positionOf(site.offset), hint);
+        return this.ledger.errorAt(candidate.path, candidate.script.source, message, candidate.script.positionOf(site.offset), hint);
       }
       const typeProblem = importTypeProblem(site.specifier, site.type, resolved);
-      if (typeProblem) return this.errorAt(candidate.path, candidate.script.source, typeProblem.message, candidate.script.positionOf(site.offset), typeProblem.hint);
+      if (typeProblem) return this.ledger.errorAt(candidate.path, candidate.script.source, typeProblem.message, candidate.script.positionOf(site.offset), typeProblem.hint);
       candidate.dependencies.push(resolved);
     }
     return undefined;
@@ -639,281 +543,6 @@ export class ReloadEngine {
     }
   }
 
-  /**
-   * Evaluates a batch in one kernel transaction. Returns true when it committed. A file
-   * that awaits at top level is waited for (bounded by the timeout) before the next one
-   * runs; meanwhile only timers of the batch's new versions fire.
-   */
-  private async transaction(batch: Candidate[], removed: string[], report: ReloadReport): Promise<TransactionOutcome> {
-    this.assertNotDisposed();
-    const linked = this.link(batch);
-    if (linked.error) return { committed: false, error: linked.error };
-    batch = linked.batch;
-    const newContexts = new Map<string, QuickJSContext>();
-    const registered: string[] = [];
-    const owners = batch.map((entry) => timerOwner(entry.path, entry.attempt));
-    let awaited = false;
-    const abort = (failure: ReloadError): TransactionOutcome => {
-      this.kernel.rollback();
-      // The failed versions' timers go; the running versions' stay.
-      this.scheduler.cancelOwned(owners);
-      for (const context of newContexts.values()) context.dispose();
-      for (const mapperName of registered) this.mappers.delete(mapperName);
-      return { committed: false, error: failure };
-    };
-    this.kernel.begin();
-    try {
-      // A new file on a cycle has its export names before any file of the cycle runs
-      // (`import * as ns` of it has all its keys); reading them before it runs explains the cycle.
-      for (const candidate of batch) {
-        if (candidate.cycle === undefined || this.loaded.has(candidate.path)) continue;
-        const names = [...candidate.script.exportNames, ...candidate.starExports.map((entry) => entry.name)];
-        this.kernel.declareExports(candidate.path, names, candidate.cycle);
-      }
-      // Link every file of the batch before any evaluates, as ES does: in an import cycle,
-      // each module's hoisted functions and re-exports are readable before the others run.
-      for (const [index, candidate] of batch.entries()) {
-        const name = evaluatedName(candidate.path, candidate.attempt);
-        this.mappers.set(name, { file: candidate.path, mapper: candidate.script.mapper });
-        registered.push(name);
-        let context = this.loaded.get(candidate.path)?.context;
-        if (!context) {
-          context = this.prepared.take(candidate.path);
-          if (!context) {
-            context = this.vm.newContext();
-            this.scheduler.install(context, candidate.path);
-          }
-          newContexts.set(candidate.path, context);
-        }
-        const failure = this.scheduler.runOwnedBy(owners[index]!, () => this.instantiate(context, candidate, name));
-        if (failure) return abort(failure);
-      }
-      for (const [index, candidate] of batch.entries()) {
-        const started = Date.now();
-        const evaluation = this.scheduler.runOwnedBy(owners[index]!, () => this.evaluate(candidate));
-        let failure = evaluation.failure;
-        if (evaluation.pending) {
-          awaited = true;
-          failure = await this.awaitTopLevel(evaluation.pending, candidate, owners[index]!, owners.slice(0, index + 1), started);
-          this.assertNotDisposed();
-        }
-        if (failure) return abort(failure);
-      }
-      const migrationFailure = this.migrateInstances(batch);
-      if (migrationFailure) {
-        this.kernel.rollback();
-        this.scheduler.cancelOwned(owners);
-        for (const context of newContexts.values()) context.dispose();
-        for (const mapperName of registered) this.mappers.delete(mapperName);
-        return { committed: false, error: migrationFailure };
-      }
-      for (const file of removed) this.kernel.removeFile(file);
-      const committed = this.kernel.commit();
-      this.applyCommit(batch, removed, newContexts, committed, report);
-      for (const { candidate, error } of linked.unlinked) {
-        (report.warnings ??= []).push(`${candidate.path} was not re-run: ${error.message}; its previous version keeps running`);
-        this.setPending(candidate.path, error, candidate.script.source, candidate.dependencies, false);
-      }
-      return { committed: true };
-    } catch (error) {
-      // Disposed while awaiting: the VM is gone, nothing to undo in it.
-      if (!this.disposed) {
-        this.kernel.rollback();
-        this.scheduler.cancelOwned(owners);
-        for (const context of newContexts.values()) context.dispose();
-      }
-      throw error;
-    } finally {
-      if (awaited && !this.disposed) this.scheduler.release();
-    }
-  }
-
-  /**
-   * Before commit, inside the transaction: the live instances of each class whose new version
-   * adds instance fields get them (each initialiser run with `this` = the instance), and a new
-   * or changed migration hook runs on each. Returns the first failure (the batch then rolls back).
-   */
-  private migrateInstances(batch: Candidate[]): ReloadError | undefined {
-    const classes = this.kernel.pendingMigrations();
-    try {
-      for (const cls of classes) {
-        const info = this.kernel.classInfo(cls)!;
-        const candidate = batch.find((entry) => entry.path === info.file)!;
-        const { source } = candidate.script;
-        let instances: QuickJSHandle | undefined;
-        try {
-          instances = this.findInstancesOf(cls);
-        } catch (error) {
-          return this.errorAt(info.file, source, `graft could not find the live instances of ${info.name} to migrate: ${error instanceof Error ? error.message : String(error)}`, undefined, "reload again; if it persists, report it");
-        }
-        try {
-          const failed = this.kernel.migrate(cls, instances);
-          if (failed) {
-            const message = `the initialiser of the new field ${failed.field} of ${info.name} threw on a live instance: ${failed.thrown}`;
-            return this.errorAt(info.file, source, message, candidate.script.strippedPosition(failed.offset), "fix the initialiser (it runs with `this` = each live instance that lacks the field), or give old instances the field in a migration hook");
-          }
-        } catch (error) {
-          if (!(error instanceof VmCallError) && !(error instanceof VmOutOfMemory)) throw error;
-          return this.vmFailure(info.file, source, error.vmError);
-        } finally {
-          instances?.dispose();
-        }
-      }
-      return undefined;
-    } finally {
-      for (const cls of classes) cls.dispose();
-    }
-  }
-
-  private findInstancesOf(cls: QuickJSHandle): QuickJSHandle | undefined {
-    const prototype = this.kernel.context.getProp(cls, "prototype");
-    try {
-      return this.instanceFinder(prototype);
-    } finally {
-      prototype.dispose();
-    }
-  }
-
-  /**
-   * Resolves the imports and re-exports of a batch against what will run (ES's link-time
-   * ResolveExport): a name a module does not export, or exports ambiguously through
-   * `export *`, is a SyntaxError of the importer before anything runs. Records each file's
-   * `export *` names. An edited file that fails to link fails the batch (its error). A
-   * file only re-run because an import changed, and that no longer links (the name it
-   * imports is gone), is left out and keeps its running version, as a fresh load would
-   * fail that file alone (`unlinked`).
-   */
-  private link(batch: Candidate[]): { error?: ReloadError; batch: Candidate[]; unlinked: { candidate: Candidate; error: ReloadError }[] } {
-    const unlinked: { candidate: Candidate; error: ReloadError }[] = [];
-    for (;;) {
-      const inBatch = new Map(batch.map((candidate) => [candidate.path, candidate]));
-      const linker = new ModuleLinker((file) => {
-        const entry = inBatch.get(file) ?? this.loaded.get(file);
-        return entry && { entries: entry.script.entries, dependencies: entry.dependencies };
-      }, HOST_MODULE);
-      const failing: Candidate[] = [];
-      for (const candidate of batch) {
-        const result = linker.link(candidate.path);
-        candidate.starExports = result.starExports;
-        const found = result.errors[0];
-        if (!found) continue;
-        const { script } = candidate;
-        const hint = "export the name from that file, or import one it exports";
-        const error = this.errorAt(candidate.path, script.source, `syntax error: ${found.message}`, script.positionOf(found.offset), hint);
-        if (candidate.role !== "rerun") return { error, batch, unlinked };
-        unlinked.push({ candidate, error });
-        failing.push(candidate);
-      }
-      // Without them, the others link against their running versions: link again.
-      if (failing.length === 0) return { batch, unlinked };
-      batch = batch.filter((candidate) => !failing.includes(candidate));
-    }
-  }
-
-  /** Compiles a file's module function in its context and links it (its exports become readable). */
-  private instantiate(context: QuickJSContext, candidate: Candidate, name: string): ReloadError | undefined {
-    const { path: file, script } = candidate;
-    let moduleFunction: QuickJSHandle | undefined;
-    try {
-      this.vm.guard(() => {
-        const evaluated = context.evalCode(script.code, name, { type: "global", strict: true });
-        if (evaluated.error) {
-          const dumped = this.vm.describeThrown(context, evaluated.error);
-          evaluated.error.dispose();
-          throw new VmCallError(dumped);
-        }
-        moduleFunction = evaluated.value;
-        this.kernel.instantiateModule(file, candidate.attempt, moduleFunction, candidate.dependencies, candidate.starExports);
-      });
-      return undefined;
-    } catch (error) {
-      if (error instanceof HostStackOverflow) {
-        return this.errorAt(file, script.source, error.message, undefined, "look for unbounded recursion, or data nested thousands of levels deep");
-      }
-      // Compiling it ran out of memory (VmOutOfMemory) or failed: the file's failure.
-      if (!(error instanceof VmCallError) && !(error instanceof VmOutOfMemory)) throw error;
-      return this.vmFailure(file, script.source, error.vmError);
-    } finally {
-      moduleFunction?.dispose();
-      this.vm.drainJobs();
-    }
-  }
-
-  /** Evaluates one linked file: its failure, or the promise of its top-level await still running. */
-  private evaluate(candidate: Candidate): { failure?: ReloadError; pending?: QuickJSHandle } {
-    const { path: file, script } = candidate;
-    try {
-      const result = this.vm.guard(() => this.kernel.evaluateModule(file));
-      if (script.topLevelAwait) return { pending: result };
-      result.dispose();
-      return {};
-    } catch (error) {
-      if (error instanceof HostStackOverflow) {
-        return { failure: this.errorAt(file, script.source, error.message, undefined, "look for unbounded recursion, or data nested thousands of levels deep") };
-      }
-      // The module's own code ran out of memory (VmOutOfMemory) or threw: the file's failure.
-      if (!(error instanceof VmCallError) && !(error instanceof VmOutOfMemory)) throw error;
-      return { failure: this.vmFailure(file, script.source, error.vmError, candidate.cycle) };
-    } finally {
-      this.vm.drainJobs();
-    }
-  }
-
-  /**
-   * Waits for a file's top-level await, at most the timeout from when its evaluation
-   * started. Meanwhile timers the file creates are its version's, and only the timers of
-   * versions in this transaction fire (the file may wait on them). Takes `promise`.
-   */
-  private awaitTopLevel(promise: QuickJSHandle, candidate: Candidate, owner: TimerOwner, firing: TimerOwner[], started: number): Promise<ReloadError | undefined> {
-    const { path: file, script } = candidate;
-    const timeout = this.vm.options.timeout;
-    return new Promise((resolve) => {
-      let settled = false;
-      const finish = (failure: ReloadError | undefined): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        this.scheduler.endOwnership();
-        resolve(failure);
-      };
-      // Ref'd on purpose: a reload waiting on a script's own (unref'd) timer keeps the host alive.
-      const timer = setTimeout(() => {
-        const message = `top-level await did not settle within the timeout of ${timeout} ms`;
-        finish({
-          file,
-          message,
-          text: `${file}: ${message}; the reload was rolled back.\nLook for an await on something that never settles, or move slow work out of the top level; the previous version keeps running.`,
-        });
-      }, Math.max(0, started + timeout - Date.now()));
-      this.scheduler.holdExcept(firing);
-      this.scheduler.beginOwnership(owner);
-      try {
-        this.scheduler.whenSettled(promise, {
-          settled: (fulfilled, result) => finish(fulfilled ? undefined : this.vmFailure(file, script.source, this.vm.describeThrown(this.kernel.context, result))),
-          closed: () => finish(undefined),
-        });
-      } finally {
-        promise.dispose();
-      }
-    });
-  }
-
-  /** Builds the designer-facing error for a VM exception during evaluation. */
-  vmFailure(file: string, source: string, dumped: unknown, cycle?: string): ReloadError {
-    const mapped = this.mapError(this.vm.asInterrupted(dumped));
-    let { message, hint } = explainVmError(mapped, this.vm);
-    // A binding read before its module ran: on a cycle, that is what the designer must change.
-    if (cycle !== undefined && mapped.name === "ReferenceError" && /not initiali[sz]ed/.test(mapped.message)) {
-      message += ` (${cycle.split(";")[0]})`;
-      hint = cycle.slice(cycle.indexOf(";") + 2);
-    }
-    const position = mapped.position;
-    const positionSource = position && position.file !== file ? this.sourceOf(position.file) ?? "" : source;
-    const error = this.errorAt(file, positionSource, message, position, hint);
-    if (mapped.stack) error.text += `\n${mapped.stack}`;
-    return error;
-  }
-
   /** The script whose context is at `pointer` (a JSContext in VM memory). */
   fileOfContext(pointer: number | undefined): string | undefined {
     if (pointer === undefined) return undefined;
@@ -923,16 +552,30 @@ export class ReloadEngine {
     return undefined;
   }
 
-  private errorAt(file: string, source: string, message: string, position: SourcePosition | undefined, hint: string): ReloadError {
-    const where = position ? `${position.file}:${position.line}:${position.column}` : file;
-    const frame = position && source ? codeFrame(source, position.line, position.column) : undefined;
-    const text = `${where}: ${message}\n${frame ? frame + "\n" : ""}${hint}; ${this.whileBroken(file)}.`;
-    return { file, message, position, frame, text };
+  /**
+   * Runs a planned transaction (TransactionExecutor); if it committed, the new versions run:
+   * recorded here, with the report of what changed.
+   */
+  private async transaction(batch: Candidate[], removed: string[], report: ReloadReport): Promise<TransactionOutcome> {
+    const outcome = await this.executor.run(batch, removed);
+    if (!outcome.committed) return outcome;
+    this.applyCommit(outcome.batch, removed, outcome.contexts, outcome.kernel, report);
+    for (const { candidate, error } of outcome.unlinked) {
+      (report.warnings ??= []).push(`${candidate.path} was not re-run: ${error.message}; its previous version keeps running`);
+      this.ledger.hold(candidate.path, error, candidate.script.source, candidate.dependencies, false);
+    }
+    return outcome;
   }
 
-  /** What runs meanwhile: the previous version, or (at start-up, or for a new file) nothing of it. */
-  private whileBroken(file: string): string {
-    return this.loaded.has(file) ? "the previous version keeps running" : `${file} is not loaded until then`;
+  /** A batch that failed: its files resolved (it may have failed before), then accounted for by the ledger. */
+  private batchFailed(errors: ReloadError[], edits: Map<string, Candidate>, reruns: Candidate[], removed: string[], sources: Map<string, string>, report: ReloadReport): void {
+    // The batch may have failed before its imports were resolved: who imports the culprit decides the messages.
+    for (const candidate of edits.values()) if (candidate.dependencies.length === 0) this.resolveImports(candidate, edits, []);
+    const all = new Map<string, Candidate>([...edits, ...reruns.map((candidate) => [candidate.path, candidate] as const)]);
+    const importsOf = (file: string): string[] => all.get(file)?.dependencies ?? this.loaded.get(file)?.dependencies ?? [];
+    const members = [...edits.values()].map((candidate) => ({ path: candidate.path, dependencies: candidate.dependencies, source: sources.get(candidate.path) ?? candidate.script.source }));
+    const culpritSource = (file: string): string | undefined => sources.get(file) ?? this.loaded.get(file)?.script.source;
+    this.ledger.batchFailed(errors, members, new Set(reruns.map((candidate) => candidate.path)), removed, importsOf, culpritSource, report);
   }
 
   private applyCommit(
@@ -942,26 +585,23 @@ export class ReloadEngine {
     committed: KernelCommitReport,
     report: ReloadReport,
   ): void {
-    // import.meta.hot.dispose callbacks ran in the kernel's commit; then the replaced versions' timers go.
-    const replaced = [...batch.map((candidate) => candidate.path), ...removed].map((file) => this.loaded.get(file)?.owner);
-    this.scheduler.cancelOwned(replaced.filter((owner): owner is TimerOwner => owner !== undefined));
     this.epoch++;
     for (const candidate of batch) {
       const context = this.loaded.get(candidate.path)?.context ?? newContexts.get(candidate.path)!;
       const owner = timerOwner(candidate.path, candidate.attempt);
       this.loaded.set(candidate.path, { path: candidate.path, context, script: candidate.script, dependencies: candidate.dependencies, owner });
       this.importers.set(candidate.path, candidate.dependencies);
-      this.pending.delete(candidate.path);
+      this.ledger.clear(candidate.path);
       this.changedAt.set(candidate.path, this.epoch);
       if (candidate.role === "rerun") report.rerun.push(candidate.path);
-      this.rememberMapper(candidate.path, evaluatedName(candidate.path, candidate.attempt));
+      this.maps.committed(candidate.path, evaluatedName(candidate.path, candidate.attempt));
       report.files.push(candidate.path);
     }
     for (const file of removed) {
       const entry = this.loaded.get(file)!;
       this.loaded.delete(file);
       this.importers.delete(file);
-      this.pending.delete(file);
+      this.ledger.clear(file);
       this.changedAt.set(file, this.epoch);
       // Objects of the file keep its realm alive by reference count; this drops graft's own.
       entry.context.dispose();
@@ -974,29 +614,6 @@ export class ReloadEngine {
     for (const disposeError of committed.disposeErrors) {
       (report.warnings ??= []).push(`import.meta.hot.dispose callback of ${disposeError.file} threw: ${disposeError.message}`);
     }
-  }
-
-  private rememberMapper(file: string, name: string): void {
-    const names = this.mapperOrder.get(file) ?? [];
-    names.push(name);
-    while (names.length > VERSIONS_KEPT_PER_FILE) this.mappers.delete(names.shift()!);
-    this.mapperOrder.set(file, names);
-  }
-
-  private setPending(file: string, error: ReloadError, source: string | undefined, retryOn: string[], retryAlways: boolean): void {
-    // A missing import may appear under any of the names it resolves to: tried at every reload (a resolve costs little).
-    const missingImport = error.message.startsWith("cannot find '");
-    this.pending.set(file, { error, source, retryOn: retryOn.filter((dependency) => dependency !== HOST_MODULE && dependency !== file), epoch: this.epoch, retryAlways: retryAlways || missingImport });
-  }
-
-  /** `file` cannot run until `dependency` does. */
-  private waitingError(file: string, dependency: string, why = "failed"): ReloadError {
-    const running = this.loaded.has(file);
-    const message = `${running ? "not applied" : "not loaded"}: it imports ${dependency}, which ${why === "failed" ? (this.loaded.has(dependency) ? "fails as it is on disk" : "failed to load") : why}`;
-    const text = why === "failed"
-      ? `${file}: ${message}.\nFix ${dependency} (see its error); ${file} ${running ? "is applied" : "loads"} as soon as it does, and ${running ? "meanwhile its previous version keeps running" : "is not loaded until then"}.`
-      : `${file}: ${message}.\nRestore ${dependency} or remove the import; ${this.whileBroken(file)}.`;
-    return { file, message, text };
   }
 
   private serialized<T>(work: () => Promise<T>): Promise<T> {

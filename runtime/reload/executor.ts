@@ -1,0 +1,333 @@
+import type { QuickJSContext, QuickJSHandle } from "quickjs-emscripten-core";
+import { ModuleLinker } from "./module-link.js";
+import { VmCallError, type Kernel, type KernelCommitReport } from "../kernel/kernel.js";
+import { evaluatedName, explainVmError } from "./script-errors.js";
+import { HostStackOverflow, VmOutOfMemory, type Vm } from "../vm/vm.js";
+import { timerOwner, type Scheduler, type TimerOwner } from "../async/scheduler.js";
+import type { PreparedContexts } from "./prepared-contexts.js";
+import type { SourceMapRegistry } from "./source-maps.js";
+import type { FailureLedger } from "./failure-ledger.js";
+import { HOST_MODULE, type Candidate, type LoadedFile } from "./candidate.js";
+import type { ReloadError } from "./reload-report.js";
+
+/** What the executor works with, given at construction. */
+export interface ExecutorParts {
+  vm: Vm;
+  kernel: Kernel;
+  scheduler: Scheduler;
+  /** Contexts made ahead of a big load (taken before making new ones). */
+  prepared: PreparedContexts;
+  maps: SourceMapRegistry;
+  /** Writes the texts of failures. */
+  ledger: FailureLedger;
+  /** The running version of a file, if any. */
+  running(file: string): LoadedFile | undefined;
+  /**
+   * The live instances of a class (given its prototype) as one VM array the caller owns, or
+   * undefined when there are none: for giving live instances the fields a new version adds.
+   */
+  instanceFinder(prototype: QuickJSHandle): QuickJSHandle | undefined;
+  /** Throws if the runtime was disposed while the transaction awaited. */
+  assertNotDisposed(): void;
+  isDisposed(): boolean;
+}
+
+/** A re-run file left out of its transaction because it no longer links (it keeps its running version). */
+export interface Unlinked {
+  candidate: Candidate;
+  error: ReloadError;
+}
+
+export type TransactionOutcome =
+  | {
+      committed: true;
+      /** The files that ran (without those left out, `unlinked`), in order. */
+      batch: Candidate[];
+      /** Contexts made for new files, now theirs. */
+      contexts: Map<string, QuickJSContext>;
+      kernel: KernelCommitReport;
+      unlinked: Unlinked[];
+    }
+  | { committed: false; error: ReloadError };
+
+/**
+ * Runs one planned transaction against the kernel (R3, R12, A3): link every file, then
+ * instantiate each in its context, then evaluate each in order (awaiting a top-level await,
+ * bounded by the timeout), migrate live instances, and commit; or roll everything back and
+ * say which file failed and why. The caller records what committed.
+ */
+export class TransactionExecutor {
+  constructor(private readonly parts: ExecutorParts) {}
+
+  async run(batch: Candidate[], removed: string[]): Promise<TransactionOutcome> {
+    const { vm, kernel, scheduler, prepared, maps } = this.parts;
+    this.parts.assertNotDisposed();
+    const linked = this.link(batch);
+    if (linked.error) return { committed: false, error: linked.error };
+    batch = linked.batch;
+    const contexts = new Map<string, QuickJSContext>();
+    const registered: string[] = [];
+    const owners = batch.map((entry) => timerOwner(entry.path, entry.attempt));
+    let awaited = false;
+    const undo = (): void => {
+      kernel.rollback();
+      // The failed versions' timers go; the running versions' stay.
+      scheduler.cancelOwned(owners);
+      for (const context of contexts.values()) context.dispose();
+      for (const name of registered) maps.forget(name);
+    };
+    const abort = (error: ReloadError): TransactionOutcome => {
+      undo();
+      return { committed: false, error };
+    };
+    kernel.begin();
+    try {
+      // A new file on a cycle has its export names before any file of the cycle runs
+      // (`import * as ns` of it has all its keys); reading them before it runs explains the cycle.
+      for (const candidate of batch) {
+        if (candidate.cycle === undefined || this.parts.running(candidate.path)) continue;
+        const names = [...candidate.script.exportNames, ...candidate.starExports.map((entry) => entry.name)];
+        kernel.declareExports(candidate.path, names, candidate.cycle);
+      }
+      // Link every file of the batch before any evaluates, as ES does: in an import cycle,
+      // each module's hoisted functions and re-exports are readable before the others run.
+      for (const [index, candidate] of batch.entries()) {
+        const name = evaluatedName(candidate.path, candidate.attempt);
+        maps.register(name, candidate.path, candidate.script.mapper);
+        registered.push(name);
+        let context = this.parts.running(candidate.path)?.context;
+        if (!context) {
+          context = prepared.take(candidate.path);
+          if (!context) {
+            context = vm.newContext();
+            scheduler.install(context, candidate.path);
+          }
+          contexts.set(candidate.path, context);
+        }
+        const made = context;
+        const failure = scheduler.runOwnedBy(owners[index]!, () => this.instantiate(made, candidate, name));
+        if (failure) return abort(failure);
+      }
+      for (const [index, candidate] of batch.entries()) {
+        const started = Date.now();
+        const evaluation = scheduler.runOwnedBy(owners[index]!, () => this.evaluate(candidate));
+        let failure = evaluation.failure;
+        if (evaluation.pending) {
+          awaited = true;
+          failure = await this.awaitTopLevel(evaluation.pending, candidate, owners[index]!, owners.slice(0, index + 1), started);
+          this.parts.assertNotDisposed();
+        }
+        if (failure) return abort(failure);
+      }
+      const migrationFailure = this.migrateInstances(batch);
+      if (migrationFailure) return abort(migrationFailure);
+      for (const file of removed) kernel.removeFile(file);
+      const committed = kernel.commit();
+      // import.meta.hot.dispose callbacks ran in the kernel's commit; then the replaced versions' timers go.
+      const replaced = [...batch.map((candidate) => candidate.path), ...removed].map((file) => this.parts.running(file)?.owner);
+      scheduler.cancelOwned(replaced.filter((owner): owner is TimerOwner => owner !== undefined));
+      return { committed: true, batch, contexts, kernel: committed, unlinked: linked.unlinked };
+    } catch (error) {
+      // Disposed while awaiting: the VM is gone, nothing to undo in it.
+      if (!this.parts.isDisposed()) {
+        kernel.rollback();
+        scheduler.cancelOwned(owners);
+        for (const context of contexts.values()) context.dispose();
+      }
+      throw error;
+    } finally {
+      if (awaited && !this.parts.isDisposed()) scheduler.release();
+    }
+  }
+
+  /** Builds the designer-facing error for a VM exception during evaluation. */
+  vmFailure(file: string, source: string, dumped: unknown, cycle?: string): ReloadError {
+    const { vm, maps, ledger } = this.parts;
+    const mapped = maps.mapError(vm.asInterrupted(dumped));
+    let { message, hint } = explainVmError(mapped, vm);
+    // A binding read before its module ran: on a cycle, that is what the designer must change.
+    if (cycle !== undefined && mapped.name === "ReferenceError" && /not initiali[sz]ed/.test(mapped.message)) {
+      message += ` (${cycle.split(";")[0]})`;
+      hint = cycle.slice(cycle.indexOf(";") + 2);
+    }
+    const position = mapped.position;
+    const positionSource = position && position.file !== file ? this.parts.running(position.file)?.script.source ?? "" : source;
+    const error = ledger.errorAt(file, positionSource, message, position, hint);
+    if (mapped.stack) error.text += `\n${mapped.stack}`;
+    return error;
+  }
+
+  /**
+   * Resolves the imports and re-exports of a batch against what will run (ES's link-time
+   * ResolveExport): a name a module does not export, or exports ambiguously through
+   * `export *`, is a SyntaxError of the importer before anything runs. Records each file's
+   * `export *` names. An edited file that fails to link fails the batch (its error). A
+   * file only re-run because an import changed, and that no longer links (the name it
+   * imports is gone), is left out and keeps its running version, as a fresh load would
+   * fail that file alone (`unlinked`).
+   */
+  private link(batch: Candidate[]): { error?: ReloadError; batch: Candidate[]; unlinked: Unlinked[] } {
+    const unlinked: Unlinked[] = [];
+    for (;;) {
+      const inBatch = new Map(batch.map((candidate) => [candidate.path, candidate]));
+      const linker = new ModuleLinker((file) => {
+        const entry = inBatch.get(file) ?? this.parts.running(file);
+        return entry && { entries: entry.script.entries, dependencies: entry.dependencies };
+      }, HOST_MODULE);
+      const failing: Candidate[] = [];
+      for (const candidate of batch) {
+        const result = linker.link(candidate.path);
+        candidate.starExports = result.starExports;
+        const found = result.errors[0];
+        if (!found) continue;
+        const { script } = candidate;
+        const hint = "export the name from that file, or import one it exports";
+        const error = this.parts.ledger.errorAt(candidate.path, script.source, `syntax error: ${found.message}`, script.positionOf(found.offset), hint);
+        if (candidate.role !== "rerun") return { error, batch, unlinked };
+        unlinked.push({ candidate, error });
+        failing.push(candidate);
+      }
+      // Without them, the others link against their running versions: link again.
+      if (failing.length === 0) return { batch, unlinked };
+      batch = batch.filter((candidate) => !failing.includes(candidate));
+    }
+  }
+
+  /** Compiles a file's module function in its context and links it (its exports become readable). */
+  private instantiate(context: QuickJSContext, candidate: Candidate, name: string): ReloadError | undefined {
+    const { vm, kernel } = this.parts;
+    const { path: file, script } = candidate;
+    let moduleFunction: QuickJSHandle | undefined;
+    try {
+      vm.guard(() => {
+        const evaluated = context.evalCode(script.code, name, { type: "global", strict: true });
+        if (evaluated.error) {
+          const dumped = vm.describeThrown(context, evaluated.error);
+          evaluated.error.dispose();
+          throw new VmCallError(dumped);
+        }
+        moduleFunction = evaluated.value;
+        kernel.instantiateModule(file, candidate.attempt, moduleFunction, candidate.dependencies, candidate.starExports);
+      });
+      return undefined;
+    } catch (error) {
+      if (error instanceof HostStackOverflow) return this.stackOverflow(file, script.source, error);
+      // Compiling it ran out of memory (VmOutOfMemory) or failed: the file's failure.
+      if (!(error instanceof VmCallError) && !(error instanceof VmOutOfMemory)) throw error;
+      return this.vmFailure(file, script.source, error.vmError);
+    } finally {
+      moduleFunction?.dispose();
+      vm.drainJobs();
+    }
+  }
+
+  /** Evaluates one linked file: its failure, or the promise of its top-level await still running. */
+  private evaluate(candidate: Candidate): { failure?: ReloadError; pending?: QuickJSHandle } {
+    const { vm, kernel } = this.parts;
+    const { path: file, script } = candidate;
+    try {
+      const result = vm.guard(() => kernel.evaluateModule(file));
+      if (script.topLevelAwait) return { pending: result };
+      result.dispose();
+      return {};
+    } catch (error) {
+      if (error instanceof HostStackOverflow) return { failure: this.stackOverflow(file, script.source, error) };
+      // The module's own code ran out of memory (VmOutOfMemory) or threw: the file's failure.
+      if (!(error instanceof VmCallError) && !(error instanceof VmOutOfMemory)) throw error;
+      return { failure: this.vmFailure(file, script.source, error.vmError, candidate.cycle) };
+    } finally {
+      vm.drainJobs();
+    }
+  }
+
+  private stackOverflow(file: string, source: string, error: HostStackOverflow): ReloadError {
+    return this.parts.ledger.errorAt(file, source, error.message, undefined, "look for unbounded recursion, or data nested thousands of levels deep");
+  }
+
+  /**
+   * Waits for a file's top-level await, at most the timeout from when its evaluation
+   * started. Meanwhile timers the file creates are its version's, and only the timers of
+   * versions in this transaction fire (the file may wait on them). Takes `promise`.
+   */
+  private awaitTopLevel(promise: QuickJSHandle, candidate: Candidate, owner: TimerOwner, firing: TimerOwner[], started: number): Promise<ReloadError | undefined> {
+    const { vm, kernel, scheduler } = this.parts;
+    const { path: file, script } = candidate;
+    const timeout = vm.options.timeout;
+    return new Promise((resolve) => {
+      let settled = false;
+      const finish = (failure: ReloadError | undefined): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        scheduler.endOwnership();
+        resolve(failure);
+      };
+      // Ref'd on purpose: a reload waiting on a script's own (unref'd) timer keeps the host alive.
+      const timer = setTimeout(() => {
+        const message = `top-level await did not settle within the timeout of ${timeout} ms`;
+        finish({
+          file,
+          message,
+          text: `${file}: ${message}; the reload was rolled back.\nLook for an await on something that never settles, or move slow work out of the top level; the previous version keeps running.`,
+        });
+      }, Math.max(0, started + timeout - Date.now()));
+      scheduler.holdExcept(firing);
+      scheduler.beginOwnership(owner);
+      try {
+        scheduler.whenSettled(promise, {
+          settled: (fulfilled, result) => finish(fulfilled ? undefined : this.vmFailure(file, script.source, vm.describeThrown(kernel.context, result))),
+          closed: () => finish(undefined),
+        });
+      } finally {
+        promise.dispose();
+      }
+    });
+  }
+
+  /**
+   * Before commit, inside the transaction: the live instances of each class whose new version
+   * adds instance fields get them (each initialiser run with `this` = the instance), and a new
+   * or changed migration hook runs on each. Returns the first failure (the batch then rolls back).
+   */
+  private migrateInstances(batch: Candidate[]): ReloadError | undefined {
+    const { kernel, ledger } = this.parts;
+    const classes = kernel.pendingMigrations();
+    try {
+      for (const cls of classes) {
+        const info = kernel.classInfo(cls)!;
+        const candidate = batch.find((entry) => entry.path === info.file)!;
+        const { source } = candidate.script;
+        let instances: QuickJSHandle | undefined;
+        try {
+          instances = this.findInstancesOf(cls);
+        } catch (error) {
+          return ledger.errorAt(info.file, source, `graft could not find the live instances of ${info.name} to migrate: ${error instanceof Error ? error.message : String(error)}`, undefined, "reload again; if it persists, report it");
+        }
+        try {
+          const failed = kernel.migrate(cls, instances);
+          if (failed) {
+            const message = `the initialiser of the new field ${failed.field} of ${info.name} threw on a live instance: ${failed.thrown}`;
+            return ledger.errorAt(info.file, source, message, candidate.script.strippedPosition(failed.offset), "fix the initialiser (it runs with `this` = each live instance that lacks the field), or give old instances the field in a migration hook");
+          }
+        } catch (error) {
+          if (!(error instanceof VmCallError) && !(error instanceof VmOutOfMemory)) throw error;
+          return this.vmFailure(info.file, source, error.vmError);
+        } finally {
+          instances?.dispose();
+        }
+      }
+      return undefined;
+    } finally {
+      for (const cls of classes) cls.dispose();
+    }
+  }
+
+  private findInstancesOf(cls: QuickJSHandle): QuickJSHandle | undefined {
+    const prototype = this.parts.kernel.context.getProp(cls, "prototype");
+    try {
+      return this.parts.instanceFinder(prototype);
+    } finally {
+      prototype.dispose();
+    }
+  }
+}
