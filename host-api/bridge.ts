@@ -1,5 +1,5 @@
 import { Scope, type QuickJSContext, type QuickJSHandle, type VmCallResult } from "quickjs-emscripten-core";
-import { VmCallError, describeVmError, type CopyMode, type Kernel } from "../runtime/kernel/kernel.js";
+import { VmCallError, describeVmError, type ClassInfo, type CopyMode, type Kernel } from "../runtime/kernel/kernel.js";
 import { MAX_COPY_VALUES } from "../runtime/kernel/kernel.js";
 import { decodeCopy } from "../runtime/vm/value-copy.js";
 import type { MappedError } from "../runtime/reload/script-errors.js";
@@ -24,7 +24,12 @@ const MAX_HOST_COPY_DEPTH = 1000;
  * host drops is disposed by a finalizer, and all of them at runtime dispose.
  */
 export class Bridge {
-  private readonly live = new Set<QuickJSHandle>();
+  /** Every handle the host holds, with the API call that made it (leaks() and retainers() name it). */
+  private readonly live = new Map<QuickJSHandle, string>();
+  /** Classes that ScriptClass handles resolved during this task: released when it ends, or before a heap query. */
+  private readonly borrowed: QuickJSHandle[] = [];
+  /** Why a class of a file was retired (the runtime knows which files are loaded). */
+  retirementOf: (file: string) => string = () => "its file no longer defines it";
   private readonly finalizer = new FinalizationRegistry<QuickJSHandle>((handle) => this.inFinalizer(() => this.release(handle)));
   /** Groups of found objects (findInstances): one VM array each, freed once the host dropped every value of it. */
   private readonly groups = new Set<FoundObjectsCore>();
@@ -82,8 +87,8 @@ export class Bridge {
     }
   }
 
-  /** Takes ownership of `handle` and wraps it for the host. */
-  adopt(handle: QuickJSHandle): ScriptValue {
+  /** Takes ownership of `handle` and wraps it for the host; `origin` names the API call that made it. */
+  adopt(handle: QuickJSHandle, origin = "a graft API call"): ScriptValue {
     const peeked = this.peeker.peek(handle);
     if (peeked.kind === "number" || peeked.kind === "boolean") {
       handle.dispose();
@@ -108,20 +113,54 @@ export class Bridge {
       handle.dispose();
       return new ScriptValue(this, null, null);
     }
-    return this.adoptReference(handle, type === "function");
+    return this.adoptReference(handle, type === "function", origin);
   }
 
   /**
    * Takes ownership of a handle known to hold an object or function (found on the heap):
    * wraps it without asking the VM what it is, so that wrapping many stays cheap.
    */
-  adoptReference(handle: QuickJSHandle, callable: boolean): ScriptValue {
-    this.live.add(handle);
+  adoptReference(handle: QuickJSHandle, callable: boolean, origin = "a graft API call"): ScriptValue {
+    const info = callable ? this.kernel.classInfo(handle) : undefined;
+    if (info) return this.adoptClass(handle, info, origin);
+    this.live.set(handle, origin);
     if (this.debugHandles) this.origins.set(handle, hostCallSite());
-    const wrapper = callable && this.kernel.classInfo(handle) ? new ScriptClass(this, handle, undefined) : new ScriptValue(this, handle, undefined);
+    const wrapper = new ScriptValue(this, handle, undefined);
     this.finalizer.register(wrapper, handle, wrapper);
     this.callScope?.push(wrapper);
     return wrapper;
+  }
+
+  /**
+   * A graft class for the host: the wrapper holds a weak reference to it (made in the
+   * kernel), never the class, so that a host's class handles never keep a retired class
+   * alive. Takes ownership of `handle` (released here) unless `borrowedHandle`.
+   */
+  private adoptClass(handle: QuickJSHandle, info: ClassInfo, origin: string, borrowedHandle = false): ScriptClass {
+    const weak = this.kernel.weakClass(handle);
+    if (!borrowedHandle) handle.dispose();
+    this.live.set(weak, origin);
+    if (this.debugHandles) this.origins.set(weak, hostCallSite());
+    const wrapper = new ScriptClass(this, weak, info);
+    this.finalizer.register(wrapper, weak, wrapper);
+    this.callScope?.push(wrapper);
+    return wrapper;
+  }
+
+  borrowClass(weak: QuickJSHandle): QuickJSHandle | undefined {
+    const strong = this.kernel.derefClass(weak);
+    if (strong === undefined) return undefined;
+    if (this.borrowed.length === 0) queueMicrotask(() => this.releaseBorrowed());
+    this.borrowed.push(strong);
+    return strong;
+  }
+
+  /** Lets go of the classes ScriptClass handles resolved: a heap query must not see them held. */
+  releaseBorrowed(): void {
+    if (this.borrowed.length === 0) return;
+    const handles = this.borrowed.splice(0);
+    if (this.vm.crashed !== undefined) return;
+    for (const handle of handles) if (handle.alive) handle.dispose();
   }
 
   /**
@@ -148,7 +187,8 @@ export class Bridge {
   /** A found function: a ScriptClass when it is one of graft's classes (asking takes its handle). */
   private adoptFoundFunction(chunk: FoundValueChunk, index: number): ScriptValue {
     const handle = elementHandle(chunk, index);
-    return this.kernel.classInfo(handle) ? new ScriptClass(this, handle, undefined) : new ScriptValue(this, handle, undefined);
+    const info = this.kernel.classInfo(handle);
+    return info ? this.adoptClass(handle, info, "findInstances()", true) : new ScriptValue(this, handle, undefined);
   }
 
   /** Disposes a handle the host no longer needs. */
@@ -177,15 +217,16 @@ export class Bridge {
   }
 
   /** Every handle the host holds now; `group` marks the array that holds a findInstances result. */
-  liveHandles(): { handle: QuickJSHandle; group: boolean }[] {
-    const handles = [...this.live].filter((handle) => handle.alive).map((handle) => ({ handle, group: false }));
+  liveHandles(): { handle: QuickJSHandle; group: boolean; origin: string }[] {
+    const handles: { handle: QuickJSHandle; group: boolean; origin: string }[] = [];
+    for (const [handle, origin] of this.live) if (handle.alive) handles.push({ handle, group: false, origin });
     for (const core of this.groups) {
       if (!core.alive) {
         this.groups.delete(core);
         continue;
       }
-      handles.push({ handle: core.array, group: true });
-      for (const handle of core.materializedHandles()) handles.push({ handle, group: false });
+      handles.push({ handle: core.array, group: true, origin: "findInstances()" });
+      for (const handle of core.materializedHandles()) handles.push({ handle, group: false, origin: "findInstances()" });
     }
     return handles;
   }
@@ -222,7 +263,7 @@ export class Bridge {
     if (peeked.kind === "string") return this.context.getString(handle);
     const type = this.context.typeof(handle);
     if (type !== "object" && type !== "function" && type !== "symbol") return this.primitive(handle, type) as HostArg;
-    if (type !== "object") return this.adopt(handle.dup());
+    if (type !== "object") return this.adopt(handle.dup(), path);
     return this.copyOut(handle, "share", path) as HostArg;
   }
 
@@ -238,7 +279,7 @@ export class Bridge {
       if (error instanceof VmCallError) throw new GraftError(copyErrorText(error.vmError));
       throw error;
     }
-    const refs = copied.refs.map((ref) => this.adopt(ref));
+    const refs = copied.refs.map((ref) => this.adopt(ref, path));
     return decodeCopy(copied.text, refs);
   }
 
@@ -375,7 +416,7 @@ export class Bridge {
    * Runs a host->script call under the timeout; a script exception becomes a ScriptError
    * with the script's stack. Promise jobs the call queued run before it returns.
    */
-  callGuarded(call: () => VmCallResult<QuickJSHandle>): ScriptValue {
+  callGuarded(call: () => VmCallResult<QuickJSHandle>, origin?: string): ScriptValue {
     // Timers a host call creates belong to no file version, even while one awaits at top level.
     const owner = this.scheduler.suspendOwnership();
     try {
@@ -393,7 +434,7 @@ export class Bridge {
         throw error;
       }
       this.vm.drainJobs();
-      return this.adopt(result.value);
+      return this.adopt(result.value, origin);
     } finally {
       this.scheduler.restoreOwnership(owner);
     }
@@ -435,7 +476,7 @@ export class Bridge {
     return new Promise((resolve, reject) => {
       this.scheduler.whenSettled(handle, {
         settled: (fulfilled, result) => {
-          if (fulfilled) resolve(this.adopt(result.dup()));
+          if (fulfilled) resolve(this.adopt(result.dup(), "promise()"));
           else reject(this.scriptError(result.dup()));
         },
         closed: () => reject(this.vm.crashed !== undefined ? this.vm.crashError() : new GraftError("the graft runtime was disposed before the script's promise settled")),
@@ -451,6 +492,7 @@ export class Bridge {
     this.hostPromises.abandon();
     this.keys.clear();
     this.live.clear();
+    this.borrowed.length = 0;
     this.groups.clear();
     this.hostFunctionHandles.length = 0;
   }
@@ -459,7 +501,8 @@ export class Bridge {
     this.hostPromises.close();
     for (const key of this.keys.values()) key.dispose();
     this.keys.clear();
-    for (const handle of this.live) if (handle.alive) handle.dispose();
+    this.releaseBorrowed();
+    for (const handle of this.live.keys()) if (handle.alive) handle.dispose();
     this.live.clear();
     for (const core of this.groups) core.dispose();
     this.groups.clear();
@@ -470,7 +513,7 @@ export class Bridge {
 /** The first stack frame outside graft: where the host asked for this value. */
 function hostCallSite(): string {
   const frames = (new Error().stack ?? "").split("\n").slice(1);
-  const outside = frames.find((frame) => !/[\\/](host-api|runtime)[\\/]/.test(frame) && !frame.includes("node:internal"));
+  const outside = frames.find((frame) => !/[\\/](host-api|runtime|quickjs-emscripten-core)[\\/]/.test(frame) && !frame.includes("node:internal"));
   return (outside ?? frames[0] ?? "").trim();
 }
 

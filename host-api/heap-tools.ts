@@ -5,7 +5,7 @@ import type { ReloadEngine } from "../runtime/reload/reload-engine.js";
 import type { Vm } from "../runtime/vm/vm.js";
 import type { Bridge } from "./bridge.js";
 import { GraftError } from "./errors.js";
-import type { ScriptClass, ScriptValue } from "./script-value.js";
+import { ScriptClass, type ScriptValue } from "./script-value.js";
 import type { GcResult, LeakReport, RetainerPath } from "./types.js";
 
 export type { ClassCount, HeapGraph };
@@ -36,8 +36,8 @@ export class HeapTools {
       },
       contexts: () => new Map([...engine.contexts()].map(([file, context]) => [contextPointerOf(context), file])),
       hostHandles: () =>
-        bridge.liveHandles().map(({ handle, group }) =>
-          group ? { handle, label: "the values of a findInstances() result the host holds" } : { handle, origin: bridge.origins.get(handle)?.trim().replace(/^at\s+/, "") },
+        bridge.liveHandles().map(({ handle, group, origin }) =>
+          group ? { handle, label: "the values of a findInstances() result the host holds" } : { handle, origin, site: bridge.origins.get(handle)?.trim().replace(/^at\s+/, "") },
         ),
       guard: (work) => vm.guard(work),
       locate: (evaluated, line, column) => engine.locate(evaluated, line, column),
@@ -52,28 +52,34 @@ export class HeapTools {
   }
 
   gc(): GcResult {
+    this.bridge.releaseBorrowed();
     return this.guard(() => this.inspector.gc());
   }
 
   snapshot(): HeapGraph {
+    this.bridge.releaseBorrowed();
     return this.guard(() => this.inspector.snapshot());
   }
 
   write(path: string): void {
+    this.bridge.releaseBorrowed();
     this.guard(() => this.inspector.write(path));
   }
 
   topClasses(limit = 20): ClassCount[] {
+    this.bridge.releaseBorrowed();
     return this.guard(() => this.inspector.topClasses(limit));
   }
 
   /** The live instances of the class whose prototype `prototype` is, in one VM array the caller owns. */
   instanceArray(prototype: QuickJSHandle): QuickJSHandle | undefined {
+    this.bridge.releaseBorrowed();
     return this.guard(() => this.inspector.instanceArray(prototype));
   }
 
   /** Every live instance of `cls` (never a prototype object), after a full GC. */
   findInstances(cls: ScriptClass | ScriptValue): ScriptValue[] {
+    this.bridge.releaseBorrowed();
     const prototype = cls.get("prototype");
     try {
       if (!prototype.isReference) throw new GraftError("findInstances needs a class (a function with a prototype object)");
@@ -86,19 +92,24 @@ export class HeapTools {
 
   /** Classes extending `base` anywhere in the VM, also ones created at run time; not those in `known`. */
   dynamicSubclasses(base: ScriptValue, inclusive: boolean, includeRetired: boolean, known: readonly ScriptValue[] = []): ScriptValue[] {
+    this.bridge.releaseBorrowed();
     const knownHandles = known.map((value) => value.referenceHandle(this.bridge, "findSubclasses"));
     const handles = this.guard(() => this.inspector.dynamicSubclasses(base.referenceHandle(this.bridge, "findSubclasses"), inclusive, includeRetired, knownHandles));
-    return handles.map((handle) => this.bridge.adoptReference(handle, true));
+    return handles.map((handle) => this.bridge.adoptReference(handle, true, "findSubclasses()"));
   }
 
   /** Shortest paths from roots to `value`, printed as H3 in docs/rules.md shows. */
   retainers(value: ScriptValue, limit = 3): RetainerPath[] {
     if (!value.isReference) return [];
-    return this.guard(() => this.inspector.retainers(value.referenceHandle(this.bridge, "retainers"), limit));
+    this.bridge.releaseBorrowed();
+    // A ScriptClass's handle is weak: the class it resolves to is held for this query only.
+    const queryOnly = value instanceof ScriptClass;
+    return this.guard(() => this.inspector.retainers(value.referenceHandle(this.bridge, "retainers"), limit, queryOnly));
   }
 
   /** Retired and superseded class versions still alive after a full GC, with what holds them. */
   leaks(): LeakReport[] {
+    this.bridge.releaseBorrowed();
     return this.guard(() => this.inspector.leaks());
   }
 

@@ -135,6 +135,8 @@ export class GraftRuntime {
         (made) => made.disposeAll(),
       );
       runtime = new GraftRuntime(root, parts, vm, kernelContext, kernel, engine, bridge, scheduler);
+      const loaded = engine;
+      bridge.retirementOf = (file) => (loaded.isLoaded(file) ? `${file} no longer defines it` : "its file was deleted");
     } catch (error) {
       parts.dispose();
       throw error;
@@ -181,10 +183,13 @@ export class GraftRuntime {
   exports(file: string): Record<string, ScriptValue> {
     this.assertAlive();
     this.assertLoaded(file);
-    const namespace = this.bridge.adopt(this.kernel.namespaceOf(file));
+    const namespace = this.bridge.adopt(this.kernel.namespaceOf(file), `exports('${file}')`);
     try {
       const result: Record<string, ScriptValue> = {};
-      for (const key of this.kernel.namespaceKeys(file)) result[key] = namespace.get(key);
+      const handle = namespace.referenceHandle(this.bridge, "exports");
+      for (const key of this.kernel.namespaceKeys(file)) {
+        result[key] = this.bridge.callGuarded(() => this.kernel.tryCall("get", handle, this.bridge.propertyKey(key)), `exports('${file}').${key}`);
+      }
       return result;
     } finally {
       namespace.dispose();
@@ -200,7 +205,7 @@ export class GraftRuntime {
       const known = this.kernel.classNames(file);
       throw new GraftError(`${file} defines no top-level class '${name}' (it defines: ${known.length ? known.join(", ") : "none"})`);
     }
-    return this.bridge.adopt(handle) as ScriptClass;
+    return this.bridge.adopt(handle, `getClass('${file}', '${name}')`) as ScriptClass;
   }
 
   /**
@@ -212,7 +217,7 @@ export class GraftRuntime {
     const baseClass = typeof base === "string" ? this.classByReference(base) : base;
     try {
       const handles = this.kernel.findSubclasses(baseClass.referenceHandle(this.bridge, "findSubclasses"), options.inclusive ?? false, options.includeRetired ?? false);
-      const found = handles.map((handle) => this.bridge.adopt(handle) as ScriptClass);
+      const found = handles.map((handle) => this.bridge.adopt(handle, "findSubclasses()") as ScriptClass);
       if (!options.dynamic) return found;
       // Classes made at run time (inside functions, by eval) are found by enumerating the heap;
       // the ones found already are left out by address (one isSame call into the VM per pair was quadratic).
@@ -454,7 +459,7 @@ export class GraftRuntime {
     const fileHandle = context.newString(file);
     const codeHandle = context.newString(compiled);
     try {
-      return this.bridge.callGuarded(() => this.kernel.tryCall("evaluateIn", fileHandle, codeHandle));
+      return this.bridge.callGuarded(() => this.kernel.tryCall("evaluateIn", fileHandle, codeHandle), `evaluate('${file}')`);
     } finally {
       fileHandle.dispose();
       codeHandle.dispose();

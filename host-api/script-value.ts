@@ -1,6 +1,6 @@
 import { inspect } from "node:util";
 import { Scope, type QuickJSContext, type QuickJSHandle, type VmCallResult } from "quickjs-emscripten-core";
-import type { Kernel } from "../runtime/kernel/kernel.js";
+import type { ClassInfo, Kernel } from "../runtime/kernel/kernel.js";
 import type { Vm } from "../runtime/vm/vm.js";
 import type { ValuePeeker } from "../runtime/vm/value-tags.js";
 import { GraftError } from "./errors.js";
@@ -17,7 +17,7 @@ export interface ValueBridge {
   readonly kernel: Kernel;
   readonly context: QuickJSContext;
   /** Runs one VM call under the time budget; the result becomes a ScriptValue, an exception a ScriptError. */
-  callGuarded(call: () => VmCallResult<QuickJSHandle>): ScriptValue;
+  callGuarded(call: () => VmCallResult<QuickJSHandle>, origin?: string): ScriptValue;
   /**
    * A host value as a VM value, built in `context` (by default the kernel's); handles it
    * makes belong to `scope`. `path` names the value in errors.
@@ -30,6 +30,13 @@ export interface ValueBridge {
   /** A cached VM string for a property name (the bridge owns it). */
   propertyKey(name: string): QuickJSHandle;
   release(handle: QuickJSHandle, wrapper?: ScriptValue): void;
+  /**
+   * The class a ScriptClass's weak reference refers to, as a handle borrowed until the
+   * current task ends (or the next heap query); undefined once the class was collected.
+   */
+  borrowClass(weak: QuickJSHandle): QuickJSHandle | undefined;
+  /** Why a class of `file` was retired: "its file was deleted", ... */
+  retirementOf(file: string): string;
   settledValue(handle: QuickJSHandle): Promise<ScriptValue>;
   /** The runtime has been disposed (its VM may be freed a moment later). */
   readonly closing: boolean;
@@ -132,7 +139,7 @@ export class ScriptValue {
     const bridge = this.bridge;
     return Scope.withScope((scope) => {
       const keyHandle = typeof key === "number" ? scope.manage(bridge.context.newNumber(key)) : bridge.propertyKey(key);
-      return bridge.callGuarded(() => bridge.kernel.tryCall("get", handle, keyHandle));
+      return bridge.callGuarded(() => bridge.kernel.tryCall("get", handle, keyHandle), `get(${quoteKey(key)})`);
     });
   }
 
@@ -194,7 +201,7 @@ export class ScriptValue {
         } finally {
           fn.dispose();
         }
-      });
+      }, `call(${quoteKey(method)})`);
     });
   }
 
@@ -205,7 +212,7 @@ export class ScriptValue {
     return Scope.withScope((scope) => {
       const realm = args.some(isObjectLike) ? bridge.realmOf(handle) : undefined;
       const vmArgs = args.map((arg, index) => bridge.toVm(arg, scope, () => `argument ${index + 1}`, realm));
-      return bridge.callGuarded(() => bridge.context.callFunction(handle, bridge.context.undefined, ...vmArgs));
+      return bridge.callGuarded(() => bridge.context.callFunction(handle, bridge.context.undefined, ...vmArgs), "invoke()");
     });
   }
 
@@ -218,7 +225,7 @@ export class ScriptValue {
       const argsArray = scope.manage(context.newArray());
       const realm = args.some(isObjectLike) ? bridge.realmOf(handle) : undefined;
       args.forEach((arg, index) => context.setProp(argsArray, index, bridge.toVm(arg, scope, () => `argument ${index + 1} of new`, realm)));
-      return bridge.callGuarded(() => bridge.kernel.tryCall("construct", handle, argsArray));
+      return bridge.callGuarded(() => bridge.kernel.tryCall("construct", handle, argsArray), "new()");
     });
   }
 
@@ -343,8 +350,13 @@ export class ScriptValue {
     return this.liveHandle();
   }
 
-  /** @internal */
+  /** @internal The VM value, for a call into the VM. */
   protected liveHandle(): QuickJSHandle {
+    return this.heldHandle();
+  }
+
+  /** @internal The handle this wrapper holds (a ScriptClass's is a weak reference), checked usable. */
+  protected heldHandle(): QuickJSHandle {
     if (this.bridge.vm.crashed !== undefined && !this.bridge.closing) throw this.bridge.vm.crashError();
     if (this.handle === null || !this.handle.alive || this.bridge.closing) throw new GraftError("this ScriptValue has been disposed (or its runtime has)");
     return this.handle;
@@ -359,8 +371,21 @@ export class ScriptValue {
   }
 }
 
-/** A top-level class of a script: graft keeps its identity across reloads (R4). */
+/**
+ * A top-level class of a script: graft keeps its identity across reloads (R4). The host's
+ * handle refers to the class weakly: it never keeps a retired class alive (nor shows in
+ * leaks()); once a retired class was collected, using the handle says so.
+ */
 export class ScriptClass extends ScriptValue {
+  /** The class as last seen: what the handle reports once the class was collected. */
+  declare private lastSeen: ClassInfo;
+
+  /** @internal `weak` is a VM WeakRef to the class (the bridge owns it); `info` what the class is now. */
+  constructor(bridge: ValueBridge, weak: QuickJSHandle, info: ClassInfo) {
+    super(bridge, weak);
+    this.lastSeen = info;
+  }
+
   get name(): string {
     return this.info().name;
   }
@@ -374,26 +399,63 @@ export class ScriptClass extends ScriptValue {
     return this.info().version;
   }
 
-  /** True once the class is no longer defined by its file (R10). */
+  /** True once the class is no longer defined by its file (R10), also once it was collected. */
   get retired(): boolean {
     return this.info().retired;
   }
 
-  private info(): { file: string; name: string; version: number; retired: boolean } {
-    const info = this.bridge.kernel.classInfo(this.liveHandle());
+  /** False once the class was retired and collected (and once disposed): then every use throws, saying so. */
+  override get alive(): boolean {
+    return super.alive && !this.bridge.closing && this.bridge.vm.crashed === undefined && !this.collected();
+  }
+
+  /** Retired, and collected since: nothing of the class is left. */
+  private collected(): boolean {
+    return this.bridge.borrowClass(this.heldHandle()) === undefined;
+  }
+
+  /** Reads no VM value once the class is gone: the last state seen, retired. */
+  private info(): ClassInfo {
+    const strong = this.bridge.borrowClass(this.heldHandle());
+    if (strong === undefined) return { ...this.lastSeen, retired: true };
+    const info = this.bridge.kernel.classInfo(strong);
     if (!info) throw new GraftError("not a graft class");
+    this.lastSeen = info;
     return info;
   }
 
+  /** @internal The class itself, borrowed; a clear GraftError once it was retired and collected. */
+  protected override liveHandle(): QuickJSHandle {
+    const strong = this.bridge.borrowClass(this.heldHandle());
+    if (strong !== undefined) return strong;
+    const { name, file, version } = this.lastSeen;
+    throw new GraftError(
+      `${name} (${file} v${version}) was retired: ${this.bridge.retirementOf(file)}, and nothing kept the class alive, so it is gone (a ScriptClass does not keep its class alive); runtime.getClass() and findSubclasses() give the classes that exist now`,
+    );
+  }
+
+  override [inspect.custom](): string {
+    if (super.alive && !this.bridge.closing && this.bridge.vm.crashed === undefined && this.collected()) {
+      const { name, file, version } = this.lastSeen;
+      return `ScriptClass ${name} (${file} v${version}, retired and collected)`;
+    }
+    return super[inspect.custom]();
+  }
+
   override toString(): string {
-    const info = this.bridge.kernel.classInfo(this.liveHandle());
-    return info ? `[ScriptClass ${info.name} (${info.file} v${info.version}${info.retired ? ", retired" : ""})]` : "[ScriptClass]";
+    const info = this.info();
+    return `[ScriptClass ${info.name} (${info.file} v${info.version}${info.retired ? ", retired" : ""})]`;
   }
 }
 
 /** Whether a host value would be built as a VM object (and so belongs in some realm). */
 function isObjectLike(value: unknown): boolean {
   return (typeof value === "object" && value !== null && !(value instanceof ScriptValue)) || typeof value === "function";
+}
+
+/** A key as the origin of a handle shows it: `get('pet')`, `get(3)`. */
+function quoteKey(key: string | number): string {
+  return typeof key === "number" ? String(key) : `'${key.length > 40 ? `${key.slice(0, 40)}...` : key}'`;
 }
 
 function checkKey(method: string, key: unknown): void {

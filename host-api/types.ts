@@ -56,7 +56,10 @@ export interface RuntimeOptions {
    * too, with `origin` set, as they do to on("error").
    */
   onError?: (error: ReloadError) => void;
-  /** Record where the host created each ScriptValue (for heap root attribution). */
+  /**
+   * Record where in the host's code each ScriptValue was made (a stack frame, `created at
+   * file:line`), in leaks() and retainers(); the API call that made it is always named.
+   */
   debugHandles?: boolean;
   /**
    * Which decorators scripts use: "standard" (default), TC39 / TypeScript 5 decorators;

@@ -1,3 +1,4 @@
+import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
 import { runAdminCommand } from "../demo/admin.js";
 import { GraftError } from "../host-api/index.js";
@@ -17,5 +18,81 @@ describe("reload() of a path that does not exist", () => {
     await folder.remove("animals/dog.ts");
     expect((await runtime.reload(["animals/dog.ts"])).removed).toEqual(["animals/dog.ts"]);
     expect(await runAdminCommand(runtime, "@reload", "nosuch.ts", folder.root)).toMatch(/^@reload: reload\(files\): 'nosuch\.ts' is not on disk/);
+  });
+});
+
+describe("class handles never keep a class alive", () => {
+  it("findSubclasses/getClass handles of a deleted file's classes are no leak, and say the class is gone when used", async () => {
+    const folder = await scriptsFolder({
+      "animals/animal.ts": `export class Animal { speak() { return "..."; } }\n`,
+      "animals/cat.ts": `import { Animal } from "./animal";\nexport class Cat extends Animal { speak() { return "meow"; } }\n`,
+    });
+    const runtime = await runtimeFor(folder);
+    const Animal = runtime.getClass("animals/animal.ts", "Animal");
+    // the host's own bookkeeping, as a host that asks after every reload keeps it (never disposed)
+    const lists = [runtime.findSubclasses(Animal), runtime.findSubclasses(Animal), runtime.findSubclasses("animals/animal.ts#Animal")];
+    const Cat = runtime.getClass("animals/cat.ts", "Cat");
+    const tom = Cat.new();
+    expect(tom.call("speak").toHost()).toBe("meow");
+    tom.dispose(); // an instance the host holds would hold its class (next test)
+    expect(lists.map((list) => list.map((cls) => cls.name))).toEqual([["Cat"], ["Cat"], ["Cat"]]);
+    await folder.remove("animals/cat.ts");
+    expect((await runtime.reload()).retired.map((retired) => retired.name)).toEqual(["Cat"]);
+    expect(Cat.retired).toBe(true);
+    expect(runtime.leaks()).toEqual([]);
+    expect(Cat.alive).toBe(false);
+    expect([Cat.name, Cat.file, Cat.version, Cat.retired]).toEqual(["Cat", "animals/cat.ts", 1, true]);
+    expect(() => Cat.new()).toThrow(GraftError);
+    expect(() => Cat.new()).toThrow(/^Cat \(animals\/cat\.ts v1\) was retired: its file was deleted, and nothing kept the class alive/);
+    expect(() => lists[0]![0]!.get("name")).toThrow(/was retired: its file was deleted/);
+    expect(inspect(Cat)).toBe("ScriptClass Cat (animals/cat.ts v1, retired and collected)");
+    // a class still defined keeps working through its handle
+    expect(Animal.new().call("speak").toHost()).toBe("...");
+    expect(Animal.alive).toBe(true);
+  });
+
+  it("a class its file no longer defines says so", async () => {
+    const folder = await scriptsFolder({ "zoo.ts": `export class Owl {}\n` });
+    const runtime = await runtimeFor(folder);
+    const Owl = runtime.getClass("zoo.ts", "Owl");
+    await folder.write("zoo.ts", `export class Lark {}\n`);
+    await runtime.reload(["zoo.ts"]);
+    expect(runtime.leaks()).toEqual([]);
+    expect(() => Owl.get("name")).toThrow(/^Owl \(zoo\.ts v1\) was retired: zoo\.ts no longer defines it/);
+  });
+
+  it("instances the host holds keep their class, and leaks() names them as held by the host, with the call that made each", async () => {
+    const folder = await scriptsFolder({ "dog.ts": `export class Dog { bark() { return "woof"; } }\nexport function adopt() { return new Dog(); }\n` });
+    const runtime = await runtimeFor(folder);
+    const rex = runtime.getClass("dog.ts", "Dog").new();
+    const adopt = runtime.exports("dog.ts").adopt!;
+    const fido = adopt.invoke();
+    adopt.dispose(); // the function would hold the class too (closure variable 'Dog'), as held by the host from exports('dog.ts').adopt
+    await folder.remove("dog.ts");
+    await runtime.reload(["dog.ts"]);
+    expect(rex.call("bark").toHost()).toBe("woof");
+    const leaks = runtime.leaks();
+    expect(leaks.map((leak) => leak.name)).toEqual(["Dog"]);
+    expect(leaks[0]!.text).toMatch(/<- prototype of Dog {3}\[root: a ScriptValue held by the host \(Dog\), from (new|invoke)\(\)\]$/);
+    rex.dispose();
+    expect(runtime.leaks()[0]!.text).toMatch(/\[root: a ScriptValue held by the host \(Dog\), from invoke\(\)\]$/);
+    fido.dispose();
+    expect(runtime.leaks()).toEqual([]);
+  });
+});
+
+describe("retainers() of what the host holds", () => {
+  it("includes the host's own hold as a path, naming the call that made the handle", async () => {
+    const folder = await scriptsFolder({ "pets.ts": `export class Pet {}\nexport function make() { return new Pet(); }\nexport const kept = new Pet();\n` });
+    const runtime = await runtimeFor(folder);
+    const pet = runtime.exports("pets.ts").make!.invoke();
+    const paths = runtime.retainers(pet);
+    expect(paths.length).toBe(1);
+    expect(paths[0]!.text).toMatch(/^Pet.*\n {2}held directly from outside the heap \(a ScriptValue held by the host \(Pet.*\), from invoke\(\)\) {3}\[root\]$/);
+    // a value the script holds too: both the script's path and the host's
+    const kept = runtime.exports("pets.ts").kept!;
+    const texts = runtime.retainers(kept).map((path) => path.text).join("\n");
+    expect(texts).toContain("from exports('pets.ts').kept");
+    expect(texts).toMatch(/export 'kept'|property 'kept'|closure variable 'kept'/);
   });
 });

@@ -25,8 +25,11 @@ export interface HeapKnowledge {
   oldVersionsAlive(): number;
   /** JSContext address -> the script file it runs. */
   contexts(): ReadonlyMap<number, string>;
-  /** Handles the host holds, with where each was made when known, or what they are (`label`). */
-  hostHandles(): { handle: QuickJSHandle; origin?: string; label?: string }[];
+  /**
+   * Handles the host holds: what they are as a whole (`label`), or each one's `origin` (the
+   * API call that made it) and `site` (where in the host's code, when recorded).
+   */
+  hostHandles(): { handle: QuickJSHandle; origin?: string; site?: string; label?: string }[];
   /** Maps an evaluated file name and position to the source as written. */
   locate?: Locator;
   /** Runs a call into the VM under the embedder's time budget. */
@@ -151,18 +154,23 @@ export class HeapInspector {
     return handlesForObjects(this.context, addresses);
   }
 
-  /** Shortest paths from roots to the object `value` holds; one host reference to it is the query's own. */
-  retainers(value: QuickJSHandle, limit = 3): FormattedPath[] {
+  /**
+   * Shortest paths from roots to the object `value` holds. `value` is one of the host's
+   * handles (its hold is a path too), or with `queryOnly` one made for this query alone.
+   */
+  retainers(value: QuickJSHandle, limit = 3, queryOnly = false): FormattedPath[] {
     this.ensureVerified();
     const address = addressOfHandle(this.target, value);
     if (address === undefined) return [];
-    const view = this.view(address);
+    const view = this.view(queryOnly ? address : undefined);
     const index = view.graph.indexOf(address);
     if (index === undefined) return [];
     // The host asks about a value it holds: its own holds on it (the query's handle, the
     // result array the value came from) are not what keeps it alive.
     const skip = (edge: { from: number; to: number }): boolean => edge.to === index && view.labelledRoots.has(edge.from);
-    return formatRetainers(view.graph, index, { labels: view.labels, limit, skip });
+    const paths = formatRetainers(view.graph, index, { labels: view.labels, limit, skip });
+    // What holds it besides the host first; the host's own hold (no step) last.
+    return [...paths.filter((path) => path.steps.length > 0), ...paths.filter((path) => path.steps.length === 0)];
   }
 
   /**
@@ -233,9 +241,9 @@ export class HeapInspector {
   private view(queried?: number): HeapView {
     const classes = this.classAddresses();
     const handleCounts = new Map<number, number>();
-    const handleOrigins = new Map<number, string>();
+    const handleOrigins = new Map<number, Set<string>>();
     const handleLabels = new Map<number, string>();
-    for (const { handle, origin, label } of this.knowledge.hostHandles()) {
+    for (const { handle, origin, site, label } of this.knowledge.hostHandles()) {
       const address = addressOfHandle(this.target, handle);
       if (address === undefined) continue;
       if (label !== undefined) {
@@ -243,7 +251,12 @@ export class HeapInspector {
         continue;
       }
       handleCounts.set(address, (handleCounts.get(address) ?? 0) + 1);
-      if (origin && !handleOrigins.has(address)) handleOrigins.set(address, origin);
+      const made = [origin && `from ${origin}`, site && `created at ${site}`].filter(Boolean).join(", ");
+      if (made) {
+        const origins = handleOrigins.get(address) ?? new Set<string>();
+        origins.add(made);
+        handleOrigins.set(address, origins);
+      }
     }
     const contexts = new Map(this.knowledge.contexts());
     contexts.set(contextPointerOf(this.context), "(graft kernel)");
@@ -266,9 +279,10 @@ export class HeapInspector {
       if (address === queried) graph.discountExternalRef(index);
       if (held <= 0) continue;
       const what = describeAt(graph, index, labels);
-      const origin = handleOrigins.get(address);
+      const origins = [...(handleOrigins.get(address) ?? [])];
+      const made = origins.length === 0 ? "" : `, ${origins.slice(0, 3).join("; ")}${origins.length > 3 ? `; and ${origins.length - 3} more` : ""}`;
       const holders = held === 1 ? "a ScriptValue" : `${held} ScriptValues`;
-      graph.rootLabels.set(index, `${holders} held by the host (${what})${origin ? `, created at ${origin}` : ""}`);
+      graph.rootLabels.set(index, `${holders} held by the host (${what})${made}`);
     }
     const labelledRoots = new Set<number>();
     for (const [address, label] of handleLabels) {

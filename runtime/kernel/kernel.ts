@@ -47,7 +47,7 @@ export interface ClassInfo {
 
 const FUNCTIONS = [
   "construct", "invoke", "isPrototypeOf", "begin", "rollback", "commit", "declareExports", "instantiateModule", "evaluateModule", "removeFile", "findSubclasses",
-  "getClass", "classInfo", "namespaceOf", "namespaceKeys", "classNames", "retiredClasses", "supersededVersions", "versionOf", "prune", "heapClasses", "setHostExports", "plainKind",
+  "getClass", "classInfo", "weakClass", "derefClass", "namespaceOf", "namespaceKeys", "classNames", "retiredClasses", "supersededVersions", "versionOf", "prune", "heapClasses", "setHostExports", "plainKind",
   "preview", "evaluateIn", "takeDisposer", "setClassReader", "pendingMigrations", "migrate", "setSourceReader",
 ] as const;
 /** values.js: reading script values without running script code. */
@@ -411,6 +411,21 @@ export class Kernel {
     if (!dumped) return undefined;
     const [file, name, version, retired] = dumped;
     return { file, name, version, retired };
+  }
+
+  /** A VM WeakRef to the graft class `cls` (the caller owns it). */
+  weakClass(cls: QuickJSHandle): QuickJSHandle {
+    return this.call("weakClass", cls);
+  }
+
+  /** The class a weakClass() reference refers to (the caller owns it), or undefined once collected. */
+  derefClass(ref: QuickJSHandle): QuickJSHandle | undefined {
+    const handle = this.call("derefClass", ref);
+    if (this.context.typeof(handle) === "undefined") {
+      handle.dispose();
+      return undefined;
+    }
+    return handle;
   }
 
   namespaceOf(file: string): QuickJSHandle {

@@ -11,7 +11,7 @@
  * @param {ReturnType<typeof kernelGrafting>} grafting
  */
 const kernelQueries = (state, namespaces, grafting) => {
-const { Error } = globalThis;
+const { Error, WeakRef } = globalThis;
 const { files, classMeta } = state;
 const { fileRecord } = namespaces;
 const { metaOf } = grafting;
@@ -114,6 +114,23 @@ function namespaceKeys(file) {
 function classNames(file) {
   const record = files.get(file);
   return record === undefined ? new SafeArray() : record.classOrder.slice();
+}
+
+/**
+ * A weak reference to a graft class: what the host's class handles hold, so that a handle
+ * never keeps a retired class alive.
+ * @param {AnyClass} cls
+ */
+function weakClass(cls) {
+  return new WeakRef(cls);
+}
+
+/**
+ * The class `ref` refers to, or undefined once it was collected.
+ * @param {WeakRef<AnyClass>} ref
+ */
+function derefClass(ref) {
+  return weakRefDeref(ref);
 }
 
 function retiredClasses() {
@@ -225,7 +242,7 @@ function isPrototypeOf(prototype, value) {
 }
 
 return bare({
-  construct, invoke, isPrototypeOf, findSubclasses, getClass, classInfo, namespaceOf, namespaceKeys, classNames, retiredClasses,
+  construct, invoke, isPrototypeOf, findSubclasses, getClass, classInfo, weakClass, derefClass, namespaceOf, namespaceKeys, classNames, retiredClasses,
   supersededVersions, versionOf, prune, heapClasses, plainKind, evaluateIn, setClassReader,
 });
 };

@@ -36,13 +36,13 @@ const { instantiateModule, evaluateModule } = modules;
 const { preview } = previews;
 const { removeFile, commit, takeDisposer, pendingMigrations, migrate } = lifecycle;
 const {
-  construct, invoke, isPrototypeOf, findSubclasses, getClass, classInfo, namespaceOf, namespaceKeys, classNames, retiredClasses,
+  construct, invoke, isPrototypeOf, findSubclasses, getClass, classInfo, weakClass, derefClass, namespaceOf, namespaceKeys, classNames, retiredClasses,
   supersededVersions, versionOf, prune, heapClasses, plainKind, evaluateIn, setClassReader,
 } = queries;
 
 return {
   construct, invoke, isPrototypeOf, begin, rollback, commit, declareExports, instantiateModule, evaluateModule, removeFile,
-  findSubclasses, getClass, classInfo, namespaceOf, namespaceKeys, classNames, retiredClasses, supersededVersions, versionOf, prune, heapClasses, setHostExports, plainKind,
+  findSubclasses, getClass, classInfo, weakClass, derefClass, namespaceOf, namespaceKeys, classNames, retiredClasses, supersededVersions, versionOf, prune, heapClasses, setHostExports, plainKind,
   preview, evaluateIn, takeDisposer, setClassReader, pendingMigrations, migrate, setSourceReader,
 };
 })();
