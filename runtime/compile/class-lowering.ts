@@ -1,50 +1,42 @@
-import { parseSync } from "oxc-parser";
-import MagicString from "magic-string";
+import type MagicString from "magic-string";
 import { walk } from "estree-walker";
 import isReference from "is-reference";
 import type * as ESTree from "estree";
-import { CompileError, positionAt, syntaxError } from "./errors.js";
+import { CompileError, positionAt } from "./errors.js";
 import { lowerLegacyDecorators } from "./legacy-decorators.js";
-import { mapOfEdits, type SourceMapInput } from "./source-map.js";
 import type { AnyNode, Node, TopLevelClass } from "./class-nodes.js";
 import { lowerPrivateNames } from "./private-names.js";
 import { emitFieldInitialisers } from "./field-initialisers.js";
 
-/**
- * What graft's compile step changes in the top-level classes of a script (types already
- * stripped), before the module rewrite binds them to canonical classes: private names
- * become slots kept across versions (private-names.ts), and each class tells the kernel
- * its instance fields, with initialisers it can run on live instances (field-initialisers.ts).
- */
-export interface LoweredClasses {
-  code: string;
-  map: SourceMapInput;
-}
-
 /** "standard": TC39 decorators (TypeScript 5); "legacy": TypeScript's experimentalDecorators. */
 export type DecoratorMode = "standard" | "legacy";
 
+/**
+ * What graft's compile step changes in the top-level classes of a script (types already
+ * stripped), in the edits the module rewrite makes too, before it binds them to canonical
+ * classes: private names become slots kept across versions (private-names.ts), and each
+ * class tells the kernel its instance fields, with initialisers it can run on live
+ * instances (field-initialisers.ts).
+ */
 export interface ClassLowering {
-  /** null when the script has no top-level class to change */
-  lowered: LoweredClasses | null;
+  /** Class expressions (`const A = class Named {}`) whose inner name was removed: the module rewrite binds them as anonymous ones. */
+  unnamed: Set<unknown>;
   /** Whether TypeScript must lower decorators or `accessor` fields after the module rewrite (decorators.ts). */
   typescript: boolean;
   /** Every private name the script writes (TypeScript's own are told from them). */
   privateNames: Set<string>;
   /** Each top-level class's source text (types stripped), by name: what `String(C)` shows. */
   sources: Record<string, string>;
-  /** The parse of `code` when nothing was lowered: the module rewrite reads the same code. */
-  program?: ESTree.Program;
 }
 
-/** `api` is the module's loader API. */
-export function lowerClasses(file: string, code: string, api: string, decorators: DecoratorMode): ClassLowering {
-  if (!code.includes("class")) return { lowered: null, typescript: false, privateNames: new Set(), sources: {} };
-  // Legacy parameter decorators (`m(@inject x)`) are TypeScript syntax, kept by the type stripping.
-  // Parsed as the module rewrite parses it (semantic errors included), so that it can reuse the parse.
-  const parsed = parseSync(file.replace(/\.ts$/, ".js"), code, { sourceType: "module", lang: decorators === "legacy" ? "ts" : "js", showSemanticErrors: decorators !== "legacy" });
-  if (parsed.errors.length > 0) throw syntaxError(file, code, parsed.errors[0]!);
-  const program = parsed.program as unknown as ESTree.Program & Node;
+/**
+ * Lowers the top-level classes of `code` (which `program` parses) as edits in `out`, made
+ * after the module rewrite's first step (module-transform.ts rewriteModule). `api` is the
+ * module's loader API.
+ */
+export function lowerClasses(file: string, code: string, program: ESTree.Program, out: MagicString, api: string, decorators: DecoratorMode): ClassLowering {
+  const unnamed = new Set<unknown>();
+  if (!code.includes("class")) return { unnamed, typescript: false, privateNames: new Set(), sources: {} };
   const classes = topLevelClasses(program, code);
   const decorated = code.includes("@") ? firstDecorator(program, decorators === "legacy" ? new Set(classes.map((target) => target.node)) : new Set()) : undefined;
   if (decorated && decorators === "legacy") {
@@ -53,10 +45,9 @@ export function lowerClasses(file: string, code: string, api: string, decorators
   const typescript = (decorators === "standard" && decorated !== undefined) || (code.includes("accessor") && hasAutoAccessor(program));
   const sources: Record<string, string> = {};
   for (const target of classes) sources[target.name] = code.slice(target.node.start, target.node.end);
-  const lowered = lowerTopLevel(file, code, api, program, classes, decorators);
+  lowerTopLevel(file, code, out, api, program, classes, decorators, unnamed);
   const privateNames = new Set(Array.from(code.matchAll(/#([\p{ID_Continue}$]+)/gu), (match) => match[1]!));
-  const reusable = lowered === null && decorators !== "legacy";
-  return { lowered, typescript, sources, privateNames, ...(reusable ? { program } : {}) };
+  return { unnamed, typescript, sources, privateNames };
 }
 
 function hasAutoAccessor(program: ESTree.Program): boolean {
@@ -88,16 +79,17 @@ function firstDecorator(program: ESTree.Program, skip: Set<Node>): Node | undefi
   return found;
 }
 
-function lowerTopLevel(file: string, code: string, api: string, program: ESTree.Program, classes: TopLevelClass[], decorators: DecoratorMode): LoweredClasses | null {
-  if (classes.length === 0) return null;
-  const out = new MagicString(code);
-  for (const target of classes) if (target.node.type === "ClassExpression" && target.node.id) unname(out, target.node, target.name, code);
+function lowerTopLevel(file: string, code: string, out: MagicString, api: string, program: ESTree.Program, classes: TopLevelClass[], decorators: DecoratorMode, unnamed: Set<unknown>): void {
+  if (classes.length === 0) return;
+  for (const target of classes) {
+    if (target.node.type !== "ClassExpression" || !target.node.id) continue;
+    unname(out, target.node, target.name, code);
+    unnamed.add(target.node);
+  }
   if (decorators === "legacy") lowerLegacyDecorators(file, code, out, classes, api);
   const wrapPrivateFields = lowerPrivateNames(file, code, program, out, classes, api);
   emitFieldInitialisers(out, classes, api);
   wrapPrivateFields();
-  if (!out.hasChanged()) return null;
-  return { code: out.toString(), map: mapOfEdits(out, file) };
 }
 
 /** The classes module-transform binds to canonical classes (same forms, same names). */

@@ -1,6 +1,7 @@
+import MagicString from "magic-string";
 import { stripTypes } from "./strip-types.js";
-import { transformModule, transformSnippet, type ImportSite, type ModuleEntries } from "./module-transform.js";
-import { SourceMapper, type SourceMapInput } from "./source-map.js";
+import { parseModule, rewriteModule, transformSnippet, type ImportSite, type ModuleEntries } from "./module-transform.js";
+import { mapOfEdits, SourceMapper, type SourceMapInput } from "./source-map.js";
 import { CompileError, positionAt, type ScriptPosition } from "./errors.js";
 import { checkNesting } from "./nesting.js";
 import { lowerClasses, type DecoratorMode } from "./class-lowering.js";
@@ -74,7 +75,14 @@ export interface CompiledParts extends CompiledModule {
   strippedStage: { code: string; mapsFrom: number };
 }
 
-/** The passes of compileScript, without building its lookups. Throws CompileError. */
+/**
+ * The passes of compileScript, without building its lookups. Throws CompileError.
+ *
+ * The type-stripped code is parsed once; every later pass (module `arguments`, class
+ * lowering, the module rewrite) edits that one tree's text in one MagicString, so one map
+ * leads from the module function back to the stripped code (and oxc-transform's to the
+ * source). Only TC39 decorators are lowered afterwards, by TypeScript, from the result.
+ */
 export function compileParts(file: string, source: string, options: CompileOptions = {}): CompiledParts {
   if (isJsonModule(file)) {
     // Its module code is graft's own (the value as its default export): compiled as a .js
@@ -84,37 +92,37 @@ export function compileParts(file: string, source: string, options: CompileOptio
   }
   checkNesting(file, source);
   const stripped = stripTypes(file, source);
+  const code = stripped.code;
   // Each pass's map leads back to the code it was given; `back` holds them from the stripped code's down.
   const back: SourceMapInput[] = stripped.map ? [stripped.map] : [];
-  checkReservedNames(file, stripped.code, positionsIn(file, stripped.code, [...back]));
-  const hidden = hideModuleArguments(file, stripped.code);
-  if (hidden) back.unshift(hidden.map);
-  const plain = hidden ? hidden.code : stripped.code;
-  const { lowered: classes, typescript, privateNames, sources: classSources, program } = mapErrorPosition(
-    () => lowerClasses(file, plain, "__graft", options.decorators ?? "standard"),
-    [...back],
-  );
-  const plainMaps = back.length;
-  if (classes) back.unshift(classes.map);
-  const moduleCode = classes ? classes.code : plain;
-  // Its early errors are found in the code it was given: reported where the script has them.
-  const shape = mapErrorPosition(() => transformModule(file, moduleCode, program), [...back]);
-  const decorators = typescript ? lowerDecorators(file, shape.code, "__graft", privateNames) : null;
-  const maps = [...(decorators?.maps ?? []), shape.map, ...back];
+  const mode = options.decorators ?? "standard";
+  // Legacy parameter decorators (`m(@inject x)`) are TypeScript syntax, kept by the type stripping.
+  const program = mapErrorPosition(() => parseModule(file, code, mode === "legacy" ? "ts" : "js"), back);
+  checkReservedNames(file, code, program, positionsIn(file, code, back));
+  const out = new MagicString(code);
+  hideModuleArguments(code, program, out);
+  // Errors are found in the stripped code: reported where the script has them.
+  const module = mapErrorPosition(() => rewriteModule(file, code, program, out), back);
+  const classes = mapErrorPosition(() => lowerClasses(file, code, program, out, "__graft", mode), back);
+  const shape = mapErrorPosition(() => module.finish({ unnamed: classes.unnamed, decoratorsLowered: mode === "legacy" }), back);
+  const moduleCode = out.toString();
+  const decorators = classes.typescript ? lowerDecorators(file, moduleCode, "__graft", classes.privateNames) : null;
+  const maps = [...(decorators?.maps ?? []), mapOfEdits(out, file), ...back];
+  const strippedFrom = maps.length - back.length;
   return {
     file,
     source,
-    code: decorators ? decorators.code : shape.code,
+    code: decorators ? decorators.code : moduleCode,
     imports: shape.imports.map((site: ImportSite) => (site.type === undefined ? { specifier: site.specifier, offset: site.offset } : { specifier: site.specifier, offset: site.offset, type: site.type })),
     exportNames: shape.exportNames,
     entries: shape.entries,
     classNames: shape.classNames,
     importedBindings: shape.importedBindings,
     topLevelAwait: shape.topLevelAwait,
-    classSources,
+    classSources: classes.sources,
     maps,
-    moduleStage: { code: moduleCode, mapsFrom: maps.length - back.length },
-    strippedStage: { code: plain, mapsFrom: maps.length - plainMaps },
+    moduleStage: { code, mapsFrom: strippedFrom },
+    strippedStage: { code, mapsFrom: strippedFrom },
   };
 }
 

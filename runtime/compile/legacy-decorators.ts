@@ -12,17 +12,19 @@ import type { AnyNode, Node, TopLevelClass } from "./class-nodes.js";
  *   `m(@p x)`              -> `p` joins m's list as `api.param(0, p)`
  *   `@c class C`, `constructor(@i x)` -> `api.decorateClass([c, api.param(0, i)], C)`
  * so a method decorator's replacement is what the class's prototype holds, version after
- * version. Decorator expressions are moved as text: module-transform, which runs next,
- * rewrites what they import.
+ * version. Decorator expressions are moved as text, as the module rewrite's first step
+ * left them (what they import read from the exporter's namespace).
  */
 export function lowerLegacyDecorators(file: string, code: string, out: MagicString, classes: TopLevelClass[], api: string): void {
   for (const target of classes) {
     const calls: string[] = [];
     const take = (decorators: Node[] | undefined): string[] =>
       (decorators ?? []).map((decorator) => {
-        out.remove(decorator.start, decorator.end);
         const expression = (decorator as unknown as { expression: Node }).expression;
-        return `(${code.slice(expression.start, expression.end)})`;
+        // As the module rewrite left it (what it imports already rewritten).
+        const text = `(${out.slice(expression.start, expression.end)})`;
+        out.remove(decorator.start, decorator.end);
+        return text;
       });
     const params = (fn: AnyNode | undefined): string[] =>
       ((fn?.params as AnyNode[] | undefined) ?? []).flatMap((param, index) => take(param.decorators as Node[] | undefined).map((expression) => `${api}.param(${index}, ${expression})`));

@@ -1,11 +1,8 @@
-import { parseSync } from "oxc-parser";
-import MagicString from "magic-string";
+import type MagicString from "magic-string";
 import { walk } from "estree-walker";
 import type * as ESTree from "estree";
-import { syntaxError } from "./errors.js";
 import { uniquePrefix } from "./class-nodes.js";
 import { namesNoBinding } from "./identifier-role.js";
-import { mapOfEdits, type SourceMapInput } from "./source-map.js";
 
 /**
  * `arguments` at a module's top level (outside any non-arrow function) names no binding of
@@ -14,16 +11,13 @@ import { mapOfEdits, type SourceMapInput } from "./source-map.js";
  * API; each such reference becomes a call of a function declared in the module that looks
  * `arguments` up on the global object as ES would (`typeof arguments` gives "undefined").
  */
-export function hideModuleArguments(file: string, code: string): { code: string; map: SourceMapInput } | null {
-  if (!code.includes("arguments")) return null;
-  const parsed = parseSync(file.replace(/\.ts$/, ".js"), code, { sourceType: "module" });
-  if (parsed.errors.length > 0) throw syntaxError(file, code, parsed.errors[0]!);
-  const out = new MagicString(code);
+export function hideModuleArguments(code: string, program: ESTree.Program, out: MagicString): void {
+  if (!code.includes("arguments")) return;
   const lookup = `${uniquePrefix(code, "__graftArguments")}`;
   let functions = 0;
   let found = false;
   const isFunction = (node: ESTree.Node): boolean => node.type === "FunctionDeclaration" || node.type === "FunctionExpression";
-  walk(parsed.program as unknown as ESTree.Program, {
+  walk(program, {
     enter(node, parent, key) {
       if (isFunction(node)) functions++;
       if (functions > 0 || node.type !== "Identifier" || node.name !== "arguments" || !parent) return;
@@ -44,9 +38,8 @@ export function hideModuleArguments(file: string, code: string): { code: string;
       if (isFunction(node)) functions--;
     },
   });
-  if (!found) return null;
+  if (!found) return;
   out.append(
     `\nfunction ${lookup}(typeOnly) { if ("arguments" in globalThis) return typeOnly ? typeof globalThis.arguments : globalThis.arguments; if (typeOnly) return "undefined"; throw new ReferenceError("arguments is not defined"); }\n`,
   );
-  return { code: out.toString(), map: mapOfEdits(out, file) };
 }

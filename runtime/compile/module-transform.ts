@@ -67,8 +67,36 @@ export const SCOPE_EVALUATOR = "__graftEvaluate";
  * every version patches the same object (R4, R8).
  */
 export function transformModule(file: string, code: string, parsed?: ESTree.Program): ModuleShape {
-  const program = (parsed ?? parseModule(file, code)) as ESTree.Program & { start: number; end: number };
+  const program = parsed ?? parseModule(file, code);
   const out = new MagicString(code);
+  const shape = rewriteModule(file, code, program, out).finish();
+  return { ...shape, code: out.toString(), map: mapOfEdits(out, file) };
+}
+
+/** What the compile step's class lowering tells the module rewrite (class-lowering.ts). */
+export interface LoweredClassFacts {
+  /** `const A = class Named {}` whose inner name class lowering removed: bound as anonymous class expressions. */
+  unnamed: ReadonlySet<unknown>;
+  /** The decorators are already taken off the classes (legacy decorators): the class rewrite leaves them. */
+  decoratorsLowered: boolean;
+}
+
+/** The second step of a module rewrite, run once the classes are lowered in the same edits. */
+export interface ModuleRewrite {
+  finish(lowered?: LoweredClassFacts): Omit<ModuleShape, "code" | "map">;
+}
+
+/**
+ * The module rewrite as edits in `out` (over `code`, which `program` parses), in two steps
+ * around class lowering, which edits the same classes: this first step removes the import
+ * and export statements and rewrites every reference to an imported binding, `import.meta`
+ * and `import()`, so that code the class lowering copies (field initialisers, legacy
+ * decorators) is copied rewritten; `finish` binds the top-level classes to canonical
+ * classes (its insertions go around the class lowering's) and wraps the module.
+ */
+export function rewriteModule(file: string, code: string, program: ESTree.Program, out: MagicString): ModuleRewrite {
+  /** Class rewrites, made by `finish`. */
+  const classRewrites: ((lowered: LoweredClassFacts) => void)[] = [];
   /** Statements run before the module's own code (its function declarations are hoisted above them). */
   const setup: string[] = [];
   const imports: ImportSite[] = [];
@@ -137,7 +165,7 @@ export function transformModule(file: string, code: string, parsed?: ESTree.Prog
             addExport(name, name);
             entries.local[name] = name;
           }
-          rewriteTopLevelClass(inner);
+          classRewrites.push((lowered) => rewriteTopLevelClass(inner, lowered));
         } else if (declaration.source) {
           const request = requestOf(declaration.source.value as string, declaration.start, declaration);
           const ns = `__import${request}`;
@@ -181,11 +209,11 @@ export function transformModule(file: string, code: string, parsed?: ESTree.Prog
         if ((inner.type === "FunctionDeclaration" || inner.type === "ClassDeclaration") && inner.id) {
           out.remove(declaration.start, inner.start);
           addExport("default", (inner.id as ESTree.Identifier).name);
-          rewriteTopLevelClass(inner);
+          classRewrites.push((lowered) => rewriteTopLevelClass(inner, lowered));
         } else if (inner.type === "ClassDeclaration" || inner.type === "ClassExpression") {
           out.remove(declaration.start, inner.start);
           addExport("default", "__default");
-          rewriteClass(inner, "default", "__default");
+          classRewrites.push((lowered) => rewriteClass(inner, "default", "__default", lowered));
         } else if (inner.type === "FunctionDeclaration") {
           out.remove(declaration.start, inner.start);
           // `function (` -> `function __default(`: name the anonymous function.
@@ -207,20 +235,20 @@ export function transformModule(file: string, code: string, parsed?: ESTree.Prog
         break;
       }
       default:
-        rewriteTopLevelClass(statement);
+        classRewrites.push((lowered) => rewriteTopLevelClass(statement, lowered));
     }
   }
 
-  function rewriteTopLevelClass(node: AnyNode): void {
+  function rewriteTopLevelClass(node: AnyNode, lowered: LoweredClassFacts): void {
     if (node.type === "ClassDeclaration" && node.id) {
       const name = (node.id as ESTree.Identifier).name;
-      rewriteClass(node, name, name);
+      rewriteClass(node, name, name, lowered);
     } else if (node.type === "VariableDeclaration") {
       const declarators = node.declarations as (ESTree.VariableDeclarator & Node)[];
       if (declarators.length !== 1) return;
       const declarator = declarators[0]!;
       const init = declarator.init as AnyNode | null;
-      if (declarator.id.type !== "Identifier" || !init || init.type !== "ClassExpression" || init.id) return;
+      if (declarator.id.type !== "Identifier" || !init || init.type !== "ClassExpression" || (init.id && !lowered.unnamed.has(init))) return;
       const name = declarator.id.name;
       classNames.push(name);
       out.appendLeft(init.start, `${GRAFT}.define(${JSON.stringify(name)}, `);
@@ -232,14 +260,15 @@ export function transformModule(file: string, code: string, parsed?: ESTree.Prog
    * `class X extends B {}` -> `let X = __graft.cls("X"); __graft.install(X, class extends B {});`
    * The class body no longer binds X itself, so every `X` inside it reaches the canonical class.
    */
-  function rewriteClass(node: AnyNode, name: string, binding: string): void {
+  function rewriteClass(node: AnyNode, name: string, binding: string, lowered: LoweredClassFacts): void {
     classNames.push(name);
     const head = `let ${binding} = ${GRAFT}.cls(${JSON.stringify(name)}); ${GRAFT}.install(${binding}, `;
     const id = node.id as Node | null;
     // Decorators (lowered later, runtime/compile/decorators.ts) go with the class expression,
     // a property value so that it is named as the class was, without a binding of that name.
-    const decorators = (node.decorators as Node[] | undefined) ?? [];
-    const keyword = decorators.length > 0 ? code.indexOf("class", decorators[decorators.length - 1]!.end) : node.start;
+    const written = (node.decorators as Node[] | undefined) ?? [];
+    const decorators = lowered.decoratorsLowered ? [] : written;
+    const keyword = written.length > 0 ? code.indexOf("class", written[written.length - 1]!.end) : node.start;
     const wrapped = decorators.length > 0 ? `{ ${JSON.stringify(name)}: ` : "";
     out.appendLeft(keyword, head + wrapped);
     for (const decorator of decorators) {
@@ -249,59 +278,65 @@ export function transformModule(file: string, code: string, parsed?: ESTree.Prog
       out.move(decorator.start, decorator.end, keyword);
     }
     out.overwrite(keyword, id ? id.end : keyword + "class".length, decorators.length > 0 ? " class" : "class");
-    // Links the class before its static initialisers run, so they can construct it.
+    // Links the class before its static initialisers run, so they can construct it: first in
+    // the body, before what class lowering put there.
     const body = node.body as Node;
-    out.appendLeft(body.start + 1, ` static { ${GRAFT}.early(${binding}, this); }`);
-    out.appendLeft(node.end, decorators.length > 0 ? `}[${JSON.stringify(name)}]);` : ");");
+    out.prependLeft(body.start + 1, ` static { ${GRAFT}.early(${binding}, this); }`);
+    // Before what follows the class (legacy decorators are applied after it).
+    out.prependLeft(node.end, decorators.length > 0 ? `}[${JSON.stringify(name)}]);` : ");");
   }
 
-  const topLevelAwait = hasTopLevelAwait(program);
   rewriteImportedReferences(program, out, importedBindings);
   rewriteImportMeta(program, out);
 
-  // A direct eval in the module's own scope: runtime.evaluate(file, code) (a REPL) sees every
-  // top-level binding. The kernel keeps it for the current version only, so a superseded
-  // version's scope is still collected (R11). A direct eval keeps every binding of the scope
-  // alive, so once the top level has run, `__graft` (the loader's per-version API, needed
-  // only while the module is defined) is dropped; what code may use later (import.meta,
-  // import()) has bindings of its own. A module that awaits at top level becomes an async
-  // function: the reload engine waits for it.
-  //
-  // The module is a generator in two steps, as ES links modules before evaluating any:
-  // the first step (up to the `yield`) makes its exports readable (hoisted functions
-  // callable, `let` and classes in their temporal dead zone) for every module of the
-  // batch; the second runs the module's code.
-  const prologue: string[] = [
-    `(${topLevelAwait ? "async " : ""}function* (${GRAFT}) {"use strict"; ${GRAFT}.scope(function ${SCOPE_EVALUATOR}(__graftCode) { return eval(__graftCode); });`,
-    `const ${META} = ${GRAFT}.meta, ${DYNAMIC_IMPORT} = ${GRAFT}.dynamicImport;`,
-  ];
-  imports.forEach((_, index) => prologue.push(`const __import${index} = ${GRAFT}.require(${index});`));
-  // Exports first: a module that imports its own namespace sees every name in it.
-  prologue.push(`${GRAFT}.exports({${exportGetters.join(", ")}});`);
-  for (const request of namespaceRequests) prologue.push(`const __namespace${request} = ${GRAFT}.namespace(${request});`);
-  prologue.push(...namespaceLocals);
-  prologue.push(...setup);
-  prologue.push(`yield;`);
-  out.prepend(prologue.join(" "));
-  out.append(`\n;${GRAFT} = undefined;\n})`);
-  return {
-    code: out.toString(),
-    map: mapOfEdits(out, file),
-    imports,
-    exportNames,
-    entries,
-    classNames,
-    importedBindings: Object.fromEntries(importedBindings),
-    topLevelAwait,
-  };
+  return { finish };
+
+  function finish(lowered: LoweredClassFacts = { unnamed: new Set(), decoratorsLowered: false }): Omit<ModuleShape, "code" | "map"> {
+    for (const rewrite of classRewrites) rewrite(lowered);
+    const topLevelAwait = hasTopLevelAwait(program);
+
+    // A direct eval in the module's own scope: runtime.evaluate(file, code) (a REPL) sees every
+    // top-level binding. The kernel keeps it for the current version only, so a superseded
+    // version's scope is still collected (R11). A direct eval keeps every binding of the scope
+    // alive, so once the top level has run, `__graft` (the loader's per-version API, needed
+    // only while the module is defined) is dropped; what code may use later (import.meta,
+    // import()) has bindings of its own. A module that awaits at top level becomes an async
+    // function: the reload engine waits for it.
+    //
+    // The module is a generator in two steps, as ES links modules before evaluating any:
+    // the first step (up to the `yield`) makes its exports readable (hoisted functions
+    // callable, `let` and classes in their temporal dead zone) for every module of the
+    // batch; the second runs the module's code.
+    const prologue: string[] = [
+      `(${topLevelAwait ? "async " : ""}function* (${GRAFT}) {"use strict"; ${GRAFT}.scope(function ${SCOPE_EVALUATOR}(__graftCode) { return eval(__graftCode); });`,
+      `const ${META} = ${GRAFT}.meta, ${DYNAMIC_IMPORT} = ${GRAFT}.dynamicImport;`,
+    ];
+    imports.forEach((_, index) => prologue.push(`const __import${index} = ${GRAFT}.require(${index});`));
+    // Exports first: a module that imports its own namespace sees every name in it.
+    prologue.push(`${GRAFT}.exports({${exportGetters.join(", ")}});`);
+    for (const request of namespaceRequests) prologue.push(`const __namespace${request} = ${GRAFT}.namespace(${request});`);
+    prologue.push(...namespaceLocals);
+    prologue.push(...setup);
+    prologue.push(`yield;`);
+    out.prepend(prologue.join(" "));
+    out.append(`\n;${GRAFT} = undefined;\n})`);
+    return {
+      imports,
+      exportNames,
+      entries,
+      classNames,
+      importedBindings: Object.fromEntries(importedBindings),
+      topLevelAwait,
+    };
+  }
 }
 
 /**
  * `code` parsed as an ES module, with its early errors: duplicate lexical names, `var f;
  * function f() {}`, `import { eval }`, exporting an undeclared name are SyntaxErrors before it runs.
  */
-export function parseModule(file: string, code: string): ESTree.Program {
-  const parsed = parseSync(file.replace(/\.ts$/, ".js"), code, { sourceType: "module", showSemanticErrors: true });
+export function parseModule(file: string, code: string, lang: "js" | "ts" = "js"): ESTree.Program {
+  const parsed = parseSync(file.replace(/\.ts$/, ".js"), code, { sourceType: "module", lang, showSemanticErrors: true });
   if (parsed.errors.length > 0) throw syntaxError(file, code, parsed.errors[0]!);
   return parsed.program as unknown as ESTree.Program;
 }

@@ -1,4 +1,3 @@
-import { parseSync } from "oxc-parser";
 import { walk } from "estree-walker";
 import type * as ESTree from "estree";
 import { CompileError, type ScriptPosition } from "./errors.js";
@@ -15,14 +14,12 @@ const MENTIONED = new RegExp(String.raw`(?<![\w$])(?:${NAMES})(?![\w$])`);
 const RESERVED = new RegExp(`^(?:${NAMES})$`);
 
 
-/** Throws a CompileError if `code` (types stripped) uses a name graft reserves as an identifier. */
-export function checkReservedNames(file: string, code: string, positionOf: (offset: number) => ScriptPosition): void {
-  // A text scan first: almost no file mentions such a name, and then nothing is parsed.
+/** Throws a CompileError if `code` (types stripped, parsed as `program`) uses a name graft reserves as an identifier. */
+export function checkReservedNames(file: string, code: string, program: ESTree.Program, positionOf: (offset: number) => ScriptPosition): void {
+  // A text scan first: almost no file mentions such a name, and then nothing is walked.
   if (!MENTIONED.test(code)) return;
-  const parsed = parseSync(file.replace(/\.ts$/, ".js"), code, { sourceType: "module" });
-  if (parsed.errors.length > 0) return; // the module rewrite reports the syntax error
   let found: { name: string; start: number } | undefined;
-  walk(parsed.program as unknown as ESTree.Node, {
+  walk(program, {
     enter(node, parent, key) {
       if (found) return this.skip();
       if (node.type !== "Identifier" || !RESERVED.test(node.name) || namesNoBinding(parent, typeof key === "string" ? key : null)) return;
