@@ -22,8 +22,12 @@ export interface ImportSite {
  * where the entry is written, in the stripped code.
  */
 export interface ModuleEntries {
-  /** Named and default imports (namespace imports need no resolution). */
-  imports: { request: number; importName: string; offset: number }[];
+  /**
+   * Named and default imports (namespace imports need no resolution). `valueUse`: where the
+   * code first reads the binding (not counting `export { local }`); unset when it never does
+   * (an import kept only to be re-exported, which may be a type: the linker elides it).
+   */
+  imports: { request: number; importName: string; offset: number; local: string; valueUse?: number }[];
   /** Export name -> the local binding it exports (`*default*` for `export default <expression>`). */
   local: Record<string, string>;
   /** Re-exports of another module's export; importName "*" re-exports its namespace. */
@@ -149,7 +153,7 @@ export function rewriteModule(file: string, code: string, program: ESTree.Progra
           } else {
             const imported = specifier.type === "ImportDefaultSpecifier" ? "default" : nameOf(specifier.imported);
             importedBindings.set(specifier.local.name, memberAccess(ns, imported));
-            entries.imports.push({ request, importName: imported, offset: start });
+            entries.imports.push({ request, importName: imported, offset: start, local: specifier.local.name });
             importEntries.set(specifier.local.name, { request, importName: imported });
           }
         }
@@ -286,7 +290,11 @@ export function rewriteModule(file: string, code: string, program: ESTree.Progra
     out.prependLeft(node.end, decorators.length > 0 ? `}[${JSON.stringify(name)}]);` : ");");
   }
 
-  rewriteImportedReferences(program, out, importedBindings);
+  const firstReads = rewriteImportedReferences(program, out, importedBindings);
+  for (const entry of entries.imports) {
+    const read = firstReads.get(entry.local);
+    if (read !== undefined) entry.valueUse = read;
+  }
   rewriteImportMeta(program, out);
 
   return { finish };
@@ -412,9 +420,11 @@ function collectPatternNames(pattern: ESTree.Pattern, names: string[]): void {
  * Replaces each reference to an imported binding with a read of the exporter's namespace.
  * In a module the imports are declared at its top level; in a REPL snippet they are
  * declared nowhere in it (`declaredHere` false): a name the snippet declares itself shadows them.
+ * Returns where each imported binding is first read.
  */
-function rewriteImportedReferences(program: ESTree.Program, out: MagicString, bindings: Map<string, string>, declaredHere = true): void {
-  if (bindings.size === 0) return;
+function rewriteImportedReferences(program: ESTree.Program, out: MagicString, bindings: Map<string, string>, declaredHere = true): Map<string, number> {
+  const firstReads = new Map<string, number>();
+  if (bindings.size === 0) return firstReads;
   // periscopic leaves the scope it opens for `export { a } from "./x"` open, so every
   // declaration after one would land in it: analyse without those (they are removed anyway).
   program = { ...program, body: program.body.filter((node) => !(node.type === "ExportNamedDeclaration" && node.source)) };
@@ -435,6 +445,7 @@ function rewriteImportedReferences(program: ESTree.Program, out: MagicString, bi
       if (!isReference(node, parent)) return;
       if ((scope.find_owner(node.name) ?? null) !== importScope) return;
       const { start, end } = node as Node;
+      if (!firstReads.has(node.name)) firstReads.set(node.name, start);
       if (parent.type === "Property" && parent.shorthand && parent.value === node) {
         out.overwrite(start, end, `${node.name}: ${replacement}`, { contentOnly: true });
       } else if (parent.type === "CallExpression" && parent.callee === node) {
@@ -449,6 +460,7 @@ function rewriteImportedReferences(program: ESTree.Program, out: MagicString, bi
       if (map.has(node) && scope.parent) scope = scope.parent;
     },
   });
+  return firstReads;
 }
 
 /** Whether the module's own top level awaits (`await`, `for await`), outside any function. */

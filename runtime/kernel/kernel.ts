@@ -309,10 +309,13 @@ export class Kernel {
     this.callWith("declareExports", [file, names, explanation]).dispose();
   }
 
-  /** Links a module function of the open transaction (its exports become readable), with what its `export *` add. */
-  instantiateModule(file: string, version: number, moduleFunction: QuickJSHandle, dependencies: string[], starExports: StarExport[]): void {
+  /**
+   * Links a module function of the open transaction (its exports become readable), with what
+   * its `export *` add and the export names it leaves out (re-exports of types only).
+   */
+  instantiateModule(file: string, version: number, moduleFunction: QuickJSHandle, dependencies: string[], starExports: StarExport[], typeOnly: string[]): void {
     const flat = starExports.flatMap((entry) => [entry.name, entry.module, entry.exportName]);
-    this.callWith("instantiateModule", [file, version, moduleFunction, dependencies, flat]).dispose();
+    this.callWith("instantiateModule", [file, version, moduleFunction, dependencies, flat, typeOnly]).dispose();
   }
 
   /** Evaluates a linked module; returns a handle the caller owns: a promise for top-level await. */

@@ -27,6 +27,8 @@ export interface Candidate {
   role: "edit" | "rerun";
   /** What the script's `export *` add, resolved when the batch is linked. */
   starExports: StarExport[];
+  /** Its re-exports that resolve to types only, resolved when the batch is linked: not in its namespace. */
+  typeOnly?: string[];
   /** Set when the file is on an import cycle: the cycle, for errors of reads before a module ran. */
   cycle?: string;
 }

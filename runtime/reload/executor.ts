@@ -1,5 +1,7 @@
 import type { QuickJSContext, QuickJSHandle } from "quickjs-emscripten-core";
 import { ModuleLinker } from "./module-link.js";
+import { typeScriptExports, type TypeScriptExport } from "../compile/type-exports.js";
+import type { CompiledScript } from "../compile/index.js";
 import { VmCallError, type Kernel, type KernelCommitReport } from "../kernel/kernel.js";
 import { evaluatedName, explainVmError } from "./script-errors.js";
 import { HostStackOverflow, VmOutOfMemory, type Vm } from "../vm/vm.js";
@@ -57,6 +59,9 @@ export type TransactionOutcome =
  * say which file failed and why. The caller records what committed.
  */
 export class TransactionExecutor {
+  /** Each compiled version's TypeScript exports, types included (read when linking first asks). */
+  private readonly typeExports = new WeakMap<CompiledScript, Map<string, TypeScriptExport>>();
+
   constructor(private readonly parts: ExecutorParts) {}
 
   async run(batch: Candidate[], removed: string[]): Promise<TransactionOutcome> {
@@ -86,7 +91,8 @@ export class TransactionExecutor {
       // (`import * as ns` of it has all its keys); reading them before it runs explains the cycle.
       for (const candidate of batch) {
         if (candidate.cycle === undefined || this.parts.running(candidate.path)) continue;
-        const names = [...candidate.script.exportNames, ...candidate.starExports.map((entry) => entry.name)];
+        const typeOnly = new Set(candidate.typeOnly);
+        const names = [...candidate.script.exportNames.filter((name) => !typeOnly.has(name)), ...candidate.starExports.map((entry) => entry.name)];
         kernel.declareExports(candidate.path, names, candidate.cycle);
       }
       // Link every file of the batch before any evaluates, as ES does: in an import cycle,
@@ -172,16 +178,17 @@ export class TransactionExecutor {
       const inBatch = new Map(batch.map((candidate) => [candidate.path, candidate]));
       const linker = new ModuleLinker((file) => {
         const entry = inBatch.get(file) ?? this.parts.running(file);
-        return entry && { entries: entry.script.entries, dependencies: entry.dependencies };
+        return entry && { entries: entry.script.entries, dependencies: entry.dependencies, typeScriptExports: () => this.typeScriptExportsOf(entry.script) };
       }, HOST_MODULE);
       const failing: Candidate[] = [];
       for (const candidate of batch) {
         const result = linker.link(candidate.path);
         candidate.starExports = result.starExports;
+        candidate.typeOnly = result.typeOnly;
         const found = result.errors[0];
         if (!found) continue;
         const { script } = candidate;
-        const hint = "export the name from that file, or import one it exports";
+        const hint = found.hint ?? "export the name from that file, or import one it exports";
         const error = this.parts.ledger.errorAt(candidate.path, script.source, `syntax error: ${found.message}`, script.positionOf(found.offset), hint);
         if (candidate.role !== "rerun") return { error, batch, unlinked };
         unlinked.push({ candidate, error });
@@ -191,6 +198,16 @@ export class TransactionExecutor {
       if (failing.length === 0) return { batch, unlinked };
       batch = batch.filter((candidate) => !failing.includes(candidate));
     }
+  }
+
+  /** Every name a script's TypeScript source exports, types included: read once per compiled version, when linking first asks. */
+  private typeScriptExportsOf(script: CompiledScript): Map<string, TypeScriptExport> {
+    let exports = this.typeExports.get(script);
+    if (!exports) {
+      exports = typeScriptExports(script.file, script.source);
+      this.typeExports.set(script, exports);
+    }
+    return exports;
   }
 
   /** Compiles a file's module function in its context and links it (its exports become readable). */
@@ -207,7 +224,7 @@ export class TransactionExecutor {
           throw new VmCallError(dumped);
         }
         moduleFunction = evaluated.value;
-        kernel.instantiateModule(file, candidate.attempt, moduleFunction, candidate.dependencies, candidate.starExports);
+        kernel.instantiateModule(file, candidate.attempt, moduleFunction, candidate.dependencies, candidate.starExports, candidate.typeOnly ?? []);
       });
       return undefined;
     } catch (error) {

@@ -56,8 +56,9 @@ function canonicalFor(record, name) {
  * @param {string[]} dependencies files of its imports, in the order the compiled script asks for them
  * @param {string[]} starExports [name, file, exportName] flattened: what `export *` adds, resolved at
  *   link time to the module that binds each name (exportName "*": that module's namespace)
+ * @param {string[]} typeOnly export names left out: re-exports of names that are types only
  */
-function instantiateModule(file, version, moduleFunction, dependencies, starExports) {
+function instantiateModule(file, version, moduleFunction, dependencies, starExports, typeOnly) {
   const transaction = openTransaction();
   const record = fileRecord(file);
   /** @type {PendingVersion} */
@@ -102,6 +103,7 @@ function instantiateModule(file, version, moduleFunction, dependencies, starExpo
         all[/** @type {string} */ (starExports[i])] = exportName === "*" ? () => namespaceObject(source) : () => source.namespace[exportName];
       }
       assign(all, getters);
+      for (let i = 0; i < typeOnly.length; i++) delete all[/** @type {string} */ (typeOnly[i])];
       setNamespace(record, all);
     },
     /** @param {string} name */
