@@ -1,0 +1,102 @@
+import { describe, expect, it, vi } from "vitest";
+import * as oxcParser from "oxc-parser";
+import { compileScript, CompileError } from "../runtime/compile/index.js";
+
+/**
+ * The compile step parses a script once (runtime/compile/index.ts compileParts): module
+ * `arguments`, reserved names, class lowering (private names, fields, legacy decorators) and
+ * the module rewrite all edit that one tree, and nothing parses another pass's output.
+ */
+vi.mock("oxc-parser", async (importOriginal) => {
+  const original = await importOriginal<typeof oxcParser>();
+  return { ...original, parseSync: vi.fn(original.parseSync) };
+});
+const parseSync = vi.mocked(oxcParser.parseSync);
+
+/** Every pass that edits the tree has something to do here. */
+const EVERY_PASS = `import { Base, helper } from "./base";
+import * as shapes from "./shapes";
+export class Unit extends Base {
+  #hp: number = helper(10);
+  static #made = 0;
+  tags: string[] = [shapes.tag, import.meta.url];
+  constructor() { super(); Unit.#made++; }
+  #heal(by: number): void { this.#hp += by; }
+  get hp(): number { return this.#hp; }
+  heal(): number { this.#heal(helper(1)); return this.#hp; }
+}
+const Named = class Inner { static make() { return new Inner(); } };
+export default class { made = Named.make(); }
+export const kind = typeof arguments;
+`;
+
+const LEGACY = `import { inject, logged } from "./decorators";
+@logged
+export class Service {
+  constructor(@inject name: string) {}
+  @logged run(@inject a: number): number { return a; }
+  #state = helperOf(logged);
+}
+function helperOf(x: unknown) { return x; }
+`;
+
+describe("compile: one parse per file", () => {
+  it("parses a script with imports, private names, fields, an unnamed class and module arguments once", () => {
+    parseSync.mockClear();
+    const compiled = compileScript("unit.ts", EVERY_PASS);
+    expect(parseSync).toHaveBeenCalledTimes(1);
+    // Each pass did its part, in the same edits.
+    expect(compiled.classNames).toEqual(["Unit", "Named", "default"]);
+    expect(compiled.code).toContain(`__graft.fields("Unit"`);
+    expect(compiled.code).toContain(`__graft.privates("Unit")`);
+    expect(compiled.code).toContain(`"#hp"() { return ((0, __import0.helper)(10)); }`);
+    expect(compiled.code).toContain("[shapes.tag, __graftMeta.url]");
+    expect(compiled.code).toContain(`__graft.define("Named", class {`);
+    expect(compiled.code).toMatch(/typeof __graftArguments\w*|__graftArguments\w*\(true\)/);
+    expect(compiled.code).toContain("__graftP0_2.call(this, (0, __import0.helper)(1))");
+  });
+
+  it("parses a script with legacy decorators once, their expressions copied with imports rewritten", () => {
+    parseSync.mockClear();
+    const compiled = compileScript("service.ts", LEGACY, { decorators: "legacy" });
+    expect(parseSync).toHaveBeenCalledTimes(1);
+    expect(compiled.code).toContain(`__graft.decorate([(__import0.logged), __graft.param(0, (__import0.inject))], Service.prototype, "run", null);`);
+    expect(compiled.code).toContain(`__graft.decorateClass([(__import0.logged), __graft.param(0, (__import0.inject))], Service);`);
+    expect(compiled.code).not.toContain("@");
+  });
+
+  it("maps the module function back to the script through the one map of every pass", () => {
+    const compiled = compileScript("unit.ts", EVERY_PASS);
+    const lines = compiled.code.split("\n");
+    // The moved private method, a field's initialiser, a plain method.
+    for (const [generated, line, column] of [
+      ["__graftP0_0.ref(this).value += by", 8, 29],
+      ["(0, __import0.helper)(10))", 4, 17],
+      ["return __graftP0_0.get(this);", 9, 22],
+    ] as const) {
+      const row = lines.findIndex((candidate) => candidate.includes(`init(this, ${generated}`) || (!generated.startsWith("(0") && candidate.includes(generated)));
+      expect(row, generated).toBeGreaterThanOrEqual(0);
+      const at = lines[row]!.indexOf(generated, generated.startsWith("(0") ? lines[row]!.indexOf("init(this, ") : 0);
+      expect(compiled.mapper.original({ line: row + 1, column: at + 1 }), generated).toEqual({ line, column });
+    }
+  });
+
+  it("reports a module's early error and a class lowering's refusal where the script has them", () => {
+    const cases: [string, string, number, number][] = [
+      // oxc labels the first declaration.
+      ["dup.ts", `const a: number = 1;\ntype T = string;\nlet a = 2;\n`, 1, 7],
+      ["optional.ts", `type T = number;\nexport class P {\n  #x: T = 1;\n  read(o?: P) { return o?.#x; }\n}\n`, 4, 24],
+      ["reserved.ts", `interface I { a: number }\nexport const __graftState: I = { a: 1 };\n`, 2, 14],
+    ];
+    for (const [file, source, line, column] of cases) {
+      let caught: unknown;
+      try {
+        compileScript(file, source);
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught, file).toBeInstanceOf(CompileError);
+      expect((caught as CompileError).position, `${file}: ${(caught as CompileError).message}`).toMatchObject({ file, line, column });
+    }
+  });
+});
