@@ -66,6 +66,11 @@ export class HeapTools {
     this.guard(() => this.inspector.write(path));
   }
 
+  /** A .heapsnapshot of the heap as it is now, in pieces made as they are taken (for the inspector). */
+  snapshotPieces(): { nodes: number; pieces: Generator<Uint8Array> } {
+    return this.guard(() => this.inspector.snapshotPieces());
+  }
+
   topClasses(limit = 20): ClassCount[] {
     this.bridge.releaseBorrowed();
     return this.guard(() => this.inspector.topClasses(limit));

@@ -6,3 +6,4 @@ export { ScriptError, GraftError } from "./errors.js";
 export type * from "./types.js";
 export type { HeapGraph, ClassCount } from "./heap-tools.js";
 export type { HeapNode, HeapEdge } from "../runtime/heap/reader.js";
+export type { Inspector } from "./inspector/index.js";

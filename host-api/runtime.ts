@@ -17,7 +17,10 @@ import { Emitter } from "./events.js";
 import { GraftError, ScriptError } from "./errors.js";
 import { CompileError } from "../runtime/compile/index.js";
 import { ScriptClass, ScriptValue } from "./script-value.js";
-import type { FindSubclassesOptions, GcResult, LeakReport, ReloadError, ReloadOptions, ReloadReport, RetainerPath, RuntimeEvent, RuntimeEventMap, RuntimeOptions } from "./types.js";
+import { ValueInspector } from "../runtime/inspect/value-inspector.js";
+import { ScriptConsole } from "./script-console.js";
+import type { Inspector } from "./inspector/index.js";
+import type { FindSubclassesOptions, InspectOptions, GcResult, LeakReport, ReloadError, ReloadOptions, ReloadReport, RetainerPath, RuntimeEvent, RuntimeEventMap, RuntimeOptions } from "./types.js";
 
 const DEFAULT_MEMORY_LIMIT = 256 * 1024 * 1024;
 const DEFAULT_TIMEOUT_MS = 1000;
@@ -59,7 +62,15 @@ export class GraftRuntime {
   private readonly unreported = new Set<string>();
   private watcher: ScriptWatcher | undefined;
   private disposed = false;
+  /** DevTools inspectors serving this runtime (closed with it). */
+  private readonly inspectors = new Set<Inspector>();
+  /** Listeners to every reported error that do not count as "error" listeners (DevTools sessions). */
+  private readonly errorTaps = new Set<(error: ReloadError) => void>();
   /** @internal */ readonly heapTools: HeapTools;
+  /** @internal Scripts' console calls, printed and handed to inspectors. */
+  scriptConsole!: ScriptConsole;
+  /** @internal Reading VM values as DevTools' remote objects. */
+  values!: ValueInspector;
   /** Heap inspection (V2, H1 in docs/rules.md): every live VM object, and DevTools snapshots. */
   readonly heap: {
     snapshot(): HeapGraph;
@@ -122,7 +133,8 @@ export class GraftRuntime {
       );
       const kernelContext = parts.manage(vm.newContext());
       kernel = own(parts, new Kernel(kernelContext, vm, (file, name) => engine?.classSourceOf(file, name)), (made) => made.dispose());
-      const scheduler = own(parts, new Scheduler(vm, kernelContext, reportAsync), (made) => made.free());
+      const values = own(parts, new ValueInspector(vm, kernelContext, kernel), (made) => made.dispose());
+      const scheduler = own(parts, new Scheduler(vm, kernelContext, reportAsync, (context, file) => values.install(context, file)), (made) => made.free());
       engine = own(
         parts,
         new ReloadEngine(vm, kernel, root, scheduler, { decorators: options.decorators ?? "standard" }, (prototype) => runtime?.heapTools.instanceArray(prototype)),
@@ -137,6 +149,8 @@ export class GraftRuntime {
       runtime = new GraftRuntime(root, parts, vm, kernelContext, kernel, engine, bridge, scheduler);
       const loaded = engine;
       bridge.retirementOf = (file) => (loaded.isLoaded(file) ? `${file} no longer defines it` : "its file was deleted");
+      runtime.values = values;
+      runtime.scriptConsole = new ScriptConsole(values, mapError, options.console ?? undefined);
     } catch (error) {
       parts.dispose();
       throw error;
@@ -356,6 +370,13 @@ export class GraftRuntime {
       }
     }
     this.events.emit("error", error);
+    for (const tap of this.errorTaps) tap(error);
+  }
+
+  /** @internal Sees every error reported, without silencing the stderr fallback as an "error" listener would. */
+  tapErrors(tap: (error: ReloadError) => void): () => void {
+    this.errorTaps.add(tap);
+    return () => this.errorTaps.delete(tap);
   }
 
   /**
@@ -466,6 +487,36 @@ export class GraftRuntime {
     }
   }
 
+  /**
+   * Serves the Chrome DevTools Protocol for this runtime, as `node --inspect` does: HTTP
+   * `/json/list` (`/json`) and `/json/version` on `host:port`, and a WebSocket per client.
+   * Each script file is an execution context of the Console; the Memory tab takes heap
+   * snapshots; Sources shows the scripts (read-only: no pausing). `close()` stops it, and
+   * so does `dispose()`.
+   */
+  async inspect(options: InspectOptions = {}): Promise<Inspector> {
+    this.assertAlive();
+    const { startInspector } = await import("./inspector/index.js");
+    const inspector = await startInspector(this, options);
+    if (this.disposed) {
+      await inspector.close();
+      throw new GraftError("the runtime was disposed while its inspector was starting");
+    }
+    this.inspectors.add(inspector);
+    inspector.onClose(() => this.inspectors.delete(inspector));
+    return inspector;
+  }
+
+  /** @internal The running version of a loaded file. */
+  versionOf(file: string): number | undefined {
+    return this.engine.versionOf(file);
+  }
+
+  /** @internal A loaded file's source as written. */
+  sourceOf(file: string): string | undefined {
+    return this.engine.sourceOf(file);
+  }
+
   get alive(): boolean {
     return !this.disposed;
   }
@@ -476,6 +527,8 @@ export class GraftRuntime {
     if (this.heldFailure) clearTimeout(this.heldFailure.timer);
     this.heldFailure = undefined;
     this.events.clear();
+    for (const inspector of this.inspectors) void inspector.close();
+    this.inspectors.clear();
     void this.watcher?.close();
     // Timers stop and host-side waits are told first: nothing may enter the VM from here on.
     this.scheduler.close();
@@ -560,6 +613,9 @@ function validateOptions(options: RuntimeOptions): void {
   }
   if (options.onError !== undefined && typeof options.onError !== "function") {
     throw new GraftError(`createRuntime option 'onError' must be a function (error) => void, got ${typeof options.onError}`);
+  }
+  if (options.console !== undefined && options.console !== false && typeof options.console !== "function") {
+    throw new GraftError(`createRuntime option 'console' must be a function (entry) => void, or false to drop scripts' console output; got ${describeArgument(options.console)}`);
   }
   if (options.host !== undefined && (typeof options.host !== "object" || options.host === null)) {
     throw new GraftError("createRuntime option 'host' must be an object of functions and plain values");

@@ -66,6 +66,38 @@ export interface RuntimeOptions {
    * "legacy", TypeScript's `experimentalDecorators` (on top-level classes).
    */
   decorators?: "standard" | "legacy";
+  /**
+   * Where scripts' `console.log` (info, warn, error, debug, trace, assert, table, count,
+   * timeEnd, ...) goes: a function given each call as a ConsoleEntry, or false to drop them.
+   * Default: the host's stdout (stderr for warnings, errors, traces and failed asserts),
+   * each line prefixed with the script's `[file:line]`. An attached DevTools sees them too.
+   */
+  console?: ConsoleOutput | false;
+}
+
+/** One call of a script's console, formatted. */
+export interface ConsoleEntry {
+  /** As DevTools names it: "log", "info", "warning", "error", "debug", "trace", "assert", "table", "count", "timeEnd", "dir", ... */
+  type: string;
+  /** The script whose `console` it is. */
+  file: string;
+  /** Where the call is, in the script as written (the first script frame of the stack). */
+  line?: number;
+  column?: number;
+  /** The arguments formatted as Node's console would (format string, previews of objects). */
+  text: string;
+  /** The stack at the call, mapped to the scripts as written. */
+  stack: string;
+}
+
+export type ConsoleOutput = (entry: ConsoleEntry) => void;
+
+/** `runtime.inspect(options)`: where the DevTools inspector listens. */
+export interface InspectOptions {
+  /** Port; default 9229 (as `node --inspect`); 0 picks a free one. */
+  port?: number;
+  /** Interface; default "127.0.0.1" (loopback only). */
+  host?: string;
 }
 
 export interface ReloadOptions {

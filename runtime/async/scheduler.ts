@@ -83,6 +83,8 @@ export class Scheduler {
     /** The kernel's context: the timer table lives there, so the host holds only numbers. */
     private readonly context: QuickJSContext,
     private readonly onFailure: (failure: AsyncFailure) => void,
+    /** What else a script context gets with its timers (its console), where every script context is set up. */
+    private readonly alsoInstall: (context: QuickJSContext, file: string) => void = () => {},
   ) {
     this.peeker = new ValuePeeker(() => vm.emscriptenModule.HEAPU8);
     try {
@@ -156,6 +158,7 @@ export class Scheduler {
       context.setProp(context.global, name, fn);
       fn.dispose();
     }
+    this.alsoInstall(context, file);
   }
 
   private add(repeat: boolean, fileNumber: number, file: string, callback: QuickJSHandle | undefined, delay: QuickJSHandle | undefined, args: QuickJSHandle[]): VmCallResult<QuickJSHandle> {

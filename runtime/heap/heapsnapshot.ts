@@ -23,16 +23,17 @@ const TYPE_OF_KIND: Record<NodeKind, number> = {
 };
 
 /**
- * The file's bytes, written into one reused buffer and handed on in pieces. Numbers are
- * written digit by digit: millions of nodes and edges make no JavaScript string each (a
- * string per number, and the ropes joining them, cost more in V8's collector than the
- * formatting itself).
+ * The file's bytes, written into a buffer that is handed on whole once it holds a piece
+ * (CHUNK bytes) and replaced by a fresh one, so a piece stays valid while its consumer
+ * waits (a socket draining). Numbers are written digit by digit: millions of nodes and
+ * edges make no JavaScript string each (a string per number, and the ropes joining them,
+ * cost more in V8's collector than the formatting itself).
  */
 class ByteWriter {
-  private readonly buffer = Buffer.allocUnsafe(CHUNK + 64);
+  private buffer = Buffer.allocUnsafe(CHUNK + 64);
   private at = 0;
-
-  constructor(private readonly sink: (bytes: Uint8Array) => void) {}
+  /** Pieces made and not yet taken (serialise yields them at its next check). */
+  readonly ready: Uint8Array[] = [];
 
   /** A non-negative integer, in decimal (ids, sizes and indexes all are). */
   int(value: number): void {
@@ -68,13 +69,19 @@ class ByteWriter {
       return;
     }
     this.flush();
-    this.sink(Buffer.from(text, "utf8"));
+    this.ready.push(Buffer.from(text, "utf8"));
   }
 
   flush(): void {
     if (this.at === 0) return;
-    this.sink(this.buffer.subarray(0, this.at));
+    this.ready.push(this.buffer.subarray(0, this.at));
+    this.buffer = Buffer.allocUnsafe(CHUNK + 64);
     this.at = 0;
+  }
+
+  /** The pieces made so far, taken. */
+  *take(): Generator<Uint8Array> {
+    while (this.ready.length > 0) yield this.ready.shift()!;
   }
 }
 
@@ -83,9 +90,10 @@ class ByteWriter {
  * whose children are the heap's roots and anything the roots do not reach; ids are the
  * graph's stable ids, as odd numbers. Names are the graph's interned strings (node
  * descriptions are added to the same table), written once at the end as the format asks.
- * `sink` gets the bytes in pieces and must use (or copy) each before it returns.
+ * Yields the bytes in pieces of about a MiB (each a buffer of its own), as they are made:
+ * the consumer may wait between pieces, and the whole file is never in memory.
  */
-function serialise(graph: HeapGraph, describe: (index: number) => string, sink: (bytes: Uint8Array) => void): void {
+export function* heapSnapshotPieces(graph: HeapGraph, describe: (index: number) => string = defaultDescribe(graph)): Generator<Uint8Array> {
   const d = graph.data;
   const strings = d.strings;
   const count = d.count;
@@ -98,7 +106,7 @@ function serialise(graph: HeapGraph, describe: (index: number) => string, sink: 
     edge_fields: ["type", "name_or_index", "to_node"],
     edge_types: [EDGE_TYPES, "string_or_number", "node"],
   };
-  const out = new ByteWriter(sink);
+  const out = new ByteWriter();
   out.text(`{"snapshot":{"meta":${JSON.stringify(meta)},"node_count":${count + 1},"edge_count":${d.edgeCount + rootChildren.length},"trace_function_count":0},\n"nodes":[`);
 
   // Nodes: the synthetic root, then every node with its name (interned as it goes).
@@ -118,6 +126,7 @@ function serialise(graph: HeapGraph, describe: (index: number) => string, sink: 
     out.next(0);
     // Attached (1) when the roots reach it; unreached nodes hang off the synthetic root.
     out.next(reached[i] ? 1 : 0);
+    if (out.ready.length > 0) yield* out.take();
   }
 
   // Edges, in node order as the format wants; hidden edges are numbered per node.
@@ -142,12 +151,22 @@ function serialise(graph: HeapGraph, describe: (index: number) => string, sink: 
       out.next(type === hiddenType ? hidden++ : edgeName[e]!);
       out.next((edgeTo[e]! + 1) * FIELD_COUNT);
     }
+    if (out.ready.length > 0) yield* out.take();
   }
   out.text(`],\n"trace_function_infos":[],"trace_tree":[],"samples":[],"locations":[],\n"strings":[`);
   const list = strings.list;
-  for (let i = 0; i < list.length; i++) out.text(i === 0 ? JSON.stringify(list[i]) : `,${JSON.stringify(list[i])}`);
+  for (let i = 0; i < list.length; i++) {
+    out.text(i === 0 ? JSON.stringify(list[i]) : `,${JSON.stringify(list[i])}`);
+    if (out.ready.length > 0) yield* out.take();
+  }
   out.text("]}");
   out.flush();
+  yield* out.take();
+}
+
+/** The node count a snapshot of `graph` reports (its nodes and the synthetic root). */
+export function heapSnapshotNodeCount(graph: HeapGraph): number {
+  return graph.data.count + 1;
 }
 
 function defaultDescribe(graph: HeapGraph): (index: number) => string {
@@ -157,7 +176,7 @@ function defaultDescribe(graph: HeapGraph): (index: number) => string {
 /** The .heapsnapshot text of `graph`, as one string (fine for small heaps; write() streams). */
 export function toHeapSnapshot(graph: HeapGraph, describe: (index: number) => string = defaultDescribe(graph)): string {
   const parts: Buffer[] = [];
-  serialise(graph, describe, (bytes) => parts.push(Buffer.from(bytes)));
+  for (const piece of heapSnapshotPieces(graph, describe)) parts.push(Buffer.from(piece));
   return Buffer.concat(parts).toString("utf8");
 }
 
@@ -168,10 +187,10 @@ export function toHeapSnapshot(graph: HeapGraph, describe: (index: number) => st
 export function writeHeapSnapshot(path: string, graph: HeapGraph, describe: (index: number) => string = defaultDescribe(graph)): void {
   const fd = openSync(path, "w");
   try {
-    serialise(graph, describe, (bytes) => {
+    for (const bytes of heapSnapshotPieces(graph, describe)) {
       // writeSync may write less than asked: write the rest.
       for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done);
-    });
+    }
   } finally {
     closeSync(fd);
   }

@@ -11,7 +11,7 @@ import { StableIds, type HeapGraph } from "./graph.js";
 import { describeAt, describeClass, formatLeak, formatRetainers, type ClassLabel, type FormattedPath, type HeapLabels, type LeakFinding } from "./format.js";
 import { holdObjects, type FoundObjects } from "./found-objects.js";
 import { addressOfHandle, arrayElementAddresses, handlesForObjects } from "./handles.js";
-import { writeHeapSnapshot } from "./heapsnapshot.js";
+import { heapSnapshotNodeCount, heapSnapshotPieces, writeHeapSnapshot } from "./heapsnapshot.js";
 import { findInstances } from "./instances.js";
 import { contextPointerOf, FUNCTION_CLASSES, GcType } from "./layout.js";
 import { verifyLayout } from "./self-check.js";
@@ -201,6 +201,16 @@ export class HeapInspector {
     this.ensureVerified();
     const { graph, labels } = this.view();
     writeHeapSnapshot(path, graph, (index) => describeAt(graph, index, labels));
+  }
+
+  /**
+   * The heap read now, as .heapsnapshot pieces made as they are taken (classes named as
+   * write() names them): for streaming to a client that drains slowly.
+   */
+  snapshotPieces(): { nodes: number; pieces: Generator<Uint8Array> } {
+    this.ensureVerified();
+    const { graph, labels } = this.view();
+    return { nodes: heapSnapshotNodeCount(graph), pieces: heapSnapshotPieces(graph, (index) => describeAt(graph, index, labels)) };
   }
 
   /** Live instances per class name, most first, after a full GC. */

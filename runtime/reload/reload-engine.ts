@@ -104,6 +104,12 @@ export class ReloadEngine {
     return this.loaded.get(file)?.script.classSources[name];
   }
 
+  /** The running version of `file` (the number in its evaluated name), or undefined when it is not loaded. */
+  versionOf(file: string): number | undefined {
+    const owner = this.loaded.get(file)?.owner;
+    return owner === undefined ? undefined : Number(owner.slice(owner.lastIndexOf("#") + 1));
+  }
+
   sourceOf(file: string): string | undefined {
     return this.loaded.get(file)?.script.source;
   }
