@@ -1,4 +1,5 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
@@ -50,8 +51,24 @@ describe("graft check <folder>", () => {
     const bare = await graft("check", folder.root);
     expect(bare.code).toBe(1);
     expect(bare.stderr).toContain("hello.ts:2:1: TypeError: not a function");
-    expect(await graft("check", path.join(folder.root, "nope"))).toMatchObject({ code: 2, stderr: expect.stringContaining("does not exist or is not a folder") });
+    expect(await graft("check", path.join(folder.root, "nope"))).toMatchObject({ code: 2, stderr: expect.stringContaining(`the scripts folder '${path.join(folder.root, "nope")}'`) });
     expect(await graft("lint", folder.root)).toMatchObject({ code: 2, stderr: expect.stringContaining("unknown command 'lint'") });
+  });
+});
+
+describe("graft's usage", () => {
+  it("--version and --help answer; usage errors name the argument given", async () => {
+    const { version } = JSON.parse(await readFile(path.join(ROOT, "package.json"), "utf8")) as { version: string };
+    expect(await graft("--version")).toEqual({ code: 0, stdout: `graft ${version}\n`, stderr: "" });
+    expect(await graft("--help")).toMatchObject({ code: 0, stdout: expect.stringContaining("graft check <scripts-folder>"), stderr: "" });
+    expect(await graft("check", "--verbose")).toMatchObject({ code: 2, stderr: expect.stringMatching(/^graft: unknown option '--verbose'\nusage:/) });
+    expect(await graft("check", "/no/such/folder")).toMatchObject({
+      code: 2,
+      stderr: "graft: the scripts folder '/no/such/folder' (/no/such/folder) does not exist; give the folder of scripts: graft check <scripts-folder>\n",
+    });
+    const folder = await scriptsFolder({ "a.ts": `export class A {}\n` });
+    expect(await graft("check", folder.root, "--host", "/no/such/host.mjs")).toMatchObject({ code: 2, stderr: expect.stringMatching(/^graft: --host \/no\/such\/host\.mjs: cannot load the module/) });
+    expect(await graft("check", folder.root, "--timeout", "soon")).toMatchObject({ code: 2, stderr: expect.stringContaining("--timeout must be a number of milliseconds, got 'soon'") });
   });
 });
 
