@@ -16,6 +16,7 @@ describe("the packed package, installed in an empty project", () => {
   let work: string;
   let project: string;
   let packed: string[];
+  let installWarnings = "";
 
   beforeAll(async () => {
     work = await mkdtemp(path.join(tmpdir(), "graft-pack-"));
@@ -25,15 +26,20 @@ describe("the packed package, installed in an empty project", () => {
     project = path.join(work, "host");
     await mkdir(project);
     await writeFile(path.join(project, "package.json"), JSON.stringify({ name: "host", private: true, type: "module" }));
-    await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", path.join(work, info!.filename), "typescript@5.9.3", "@types/node@20.19.43"], {
+    const installed = await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", path.join(work, info!.filename), "typescript@5.9.3", "@types/node@20.19.43"], {
       cwd: project,
       timeout: 180_000,
     });
+    installWarnings = installed.stderr;
     await cp(path.join(ROOT, "scripts"), path.join(project, "scripts"), { recursive: true });
   }, 240_000);
 
   afterAll(async () => {
     if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  it("installs without an install-script warning (graft builds on its own npm install/ci, not on its users')", () => {
+    expect(installWarnings).not.toMatch(/install-scripts|graft@/);
   });
 
   it("ships the build and its types, not the sources, tests or maps", () => {
