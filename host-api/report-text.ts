@@ -49,6 +49,11 @@ export function describePatch(patch: ClassPatch): string {
     if (items.length > 0) parts.push(`${label} ${items.join(" ")}`);
   };
   section("members", patch.prototype);
+  if (patch.fields && patch.fields.added.length > 0) {
+    const given = patch.fields.instances;
+    const added = patch.fields.added.map((name) => `+${name}`).join(" ");
+    parts.push(`fields ${added}${given > 0 ? ` on ${given} live instance${given === 1 ? "" : "s"}` : ""}`);
+  }
   section("static", patch.static);
   if (patch.newBase) parts.push(`now extends ${patch.newBase}`);
   return `${patch.name}: patched to v${patch.version}${parts.length > 0 ? ` (${parts.join("; ")})` : " (no member changes)"}`;

@@ -1,7 +1,7 @@
 import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
 import { runAdminCommand } from "../demo/admin.js";
-import { GraftError } from "../host-api/index.js";
+import { describeReload, GraftError } from "../host-api/index.js";
 import { runtimeFor, scriptsFolder } from "./helpers.js";
 
 /** What a new user tripped on (issue 20), each driven through the public API as a host would. */
@@ -94,5 +94,29 @@ describe("retainers() of what the host holds", () => {
     const texts = runtime.retainers(kept).map((path) => path.text).join("\n");
     expect(texts).toContain("from exports('pets.ts').kept");
     expect(texts).toMatch(/export 'kept'|property 'kept'|closure variable 'kept'/);
+  });
+});
+
+describe("reports say what changed for users", () => {
+  it("a forced reload of an unchanged file reports no static change; a changed array does; a Map or Proxy counts as changed", async () => {
+    const folder = await scriptsFolder({
+      "look.ts": `export class Look {\n  static verbs = ["look", "l"];\n  static help = { text: "look around", tags: [1, 2] };\n  static table = new Map([["a", 1]]);\n  static trap = new Proxy({}, { ownKeys() { throw new Error("trap ran"); } });\n  execute() { return 1; }\n}\n`,
+    });
+    const runtime = await runtimeFor(folder);
+    const forced = await runtime.reload(["look.ts"], { force: true });
+    expect(forced.patched.map((patch) => patch.static.changed)).toEqual([["table", "trap"]]);
+    expect(describeReload(forced)[1]).toBe("  Look: patched to v2 (static ~table ~trap)");
+    await folder.write("look.ts", `export class Look {\n  static verbs = ["look", "peer"];\n  static help = { text: "look around", tags: [1, 2] };\n  execute() { return 1; }\n}\n`);
+    const edited = await runtime.reload(["look.ts"]);
+    expect(edited.patched[0]!.static).toEqual({ added: [], changed: ["verbs"], removed: ["table", "trap"] });
+  });
+
+  it("fields given to live instances are named, with how many instances got them", async () => {
+    const folder = await scriptsFolder({ "player.ts": `export class Player { name = "Ann"; }\nexport const players = [new Player(), new Player()];\nimport.meta.hot.data.players ??= players;\n` });
+    const runtime = await runtimeFor(folder);
+    await folder.write("player.ts", `export class Player { name = "Ann"; title = "the Brave"; }\nexport const players = import.meta.hot.data.players;\n`);
+    const report = await runtime.reload(["player.ts"]);
+    expect(report.patched[0]!.fields).toEqual({ added: ["title"], instances: 2 });
+    expect(describeReload(report)[1]).toBe("  Player: patched to v2 (fields +title on 2 live instances)");
   });
 });

@@ -25,6 +25,11 @@ export interface ClassPatch {
   static: MemberChanges;
   /** Set when `extends` changed: the new base's name. */
   newBase?: string;
+  /**
+   * Instance fields the new version added, and how many live instances were given them
+   * (each field's initialiser run with `this` = the instance).
+   */
+  fields?: { added: string[]; instances: number };
 }
 
 export interface RetiredClass {

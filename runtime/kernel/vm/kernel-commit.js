@@ -137,7 +137,9 @@ function pendingMigrations() {
       const hook = migrateHookOf(canonical);
       const hookChanged = hook !== undefined && functionToString(hook) !== meta.migrateSource;
       if (added.length === 0 && !hookChanged) continue;
-      transaction.migrations.set(canonical, bare({ added, factory: fields === undefined ? null : fields.factory, hook: hookChanged ? hook : undefined, fromVersion: meta.committedVersion }));
+      const patch = pending.patches.find((candidate) => candidate.name === name);
+      if (patch !== undefined && added.length > 0) patch.fields = bare({ added: added.map((entry) => entry[0]), instances: 0 });
+      transaction.migrations.set(canonical, bare({ added, factory: fields === undefined ? null : fields.factory, hook: hookChanged ? hook : undefined, fromVersion: meta.committedVersion, patch }));
       classes.push(canonical);
     }
   }
@@ -160,8 +162,10 @@ function migrate(canonical, instances) {
   const meta = metaOf(canonical);
   /** @type {Record<string, Function> | null} */
   let initialisers = null;
+  let given = 0;
   for (let i = 0; i < instances.length; i++) {
     const instance = /** @type {any} */ (instances[i]);
+    let gave = false;
     for (const [key, offset] of plan.added) {
       const store = stringSlice(key, 0, 1) === "#" && meta.privates !== null ? meta.privates.fields.get(key) : undefined;
       if (store !== undefined ? store.has(instance) : hasOwn(instance, key)) continue;
@@ -182,8 +186,11 @@ function migrate(canonical, instances) {
         defineProperty(instance, key, bare({ value, writable: true, enumerable: true, configurable: true }));
         journal(() => { delete instance[key]; });
       }
+      gave = true;
     }
+    if (gave) given++;
   }
+  if (plan.patch !== undefined && plan.patch.fields !== undefined) plan.patch.fields.instances = given;
   const hook = plan.hook;
   if (hook === undefined) return undefined;
   for (let i = 0; i < instances.length; i++) {

@@ -23,10 +23,73 @@ function keyLabel(key) {
 }
 
 /**
+ * The host's reader of an object's QuickJS class name (values.js has the same): whether an
+ * object is a Proxy cannot be asked in JavaScript without running its traps.
+ * @type {((value: object) => string) | null}
+ */
+let classOf = null;
+
+/** @param {(value: object) => string} reader */
+function setClassReader(reader) {
+  classOf = reader;
+}
+
+/** How many values one member's comparison reads, and how deep, before it calls the member changed. */
+const MAX_COMPARED_VALUES = 10000;
+const MAX_COMPARED_DEPTH = 32;
+
+/**
+ * Whether two data values are the same data: primitives by value, functions by source text,
+ * plain arrays and plain objects member by member (own data properties, read without
+ * running script code: no getter, no Proxy trap). Anything else (a Map, a class instance, a
+ * Proxy, an accessor), a cycle, or more than the bounds above counts as different.
+ * @param {unknown} a
+ * @param {unknown} b
+ * @param {{ left: number }} budget
+ * @param {number} depth
+ * @returns {boolean}
+ */
+function sameData(a, b, budget, depth) {
+  if (sameValue(a, b)) return true;
+  if (typeof a === "function" && typeof b === "function") return functionToString(a) === functionToString(b);
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (classOf === null || depth > MAX_COMPARED_DEPTH || --budget.left < 0) return false;
+  const kind = classOf(a);
+  if (kind !== classOf(b) || !plainOfKind(a, kind) || !plainOfKind(b, kind)) return false;
+  const keys = ownKeys(a);
+  const otherKeys = ownKeys(b);
+  if (keys.length !== otherKeys.length) return false;
+  for (let i = 0; i < keys.length; i++) {
+    const key = /** @type {Key} */ (keys[i]);
+    if (key !== otherKeys[i]) return false;
+    const x = /** @type {PropertyDescriptor} */ (ownDescriptor(a, key));
+    const y = /** @type {PropertyDescriptor} */ (ownDescriptor(b, key));
+    if (!hasOwn(x, "value") || !hasOwn(y, "value") || x.enumerable !== y.enumerable || x.writable !== y.writable) return false;
+    if (!sameData(x.value, y.value, budget, depth + 1)) return false;
+  }
+  return true;
+}
+
+/**
+ * A plain array (prototype: some realm's Array.prototype) or plain object (prototype null or
+ * some realm's Object.prototype): never a Proxy, an instance of a class, or another built-in.
+ * @param {object} value
+ * @param {string} kind its class name
+ */
+function plainOfKind(value, kind) {
+  if (kind !== "Array" && kind !== "Object") return false;
+  const proto = getPrototypeOf(value);
+  if (proto === null) return kind === "Object";
+  if (classOf === null || classOf(proto) !== kind) return false;
+  const root = getPrototypeOf(proto);
+  return kind === "Object" ? root === null && hasOwn(proto, "isPrototypeOf") : root !== null && classOf(root) === "Object" && getPrototypeOf(root) === null;
+}
+
+/**
  * Whether a member changed between two versions. Functions and accessors compare by
- * source text; data by identity (a primitive by value, an object changed when the new
- * version made a new one). Data is never serialised: that would run a script's toJSON or
- * getters, and cost as much as the data (a table of 100,000 entries).
+ * source text; data structurally (sameData: bounded, no script code run), so a forced
+ * reload of `static verbs = ["look"]` reports nothing. Data is never serialised: that
+ * would run a script's toJSON or getters.
  * @param {PropertyDescriptor} before
  * @param {PropertyDescriptor} after
  */
@@ -37,7 +100,7 @@ function memberChanged(before, after) {
   if (beforeAccessor) return sourceOf(before.get) !== sourceOf(after.get) || sourceOf(before.set) !== sourceOf(after.set);
   const [value, next] = [before.value, after.value];
   if (typeof value === "function" && typeof next === "function") return functionToString(value) !== functionToString(next);
-  return !sameValue(value, next);
+  return !sameData(value, next, { left: MAX_COMPARED_VALUES }, 0);
 }
 
 /** @param {Function | undefined} fn */
@@ -262,5 +325,5 @@ function finishClass(canonical, meta, linked) {
   return linked.patch;
 }
 
-return bare({ makeCanonical, metaOf, linkClass, finishClass, setSourceReader, classToString, SKIP_STATIC });
+return bare({ makeCanonical, metaOf, linkClass, finishClass, setSourceReader, setClassReader, classToString, SKIP_STATIC });
 };

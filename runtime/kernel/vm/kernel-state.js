@@ -12,7 +12,8 @@
  * @typedef {Function & { prototype: any }} AnyClass a script's class, or a canonical one
  * @typedef {{ added: string[], changed: string[], removed: string[] }} MemberChanges
  * @typedef {{ file: string, name: string, version: number, created: boolean, prototype: MemberChanges,
- *   static: MemberChanges, newBase?: string }} Patch
+ *   static: MemberChanges, newBase?: string, fields?: { added: string[], instances: number } }} Patch fields: instance
+ *   fields the new version added, and how many live instances were given them
  * @typedef {{ patched: Patch[], retired: { file: string, name: string, version: number }[],
  *   disposeErrors: { file: string, message: string }[], disposers: number }} CommitReport disposers: how many
  *   import.meta.hot.dispose callbacks the commit queued for the host (takeDisposer)
@@ -24,7 +25,7 @@
  * @typedef {{ keys: Array<[string, number]>, factory: () => Record<string, Function> }} FieldList a version's instance
  *   fields ([key, offset in the stripped script]) and how to build their initialisers
  * @typedef {{ added: Array<[string, number]>, factory: (() => Record<string, Function>) | null, hook: Function | undefined,
- *   fromVersion: number }} MigrationPlan
+ *   fromVersion: number, patch: Patch | undefined }} MigrationPlan patch: the class's report, told how many instances got the fields
  * @typedef {(this: void, hotData: object) => void} Disposer
  * @typedef {{ file: string, namespace: Record<string, unknown>, classes: Map<string, AnyClass>,
  *   classOrder: string[], hotData: object, disposers: Disposer[], loaded: boolean, exportKeys: string[],

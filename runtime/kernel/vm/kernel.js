@@ -37,8 +37,18 @@ const { preview } = previews;
 const { removeFile, commit, takeDisposer, pendingMigrations, migrate } = lifecycle;
 const {
   construct, invoke, isPrototypeOf, findSubclasses, getClass, classInfo, weakClass, derefClass, namespaceOf, namespaceKeys, classNames, retiredClasses,
-  supersededVersions, versionOf, prune, heapClasses, plainKind, evaluateIn, setClassReader,
+  supersededVersions, versionOf, prune, heapClasses, plainKind, evaluateIn,
 } = queries;
+
+/**
+ * The host's reader of QuickJS class names, for the queries (plainKind) and for comparing
+ * statics across versions (grafting's sameData).
+ * @param {(value: object) => string} reader
+ */
+function setClassReader(reader) {
+  queries.setClassReader(reader);
+  grafting.setClassReader(reader);
+}
 
 return {
   construct, invoke, isPrototypeOf, begin, rollback, commit, declareExports, instantiateModule, evaluateModule, removeFile,
