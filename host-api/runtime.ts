@@ -25,12 +25,11 @@ import type { FindSubclassesOptions, InspectOptions, GcResult, LeakReport, Reloa
 const DEFAULT_MEMORY_LIMIT = 256 * 1024 * 1024;
 const DEFAULT_TIMEOUT_MS = 1000;
 /**
- * How long the watcher waits after a change before reloading: long enough that a `git
- * checkout` writing files a few ms apart (more on a loaded machine) is one batch, short
- * enough not to be noticed after a save. Once two files are pending, a batch waits for
- * 100 ms of quiet (runtime/files/watcher.ts).
+ * How long the watcher waits after a lone change before reloading: nothing (a save applies
+ * as soon as it is seen). A change of another file close behind starts a batch that waits
+ * for 100 ms of quiet (runtime/files/watcher.ts), so a `git checkout` reloads as one.
  */
-const DEFAULT_DEBOUNCE_MS = 25;
+const DEFAULT_DEBOUNCE_MS = 0;
 const DEFAULT_ERROR_DELAY_MS = 200;
 
 /** A failed watcher reload waiting out `errorDelay` before it is reported. */
@@ -39,7 +38,12 @@ interface HeldFailure {
   /** The files of the batch that failed: a newer reload of any of them replaces the report. */
   files: Set<string>;
   timer: NodeJS.Timeout;
+  /** When it was held (a failure is held at most MAX_ERROR_HOLD_MS). */
+  since: number;
 }
+
+/** The longest a failure is held while changes keep arriving. */
+const MAX_ERROR_HOLD_MS = 2000;
 
 /** The `file` of a ScriptError position inside code given to evaluate(). */
 export const EVALUATED_CODE = "(evaluated code)";
@@ -58,6 +62,8 @@ export class GraftRuntime {
   private readonly events = new Emitter<RuntimeEventMap>();
   private onError: ((error: ReloadError) => void) | undefined;
   private heldFailure: HeldFailure | undefined;
+  /** Watcher reloads under way (a held failure is not reported while one may still replace it). */
+  private watchedReloads = 0;
   /** Files whose failure was replaced before it was reported: their undoing is no news either. */
   private readonly unreported = new Set<string>();
   private watcher: ScriptWatcher | undefined;
@@ -386,7 +392,13 @@ export class GraftRuntime {
    */
   private async reloadWatched(files: string[], errorDelayMs: number): Promise<void> {
     if (this.disposed) return;
-    const report = await this.engine.reload(files);
+    this.watchedReloads++;
+    let report: ReloadReport;
+    try {
+      report = await this.engine.reload(files);
+    } finally {
+      this.watchedReloads--;
+    }
     if (this.disposed) return;
     const held = this.heldFailure;
     if (held && files.some((file) => held.files.has(file))) {
@@ -399,17 +411,40 @@ export class GraftRuntime {
       return;
     }
     if (this.heldFailure) this.releaseHeldFailure(); // an unrelated failure waiting: report it now
-    const timer = setTimeout(() => this.releaseHeldFailure(), errorDelayMs);
-    timer.unref();
-    this.heldFailure = { report, files: new Set(files), timer };
+    this.heldFailure = { report, files: new Set(files), timer: this.holdTimer(errorDelayMs), since: Date.now() };
   }
 
+  private holdTimer(errorDelayMs: number): NodeJS.Timeout {
+    const timer = setTimeout(() => {
+      const held = this.heldFailure;
+      // A burst of changes still arriving (a checkout), or a reload of it under way, may yet fix it: wait on.
+      if (held && (this.watcher?.gathering || this.watchedReloads > 0) && Date.now() - held.since < MAX_ERROR_HOLD_MS) {
+        held.timer = this.holdTimer(errorDelayMs);
+        return;
+      }
+      this.releaseHeldFailure();
+    }, errorDelayMs);
+    timer.unref();
+    return timer;
+  }
+
+  /**
+   * Reports a held failure, without what has been fixed since: a file that failed only
+   * because the rest of its checkout had not arrived, and loaded when it did, is no news.
+   */
   private releaseHeldFailure(): void {
     const held = this.heldFailure;
     if (!held) return;
     clearTimeout(held.timer);
     this.heldFailure = undefined;
-    if (!this.disposed) this.announce(held.report);
+    if (this.disposed) return;
+    const failing = new Map(this.engine.failures().map((error) => [error.file, error.message]));
+    const { report } = held;
+    const fixed = report.errors.filter((error) => failing.get(error.file) !== error.message);
+    for (const error of fixed) this.unreported.add(error.file);
+    report.errors = report.errors.filter((error) => failing.get(error.file) === error.message);
+    report.ok = report.errors.length === 0;
+    this.announce(report);
   }
 
   private announce(report: ReloadReport): void {

@@ -36,16 +36,19 @@ export interface RuntimeOptions {
   /** Limit in ms for any one evaluation or host->script call. Default 1000. */
   timeout?: number;
   /**
-   * Watcher debounce in ms: how long a lone changed file waits before its reload. Once a
-   * second file changes, the batch waits for at least 100 ms without changes, so that a
-   * `git checkout` reloads as one transaction. Default 25.
+   * Watcher debounce in ms: how long a lone changed file waits before its reload. Default 0:
+   * a save reloads as soon as it is seen. Once another file changes close behind it, the
+   * batch waits for at least 100 ms without changes, so that a `git checkout` reloads as
+   * one transaction (its first file may go alone: see `errorDelay`).
    */
   debounce?: number;
   /**
    * With `watch`: how long (ms) a failed reload waits before it is reported, in case its file
    * is still being written (an editor that saves in pieces, or a read that caught a save
-   * half-way). A newer save of the same file replaces the report; a successful reload is
-   * reported at once. Default 200; 0 reports every failure at once.
+   * half-way, or the first file of a `git checkout` whose imports had not arrived yet). A
+   * newer save of the same file replaces the report; while more changes are still arriving
+   * the report waits on (at most 2 s), and what loaded meanwhile is dropped from it; a
+   * successful reload is reported at once. Default 200; 0 reports every failure at once.
    */
   errorDelay?: number;
   /**

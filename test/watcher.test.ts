@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import type { ReloadError, ReloadReport } from "../host-api/index.js";
 import { runtimeFor, scriptsFolder, waitFor } from "./helpers.js";
+import { ScriptWatcher } from "../runtime/files/watcher.js";
 
 function collect(runtime: { on(event: "reload", listener: (report: ReloadReport) => void): () => void }): ReloadReport[] {
   const reports: ReloadReport[] = [];
@@ -154,5 +155,21 @@ describe("watcher failures reach the host as events", () => {
     } finally {
       printed.mockRestore();
     }
+  });
+
+  it("a lone save is handed over as it is seen (no debounce); a second file close behind gathers the rest into one batch", async () => {
+    const batches: string[][] = [];
+    const watcher = new ScriptWatcher("/nonexistent", 0, (files) => batches.push(files), () => [], () => undefined);
+    const add = (files: string[]): void => (watcher as unknown as { add(files: string[]): void }).add(files);
+    add(["a.ts"]);
+    // Synchronously: no timer stands between the save and its reload.
+    expect(batches).toEqual([["a.ts"]]);
+    add(["b.ts"]);
+    add(["c.ts"]);
+    expect(batches).toEqual([["a.ts"]]);
+    expect(watcher.gathering).toBe(true);
+    await waitFor(() => batches.length === 2, 5000, "the burst's batch");
+    expect(batches[1]).toEqual(["b.ts", "c.ts"]);
+    await watcher.close();
   });
 });

@@ -5,24 +5,33 @@ import { isModulePath, toRelative } from "./script-files.js";
 /** The longest a steady stream of saves can hold a reload back. */
 const MAX_BATCH_WAIT_MS = 500;
 /**
- * Once two files are pending, a batch waits this long after the last change: a `git
- * checkout` writes its files a few ms apart (more on a loaded machine), and each one that
- * landed in a batch of its own could run before the files it imports.
+ * A change of another file this soon after the last change starts a burst (a `git checkout`,
+ * a save-all): its batch waits for BATCH_QUIET_MS of quiet. A `git checkout` writes its
+ * files a few ms apart (more on a loaded machine), and each one that landed in a batch of
+ * its own could run before the files it imports.
  */
 const BATCH_QUIET_MS = 100;
 
 /**
- * Watches the scripts folder (R2) and hands over batches of changed files: events are
- * debounced, so an editor's atomic save (temp file + rename) or a `git checkout` arrives
- * as one batch, and a stream of saves still reloads at least every MAX_BATCH_WAIT_MS. A
- * lone file waits `debounceMs` (a save applies at once); a second file makes the batch
- * wait for BATCH_QUIET_MS of quiet.
+ * Watches the scripts folder (R2) and hands over batches of changed files. A lone save is
+ * handed over as soon as it is seen (plus `debounceMs`, 0 by default): nothing waits on the
+ * latency path. Changes of several files close together (an editor's atomic save, a `git
+ * checkout`) are gathered into one batch once BATCH_QUIET_MS pass without another, and a
+ * stream of saves still reloads at least every MAX_BATCH_WAIT_MS. The first file of a burst
+ * is handed over alone before the burst is known: if it fails because the rest has not
+ * arrived, it waits like any file whose import fails, and the host holds its error
+ * (`errorDelay`) while the burst is still arriving.
  */
 export class ScriptWatcher {
   private watcher: FSWatcher | undefined;
   private pending = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private firstPendingAt = 0;
+  /** The last change seen (any file), and its file. */
+  private lastChangeAt = Number.NEGATIVE_INFINITY;
+  private lastFile: string | undefined;
+  /** Set by a second file changing within BATCH_QUIET_MS; cleared when its batch is handed over. */
+  private inBurst = false;
 
   constructor(
     private readonly root: string,
@@ -71,19 +80,34 @@ export class ScriptWatcher {
 
   private add(files: string[]): void {
     if (files.length === 0) return;
-    if (this.pending.size === 0) this.firstPendingAt = Date.now();
+    const now = Date.now();
+    if (files.length > 1 || (now - this.lastChangeAt < BATCH_QUIET_MS && files.some((file) => file !== this.lastFile))) this.inBurst = true;
+    this.lastChangeAt = now;
+    this.lastFile = files[files.length - 1];
+    if (this.pending.size === 0) this.firstPendingAt = now;
     for (const file of files) this.pending.add(file);
     clearTimeout(this.timer);
-    const waited = Date.now() - this.firstPendingAt;
-    const quiet = this.pending.size > 1 ? Math.max(this.debounceMs, BATCH_QUIET_MS) : this.debounceMs;
+    const waited = now - this.firstPendingAt;
+    const quiet = this.inBurst || this.pending.size > 1 ? Math.max(this.debounceMs, BATCH_QUIET_MS) : this.debounceMs;
     const delay = Math.max(0, Math.min(quiet, MAX_BATCH_WAIT_MS - waited));
-    this.timer = setTimeout(() => this.flush(), delay);
+    if (delay === 0) {
+      this.timer = undefined;
+      this.flush();
+    } else {
+      this.timer = setTimeout(() => this.flush(), delay);
+    }
+  }
+
+  /** Changes seen and not handed over yet: a batch is still gathering. */
+  get gathering(): boolean {
+    return this.pending.size > 0 || Date.now() - this.lastChangeAt < BATCH_QUIET_MS;
   }
 
   private flush(): void {
     const files = [...this.pending].sort();
     this.pending.clear();
     this.timer = undefined;
+    if (Date.now() - this.lastChangeAt >= BATCH_QUIET_MS) this.inBurst = false;
     if (files.length > 0) this.onBatch(files);
   }
 
