@@ -60,6 +60,11 @@ const GRAFT = "__graft";
 /** The module's `import.meta` and `import()`, bound once so that they outlive `__graft`. */
 const META = "__graftMeta";
 const DYNAMIC_IMPORT = "__graftImport";
+/**
+ * `import` not followed by what starts an import declaration's clause (a name, `{`, `*`, a
+ * string): where `import.meta` or `import()` may be. Keywords cannot be written with escapes.
+ */
+const MAY_USE_IMPORT_EXPRESSION = /(?<![\w$])import(?![\w$])(?!\s*[\w${*"'])/;
 /** The function that runs REPL code in a module's scope; its stack frames are graft's, not the script's. */
 export const SCOPE_EVALUATOR = "__graftEvaluate";
 
@@ -295,13 +300,15 @@ export function rewriteModule(file: string, code: string, program: ESTree.Progra
     const read = firstReads.get(entry.local);
     if (read !== undefined) entry.valueUse = read;
   }
-  rewriteImportMeta(program, out);
+  // Text checks first: most files neither await at top level nor use import.meta or import(),
+  // and then the tree is not walked for them.
+  if (MAY_USE_IMPORT_EXPRESSION.test(code)) rewriteImportMeta(program, out);
 
   return { finish };
 
   function finish(lowered: LoweredClassFacts = { unnamed: new Set(), decoratorsLowered: false }): Omit<ModuleShape, "code" | "map"> {
     for (const rewrite of classRewrites) rewrite(lowered);
-    const topLevelAwait = hasTopLevelAwait(program);
+    const topLevelAwait = code.includes("await") && hasTopLevelAwait(program);
 
     // A direct eval in the module's own scope: runtime.evaluate(file, code) (a REPL) sees every
     // top-level binding. The kernel keeps it for the current version only, so a superseded
