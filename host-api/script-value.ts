@@ -175,10 +175,7 @@ export class ScriptValue {
     const handle = this.requireReference(`call '${method}' on`);
     const bridge = this.bridge;
     const context = bridge.context;
-    return Scope.withScope((scope) => {
-      const realm = args.some(isObjectLike) ? bridge.realmOf(handle) : undefined;
-      const vmArgs = new Array<QuickJSHandle>(args.length);
-      for (let i = 0; i < args.length; i++) vmArgs[i] = bridge.toVm(args[i], scope, () => `argument ${i + 1} of ${method}()`, realm);
+    return withArguments(bridge, handle, args, (index) => `argument ${index + 1} of ${method}()`, (vmArgs) => {
       const key = bridge.propertyKey(method);
       return bridge.callGuarded(() => {
         let fn = context.getProp(handle, key);
@@ -191,7 +188,7 @@ export class ScriptValue {
           fn = again.value;
         }
         try {
-          const result = context.callFunction(fn, handle, ...vmArgs);
+          const result = bridge.vm.callFunction(context, fn, handle, vmArgs);
           // Checked after the fact, to keep the common path at one VM call.
           if (result.error && context.typeof(fn) !== "function") {
             result.error.dispose();
@@ -209,11 +206,9 @@ export class ScriptValue {
   invoke(...args: unknown[]): ScriptValue {
     const handle = this.requireReference("invoke");
     const bridge = this.bridge;
-    return Scope.withScope((scope) => {
-      const realm = args.some(isObjectLike) ? bridge.realmOf(handle) : undefined;
-      const vmArgs = args.map((arg, index) => bridge.toVm(arg, scope, () => `argument ${index + 1}`, realm));
-      return bridge.callGuarded(() => bridge.context.callFunction(handle, bridge.context.undefined, ...vmArgs), "invoke()");
-    });
+    return withArguments(bridge, handle, args, (index) => `argument ${index + 1}`, (vmArgs) =>
+      bridge.callGuarded(() => bridge.vm.callFunction(bridge.context, handle, bridge.context.undefined, vmArgs), "invoke()"),
+    );
   }
 
   /** `new value(...args)`. */
@@ -449,6 +444,35 @@ export class ScriptClass extends ScriptValue {
 }
 
 /** Whether a host value would be built as a VM object (and so belongs in some realm). */
+/**
+ * Runs `body` with `args` as VM values. Numbers, booleans, null and undefined (the common
+ * host call) are made here and disposed after, with no Scope; anything else goes through
+ * the bridge's conversion (objects built in the realm of `target`).
+ */
+function withArguments<T>(bridge: ValueBridge, target: QuickJSHandle, args: unknown[], describe: (index: number) => string, body: (vmArgs: QuickJSHandle[]) => T): T {
+  const context = bridge.context;
+  const vmArgs = new Array<QuickJSHandle>(args.length);
+  let made = 0;
+  for (; made < args.length; made++) {
+    const arg = args[made];
+    if (typeof arg === "number") vmArgs[made] = context.newNumber(arg);
+    else if (typeof arg === "boolean") vmArgs[made] = arg ? context.true : context.false;
+    else if (arg === undefined) vmArgs[made] = context.undefined;
+    else if (arg === null) vmArgs[made] = context.null;
+    else break;
+  }
+  try {
+    if (made === args.length) return body(vmArgs);
+    return Scope.withScope((scope) => {
+      const realm = args.some(isObjectLike) ? bridge.realmOf(target) : undefined;
+      for (let i = made; i < args.length; i++) vmArgs[i] = bridge.toVm(args[i], scope, () => describe(i), realm);
+      return body(vmArgs);
+    });
+  } finally {
+    for (let i = 0; i < made; i++) if (typeof args[i] === "number") vmArgs[i]!.dispose();
+  }
+}
+
 function isObjectLike(value: unknown): boolean {
   return (typeof value === "object" && value !== null && !(value instanceof ScriptValue)) || typeof value === "function";
 }

@@ -225,7 +225,7 @@ export class Kernel {
   /** Calls a kernel function and returns the raw result: the caller owns value or error. */
   tryCall(name: KernelFunction, ...args: QuickJSHandle[]): VmCallResult<QuickJSHandle> {
     const fn = this.functions.get(name)!;
-    return this.vm.guard(() => this.context.callFunction(fn, this.context.undefined, ...args));
+    return this.vm.guard(() => this.vm.callFunction(this.context, fn, this.context.undefined, args));
   }
 
   callVoid(name: KernelFunction, ...args: QuickJSHandle[]): void {

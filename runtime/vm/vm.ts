@@ -1,12 +1,13 @@
-import type { QuickJSContext, QuickJSHandle, QuickJSRuntime, QuickJSWASMModule } from "quickjs-emscripten-core";
+import type { QuickJSContext, QuickJSHandle, QuickJSRuntime, QuickJSWASMModule, VmCallResult } from "quickjs-emscripten-core";
 import { dumpThrown } from "../async/dump-thrown.js";
 import { interruptAtNextCall } from "../async/job-cutoff.js";
-import { CONTEXT, RUNTIME } from "../heap/layout.js";
+import { CONTEXT, LIST, RUNTIME } from "../heap/layout.js";
 import { firstJobRealm, pendingJobSite, runningFunction, type FunctionSite } from "./running-function.js";
 import { crashOf, growthOf, newQuickJSInstance, quietly, stackOf, type GrowthWatch } from "./wasm-instance.js";
 import { crashError, type CrashState } from "./wasm-traps.js";
 import { formatBytes } from "../format-bytes.js";
 import type { WasmStackExports } from "./wasm-stack.js";
+import { DirectCall, type EmscriptenAllocator } from "./direct-call.js";
 import { GraftError } from "../graft-error.js";
 
 /** A QuickJS instance (its own linear memory, capped at `memoryLimit`) for one runtime. */
@@ -107,6 +108,7 @@ export class Vm {
   /** Set at the first WebAssembly trap: the VM is dead from then on (see wasm-traps.ts). */
   private readonly crash: CrashState;
   private view: Int32Array | undefined;
+  private readonly direct: DirectCall;
   /** The script function running when the current entry timed out. */
   private interruptedIn: FunctionSite | undefined;
   /** How many entries ended with V8's stack overflowing inside the VM (state put back). */
@@ -132,6 +134,7 @@ export class Vm {
       return true;
     };
     this.stack = stackOf(module);
+    this.direct = new DirectCall(this.emscriptenModule as unknown as EmscriptenAllocator, () => this.heap32());
     this.crash = crashOf(module);
     this.crash.onCrash = listener.crashed && ((reason) => listener.crashed!(reason));
     this.runtime.setMemoryLimit(options.memoryLimit);
@@ -307,7 +310,7 @@ export class Vm {
    * the listener's `jobFailed`, once per drain.
    */
   drainJobs(): void {
-    if (this.closing || this.crash.reason !== undefined || !this.runtime.hasPendingJob()) return;
+    if (this.closing || this.crash.reason !== undefined || !this.hasPendingJob()) return;
     this.guard(() => {
       const timedOutBefore = this.timedOut;
       let dumped: unknown;
@@ -351,6 +354,16 @@ export class Vm {
   }
 
   /** A view of VM memory, re-derived whenever the memory has grown (its buffer replaced). */
+  /**
+   * Whether a promise job is queued: JSRuntime.job_list is not empty, read from memory (what
+   * JS_IsJobPending answers, without a call into the VM after every host call).
+   */
+  private hasPendingJob(): boolean {
+    const heap = this.heap32();
+    const head = this.runtimePointer + RUNTIME.jobList;
+    return heap[(head + LIST.next) >> 2] !== head;
+  }
+
   private heap32(): Int32Array {
     const buffer = this.emscriptenModule.HEAPU8.buffer;
     if (this.view?.buffer !== buffer) this.view = new Int32Array(buffer);
@@ -365,6 +378,14 @@ export class Vm {
     if (stackSize !== MAX_STACK_BYTES || frame !== 0) {
       throw new Error("graft: JSRuntime of this QuickJS build is not laid out as graft expects; graft needs exactly @jitl/quickjs-wasmfile-release-sync 0.32.0");
     }
+  }
+
+  /**
+   * `context.callFunction(fn, thisValue, ...args)` without its per-call allocations (see
+   * direct-call.ts); the caller runs it under `guard` like any entry.
+   */
+  callFunction(context: QuickJSContext, fn: QuickJSHandle, thisValue: QuickJSHandle, args: readonly QuickJSHandle[]): VmCallResult<QuickJSHandle> {
+    return this.direct.call(context, fn, thisValue, args);
   }
 
   /** Pointer to the JSRuntime in linear memory, for the heap tools. */
@@ -402,6 +423,7 @@ export class Vm {
    */
   dispose(): void {
     if (this.crash.reason !== undefined) return;
+    this.direct.dispose();
     this.runtime.removeInterruptHandler();
     // QuickJS's out-of-memory paths do not all release what they held (a failed allocation
     // in the middle of building an object can leave a reference behind): after the memory
