@@ -129,3 +129,65 @@ describe("heap tools with the VM full", () => {
     count!.dispose();
   });
 });
+
+describe("out of memory never crashes the VM (issue 24, row 6)", () => {
+  // QuickJS builds an error's backtrace on the error it is throwing; an allocation that fails
+  // there threw "out of memory" over it and freed it mid-build (the VM trapped). A function
+  // whose name is a big non-ASCII string makes that allocation fail every time: the
+  // backtrace needs the name as UTF-8, twice its size in the VM.
+  it("an allocation that fails while QuickJS builds a backtrace gives the script a catchable out-of-memory, and the VM serves on", async () => {
+    const folder = await scriptsFolder({
+      "a.ts": [
+        "export function run(): string {",
+        "  const f = function () { return (null as any).x; };",
+        "  Object.defineProperty(f, 'name', { value: '\\u00e9'.repeat(4 * 1024 * 1024) });",
+        "  try { f(); } catch (error) { return String(error); }",
+        "  return 'no error';",
+        "}",
+        "export const after = (): number => [1, 2, 3].map((n) => n * 2).reduce((a, b) => a + b);",
+      ].join("\n"),
+    });
+    const runtime = await runtimeFor(folder, { memoryLimit: 8 * MIB, timeout: 20_000 });
+    const { run, after } = runtime.exports("a.ts");
+    expect(run!.invoke().toHost()).toBe("InternalError: out of memory");
+    expect(after!.invoke().toHost()).toBe(12);
+    expect(runtime.gc().after).toBeGreaterThan(0);
+    run!.dispose();
+    after!.dispose();
+  });
+
+  // The pattern of heap tools' test above, at the limits where it crashed the VM.
+  it.each([2, 6])("a script that fills the VM and catches its out-of-memory errors, at memoryLimit %i MiB, leaves a VM that serves", async (limit) => {
+    const folder = await scriptsFolder({
+      "a.ts": [
+        "export class Keeper { n = 1; }",
+        "export function release(): void { (globalThis as any).full = null; }",
+        "export function fill(): void { const full = ((globalThis as any).full ??= []); let chunk: unknown[] = []; full.push(chunk); const add = (item: unknown) => { if (chunk.length === 1000) { chunk = []; full.push(chunk); } chunk.push(item); }; try { for (;;) add(new Keeper()); } catch {} for (const size of [1000, 100, 10, 1, 0]) { try { for (;;) add(new Array(size).fill(0)); } catch {} } }",
+        "export function top(): void { try { for (;;) { const o: any = {}; for (let i = 0; i < 50; i++) o['k' + i] = i; ((globalThis as any).full ??= []).push(o); } } catch {} }",
+        "export function strs(): void { try { for (let i = 0;; i++) ((globalThis as any).full ??= []).push('s' + i + 'x'.repeat(i % 50)); } catch {} }",
+        "export const sum = (): number => [1, 2, 3].reduce((a, b) => a + b);",
+      ].join("\n"),
+    });
+    const runtime = await runtimeFor(folder, { memoryLimit: limit * MIB, timeout: 20_000 });
+    const exports = runtime.exports("a.ts");
+    for (const name of ["fill", "strs"]) {
+      for (let round = 0; round < 2; round++) {
+        try {
+          exports[name]!.invoke().dispose();
+        } catch (error) {
+          // Out of memory past the script's own catch (building its error, say): the script's error, not a crash.
+          expect(error, name).toBeInstanceOf(ScriptError);
+          expect((error as Error).message, name).toMatch(/^out of memory/);
+        }
+        try {
+          runtime.gc();
+        } catch (error) {
+          expect((error as Error).message, name).toMatch(/^VM out of memory/);
+        }
+      }
+      exports.release!.invoke().dispose();
+      expect(exports.sum!.invoke().toHost()).toBe(6);
+    }
+    for (const value of Object.values(exports)) value.dispose();
+  });
+});

@@ -4,6 +4,7 @@ import { newQuickJSWASMModuleFromVariant, newVariant, type QuickJSSyncVariant, t
 import releaseSyncVariant from "@jitl/quickjs-wasmfile-release-sync";
 import { repairStaleViews } from "./wasm-views.js";
 import { instantiateQuickJS, type WasmStackExports } from "./wasm-stack.js";
+import { repairQuickJSWasm } from "./wasm-patch.js";
 import { newCrashState, trapGuardedExports, type CrashState } from "./wasm-traps.js";
 
 /** The part of the WebAssembly global graft uses (the project's libs have no DOM types). */
@@ -89,7 +90,7 @@ function watchGrowth(memory: object): GrowthWatch {
 
 /** The pinned build's WebAssembly module, compiled once per process. */
 function compiledQuickJS(): Promise<CompiledModule> {
-  compiled ??= readFile(createRequire(import.meta.url).resolve("@jitl/quickjs-wasmfile-release-sync/wasm")).then((bytes) => WebAssembly.compile(bytes));
+  compiled ??= readFile(createRequire(import.meta.url).resolve("@jitl/quickjs-wasmfile-release-sync/wasm")).then((bytes) => WebAssembly.compile(repairQuickJSWasm(bytes)));
   return compiled;
 }
 
