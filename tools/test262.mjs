@@ -171,8 +171,11 @@ async function runTest(path) {
         }
         return { name, status: "pass" };
       }
-      if (errors.length > 0 || !loaded) {
-        const first = errors[0];
+      // A fixture may fail on purpose (the test imports it with import() and expects the rejection):
+      // the test's own file must load.
+      const own = errors.filter((error) => error.file === testFile);
+      if (own.length > 0 || !loaded) {
+        const first = own[0] ?? errors[0];
         return { name, status: "fail", cause: first ? `${first.file}: ${first.message.split("\n")[0]}` : "test file not loaded" };
       }
       if (meta.flags.includes("async")) {

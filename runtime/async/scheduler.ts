@@ -237,6 +237,11 @@ export class Scheduler {
     this.firing = new Set(owners);
   }
 
+  /** While timers are held, the timers of `owner` fire too (a file loaded into the waiting transaction). */
+  alsoFiring(owner: TimerOwner): void {
+    this.firing?.add(owner);
+  }
+
   release(): void {
     this.firing = null;
     const due = [...this.held];

@@ -324,7 +324,8 @@ export function rewriteModule(file: string, code: string, program: ESTree.Progra
     // batch; the second runs the module's code.
     const prologue: string[] = [
       `(${topLevelAwait ? "async " : ""}function* (${GRAFT}) {"use strict"; ${GRAFT}.scope(function ${SCOPE_EVALUATOR}(__graftCode) { return eval(__graftCode); });`,
-      `const ${META} = ${GRAFT}.meta, ${DYNAMIC_IMPORT} = ${GRAFT}.dynamicImport;`,
+      // import() gives a promise of the script's own realm (the kernel's answer is adopted).
+    `const ${META} = ${GRAFT}.meta, ${DYNAMIC_IMPORT} = ((load) => async (specifier, options) => load(specifier, options))(${GRAFT}.dynamicImport);`,
     ];
     imports.forEach((_, index) => prologue.push(`const __import${index} = ${GRAFT}.require(${index});`));
     // Exports first: a module that imports its own namespace sees every name in it.

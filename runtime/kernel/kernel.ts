@@ -14,7 +14,7 @@ const PRIVATES = vmSource("privates.js");
  * each other; kernel.js, last, joins them and returns the functions the host calls.
  */
 export const KERNEL_FILES = [
-  "kernel-state.js", "kernel-journal.js", "kernel-namespaces.js", "kernel-grafting.js", "kernel-modules.js",
+  "kernel-state.js", "kernel-journal.js", "kernel-namespaces.js", "kernel-grafting.js", "kernel-imports.js", "kernel-modules.js",
   "kernel-previews.js", "kernel-commit.js", "kernel-queries.js", "kernel.js",
 ] as const;
 const KERNEL_PARTS = KERNEL_FILES.map(vmSource);
@@ -49,6 +49,7 @@ const FUNCTIONS = [
   "construct", "invoke", "isPrototypeOf", "begin", "rollback", "commit", "declareExports", "instantiateModule", "evaluateModule", "removeFile", "findSubclasses",
   "getClass", "classInfo", "weakClass", "derefClass", "namespaceOf", "namespaceKeys", "classNames", "retiredClasses", "supersededVersions", "versionOf", "prune", "heapClasses", "setHostExports", "plainKind",
   "preview", "evaluateIn", "takeDisposer", "setClassReader", "pendingMigrations", "migrate", "setSourceReader",
+  "setImportHandler", "settleImport",
 ] as const;
 /** values.js: reading script values without running script code. */
 const VALUE_FUNCTIONS = ["setValueClassReader", "copyOut", "describeThrown", "get", "set", "lockDownRealm", "defineData"] as const;
@@ -256,6 +257,32 @@ export class Kernel {
 
   begin(): void {
     this.callVoid("begin");
+  }
+
+  /**
+   * Where scripts' `import()` requests go: `receive(importer, specifier, type, id)` is called
+   * while the script runs (it must not call into the VM); `settleImport(id, ...)` answers later.
+   */
+  setImportHandler(receive: (importer: string, specifier: string, type: string | undefined, id: number, problem?: { name: string; message: string }) => void): void {
+    Scope.withScope((scope) => {
+      const context = this.context;
+      const text = (handle: QuickJSHandle | undefined): string | undefined => (handle !== undefined && context.typeof(handle) === "string" ? context.getString(handle) : undefined);
+      const handler = scope.manage(
+        context.newFunction("importHandler", (importer, specifier, type, id, problemName, problemMessage) => {
+          const name = text(problemName);
+          receive(context.getString(importer), context.getString(specifier), text(type), context.getNumber(id), name === undefined ? undefined : { name, message: text(problemMessage) ?? "" });
+        }),
+      );
+      this.callVoid("setImportHandler", handler);
+    });
+  }
+
+  /** Settles an import() request: with `file`'s module namespace, or rejected with `error` (a VM value). */
+  settleImport(id: number, outcome: { file: string } | { error: QuickJSHandle }): void {
+    Scope.withScope((scope) => {
+      const file = "file" in outcome ? scope.manage(this.context.newString(outcome.file)) : this.context.null;
+      this.callVoid("settleImport", scope.manage(this.context.newNumber(id)), file, "error" in outcome ? outcome.error : this.context.undefined);
+    });
   }
 
   rollback(): void {

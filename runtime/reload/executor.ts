@@ -53,6 +53,28 @@ export type TransactionOutcome =
   | { committed: false; error: ReloadError };
 
 /**
+ * The transaction under way, for the import() calls its scripts make (dynamic-imports.ts):
+ * they wait for a file of it to evaluate, or, while it waits on a top-level await, load a
+ * file not running yet into it (it commits, or rolls back, with the batch).
+ */
+interface OpenRun {
+  files: Map<string, Candidate>;
+  evaluated: Set<string>;
+  /** It waits on a top-level await. */
+  waiting: boolean;
+  /** Files loaded into it by import(), after the batch's own. */
+  added: Candidate[];
+  owners: TimerOwner[];
+  contexts: Map<string, QuickJSContext>;
+  registered: string[];
+  /** A file loaded into it failed while it evaluated: its half-run version cannot be taken out, so the transaction fails. */
+  failure?: ReloadError;
+  /** Told when a file of it has evaluated (error undefined), or when it ended without (the error). */
+  watchers: { file: string; done: (error: ReloadError | undefined) => void }[];
+  ended: (() => void)[];
+}
+
+/**
  * Runs one planned transaction against the kernel (R3, R12, A3): link every file, then
  * instantiate each in its context, then evaluate each in order (awaiting a top-level await,
  * bounded by the timeout), migrate live instances, and commit; or roll everything back and
@@ -61,18 +83,135 @@ export type TransactionOutcome =
 export class TransactionExecutor {
   /** Each compiled version's TypeScript exports, types included (read when linking first asks). */
   private readonly typeExports = new WeakMap<CompiledScript, Map<string, TypeScriptExport>>();
+  private open: OpenRun | undefined;
 
   constructor(private readonly parts: ExecutorParts) {}
 
+  /** Where `file` is in the transaction under way: evaluated, still to evaluate, or not in one. */
+  stateOf(file: string): "evaluated" | "pending" | undefined {
+    if (!this.open?.files.has(file)) return undefined;
+    return this.open.evaluated.has(file) ? "evaluated" : "pending";
+  }
+
+  /** The context a file of the transaction under way runs in (new files' contexts are not the engine's yet). */
+  contextOf(file: string): QuickJSContext | undefined {
+    return this.open?.contexts.get(file);
+  }
+
+  /** A transaction is under way; `waiting`: it waits on a top-level await (files can be added to it). */
+  get openState(): "waiting" | "running" | undefined {
+    return this.open && (this.open.waiting ? "waiting" : "running");
+  }
+
+  /** Calls `done` once `file` of the open transaction has evaluated, or with the error that ended it first. */
+  whenEvaluated(file: string, done: (error: ReloadError | undefined) => void): void {
+    if (this.open) this.open.watchers.push({ file, done });
+    else done(undefined);
+  }
+
+  /** Calls `then` once the transaction under way has ended (at once if none is). */
+  afterTransaction(then: () => void): void {
+    if (this.open) this.open.ended.push(then);
+    else then();
+  }
+
+  /**
+   * Adds files (in import order) to the transaction waiting on a top-level await: linked
+   * with its files, instantiated and evaluated now (a top-level await of theirs waited for,
+   * within the timeout); they commit with it. A failure before they run changes nothing;
+   * one while they run fails the transaction too. Returns the failure.
+   */
+  async addToOpen(candidates: Candidate[]): Promise<ReloadError | undefined> {
+    const open = this.open;
+    if (!open?.waiting) throw new Error("graft: no transaction waits for files to be added");
+    const { vm, scheduler, maps } = this.parts;
+    const linked = this.link([...open.files.values(), ...candidates]);
+    if (linked.error) return linked.error;
+    for (const candidate of candidates) {
+      open.files.set(candidate.path, candidate);
+      open.added.push(candidate);
+      const name = evaluatedName(candidate.path, candidate.attempt);
+      maps.register(name, candidate.path, candidate.script.mapper);
+      open.registered.push(name);
+      const context = vm.newContext();
+      scheduler.install(context, candidate.path);
+      open.contexts.set(candidate.path, context);
+      const owner = timerOwner(candidate.path, candidate.attempt);
+      open.owners.push(owner);
+      scheduler.alsoFiring(owner);
+      const failure = scheduler.runOwnedBy(owner, () => this.instantiate(context, candidate, name)) ?? (await this.evaluateAdded(candidate, owner));
+      if (this.open !== open) return failure ?? this.parts.ledger.errorAt(candidate.path, "", "its transaction ended while it loaded", undefined, "load it again");
+      if (failure) {
+        open.failure ??= failure;
+        return failure;
+      }
+      this.evaluatedIn(open, candidate.path);
+    }
+    return undefined;
+  }
+
+  private evaluatedIn(open: OpenRun, file: string): void {
+    open.evaluated.add(file);
+    const ready = open.watchers.filter((watcher) => watcher.file === file);
+    open.watchers = open.watchers.filter((watcher) => watcher.file !== file);
+    for (const watcher of ready) watcher.done(undefined);
+  }
+
+  /** Evaluates a file added to the open transaction, waiting for its top-level await (within the timeout). */
+  private evaluateAdded(candidate: Candidate, owner: TimerOwner): Promise<ReloadError | undefined> {
+    const { vm, kernel, scheduler } = this.parts;
+    const evaluation = scheduler.runOwnedBy(owner, () => this.evaluate(candidate));
+    if (!evaluation.pending) return Promise.resolve(evaluation.failure);
+    const promise = evaluation.pending;
+    const { path: file, script } = candidate;
+    const timeout = vm.options.timeout;
+    return new Promise((resolve) => {
+      let settled = false;
+      const finish = (failure: ReloadError | undefined): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve(failure);
+      };
+      const timer = setTimeout(() => {
+        const message = `top-level await did not settle within the timeout of ${timeout} ms`;
+        finish({ file, message, text: `${file}: ${message}; it was loaded by import() into a reload, which was rolled back.\nLook for an await on something that never settles, or move slow work out of the top level.` });
+      }, timeout);
+      try {
+        scheduler.whenSettled(promise, {
+          settled: (fulfilled, result) => finish(fulfilled ? undefined : this.vmFailure(file, script.source, vm.describeThrown(kernel.context, result))),
+          closed: () => finish(undefined),
+        });
+      } finally {
+        promise.dispose();
+      }
+    });
+  }
+
   async run(batch: Candidate[], removed: string[]): Promise<TransactionOutcome> {
+    const open: OpenRun = { files: new Map(), evaluated: new Set(), waiting: false, added: [], owners: [], contexts: new Map(), registered: [], watchers: [], ended: [] };
+    this.open = open;
+    let outcome: TransactionOutcome | undefined;
+    try {
+      outcome = await this.runOpen(open, batch, removed);
+      return outcome;
+    } finally {
+      this.open = undefined;
+      const error = outcome && !outcome.committed ? outcome.error : undefined;
+      for (const watcher of open.watchers) watcher.done(error ?? this.parts.ledger.errorAt(watcher.file, "", "its reload ended before it ran", undefined, "load it again"));
+      for (const then of open.ended) then();
+    }
+  }
+
+  private async runOpen(open: OpenRun, batch: Candidate[], removed: string[]): Promise<TransactionOutcome> {
     const { vm, kernel, scheduler, prepared, maps } = this.parts;
     this.parts.assertNotDisposed();
     const linked = this.link(batch);
     if (linked.error) return { committed: false, error: linked.error };
     batch = linked.batch;
-    const contexts = new Map<string, QuickJSContext>();
-    const registered: string[] = [];
-    const owners = batch.map((entry) => timerOwner(entry.path, entry.attempt));
+    for (const candidate of batch) open.files.set(candidate.path, candidate);
+    const { contexts, registered, owners } = open;
+    owners.push(...batch.map((entry) => timerOwner(entry.path, entry.attempt)));
     let awaited = false;
     const undo = (): void => {
       kernel.rollback();
@@ -120,11 +259,17 @@ export class TransactionExecutor {
         let failure = evaluation.failure;
         if (evaluation.pending) {
           awaited = true;
+          open.waiting = true;
           failure = await this.awaitTopLevel(evaluation.pending, candidate, owners[index]!, owners.slice(0, index + 1), started);
+          open.waiting = false;
           this.parts.assertNotDisposed();
         }
+        failure ??= open.failure;
         if (failure) return abort(failure);
+        this.evaluatedIn(open, candidate.path);
       }
+      if (open.failure) return abort(open.failure);
+      batch = [...batch, ...open.added];
       const migrationFailure = this.migrateInstances(batch);
       if (migrationFailure) return abort(migrationFailure);
       for (const file of removed) kernel.removeFile(file);

@@ -8,6 +8,7 @@ import type { Kernel, KernelCommitReport } from "../kernel/kernel.js";
 import { listScripts, readScript, resolveSpecifier, scriptExists, type ReadOutcome } from "../files/script-files.js";
 import { isJsonModule } from "../compile/json-module.js";
 import { importTypeProblem } from "./import-types.js";
+import { DynamicImports } from "./dynamic-imports.js";
 import { evaluatedName, type MappedError } from "./script-errors.js";
 import type { Vm } from "../vm/vm.js";
 import { timerOwner, type Scheduler } from "../async/scheduler.js";
@@ -43,6 +44,8 @@ export class ReloadEngine {
   private readonly attempts = new Map<string, number>();
   private readonly maps = new SourceMapRegistry();
   private readonly executor: TransactionExecutor;
+  /** Scripts' import(): who imported what that way counts as an importer here. */
+  private readonly dynamic: DynamicImports;
   private queue: Promise<unknown> = Promise.resolve();
   /** Contexts made while compile workers compile a big load (see loadInOrder). */
   private readonly prepared: PreparedContexts;
@@ -72,6 +75,18 @@ export class ReloadEngine {
       running: (file) => this.loaded.get(file),
       instanceFinder,
       assertNotDisposed: () => this.assertNotDisposed(),
+      isDisposed: () => this.disposed,
+    });
+    this.dynamic = new DynamicImports({
+      root,
+      vm,
+      kernel,
+      executor: this.executor,
+      running: (file) => this.loaded.get(file),
+      failed: (file) => this.ledger.get(file)?.error,
+      loadAlone: (file) => this.loadForImport(file),
+      prepare: (file, inTransaction) => this.prepareImport(file, inTransaction),
+      hold: (error, source, dependencies) => this.ledger.hold(error.file, error, source, dependencies, true),
       isDisposed: () => this.disposed,
     });
   }
@@ -170,7 +185,7 @@ export class ReloadEngine {
    * The requested batch, as one transaction with the files it needs and the files that
    * import it. Returns the files of the batch if it failed (they wait for a later reload).
    */
-  private async applyBatch(requested: string[], report: ReloadReport, force: boolean, changedOnly: boolean): Promise<Set<string>> {
+  private async applyBatch(requested: string[], report: ReloadReport, force: boolean, changedOnly: boolean, imported = false): Promise<Set<string>> {
     const edits = new Map<string, Candidate>();
     const removed: string[] = [];
     const recovered: string[] = [];
@@ -186,7 +201,7 @@ export class ReloadEngine {
         continue;
       }
       // A JSON file is a module once a script imports it (that pulls it in): until then, its saves are not graft's business.
-      if (isJsonModule(file) && !running && !pending) continue;
+      if (isJsonModule(file) && !running && !pending && !imported) continue;
       if (outcome.kind === "source") sources.set(file, outcome.source);
       // reload() of everything that changed: a file failing as it is on disk has not changed (retries take care of it).
       if (changedOnly && !force && pending && outcome.kind === "source" && pending.source === outcome.source) continue;
@@ -212,7 +227,7 @@ export class ReloadEngine {
     report.recovered.push(...recovered);
     if (edits.size === 0 && removed.length === 0) return new Set();
     const all = new Map([...edits, ...reruns.map((candidate) => [candidate.path, candidate] as const)]);
-    const { order, cycles } = dependencyOrder([...all.keys()].sort(), (file) => all.get(file)!.dependencies);
+    const { order, cycles } = dependencyOrder([...all.keys()].sort(), (file) => this.importsOf(file, all.get(file)!));
     this.declareCycleExports(all, cycles);
     const outcome = await this.transaction(order.map((file) => all.get(file)!), removed.sort(), report);
     if (outcome.committed) {
@@ -267,12 +282,15 @@ export class ReloadEngine {
     const decided = new Set<string>();
     const reached = [...inBatch, ...gone];
     while (reached.length > 0) {
-      for (const file of this.importers.importersOf(reached.pop()!)) {
+      const target = reached.pop()!;
+      // import() counts as importing (R13): a file that imported the target that way is re-run as well.
+      for (const file of [...this.importers.importersOf(target), ...this.dynamic.importers.importersOf(target)]) {
         if (decided.has(file) || inBatch.has(file) || gone.has(file)) continue;
+        const entry = this.loaded.get(file);
+        if (entry === undefined) continue;
         decided.add(file);
-        const entry = this.loaded.get(file)!;
         // Its running version (what files importing it see) stays; they are not re-run for it.
-        const lost = entry.dependencies.find((dependency) => gone.has(dependency));
+        const lost = [...entry.dependencies, ...this.dynamic.importers.importsOf(file)].find((dependency) => gone.has(dependency));
         if (lost !== undefined) {
           orphans.push([file, lost]);
           continue;
@@ -399,8 +417,11 @@ export class ReloadEngine {
     const done = new Set<string>();
     const rerunHere = new Set<string>();
     let progressed = false;
+    this.dynamic.loadedIntoTransaction.clear();
     for (const file of order) {
       if (done.has(file)) continue;
+      // An import() in this pass loaded it already, into the transaction that waited for it.
+      if (this.dynamic.loadedIntoTransaction.has(file) && candidates.get(file)!.script.source === this.loaded.get(file)?.script.source) continue;
       // Re-run already in this pass (with a file it imports), and unchanged: nothing new to try.
       if (rerunHere.has(file) && candidates.get(file)!.script.source === this.loaded.get(file)?.script.source) continue;
       const group = groups.get(file);
@@ -423,7 +444,7 @@ export class ReloadEngine {
       for (const candidate of reruns) rerunHere.add(candidate.path);
       // The group in its own order (a cycle evaluates as ES would), then what imports it.
       const rerunsByPath = new Map(reruns.map((candidate) => [candidate.path, candidate] as const));
-      const rerunOrder = dependencyOrder([...rerunsByPath.keys()].sort(), (path) => rerunsByPath.get(path)!.dependencies).order;
+      const rerunOrder = dependencyOrder([...rerunsByPath.keys()].sort(), (path) => this.importsOf(path, rerunsByPath.get(path)!)).order;
       const outcome = await this.transaction([...batch, ...rerunOrder.map((path) => rerunsByPath.get(path)!)], [], report);
       if (outcome.committed) {
         progressed = true;
@@ -607,6 +628,7 @@ export class ReloadEngine {
       const entry = this.loaded.get(file)!;
       this.loaded.delete(file);
       this.importers.delete(file);
+      this.dynamic.importers.deleteImporter(file);
       this.ledger.clear(file);
       this.changedAt.set(file, this.epoch);
       // Objects of the file keep its realm alive by reference count; this drops graft's own.
@@ -620,6 +642,42 @@ export class ReloadEngine {
     for (const disposeError of committed.disposeErrors) {
       (report.warnings ??= []).push(`import.meta.hot.dispose callback of ${disposeError.file} threw: ${disposeError.message}`);
     }
+  }
+
+  /** What a file of a batch runs after: its imports, and the files it imported with import() (as it did the first time). */
+  private importsOf(file: string, candidate: Candidate): string[] {
+    const dynamic = this.dynamic.importers.importsOf(file);
+    return dynamic.size === 0 ? candidate.dependencies : [...candidate.dependencies, ...dynamic];
+  }
+
+  /** import() of a file that does not run, outside a transaction: a reload of it alone, after those under way. */
+  private loadForImport(file: string): Promise<void> {
+    return this.serialized(async () => {
+      if (this.loaded.has(file) || this.ledger.has(file)) return;
+      const report = emptyReport();
+      const failed = await this.applyBatch([file], report, false, false, true);
+      await this.retryPending(report, failed);
+    }).catch(() => undefined); // disposed meanwhile: nothing to answer
+  }
+
+  /** A file import() loads into the transaction under way, with the imports of it that do not run: compiled, resolved, in import order. */
+  private async prepareImport(file: string, inTransaction: (file: string) => boolean): Promise<Candidate[] | ReloadError> {
+    const errors: ReloadError[] = [];
+    const added = new Map<string, Candidate>();
+    const queue = [file];
+    while (queue.length > 0) {
+      const next = queue.shift()!;
+      if (added.has(next) || inTransaction(next)) continue;
+      const candidate = this.candidateFrom(next, await readScript(this.root, next), errors, "edit");
+      if (!candidate) return errors[0] ?? this.ledger.errorAt(next, "", `cannot find ${next}`, undefined, "it was deleted while it loaded");
+      const error = this.resolveImports(candidate, added, []);
+      if (error) return error;
+      added.set(next, candidate);
+      for (const dependency of candidate.dependencies) {
+        if (dependency !== HOST_MODULE && !(this.loaded.has(dependency) && !this.ledger.has(dependency))) queue.push(dependency);
+      }
+    }
+    return dependencyOrder([...added.keys()], (path) => added.get(path)!.dependencies).order.map((path) => added.get(path)!);
   }
 
   private serialized<T>(work: () => Promise<T>): Promise<T> {
@@ -648,6 +706,7 @@ export class ReloadEngine {
     for (const entry of this.loaded.values()) entry.context.dispose();
     this.loaded.clear();
     this.importers.clear();
+    this.dynamic.importers.clear();
   }
 }
 

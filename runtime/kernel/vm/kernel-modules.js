@@ -10,8 +10,9 @@
  * @param {ReturnType<typeof kernelJournal>} transactions
  * @param {ReturnType<typeof kernelNamespaces>} namespaces
  * @param {ReturnType<typeof kernelGrafting>} grafting
+ * @param {ReturnType<typeof kernelImports>} imports
  */
-const kernelModules = (state, transactions, namespaces, grafting) => {
+const kernelModules = (state, transactions, namespaces, grafting, imports) => {
 const { Error, TypeError, SyntaxError, Promise } = globalThis;
 const { classMeta } = state;
 const { journal, journalIfOpen, openTransaction, restoreOwnProperties } = transactions;
@@ -241,9 +242,12 @@ function instantiateModule(file, version, moduleFunction, dependencies, starExpo
       if (typeof evaluator !== "function") throw new TypeError("graft: scope() expects the module's evaluator function");
       pending.evaluator = evaluator;
     },
-    /** @param {unknown} specifier */
-    dynamicImport(specifier) {
-      return promiseReject(Promise, new Error("import(" + stringify(String(specifier)) + ") in " + file + ": dynamic import is not supported; use a static import"));
+    /**
+     * @param {unknown} specifier
+     * @param {unknown} options
+     */
+    dynamicImport(specifier, options) {
+      return imports.requestImport(file, specifier, options);
     },
   };
   const body = moduleFunction(api);

@@ -12,7 +12,7 @@
  * Its parts are files by concern, evaluated before this one (kernel.ts lists the order):
  * kernel-state.js (what it keeps, and the shared types), kernel-journal.js (the
  * transaction), kernel-namespaces.js (file records, exports), kernel-grafting.js (canonical
- * classes), kernel-modules.js (linking and evaluating a version, import.meta.hot),
+ * classes), kernel-imports.js (dynamic import()), kernel-modules.js (linking and evaluating a version, import.meta.hot),
  * kernel-previews.js (previews of values), kernel-commit.js (commit, retire, migrations),
  * kernel-queries.js (what the host asks between reloads). This file joins them: the
  * state exists only in the closures made here, and what it returns is the host's table.
@@ -24,7 +24,8 @@ const state = newKernelState();
 const transactions = kernelJournal();
 const namespaces = kernelNamespaces(state, transactions);
 const grafting = kernelGrafting(state, transactions);
-const modules = kernelModules(state, transactions, namespaces, grafting);
+const imports = kernelImports(namespaces);
+const modules = kernelModules(state, transactions, namespaces, grafting, imports);
 const previews = kernelPreviews(state, grafting);
 const lifecycle = kernelCommit(state, transactions, namespaces, grafting, previews);
 const queries = kernelQueries(state, namespaces, grafting);
@@ -34,6 +35,7 @@ const { declareExports, setHostExports } = namespaces;
 const { setSourceReader } = grafting;
 const { instantiateModule, evaluateModule } = modules;
 const { preview } = previews;
+const { setImportHandler, settleImport } = imports;
 const { removeFile, commit, takeDisposer, pendingMigrations, migrate } = lifecycle;
 const {
   construct, invoke, isPrototypeOf, findSubclasses, getClass, classInfo, weakClass, derefClass, namespaceOf, namespaceKeys, classNames, retiredClasses,
@@ -53,6 +55,6 @@ function setClassReader(reader) {
 return {
   construct, invoke, isPrototypeOf, begin, rollback, commit, declareExports, instantiateModule, evaluateModule, removeFile,
   findSubclasses, getClass, classInfo, weakClass, derefClass, namespaceOf, namespaceKeys, classNames, retiredClasses, supersededVersions, versionOf, prune, heapClasses, setHostExports, plainKind,
-  preview, evaluateIn, takeDisposer, setClassReader, pendingMigrations, migrate, setSourceReader,
+  preview, evaluateIn, takeDisposer, setClassReader, pendingMigrations, migrate, setSourceReader, setImportHandler, settleImport,
 };
 })();
