@@ -15,7 +15,7 @@ function hasHeapTools(runtime: GraftRuntime): boolean {
 export const WIZARD_COMMANDS: CommandInfo[] = [
   { name: "@reload", verbs: ["@reload [file...]"], help: "reload changed scripts now, or re-run the ones named even if unchanged" },
   { name: "@leaks", verbs: ["@leaks"], help: "retired class versions still alive, with what holds them" },
-  { name: "@heap", verbs: ["@heap"], help: "live objects by class, after a full GC" },
+  { name: "@heap", verbs: ["@heap [all]"], help: "live objects by class, after a full GC (all: graft's own objects too)" },
   { name: "@snapshot", verbs: ["@snapshot"], help: "write a .heapsnapshot for Chrome DevTools" },
   { name: "@eval", verbs: ["@eval <file> <code>"], help: "run code in a script's own scope" },
   { name: "@populate", verbs: ["@populate <count>"], help: "add <count> crates to the storehouse (try @heap and @leaks on a big world)" },
@@ -88,7 +88,8 @@ export async function runAdminCommand(runtime: GraftRuntime, verb: string, args:
     case "@heap": {
       if (!hasHeapTools(runtime)) return NOT_YET;
       const { before, after } = runtime.gc();
-      const rows = runtime.heap.topClasses(15).map((row) => `  ${String(row.count).padStart(7)}  ${row.name}`);
+      // `@heap all` also counts graft's own objects (its kernel's records, host functions' data).
+      const rows = runtime.heap.topClasses(15, { internal: args.trim() === "all" }).map((row) => `  ${String(row.count).padStart(7)}  ${row.name}`);
       return `GC: ${before} -> ${after} live objects. Instances by class:\n${rows.join("\n")}`;
     }
     case "@snapshot": {

@@ -10,6 +10,8 @@ import type { GcResult, LeakReport, RetainerPath } from "./types.js";
 
 export type { ClassCount, HeapGraph };
 
+const MAX_PAST_CONTEXTS = 10_000;
+
 /**
  * graft's heap tools (V2, H1, H3 in docs/rules.md) for the host: runtime/heap's inspector, told what graft
  * knows (its classes and versions from the kernel, each script's context, the handles the
@@ -17,12 +19,14 @@ export type { ClassCount, HeapGraph };
  */
 export class HeapTools {
   private readonly inspector: HeapInspector;
+  /** Contexts seen running, by address: what a context that no longer runs is called. */
+  private readonly pastContexts = new Map<number, { file: string; version: number }>();
 
   constructor(
     private readonly vm: Vm,
     kernel: Kernel,
     kernelContext: QuickJSContext,
-    engine: ReloadEngine,
+    private readonly engine: ReloadEngine,
     private readonly bridge: Bridge,
   ) {
     this.inspector = new HeapInspector(vm.runtime, kernelContext, {
@@ -34,7 +38,7 @@ export class HeapTools {
         for (const entry of superseded) entry.impl.dispose();
         return retired.length + superseded.length;
       },
-      contexts: () => new Map([...engine.contexts()].map(([file, context]) => [contextPointerOf(context), file])),
+      contexts: () => this.contextNames(),
       hostHandles: () =>
         bridge.liveHandles().map(({ handle, group, origin }) =>
           group ? { handle, label: "the values of a findInstances() result the host holds" } : { handle, origin, site: bridge.origins.get(handle)?.trim().replace(/^at\s+/, "") },
@@ -44,6 +48,38 @@ export class HeapTools {
       beforeCollect: () => vm.drainJobs(),
       afterCollect: () => kernel.callVoid("prune"),
     });
+  }
+
+  /**
+   * JSContext address -> what the heap tools call it: the running script's file, or for a
+   * context that no longer runs (its file deleted, or re-run in a new context) but is still
+   * alive, the file and version it ran ("animals/cat.ts v1, deleted"). Addresses of contexts
+   * seen before are remembered (at most MAX_PAST_CONTEXTS); a running context wins over a
+   * remembered one at the same address.
+   */
+  private contextNames(): Map<number, string> {
+    const engine = this.engine;
+    const names = new Map<number, string>();
+    const current = this.noteContexts();
+    for (const [address, { file, version }] of this.pastContexts) {
+      if (current.has(address)) continue;
+      names.set(address, `${file} v${version}, ${engine.isLoaded(file) ? "superseded" : "deleted"}`);
+    }
+    for (const [address, file] of current) names.set(address, file);
+    return names;
+  }
+
+  /** Remembers which file and version each running context runs (after every load and reload); returns address -> file. */
+  noteContexts(): Map<number, string> {
+    const current = new Map<number, string>();
+    for (const [file, context] of this.engine.contexts()) {
+      const address = contextPointerOf(context);
+      current.set(address, file);
+      this.pastContexts.delete(address);
+      this.pastContexts.set(address, { file, version: this.engine.versionOf(file) ?? 0 });
+    }
+    while (this.pastContexts.size > MAX_PAST_CONTEXTS) this.pastContexts.delete(this.pastContexts.keys().next().value!);
+    return current;
   }
 
   /** The start-up self-check of the heap layout; heap features refuse later if it failed. */
@@ -71,9 +107,9 @@ export class HeapTools {
     return this.guard(() => this.inspector.snapshotPieces());
   }
 
-  topClasses(limit = 20): ClassCount[] {
+  topClasses(limit = 20, options: { internal?: boolean } = {}): ClassCount[] {
     this.bridge.releaseBorrowed();
-    return this.guard(() => this.inspector.topClasses(limit));
+    return this.guard(() => this.inspector.topClasses(limit, options.internal === true));
   }
 
   /** The live instances of the class whose prototype `prototype` is, in one VM array the caller owns. */

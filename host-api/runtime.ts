@@ -81,7 +81,8 @@ export class GraftRuntime {
   readonly heap: {
     snapshot(): HeapGraph;
     write(path: string): void;
-    topClasses(limit?: number): ClassCount[];
+    /** Live instances per class name, most first, after a full GC; graft's own objects only with `{ internal: true }`. */
+    topClasses(limit?: number, options?: { internal?: boolean }): ClassCount[];
   };
 
   private constructor(
@@ -100,7 +101,7 @@ export class GraftRuntime {
     this.heap = {
       snapshot: () => (this.assertAlive(), tools.snapshot()),
       write: (path: string) => (this.assertAlive(), tools.write(path)),
-      topClasses: (limit?: number) => (this.assertAlive(), tools.topClasses(limit)),
+      topClasses: (limit?: number, options?: { internal?: boolean }) => (this.assertAlive(), tools.topClasses(limit, options)),
     };
   }
 
@@ -448,6 +449,7 @@ export class GraftRuntime {
   }
 
   private announce(report: ReloadReport): void {
+    this.heapTools.noteContexts();
     if (this.unreported.size > 0) {
       // An undone edit whose failure nobody saw is no news.
       const quiet = report.recovered.filter((file) => this.unreported.has(file));

@@ -120,3 +120,31 @@ describe("reports say what changed for users", () => {
     expect(describeReload(report)[1]).toBe("  Player: patched to v2 (fields +title on 2 live instances)");
   });
 });
+
+describe("heap tools name what users know", () => {
+  it("topClasses() hides graft's own objects unless asked, and names every row", async () => {
+    const folder = await scriptsFolder({ "room.ts": `export class Room {}\nexport const rooms = [new Room(), new Room()];\nsetInterval(() => {}, 1000);\n` });
+    const runtime = await runtimeFor(folder, { host: { log: () => {} } });
+    const rows = runtime.heap.topClasses(100);
+    expect(rows.find((row) => row.name === "Room")?.count).toBe(2);
+    const names = rows.map((row) => row.name);
+    expect(names.filter((name) => name === "" || /^Safe|^HostRef$/.test(name))).toEqual([]);
+    const all = runtime.heap.topClasses(100, { internal: true }).map((row) => row.name);
+    expect(all).toEqual(expect.arrayContaining(["SafeMap", "SafeSet", "HostRef"]));
+    expect(all).not.toContain("");
+  });
+
+  it("a deleted file's context that is still alive is named with its file and version", async () => {
+    const folder = await scriptsFolder({
+      "a.ts": `export class Cat {}\n(globalThis as any).keptCat = new Cat();\nexport function pet() { return 1; }\n`,
+      "b.ts": `import { pet } from "./a";\nglobalThis.petFn ??= pet;\n`,
+    });
+    const runtime = await runtimeFor(folder);
+    await folder.remove("a.ts");
+    await runtime.reload();
+    const text = runtime.leaks().map((leak) => leak.text).join("\n");
+    expect(text).toContain("Cat  class, retired (a.ts v1)");
+    expect(text).toContain("<- global 'keptCat' of context a.ts v1, deleted");
+    expect(text).not.toContain("(unnamed)");
+  });
+});

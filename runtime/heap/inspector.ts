@@ -16,6 +16,16 @@ import { findInstances } from "./instances.js";
 import { contextPointerOf, FUNCTION_CLASSES, GcType } from "./layout.js";
 import { verifyLayout } from "./self-check.js";
 import { readRuntimeHeap, type Locator } from "./reader.js";
+import { embedderObjects } from "./realms.js";
+
+/** How the heap tools name the context the inspector works in (the embedder's kernel). */
+const KERNEL_CONTEXT = "(graft kernel)";
+/**
+ * Where graft's own collection classes (SafeMap, SafeSet, ...) are defined, as evaluated
+ * (runtime/kernel/vm-source.ts). Not the other kernel files: canonical classes (scripts'
+ * classes) and Timer (a script's pending timer) are made there.
+ */
+const KERNEL_SOURCES = "graft:runtime/kernel/vm/intrinsics.js";
 
 /** What the embedder knows that the heap does not say. */
 export interface HeapKnowledge {
@@ -213,16 +223,22 @@ export class HeapInspector {
     return { nodes: heapSnapshotNodeCount(graph), pieces: heapSnapshotPieces(graph, (index) => describeAt(graph, index, labels)) };
   }
 
-  /** Live instances per class name, most first, after a full GC. */
-  topClasses(limit = 20): ClassCount[] {
+  /**
+   * Live instances per class name, most first, after a full GC. The embedder's own objects
+   * (its kernel context's realm, its host-function data) are left out unless `internal`.
+   */
+  topClasses(limit = 20, internal = false): ClassCount[] {
     this.ensureVerified();
     this.fullGc();
     const { graph } = this.view();
     const { name, gcType, classId } = graph.data;
+    let kernelContext = -1;
+    for (const [context, file] of graph.contextFiles) if (file === KERNEL_CONTEXT) kernelContext = context;
+    const plumbing = internal ? undefined : embedderObjects(graph.data, kernelContext, KERNEL_SOURCES);
     // Counted per interned name: one array read a node.
     const counts = new Map<number, number>();
     for (let i = 0; i < graph.nodeCount; i++) {
-      if (gcType[i] !== GcType.Object || FUNCTION_CLASSES.has(classId[i]!)) continue;
+      if (gcType[i] !== GcType.Object || FUNCTION_CLASSES.has(classId[i]!) || plumbing?.[i] === 1) continue;
       counts.set(name[i]!, (counts.get(name[i]!) ?? 0) + 1);
     }
     return [...counts]
@@ -269,7 +285,7 @@ export class HeapInspector {
       }
     }
     const contexts = new Map(this.knowledge.contexts());
-    contexts.set(contextPointerOf(this.context), "(graft kernel)");
+    contexts.set(contextPointerOf(this.context), KERNEL_CONTEXT);
 
     const graph = readRuntimeHeap(this.target, { locate: this.knowledge.locate, contexts, expected: this.ids.lastSize });
     this.ids.assign(graph);

@@ -285,6 +285,8 @@ function nameObjects(heap: HeapData, shapeOf: Int32Array, facts: NamingFacts): v
     if (node === undefined) return 0;
     return node < facts.ownName.length ? facts.ownName[node]! : 0;
   };
+  // A constructor named "" (string id 0: an anonymous class) names nothing.
+  const empty = 0;
   const classNames = new Map<number, number>();
   const classNameId = (id: number): number => {
     let text = classNames.get(id);
@@ -300,7 +302,7 @@ function nameObjects(heap: HeapData, shapeOf: Int32Array, facts: NamingFacts): v
     const proto = shapeSlot === -1 ? -1 : nodeAt(facts.shapeProto[shapeSlot]!);
     if (protoClass[proto + 1] === id) return protoName[proto + 1]!;
     const constructorName = proto === -1 ? 0 : functionName(constructorOf[proto]!);
-    const known = constructorName !== 0 && strings.get(constructorName) !== "Object" ? constructorName : classNameId(id);
+    const known = constructorName !== 0 && constructorName !== empty && strings.get(constructorName) !== "Object" ? constructorName : classNameId(id);
     protoClass[proto + 1] = id;
     protoName[proto + 1] = known;
     return known;
@@ -316,7 +318,7 @@ function nameObjects(heap: HeapData, shapeOf: Int32Array, facts: NamingFacts): v
       const id = classId[i]!;
       if (IS_FUNCTION_CLASS[id] === 1) {
         const own = functionName(i);
-        name[i] = own === 0 ? classNameId(id) : own;
+        name[i] = own === 0 || own === empty ? classNameId(id) : own;
         continue;
       }
       const slot = shapeOf[i]! - 1;
@@ -335,12 +337,14 @@ function nameObjects(heap: HeapData, shapeOf: Int32Array, facts: NamingFacts): v
     const constructorName = functionName(ownConstructor);
     let prototypeName = prototypeNames.get(constructorName);
     if (prototypeName === undefined) {
-      prototypeName = strings.intern(`${constructorName === 0 ? "(anonymous)" : strings.get(constructorName)}.prototype`);
+      prototypeName = strings.intern(`${constructorName === 0 || constructorName === empty ? "(anonymous)" : strings.get(constructorName)}.prototype`);
       prototypeNames.set(constructorName, prototypeName);
     }
     name[i] = prototypeName;
     heap.file[i] = heap.file[ownConstructor]!;
   }
+  // Nothing is left without a name (an intrinsic prototype whose constructor a realm lockdown made an accessor): its class's.
+  for (let i = 0; i < heap.count; i++) if (name[i] === 0 && gcType[i] === GcType.Object) name[i] = classNameId(classId[i]!);
   // and the globals of each context.
   const globalObject = strings.intern("(global object)");
   const globalScope = strings.intern("(global lexical scope)");
