@@ -58,11 +58,38 @@ describe("compile: one parse per file", () => {
 
   it("parses a script with legacy decorators once, their expressions copied with imports rewritten", () => {
     parseSync.mockClear();
-    const compiled = compileScript("service.ts", LEGACY, { decorators: "legacy" });
+    compileScript("service.ts", LEGACY.replaceAll("(@inject ", "("), { decorators: "legacy" });
     expect(parseSync).toHaveBeenCalledTimes(1);
+    // Parameter decorators are TypeScript syntax: the script is parsed as TypeScript, and once
+    // more as JavaScript with them blanked out, for JavaScript's early errors.
+    parseSync.mockClear();
+    const compiled = compileScript("service.ts", LEGACY, { decorators: "legacy" });
+    expect(parseSync).toHaveBeenCalledTimes(2);
     expect(compiled.code).toContain(`__graft.decorate([(__import0.logged), __graft.param(0, (__import0.inject))], Service.prototype, "run", null);`);
     expect(compiled.code).toContain(`__graft.decorateClass([(__import0.logged), __graft.param(0, (__import0.inject))], Service);`);
     expect(compiled.code).not.toContain("@");
+  });
+
+  it("in legacy-decorator mode, parses TypeScript only for parameter decorators and keeps JavaScript's early errors", () => {
+    const withParameters = `import { inject } from "./di";\nexport class S {\n  constructor(@inject name) {}\n}\n`;
+    expect(compileScript("s.js", withParameters, { decorators: "legacy" }).code).toContain("__graft.decorateClass([__graft.param(0, (__import0.inject))], S);");
+    const refused: [string, string, number, number][] = [
+      // An undeclared export is a SyntaxError in JavaScript; a TypeScript parse alone accepts it.
+      ["plain.ts", `export { Number };\n`, 1, 10],
+      // Type annotations are not JavaScript, parameter decorators or not.
+      ["typed.js", `export function f(x: number) { return x; }\n`, 1, 20],
+      ["typed-decorated.js", `import { inject } from "./di";\nexport class S {\n  constructor(@inject name: string) {}\n}\n`, 3, 27],
+    ];
+    for (const [file, source, line, column] of refused) {
+      let caught: unknown;
+      try {
+        compileScript(file, source, { decorators: "legacy" });
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught, file).toBeInstanceOf(CompileError);
+      expect((caught as CompileError).position, `${file}: ${(caught as CompileError).message}`).toMatchObject({ file, line, column });
+    }
   });
 
   it("maps the module function back to the script through the one map of every pass", () => {

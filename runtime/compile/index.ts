@@ -8,6 +8,7 @@ import { lowerClasses, type DecoratorMode } from "./class-lowering.js";
 import { lowerDecorators } from "./decorators.js";
 import { checkReservedNames } from "./reserved-names.js";
 import { hideModuleArguments } from "./module-arguments.js";
+import { parseWithParameterDecorators } from "./legacy-decorators.js";
 import { isJsonModule, jsonModuleCode } from "./json-module.js";
 
 export { CompileError, type ScriptPosition } from "./errors.js";
@@ -96,8 +97,7 @@ export function compileParts(file: string, source: string, options: CompileOptio
   // Each pass's map leads back to the code it was given; `back` holds them from the stripped code's down.
   const back: SourceMapInput[] = stripped.map ? [stripped.map] : [];
   const mode = options.decorators ?? "standard";
-  // Legacy parameter decorators (`m(@inject x)`) are TypeScript syntax, kept by the type stripping.
-  const program = mapErrorPosition(() => parseModule(file, code, mode === "legacy" ? "ts" : "js"), back);
+  const program = mapErrorPosition(() => (mode === "legacy" ? parseWithParameterDecorators(file, code) : parseModule(file, code)), back);
   checkReservedNames(file, code, program, positionsIn(file, code, back));
   const out = new MagicString(code);
   hideModuleArguments(code, program, out);

@@ -1,6 +1,8 @@
 import type MagicString from "magic-string";
+import { walk } from "estree-walker";
 import type * as ESTree from "estree";
 import { CompileError, positionAt } from "./errors.js";
+import { parseModule } from "./module-transform.js";
 import type { AnyNode, Node, TopLevelClass } from "./class-nodes.js";
 
 /**
@@ -61,4 +63,45 @@ export function lowerLegacyDecorators(file: string, code: string, out: MagicStri
 /** The name module-transform binds the class to. */
 function bindingOf(target: TopLevelClass): string {
   return target.name === "default" && !(target.node.id as ESTree.Identifier | null) ? "__default" : target.name;
+}
+
+/**
+ * A parameter decorator comes right after `(` or `,` (member decorators follow `{`, `;`, `}`
+ * or another member): a script without this never has one. Comments may match too (then
+ * the parse below finds none, at the cost of a second parse).
+ */
+const MAY_DECORATE_PARAMETER = /[(,]\s*@/;
+
+/**
+ * The parse of a script in legacy-decorator mode. Parameter decorators (`m(@inject x)`) are
+ * TypeScript syntax that type stripping keeps, so a script with some parses only as
+ * TypeScript; everything else must still parse as JavaScript, with its early errors (a
+ * TypeScript parse accepts `export { Number }`, and in a `.js` file type annotations). So a
+ * script that may have one is parsed as TypeScript, and its code with the parameter
+ * decorators blanked out must parse as JavaScript too: such scripts are parsed twice.
+ */
+export function parseWithParameterDecorators(file: string, code: string): ESTree.Program {
+  if (!MAY_DECORATE_PARAMETER.test(code)) return parseModule(file, code, "js");
+  let program: ESTree.Program;
+  try {
+    program = parseModule(file, code, "ts");
+  } catch {
+    // Reported as JavaScript's error (the script is JavaScript but for parameter decorators).
+    return parseModule(file, code, "js");
+  }
+  let blanked = code;
+  walk(program, {
+    enter(node) {
+      const params = (node as AnyNode).params as AnyNode[] | undefined;
+      if (!params || !/Function/.test(node.type)) return;
+      for (const param of params) {
+        for (const decorator of (param.decorators as Node[] | undefined) ?? []) {
+          blanked = blanked.slice(0, decorator.start) + " ".repeat(decorator.end - decorator.start) + blanked.slice(decorator.end);
+        }
+      }
+    },
+  });
+  // The TypeScript parse's tree is the one used: it has the decorators to lower.
+  parseModule(file, blanked, "js");
+  return program;
 }
