@@ -15,7 +15,7 @@ export function quietDomains(): Record<string, Domain> {
     Profiler: { methods: { enable: ok, disable: ok, setSamplingInterval: ok, start: refuse("CPU profiles"), stop: refuse("CPU profiles"), startPreciseCoverage: refuse("code coverage"), takePreciseCoverage: refuse("code coverage"), stopPreciseCoverage: ok } },
     NodeRuntime: { methods: { enable: ok, disable: ok, notifyWhenWaitingForDisconnect: ok } },
     NodeWorker: { methods: { enable: ok, disable: ok } },
-    Network: { methods: { enable: ok, disable: ok } },
+    Network: { methods: { enable: ok, disable: ok, setAttachDebugStack: ok, setBlockedURLs: ok, emulateNetworkConditionsByRule: ok, overrideNetworkState: ok, clearAcceptedEncodingsOverride: ok, setCacheDisabled: ok, setExtraHTTPHeaders: ok, setUserAgentOverride: ok } },
     Target: { methods: { setAutoAttach: ok, setDiscoverTargets: ok } },
   };
 }
