@@ -4,6 +4,7 @@ import { parseModule, rewriteModule, transformSnippet, type ImportSite, type Mod
 import { mapOfEdits, SourceMapper, type SourceMapInput } from "./source-map.js";
 import { CompileError, positionAt, type ScriptPosition } from "./errors.js";
 import { checkNesting } from "./nesting.js";
+import { mayReadImportsAtTopLevel } from "./top-level-reads.js";
 import { lowerClasses, type DecoratorMode } from "./class-lowering.js";
 import { lowerDecorators } from "./decorators.js";
 import { checkReservedNames } from "./reserved-names.js";
@@ -40,6 +41,11 @@ export interface CompiledModule {
   importedBindings: Record<string, string>;
   /** The top level awaits: evaluating it returns a promise the reload waits for. */
   topLevelAwait: boolean;
+  /**
+   * Evaluating the top level may read an import (conservatively: see top-level-reads.ts);
+   * when false, a change of an import computes nothing new here and the file is not re-run.
+   */
+  mayReadImportsAtTopLevel: boolean;
   /** Each top-level class's source text as written (types stripped), by class name. */
   classSources: Record<string, string>;
 }
@@ -119,6 +125,7 @@ export function compileParts(file: string, source: string, options: CompileOptio
     classNames: shape.classNames,
     importedBindings: shape.importedBindings,
     topLevelAwait: shape.topLevelAwait,
+    mayReadImportsAtTopLevel: mayReadImportsAtTopLevel(program),
     classSources: classes.sources,
     maps,
     moduleStage: { code, mapsFrom: strippedFrom },

@@ -17,6 +17,8 @@ import { HOST_MODULE, type Candidate, type LoadedFile } from "./candidate.js";
 import { FailureLedger } from "./failure-ledger.js";
 import { SourceMapRegistry } from "./source-maps.js";
 import { TransactionExecutor, type TransactionOutcome } from "./executor.js";
+import { planReruns, type PlanView } from "./planner.js";
+import type { CompiledModule } from "../compile/index.js";
 
 export { HOST_MODULE } from "./candidate.js";
 
@@ -46,6 +48,25 @@ export class ReloadEngine {
   private readonly executor: TransactionExecutor;
   /** Scripts' import(): who imported what that way counts as an importer here. */
   private readonly dynamic: DynamicImports;
+  /** What the planner reads of the running files and the ledger. */
+  private readonly planView: PlanView = {
+    running: (file) => {
+      const entry = this.loaded.get(file);
+      if (!entry) return undefined;
+      const { script } = entry;
+      return {
+        dependencies: entry.dependencies,
+        dynamicImports: [...this.dynamic.importers.importsOf(file)],
+        source: script.source,
+        exportNames: script.exportNames,
+        mayReadImportsAtTopLevel: script.mayReadImportsAtTopLevel,
+        reexportsNamespaces: reexportsNamespaces(script),
+      };
+    },
+    // import() counts as importing (R13): a file that imported a changed file that way re-runs as well.
+    importersOf: (file) => [...this.importers.importersOf(file), ...this.dynamic.importers.importersOf(file)],
+    failing: (file) => this.ledger.get(file),
+  };
   private queue: Promise<unknown> = Promise.resolve();
   /** Contexts made while compile workers compile a big load (see loadInOrder). */
   private readonly prepared: PreparedContexts;
@@ -274,38 +295,15 @@ export class ReloadEngine {
    * it keeps its running version and is listed as waiting for the deleted file.
    */
   private dependentsOf(edits: Map<string, Candidate>, removed: string[]): { reruns: Candidate[]; orphans: [string, string][] } {
-    const reruns: Candidate[] = [];
-    const orphans: [string, string][] = [];
-    const inBatch = new Set(edits.keys());
-    const gone = new Set(removed);
-    // What decides for a file does not change as the batch grows: each is looked at once.
-    const decided = new Set<string>();
-    const reached = [...inBatch, ...gone];
-    while (reached.length > 0) {
-      const target = reached.pop()!;
-      // import() counts as importing (R13): a file that imported the target that way is re-run as well.
-      for (const file of [...this.importers.importersOf(target), ...this.dynamic.importers.importersOf(target)]) {
-        if (decided.has(file) || inBatch.has(file) || gone.has(file)) continue;
-        const entry = this.loaded.get(file);
-        if (entry === undefined) continue;
-        decided.add(file);
-        // Its running version (what files importing it see) stays; they are not re-run for it.
-        const lost = [...entry.dependencies, ...this.dynamic.importers.importsOf(file)].find((dependency) => gone.has(dependency));
-        if (lost !== undefined) {
-          orphans.push([file, lost]);
-          continue;
-        }
-        // Its newest text failed: re-running the old text would hide that; the retry after the batch tries the new one.
-        const pending = this.ledger.get(file);
-        if (pending && pending.source !== entry.script.source) continue;
-        // A file importing one that is not running (it failed) stays as it is until that one runs.
-        if (entry.dependencies.some((dependency) => dependency !== HOST_MODULE && !this.loaded.has(dependency) && !inBatch.has(dependency))) continue;
-        reruns.push({ path: file, script: entry.script, dependencies: entry.dependencies, attempt: this.nextAttempt(file), role: "rerun", starExports: [] });
-        inBatch.add(file);
-        reached.push(file);
-      }
-    }
-    return { reruns, orphans };
+    const changed = [...edits.values()].map((candidate) => ({ path: candidate.path, exportNames: candidate.script.exportNames, reexportsNamespaces: reexportsNamespaces(candidate.script) }));
+    const { reruns, orphans } = planReruns(this.planView, changed, removed);
+    return {
+      reruns: reruns.map((file) => {
+        const entry = this.loaded.get(file)!;
+        return { path: file, script: entry.script, dependencies: entry.dependencies, attempt: this.nextAttempt(file), role: "rerun", starExports: [] };
+      }),
+      orphans,
+    };
   }
 
   /** After a commit that deleted files: the files that import them keep running, waiting for them. */
@@ -721,4 +719,9 @@ function emptyReport(): ReloadReport {
 function patchChanges(patch: ClassPatch): boolean {
   const { prototype, static: statics } = patch;
   return patch.created || patch.newBase !== undefined || [prototype, statics].some((changes) => changes.added.length + changes.changed.length + changes.removed.length > 0);
+}
+
+/** `export *` or `export * as ns`: the names (or the namespace object) it exports follow another file's. */
+function reexportsNamespaces(script: CompiledModule): boolean {
+  return script.entries.stars.length > 0 || script.entries.indirect.some((entry) => entry.importName === "*");
 }
