@@ -78,9 +78,11 @@ describe("bad input: every failure is a clear error and loses nothing", () => {
     const folder = await scriptsFolder({ "a.ts": WORKING });
     const runtime = await runtimeFor(folder);
     await folder.remove("a.ts");
-    const report = await runtime.reload(["a.ts", "never-existed.ts"]);
+    const report = await runtime.reload(["a.ts"]);
     expect(report.errors).toEqual([]);
     expect(report.removed).toEqual(["a.ts"]);
+    // A path that was never loaded and is not on disk is a typo, not a deletion.
+    await expect(runtime.reload(["never-existed.ts"])).rejects.toThrow(/'never-existed\.ts' is not on disk/);
   });
 
   it("wrong argument types from the host get clear errors", async () => {
