@@ -115,6 +115,31 @@ export class Look extends Command {
     bob.close();
   });
 
+  it("room and item texts live in world/descriptions.json: a save shows at the next look, a broken save is reported and changes nothing", async () => {
+    const { game: server, scripts, logs } = await game();
+    const ann = await MudClient.connect(server.port, "Ann");
+    expect(await ann.command("look")).toContain("A cobbled square. A fountain gurgles in the middle.");
+    expect(await ann.command("take coin")).toBe("You take the coin.");
+    const dataFile = path.join(scripts, "world/descriptions.json");
+    const data = await readFile(dataFile, "utf8");
+
+    let mark = logs.length;
+    await writeFile(dataFile, data.replace("A fountain gurgles in the middle.", "Pigeons quarrel on the fountain.").replace("a tarnished copper coin", "a freshly minted coin"));
+    const report = await logged(logs, mark, (line) => line.startsWith("[reload] world/descriptions.json"), "the data reload");
+    // Its importers are re-run in the same transaction (R13); the world and what players hold stay.
+    expect(report).toMatch(/re-run/);
+    expect(await ann.command("look")).toContain("A cobbled square. Pigeons quarrel on the fountain.");
+    expect(await ann.command("look coin")).toBe("coin: a freshly minted coin");
+    expect(await ann.command("inventory")).toBe("You carry: coin.");
+
+    mark = logs.length;
+    await writeFile(dataFile, data.replace(`"mug": "an empty pewter mug",`, `"mug": "an empty pewter mug",,`));
+    const failed = await logged(logs, mark, (line) => line.includes("FAILED") || /^\s+world\/descriptions\.json:\d+:\d+/.test(line), "the broken data save to be reported");
+    expect(failed).toMatch(/world\/descriptions\.json:\d+:\d+: syntax error: /);
+    expect(await ann.command("look")).toContain("Pigeons quarrel on the fountain.");
+    ann.close();
+  });
+
   it("new command files add verbs; duplicate verbs and script errors are reported without dropping anyone", async () => {
     const { game: server, scripts, logs } = await game();
     const ann = await MudClient.connect(server.port, "Ann");

@@ -1,3 +1,5 @@
+import texts from "./descriptions.json" with { type: "json" };
+
 /** Something that lies in a room or a player's pack. */
 export class Item {
   constructor(
@@ -6,6 +8,12 @@ export class Item {
   ) {}
 
   describe(): string {
-    return `${this.name}: ${this.description}`;
+    return `${this.name}: ${Item.textOf(this.name) ?? this.description}`;
+  }
+
+  /** An item's text in descriptions.json (crates share one: "crate 12" reads "crate"). */
+  static textOf(name: string): string | undefined {
+    const items = texts.items as Record<string, string | undefined>;
+    return items[name] ?? items[name.replace(/ \d+$/, "")];
   }
 }

@@ -1,4 +1,6 @@
 import { Item } from "./item";
+// Designers edit the texts in the JSON file: a save re-runs the files that import it, and the next `look` shows the new text.
+import texts from "./descriptions.json" with { type: "json" };
 import type { Npc } from "./npc";
 import type { Player } from "./player";
 
@@ -16,13 +18,18 @@ export class Room {
     public description: string,
   ) {}
 
+  /** The room's text as descriptions.json has it now (a room made from older data keeps its own otherwise). */
+  text(): string {
+    return (texts.rooms as Record<string, string | undefined>)[this.name] ?? this.description;
+  }
+
   connect(direction: Direction, other: Room, back: Direction): void {
     this.exits[direction] = other;
     other.exits[back] = this;
   }
 
   describe(viewer: Player): string {
-    const lines = [`== ${this.name} ==`, this.description];
+    const lines = [`== ${this.name} ==`, this.text()];
     const exits = Object.keys(this.exits);
     lines.push(`Exits: ${exits.length > 0 ? exits.join(", ") : "none"}.`);
     if (this.items.length > 0) lines.push(`You see: ${this.items.map((item) => item.name).join(", ")}.`);

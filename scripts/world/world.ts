@@ -2,6 +2,7 @@ import { log } from "host";
 import { Item } from "./item";
 import { Player } from "./player";
 import { Room } from "./room";
+import texts from "./descriptions.json" with { type: "json" };
 
 /** The whole game state. One instance for the life of the server: see `world` below. */
 export class World {
@@ -12,16 +13,17 @@ export class World {
   storehouse?: Room;
 
   constructor() {
-    const square = new Room("Town Square", "A cobbled square. A fountain gurgles in the middle.");
-    const inn = new Room("The Prancing Pony", "A warm inn that smells of ale and wood smoke.");
-    const forge = new Room("The Forge", "Heat rolls off the anvil. Tools hang on every wall.");
-    const tower = new Room("Wizard Tower", "Shelves of books spiral up into darkness.");
+    const { rooms, items } = texts;
+    const square = new Room("Town Square", rooms["Town Square"]);
+    const inn = new Room("The Prancing Pony", rooms["The Prancing Pony"]);
+    const forge = new Room("The Forge", rooms["The Forge"]);
+    const tower = new Room("Wizard Tower", rooms["Wizard Tower"]);
     square.connect("north", inn, "south");
     square.connect("east", forge, "west");
     square.connect("up", tower, "down");
-    square.items.push(new Item("coin", "a tarnished copper coin"));
-    forge.items.push(new Item("hammer", "a heavy smith's hammer"));
-    inn.items.push(new Item("mug", "an empty pewter mug"));
+    square.items.push(new Item("coin", items.coin));
+    forge.items.push(new Item("hammer", items.hammer));
+    inn.items.push(new Item("mug", items.mug));
     this.rooms.push(square, inn, forge, tower);
     this.start = square;
   }
@@ -51,9 +53,9 @@ export class World {
    */
   stock(count: number): number {
     // A field added by this method, not by the constructor: the running world predates it.
-    this.storehouse ??= new Room("Storehouse", "Crates, stacked to the rafters.");
+    this.storehouse ??= new Room("Storehouse", texts.rooms.Storehouse);
     const crates = this.storehouse.items;
-    for (let i = 0; i < count; i++) crates.push(new Item(`crate ${crates.length + 1}`, "a sealed wooden crate"));
+    for (let i = 0; i < count; i++) crates.push(new Item(`crate ${crates.length + 1}`, texts.items.crate));
     return crates.length;
   }
 
