@@ -2,6 +2,7 @@ import { Scope, type QuickJSContext, type QuickJSHandle, type VmCallResult } fro
 import { VmCallError, describeVmError, type ClassInfo, type CopyMode, type Kernel } from "../runtime/kernel/kernel.js";
 import { MAX_COPY_VALUES } from "../runtime/kernel/kernel.js";
 import { decodeCopy } from "../runtime/vm/value-copy.js";
+import { vmString } from "../runtime/vm/vm-string.js";
 import type { MappedError } from "../runtime/reload/script-errors.js";
 import { CHUNK_SIZE, elementHandle, isFoundElement, type FoundObjects, type FoundObjectsCore } from "../runtime/heap/found-objects.js";
 import { ValuePeeker } from "../runtime/vm/value-tags.js";
@@ -99,8 +100,12 @@ export class Bridge {
       return new ScriptValue(this, null, peeked.kind === "null" ? null : undefined);
     }
     if (peeked.kind === "string") {
-      const text = this.context.getString(handle);
-      handle.dispose();
+      let text: string;
+      try {
+        text = vmString(this.context, handle, "the string");
+      } finally {
+        handle.dispose();
+      }
       return new ScriptValue(this, null, text);
     }
     const type = this.context.typeof(handle);
@@ -242,7 +247,7 @@ export class Bridge {
       case "number":
         return this.context.getNumber(handle);
       case "string":
-        return this.context.getString(handle);
+        return vmString(this.context, handle, "the string");
       case "bigint":
         return this.context.getBigInt(handle);
       default:
@@ -260,7 +265,7 @@ export class Bridge {
     if (peeked.kind === "number" || peeked.kind === "boolean") return peeked.value;
     if (peeked.kind === "null") return null;
     if (peeked.kind === "undefined") return undefined;
-    if (peeked.kind === "string") return this.context.getString(handle);
+    if (peeked.kind === "string") return vmString(this.context, handle, path);
     const type = this.context.typeof(handle);
     if (type !== "object" && type !== "function" && type !== "symbol") return this.primitive(handle, type) as HostArg;
     if (type !== "object") return this.adopt(handle.dup(), path);
@@ -280,7 +285,12 @@ export class Bridge {
       throw error;
     }
     const refs = copied.refs.map((ref) => this.adopt(ref, path));
-    return decodeCopy(copied.text, refs);
+    try {
+      return decodeCopy(copied.text, refs);
+    } catch (error) {
+      for (const ref of refs) ref.dispose();
+      throw new GraftError(`cannot copy ${path} to the host: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 
   /**

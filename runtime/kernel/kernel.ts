@@ -4,6 +4,7 @@ import type { ClassPatch, RetiredClass } from "../reload/reload-report.js";
 import { vmSource } from "./vm-source.js";
 import { isOutOfMemoryValue, type Vm } from "../vm/vm.js";
 import { decodeCopy } from "../vm/value-copy.js";
+import { vmString } from "../vm/vm-string.js";
 import { ValueClasses } from "../vm/value-classes.js";
 
 /** The intrinsics go first: they are captured before anything else runs in the context. */
@@ -154,8 +155,15 @@ export class Kernel {
     const textHandle = context.getProp(pair, 0);
     const refsHandle = context.getProp(pair, 1);
     pair.dispose();
-    const text = context.getString(textHandle);
-    textHandle.dispose();
+    let text: string;
+    try {
+      text = vmString(context, textHandle, `the copy of ${path}`);
+    } catch (error) {
+      refsHandle.dispose();
+      throw error;
+    } finally {
+      textHandle.dispose();
+    }
     return { text, refs: this.unpackArray(refsHandle) };
   }
 
@@ -189,7 +197,7 @@ export class Kernel {
       result.value.dispose();
       return null;
     }
-    const described = peeked === "string" ? this.context.getString(result.value) : this.context.dump(result.value);
+    const described = peeked === "string" ? vmString(this.context, result.value, "the thrown value's description") : this.context.dump(result.value);
     result.value.dispose();
     if (peeked !== "string") return described;
     const thrownType = this.context.typeof(thrown);
