@@ -19,6 +19,8 @@ export interface GameOptions {
   host?: string;
   /** Where @snapshot writes .heapsnapshot files. Default: the current directory. */
   snapshotDir?: string;
+  /** Serve Chrome DevTools on this port (0: a free one), as `node --inspect` does; default off. */
+  inspect?: number;
   /** Crates to put in the storehouse at start (a world of game size for @heap and @leaks); default none. */
   items?: number;
 }
@@ -110,6 +112,16 @@ export class GameServer {
       throw error;
     }
     this.log(`graft MUD listening on ${this.options.host ?? "127.0.0.1"}:${this.port} (scripts: ${this.options.scripts}); connect with: nc localhost ${this.port}`);
+    if (this.options.inspect !== undefined) await this.serveDevTools(this.options.inspect);
+  }
+
+  /** Chrome DevTools on the scripts: says how to attach. */
+  private async serveDevTools(port: number): Promise<void> {
+    const inspector = await this.runtime.inspect({ port, host: "127.0.0.1" });
+    const address = `127.0.0.1:${inspector.port}`;
+    this.log(`[inspect] Chrome DevTools can attach to the scripts on ${address} (${inspector.url})`);
+    this.log(`  open chrome://inspect, check "Discover network targets", add ${address} under "Configure...", then click "inspect" under graft;`);
+    this.log(`  or open ${inspector.devtoolsFrontendUrl}`);
   }
 
   get port(): number {

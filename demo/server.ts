@@ -1,12 +1,16 @@
 #!/usr/bin/env node
 // The demo MUD: `npm start` (or `npm start -- --port 5000`; `-- --items 100000` starts with a world of game
-// size for the wizards' @heap and @leaks). Ctrl-C stops it cleanly.
+// size for the wizards' @heap and @leaks; `-- --inspect[=port]` serves Chrome DevTools, default port 9229). Ctrl-C stops it cleanly.
 import { parseArgs } from "node:util";
 import { MAX_CRATES } from "./admin.js";
 import { GameServer } from "./game.js";
 
+// `--inspect` alone means the default port, as with node.
+const args = process.argv.slice(2).map((arg) => (arg === "--inspect" ? "--inspect=9229" : arg));
 const { values } = parseArgs({
+  args,
   options: {
+    inspect: { type: "string" },
     port: { type: "string", default: "4000" },
     scripts: { type: "string", default: "scripts" },
     wizards: { type: "string", default: "wizard,admin" },
@@ -27,6 +31,12 @@ if (!Number.isInteger(items) || items < 0 || items > MAX_CRATES) {
   process.exit(2);
 }
 
+const inspect = values.inspect === undefined ? undefined : Number(values.inspect);
+if (inspect !== undefined && (!Number.isInteger(inspect) || inspect < 0 || inspect > 65535)) {
+  console.error(`--inspect takes a port number (--inspect=9229; 0 picks a free one), got '${values.inspect}'`);
+  process.exit(2);
+}
+
 let game: GameServer;
 try {
   game = await GameServer.start({
@@ -35,6 +45,7 @@ try {
     scripts: values.scripts,
     wizards: values.wizards.split(",").map((name) => name.trim().toLowerCase()).filter(Boolean),
     items,
+    ...(inspect !== undefined ? { inspect } : {}),
   });
 } catch (error) {
   const code = (error as NodeJS.ErrnoException).code;

@@ -46,6 +46,23 @@ describe("the demo server as a process (what npm start runs)", () => {
     await waitFor(() => !ann.connected, 2000, "the client to be disconnected");
   });
 
+  it("serves Chrome DevTools with --inspect=<port> and says how to attach", async () => {
+    folder = await mkdtemp(path.join(tmpdir(), "graft-mud-"));
+    await cp(SCRIPTS, folder, { recursive: true });
+    const server = spawn(process.execPath, ["--import", "tsx", "demo/server.ts", "--port", "0", "--inspect=0", "--scripts", folder], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    child = server;
+    let stdout = "";
+    server.stdout!.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+    const address = await waitFor(() => /\[inspect\] Chrome DevTools can attach to the scripts on (127\.0\.0\.1:\d+)/.exec(stdout)?.[1], 20_000, "the inspector to listen");
+    expect(stdout).toContain("chrome://inspect");
+    const targets = (await (await fetch(`http://${address}/json/list`)).json()) as { webSocketDebuggerUrl: string; title: string }[];
+    expect(targets).toHaveLength(1);
+    expect(stdout).toContain(targets[0]!.webSocketDebuggerUrl);
+    expect(targets[0]!.title).toContain(folder);
+    server.kill("SIGINT");
+    await new Promise((resolve) => server.once("exit", resolve));
+  });
+
   it("says clearly when the port is taken", async () => {
     folder = await mkdtemp(path.join(tmpdir(), "graft-mud-"));
     await cp(SCRIPTS, folder, { recursive: true });
