@@ -5,7 +5,7 @@ import { Kernel } from "../runtime/kernel/kernel.js";
 import { ReloadEngine } from "../runtime/reload/reload-engine.js";
 import { loadQuickJS, Vm } from "../runtime/vm/vm.js";
 import { ScriptWatcher } from "../runtime/files/watcher.js";
-import { scriptPathProblem, toRelative } from "../runtime/files/script-files.js";
+import { scriptName, scriptPathProblem, toRelative } from "../runtime/files/script-files.js";
 import { MAX_MEMORY_BYTES } from "../runtime/vm/wasm-instance.js";
 import { Scheduler, type AsyncFailure } from "../runtime/async/scheduler.js";
 import { describeAsyncFailure } from "../runtime/async/async-errors.js";
@@ -203,6 +203,7 @@ export class GraftRuntime {
   /** A script's exports, each a ScriptValue (classes as ScriptClass). */
   exports(file: string): Record<string, ScriptValue> {
     this.assertAlive();
+    file = scriptName(file);
     this.assertLoaded(file);
     const namespace = this.bridge.adopt(this.kernel.namespaceOf(file), `exports('${file}')`);
     try {
@@ -220,6 +221,7 @@ export class GraftRuntime {
   /** The class `name` defined at the top level of `file`. */
   getClass(file: string, name: string): ScriptClass {
     this.assertAlive();
+    if (typeof file === "string") file = scriptName(file);
     this.assertLoaded(file);
     const handle = this.kernel.getClass(file, name);
     if (!handle) {
@@ -287,7 +289,8 @@ export class GraftRuntime {
       const relative = path.isAbsolute(file) ? toRelative(this.root, file) : file;
       const problem = scriptPathProblem(this.root, relative);
       if (problem) throw new GraftError(`reload(files): '${file}' cannot be reloaded: ${problem}`);
-      return relative;
+      // One file, one name: "sub/../a.ts", "./a.ts" and "a.ts" are the same script.
+      return scriptName(relative);
     });
   }
 
@@ -503,6 +506,7 @@ export class GraftRuntime {
   evaluate(file: string, code: string): ScriptValue {
     this.assertAlive();
     if (typeof file !== "string" || typeof code !== "string") throw new GraftError("evaluate(file, code) needs a loaded script's path and a string of code");
+    file = scriptName(file);
     this.assertLoaded(file);
     let compiled: string;
     try {

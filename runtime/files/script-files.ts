@@ -28,6 +28,12 @@ export function isJsonModulePath(relative: string): boolean {
   return base.endsWith(".json") && !TEMP_FILE.test(base);
 }
 
+/** The one name of a script path relative to the scripts folder: forward slashes, no "." or ".." steps. */
+export function scriptName(relative: string): string {
+  if (typeof relative !== "string") return relative;
+  return path.posix.normalize(relative.split("\\").join("/"));
+}
+
 /** A file graft runs as a module: a script, or a JSON module. */
 export function isModulePath(relative: string): boolean {
   return isScriptPath(relative) || isJsonModulePath(relative);
@@ -40,7 +46,7 @@ export function isModulePath(relative: string): boolean {
  * file. Returns why `relative` is not one (for a path that exists), or undefined.
  */
 export function scriptPathProblem(root: string, relative: string): string | undefined {
-  const normalized = path.posix.normalize(relative.split("\\").join("/"));
+  const normalized = scriptName(relative);
   if (path.isAbsolute(relative) || normalized === ".." || normalized.startsWith("../")) return "it is outside the scripts folder";
   if (!isModulePath(normalized)) return "it is not a script: scripts are .ts, .js or .mjs files, and .json files scripts import (not .d.ts, editor temp files, or files in dot-folders or node_modules)";
   if (!isInsideRealFolder(root, normalized)) return "it is a symbolic link, or reached through one: graft loads only regular files inside the scripts folder";

@@ -5,7 +5,7 @@ import { PreparedContexts } from "./prepared-contexts.js";
 import { cycleGroups, dependencyOrder, describeCycle } from "./dependency-order.js";
 import { ImporterIndex } from "./importer-index.js";
 import type { Kernel, KernelCommitReport } from "../kernel/kernel.js";
-import { listScripts, readScript, resolveSpecifier, scriptExists, type ReadOutcome } from "../files/script-files.js";
+import { listScripts, scriptName, readScript, resolveSpecifier, scriptExists, type ReadOutcome } from "../files/script-files.js";
 import { isJsonModule } from "../compile/json-module.js";
 import { importTypeProblem } from "./import-types.js";
 import { DynamicImports } from "./dynamic-imports.js";
@@ -709,7 +709,7 @@ export class ReloadEngine {
 }
 
 function normalizePath(file: string): string {
-  return file.split("\\").join("/").replace(/^\.\//, "");
+  return scriptName(file);
 }
 
 function emptyReport(): ReloadReport {
