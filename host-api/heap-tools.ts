@@ -36,7 +36,7 @@ export class HeapTools {
         const superseded = kernel.supersededVersions();
         for (const handle of retired) handle.dispose();
         for (const entry of superseded) entry.impl.dispose();
-        return retired.length + superseded.length;
+        return retired.length + superseded.length + kernel.supersededFunctionCount();
       },
       contexts: () => this.contextNames(),
       hostHandles: () =>
@@ -148,7 +148,10 @@ export class HeapTools {
     return this.guard(() => this.inspector.retainers(value.referenceHandle(this.bridge, "retainers"), limit, queryOnly));
   }
 
-  /** Retired and superseded class versions still alive after a full GC, with what holds them. */
+  /**
+   * Retired and superseded class versions, and top-level functions of replaced or deleted
+   * versions, still alive after a full GC, with what holds them.
+   */
   leaks(): LeakReport[] {
     this.bridge.releaseBorrowed();
     return this.guard(() => this.inspector.leaks());

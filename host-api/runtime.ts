@@ -461,8 +461,10 @@ export class GraftRuntime {
     }
     for (const error of report.errors) this.reportError(error);
     if (report.files.length > 0 || report.removed.length > 0 || report.recovered.length > 0 || report.errors.length > 0) this.events.emit("reload", report);
-    // Opt-in: a full GC and heap walk after each reload that replaced something.
-    if (this.events.has("leak") && (report.patched.length > 0 || report.retired.length > 0)) {
+    // Opt-in: a full GC and heap walk after each reload that replaced something (a file
+    // version's classes or its top-level functions).
+    const replaced = report.files.length > 0 || report.rerun.length > 0 || report.removed.length > 0 || report.patched.length > 0 || report.retired.length > 0;
+    if (this.events.has("leak") && replaced) {
       const leaks = this.leaks();
       if (leaks.length > 0) this.events.emit("leak", leaks);
     }

@@ -152,6 +152,8 @@ export interface RetainerPath {
 
 /** A retired (or superseded) class version still alive after a full GC. */
 export interface LeakReport {
+  /** A retired or superseded class (version), or a top-level function of a replaced or deleted file version. */
+  kind: "class" | "function";
   file: string;
   name: string;
   version: number;

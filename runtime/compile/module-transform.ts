@@ -5,6 +5,7 @@ import { walk } from "estree-walker";
 import isReference from "is-reference";
 import type * as ESTree from "estree";
 import { syntaxError } from "./errors.js";
+import { topLevelFunctionNames } from "./top-level-functions.js";
 import { mapOfEdits, type SourceMapInput } from "./source-map.js";
 import { importTypeOf } from "./import-attributes.js";
 
@@ -335,7 +336,10 @@ export function rewriteModule(file: string, code: string, program: ESTree.Progra
     prologue.push(...setup);
     prologue.push(`yield;`);
     out.prepend(prologue.join(" "));
-    out.append(`\n;${GRAFT} = undefined;\n})`);
+    // The version's top-level functions, for the kernel to watch weakly once it is replaced (leaks()).
+    const functions = topLevelFunctionNames(program);
+    const handOver = functions.length > 0 ? `${GRAFT}.functions({${functions.map((name) => `${name}: ${name}`).join(", ")}}); ` : "";
+    out.append(`\n;${handOver}${GRAFT} = undefined;\n})`);
     return {
       imports,
       exportNames,

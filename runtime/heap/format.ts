@@ -10,10 +10,13 @@ export interface HeapLabels {
   globals: Map<number, string>;
 }
 
-/** A class object the embedder knows (graft's kernel): which class, which version, in what state. */
+/**
+ * A class object the embedder knows (graft's kernel): which class, which version, in what
+ * state; or a top-level function of a version a later one replaced, or of a deleted file.
+ */
 export interface ClassLabel {
-  /** canonical class | its current version | a retired class | an earlier version still alive. */
-  kind: "class" | "version" | "retired" | "retired version" | "superseded";
+  /** canonical class | its current version | a retired class | an earlier version still alive | old top-level functions. */
+  kind: "class" | "version" | "retired" | "retired version" | "superseded" | "superseded function" | "function of a deleted file";
   file: string;
   name: string;
   version: number;
@@ -36,6 +39,10 @@ export function describeClass(label: ClassLabel): string {
       return `${label.name}  class version ${label.version} of a retired class ${where}`;
     case "superseded":
       return `${label.name}  class version ${label.version}, superseded ${where}`;
+    case "superseded function":
+      return `${label.name}  top-level function, superseded ${where}`;
+    case "function of a deleted file":
+      return `${label.name}  top-level function of a deleted file ${where}`;
   }
 }
 
@@ -198,11 +205,17 @@ export function dominatorOwner(graph: HeapGraph, index: number, labels: HeapLabe
   return undefined;
 }
 
-/** A retired or superseded class version alive after a full GC: what it is, what it retains, and the paths that hold it. */
+/**
+ * A retired or superseded class version, or a top-level function of a replaced or deleted
+ * version, alive after a full GC: what it is, what it retains, and the paths that hold it.
+ */
 export interface LeakFinding {
+  /** A class (or class version), or a top-level function. */
+  kind: "class" | "function";
   file: string;
   name: string;
   version: number;
+  /** The class was retired, or the function's file was deleted. */
   retired: boolean;
   /** Bytes the version keeps alive (its dominator subtree). */
   retainedSize: number;
@@ -224,5 +237,15 @@ export function formatLeak(graph: HeapGraph, index: number, label: ClassLabel, l
     paths.length <= 1
       ? [headline, ...paths.flatMap(steps)].join("\n")
       : [`${headline}; ${paths.length} paths hold it:`, ...paths.flatMap((path, i) => [`  path ${i + 1}:`, ...steps(path).map((line) => `  ${line}`)])].join("\n");
-  return { file: label.file, name: label.name, version: label.version, retired: label.kind === "retired", retainedSize, paths, text };
+  const isFunction = label.kind === "superseded function" || label.kind === "function of a deleted file";
+  return {
+    kind: isFunction ? "function" : "class",
+    file: label.file,
+    name: label.name,
+    version: label.version,
+    retired: label.kind === "retired" || label.kind === "function of a deleted file",
+    retainedSize,
+    paths,
+    text,
+  };
 }

@@ -70,6 +70,9 @@ interface HeapView {
   classes: { index: number; label: ClassLabel }[];
 }
 
+/** What `leaks()` reports when it is alive after a full GC: every other label is something graft keeps. */
+const LEAK_KINDS: ReadonlySet<ClassLabel["kind"]> = new Set(["retired", "superseded", "superseded function", "function of a deleted file"]);
+
 export class HeapInspector {
   private readonly target: GcTarget;
   private verified: Error | true | undefined;
@@ -184,8 +187,9 @@ export class HeapInspector {
   }
 
   /**
-   * Retired and superseded class versions alive after a full GC, with what holds them. The
-   * embedder's weak references say whether any is alive; only then is the heap read.
+   * Retired and superseded class versions, and top-level functions of replaced or deleted
+   * versions, alive after a full GC, with what holds them. The embedder's weak references
+   * say whether any is alive; only then is the heap read.
    */
   leaks(): LeakFinding[] {
     this.ensureVerified();
@@ -194,7 +198,7 @@ export class HeapInspector {
     const view = this.view();
     const reports: LeakFinding[] = [];
     for (const { index, label } of view.classes) {
-      if (label.prototype || (label.kind !== "retired" && label.kind !== "superseded")) continue;
+      if (label.prototype || !LEAK_KINDS.has(label.kind)) continue;
       reports.push(formatLeak(view.graph, index, label, view.labels));
     }
     return reports;

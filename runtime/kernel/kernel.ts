@@ -32,7 +32,8 @@ export interface KernelCommitReport {
 
 /** What the kernel knows of a live class object: canonical class, current or superseded version, or retired class (or the prototype of one). */
 export interface HeapClassLabel {
-  kind: "class" | "version" | "retired" | "retired version" | "superseded";
+  /** A class object of graft's, or a top-level function of a replaced version (the last two). */
+  kind: "class" | "version" | "retired" | "retired version" | "superseded" | "superseded function" | "function of a deleted file";
   file: string;
   name: string;
   version: number;
@@ -48,7 +49,7 @@ export interface ClassInfo {
 
 const FUNCTIONS = [
   "construct", "invoke", "isPrototypeOf", "begin", "rollback", "commit", "declareExports", "instantiateModule", "evaluateModule", "removeFile", "findSubclasses",
-  "getClass", "classInfo", "weakClass", "derefClass", "namespaceOf", "namespaceKeys", "classNames", "retiredClasses", "supersededVersions", "versionOf", "prune", "heapClasses", "setHostExports", "plainKind",
+  "getClass", "classInfo", "weakClass", "derefClass", "namespaceOf", "namespaceKeys", "classNames", "retiredClasses", "supersededVersions", "supersededFunctionCount", "versionOf", "prune", "heapClasses", "setHostExports", "plainKind",
   "preview", "evaluateIn", "takeDisposer", "setClassReader", "pendingMigrations", "migrate", "setSourceReader",
   "setImportHandler", "settleImport",
 ] as const;
@@ -411,6 +412,16 @@ export class Kernel {
         version.dispose();
       }
     });
+  }
+
+  /** How many top-level functions of replaced or deleted versions are alive (asked right after a full collection). */
+  supersededFunctionCount(): number {
+    const count = this.call("supersededFunctionCount");
+    try {
+      return this.context.getNumber(count);
+    } finally {
+      count.dispose();
+    }
   }
 
   /**

@@ -34,6 +34,28 @@ function retire(record, name, report) {
   report.retired.push(bare({ file: record.file, name, version: meta.version }));
 }
 
+/**
+ * The running version's top-level functions become superseded ones (weakly kept: alive after
+ * a full GC means live data holds them, leaks()); the committed version's, if any, are the
+ * running ones.
+ * @param {FileRecord} record
+ * @param {PendingVersion | null} next null: the file was deleted
+ */
+function supersedeFunctions(record, next) {
+  for (const { name, ref } of record.functions) {
+    state.supersededFunctions.push(bare({ ref, file: record.file, name, version: record.version, removed: next === null }));
+  }
+  record.functions = new SafeArray();
+  if (next === null) return;
+  record.version = next.version;
+  const bindings = next.functions;
+  if (bindings === null) return;
+  for (const name of objectKeys(bindings)) {
+    const value = bindings[name];
+    if (typeof value === "function") record.functions.push(bare({ name, ref: new WeakRef(value) }));
+  }
+}
+
 /** @param {FileRecord} record */
 function runDisposers(record) {
   // Queued, not called: the host calls each under a time budget of its own (takeDisposer),
@@ -70,6 +92,7 @@ function commit() {
     record.disposers = pending.disposers;
     // Only the committed version's scope stays reachable for evaluate(): the previous one is dropped here.
     record.evaluator = pending.evaluator;
+    supersedeFunctions(record, pending);
     for (const name of record.classOrder) if (!pending.defined.has(name)) retire(record, name, report);
     record.classOrder = pending.order;
     for (const name of pending.order) {
@@ -85,6 +108,7 @@ function commit() {
     for (const name of record.classOrder) retire(record, name, report);
     record.classOrder = new SafeArray();
     record.evaluator = null;
+    supersedeFunctions(record, null);
     // Its dispose callbacks have had the data: graft keeps nothing of a deleted file (R11),
     // so a hot.data that holds the file's own instances does not keep its retired classes alive.
     record.hotData = {};
@@ -94,6 +118,7 @@ function commit() {
   state.retiredRefs = state.retiredRefs.filter((ref) => weakRefDeref(ref) !== undefined);
   state.supersededRefs = state.supersededRefs.filter((entry) => weakRefDeref(entry.ref) !== undefined);
   for (const entry of state.supersededRefs) entry.pending = false;
+  state.supersededFunctions = state.supersededFunctions.filter((entry) => weakRefDeref(entry.ref) !== undefined);
   report.disposers = disposeQueue.length;
   return stringify(report);
 }

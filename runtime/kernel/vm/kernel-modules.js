@@ -63,7 +63,7 @@ function instantiateModule(file, version, moduleFunction, dependencies, starExpo
   const transaction = openTransaction();
   const record = fileRecord(file);
   /** @type {PendingVersion} */
-  const pending = { file, version, defined: new SafeSet(), order: new SafeArray(), disposers: new SafeArray(), patches: new SafeArray(), evaluator: null, open: true, body: null, fields: new SafeMap() };
+  const pending = { file, version, defined: new SafeSet(), order: new SafeArray(), disposers: new SafeArray(), patches: new SafeArray(), evaluator: null, open: true, body: null, fields: new SafeMap(), functions: null };
   /** Code after a top-level await may resume after its reload ended (rolled back at the timeout). */
   const assertOpen = () => {
     if (!pending.open) throw new Error("graft: this version of " + file + " was abandoned (its reload ended while it awaited at top level): it can no longer define classes or exports");
@@ -106,6 +106,15 @@ function instantiateModule(file, version, moduleFunction, dependencies, starExpo
       assign(all, getters);
       for (let i = 0; i < typeOnly.length; i++) delete all[/** @type {string} */ (typeOnly[i])];
       setNamespace(record, all);
+    },
+    /**
+     * The version's top-level function bindings, when its top level has run (the rewritten
+     * module's last statement): kept weakly from commit on (leaks()).
+     * @param {Record<string, unknown>} bindings
+     */
+    functions(bindings) {
+      assertOpen();
+      pending.functions = bindings;
     },
     /** @param {string} name */
     cls(name) {

@@ -20,7 +20,7 @@ function fileRecord(file) {
   if (record === undefined) {
     const namespace = create(null);
     defineProperty(namespace, toStringTag, bare({ value: "Module" }));
-    record = { file, namespace, classes: new SafeMap(), classOrder: new SafeArray(), hotData: {}, disposers: new SafeArray(), loaded: false, exportKeys: new SafeArray(), evaluator: null, exotic: null };
+    record = { file, namespace, classes: new SafeMap(), classOrder: new SafeArray(), hotData: {}, disposers: new SafeArray(), loaded: false, exportKeys: new SafeArray(), evaluator: null, exotic: null, functions: new SafeArray(), version: 0 };
     files.set(file, record);
   }
   return record;

@@ -184,6 +184,12 @@ function heapClasses() {
     const impl = weakRefDeref(entry.ref);
     if (impl !== undefined) add(impl, entry.pending ? "version" : "superseded", entry.file, entry.name, entry.version);
   }
+  for (const entry of state.supersededFunctions) {
+    const fn = weakRefDeref(entry.ref);
+    if (fn === undefined) continue;
+    values.push(fn);
+    labels.push(list(entry.removed ? "function of a deleted file" : "superseded function", entry.file, entry.name, entry.version, 0));
+  }
   return list(values, stringify(labels));
 }
 
@@ -191,6 +197,13 @@ function heapClasses() {
 function prune() {
   state.retiredRefs = state.retiredRefs.filter((ref) => weakRefDeref(ref) !== undefined);
   state.supersededRefs = state.supersededRefs.filter((entry) => weakRefDeref(entry.ref) !== undefined);
+  state.supersededFunctions = state.supersededFunctions.filter((entry) => weakRefDeref(entry.ref) !== undefined);
+}
+
+/** How many top-level functions of replaced or deleted versions are alive. */
+function supersededFunctionCount() {
+  state.supersededFunctions = state.supersededFunctions.filter((entry) => weakRefDeref(entry.ref) !== undefined);
+  return state.supersededFunctions.length;
 }
 
 /** [class, file, name, version] of every earlier class version still alive (a reload's pending ones aside). */
@@ -243,6 +256,6 @@ function isPrototypeOf(prototype, value) {
 
 return bare({
   construct, invoke, isPrototypeOf, findSubclasses, getClass, classInfo, weakClass, derefClass, namespaceOf, namespaceKeys, classNames, retiredClasses,
-  supersededVersions, versionOf, prune, heapClasses, plainKind, evaluateIn, setClassReader,
+  supersededVersions, supersededFunctionCount, versionOf, prune, heapClasses, plainKind, evaluateIn, setClassReader,
 });
 };

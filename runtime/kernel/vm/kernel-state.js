@@ -29,14 +29,17 @@
  * @typedef {(this: void, hotData: object) => void} Disposer
  * @typedef {{ file: string, namespace: Record<string, unknown>, classes: Map<string, AnyClass>,
  *   classOrder: string[], hotData: object, disposers: Disposer[], loaded: boolean, exportKeys: string[],
- *   evaluator: Function | null, exotic: { signature: string, proxy: object } | null }} FileRecord
+ *   evaluator: Function | null, exotic: { signature: string, proxy: object } | null,
+ *   functions: Array<{ name: string, ref: WeakRef<Function> }>, version: number }} FileRecord
  *   namespace: the exports as getters, what compiled code reads imports from; exotic: the ES
  *   module namespace object (`import * as`) for the current export names; evaluator: runs
- *   REPL code in the running version's module scope
+ *   REPL code in the running version's module scope; functions: the running version's
+ *   top-level functions, weakly; version: the running version's number (0 before one ran)
  * @typedef {{ file: string, version: number, defined: Set<string>, order: string[], disposers: Disposer[],
  *   patches: Patch[], evaluator: Function | null, open: boolean, body: Generator | AsyncGenerator | null,
- *   fields: Map<string, FieldList> }} PendingVersion a version being evaluated,
- *   until commit; closed (open false) at commit or rollback
+ *   fields: Map<string, FieldList>, functions: Record<string, unknown> | null }} PendingVersion a version being evaluated,
+ *   until commit; closed (open false) at commit or rollback; functions: its top-level function
+ *   bindings, handed over when its top level has run
  * @typedef {{ undo: (() => void)[], pending: Map<string, PendingVersion>, removed: string[],
  *   migrations: Map<AnyClass, MigrationPlan> }} Transaction
  * @typedef {{ [key: Key]: PropertyDescriptor }} Descriptors
@@ -45,11 +48,14 @@
  *   staticKeys: Set<Key> }} SavedClass
  * @typedef {{ impl: AnyClass, patch: Patch, saved: SavedClass }} LinkedClass
  * @typedef {{ ref: WeakRef<AnyClass>, file: string, name: string, version: number, pending: boolean }} Superseded
+ * @typedef {{ ref: WeakRef<Function>, file: string, name: string, version: number, removed: boolean }} SupersededFunction
+ *   a top-level function of a version that a later one replaced (removed: the file was deleted)
  * @typedef {{ [name: string]: () => unknown }} Getters
  * @typedef {{ files: Map<string, FileRecord>, classMeta: WeakMap<AnyClass, ClassMeta>, retiredRefs: Array<WeakRef<AnyClass>>,
- *   supersededRefs: Array<Superseded>, disposeQueue: Array<{ file: string, callback: Disposer, data: object }> }} KernelState
- *   retiredRefs and supersededRefs: retired classes and earlier versions' classes, weakly (alive after a full GC
- *   means user code holds them); disposeQueue: the import.meta.hot.dispose callbacks a commit queued for the host
+ *   supersededRefs: Array<Superseded>, supersededFunctions: Array<SupersededFunction>,
+ *   disposeQueue: Array<{ file: string, callback: Disposer, data: object }> }} KernelState
+ *   retiredRefs, supersededRefs and supersededFunctions: retired classes, earlier versions' classes and
+ *   top-level functions, weakly (alive after a full GC means user code holds them); disposeQueue: the import.meta.hot.dispose callbacks a commit queued for the host
  */
 
 /** @returns {KernelState} */
@@ -58,5 +64,6 @@ const newKernelState = () => bare({
   classMeta: new SafeWeakMap(),
   retiredRefs: new SafeArray(),
   supersededRefs: new SafeArray(),
+  supersededFunctions: new SafeArray(),
   disposeQueue: new SafeArray(),
 });

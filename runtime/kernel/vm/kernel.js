@@ -39,7 +39,7 @@ const { setImportHandler, settleImport } = imports;
 const { removeFile, commit, takeDisposer, pendingMigrations, migrate } = lifecycle;
 const {
   construct, invoke, isPrototypeOf, findSubclasses, getClass, classInfo, weakClass, derefClass, namespaceOf, namespaceKeys, classNames, retiredClasses,
-  supersededVersions, versionOf, prune, heapClasses, plainKind, evaluateIn,
+  supersededVersions, supersededFunctionCount, versionOf, prune, heapClasses, plainKind, evaluateIn,
 } = queries;
 
 /**
@@ -54,7 +54,7 @@ function setClassReader(reader) {
 
 return {
   construct, invoke, isPrototypeOf, begin, rollback, commit, declareExports, instantiateModule, evaluateModule, removeFile,
-  findSubclasses, getClass, classInfo, weakClass, derefClass, namespaceOf, namespaceKeys, classNames, retiredClasses, supersededVersions, versionOf, prune, heapClasses, setHostExports, plainKind,
+  findSubclasses, getClass, classInfo, weakClass, derefClass, namespaceOf, namespaceKeys, classNames, retiredClasses, supersededVersions, supersededFunctionCount, versionOf, prune, heapClasses, setHostExports, plainKind,
   preview, evaluateIn, takeDisposer, setClassReader, pendingMigrations, migrate, setSourceReader, setImportHandler, settleImport,
 };
 })();
