@@ -3,7 +3,7 @@ import { VmCallError, describeVmError, type ClassInfo, type CopyMode, type Kerne
 import { MAX_COPY_VALUES } from "../runtime/kernel/kernel.js";
 import { decodeCopy } from "../runtime/vm/value-copy.js";
 import { vmString } from "../runtime/vm/vm-string.js";
-import type { MappedError } from "../runtime/reload/script-errors.js";
+import { endedByTimeout, endedOutOfMemory, thrownText, type MappedError, type ScriptErrorKind } from "../runtime/reload/script-errors.js";
 import { CHUNK_SIZE, elementHandle, isFoundElement, type FoundObjects, type FoundObjectsCore } from "../runtime/heap/found-objects.js";
 import { ValuePeeker } from "../runtime/vm/value-tags.js";
 import { HostStackOverflow, type Vm } from "../runtime/vm/vm.js";
@@ -467,15 +467,18 @@ export class Bridge {
     const dumped = this.vm.asInterrupted(this.kernel.describeThrown(errorHandle));
     errorHandle.dispose();
     const mapped = this.mapError(dumped);
-    let message = `${mapped.name}: ${mapped.message}`;
-    if (mapped.name === "InternalError" && mapped.message === "interrupted" && this.vm.timedOut) {
+    let message = thrownText(`${mapped.name}: ${mapped.message}`);
+    let kind: ScriptErrorKind = "thrown";
+    if (endedByTimeout(mapped, this.vm)) {
       message = `timed out: the script ran longer than ${this.vm.options.timeout} ms and was stopped (an infinite loop?)`;
-    } else if (mapped.message === "out of memory" || (this.vm.memoryExhausted && (dumped === null || dumped === undefined))) {
+      kind = "timeout";
+    } else if (endedOutOfMemory(mapped, this.vm) || (this.vm.memoryExhausted && (dumped === null || dumped === undefined))) {
       message = `out of memory: the script went over the VM memory limit of ${formatBytes(this.vm.options.memoryLimit)}`;
+      kind = "out of memory";
     }
     if (mapped.position) message += ` at ${mapped.position.file}:${mapped.position.line}:${mapped.position.column}`;
     else if (this.vm.memoryExhausted) message += " (QuickJS had no memory left to record where)";
-    return new ScriptError(message, mapped.name, mapped.stack, mapped.position, dumped);
+    return new ScriptError(message, mapped.name, mapped.stack, mapped.position, dumped, kind);
   }
 
   /**

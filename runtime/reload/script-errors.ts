@@ -75,16 +75,51 @@ export interface VmOutcome {
   options: { timeout: number; memoryLimit: number };
 }
 
+/**
+ * How a script's call ended, as graft saw it (the VM's state), never as the thrown value
+ * says: a script can throw `{ name: "timed out", message: "the script ran longer..." }`.
+ */
+export type ScriptErrorKind = "thrown" | "timeout" | "out of memory";
+
+/** How graft's own reports of a call begin (see thrownText). */
+const GRAFT_REPORT = /^(timed out|out of memory|VM out of memory|the VM crashed|stack overflow)\b/i;
+
+/**
+ * The text of a value a script threw, marked when it reads like one of graft's own reports
+ * ("timed out: ...", "out of memory: ..."), so that a thrown value never passes for one.
+ */
+export function thrownText(text: string): string {
+  return GRAFT_REPORT.test(text) ? `the script threw a value that reads: ${text}` : text;
+}
+
+/** Whether a call that threw `mapped` ended by the timeout (the VM stopped it, not a thrown look-alike). */
+export function endedByTimeout(mapped: MappedError, vm: VmOutcome): boolean {
+  return mapped.name === "InternalError" && mapped.message === "interrupted" && vm.timedOut;
+}
+
+/**
+ * Whether a call that threw `mapped` ran out of memory: QuickJS's error (an InternalError
+ * "out of memory", or null when it had no memory to build one) while the VM's memory was
+ * refused during the call. The error alone proves nothing (scripts can make an
+ * InternalError); QuickJS's refusal of one allocation larger than memoryLimit, which grows
+ * nothing, stays the script's "InternalError: out of memory".
+ */
+export function endedOutOfMemory(mapped: MappedError, vm: VmOutcome): boolean {
+  if (!vm.memoryExhausted) return false;
+  if (mapped.stack === "" && (mapped.message === "null" || mapped.message === "undefined")) return true;
+  return mapped.name === "InternalError" && mapped.message === "out of memory";
+}
+
 export function explainVmError(mapped: MappedError, vm: VmOutcome): { message: string; hint: string } {
-  const text = `${mapped.name}: ${mapped.message}`;
-  if (mapped.name === "InternalError" && mapped.message === "interrupted" && vm.timedOut) {
+  const text = thrownText(`${mapped.name}: ${mapped.message}`);
+  if (endedByTimeout(mapped, vm)) {
     return {
       message: `timed out: the script ran longer than ${vm.options.timeout} ms and was stopped`,
       hint: "look for an infinite loop or very long computation at this line",
     };
   }
   // With no memory left QuickJS cannot build the error object and throws null.
-  if (mapped.message === "out of memory" || (vm.memoryExhausted && mapped.stack === "" && (mapped.message === "null" || mapped.message === "undefined"))) {
+  if (endedOutOfMemory(mapped, vm)) {
     return {
       message: `out of memory: the script went over the VM memory limit (${formatBytes(vm.options.memoryLimit)})`,
       hint: "look for an unbounded array, string or object growing here",
