@@ -1,6 +1,6 @@
 // Runs one bench module in this process and prints its result as JSON on stdout:
-//   node bench/figure.mjs <reload|watch|vite|node-watch|call|async|startup|startup-3000|runaway|heap|heap-scale|heap-write|soak> [--quick]
-// (heap-scale and heap-write need node --expose-gc, as run.mjs starts them)
+//   node bench/figure.mjs <reload|watch|vite|node-watch|call|async|startup|startup-3000|runaway|heap|heap-scale|heap-write|heap-inspect|soak> [--quick]
+// (heap-scale, heap-write and heap-inspect need node --expose-gc, as run.mjs starts them)
 // run.mjs starts one of these per figure, so that no figure runs in a heap another one left.
 import { benchReload } from "./reload.mjs";
 import { benchNodeWatch, benchWatchEdit } from "./watch.mjs";
@@ -9,7 +9,7 @@ import { benchAsync } from "./async.mjs";
 import { benchStartup, benchStartup3000 } from "./startup.mjs";
 import { benchRunaway } from "./runaway.mjs";
 import { benchHeap } from "./heap.mjs";
-import { benchHeapScale, benchHeapWrite } from "./heap-scale.mjs";
+import { benchHeapInspect, benchHeapScale, benchHeapWrite } from "./heap-scale.mjs";
 import { benchViteHmr } from "./vite.mjs";
 import { benchSoak } from "./soak.mjs";
 import { removeTempDirs } from "./fixtures.mjs";
@@ -31,6 +31,7 @@ const figures = {
   heap: () => benchHeap(),
   "heap-scale": () => benchHeapScale({ rounds: quick ? 3 : 7, items: quick ? 100_000 : 300_000, scriptSnapshots: quick ? 1 : 3 }),
   "heap-write": () => benchHeapWrite({ items: quick ? 200_000 : 1_000_000 }),
+  "heap-inspect": () => benchHeapInspect({ items: quick ? 100_000 : 500_000 }),
   soak: () => benchSoak({ reloads: quick ? 1000 : 10_000, onProgress: (n) => progress(`${n} reloads`) }),
 };
 

@@ -1,4 +1,4 @@
-import { StringDecoder } from "node:string_decoder";
+import { ChunkFrames } from "./chunk-frames.js";
 import { ProtocolError } from "./remote-objects.js";
 import type { Domain, SessionContext } from "./session.js";
 
@@ -30,17 +30,15 @@ export function heapProfilerDomain(session: SessionContext): Domain {
             session.event("HeapProfiler.reportHeapSnapshotProgress", { done: 0, total: nodes });
             session.event("HeapProfiler.reportHeapSnapshotProgress", { done: nodes, total: nodes, finished: true });
           }
-          // A piece may end inside a UTF-8 sequence: the decoder carries it over to the next.
-          const decoder = new StringDecoder("utf8");
+          const frames = new ChunkFrames();
           for (const piece of pieces) {
             if (!session.open) {
               pieces.return(undefined);
               return {};
             }
-            await session.eventDrained("HeapProfiler.addHeapSnapshotChunk", { chunk: decoder.write(piece as Buffer) });
+            await session.sendDrained(frames.frame(piece));
           }
-          const rest = decoder.end();
-          if (rest !== "") await session.eventDrained("HeapProfiler.addHeapSnapshotChunk", { chunk: rest });
+          if (frames.pending) await session.sendDrained(frames.frame(new Uint8Array(0), true));
           return {};
         } finally {
           streaming = false;

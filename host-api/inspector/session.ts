@@ -13,8 +13,8 @@ export interface SessionContext {
   readonly objects: RemoteObjects;
   /** Sends an event (dropped once the client has gone). */
   event(method: string, params: object): void;
-  /** Sends an event and resolves once the socket has taken it (back-pressure for big streams). */
-  eventDrained(method: string, params: object): Promise<void>;
+  /** Sends a message already encoded (UTF-8 JSON) and resolves once the socket has taken it (back-pressure for big streams). */
+  sendDrained(message: Buffer): Promise<void>;
   /** Whether the client is still there. */
   readonly open: boolean;
 }
@@ -63,10 +63,10 @@ export class InspectorSession implements SessionContext {
     if (this.open) this.socket.send(JSON.stringify({ method, params }));
   }
 
-  eventDrained(method: string, params: object): Promise<void> {
+  sendDrained(message: Buffer): Promise<void> {
     return new Promise((resolve) => {
       if (!this.open) return resolve();
-      this.socket.send(JSON.stringify({ method, params }), () => resolve());
+      this.socket.send(message, { binary: false }, () => resolve());
     });
   }
 
