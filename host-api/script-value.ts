@@ -258,12 +258,22 @@ export class ScriptValue {
 
   /** Whether both wrap the same VM value (`Object.is`). */
   isSame(other: ScriptValue): boolean {
+    this.requireSameRuntime(other, "isSame");
     if (!this.isReference || !other.isReference) return this.isReference === other.isReference && Object.is(this.primitive, other.primitive);
     return this.bridge.context.sameValue(this.liveHandle(), other.liveHandle());
   }
 
+  /** A ScriptValue argument of `method`, checked to be one and of this value's runtime. */
+  private requireSameRuntime(other: unknown, method: string): void {
+    if (!(other instanceof ScriptValue)) throw new GraftError(`${method}(value) takes a ScriptValue, got ${other === null ? "null" : typeof other}`);
+    if (this.isReference && other.isReference && other.bridge !== this.bridge) {
+      throw new GraftError(`${method}(value): the value belongs to another graft runtime; values of two runtimes live in two VMs and are never the same object`);
+    }
+  }
+
   /** `this instanceof cls` in the VM. */
   instanceOf(cls: ScriptValue): boolean {
+    this.requireSameRuntime(cls, "instanceOf");
     if (!this.isReference) return false;
     const prototype = cls.get("prototype");
     try {
