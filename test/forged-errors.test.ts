@@ -52,3 +52,37 @@ describe("graft's reports and look-alikes a script throws", () => {
     expect(report.errors[0]!.message).toMatch(/^the script threw a value that reads: timed out/);
   });
 });
+
+/** Issue 24, row 10: error texts and stacks are bounded in size. */
+describe("big thrown values", () => {
+  it("an error with an 8 MiB stack and a 1 MiB message, a 1 MiB thrown string and an object holding one cross as bounded texts", async () => {
+    const folder = await scriptsFolder({
+      "a.ts": [
+        'export function bigError(): void { const e = new Error("m".repeat(1024 * 1024)); Object.defineProperty(e, "stack", { value: "    at x (a.ts:1:1)\\n".repeat(400000) }); throw e; }',
+        'export function bigString(): void { throw "s".repeat(1024 * 1024); }',
+        'export function bigObject(): void { throw { text: "o".repeat(1024 * 1024) }; }',
+      ].join("\n"),
+    });
+    const runtime = await runtimeFor(folder, { timeout: 5000 });
+    const exports = runtime.exports("a.ts");
+    const error = caughtError(() => exports.bigError!.invoke());
+    expect(error.message.length).toBeLessThan(9 * 1024);
+    expect(error.message).toMatch(/… \(\d+ more characters\)/);
+    expect(error.scriptStack.length).toBeLessThan(20 * 1024);
+    const text = caughtError(() => exports.bigString!.invoke());
+    expect(text.message.length).toBeLessThan(9 * 1024);
+    const object = caughtError(() => exports.bigObject!.invoke());
+    expect(object.message).toMatch(/a non-Error object was thrown \(too large to show: \d+ characters as a copy\)/);
+    for (const value of Object.values(exports)) value.dispose();
+  });
+});
+
+function caughtError(call: () => unknown): ScriptError {
+  try {
+    call();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ScriptError);
+    return error as ScriptError;
+  }
+  throw new Error("the call did not throw");
+}

@@ -247,7 +247,8 @@ function copyOut(root, mode, maxValues, maxDepth, rootPath) {
  */
 function describeThrown(thrown) {
   if (thrown === null || (typeof thrown !== "object" && typeof thrown !== "function")) {
-    return typeof thrown === "symbol" ? symbolToString(thrown) : thrown;
+    if (typeof thrown === "symbol") return symbolToString(thrown);
+    return typeof thrown === "string" ? bounded(thrown, MAX_THROWN_MESSAGE) : thrown;
   }
   const object = /** @type {object} */ (thrown);
   const className = classNameOf(object);
@@ -255,16 +256,38 @@ function describeThrown(thrown) {
     const message = ownString(object, "message");
     const stack = ownString(object, "stack");
     const name = inheritedString(object, "name") ?? "Error";
-    return stringify(bare({ name, message: message ?? "", stack: stack ?? "" }));
+    return stringify(bare({ name: bounded(name, MAX_THROWN_NAME), message: bounded(message ?? "", MAX_THROWN_MESSAGE), stack: bounded(stack ?? "", MAX_THROWN_STACK) }));
   }
   try {
     const [text] = copyOut(thrown, "copy", 1000, 16, "the thrown value");
+    if (text.length > MAX_THROWN_COPY) {
+      return stringify(bare({ name: "Error", message: "a " + (className === "Object" ? "non-Error object" : className) + " was thrown (too large to show: " + text.length + " characters as a copy)", stack: "" }));
+    }
     // An instance of a class that is no Error (`throw new Test262Error()`) is named after its class.
     const name = constructorName(object);
-    return stringify(name === undefined ? bare({ copy: text }) : bare({ copy: text, name }));
+    return stringify(name === undefined ? bare({ copy: text }) : bare({ copy: text, name: bounded(name, MAX_THROWN_NAME) }));
   } catch {
     return stringify(bare({ name: "Error", message: "a " + (className === "Object" ? "non-Error object" : className) + " was thrown", stack: "" }));
   }
+}
+
+/*
+ * What a thrown value's description keeps (issue 24): a script may throw an error whose
+ * stack is megabytes long, and all of it would cross to the host, be mapped line by line
+ * and sit in every report.
+ */
+const MAX_THROWN_NAME = 200;
+const MAX_THROWN_MESSAGE = 8 * 1024;
+const MAX_THROWN_STACK = 16 * 1024;
+const MAX_THROWN_COPY = 64 * 1024;
+
+/**
+ * `text` cut at `limit` characters, saying how much was left out.
+ * @param {string} text
+ * @param {number} limit
+ */
+function bounded(text, limit) {
+  return text.length > limit ? stringSlice(text, 0, limit) + "… (" + (text.length - limit) + " more characters)" : text;
 }
 
 /**
