@@ -332,6 +332,7 @@ export class ScriptValue {
       parts.push(preview.className);
     }
     if (preview.kind === "function") return `${label} ${preview.items[0]}`;
+    if (preview.kind === "proxy") return `${label} Proxy <not looked into: that would run its traps>`;
     const items = preview.more > 0 ? [...preview.items, `... ${preview.more} more`] : preview.items;
     const [open, close] = preview.kind === "array" ? ["[", "]"] : ["{", "}"];
     if (items.length > 0 || preview.kind !== "class") parts.push(items.length > 0 ? `${open} ${items.join(", ")} ${close}` : `${open}${close}`);

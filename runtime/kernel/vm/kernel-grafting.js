@@ -34,6 +34,15 @@ function setClassReader(reader) {
   classOf = reader;
 }
 
+/**
+ * Whether `value` is a Proxy (read from VM memory: no trap runs). Before the host set the
+ * reader every object counts as one, so that nothing is looked into.
+ * @param {object} value
+ */
+function isProxy(value) {
+  return classOf === null || classOf(value) === "Proxy";
+}
+
 /** How many values one member's comparison reads, and how deep, before it calls the member changed. */
 const MAX_COMPARED_VALUES = 10000;
 const MAX_COMPARED_DEPTH = 32;
@@ -325,5 +334,5 @@ function finishClass(canonical, meta, linked) {
   return linked.patch;
 }
 
-return bare({ makeCanonical, metaOf, linkClass, finishClass, setSourceReader, setClassReader, classToString, SKIP_STATIC });
+return bare({ makeCanonical, metaOf, linkClass, finishClass, setSourceReader, setClassReader, classToString, SKIP_STATIC, isProxy });
 };

@@ -11,7 +11,7 @@
  */
 const kernelPreviews = (state, grafting) => {
 const { classMeta } = state;
-const { classToString, SKIP_STATIC } = grafting;
+const { classToString, SKIP_STATIC, isProxy } = grafting;
 
 const PREVIEW_ENTRIES = 6;
 const PREVIEW_STRING = 60;
@@ -53,13 +53,25 @@ function isClassSource(text) {
 /** The class an object was built by (its prototype's own constructor), as "Name" or null. */
 /** @param {object} value */
 function instanceClassName(value) {
+  if (isProxy(value)) return "Proxy";
   const proto = getPrototypeOf(value);
   if (proto === null) return "[Object: null prototype]";
   const descriptor = ownDescriptor(proto, "constructor");
   const ctor = descriptor && typeof descriptor.value === "function" ? descriptor.value : null;
   if (ctor === null) return null;
   const meta = classMeta.get(ctor);
-  return meta ? meta.name : typeof ctor.name === "string" && ctor.name !== "" ? ctor.name : null;
+  if (meta) return meta.name;
+  const name = dataName(ctor);
+  return name !== "" ? name : null;
+}
+
+/**
+ * A function's own `name` when it is a data property (a getter a script put there is not run).
+ * @param {Function} fn
+ */
+function dataName(fn) {
+  const descriptor = ownDescriptor(fn, "name");
+  return descriptor !== undefined && typeof descriptor.value === "string" ? descriptor.value : "";
 }
 
 /** One value inside a preview, never calling script code (getters show as [Getter]). */
@@ -70,13 +82,15 @@ function previewItem(value) {
     case "bigint": return String(value) + "n";
     case "symbol": return symbolToString(value);
     case "function": {
+      if (isProxy(value)) return "[Proxy]";
       const meta = classMeta.get(value);
       if (meta) return "[class " + meta.name + "]";
-      const name = typeof value.name === "string" && value.name !== "" ? value.name : "(anonymous)";
+      const name = dataName(value) || "(anonymous)";
       return (isClassSource(functionToString(value)) ? "[class " : "[Function ") + name + "]";
     }
     case "object":
       if (value === null) return "null";
+      if (isProxy(value)) return "Proxy {...}";
       if (isArray(value)) return "Array(" + value.length + ")";
       return (instanceClassName(value) ?? "Object") + " {...}";
     default:
@@ -94,6 +108,11 @@ function preview(value) {
   const result = bare({ kind: typeof value, className: null, owner: null, items: new SafeArray(), more: 0 });
   if (value === null || (typeof value !== "object" && typeof value !== "function")) {
     result.items.push(previewItem(value));
+    return stringify(result);
+  }
+  // Looking into a Proxy (its keys, prototype, members) would run its traps: script code.
+  if (isProxy(value)) {
+    result.kind = "proxy";
     return stringify(result);
   }
   let keys;
