@@ -195,4 +195,29 @@ export class FailureLedger {
     // A deletion rolled back with the batch: the file runs on (listed) until the next reload removes it.
     for (const file of removed) this.hold(file, this.deletionRolledBack(file, names), undefined, [], true);
   }
+
+  /**
+   * A file (or import cycle) loaded as its own transaction failed, at start-up or at a retry:
+   * the culprit with its error; if the culprit was a running importer re-run with the group's
+   * new versions, the group's files as not applied because of it; else as waiting on it.
+   */
+  groupFailed(report: ReloadReport, error: ReloadError, group: BatchMember[], rerunCulpritSource: string | undefined, retrying: boolean): void {
+    const culprit = error.file;
+    const names = group.map((member) => member.path);
+    const rerunCulprit = rerunCulpritSource !== undefined;
+    if (rerunCulprit) this.record(report, this.rerunFailed(error, names.join(", ")), rerunCulpritSource, names, retrying);
+    for (const member of group) {
+      if (member.path === culprit) this.record(report, error, member.source, member.dependencies, retrying);
+      else if (rerunCulprit) this.record(report, this.importerFailed(member.path, culprit), member.source, [culprit, ...member.dependencies], retrying);
+      else this.record(report, this.waitingOn(member.path, culprit), member.source, [culprit, ...member.dependencies], retrying);
+    }
+  }
+
+  /** After a commit that deleted files: the files that import them keep running, waiting for them. */
+  orphaned(orphans: [string, string][], runningSource: (file: string) => string | undefined, report: ReloadReport): void {
+    for (const [file, lost] of orphans) {
+      (report.warnings ??= []).push(`${file} imports ${lost}, which was deleted: its imports of it now read undefined`);
+      this.hold(file, this.importDeleted(file, lost), runningSource(file), [lost], false);
+    }
+  }
 }

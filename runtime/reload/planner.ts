@@ -1,4 +1,6 @@
 import { HOST_MODULE } from "./candidate.js";
+import type { Pending } from "./failure-ledger.js";
+import type { ReadOutcome } from "../files/script-files.js";
 
 /** What the planner needs of a running version: plain data, no VM. */
 export interface RunningModule {
@@ -98,4 +100,54 @@ function namesChange(view: PlanView, module: ChangedModule): boolean {
   if (running.exportNames.length !== module.exportNames.length) return true;
   const before = new Set(running.exportNames);
   return module.exportNames.some((name) => !before.has(name));
+}
+
+export interface RetryPlan {
+  /** Files that do not run as on disk and get another try now, sorted (the loader orders them by imports). */
+  retries: string[];
+  /** Files deleted on disk that still run (their deletion rolled back with a batch): removed now. */
+  removals: string[];
+  /** Failing files gone from disk that never ran: nothing is pending for them any more. */
+  forgotten: string[];
+}
+
+/**
+ * Which failing files get another try after a batch (R3, R13): those whose text changed on
+ * disk, whose batch rolled back or whose import was missing (`retryAlways`), or one of whose
+ * imports changed since they failed (applied, deleted, or its broken edit undone); then what
+ * waits on a retried file, in the same round. The files of a batch that just failed wait for
+ * a later reload (R12: none of it applies).
+ */
+export function planRetries(
+  failing: readonly [string, Pending][],
+  onDisk: ReadonlyMap<string, ReadOutcome>,
+  view: { justFailed: ReadonlySet<string>; isRunning(file: string): boolean; changedSince(file: string, epoch: number): boolean },
+): RetryPlan {
+  const retries = new Set<string>();
+  const removals: string[] = [];
+  const forgotten: string[] = [];
+  const readable = new Set<string>();
+  for (const [file, pending] of failing) {
+    const outcome = onDisk.get(file);
+    if (view.justFailed.has(file) || !outcome) continue;
+    if (outcome.kind === "missing") {
+      if (view.isRunning(file)) removals.push(file);
+      else forgotten.push(file);
+      continue;
+    }
+    if (outcome.kind === "source") readable.add(file);
+    const textChanged = outcome.kind === "source" ? outcome.source !== pending.source : pending.source !== undefined;
+    const importBack = pending.retryOn.some((dependency) => view.changedSince(dependency, pending.epoch));
+    if (pending.retryAlways || textChanged || importBack) retries.add(file);
+  }
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [file, pending] of failing) {
+      if (!retries.has(file) && readable.has(file) && pending.retryOn.some((dependency) => retries.has(dependency))) {
+        retries.add(file);
+        grew = true;
+      }
+    }
+  }
+  return { retries: [...retries].sort(), removals: removals.sort(), forgotten };
 }

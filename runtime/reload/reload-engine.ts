@@ -1,30 +1,25 @@
 import type { QuickJSContext, QuickJSHandle } from "quickjs-emscripten-core";
-import { compileScript, compileSnippet, CompileError, type CompileOptions } from "../compile/index.js";
-import { compileInParallel, scriptOf, type CompileOutcome } from "../compile/parallel-compile.js";
+import { compileSnippet, type CompileOptions } from "../compile/index.js";
 import { PreparedContexts } from "./prepared-contexts.js";
-import { cycleGroups, dependencyOrder, describeCycle } from "./dependency-order.js";
+import { cycleGroups, dependencyOrder } from "./dependency-order.js";
 import { ImporterIndex } from "./importer-index.js";
 import type { Kernel, KernelCommitReport } from "../kernel/kernel.js";
-import { listScripts, scriptName, readScript, resolveSpecifier, scriptExists, type ReadOutcome } from "../files/script-files.js";
+import { listScripts, scriptName, readScript, type ReadOutcome } from "../files/script-files.js";
 import { isJsonModule } from "../compile/json-module.js";
-import { importTypeProblem } from "./import-types.js";
 import { DynamicImports } from "./dynamic-imports.js";
+import { CandidateReader } from "./candidate-reader.js";
 import { evaluatedName, type MappedError } from "./script-errors.js";
 import type { Vm } from "../vm/vm.js";
 import { timerOwner, type Scheduler } from "../async/scheduler.js";
-import type { ClassPatch, ReloadError, ReloadReport } from "./reload-report.js";
+import { reportCommit, type ReloadError, type ReloadReport } from "./reload-report.js";
 import { HOST_MODULE, type Candidate, type LoadedFile } from "./candidate.js";
 import { FailureLedger } from "./failure-ledger.js";
 import { SourceMapRegistry } from "./source-maps.js";
 import { TransactionExecutor, type TransactionOutcome } from "./executor.js";
-import { planReruns, type PlanView } from "./planner.js";
+import { planReruns, planRetries, type PlanView } from "./planner.js";
 import type { CompiledModule } from "../compile/index.js";
 
 export { HOST_MODULE } from "./candidate.js";
-
-/** An emptied script is re-read this many times, this far apart, before it is applied. */
-const EMPTY_FILE_RETRIES = 10;
-const EMPTY_FILE_RETRY_MS = 3;
 
 /**
  * Loads scripts and applies edits as transactions (R1–R3, R9–R12): compile, resolve,
@@ -43,7 +38,7 @@ export class ReloadEngine {
     isRunning: (file) => this.loaded.has(file),
     epoch: () => this.epoch,
   });
-  private readonly attempts = new Map<string, number>();
+  private readonly reader: CandidateReader;
   private readonly maps = new SourceMapRegistry();
   private readonly executor: TransactionExecutor;
   /** Scripts' import(): who imported what that way counts as an importer here. */
@@ -77,7 +72,7 @@ export class ReloadEngine {
     kernel: Kernel,
     readonly root: string,
     scheduler: Scheduler,
-    private readonly compileOptions: CompileOptions = {},
+    compileOptions: CompileOptions = {},
     /**
      * The live instances of a class (given its prototype) as one VM array the caller owns, or
      * undefined when there are none: the host's heap reader, for giving live instances the
@@ -86,6 +81,7 @@ export class ReloadEngine {
     instanceFinder: (prototype: QuickJSHandle) => QuickJSHandle | undefined = () => undefined,
   ) {
     this.prepared = new PreparedContexts(vm, scheduler);
+    this.reader = new CandidateReader(root, compileOptions, this.ledger, this.prepared, (file) => this.loaded.get(file)?.script.source);
     this.executor = new TransactionExecutor({
       vm,
       kernel,
@@ -212,7 +208,7 @@ export class ReloadEngine {
     const recovered: string[] = [];
     const errors: ReloadError[] = [];
     const sources = new Map<string, string>();
-    const outcomes = await Promise.all(requested.map(async (file) => [file, await this.readSettled(file)] as const));
+    const outcomes = await Promise.all(requested.map(async (file) => [file, await this.reader.readSettled(file)] as const));
     for (const [file, outcome] of outcomes) {
       const running = this.loaded.get(file);
       const pending = this.ledger.get(file);
@@ -232,7 +228,7 @@ export class ReloadEngine {
         // Unchanged and healthy: nothing to do. (A running file failing as it is on disk is tried again.)
         if (!pending || pending.source !== outcome.source) continue;
       }
-      const candidate = this.candidateFrom(file, outcome, errors, "edit");
+      const candidate = this.reader.candidateFrom(file, outcome, errors, "edit");
       if (candidate) edits.set(file, candidate);
     }
     if (errors.length === 0 && (edits.size > 0 || removed.length > 0)) {
@@ -249,10 +245,11 @@ export class ReloadEngine {
     if (edits.size === 0 && removed.length === 0) return new Set();
     const all = new Map([...edits, ...reruns.map((candidate) => [candidate.path, candidate] as const)]);
     const { order, cycles } = dependencyOrder([...all.keys()].sort(), (file) => this.importsOf(file, all.get(file)!));
-    this.declareCycleExports(all, cycles);
+    this.assertNotDisposed();
+    this.reader.declareCycleExports(all, cycles);
     const outcome = await this.transaction(order.map((file) => all.get(file)!), removed.sort(), report);
     if (outcome.committed) {
-      this.orphaned(orphans, report);
+      this.ledger.orphaned(orphans, (file) => this.loaded.get(file)?.script.source, report);
       return new Set();
     }
     this.batchFailed([outcome.error], edits, reruns, removed, sources, report);
@@ -271,7 +268,7 @@ export class ReloadEngine {
       if (next.length === 0) return;
       for (const candidate of next) {
         resolved.add(candidate.path);
-        const error = this.resolveImports(candidate, edits, removed);
+        const error = this.reader.resolveImports(candidate, edits, removed);
         if (error) {
           errors.push(error);
           continue;
@@ -280,7 +277,7 @@ export class ReloadEngine {
           if (dependency === HOST_MODULE || edits.has(dependency) || (this.loaded.has(dependency) && !this.ledger.has(dependency))) continue;
           const outcome = await readScript(this.root, dependency);
           if (outcome.kind === "source") sources.set(dependency, outcome.source);
-          const pulled = this.candidateFrom(dependency, outcome, errors, "edit");
+          const pulled = this.reader.candidateFrom(dependency, outcome, errors, "edit");
           if (pulled) edits.set(dependency, pulled);
           else if (outcome.kind !== "missing") errors.push(this.ledger.waitingOn(candidate.path, dependency));
         }
@@ -300,19 +297,13 @@ export class ReloadEngine {
     return {
       reruns: reruns.map((file) => {
         const entry = this.loaded.get(file)!;
-        return { path: file, script: entry.script, dependencies: entry.dependencies, attempt: this.nextAttempt(file), role: "rerun", starExports: [] };
+        return { path: file, script: entry.script, dependencies: entry.dependencies, attempt: this.reader.nextAttempt(file), role: "rerun", starExports: [] };
       }),
       orphans,
     };
   }
 
-  /** After a commit that deleted files: the files that import them keep running, waiting for them. */
-  private orphaned(orphans: [string, string][], report: ReloadReport): void {
-    for (const [file, lost] of orphans) {
-      (report.warnings ??= []).push(`${file} imports ${lost}, which was deleted: its imports of it now read undefined`);
-      this.ledger.hold(file, this.ledger.importDeleted(file, lost), this.loaded.get(file)?.script.source, [lost], false);
-    }
-  }
+
 
   /**
    * Files on disk that are not running as they are there get another try when something
@@ -322,45 +313,28 @@ export class ReloadEngine {
    */
   private async retryPending(report: ReloadReport, justFailed: Set<string>): Promise<void> {
     for (let round = 0; round < 100 && this.ledger.size > 0; round++) {
-      const sources = new Map<string, string>();
-      const selected = new Set<string>();
-      const removals: string[] = [];
-      for (const [file, pending] of this.ledger.entries()) {
-        if (justFailed.has(file)) continue;
-        const outcome = await readScript(this.root, file);
-        if (outcome.kind === "missing") {
-          if (this.loaded.has(file)) removals.push(file);
-          else this.ledger.clear(file);
-          continue;
-        }
-        if (outcome.kind === "source") sources.set(file, outcome.source);
-        const textChanged = outcome.kind === "source" ? outcome.source !== pending.source : pending.source !== undefined;
-        // An import applied since it failed, or one whose broken edit was undone in this reload (it runs as before, and now reads so on disk).
-        const importBack = pending.retryOn.some((dependency) => (this.changedAt.get(dependency) ?? 0) > pending.epoch || report.recovered.includes(dependency));
-        if (pending.retryAlways || textChanged || importBack) selected.add(file);
-      }
-      // What waits on a selected file is tried after it, in the same round.
-      for (let grew = true; grew; ) {
-        grew = false;
-        for (const [file, pending] of this.ledger.entries()) {
-          if (!selected.has(file) && !justFailed.has(file) && sources.has(file) && pending.retryOn.some((dependency) => selected.has(dependency))) {
-            selected.add(file);
-            grew = true;
-          }
-        }
-      }
-      const removedNow = removals.length > 0 && (await this.removeFiles(removals.sort(), report));
-      if (selected.size === 0 && !removedNow) return;
-      const progressed = await this.loadInOrder([...selected].sort(), sources, report, true);
+      const onDisk = new Map<string, ReadOutcome>();
+      for (const file of this.ledger.files()) if (!justFailed.has(file)) onDisk.set(file, await readScript(this.root, file));
+      const plan = planRetries(this.ledger.entries(), onDisk, {
+        justFailed,
+        isRunning: (file) => this.loaded.has(file),
+        changedSince: (file, epoch) => (this.changedAt.get(file) ?? 0) > epoch || report.recovered.includes(file),
+      });
+      for (const file of plan.forgotten) this.ledger.clear(file);
+      const removedNow = plan.removals.length > 0 && (await this.removeFiles(plan.removals, report));
+      if (plan.retries.length === 0 && !removedNow) return;
+      const sources = new Map([...onDisk].flatMap(([file, outcome]) => (outcome.kind === "source" ? [[file, outcome.source] as const] : [])));
+      const progressed = await this.loadInOrder(plan.retries, sources, report, true);
       if (!progressed && !removedNow) return;
     }
   }
+
 
   /** Files deleted on disk that still run (their deletion rolled back with a batch): removed now. */
   private async removeFiles(files: string[], report: ReloadReport): Promise<boolean> {
     const { orphans } = this.dependentsOf(new Map(), files);
     const outcome = await this.transaction([], files, report);
-    if (outcome.committed) this.orphaned(orphans, report);
+    if (outcome.committed) this.ledger.orphaned(orphans, (file) => this.loaded.get(file)?.script.source, report);
     return outcome.committed;
   }
 
@@ -377,14 +351,14 @@ export class ReloadEngine {
       const source = sources.get(file);
       read.set(file, source !== undefined ? { kind: "source", source } : await readScript(this.root, file));
     }
-    const compiled = await this.compileOnWorkers(read);
+    const compiled = await this.reader.compileOnWorkers(read);
     this.assertNotDisposed();
     for (const [file, outcome] of read) {
-      const candidate = this.candidateFrom(file, outcome, errors, "edit", compiled?.get(file));
+      const candidate = this.reader.candidateFrom(file, outcome, errors, "edit", compiled?.get(file));
       if (candidate) candidates.set(file, candidate);
     }
     for (const candidate of candidates.values()) {
-      const error = this.resolveImports(candidate, candidates, []);
+      const error = this.reader.resolveImports(candidate, candidates, []);
       if (error) {
         errors.push(error);
         candidates.delete(candidate.path);
@@ -396,7 +370,7 @@ export class ReloadEngine {
         const outcome = await readScript(this.root, dependency);
         read.set(dependency, outcome);
         if (outcome.kind === "source") sources.set(dependency, outcome.source);
-        const pulled = this.candidateFrom(dependency, outcome, errors, "edit");
+        const pulled = this.reader.candidateFrom(dependency, outcome, errors, "edit");
         if (pulled) candidates.set(dependency, pulled);
       }
     }
@@ -411,7 +385,8 @@ export class ReloadEngine {
       if (members) members.push(file);
       else groupMembers.set(group, [file]);
     }
-    this.declareCycleExports(candidates, cycles);
+    this.assertNotDisposed();
+    this.reader.declareCycleExports(candidates, cycles);
     const done = new Set<string>();
     const rerunHere = new Set<string>();
     let progressed = false;
@@ -448,37 +423,13 @@ export class ReloadEngine {
         progressed = true;
         continue;
       }
-      const culprit = outcome.error.file;
-      const rerunCulprit = reruns.some((candidate) => candidate.path === culprit);
-      if (rerunCulprit) this.ledger.record(report, this.ledger.rerunFailed(outcome.error, members.join(", ")), this.loaded.get(culprit)?.script.source, members, retrying);
-      for (const candidate of batch) {
-        if (candidate.path === culprit) {
-          this.ledger.record(report, outcome.error, candidate.script.source, candidate.dependencies, retrying);
-        } else if (rerunCulprit) {
-          this.ledger.record(report, this.ledger.importerFailed(candidate.path, culprit), candidate.script.source, [culprit, ...candidate.dependencies], retrying);
-        } else {
-          this.ledger.record(report, this.ledger.waitingOn(candidate.path, culprit), candidate.script.source, [culprit, ...candidate.dependencies], retrying);
-        }
-      }
+      const failedGroup = batch.map((candidate) => ({ path: candidate.path, dependencies: candidate.dependencies, source: candidate.script.source }));
+      const rerunCulprit = reruns.find((candidate) => candidate.path === outcome.error.file);
+      this.ledger.groupFailed(report, outcome.error, failedGroup, rerunCulprit && this.loaded.get(rerunCulprit.path)?.script.source, retrying);
     }
     // Contexts made for files that did not get to run (they failed to compile, or wait on a failed import).
     this.prepared.disposeAll();
     return progressed;
-  }
-
-  /**
-   * Reads a file; if a loaded, non-empty script reads as empty, it is most likely being
-   * written (truncate, then write), so it is read again shortly before being believed.
-   */
-  private async readSettled(file: string): Promise<ReadOutcome> {
-    let outcome = await readScript(this.root, file);
-    for (let attempt = 0; attempt < EMPTY_FILE_RETRIES; attempt++) {
-      const wasEmpty = outcome.kind === "source" && outcome.source.trim() === "";
-      if (!wasEmpty || !this.loaded.get(file)?.script.source.trim()) break;
-      await new Promise((resolve) => setTimeout(resolve, EMPTY_FILE_RETRY_MS));
-      outcome = await readScript(this.root, file);
-    }
-    return outcome;
   }
 
   /** Every script on disk, and every file graft knows (for a forced reload of everything). */
@@ -489,83 +440,6 @@ export class ReloadEngine {
   private async changedOnDisk(): Promise<string[]> {
     const onDisk = await listScripts(this.root);
     return [...new Set([...onDisk, ...this.loaded.keys(), ...this.ledger.files()])].sort();
-  }
-
-  /**
-   * Many scripts at once (start-up) compile on worker threads, each file's context made here
-   * meanwhile; undefined when they compile here (few scripts, one core, or graft running
-   * from its sources). The outcomes by file.
-   */
-  private async compileOnWorkers(read: Map<string, ReadOutcome>): Promise<Map<string, CompileOutcome> | undefined> {
-    const jobs = [...read].flatMap(([file, outcome]) => (outcome.kind === "source" ? [{ file, source: outcome.source }] : []));
-    const compiling = compileInParallel(jobs, this.compileOptions);
-    if (!compiling) return undefined;
-    this.prepared.prepare(jobs.map((job) => job.file));
-    // A worker that could not start or died: the scripts compile here instead.
-    const outcomes = await compiling.catch(() => undefined);
-    return outcomes && new Map(jobs.map((job, index) => [job.file, outcomes[index]!]));
-  }
-
-  /** A read script as a compiled candidate; undefined if it is missing or failed (the error is collected). */
-  private candidateFrom(file: string, outcome: ReadOutcome, errors: ReloadError[], role: Candidate["role"], compiled?: CompileOutcome): Candidate | undefined {
-    if (outcome.kind === "missing") return undefined;
-    if (outcome.kind === "invalid") {
-      errors.push(this.ledger.unreadable(file, outcome.reason, outcome.hint));
-      return undefined;
-    }
-    const attempt = this.nextAttempt(file);
-    try {
-      const script = compiled ? scriptOf(compiled) : compileScript(file, outcome.source, this.compileOptions);
-      return { path: file, script, dependencies: [], attempt, role, starExports: [] };
-    } catch (error) {
-      if (!(error instanceof CompileError)) throw error;
-      errors.push(this.ledger.errorAt(file, outcome.source, error.message, error.position, error.hint));
-      return undefined;
-    }
-  }
-
-  private nextAttempt(file: string): number {
-    const attempt = (this.attempts.get(file) ?? 0) + 1;
-    this.attempts.set(file, attempt);
-    return attempt;
-  }
-
-  /** Resolves a candidate's imports against the scripts on disk (minus those being deleted); the error if one is missing. */
-  private resolveImports(candidate: Candidate, batch: ReadonlyMap<string, unknown>, removed: string[]): ReloadError | undefined {
-    // What is on disk, as a fresh load would see it (a file deleted but still running is gone).
-    const exists = (file: string): boolean => !removed.includes(file) && (batch.has(file) || scriptExists(this.root, file));
-    candidate.dependencies = [];
-    for (const site of candidate.script.imports) {
-      if (site.specifier === HOST_MODULE) {
-        candidate.dependencies.push(HOST_MODULE);
-        continue;
-      }
-      const resolved = resolveSpecifier(candidate.path, site.specifier, exists);
-      if (resolved === undefined) {
-        const relative = site.specifier.startsWith("./") || site.specifier.startsWith("../");
-        const message = relative
-          ? `cannot find '${site.specifier}' imported by ${candidate.path}`
-          : `'${site.specifier}' cannot be imported: scripts may import other scripts by relative path and "${HOST_MODULE}"`;
-        const hint = relative
-          ? `no script matches it (extension optional: .ts, .js, .mjs); create the file or fix the path`
-          : `Node modules, the file system and the network are not available to scripts; ask the host to expose what you need through "${HOST_MODULE}"`;
-        return this.ledger.errorAt(candidate.path, candidate.script.source, message, candidate.script.positionOf(site.offset), hint);
-      }
-      const typeProblem = importTypeProblem(site.specifier, site.type, resolved);
-      if (typeProblem) return this.ledger.errorAt(candidate.path, candidate.script.source, typeProblem.message, candidate.script.positionOf(site.offset), typeProblem.hint);
-      candidate.dependencies.push(resolved);
-    }
-    return undefined;
-  }
-
-  private declareCycleExports(candidates: Map<string, Candidate>, cycles: string[][]): void {
-    this.assertNotDisposed();
-    for (const cycle of cycles) {
-      for (const file of new Set(cycle)) {
-        const candidate = candidates.get(file);
-        if (candidate) candidate.cycle = `${describeCycle(cycle)}; move the use out of top-level code or break the cycle`;
-      }
-    }
   }
 
   /** The script whose context is at `pointer` (a JSContext in VM memory). */
@@ -595,7 +469,7 @@ export class ReloadEngine {
   /** A batch that failed: its files resolved (it may have failed before), then accounted for by the ledger. */
   private batchFailed(errors: ReloadError[], edits: Map<string, Candidate>, reruns: Candidate[], removed: string[], sources: Map<string, string>, report: ReloadReport): void {
     // The batch may have failed before its imports were resolved: who imports the culprit decides the messages.
-    for (const candidate of edits.values()) if (candidate.dependencies.length === 0) this.resolveImports(candidate, edits, []);
+    for (const candidate of edits.values()) if (candidate.dependencies.length === 0) this.reader.resolveImports(candidate, edits, []);
     const all = new Map<string, Candidate>([...edits, ...reruns.map((candidate) => [candidate.path, candidate] as const)]);
     const importsOf = (file: string): string[] => all.get(file)?.dependencies ?? this.loaded.get(file)?.dependencies ?? [];
     const members = [...edits.values()].map((candidate) => ({ path: candidate.path, dependencies: candidate.dependencies, source: sources.get(candidate.path) ?? candidate.script.source }));
@@ -633,13 +507,7 @@ export class ReloadEngine {
       entry.context.dispose();
       report.removed.push(file);
     }
-    // A re-run file's classes are patched with themselves: only what changed is news (a static recomputed, a new base).
-    const rerun = new Set(batch.filter((candidate) => candidate.role === "rerun").map((candidate) => candidate.path));
-    report.patched.push(...committed.patched.filter((patch) => !rerun.has(patch.file) || patchChanges(patch)));
-    report.retired.push(...committed.retired);
-    for (const disposeError of committed.disposeErrors) {
-      (report.warnings ??= []).push(`import.meta.hot.dispose callback of ${disposeError.file} threw: ${disposeError.message}`);
-    }
+    reportCommit(report, committed, new Set(batch.filter((candidate) => candidate.role === "rerun").map((candidate) => candidate.path)));
   }
 
   /** What a file of a batch runs after: its imports, and the files it imported with import() (as it did the first time). */
@@ -666,9 +534,9 @@ export class ReloadEngine {
     while (queue.length > 0) {
       const next = queue.shift()!;
       if (added.has(next) || inTransaction(next)) continue;
-      const candidate = this.candidateFrom(next, await readScript(this.root, next), errors, "edit");
+      const candidate = this.reader.candidateFrom(next, await readScript(this.root, next), errors, "edit");
       if (!candidate) return errors[0] ?? this.ledger.errorAt(next, "", `cannot find ${next}`, undefined, "it was deleted while it loaded");
-      const error = this.resolveImports(candidate, added, []);
+      const error = this.reader.resolveImports(candidate, added, []);
       if (error) return error;
       added.set(next, candidate);
       for (const dependency of candidate.dependencies) {
@@ -714,11 +582,6 @@ function normalizePath(file: string): string {
 
 function emptyReport(): ReloadReport {
   return { ok: true, files: [], rerun: [], removed: [], recovered: [], patched: [], retired: [], errors: [], durationMs: 0 };
-}
-
-function patchChanges(patch: ClassPatch): boolean {
-  const { prototype, static: statics } = patch;
-  return patch.created || patch.newBase !== undefined || [prototype, statics].some((changes) => changes.added.length + changes.changed.length + changes.removed.length > 0);
 }
 
 /** `export *` or `export * as ns`: the names (or the namespace object) it exports follow another file's. */

@@ -84,3 +84,27 @@ export interface ReloadReport {
   warnings?: string[];
   durationMs: number;
 }
+
+/** What a kernel commit changed, as a report says it. */
+export interface CommitNews {
+  patched: ClassPatch[];
+  retired: RetiredClass[];
+  disposeErrors: { file: string; message: string }[];
+}
+
+/**
+ * Adds a commit's news to a report. A re-run file's classes (`rerun`) are patched with
+ * themselves: only what changed is news (a static recomputed, a new base).
+ */
+export function reportCommit(report: ReloadReport, committed: CommitNews, rerun: ReadonlySet<string>): void {
+  report.patched.push(...committed.patched.filter((patch) => !rerun.has(patch.file) || patchChanges(patch)));
+  report.retired.push(...committed.retired);
+  for (const disposeError of committed.disposeErrors) {
+    (report.warnings ??= []).push(`import.meta.hot.dispose callback of ${disposeError.file} threw: ${disposeError.message}`);
+  }
+}
+
+function patchChanges(patch: ClassPatch): boolean {
+  const { prototype, static: statics } = patch;
+  return patch.created || patch.newBase !== undefined || [prototype, statics].some((changes) => changes.added.length + changes.changed.length + changes.removed.length > 0);
+}

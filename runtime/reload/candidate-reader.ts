@@ -1,0 +1,124 @@
+import { compileScript, CompileError, type CompileOptions } from "../compile/index.js";
+import { compileInParallel, scriptOf, type CompileOutcome } from "../compile/parallel-compile.js";
+import { describeCycle } from "./dependency-order.js";
+import { readScript, resolveSpecifier, scriptExists, type ReadOutcome } from "../files/script-files.js";
+import { importTypeProblem } from "./import-types.js";
+import type { PreparedContexts } from "./prepared-contexts.js";
+import type { FailureLedger } from "./failure-ledger.js";
+import type { ReloadError } from "./reload-report.js";
+import { HOST_MODULE, type Candidate } from "./candidate.js";
+
+/** An emptied script is re-read this many times, this far apart, before it is applied. */
+const EMPTY_FILE_RETRIES = 10;
+const EMPTY_FILE_RETRY_MS = 3;
+
+/**
+ * From the scripts on disk to candidates a transaction can run: reads (re-reading a file
+ * caught half-written), compiles (on worker threads for a big load), numbers each attempt,
+ * resolves imports against what a fresh load would see. Failures are collected as the
+ * ledger words them.
+ */
+export class CandidateReader {
+  private readonly attempts = new Map<string, number>();
+
+  constructor(
+    private readonly root: string,
+    private readonly compileOptions: CompileOptions,
+    private readonly ledger: FailureLedger,
+    /** Contexts made while compile workers compile a big load. */
+    private readonly prepared: PreparedContexts,
+    /** The running text of a file, if it runs. */
+    private readonly runningSource: (file: string) => string | undefined,
+  ) {}
+
+  /**
+   * Reads a file; if a loaded, non-empty script reads as empty, it is most likely being
+   * written (truncate, then write), so it is read again shortly before being believed.
+   */
+  async readSettled(file: string): Promise<ReadOutcome> {
+    let outcome = await readScript(this.root, file);
+    for (let attempt = 0; attempt < EMPTY_FILE_RETRIES; attempt++) {
+      const wasEmpty = outcome.kind === "source" && outcome.source.trim() === "";
+      if (!wasEmpty || !this.runningSource(file)?.trim()) break;
+      await new Promise((resolve) => setTimeout(resolve, EMPTY_FILE_RETRY_MS));
+      outcome = await readScript(this.root, file);
+    }
+    return outcome;
+  }
+
+  /**
+   * Many scripts at once (start-up) compile on worker threads, each file's context made here
+   * meanwhile; undefined when they compile here (few scripts, one core, or graft running
+   * from its sources). The outcomes by file.
+   */
+  async compileOnWorkers(read: Map<string, ReadOutcome>): Promise<Map<string, CompileOutcome> | undefined> {
+    const jobs = [...read].flatMap(([file, outcome]) => (outcome.kind === "source" ? [{ file, source: outcome.source }] : []));
+    const compiling = compileInParallel(jobs, this.compileOptions);
+    if (!compiling) return undefined;
+    this.prepared.prepare(jobs.map((job) => job.file));
+    // A worker that could not start or died: the scripts compile here instead.
+    const outcomes = await compiling.catch(() => undefined);
+    return outcomes && new Map(jobs.map((job, index) => [job.file, outcomes[index]!]));
+  }
+
+  /** A read script as a compiled candidate; undefined if it is missing or failed (the error is collected). */
+  candidateFrom(file: string, outcome: ReadOutcome, errors: ReloadError[], role: Candidate["role"], compiled?: CompileOutcome): Candidate | undefined {
+    if (outcome.kind === "missing") return undefined;
+    if (outcome.kind === "invalid") {
+      errors.push(this.ledger.unreadable(file, outcome.reason, outcome.hint));
+      return undefined;
+    }
+    const attempt = this.nextAttempt(file);
+    try {
+      const script = compiled ? scriptOf(compiled) : compileScript(file, outcome.source, this.compileOptions);
+      return { path: file, script, dependencies: [], attempt, role, starExports: [] };
+    } catch (error) {
+      if (!(error instanceof CompileError)) throw error;
+      errors.push(this.ledger.errorAt(file, outcome.source, error.message, error.position, error.hint));
+      return undefined;
+    }
+  }
+
+  nextAttempt(file: string): number {
+    const attempt = (this.attempts.get(file) ?? 0) + 1;
+    this.attempts.set(file, attempt);
+    return attempt;
+  }
+
+  /** Resolves a candidate's imports against the scripts on disk (minus those being deleted); the error if one is missing. */
+  resolveImports(candidate: Candidate, batch: ReadonlyMap<string, unknown>, removed: string[]): ReloadError | undefined {
+    // What is on disk, as a fresh load would see it (a file deleted but still running is gone).
+    const exists = (file: string): boolean => !removed.includes(file) && (batch.has(file) || scriptExists(this.root, file));
+    candidate.dependencies = [];
+    for (const site of candidate.script.imports) {
+      if (site.specifier === HOST_MODULE) {
+        candidate.dependencies.push(HOST_MODULE);
+        continue;
+      }
+      const resolved = resolveSpecifier(candidate.path, site.specifier, exists);
+      if (resolved === undefined) {
+        const relative = site.specifier.startsWith("./") || site.specifier.startsWith("../");
+        const message = relative
+          ? `cannot find '${site.specifier}' imported by ${candidate.path}`
+          : `'${site.specifier}' cannot be imported: scripts may import other scripts by relative path and "${HOST_MODULE}"`;
+        const hint = relative
+          ? `no script matches it (extension optional: .ts, .js, .mjs); create the file or fix the path`
+          : `Node modules, the file system and the network are not available to scripts; ask the host to expose what you need through "${HOST_MODULE}"`;
+        return this.ledger.errorAt(candidate.path, candidate.script.source, message, candidate.script.positionOf(site.offset), hint);
+      }
+      const typeProblem = importTypeProblem(site.specifier, site.type, resolved);
+      if (typeProblem) return this.ledger.errorAt(candidate.path, candidate.script.source, typeProblem.message, candidate.script.positionOf(site.offset), typeProblem.hint);
+      candidate.dependencies.push(resolved);
+    }
+    return undefined;
+  }
+
+  declareCycleExports(candidates: Map<string, Candidate>, cycles: string[][]): void {
+    for (const cycle of cycles) {
+      for (const file of new Set(cycle)) {
+        const candidate = candidates.get(file);
+        if (candidate) candidate.cycle = `${describeCycle(cycle)}; move the use out of top-level code or break the cycle`;
+      }
+    }
+  }
+}
