@@ -85,10 +85,12 @@ export interface CompiledParts extends CompiledModule {
 /**
  * The passes of compileScript, without building its lookups. Throws CompileError.
  *
- * The type-stripped code is parsed once; every later pass (module `arguments`, class
- * lowering, the module rewrite) edits that one tree's text in one MagicString, so one map
- * leads from the module function back to the stripped code (and oxc-transform's to the
- * source). Only TC39 decorators are lowered afterwards, by TypeScript, from the result.
+ * The type-stripped code is parsed once (twice only with legacy parameter decorators:
+ * legacy-decorators.ts); every later pass (reserved names, module `arguments`, class
+ * lowering, the module rewrite) reads that one tree and edits its text in one MagicString,
+ * so one map leads from the module function back to the stripped code (and oxc-transform's
+ * to the source). Nothing parses another pass's output, but for TC39 decorators and
+ * `accessor` fields, which TypeScript lowers from the result (decorators.ts).
  */
 export function compileParts(file: string, source: string, options: CompileOptions = {}): CompiledParts {
   if (isJsonModule(file)) {
@@ -100,7 +102,7 @@ export function compileParts(file: string, source: string, options: CompileOptio
   checkNesting(file, source);
   const stripped = stripTypes(file, source);
   const code = stripped.code;
-  // Each pass's map leads back to the code it was given; `back` holds them from the stripped code's down.
+  // From the stripped code back to the source (oxc-transform's map), when types were stripped.
   const back: SourceMapInput[] = stripped.map ? [stripped.map] : [];
   const mode = options.decorators ?? "standard";
   const program = mapErrorPosition(() => (mode === "legacy" ? parseWithParameterDecorators(file, code) : parseModule(file, code)), back);
