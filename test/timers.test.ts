@@ -349,3 +349,25 @@ console.log("settled", value.toHost());`;
     expect({ exitCode, stdout: stdout.trim(), stderr }).toEqual({ exitCode: 0, stdout: "settled 42", stderr: "" });
   });
 });
+
+describe("a timer fork bomb (issue 24 row 4)", () => {
+  it("is stopped at 10,000 pending timers: the file's timers cleared, reported once, the VM serves on", async () => {
+    const folder = await scriptsFolder({
+      "bomb.ts": "export function bomb(): void { const f = () => { setTimeout(f, 0); setTimeout(f, 0); }; f(); }\nexport const ok = (): number => 1;",
+      "calm.ts": "export let ticks = 0;\nexport function start(): void { setInterval(() => { ticks++; }, 1000000); }",
+    });
+    const runtime = await runtimeFor(folder, { memoryLimit: 64 * 1024 * 1024, timeout: 200 });
+    const errors: ReloadError[] = [];
+    runtime.on("error", (error) => errors.push(error));
+    runtime.exports("calm.ts").start!.invoke().dispose();
+    const { bomb, ok } = runtime.exports("bomb.ts");
+    bomb!.invoke().dispose();
+    await new Promise<void>((resolve) => runtime.on("error", () => resolve()));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.origin).toBe("setTimeout");
+    expect(errors[0]!.message).toMatch(/threw RangeError: too many timers: more than 10000 pending in this runtime; every timer of bomb\.ts \(\d+\) was cleared/);
+    // Nothing of the storm is left to fire: only calm.ts's interval is pending.
+    expect(runtime.scheduler.pendingTimers).toBe(1);
+    expect(ok!.invoke().toHost()).toBe(1);
+  });
+});

@@ -45,6 +45,9 @@ interface Settlement {
 
 type VmFunction = "add" | "microtask" | "fire" | "cancel" | "settle";
 
+/** Timers pending in one runtime at most: more is a timer storm (see Scheduler.timerStorm). */
+export const MAX_PENDING_TIMERS = 10_000;
+
 /**
  * Time in the VM, driven by the host's event loop: every script context gets setTimeout,
  * setInterval, their clear functions and queueMicrotask; each timer is a Node timer
@@ -163,6 +166,7 @@ export class Scheduler {
 
   private add(repeat: boolean, fileNumber: number, file: string, callback: QuickJSHandle | undefined, delay: QuickJSHandle | undefined, args: QuickJSHandle[]): VmCallResult<QuickJSHandle> {
     if (this.closed) return { value: this.context.undefined };
+    if (this.timers.size >= MAX_PENDING_TIMERS) return this.timerStorm(file);
     const id = this.nextTimer++;
     const result = this.callVm("add", [id, repeat, fileNumber, callback, delay, args.length > 0 ? args : undefined]);
     if (result.error) return result;
@@ -170,6 +174,22 @@ export class Scheduler {
     result.value.dispose();
     this.schedule(id, Number.isNaN(ms) ? 1 : ms, repeat, file);
     return { value: this.context.newNumber(id) };
+  }
+
+  /**
+   * A timer too many (a timer fork bomb: `const f = () => { setTimeout(f, 0); setTimeout(f, 0) }`):
+   * every timer of the file that made it is cleared, so nothing of the storm runs on, and
+   * the setTimeout that overflowed throws a RangeError in the script. Its callback's
+   * failure is then the one report of the storm.
+   */
+  private timerStorm(file: string): VmCallResult<QuickJSHandle> {
+    const ids = [...this.timers.values()].filter((record) => record.file === file).map((record) => record.id);
+    this.cancel(ids);
+    const error = this.context.newError({
+      name: "RangeError",
+      message: `too many timers: more than ${MAX_PENDING_TIMERS} pending in this runtime; every timer of ${file} (${ids.length}) was cleared`,
+    });
+    return { error };
   }
 
   private clear(idHandle: QuickJSHandle | undefined): void {
