@@ -1,4 +1,4 @@
-export { createRuntime, GraftRuntime } from "./runtime.js";
+export { createRuntime, GraftRuntime, type RuntimeHeap } from "./runtime.js";
 export { defineHost } from "./define-host.js";
 export { describeInitialLoad, describeReload, describePatch } from "./report-text.js";
 export { ScriptValue, ScriptClass } from "./script-value.js";

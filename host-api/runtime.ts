@@ -45,6 +45,24 @@ interface HeldFailure {
 /** The longest a failure is held while changes keep arriving. */
 const MAX_ERROR_HOLD_MS = 2000;
 
+/** `runtime.heap`: graft's heap tools (V2, H1, H3 in docs/rules.md), each after a full GC where it says so. */
+export interface RuntimeHeap {
+  /** Runs a full cycle collection now; returns the live GC object counts before and after. */
+  gc(): GcResult;
+  /** Retired and superseded class versions still alive after a full GC, with what holds them. */
+  leaks(): LeakReport[];
+  /** Every live object whose prototype chain includes `cls.prototype`, after a full GC. */
+  findInstances(cls: ScriptClass | ScriptValue): ScriptValue[];
+  /** Shortest paths from GC roots to `value` (the host's own hold included, last). */
+  retainers(value: ScriptValue): RetainerPath[];
+  /** Every live GC object and its references. */
+  snapshot(): HeapGraph;
+  /** Writes a Chrome DevTools .heapsnapshot file. */
+  write(path: string): void;
+  /** Live instances per class name, most first, after a full GC; graft's own objects only with `{ internal: true }`. */
+  topClasses(limit?: number, options?: { internal?: boolean }): ClassCount[];
+}
+
 /** The `file` of a ScriptError position inside code given to evaluate(). */
 export const EVALUATED_CODE = "(evaluated code)";
 
@@ -77,13 +95,8 @@ export class GraftRuntime {
   scriptConsole!: ScriptConsole;
   /** @internal Reading VM values as DevTools' remote objects. */
   values!: ValueInspector;
-  /** Heap inspection (V2, H1 in docs/rules.md): every live VM object, and DevTools snapshots. */
-  readonly heap: {
-    snapshot(): HeapGraph;
-    write(path: string): void;
-    /** Live instances per class name, most first, after a full GC; graft's own objects only with `{ internal: true }`. */
-    topClasses(limit?: number, options?: { internal?: boolean }): ClassCount[];
-  };
+  /** Heap inspection (V2, H1 in docs/rules.md): every live VM object, leaks, and DevTools snapshots. */
+  readonly heap: RuntimeHeap;
 
   private constructor(
     readonly root: string,
@@ -99,6 +112,10 @@ export class GraftRuntime {
     this.heapTools = new HeapTools(vm, kernel, kernelContext, engine, bridge);
     const tools = this.heapTools;
     this.heap = {
+      gc: () => (this.assertAlive(), tools.gc()),
+      leaks: () => (this.assertAlive(), tools.leaks()),
+      findInstances: (cls: ScriptClass | ScriptValue) => (this.assertAlive(), tools.findInstances(cls)),
+      retainers: (value: ScriptValue) => (this.assertAlive(), tools.retainers(value)),
       snapshot: () => (this.assertAlive(), tools.snapshot()),
       write: (path: string) => (this.assertAlive(), tools.write(path)),
       topClasses: (limit?: number, options?: { internal?: boolean }) => (this.assertAlive(), tools.topClasses(limit, options)),
@@ -218,8 +235,12 @@ export class GraftRuntime {
     }
   }
 
-  /** The class `name` defined at the top level of `file`. */
-  getClass(file: string, name: string): ScriptClass {
+  /** The class `name` defined at the top level of `file`; or one "file#Name" reference, as findSubclasses takes. */
+  getClass(reference: string): ScriptClass;
+  getClass(file: string, name: string): ScriptClass;
+  getClass(file: string, name?: string): ScriptClass {
+    if (name === undefined && typeof file === "string" && file.includes("#")) return this.classByReference(file);
+    if (typeof name !== "string") throw new GraftError(`getClass(file, name) needs a script path and a class name, or one "file#ClassName" reference such as "commands/base.ts#Command"; got ${describeArgument(file)}${name === undefined ? "" : ` and ${describeArgument(name)}`}`);
     this.assertAlive();
     if (typeof file === "string") file = scriptName(file);
     this.assertLoaded(file);
@@ -475,25 +496,25 @@ export class GraftRuntime {
     return this.events.on(event, listener);
   }
 
-  /** Runs a full cycle collection now; returns the live GC object counts before and after. */
+  /** @deprecated Use `runtime.heap.gc()` (kept for one version). */
   gc(): GcResult {
     this.assertAlive();
     return this.heapTools.gc();
   }
 
-  /** Every live object whose prototype chain includes `cls.prototype`, after a full GC. */
+  /** @deprecated Use `runtime.heap.findInstances(cls)` (kept for one version). */
   findInstances(cls: ScriptClass | ScriptValue): ScriptValue[] {
     this.assertAlive();
     return this.heapTools.findInstances(cls);
   }
 
-  /** Shortest paths from GC roots to `value`, each printed as H3 in docs/rules.md shows. */
+  /** @deprecated Use `runtime.heap.retainers(value)` (kept for one version). */
   retainers(value: ScriptValue): RetainerPath[] {
     this.assertAlive();
     return this.heapTools.retainers(value);
   }
 
-  /** Retired and superseded class versions still alive after a full GC, with what holds them. */
+  /** @deprecated Use `runtime.heap.leaks()` (kept for one version). */
   leaks(): LeakReport[] {
     this.assertAlive();
     return this.heapTools.leaks();

@@ -132,6 +132,12 @@ export interface RuntimeEventMap {
 export type RuntimeEvent = keyof RuntimeEventMap;
 export type { ScriptClass, ScriptValue };
 export type { SourcePosition, MemberChanges, ClassPatch, RetiredClass, ReloadError, ReloadReport } from "../runtime/reload/reload-report.js";
+/**
+ * What `on("error")`, `onError` and `failures()` give: a script that failed to load or
+ * reload, script code the event loop ran that threw (`origin`), the watcher, the VM.
+ * `ReloadError` is its old name (deprecated, kept for one version).
+ */
+export type ErrorReport = import("../runtime/reload/reload-report.js").ReloadError;
 
 /** One edge of a retainer path, from the held object towards a root. */
 export interface RetainerStep {

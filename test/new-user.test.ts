@@ -148,3 +148,19 @@ describe("heap tools name what users know", () => {
     expect(text).not.toContain("(unnamed)");
   });
 });
+
+describe("one vocabulary", () => {
+  it("heap tools live under runtime.heap (top-level names kept as deprecated aliases), and getClass takes 'file#Name' as findSubclasses does", async () => {
+    const folder = await scriptsFolder({ "zoo.ts": `export class Owl {}\nexport const owls = [new Owl()];\n` });
+    const runtime = await runtimeFor(folder);
+    const Owl = runtime.getClass("zoo.ts#Owl");
+    expect(Owl.isSame(runtime.getClass("zoo.ts", "Owl"))).toBe(true);
+    expect(() => runtime.getClass("zoo.ts")).toThrow(/getClass\(file, name\) needs a script path and a class name, or one "file#ClassName" reference/);
+    expect(runtime.heap.findInstances(Owl)).toHaveLength(1);
+    expect(runtime.findInstances(Owl)).toHaveLength(1);
+    expect(runtime.heap.gc().after).toBeGreaterThan(0);
+    expect(runtime.heap.leaks()).toEqual([]);
+    const [owl] = runtime.heap.findInstances(Owl);
+    expect(runtime.heap.retainers(owl!).map((path) => path.text).join("\n")).toContain("held by the host (Owl), from findInstances()");
+  });
+});

@@ -82,13 +82,48 @@ describe("the packed package, installed in an empty project", () => {
     const result = await run(process.execPath, [path.join(project, "node_modules", "typescript", "bin", "tsc"), "-p", folder], { cwd: project, timeout: 120_000 }).catch((error: { stdout: string }) => error);
     const errors = result.stdout.split("\n").filter((line) => line.includes("error TS"));
     expect(errors).toEqual([
-      expect.stringMatching(/^ts\/misuse\.ts\(3,9\): error TS2554: Expected 2 arguments, but got 1/),
+      expect.stringMatching(/^ts\/misuse\.ts\(3,\d+\): error TS2769: No overload matches this call/),
       expect.stringMatching(/^ts\/misuse\.ts\(4,9\): error TS2339: Property 'vm' does not exist/),
       expect.stringMatching(/^ts\/misuse\.ts\(4,21\): error TS2339: Property 'kernel' does not exist/),
       expect.stringMatching(/^ts\/misuse\.ts\(4,37\): error TS2339: Property 'engine' does not exist/),
       expect.stringMatching(/^ts\/misuse\.ts\(4,53\): error TS2339: Property 'bridge' does not exist/),
       expect.stringMatching(/^ts\/misuse\.ts\(5,12\): error TS2345: Argument of type '"relaod"'/),
       expect.stringMatching(/^ts\/misuse\.ts\(6,37\): error TS2339: Property 'files' does not exist on type 'LeakReport\[\]'/),
+    ]);
+  });
+
+  it("type-checks a host with TypeScript's own libs only (no @types/node), and shows no internals", async () => {
+    const folder = path.join(project, "bare");
+    await mkdir(folder, { recursive: true });
+    await writeFile(
+      path.join(folder, "host.ts"),
+      `import { createRuntime, GraftError, ScriptValue, type ScriptClass } from "graft";\n` +
+        `const runtime = await createRuntime({ scripts: "scripts", onError: (error) => error.text });\n` +
+        `const report = await runtime.reload(["commands/look.ts"], { force: true });\n` +
+        `const classes: ScriptClass[] = runtime.findSubclasses("commands/base.ts#Command");\n` +
+        `{ using value = runtime.evaluate("commands/look.ts", "1"); value.toHost(); }\n` +
+        `export const seen = [report.ok, classes.length, runtime.heap.topClasses(5).length, GraftError.name];\n` +
+        `runtime.dispose();\n`,
+    );
+    await writeFile(
+      path.join(folder, "misuse.ts"),
+      `import { ScriptValue } from "graft";\nimport type { ValueBridge, Vm, Kernel, HeapData } from "graft";\nexport const made = new ScriptValue();\n`,
+    );
+    await writeFile(
+      path.join(folder, "tsconfig.json"),
+      JSON.stringify({
+        compilerOptions: { target: "ES2022", lib: ["ES2022", "ESNext.Disposable"], module: "NodeNext", moduleResolution: "NodeNext", strict: true, noEmit: true, skipLibCheck: false, types: [] },
+        include: ["*.ts"],
+      }),
+    );
+    const result = await run(process.execPath, [path.join(project, "node_modules", "typescript", "bin", "tsc"), "-p", folder], { cwd: project, timeout: 120_000 }).catch((error: { stdout: string }) => error);
+    const errors = result.stdout.split("\n").filter((line) => line.includes("error TS"));
+    expect(errors).toEqual([
+      expect.stringMatching(/^bare\/misuse\.ts\(2,15\): error TS2305: Module '"graft"' has no exported member 'ValueBridge'/),
+      expect.stringMatching(/^bare\/misuse\.ts\(2,28\): error TS2305: Module '"graft"' has no exported member 'Vm'/),
+      expect.stringMatching(/^bare\/misuse\.ts\(2,32\): error TS2305: Module '"graft"' has no exported member 'Kernel'/),
+      expect.stringMatching(/^bare\/misuse\.ts\(2,40\): error TS2305: Module '"graft"' has no exported member 'HeapData'/),
+      expect.stringMatching(/^bare\/misuse\.ts\(3,21\): error TS2674: Constructor of class 'ScriptValue' is protected/),
     ]);
   });
 
