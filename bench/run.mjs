@@ -11,7 +11,7 @@ const here = (name) => fileURLToPath(new URL(name, import.meta.url));
 const log = (text) => process.stderr.write(`${text}\n`);
 
 // Each figure runs in its own Node process (bench/figure.mjs), one after the other.
-const steps = ["reload", "watch", "vite", "node-watch", "call", "async", "startup", "startup-3000", "runaway", "heap", "heap-scale", "heap-write", "heap-inspect", "soak"];
+const steps = ["reload", "cycles", "watch", "vite", "node-watch", "call", "async", "startup", "startup-3000", "runaway", "heap", "heap-scale", "heap-write", "heap-inspect", "soak"];
 /** Figures that measure host memory after V8's own collection. */
 const EXPOSE_GC = new Set(["heap-scale", "heap-write", "heap-inspect"]);
 
@@ -36,7 +36,7 @@ figures.watch_speedup_vs_node_watch = figures.node_watch_restart_p50_ms / figure
 // watch_speedup_vs_vite_hmr comes from the vite figure, which runs graft's watcher beside Vite edit by edit.
 
 const KEYS = [
-  "reload_p50_ms", "reload_p99_ms", "watch_edit_p50_ms", "node_watch_restart_p50_ms", "watch_speedup_vs_node_watch",
+  "reload_p50_ms", "reload_p99_ms", "cycles_leaf_edit_p50_ms", "watch_edit_p50_ms", "node_watch_restart_p50_ms", "watch_speedup_vs_node_watch",
   "call_overhead_ratio", "startup_500_ms", "reload_base_500_ms", "vm_bytes_per_script", "soak_reloads", "soak_growth_pct", "soak_leaks",
   "gc_100k_ms", "snapshot_100k_ms", "startup_3000_ms", "startup_3000_found", "runaway_stop_ms", "runaway_rss_growth_mib",
   "builtin_overrun_ms", "timer_callback_vs_call", "host_async_roundtrip_us",
