@@ -56,7 +56,10 @@ describe("the demo MUD under load", () => {
     await waitFor(() => replies.every((list) => list.at(-1)?.includes(` v${SAVES} `)), 15_000, `every client on v${SAVES}`);
     saving = false;
     await Promise.all(players);
-    await new Promise((resolve) => setTimeout(resolve, 100)); // a stray second reply would arrive by now
+    // A stray second reply to any command would arrive before the reply to one more command
+    // (a connection answers in order), and be taken for it.
+    const last = await Promise.all(clients.map((client, index) => client.command(`stamp ${index}-last`)));
+    last.forEach((reply, index) => expect(reply).toMatch(new RegExp(`^stamp ${index}-last `)));
 
     const versions = new Set<string>();
     clients.forEach((client, index) => {

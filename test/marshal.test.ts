@@ -38,8 +38,9 @@ export function echo(value: unknown) { return value; }`,
       "a.ts": `import { fetchName } from "host"; export const state = { name: "" }; export async function load() { state.name = await fetchName(7); }`,
     });
     const runtime = await runtimeFor(folder, { host: { fetchName: async (id: HostArg) => `player-${String(id)}` } });
-    runtime.exports("a.ts").load!.invoke().dispose();
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    const loading = runtime.exports("a.ts").load!.invoke();
+    (await loading.promise()).dispose();
+    loading.dispose();
     expect(runtime.exports("a.ts").state!.get("name").toHost()).toBe("player-7");
   });
 

@@ -59,7 +59,9 @@ describe("R2 watch", () => {
     const reports = collect(runtime);
     await folder.atomicWrite("a.ts", `export const v = 2;`);
     await waitFor(() => runtime.exports("a.ts").v!.toHost() === 2);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // A later change, waited for: any second reload of the save would have come before it.
+    await folder.write("marker.ts", `export const m = 1;`);
+    await waitFor(() => reports.some((report) => report.files.includes("marker.ts")), 10_000, "the marker's reload");
     expect(reports.filter((report) => report.files.includes("a.ts"))).toHaveLength(1);
     expect(reports.every((report) => report.errors.length === 0)).toBe(true);
   });
@@ -104,9 +106,13 @@ describe("R2 watch", () => {
     await folder.write("node_modules/y.ts", `export const y = 1;`);
     await folder.write("a.ts.swp", `garbage`);
     await folder.write("a.ts~", `garbage`);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(reports).toEqual([]);
-    expect(runtime.files()).toEqual(["a.ts"]);
+    await folder.write("a.d.ts", `export declare const d: number;`);
+    // The proof that the watcher is live (a watcher that ignored every event passed this
+    // test before): a script written after them is picked up, and it alone.
+    await folder.write("b.ts", `export const b = 1;`);
+    await waitFor(() => reports.some((report) => report.files.includes("b.ts")), 10_000, "b.ts's reload");
+    expect(reports.flatMap((report) => report.files)).toEqual(["b.ts"]);
+    expect(runtime.files().sort()).toEqual(["a.ts", "b.ts"]);
   });
 });
 
