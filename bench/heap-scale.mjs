@@ -32,8 +32,12 @@ async function world(prefix, items) {
   const populate = runtime.exports("world.ts").populate;
   for (let done = 0; done < items; done += 100_000) populate.invoke(Math.min(100_000, items - done)).dispose();
   populate.dispose();
+  worldDirs.set(runtime, dir);
   return runtime;
 }
+
+/** Each world runtime's scripts folder. */
+const worldDirs = new WeakMap();
 
 function collectHost() {
   if (typeof globalThis.gc !== "function") throw new Error("heap bench: run with --expose-gc (bench/run.mjs does)");
@@ -160,6 +164,7 @@ async function benchItems(rounds, items) {
       collectHost();
     }
     Item.dispose();
+    const functionHeld = await leaksWithFunctionHeld(runtime, rounds);
     const snapshotMs = median(snapshotTimes);
     return {
       leaks_600k_vs_gc: median(leakRatios),
@@ -179,11 +184,41 @@ async function benchItems(rounds, items) {
         snapshot_peak_rss_bytes_per_object: peak.growth / nodes,
         peak_rss_method: peak.method,
         graph_typed_array_bytes_per_object: graphBytes / nodes,
+        leaks_600k_function_held_vs_gc: functionHeld.ratio,
+        leaks_600k_function_held_ms: functionHeld.ms,
       },
     };
   } finally {
     runtime.dispose();
   }
+}
+
+/**
+ * leaks() with something to report on the same heap: one Item holds a top-level function of
+ * a version a reload replaced, so leaks() reads the heap for its paths, retained size and
+ * sole owner (dominators), as it does for a retired class. Median over rounds of leaks()/gc().
+ */
+async function leaksWithFunctionHeld(runtime, rounds) {
+  const dir = worldDirs.get(runtime);
+  const source = (n) => `import { world } from "./world";\nexport function collide(): number { return ${n}; }\nexport function hold(): void { (world[0] as any).collide = collide; }\n`;
+  writeFileSync(path.join(dir, "collide.ts"), source(1));
+  await runtime.reload(["collide.ts"]);
+  const exports = runtime.exports("collide.ts");
+  exports.hold.invoke().dispose();
+  for (const value of Object.values(exports)) value.dispose();
+  writeFileSync(path.join(dir, "collide.ts"), source(2));
+  await runtime.reload(["collide.ts"]);
+  const ratios = [];
+  const times = [];
+  for (let round = 0; round < Math.max(3, Math.ceil(rounds / 2)); round++) {
+    const gc = timed(() => runtime.gc());
+    const leaks = timed(() => runtime.leaks());
+    if (leaks.result.length !== 1 || leaks.result[0].kind !== "function") throw new Error(`heap bench: leaks() found ${leaks.result.length}, not the one function held`);
+    ratios.push(leaks.ms / gc.ms);
+    times.push(leaks.ms);
+    collectHost();
+  }
+  return { ratio: median(ratios), ms: median(times) };
 }
 
 /**

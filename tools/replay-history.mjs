@@ -34,8 +34,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
  * its probe, and the first commit of its TypeScript history (the merge that converted it).
  */
 const PROJECTS = {
-  rot: { src: "src", exclude: /(^|\/)(__tests?__|tests?)\/|\.test\.ts$/, probe: "rot.ts", first: "f62ac1e" },
-  planck: { src: "src", exclude: /(^|\/)__tests?__\/|\.test\.ts$/, probe: "planck.ts", first: "cfcb332" },
+  rot: { src: "src", exclude: /(^|\/)(__tests?(__)?|tests?)\/|\.test\.ts$/, probe: "rot.ts", first: "f62ac1e" },
+  planck: { src: "src", exclude: /(^|\/)__tests?(__)?\/|\.test\.ts$/, probe: "planck.ts", first: "cfcb332" },
 };
 const PROBE_FILE = "__replay_probe__.ts";
 const SCRIPT = /\.(ts|js|mjs|json)$/;
