@@ -1,5 +1,5 @@
 // Runs one bench module in this process and prints its result as JSON on stdout:
-//   node bench/figure.mjs <reload|cycles|watch|vite|node-watch|call|async|startup|startup-3000|runaway|heap|heap-scale|heap-write|heap-inspect|soak> [--quick]
+//   node bench/figure.mjs <reload|cycles|watch|vite|bun|node-watch|call|async|startup|startup-3000|runaway|heap|heap-scale|heap-write|heap-inspect|soak> [--quick]
 // (heap-scale, heap-write and heap-inspect need node --expose-gc, as run.mjs starts them)
 // run.mjs starts one of these per figure, so that no figure runs in a heap another one left.
 import { benchReload } from "./reload.mjs";
@@ -13,6 +13,7 @@ import { benchHeapInspect, benchHeapScale, benchHeapWrite } from "./heap-scale.m
 import { benchViteHmr } from "./vite.mjs";
 import { benchSoak } from "./soak.mjs";
 import { benchCycles } from "./cycles.mjs";
+import { benchBunHot } from "./bun.mjs";
 import { removeTempDirs } from "./fixtures.mjs";
 
 const [name] = process.argv.slice(2);
@@ -24,6 +25,7 @@ const figures = {
   cycles: () => benchCycles({ edits: quick ? 30 : 100 }),
   watch: () => benchWatchEdit({ edits: quick ? 20 : 80 }),
   vite: () => benchViteHmr({ edits: quick ? 20 : 80, log: progress }),
+  bun: () => benchBunHot({ edits: quick ? 20 : 60, log: progress }),
   "node-watch": () => benchNodeWatch({ edits: quick ? 4 : 12 }),
   call: () => benchCall({ rounds: quick ? 6 : 30 }),
   async: () => benchAsync({ rounds: quick ? 4 : 20 }),
