@@ -64,6 +64,8 @@ export const RUNTIME = {
   classArray: 68,
   contextList: 72,
   gcObjList: 80,
+  /** JSMallocState.malloc_limit: the memory limit (checked against the VM's option at start). */
+  mallocLimit: 24,
   mallocGcThreshold: 108,
   /** stack_size, stack_top, stack_limit: QuickJS's own stack check (emscripten stack). */
   stackSize: 120,

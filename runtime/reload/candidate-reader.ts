@@ -56,8 +56,8 @@ export class CandidateReader {
     const compiling = compileInParallel(jobs, this.compileOptions);
     if (!compiling) return undefined;
     this.prepared.prepare(jobs.map((job) => job.file));
-    // A worker that could not start or died: the scripts compile here instead.
-    const outcomes = await compiling.catch(() => undefined);
+    // Then this thread compiles too; a worker that could not start or died: the scripts compile here instead.
+    const outcomes = await compiling.finish().catch(() => undefined);
     return outcomes && new Map(jobs.map((job, index) => [job.file, outcomes[index]!]));
   }
 

@@ -8,6 +8,7 @@ import { crashError, type CrashState } from "./wasm-traps.js";
 import { formatBytes } from "../format-bytes.js";
 import type { WasmStackExports } from "./wasm-stack.js";
 import { DirectCall, type EmscriptenAllocator } from "./direct-call.js";
+import { withoutCollections } from "./gc-threshold.js";
 import { GraftError } from "../graft-error.js";
 
 /** A QuickJS instance (its own linear memory, capped at `memoryLimit`) for one runtime. */
@@ -159,7 +160,13 @@ export class Vm {
   private readonly objectPrototypeOf = new Map<number, number>();
 
   newContext(): QuickJSContext {
-    const context = this.runtime.newContext();
+    let context: QuickJSContext;
+    try {
+      context = this.withoutCollections(() => this.runtime.newContext());
+    } catch {
+      // No room without a collection: once more, collecting as QuickJS would.
+      context = this.runtime.newContext();
+    }
     const pointer = contextPointer(context);
     this.forgetContext(pointer);
     this.contexts.set(pointer, context);
@@ -169,6 +176,11 @@ export class Vm {
     this.objectPrototypes.set(objectPrototype, pointer);
     this.objectPrototypeOf.set(pointer, objectPrototype);
     return context;
+  }
+
+  /** Runs `work` (making contexts) with QuickJS's automatic collections held off: see gc-threshold.ts. */
+  withoutCollections<T>(work: () => T): T {
+    return withoutCollections(() => this.heap32(), this.runtimePointer, work);
   }
 
   /** The live context at a JSContext address (a realm), if graft made it. */
@@ -375,7 +387,8 @@ export class Vm {
     const heap = this.heap32();
     const stackSize = heap[(this.runtimePointer + RUNTIME.stackSize) >> 2];
     const frame = heap[(this.runtimePointer + RUNTIME.currentStackFrame) >> 2];
-    if (stackSize !== MAX_STACK_BYTES || frame !== 0) {
+    const limit = heap[(this.runtimePointer + RUNTIME.mallocLimit) >> 2]! >>> 0;
+    if (stackSize !== MAX_STACK_BYTES || frame !== 0 || limit !== this.options.memoryLimit) {
       throw new Error("graft: JSRuntime of this QuickJS build is not laid out as graft expects; graft needs exactly @jitl/quickjs-wasmfile-release-sync 0.32.0");
     }
   }

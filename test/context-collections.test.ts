@@ -1,0 +1,27 @@
+import { describe, expect, it } from "vitest";
+import type { QuickJSContext } from "quickjs-emscripten-core";
+import { RUNTIME } from "../runtime/heap/layout.js";
+import { runtimeFor, scriptsFolder } from "./helpers.js";
+
+// Making a context runs no script code and makes nothing that is garbage: QuickJS's automatic
+// collections are held off while graft makes one (runtime/vm/gc-threshold.ts). A collection
+// resets rt->malloc_gc_threshold from the heap's size: read straight from VM memory (asking
+// the VM anything would allocate, and so collect).
+describe("making script contexts", () => {
+  it("runs no collection however many are made; one that came due runs at the next allocation", async () => {
+    const runtime = await runtimeFor(await scriptsFolder({ "a.ts": "export class A {}" }));
+    const vm = runtime.vm;
+    const threshold = (): number => new Int32Array(vm.emscriptenModule.HEAPU8.buffer)[(vm.runtimePointer + RUNTIME.mallocGcThreshold) >> 2]!;
+    const before = threshold();
+    const made: QuickJSContext[] = [];
+    try {
+      // Enough contexts to pass QuickJS's collection threshold many times over.
+      for (let i = 0; i < 300; i++) made.push(vm.newContext());
+      expect(threshold()).toBe(before);
+      made[0]!.newObject().dispose();
+      expect(threshold()).toBeGreaterThan(before);
+    } finally {
+      for (const context of made) context.dispose();
+    }
+  });
+});
