@@ -371,3 +371,27 @@ describe("a timer fork bomb (issue 24 row 4)", () => {
     expect(ok!.invoke().toHost()).toBe(1);
   });
 });
+
+describe("an interval that overruns inside builtins (issue 24 row 3)", () => {
+  it("is cleared and reported once, though its callback returned normally", async () => {
+    const folder = await scriptsFolder({
+      "a.ts": [
+        "export let runs = 0;",
+        // Each period: builtins that run far past 50 ms without a bytecode back-edge the timeout could stop at.
+        "export function start(): void { setInterval(() => { runs++; for (let i = 0; i < 2; i++) ((1n << 400000n) - 1n).toString(); }, 5); }",
+        "export const count = (): number => runs;",
+      ].join("\n"),
+    });
+    const runtime = await runtimeFor(folder, { timeout: 50 });
+    const errors: ReloadError[] = [];
+    runtime.on("error", (error) => errors.push(error));
+    const { start, count } = runtime.exports("a.ts");
+    start!.invoke().dispose();
+    await new Promise<void>((resolve) => runtime.on("error", () => resolve()));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.origin).toBe("setInterval");
+    expect(errors[0]!.message).toMatch(/^a setInterval callback from a\.ts ran \d+ ms, longer than the timeout of 50 ms, inside builtins .*; the interval was cleared/);
+    expect(runtime.scheduler.pendingTimers).toBe(0);
+    expect(count!.invoke().toHost()).toBe(1);
+  });
+});

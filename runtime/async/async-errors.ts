@@ -25,7 +25,10 @@ export function describeAsyncFailure(failure: AsyncFailure, context: AsyncErrorC
   const interrupted = mapped === undefined || (mapped.name === "InternalError" && mapped.message === "interrupted");
   let message: string;
   let hint: string;
-  if (failure.timedOut && interrupted) {
+  if (failure.overran !== undefined) {
+    message = `${what} ran ${failure.overran} ms, longer than the timeout of ${context.timeout} ms, inside builtins (where the timeout cannot stop it)`;
+    hint = "look for long computations in builtins (big strings, bigints, sorts, JSON) in it";
+  } else if (failure.timedOut && interrupted) {
     message = `${what} ran longer than the timeout of ${context.timeout} ms and was stopped`;
     hint = failure.origin === "promise job"
       ? "look for an async loop or a then-chain that keeps scheduling itself; the promise it was running is rejected"

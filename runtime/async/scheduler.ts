@@ -20,6 +20,8 @@ export interface AsyncFailure {
   timedOut: boolean;
   /** What graft did about it (an interval that timed out is cleared). */
   consequence?: string;
+  /** The callback returned, but after this many ms, past the timeout (in builtins the timeout cannot stop). */
+  overran?: number;
 }
 
 /** The owner of timers created by one evaluation of one file (see `runOwnedBy`). */
@@ -390,6 +392,7 @@ export class Scheduler {
     if (!record.repeat) this.timers.delete(record.id);
     // A version awaiting at top level may wait on its own timers: they stay its top-level code.
     const owner = record.owner !== null && this.firing?.has(record.owner) ? record.owner : null;
+    const started = record.repeat ? Date.now() : 0;
     const result = this.runOwnedBy(owner, () => this.callVm("fire", [record.id]));
     if (this.closed) {
       // The callback disposed the runtime (through a host function): nothing more enters the VM.
@@ -413,6 +416,20 @@ export class Scheduler {
       this.onFailure({ origin: record.repeat ? "setInterval" : "setTimeout", file: record.file, dumped, timedOut, consequence });
     } else {
       result.value.dispose();
+      // A callback that ran past its budget inside builtins (which the timeout cannot stop,
+      // see Vm) and then returned: it would stall the host again at every period.
+      const ran = record.repeat ? Date.now() - started : 0;
+      if (ran > this.vm.options.timeout && this.timers.has(record.id)) {
+        this.cancel([record.id]);
+        this.onFailure({
+          origin: "setInterval",
+          file: record.file,
+          dumped: undefined,
+          timedOut: true,
+          overran: ran,
+          consequence: "the interval was cleared so that it cannot stall the host again",
+        });
+      }
     }
     if (!this.closed) this.vm.drainJobs();
   }
