@@ -61,7 +61,8 @@ for (const [name, rows] of Object.entries(results)) {
 }
 
 // --parsers: what one TypeScript-aware parse would cost against type stripping (oxc-transform,
-// in Rust) plus the parse of its output, for the 200-line fixture (min over alternating rounds).
+// in Rust) plus the parse of its output, for the 200-line fixture: the variants alternate call
+// by call (a loaded machine disturbs both alike), percentiles of single calls.
 if (args.includes("--parsers")) {
   const { createRequire } = await import("node:module");
   const require = createRequire(import.meta.url);
@@ -72,17 +73,23 @@ if (args.includes("--parsers")) {
   const variants = {
     "strip types + parse the JavaScript": () => parseSync("units.js", strip().code, { sourceType: "module", showSemanticErrors: true }).program,
     "parse TypeScript (TS AST)": () => parseSync("units.ts", source, { sourceType: "module", showSemanticErrors: true }).program,
-    "parse TypeScript, astType js": () => parseSync("units.ts", source, { sourceType: "module", showSemanticErrors: true, astType: "js" }).program,
   };
-  const best = {};
-  for (let round = 0; round < rounds; round++) {
-    for (const [name, run] of Object.entries(variants)) {
+  const names = Object.keys(variants);
+  const samples = Object.fromEntries(names.map((name) => [name, []]));
+  for (let i = 0; i < 200; i++) for (const name of names) variants[name]();
+  const calls = rounds * 30;
+  for (let i = 0; i < calls; i++) {
+    for (const name of i % 2 ? names : [...names].reverse()) {
       const started = performance.now();
-      for (let i = 0; i < 20; i++) run();
-      best[name] = Math.min(best[name] ?? Infinity, (performance.now() - started) / 20);
+      variants[name]();
+      samples[name].push(performance.now() - started);
     }
   }
-  console.log("parsers (200-line script, min ms):");
-  for (const [name, ms] of Object.entries(best)) console.log(`  ${name.padEnd(36)} ${ms.toFixed(3)}`);
+  const at = (sorted, q) => sorted[Math.floor(q * (sorted.length - 1))].toFixed(3);
+  console.log(`parsers (200-line script, ${calls} alternating calls each, ms):`);
+  for (const name of names) {
+    const sorted = samples[name].sort((x, y) => x - y);
+    console.log(`  ${name.padEnd(36)} p10 ${at(sorted, 0.1)}  p50 ${at(sorted, 0.5)}`);
+  }
   console.log(`  AST JSON: TypeScript ${JSON.stringify(parseSync("units.ts", source).program).length} B, stripped JavaScript ${JSON.stringify(parseSync("units.js", strip().code).program).length} B`);
 }
