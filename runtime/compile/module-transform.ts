@@ -303,7 +303,7 @@ export function rewriteModule(file: string, code: string, program: ESTree.Progra
   }
   // Text checks first: most files neither await at top level nor use import.meta or import(),
   // and then the tree is not walked for them.
-  if (MAY_USE_IMPORT_EXPRESSION.test(code)) rewriteImportMeta(program, out);
+  const usesImportCall = MAY_USE_IMPORT_EXPRESSION.test(code) && rewriteImportMeta(program, out);
 
   return { finish };
 
@@ -325,8 +325,11 @@ export function rewriteModule(file: string, code: string, program: ESTree.Progra
     // batch; the second runs the module's code.
     const prologue: string[] = [
       `(${topLevelAwait ? "async " : ""}function* (${GRAFT}) {"use strict"; ${GRAFT}.scope(function ${SCOPE_EVALUATOR}(__graftCode) { return eval(__graftCode); });`,
-      // import() gives a promise of the script's own realm (the kernel's answer is adopted).
-    `const ${META} = ${GRAFT}.meta, ${DYNAMIC_IMPORT} = ((load) => async (specifier, options) => load(specifier, options))(${GRAFT}.dynamicImport);`,
+      // import() gives a promise of the script's own realm (the kernel's answer is adopted); the
+      // wrapper is made only for a module that calls import() (REPL code of another gets the kernel's promise).
+      usesImportCall
+        ? `const ${META} = ${GRAFT}.meta, ${DYNAMIC_IMPORT} = ((load) => async (specifier, options) => load(specifier, options))(${GRAFT}.dynamicImport);`
+        : `const ${META} = ${GRAFT}.meta, ${DYNAMIC_IMPORT} = ${GRAFT}.dynamicImport;`,
     ];
     imports.forEach((_, index) => prologue.push(`const __import${index} = ${GRAFT}.require(${index});`));
     // Exports first: a module that imports its own namespace sees every name in it.
@@ -503,8 +506,9 @@ function isRemovedStatement(node: ESTree.Node): boolean {
   );
 }
 
-/** `import.meta` -> the per-version meta object graft hands each module; `import()` -> graft's loader. */
-function rewriteImportMeta(program: ESTree.Program, out: MagicString): void {
+/** `import.meta` -> the per-version meta object graft hands each module; `import()` -> graft's loader. Returns whether import() is called. */
+function rewriteImportMeta(program: ESTree.Program, out: MagicString): boolean {
+  let importCall = false;
   walk(program, {
     enter(node) {
       if (node.type === "MetaProperty" && node.meta.name === "import") {
@@ -513,7 +517,9 @@ function rewriteImportMeta(program: ESTree.Program, out: MagicString): void {
       } else if (node.type === "ImportExpression") {
         const { start } = node as unknown as Node;
         out.overwrite(start, start + "import".length, DYNAMIC_IMPORT);
+        importCall = true;
       }
     },
   });
+  return importCall;
 }
