@@ -2,8 +2,8 @@ import type { QuickJSContext, QuickJSHandle } from "quickjs-emscripten-core";
 import { resolveSpecifier, scriptExists } from "../files/script-files.js";
 import { importTypeProblem } from "./import-types.js";
 import type { ReloadError } from "./reload-report.js";
-import { VmCallError, type Kernel } from "../kernel/kernel.js";
-import { VmOutOfMemory, type Vm } from "../vm/vm.js";
+import type { Kernel } from "../kernel/kernel.js";
+import type { Vm } from "../vm/vm.js";
 import type { TransactionExecutor } from "./executor.js";
 import { HOST_MODULE, type Candidate, type LoadedFile } from "./candidate.js";
 
@@ -115,11 +115,15 @@ export class DynamicImports {
           error.dispose();
         }
       }
-    } catch (error) {
-      // The VM could not even settle it (out of memory, or the budget ran out): the promise stays pending.
-      if (!(error instanceof VmCallError) && !(error instanceof VmOutOfMemory)) throw error;
-    } finally {
+    } catch {
+      // The VM could not even settle it (out of memory, the budget ran out, or it crashed):
+      // the promise stays pending. Nothing here may throw: this runs from Node's event loop.
+      return;
+    }
+    try {
       vm.drainJobs();
+    } catch {
+      // A job that fails is reported by the VM's own job handling; a crashed VM runs nothing more.
     }
   }
 }
