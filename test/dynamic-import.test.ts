@@ -108,6 +108,23 @@ describe("dynamic import() of scripts in the folder", () => {
     const report = await runtime.reload(["a-main.js"], { force: true });
     expect(report.ok).toBe(true);
     expect(runtime.exports("a-main.js").fromTopLevel!.toHost()).toBe(40);
+
+    // A reload's new file awaits a file that is not running: it joins that transaction and commits with it.
+    await folder.write("shop.js", `import { value } from "./z-late.js"; export const price = value + 2;`);
+    await folder.write("b-menu.js", `const { price } = await import("./shop.js"); export const menu = "soup " + price;`);
+    const added = await runtime.reload(["b-menu.js"]);
+    expect(added.ok).toBe(true);
+    expect(added.files.sort()).toEqual(["b-menu.js", "shop.js"]);
+    expect(runtime.exports("b-menu.js").menu!.toHost()).toBe("soup 42");
+
+    // One that fails while it runs fails that transaction (its half-run version cannot be taken out of it).
+    await folder.write("bad.js", `throw new Error("no soup today");`);
+    await folder.write("c-menu.js", `export const menu = await import("./bad.js").then(() => "ok", (error) => "caught " + error.message);`);
+    const failed = await runtime.reload(["c-menu.js"]);
+    expect(failed.ok).toBe(false);
+    expect(failed.errors.map((error) => error.file)).toContain("bad.js");
+    expect(runtime.files()).not.toContain("c-menu.js");
+    expect(runtime.files()).not.toContain("bad.js");
   });
 
   it("a file imported with import() that later changes re-runs its importer; deleted, the importer waits for it", async () => {
