@@ -61,7 +61,7 @@ export function populateWorld(runtime: GraftRuntime, count: number): number {
 }
 
 /** Wizard commands: @reload, @leaks, @heap, @snapshot, @eval, @populate. */
-export async function runAdminCommand(runtime: GraftRuntime, verb: string, args: string, snapshotDir: string): Promise<string> {
+export async function runAdminCommand(runtime: GraftRuntime, verb: string, args: string, snapshotDir: string, tell: (text: string) => void = () => {}): Promise<string> {
   switch (verb) {
     case "@reload": {
       // Named files are re-run even if unchanged (a wizard's "run it again"); bare @reload applies what changed on disk.
@@ -95,8 +95,25 @@ export async function runAdminCommand(runtime: GraftRuntime, verb: string, args:
     case "@snapshot": {
       if (!hasHeapTools(runtime)) return NOT_YET;
       const file = path.resolve(snapshotDir, `graft-${new Date().toISOString().replace(/[:.]/g, "-")}.heapsnapshot`);
-      runtime.heap.write(file);
-      return `Heap snapshot written to ${file} (open it in Chrome DevTools > Memory > Load).`;
+      // The game stops only while the heap is read; the file is written while it runs on.
+      const started = performance.now();
+      let told = 0;
+      const written = runtime.heap.write(file, {
+        onProgress: ({ done, total }) => {
+          const percent = total === 0 ? 100 : Math.floor((done * 100) / total);
+          if (percent >= told + 25 && percent < 100) {
+            told = percent - (percent % 25);
+            tell(`@snapshot: ${told}% written...`);
+          }
+        },
+      });
+      tell(`@snapshot: heap read in ${(performance.now() - started).toFixed(0)} ms (the game paused for that only); writing ${path.basename(file)}...`);
+      try {
+        await written;
+      } catch (error) {
+        return `@snapshot failed: ${error instanceof Error ? error.message : String(error)}`;
+      }
+      return `Heap snapshot written to ${file} in ${((performance.now() - started) / 1000).toFixed(1)} s (open it in Chrome DevTools > Memory > Load).`;
     }
     case "@eval": {
       const space = args.indexOf(" ");

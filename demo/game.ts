@@ -198,7 +198,7 @@ export class GameServer {
       const wizard = flag.toHost() === true;
       flag.dispose();
       if (!wizard) return "Only wizards can do that.";
-      return runAdminCommand(this.runtime, verb, args, this.options.snapshotDir ?? process.cwd());
+      return runAdminCommand(this.runtime, verb, args, this.options.snapshotDir ?? process.cwd(), (text) => this.send(session.id, text));
     }
     const commandClass: ScriptClass | undefined = this.verbs.lookup(verb);
     if (!commandClass) return `Unknown command '${verb}'. Type 'help' for commands.`;

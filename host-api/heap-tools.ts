@@ -10,6 +10,17 @@ import type { GcResult, LeakReport, RetainerPath } from "./types.js";
 
 export type { ClassCount, HeapGraph };
 
+/** `heap.write(path, options)`: progress of writing the file, and a way to stop it. */
+export interface HeapWriteOptions {
+  /** Called as the file is written (at most about a hundred times): `done` of `total` steps. */
+  onProgress?: (progress: { done: number; total: number }) => void;
+  /**
+   * Stops writing between pieces: the partial file is removed, the promise rejects with the
+   * signal's reason. An AbortSignal (`AbortController().signal`), typed by what is read of it.
+   */
+  signal?: { readonly aborted: boolean; readonly reason?: unknown };
+}
+
 const MAX_PAST_CONTEXTS = 10_000;
 
 /**
@@ -97,9 +108,10 @@ export class HeapTools {
     return this.guard(() => this.inspector.snapshot());
   }
 
-  write(path: string): void {
+  /** Reads the heap now (the VM stops for that only); the promise settles once the file is written. */
+  write(path: string, options: HeapWriteOptions = {}): Promise<void> {
     this.bridge.releaseBorrowed();
-    this.guard(() => this.inspector.write(path));
+    return this.guard(() => this.inspector.write(path, options));
   }
 
   /** A .heapsnapshot of the heap as it is now, in pieces made as they are taken (for the inspector). */

@@ -11,7 +11,7 @@ import { Scheduler, type AsyncFailure } from "../runtime/async/scheduler.js";
 import { describeAsyncFailure } from "../runtime/async/async-errors.js";
 import { dumpThrown } from "../runtime/async/dump-thrown.js";
 import { Bridge } from "./bridge.js";
-import { HeapTools, type ClassCount, type HeapGraph } from "./heap-tools.js";
+import { HeapTools, type ClassCount, type HeapGraph, type HeapWriteOptions } from "./heap-tools.js";
 import { installHostModule } from "./host-module.js";
 import { Emitter } from "./events.js";
 import { GraftError, ScriptError } from "./errors.js";
@@ -57,8 +57,12 @@ export interface RuntimeHeap {
   retainers(value: ScriptValue): RetainerPath[];
   /** Every live GC object and its references. */
   snapshot(): HeapGraph;
-  /** Writes a Chrome DevTools .heapsnapshot file. */
-  write(path: string): void;
+  /**
+   * Writes a Chrome DevTools .heapsnapshot file. The heap is read before this returns (the
+   * only part that stops the VM); the file is written while the host runs, with progress and
+   * a way to stop it (`options`).
+   */
+  write(path: string, options?: HeapWriteOptions): Promise<void>;
   /** Live instances per class name, most first, after a full GC; graft's own objects only with `{ internal: true }`. */
   topClasses(limit?: number, options?: { internal?: boolean }): ClassCount[];
 }
@@ -117,7 +121,7 @@ export class GraftRuntime {
       findInstances: (cls: ScriptClass | ScriptValue) => (this.assertAlive(), tools.findInstances(cls)),
       retainers: (value: ScriptValue) => (this.assertAlive(), tools.retainers(value)),
       snapshot: () => (this.assertAlive(), tools.snapshot()),
-      write: (path: string) => (this.assertAlive(), tools.write(path)),
+      write: (path: string, options?: HeapWriteOptions) => (this.assertAlive(), tools.write(path, options)),
       topClasses: (limit?: number, options?: { internal?: boolean }) => (this.assertAlive(), tools.topClasses(limit, options)),
     };
   }

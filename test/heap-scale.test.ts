@@ -40,7 +40,7 @@ describe("heap snapshots at game size", () => {
 
     const file = path.join(tmpdir(), `graft-scale-${process.pid}-${Date.now()}.heapsnapshot`);
     try {
-      runtime.heap.write(file);
+      await runtime.heap.write(file);
       const text = await readFile(file, "utf8");
       expect(text.length).toBeGreaterThan(4 << 20); // several of the writer's 1M-character pieces
       const parsed = parseHeapSnapshot(text);

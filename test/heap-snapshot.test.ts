@@ -13,7 +13,7 @@ describe("heap.write: Chrome DevTools .heapsnapshot", () => {
     const runtime = await runtimeFor(folder);
     const file = path.join(tmpdir(), `graft-${process.pid}-${Date.now()}.heapsnapshot`);
     try {
-      runtime.heap.write(file);
+      await runtime.heap.write(file);
       const text = await readFile(file, "utf8");
       expect(Object.keys(JSON.parse(text) as object)).toEqual(["snapshot", "nodes", "edges", "trace_function_infos", "trace_tree", "samples", "locations", "strings"]);
       // An independent reader of the format: every rule DevTools relies on, and dominance by definition.

@@ -109,7 +109,7 @@ describe("heap.write without memlab: the file is well-formed and retained sizes 
     const file = path.join(tmpdir(), `graft-dominators-${process.pid}-${Date.now()}.heapsnapshot`);
     try {
       runtime.gc();
-      runtime.heap.write(file);
+      await runtime.heap.write(file);
       const parsed = parseHeapSnapshot(await readFile(file, "utf8"));
       const { idom, retained, reached } = fileDominators(parsed);
       const one = (name: string): SnapshotNode => {

@@ -106,7 +106,7 @@ function names(values: ScriptValue[]): string[] {
 }
 
 /** Every public API that reads the VM, answered as plain data. */
-function answers(runtime: GraftRuntime): Record<string, unknown> {
+async function answers(runtime: GraftRuntime): Promise<Record<string, unknown>> {
   const Command = runtime.getClass("commands/base.ts", "Command");
   const Shape = runtime.getClass("shapes.ts", "Shape");
   const Cube = runtime.getClass("shapes.ts", "Cube");
@@ -121,7 +121,7 @@ function answers(runtime: GraftRuntime): Record<string, unknown> {
     held.dispose();
     const snapshot = runtime.heap.snapshot();
     const snapshotFile = path.join(tmpdir(), `graft-growth-${process.pid}-${Date.now()}.heapsnapshot`);
-    runtime.heap.write(snapshotFile);
+    await runtime.heap.write(snapshotFile);
     const written = JSON.parse(readFileSync(snapshotFile, "utf8")) as { snapshot: { node_count: number } };
     rmSync(snapshotFile);
     const leaks = runtime.leaks();
@@ -170,11 +170,11 @@ async function grownWorld(): Promise<{ runtime: GraftRuntime; before: Record<str
   // A retired class held by another script's global: leaks() must report it.
   await folder.write("ghost.ts", "export class Spirit {}");
   await runtime.reload(["ghost.ts"]);
-  return { runtime, before: { ...answers(runtime), crossing: await crossingAnswers(runtime) } };
+  return { runtime, before: { ...(await answers(runtime)), crossing: await crossingAnswers(runtime) } };
 }
 
 async function allAnswers(runtime: GraftRuntime): Promise<Record<string, unknown>> {
-  return { ...answers(runtime), crossing: await crossingAnswers(runtime) };
+  return { ...(await answers(runtime)), crossing: await crossingAnswers(runtime) };
 }
 
 describe("answers after the VM memory grows (issue 8)", () => {

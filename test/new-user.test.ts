@@ -1,3 +1,5 @@
+import { readFile, stat } from "node:fs/promises";
+import path from "node:path";
 import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
 import { runAdminCommand } from "../demo/admin.js";
@@ -162,5 +164,36 @@ describe("one vocabulary", () => {
     expect(runtime.heap.leaks()).toEqual([]);
     const [owl] = runtime.heap.findInstances(Owl);
     expect(runtime.heap.retainers(owl!).map((path) => path.text).join("\n")).toContain("held by the host (Owl), from findInstances()");
+  });
+});
+
+describe("long heap work", () => {
+  it("heap.write reads the heap, then writes the file while the host runs, with progress; an AbortSignal stops it and removes the partial file", async () => {
+    const folder = await scriptsFolder({ "crates.ts": `export class Crate { constructor(public n: number) {} }\nexport const crates = Array.from({ length: 60000 }, (_, n) => new Crate(n));\n` });
+    const runtime = await runtimeFor(folder);
+    const file = path.join(folder.root, "heap.heapsnapshot");
+    const progress: { done: number; total: number }[] = [];
+    let turns = 0;
+    const ticker = setInterval(() => turns++, 0);
+    try {
+      const writing = runtime.heap.write(file, { onProgress: (step) => progress.push(step) });
+      const turnsAtReturn = turns;
+      await writing;
+      // The event loop ran while the file was written (before: one synchronous call).
+      expect(turns).toBeGreaterThan(turnsAtReturn);
+    } finally {
+      clearInterval(ticker);
+    }
+    expect(progress.length).toBeGreaterThan(2);
+    expect(progress.at(-1)!.done).toBe(progress.at(-1)!.total);
+    expect(progress.every((step, i) => i === 0 || step.done >= progress[i - 1]!.done)).toBe(true);
+    const written = JSON.parse(await readFile(file, "utf8")) as { snapshot: { node_count: number } };
+    expect(written.snapshot.node_count).toBeGreaterThan(60000);
+
+    const controller = new AbortController();
+    const stopped = path.join(folder.root, "stopped.heapsnapshot");
+    const aborted = runtime.heap.write(stopped, { onProgress: () => controller.abort(new Error("enough")), signal: controller.signal });
+    await expect(aborted).rejects.toThrow("enough");
+    await expect(stat(stopped)).rejects.toThrow(/ENOENT/);
   });
 });

@@ -374,6 +374,17 @@ export interface HeapGraph {
   dominators(): { idom: Int32Array; retained: Float64Array };
 }
 
+/** `heap.write(path, options)`: progress of writing the file, and a way to stop it. */
+export interface HeapWriteOptions {
+  /** Called as the file is written (at most about a hundred times): `done` of `total` steps. */
+  onProgress?: (progress: { done: number; total: number }) => void;
+  /**
+   * Stops writing between pieces: the partial file is removed, the promise rejects with the
+   * signal's reason. An AbortSignal (`AbortController().signal`), typed by what is read of it.
+   */
+  signal?: { readonly aborted: boolean; readonly reason?: unknown };
+}
+
 /** `runtime.heap`: graft's heap tools. Each throws GraftError when heap inspection is not available on this build. */
 export interface RuntimeHeap {
   /**
@@ -402,10 +413,12 @@ export interface RuntimeHeap {
    */
   snapshot(): HeapGraph;
   /**
-   * Writes a Chrome DevTools `.heapsnapshot` file.
-   * @throws {GraftError} when heap inspection is not available; the file system's errors as they are.
+   * Writes a Chrome DevTools `.heapsnapshot` file. The heap is read before this returns
+   * (the only part that stops the VM); the file is written while the host runs.
+   * @throws {GraftError} when heap inspection is not available.
+   * @throws {Error} (rejects) the file system's errors, or the signal's reason once aborted.
    */
-  write(path: string): void;
+  write(path: string, options?: HeapWriteOptions): Promise<void>;
   /** Live instances per class name, most first, after a full GC; graft's own objects only with `{ internal: true }`. */
   topClasses(limit?: number, options?: { internal?: boolean }): ClassCount[];
 }

@@ -1,4 +1,5 @@
 import { closeSync, openSync, writeSync } from "node:fs";
+import { open, unlink } from "node:fs/promises";
 import type { HeapGraph } from "./graph.js";
 import { EDGE, EDGE_TYPES, type NodeKind } from "./heap-data.js";
 
@@ -93,10 +94,16 @@ class ByteWriter {
  * Yields the bytes in pieces of about a MiB (each a buffer of its own), as they are made:
  * the consumer may wait between pieces, and the whole file is never in memory.
  */
-export function* heapSnapshotPieces(graph: HeapGraph, describe: (index: number) => string = defaultDescribe(graph)): Generator<Uint8Array> {
+export function* heapSnapshotPieces(
+  graph: HeapGraph,
+  describe: (index: number) => string = defaultDescribe(graph),
+  /** Updated before each piece: nodes, then edges of nodes, written so far (`total`: twice the node count). */
+  progress: { done: number; total: number } = { done: 0, total: 0 },
+): Generator<Uint8Array> {
   const d = graph.data;
   const strings = d.strings;
   const count = d.count;
+  progress.total = 2 * count;
   const reached = graph.reachableFromRoots();
   const rootChildren: number[] = [];
   for (let i = 0; i < count; i++) if (graph.isRoot(i) || !reached[i]) rootChildren.push(i);
@@ -126,7 +133,10 @@ export function* heapSnapshotPieces(graph: HeapGraph, describe: (index: number) 
     out.next(0);
     // Attached (1) when the roots reach it; unreached nodes hang off the synthetic root.
     out.next(reached[i] ? 1 : 0);
-    if (out.ready.length > 0) yield* out.take();
+    if (out.ready.length > 0) {
+      progress.done = i;
+      yield* out.take();
+    }
   }
 
   // Edges, in node order as the format wants; hidden edges are numbered per node.
@@ -151,7 +161,10 @@ export function* heapSnapshotPieces(graph: HeapGraph, describe: (index: number) 
       out.next(type === hiddenType ? hidden++ : edgeName[e]!);
       out.next((edgeTo[e]! + 1) * FIELD_COUNT);
     }
-    if (out.ready.length > 0) yield* out.take();
+    if (out.ready.length > 0) {
+      progress.done = count + i;
+      yield* out.take();
+    }
   }
   out.text(`],\n"trace_function_infos":[],"trace_tree":[],"samples":[],"locations":[],\n"strings":[`);
   const list = strings.list;
@@ -162,6 +175,47 @@ export function* heapSnapshotPieces(graph: HeapGraph, describe: (index: number) 
   out.text("]}");
   out.flush();
   yield* out.take();
+}
+
+/** How far a .heapsnapshot is written: `done` of `total` steps (nodes, then their edges). */
+export interface WriteProgress {
+  done: number;
+  total: number;
+}
+
+/**
+ * Writes `graph` as a .heapsnapshot file, a piece (about a MiB) at a time with the event
+ * loop running between pieces: the host keeps serving while a large heap is written. The
+ * graph is the host's copy: the VM may run meanwhile. `signal` stops it between pieces (the
+ * partial file is removed and the promise rejects with the signal's reason).
+ */
+export async function writeHeapSnapshotAsync(
+  path: string,
+  graph: HeapGraph,
+  describe: (index: number) => string,
+  options: { onProgress?: (progress: WriteProgress) => void; signal?: { readonly aborted: boolean; readonly reason?: unknown } } = {},
+): Promise<void> {
+  const progress = { done: 0, total: 2 * graph.data.count };
+  const file = await open(path, "w");
+  let failed = true;
+  try {
+    let reported = -1;
+    for (const bytes of heapSnapshotPieces(graph, describe, progress)) {
+      if (options.signal?.aborted) throw options.signal.reason ?? new Error("heap.write was aborted");
+      await file.write(bytes);
+      // At most a hundred reports, whatever the size.
+      const percent = progress.total === 0 ? 100 : Math.floor((progress.done * 100) / progress.total);
+      if (percent !== reported) {
+        reported = percent;
+        options.onProgress?.({ done: progress.done, total: progress.total });
+      }
+    }
+    failed = false;
+  } finally {
+    await file.close();
+    if (failed) await unlink(path).catch(() => undefined);
+  }
+  options.onProgress?.({ done: progress.total, total: progress.total });
 }
 
 /** The node count a snapshot of `graph` reports (its nodes and the synthetic root). */

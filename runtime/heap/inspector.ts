@@ -11,7 +11,7 @@ import { StableIds, type HeapGraph } from "./graph.js";
 import { describeAt, describeClass, formatLeak, formatRetainers, type ClassLabel, type FormattedPath, type HeapLabels, type LeakFinding } from "./format.js";
 import { holdObjects, type FoundObjects } from "./found-objects.js";
 import { addressOfHandle, arrayElementAddresses, handlesForObjects } from "./handles.js";
-import { heapSnapshotNodeCount, heapSnapshotPieces, writeHeapSnapshot } from "./heapsnapshot.js";
+import { heapSnapshotNodeCount, heapSnapshotPieces, writeHeapSnapshotAsync, type WriteProgress } from "./heapsnapshot.js";
 import { findInstances } from "./instances.js";
 import { contextPointerOf, FUNCTION_CLASSES, GcType } from "./layout.js";
 import { verifyLayout } from "./self-check.js";
@@ -210,11 +210,16 @@ export class HeapInspector {
     return this.view().graph;
   }
 
-  /** Writes a Chrome DevTools .heapsnapshot of the VM. */
-  write(path: string): void {
+  /**
+   * Writes a Chrome DevTools .heapsnapshot of the VM. Only reading the heap stops the VM
+   * (synchronously, before this returns its promise); the file is written while the host
+   * runs, a piece at a time (see writeHeapSnapshotAsync).
+   */
+  write(path: string, options: { onProgress?: (progress: WriteProgress) => void; signal?: { readonly aborted: boolean; readonly reason?: unknown } } = {}): Promise<void> {
     this.ensureVerified();
+    if (options.signal?.aborted) return Promise.reject(options.signal.reason ?? new Error("heap.write was aborted"));
     const { graph, labels } = this.view();
-    writeHeapSnapshot(path, graph, (index) => describeAt(graph, index, labels));
+    return writeHeapSnapshotAsync(path, graph, (index) => describeAt(graph, index, labels), options);
   }
 
   /**
