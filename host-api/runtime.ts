@@ -4,7 +4,7 @@ import { Lifetime, Scope, type QuickJSContext } from "quickjs-emscripten-core";
 import { Kernel } from "../runtime/kernel/kernel.js";
 import { ReloadEngine } from "../runtime/reload/reload-engine.js";
 import { loadQuickJS, Vm } from "../runtime/vm/vm.js";
-import { ScriptWatcher } from "../runtime/files/watcher.js";
+import { WatchedReloads } from "./watched-reloads.js";
 import { scriptName, scriptPathProblem, toRelative } from "../runtime/files/script-files.js";
 import { MAX_MEMORY_BYTES } from "../runtime/vm/wasm-instance.js";
 import { Scheduler, type AsyncFailure } from "../runtime/async/scheduler.js";
@@ -31,19 +31,6 @@ const DEFAULT_TIMEOUT_MS = 1000;
  */
 const DEFAULT_DEBOUNCE_MS = 0;
 const DEFAULT_ERROR_DELAY_MS = 200;
-
-/** A failed watcher reload waiting out `errorDelay` before it is reported. */
-interface HeldFailure {
-  report: ReloadReport;
-  /** The files of the batch that failed: a newer reload of any of them replaces the report. */
-  files: Set<string>;
-  timer: NodeJS.Timeout;
-  /** When it was held (a failure is held at most MAX_ERROR_HOLD_MS). */
-  since: number;
-}
-
-/** The longest a failure is held while changes keep arriving. */
-const MAX_ERROR_HOLD_MS = 2000;
 
 /** `runtime.heap`: graft's heap tools (V2, H1, H3 in docs/rules.md), each after a full GC where it says so. */
 export interface RuntimeHeap {
@@ -83,12 +70,7 @@ export class GraftRuntime {
   initialReport!: ReloadReport;
   private readonly events = new Emitter<RuntimeEventMap>();
   private onError: ((error: ReloadError) => void) | undefined;
-  private heldFailure: HeldFailure | undefined;
-  /** Watcher reloads under way (a held failure is not reported while one may still replace it). */
-  private watchedReloads = 0;
-  /** Files whose failure was replaced before it was reported: their undoing is no news either. */
-  private readonly unreported = new Set<string>();
-  private watcher: ScriptWatcher | undefined;
+  private watched: WatchedReloads | undefined;
   private disposed = false;
   /** DevTools inspectors serving this runtime (closed with it). */
   private readonly inspectors = new Set<Inspector>();
@@ -198,16 +180,18 @@ export class GraftRuntime {
   }
 
   private async startWatching(debounceMs: number, errorDelayMs: number): Promise<void> {
-    this.watcher = new ScriptWatcher(
-      this.root,
+    this.watched = new WatchedReloads({
+      root: this.root,
       debounceMs,
-      (files) => {
-        this.reloadWatched(files, errorDelayMs).catch((error: unknown) => this.reportWatchFailure("reload", error, files));
-      },
-      (folder) => this.engine.files().filter((file) => file.startsWith(`${folder}/`)),
-      (error) => this.reportWatchFailure("watcher", error, []),
-    );
-    await this.watcher.start();
+      errorDelayMs,
+      reload: (files) => this.engine.reload(files),
+      failures: () => this.engine.failures(),
+      loadedUnder: (folder) => this.engine.files().filter((file) => file.startsWith(`${folder}/`)),
+      announce: (report) => this.announce(report),
+      reportUnprompted: (error) => this.reportUnprompted(error),
+      isDisposed: () => this.disposed,
+    });
+    await this.watched.start();
   }
 
   /** Loaded scripts, as sorted relative paths. */
@@ -375,20 +359,6 @@ export class GraftRuntime {
     this.reportUnprompted({ file: "", message, text: `${message}.`, origin: "vm" });
   }
 
-  /** The watcher failing, or a reload it started failing as a whole (not a script's error). */
-  private reportWatchFailure(origin: "watcher" | "reload", error: unknown, files: string[]): void {
-    if (this.disposed) return;
-    const reason = error instanceof Error ? error.message : String(error);
-    if (origin === "watcher") {
-      const where = typeof (error as { path?: unknown })?.path === "string" ? path.relative(this.root, (error as { path: string }).path) : "";
-      const message = `watching ${this.root} failed: ${reason}`;
-      this.reportUnprompted({ file: where, message, text: `${message}; saves may not reload until the watcher recovers (runtime.reload() still works)`, origin });
-    } else {
-      const message = `reloading ${files.join(", ")} after a save failed: ${reason}`;
-      this.reportUnprompted({ file: files[0] ?? "", message, text: message, origin });
-    }
-  }
-
   /** An error no host call is waiting for: to onError and the "error" event, or stderr if nobody listens. */
   private reportUnprompted(error: ReloadError): void {
     if (!this.onError && !this.events.has("error")) console.error(`graft: ${error.text}`);
@@ -414,76 +384,9 @@ export class GraftRuntime {
     return () => this.errorTaps.delete(tap);
   }
 
-  /**
-   * A watcher batch. A failure is held for `errorDelayMs`: a save seen half-written (an
-   * editor pausing mid-write, or the OS event before the write settled) fails, and the
-   * settled write that follows replaces the report, so nobody sees a spurious FAILED.
-   */
-  private async reloadWatched(files: string[], errorDelayMs: number): Promise<void> {
-    if (this.disposed) return;
-    this.watchedReloads++;
-    let report: ReloadReport;
-    try {
-      report = await this.engine.reload(files);
-    } finally {
-      this.watchedReloads--;
-    }
-    if (this.disposed) return;
-    const held = this.heldFailure;
-    if (held && files.some((file) => held.files.has(file))) {
-      clearTimeout(held.timer);
-      this.heldFailure = undefined;
-      for (const error of held.report.errors) this.unreported.add(error.file);
-    }
-    if (report.errors.length === 0 || errorDelayMs === 0) {
-      this.announce(report);
-      return;
-    }
-    if (this.heldFailure) this.releaseHeldFailure(); // an unrelated failure waiting: report it now
-    this.heldFailure = { report, files: new Set(files), timer: this.holdTimer(errorDelayMs), since: Date.now() };
-  }
-
-  private holdTimer(errorDelayMs: number): NodeJS.Timeout {
-    const timer = setTimeout(() => {
-      const held = this.heldFailure;
-      // A burst of changes still arriving (a checkout), or a reload of it under way, may yet fix it: wait on.
-      if (held && (this.watcher?.gathering || this.watchedReloads > 0) && Date.now() - held.since < MAX_ERROR_HOLD_MS) {
-        held.timer = this.holdTimer(errorDelayMs);
-        return;
-      }
-      this.releaseHeldFailure();
-    }, errorDelayMs);
-    timer.unref();
-    return timer;
-  }
-
-  /**
-   * Reports a held failure, without what has been fixed since: a file that failed only
-   * because the rest of its checkout had not arrived, and loaded when it did, is no news.
-   */
-  private releaseHeldFailure(): void {
-    const held = this.heldFailure;
-    if (!held) return;
-    clearTimeout(held.timer);
-    this.heldFailure = undefined;
-    if (this.disposed) return;
-    const failing = new Map(this.engine.failures().map((error) => [error.file, error.message]));
-    const { report } = held;
-    const fixed = report.errors.filter((error) => failing.get(error.file) !== error.message);
-    for (const error of fixed) this.unreported.add(error.file);
-    report.errors = report.errors.filter((error) => failing.get(error.file) === error.message);
-    report.ok = report.errors.length === 0;
-    this.announce(report);
-  }
-
   private announce(report: ReloadReport): void {
     this.heapTools.noteContexts();
-    if (this.unreported.size > 0) {
-      // An undone edit whose failure nobody saw is no news.
-      const quiet = report.recovered.filter((file) => this.unreported.has(file));
-      report.recovered = report.recovered.filter((file) => !this.unreported.has(file));
-      for (const file of [...report.files, ...report.removed, ...quiet, ...report.errors.map((error) => error.file)]) this.unreported.delete(file);
-    }
+    this.watched?.dropUnseen(report);
     for (const error of report.errors) this.reportError(error);
     if (report.files.length > 0 || report.removed.length > 0 || report.recovered.length > 0 || report.errors.length > 0) this.events.emit("reload", report);
     // Opt-in: a full GC and heap walk after each reload that replaced something (a file
@@ -592,12 +495,10 @@ export class GraftRuntime {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    if (this.heldFailure) clearTimeout(this.heldFailure.timer);
-    this.heldFailure = undefined;
     this.events.clear();
     for (const inspector of this.inspectors) void inspector.close();
     this.inspectors.clear();
-    void this.watcher?.close();
+    void this.watched?.close();
     // Timers stop and host-side waits are told first: nothing may enter the VM from here on.
     this.scheduler.close();
     this.bridge.closing = true;

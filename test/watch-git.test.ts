@@ -84,8 +84,8 @@ async function freshLoad(folder: ScriptsFolder): Promise<string[]> {
 async function settlesAsFreshLoad(folder: ScriptsFolder, runtime: GraftRuntime): Promise<void> {
   const expected = await freshLoad(folder);
   await waitFor(() => runtime.failures().length === 0 && JSON.stringify(observe(runtime)) === JSON.stringify(expected), 30_000, "the watched runtime to equal a fresh load");
-  const internals = runtime as unknown as { heldFailure: unknown; watchedReloads: number; watcher: { gathering: boolean } };
-  await waitFor(() => internals.heldFailure === undefined && internals.watchedReloads === 0 && !internals.watcher.gathering, 30_000, "held failures to be settled");
+  const watched = (runtime as unknown as { watched: { settled: boolean } }).watched;
+  await waitFor(() => watched.settled, 30_000, "held failures to be settled");
   expect(observe(runtime)).toEqual(expected);
 }
 

@@ -119,7 +119,7 @@ describe("R2 watch", () => {
 describe("watcher failures reach the host as events", () => {
   /** The chokidar instance behind a runtime's watcher (private: its failures cannot be provoked from outside). */
   function fileWatcher(runtime: object): { emit(event: string, error: unknown): void } {
-    return (runtime as unknown as { watcher: { watcher: { emit(event: string, error: unknown): void } } }).watcher.watcher;
+    return (runtime as unknown as { watched: { watcher: { watcher: { emit(event: string, error: unknown): void } } } }).watched.watcher.watcher;
   }
 
   it("the watcher failing is an 'error' event (origin 'watcher'), and onError is told", async () => {
