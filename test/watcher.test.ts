@@ -1,3 +1,5 @@
+import { mkdirSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import type { ReloadError, ReloadReport } from "../host-api/index.js";
 import { runtimeFor, scriptsFolder, waitFor } from "./helpers.js";
@@ -113,6 +115,25 @@ describe("R2 watch", () => {
     await waitFor(() => reports.some((report) => report.files.includes("b.ts")), 10_000, "b.ts's reload");
     expect(reports.flatMap((report) => report.files)).toEqual(["b.ts"]);
     expect(runtime.files().sort()).toEqual(["a.ts", "b.ts"]);
+  });
+});
+
+describe("a file replaced by a folder of the same name, and back (issue 24 row 9)", () => {
+  it("ends as a fresh load both ways", async () => {
+    const folder = await scriptsFolder({ "models.ts": "export const m = 1;", "other.ts": "export const o = 1;" });
+    const runtime = await runtimeFor(folder, { watch: true });
+    // In one go, as a checkout does it: chokidar, watching models.ts as a file, never looks into the folder.
+    unlinkSync(path.join(folder.root, "models.ts"));
+    mkdirSync(path.join(folder.root, "models.ts"));
+    writeFileSync(path.join(folder.root, "models.ts/player.ts"), "export const p = 2;");
+    await waitFor(() => runtime.files().includes("models.ts/player.ts") && !runtime.files().includes("models.ts"), 10_000, "the folder's script to load");
+    expect(runtime.files().sort()).toEqual(["models.ts/player.ts", "other.ts"]);
+    expect(runtime.exports("models.ts/player.ts").p!.toHost()).toBe(2);
+    rmSync(path.join(folder.root, "models.ts"), { recursive: true });
+    writeFileSync(path.join(folder.root, "models.ts"), "export const m = 3;");
+    await waitFor(() => runtime.files().includes("models.ts") && !runtime.files().includes("models.ts/player.ts"), 10_000, "the file to load and the folder's script to go");
+    expect(runtime.files().sort()).toEqual(["models.ts", "other.ts"]);
+    expect(runtime.exports("models.ts").m!.toHost()).toBe(3);
   });
 });
 

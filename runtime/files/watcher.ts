@@ -1,6 +1,7 @@
 import { watch, type FSWatcher } from "chokidar";
 import path from "node:path";
-import { isModulePath, toRelative } from "./script-files.js";
+import { stat } from "node:fs/promises";
+import { isModulePath, listScripts, toRelative } from "./script-files.js";
 
 /** The longest a steady stream of saves can hold a reload back. */
 const MAX_BATCH_WAIT_MS = 500;
@@ -61,6 +62,7 @@ export class ScriptWatcher {
     const onFile = (full: string): void => {
       const relative = toRelative(this.root, path.resolve(full));
       if (isModulePath(relative)) this.add([relative]);
+      this.pathChanged(relative);
     };
     watcher.on("add", onFile).on("change", onFile).on("unlink", onFile);
     // The fast path: the OS's own change notification, before chokidar's write-settle
@@ -71,11 +73,36 @@ export class ScriptWatcher {
       if (!watched || !rawPath) return;
       const full = path.basename(watched) === rawPath ? watched : path.join(watched, rawPath);
       const relative = toRelative(this.root, path.resolve(full));
-      if (!relative.startsWith("..") && isModulePath(relative)) this.add([relative]);
+      if (relative.startsWith("..")) return;
+      if (isModulePath(relative)) this.add([relative]);
+      this.pathChanged(relative);
     });
     watcher.on("unlinkDir", (full: string) => this.add(this.loadedFilesUnder(toRelative(this.root, path.resolve(full)))));
+    watcher.on("addDir", (full: string) => this.pathChanged(toRelative(this.root, path.resolve(full))));
     watcher.on("error", (error: unknown) => this.onError(error));
     await new Promise<void>((resolve) => watcher.once("ready", () => resolve()));
+  }
+
+  private closed = false;
+
+  /**
+   * A path changed: the scripts loaded under it (a folder replaced by a file of the same
+   * name, or deleted) and, when it is a folder now (new, or a file replaced by a folder of
+   * the same name, which chokidar does not look into), the scripts in it are changes too.
+   */
+  private pathChanged(relative: string): void {
+    if (relative === "" || relative.split("/").some((part) => part.startsWith(".") || part === "node_modules")) return;
+    const full = path.join(this.root, relative);
+    void (async () => {
+      const under = this.loadedFilesUnder(relative);
+      let inside: string[] = [];
+      try {
+        if ((await stat(full)).isDirectory()) inside = (await listScripts(full)).map((file) => `${relative}/${file}`);
+      } catch {
+        // Gone again: what was loaded under it is enough.
+      }
+      if (!this.closed) this.add([...under, ...inside]);
+    })();
   }
 
   private add(files: string[]): void {
@@ -112,6 +139,7 @@ export class ScriptWatcher {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     clearTimeout(this.timer);
     this.pending.clear();
     await this.watcher?.close();
