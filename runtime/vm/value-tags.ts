@@ -33,11 +33,18 @@ export class ValuePeeker {
   constructor(private readonly memory: () => Uint8Array) {}
 
   private dataView(): DataView {
-    const heap = this.memory();
-    // The VM's memory can grow, which replaces its buffer.
-    if (this.view?.buffer !== heap.buffer) this.view = new DataView(heap.buffer, heap.byteOffset, heap.byteLength);
+    // The VM's memory can grow, which replaces its buffer and detaches the old one (a view
+    // of it then reads length 0; a DataView's own byteLength would throw instead).
+    if (this.view === undefined || this.bytes.length === 0) {
+      const heap = this.memory();
+      this.view = new DataView(heap.buffer, heap.byteOffset, heap.byteLength);
+      this.bytes = new Uint8Array(heap.buffer, heap.byteOffset, 1);
+    }
     return this.view;
   }
+
+  /** A one-byte view of the buffer `view` reads: its length says whether that buffer is still the memory's. */
+  private bytes: Uint8Array = new Uint8Array(0);
 
   /** Whether the handle holds JS_EXCEPTION: the call that made it threw, its exception pending. */
   isException(handle: QuickJSHandle): boolean {

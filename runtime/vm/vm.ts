@@ -377,8 +377,8 @@ export class Vm {
   }
 
   private heap32(): Int32Array {
-    const buffer = this.emscriptenModule.HEAPU8.buffer;
-    if (this.view?.buffer !== buffer) this.view = new Int32Array(buffer);
+    // Memory that grew has a new buffer and the old one is detached: a view of it reads length 0.
+    if (this.view === undefined || this.view.length === 0) this.view = new Int32Array(this.emscriptenModule.HEAPU8.buffer);
     return this.view;
   }
 
@@ -403,8 +403,11 @@ export class Vm {
 
   /** Pointer to the JSRuntime in linear memory, for the heap tools. */
   get runtimePointer(): number {
-    return (this.runtime as unknown as { rt: { value: number } }).rt.value;
+    return (this.rtPointer ??= (this.runtime as unknown as { rt: { value: number } }).rt.value);
   }
+
+  /** The JSRuntime's address: fixed for the runtime's life, read on every call. */
+  private rtPointer: number | undefined;
 
   /** The emscripten module whose HEAPU8 is the VM's linear memory. */
   get emscriptenModule(): { HEAPU8: Uint8Array } {
