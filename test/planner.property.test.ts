@@ -1,6 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { planReruns, type ChangedModule, type PlanView, type RunningModule } from "../runtime/reload/planner.js";
+import { planReruns, planRetries, type ChangedModule, type PlanView, type RunningModule } from "../runtime/reload/planner.js";
+import type { Pending } from "../runtime/reload/failure-ledger.js";
+import type { ReadOutcome } from "../runtime/files/script-files.js";
 import { compileScript } from "../runtime/compile/index.js";
 
 // The reload planner on its own (issue 18 points 1, 2 and 7): no VM, thousands of generated
@@ -179,6 +181,72 @@ describe("the reload planner, against a model", () => {
     expect(planReruns(viewOf(state), [{ path: "leaf.ts", exportNames: ["x"], reexportsNamespaces: false }], []).reruns.sort()).toEqual(["above-eager.ts", "eager.ts"]);
     // Other names exported: every importer re-runs (a fresh load would link it differently), and what reads them at its top level.
     expect(planReruns(viewOf(state), [{ path: "leaf.ts", exportNames: ["x", "y"], reexportsNamespaces: false }], []).reruns.sort()).toEqual(["above-eager.ts", "above-lazy.ts", "eager.ts", "lazy.ts"]);
+  });
+});
+
+describe("the retry planner, against a model", () => {
+  const ledgerArb = fc.integer({ min: 1, max: 8 }).chain((files) =>
+    fc.record({
+      pending: fc.array(
+        fc.record({
+          text: fc.option(fc.nat({ max: 2 }), { nil: undefined }),
+          retryOn: fc.uniqueArray(fc.nat({ max: files - 1 }).map(fileName), { maxLength: 3 }),
+          epoch: fc.nat({ max: 3 }),
+          retryAlways: fc.boolean(),
+          disk: fc.oneof(fc.constant("missing" as const), fc.constant("invalid" as const), fc.nat({ max: 2 })),
+          running: fc.boolean(),
+          justFailed: fc.boolean().map((value) => value && Math.random() < 0.3),
+        }),
+        { minLength: files, maxLength: files },
+      ),
+      changedAt: fc.array(fc.nat({ max: 4 }), { minLength: files, maxLength: files }),
+    }),
+  );
+
+  it("retries what changed, what always retries, what an import it waits on changed since, and what waits on those", () => {
+    fc.assert(
+      fc.property(ledgerArb, ({ pending, changedAt }) => {
+        const failing: [string, Pending][] = pending.map((entry, index) => [
+          fileName(index),
+          { error: { file: fileName(index), message: "m", text: "t" }, source: entry.text === undefined ? undefined : `text${entry.text}`, retryOn: entry.retryOn, epoch: entry.epoch, retryAlways: entry.retryAlways },
+        ]);
+        const onDisk = new Map<string, ReadOutcome>(
+          pending.map((entry, index) => [fileName(index), entry.disk === "missing" ? { kind: "missing" } : entry.disk === "invalid" ? { kind: "invalid", reason: "binary", hint: "h" } : { kind: "source", source: `text${entry.disk}` }] as [string, ReadOutcome]),
+        );
+        const justFailed = new Set(pending.flatMap((entry, index) => (entry.justFailed ? [fileName(index)] : [])));
+        for (const file of justFailed) onDisk.delete(file);
+        const changedSince = (file: string, epoch: number): boolean => (changedAt[Number(file.slice(1, -3))] ?? 0) > epoch;
+        const plan = planRetries(failing, onDisk, { justFailed, isRunning: (file) => pending[Number(file.slice(1, -3))]!.running, changedSince });
+
+        // The model: each rule on its own, then the closure over "waits on a retried file".
+        const expected = new Set<string>();
+        const removals: string[] = [];
+        const forgotten: string[] = [];
+        failing.forEach(([file, entry], index) => {
+          const disk = pending[index]!.disk;
+          if (justFailed.has(file)) return;
+          if (disk === "missing") return void (pending[index]!.running ? removals : forgotten).push(file);
+          const diskText = disk === "invalid" ? undefined : `text${disk}`;
+          if (entry.retryAlways || diskText !== entry.source || entry.retryOn.some((dependency) => changedSince(dependency, entry.epoch))) expected.add(file);
+        });
+        for (let grew = true; grew; ) {
+          grew = false;
+          failing.forEach(([file, entry], index) => {
+            const readable = typeof pending[index]!.disk === "number";
+            if (!expected.has(file) && !justFailed.has(file) && readable && entry.retryOn.some((dependency) => expected.has(dependency))) {
+              expected.add(file);
+              grew = true;
+            }
+          });
+        }
+        expect(plan.retries).toEqual([...expected].sort());
+        expect(plan.removals).toEqual(removals.sort());
+        expect(plan.forgotten.sort()).toEqual(forgotten.sort());
+        // Nothing of a batch that just failed is tried again in the same reload (R12).
+        expect(plan.retries.filter((file) => justFailed.has(file))).toEqual([]);
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
 
