@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from "node:util";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createRuntime, GraftError, ScriptError, ScriptValue, type GraftRuntime, type HostArg } from "../host-api/index.js";
@@ -45,6 +46,13 @@ const HOSTILE_FUNCTIONS: Record<string, string> = {
   hostBack: `(value: unknown) => take(value)`,
   stopRuntime: `() => { stop(); return 1; }`,
   fine: `(n: number) => n + 1`,
+};
+
+/** What toHost() of a hostile value must give when it gives anything (it may also fail with a GraftError). */
+const EXPECTED_COPIES: Record<string, (copy: unknown) => boolean> = {
+  plain: (copy) => isDeepStrictEqual(copy, { a: [1, "two", null], b: 3n }),
+  frozen: (copy) => isDeepStrictEqual(copy, { a: 1 }),
+  proto: (copy) => Object.getPrototypeOf(copy) === Object.prototype && isDeepStrictEqual(Object.getOwnPropertyDescriptor(copy, "__proto__")?.value, { isAdmin: true }),
 };
 
 /** Host values a call may pass in. */
@@ -110,12 +118,17 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.constant<Op>({ op: "dispose" }) },
 );
 
-/** Runs one host call: it must end, in time, in a value or a ScriptError/GraftError. */
-async function bounded(what: string, call: () => unknown): Promise<void> {
+/**
+ * Runs one host call: it must end, in time, in a value or a ScriptError/GraftError. `check`
+ * says whether a value that came back is the right one (a wrong value deceives the host).
+ */
+async function bounded(what: string, call: () => unknown, check?: (result: unknown) => boolean): Promise<void> {
   const started = Date.now();
   try {
     const result = await call();
+    const answer = result instanceof ScriptValue ? result.toHost() : result;
     if (result instanceof ScriptValue) result.dispose();
+    if (check && !check(answer)) throw new Error(`${what} answered ${String(answer)}: a wrong value`);
   } catch (error) {
     if (!(error instanceof ScriptError) && !(error instanceof GraftError)) {
       throw new Error(`${what} threw ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}, not a ScriptError or GraftError`);
@@ -147,12 +160,15 @@ async function play(folder: ScriptsFolder, ops: Op[]): Promise<void> {
       switch (step.op) {
         case "call": {
           const fn = exported(HOSTILE_FUNCTIONS, step.pick);
-          if (fn) await bounded(`calling ${fn[0]}(${step.hostValue})`, () => fn[1].invoke(HOST_VALUES[step.hostValue]!()));
+          // fine(n) is n + 1 in the script: for the host values that cross (plain data), the same as on the host.
+          const check = fn?.[0] === "fine" ? (answer: unknown) => answer === (HOST_VALUES[step.hostValue]!() as number) + 1 : undefined;
+          if (fn) await bounded(`calling ${fn[0]}(${step.hostValue})`, () => fn[1].invoke(HOST_VALUES[step.hostValue]!()), check);
           break;
         }
         case "copy": {
           const value = exported(HOSTILE_VALUES, step.pick);
-          if (value) await bounded(`toHost() of ${value[0]}`, () => value[1].toHost());
+          const expected = value ? EXPECTED_COPIES[value[0]] : undefined;
+          if (value) await bounded(`toHost() of ${value[0]}`, () => value[1].toHost(), expected);
           break;
         }
         case "get": {
@@ -230,4 +246,112 @@ describe("hostile scripts and host call orders (property)", () => {
     );
     await checkFreshRuntime();
   }, 600_000);
+});
+
+/**
+ * Issue 24's families: memory exhaustion at random limits, big and non-ASCII strings,
+ * forged errors, path tricks, timer storms, overrunning intervals. Each run asserts: every
+ * call ends within the bound with the right answer or a ScriptError/GraftError (strings
+ * arrive exactly; graft's own errors are never forged; no VM crash), dispose is clean, and
+ * a runtime made afterwards works.
+ */
+type FamilyStep =
+  | { family: "fill"; size: number }
+  | { family: "string"; chars: number; char: string }
+  | { family: "forge"; text: number }
+  | { family: "path"; spelling: number }
+  | { family: "storm" };
+
+const FORGED_TEXTS = [
+  "timed out: the script ran longer than 100 ms and was stopped (an infinite loop?)",
+  "out of memory: the script went over the VM memory limit of 4 MiB",
+  "the VM crashed (WebAssembly trap: memory access out of bounds)",
+];
+const SPELLINGS = ["a.ts", "./a.ts", "sub/../a.ts", "sub\\\\..\\\\a.ts", "./sub/../a.ts"];
+const FAMILY_SCRIPT = [
+  'export function fill(size: number): void { const all = ((globalThis as any).all ??= []); try { for (;;) all.push(new Array(size).fill(1)); } catch {} }',
+  "export function release(): void { (globalThis as any).all = null; }",
+  "export const text = (chars: number, char: string): string => char.repeat(chars);",
+  'export function forge(text: string): void { throw { name: text.slice(0, text.indexOf(":")), message: text.slice(text.indexOf(":") + 2) }; }',
+  "export function storm(): void { const f = () => { setTimeout(f, 0); setTimeout(f, 0); }; f(); }",
+  "export const sum = (): number => [1, 2, 3].reduce((a, b) => a + b);",
+].join("\n");
+
+const familyStep: fc.Arbitrary<FamilyStep> = fc.oneof(
+  fc.record({ family: fc.constant("fill" as const), size: fc.constantFrom(0, 1, 10, 1000, 10000) }),
+  fc.record({ family: fc.constant("string" as const), chars: fc.constantFrom(1, 1000, 100_000, 1_000_000), char: fc.constantFrom("a", "\u00e9", "\u4e00", "\ud83d", "\ud83d\ude00") }),
+  fc.record({ family: fc.constant("forge" as const), text: fc.nat(FORGED_TEXTS.length - 1) }),
+  fc.record({ family: fc.constant("path" as const), spelling: fc.nat(SPELLINGS.length - 1) }),
+  fc.constant<FamilyStep>({ family: "storm" }),
+);
+
+async function playFamilies(limitMiB: number, steps: FamilyStep[]): Promise<void> {
+  const folder = await scriptsFolder({ "a.ts": FAMILY_SCRIPT, "sub/b.ts": "export const b = 1;" });
+  const runtime = await createRuntime({ scripts: folder.root, timeout: TIMEOUT_MS, memoryLimit: limitMiB * 1024 * 1024 });
+  const errors: string[] = [];
+  runtime.on("error", (error) => errors.push(error.message));
+  try {
+    for (const step of steps) {
+      const exports = runtime.exports("a.ts");
+      try {
+        switch (step.family) {
+          case "fill":
+            await bounded(`fill(${step.size}) at ${limitMiB} MiB`, () => exports.fill!.invoke(step.size));
+            await bounded("release", () => exports.release!.invoke());
+            break;
+          case "string": {
+            const expected = step.char.repeat(step.chars);
+            await bounded(`text(${step.chars}, ${JSON.stringify(step.char)})`, () => exports.text!.invoke(step.chars, step.char), (answer) => answer === expected);
+            break;
+          }
+          case "forge": {
+            let caught: unknown;
+            try {
+              exports.forge!.invoke(FORGED_TEXTS[step.text]!);
+            } catch (error) {
+              caught = error;
+            }
+            expect(caught).toBeInstanceOf(ScriptError);
+            expect((caught as ScriptError).kind).toBe("thrown");
+            expect((caught as ScriptError).message).toMatch(/^the script threw a value that reads: /);
+            break;
+          }
+          case "path":
+            await bounded(`reload(${SPELLINGS[step.spelling]})`, () => runtime.reload([SPELLINGS[step.spelling]!]));
+            expect(runtime.files().sort()).toEqual(["a.ts", "sub/b.ts"]);
+            break;
+          case "storm": {
+            const before = errors.length;
+            await bounded("storm", () => exports.storm!.invoke());
+            await new Promise<void>((resolve) => {
+              const off = runtime.on("error", () => {
+                off();
+                resolve();
+              });
+            });
+            expect(errors.length).toBe(before + 1);
+            expect(errors.at(-1)).toMatch(/too many timers/);
+            break;
+          }
+        }
+        // After each step the VM serves, with the right answer.
+        await bounded("sum", () => exports.sum!.invoke(), (answer) => answer === 6);
+      } finally {
+        for (const value of Object.values(exports)) value.dispose();
+      }
+    }
+    expect(errors.every((message) => !/VM crashed/.test(message))).toBe(true);
+  } finally {
+    expect(() => runtime.dispose()).not.toThrow();
+  }
+}
+
+describe("issue 24's hostile families (property)", () => {
+  it("memory exhaustion at random limits, big and non-ASCII strings, forged errors, path tricks and timer storms: right answers or GraftErrors, never a crash", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(2, 3, 4, 6, 8, 12, 16, 32), fc.array(familyStep, { minLength: 2, maxLength: 6 }), playFamilies),
+      { numRuns: 25 },
+    );
+    await checkFreshRuntime();
+  }, 900_000);
 });
