@@ -32,14 +32,16 @@ export class CandidateReader {
   ) {}
 
   /**
-   * Reads a file; if a loaded, non-empty script reads as empty, it is most likely being
-   * written (truncate, then write), so it is read again shortly before being believed.
+   * Reads a file; if it reads as empty (and is not an empty script already running), it is
+   * most likely being written (created or truncated, then written), so it is read again
+   * shortly before being believed.
    */
   async readSettled(file: string): Promise<ReadOutcome> {
     let outcome = await readScript(this.root, file);
     for (let attempt = 0; attempt < EMPTY_FILE_RETRIES; attempt++) {
       const wasEmpty = outcome.kind === "source" && outcome.source.trim() === "";
-      if (!wasEmpty || !this.runningSource(file)?.trim()) break;
+      // A new file reads as empty between its creation and its first write: waited for too (an empty script is rarely meant).
+      if (!wasEmpty || this.runningSource(file)?.trim() === "") break;
       await new Promise((resolve) => setTimeout(resolve, EMPTY_FILE_RETRY_MS));
       outcome = await readScript(this.root, file);
     }
