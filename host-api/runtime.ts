@@ -6,7 +6,7 @@ import { ReloadEngine } from "../runtime/reload/reload-engine.js";
 import { loadQuickJS, Vm } from "../runtime/vm/vm.js";
 import { WatchedReloads } from "./watched-reloads.js";
 import { scriptName, scriptPathProblem, toRelative } from "../runtime/files/script-files.js";
-import { MAX_MEMORY_BYTES } from "../runtime/vm/wasm-instance.js";
+import { describeArgument, validateOptions } from "./runtime-options.js";
 import { Scheduler, type AsyncFailure } from "../runtime/async/scheduler.js";
 import { describeAsyncFailure } from "../runtime/async/async-errors.js";
 import { dumpThrown } from "../runtime/async/dump-thrown.js";
@@ -72,15 +72,12 @@ export class GraftRuntime {
   private onError: ((error: ReloadError) => void) | undefined;
   private watched: WatchedReloads | undefined;
   private disposed = false;
-  /** DevTools inspectors serving this runtime (closed with it). */
+  /** DevTools inspectors serving this runtime (closed with it), and what they hear of reported errors. */
   private readonly inspectors = new Set<Inspector>();
-  /** Listeners to every reported error that do not count as "error" listeners (DevTools sessions). */
   private readonly errorTaps = new Set<(error: ReloadError) => void>();
   /** @internal */ readonly heapTools: HeapTools;
-  /** @internal Scripts' console calls, printed and handed to inspectors. */
+  /** @internal Scripts' console calls, printed and handed to inspectors; `values` reads VM values for DevTools. */
   scriptConsole!: ScriptConsole;
-  /** @internal Reading VM values as DevTools' remote objects. */
-  values!: ValueInspector;
   /** Heap inspection (V2, H1 in docs/rules.md): every live VM object, leaks, and DevTools snapshots. */
   readonly heap: RuntimeHeap;
 
@@ -159,7 +156,6 @@ export class GraftRuntime {
       runtime = new GraftRuntime(root, parts, vm, kernelContext, kernel, engine, bridge, scheduler);
       const loaded = engine;
       bridge.retirementOf = (file) => (loaded.isLoaded(file) ? `${file} no longer defines it` : "its file was deleted");
-      runtime.values = values;
       runtime.scriptConsole = new ScriptConsole(values, mapError, options.console ?? undefined);
     } catch (error) {
       parts.dispose();
@@ -458,34 +454,14 @@ export class GraftRuntime {
     }
   }
 
-  /**
-   * Serves the Chrome DevTools Protocol for this runtime, as `node --inspect` does: HTTP
-   * `/json/list` (`/json`) and `/json/version` on `host:port`, and a WebSocket per client.
-   * Each script file is an execution context of the Console; the Memory tab takes heap
-   * snapshots; Sources shows the scripts (read-only: no pausing). `close()` stops it, and
-   * so does `dispose()`.
-   */
+  /** Serves the Chrome DevTools Protocol for this runtime, as `node --inspect` does (README: Attach Chrome DevTools); dispose() closes it. */
   async inspect(options: InspectOptions = {}): Promise<Inspector> {
     this.assertAlive();
-    const { startInspector } = await import("./inspector/index.js");
-    const inspector = await startInspector(this, options);
-    if (this.disposed) {
-      await inspector.close();
-      throw new GraftError("the runtime was disposed while its inspector was starting");
-    }
+    const inspector = await (await import("./inspector/index.js")).startInspector(this, options);
+    if (this.disposed) throw (await inspector.close(), new GraftError("the runtime was disposed while its inspector was starting"));
     this.inspectors.add(inspector);
     inspector.onClose(() => this.inspectors.delete(inspector));
     return inspector;
-  }
-
-  /** @internal The running version of a loaded file. */
-  versionOf(file: string): number | undefined {
-    return this.engine.versionOf(file);
-  }
-
-  /** @internal A loaded file's source as written. */
-  sourceOf(file: string): string | undefined {
-    return this.engine.sourceOf(file);
   }
 
   get alive(): boolean {
@@ -547,46 +523,4 @@ export class GraftRuntime {
 function own<T>(scope: Scope, part: T, release: (part: T) => void): T {
   scope.manage(new Lifetime(part, undefined, release));
   return part;
-}
-
-/** Below this QuickJS cannot even start its contexts. */
-const MIN_MEMORY_LIMIT = 1024 * 1024;
-
-function describeArgument(value: unknown): string {
-  if (typeof value === "string") return `a string ("${value}")`;
-  if (value === null) return "null";
-  return `${Array.isArray(value) ? "an array" : `a ${typeof value}`}${typeof value === "object" || typeof value === "function" ? "" : ` (${String(value)})`}`;
-}
-
-function validateOptions(options: RuntimeOptions): void {
-  if (!options || typeof options.scripts !== "string" || options.scripts === "") {
-    throw new GraftError("createRuntime needs { scripts: 'path/to/folder' }");
-  }
-  if (options.errorDelay !== undefined && (typeof options.errorDelay !== "number" || !Number.isFinite(options.errorDelay) || options.errorDelay < 0)) {
-    throw new GraftError(`createRuntime option 'errorDelay' must be a number of milliseconds (0 or more), got ${String(options.errorDelay)}`);
-  }
-  const memoryLimit = options.memoryLimit;
-  if (memoryLimit !== undefined && typeof memoryLimit === "number" && (memoryLimit < MIN_MEMORY_LIMIT || memoryLimit > MAX_MEMORY_BYTES)) {
-    throw new GraftError(
-      `createRuntime option 'memoryLimit' must be between 1 MiB and 2 GiB (${MAX_MEMORY_BYTES} bytes: the VM is 32-bit WebAssembly), got ${String(memoryLimit)}`,
-    );
-  }
-  for (const key of ["memoryLimit", "timeout", "debounce"] as const) {
-    const value = options[key];
-    if (value !== undefined && (typeof value !== "number" || !Number.isFinite(value) || value <= 0)) {
-      throw new GraftError(`createRuntime option '${key}' must be a positive number, got ${String(value)}`);
-    }
-  }
-  if (options.decorators !== undefined && options.decorators !== "standard" && options.decorators !== "legacy") {
-    throw new GraftError(`createRuntime option 'decorators' must be "standard" or "legacy", got ${JSON.stringify(options.decorators)}`);
-  }
-  if (options.onError !== undefined && typeof options.onError !== "function") {
-    throw new GraftError(`createRuntime option 'onError' must be a function (error) => void, got ${typeof options.onError}`);
-  }
-  if (options.console !== undefined && options.console !== false && typeof options.console !== "function") {
-    throw new GraftError(`createRuntime option 'console' must be a function (entry) => void, or false to drop scripts' console output; got ${describeArgument(options.console)}`);
-  }
-  if (options.host !== undefined && (typeof options.host !== "object" || options.host === null)) {
-    throw new GraftError("createRuntime option 'host' must be an object of functions and plain values");
-  }
 }

@@ -1,4 +1,3 @@
-import type { QuickJSHandle } from "quickjs-emscripten-core";
 import type { ConsoleCall, ValueDescription, ValueInspector } from "../runtime/inspect/value-inspector.js";
 import type { MappedError } from "../runtime/reload/script-errors.js";
 import type { ConsoleEntry, ConsoleOutput } from "./types.js";
@@ -26,7 +25,8 @@ export class ScriptConsole {
   private readonly taps = new Set<ConsoleTap>();
 
   constructor(
-    private readonly values: ValueInspector,
+    /** Reads VM values as DevTools' remote objects (the inspector's too). */
+    readonly values: ValueInspector,
     private readonly mapStack: (dumped: unknown) => MappedError,
     private readonly output: ConsoleOutput | false | undefined,
   ) {
@@ -63,11 +63,6 @@ export class ScriptConsole {
       // The host's printer failing is the host's bug, not the script's: the script carries on.
       console.error("graft: the console option threw", error);
     }
-  }
-
-  /** Describes `handle` for a tap (a value it was given). */
-  describe(handle: QuickJSHandle, preview: boolean): ValueDescription {
-    return this.values.describe(handle, preview);
   }
 }
 

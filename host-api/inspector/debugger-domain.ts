@@ -16,7 +16,7 @@ export function debuggerDomain(session: SessionContext): Domain {
   let stop: (() => void) | undefined;
 
   const announce = (context: ScriptContext): void => {
-    const source = runtime.sourceOf(context.file) ?? "";
+    const source = runtime.engine.sourceOf(context.file) ?? "";
     const lines = source.split("\n");
     session.event("Debugger.scriptParsed", {
       scriptId: context.scriptId,
@@ -60,7 +60,7 @@ export function debuggerDomain(session: SessionContext): Domain {
       getScriptSource(params) {
         const context = contexts.byScriptId(params.scriptId);
         if (!context) throw new ProtocolError(`No script for id: ${String(params.scriptId)} (it may belong to a version that has been replaced)`);
-        return { scriptSource: runtime.sourceOf(context.file) ?? "" };
+        return { scriptSource: runtime.engine.sourceOf(context.file) ?? "" };
       },
       setPauseOnExceptions: () => ({}),
       setAsyncCallStackDepth: () => ({}),

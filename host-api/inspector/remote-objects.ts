@@ -44,7 +44,7 @@ export class RemoteObjects {
       value.dispose();
       return describePrimitive(primitive);
     }
-    const described: RemoteObject = this.runtime.values.describe(value.referenceHandle(this.runtime.bridge, "inspect"), preview);
+    const described: RemoteObject = this.runtime.scriptConsole.values.describe(value.referenceHandle(this.runtime.bridge, "inspect"), preview);
     const id = `${this.prefix}.${this.next++}`;
     this.held.set(id, { value: value.keep(), group, file });
     if (group === CONSOLE_GROUP) this.trimConsole(id);

@@ -93,7 +93,7 @@ export function runtimeDomain(session: SessionContext): Domain {
   const byValue = (value: ScriptValue): RemoteObject => {
     try {
       if (!value.isReference) return describePrimitive(value.toHost());
-      const described = runtime.values.describe(value.referenceHandle(runtime.bridge, "inspect"), false);
+      const described = runtime.scriptConsole.values.describe(value.referenceHandle(runtime.bridge, "inspect"), false);
       let copy: unknown;
       try {
         copy = value.toHost();
@@ -190,7 +190,7 @@ export function runtimeDomain(session: SessionContext): Domain {
           const args = Array.isArray(params.arguments) ? (params.arguments as Record<string, unknown>[]).map((arg) => argumentHandle(session, arg, scope)) : [];
           const thisHandle = held ? (held.value.isReference ? held.value.referenceHandle(runtime.bridge, "callFunctionOn") : held.value.vmHandle(runtime.bridge, scope)) : runtime.bridge.context.undefined;
           const fnHandle = fn.referenceHandle(runtime.bridge, "callFunctionOn");
-          return runtime.bridge.callGuarded(() => runtime.values.call(fnHandle, thisHandle, args));
+          return runtime.bridge.callGuarded(() => runtime.scriptConsole.values.call(fnHandle, thisHandle, args));
         });
       } catch (error) {
         if (error instanceof ScriptError) return exception(error, contexts.ofFile(file));
@@ -208,7 +208,7 @@ export function runtimeDomain(session: SessionContext): Domain {
     getProperties(params) {
       const held = objects.get(params.objectId);
       if (!held.value.isReference) return { result: [] };
-      const list = runtime.values.properties(held.value.referenceHandle(runtime.bridge, "getProperties"), params.ownProperties === true, params.accessorPropertiesOnly === true, params.generatePreview === true);
+      const list = runtime.scriptConsole.values.properties(held.value.referenceHandle(runtime.bridge, "getProperties"), params.ownProperties === true, params.accessorPropertiesOnly === true, params.generatePreview === true);
       try {
         const remote = (described: (ValueDescription & { index: number }) | undefined): RemoteObject | undefined => {
           if (!described) return undefined;

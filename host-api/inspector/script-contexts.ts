@@ -35,13 +35,13 @@ export class ScriptContexts {
   refresh(): void {
     const running = new Set(this.runtime.alive ? this.runtime.files() : []);
     for (const [file, context] of this.byFile) {
-      if (running.has(file) && this.runtime.versionOf(file) === context.version) continue;
+      if (running.has(file) && this.runtime.engine.versionOf(file) === context.version) continue;
       this.byFile.delete(file);
       this.emit({ destroyed: context });
     }
     for (const file of running) {
       if (this.byFile.has(file)) continue;
-      const version = this.runtime.versionOf(file) ?? 1;
+      const version = this.runtime.engine.versionOf(file) ?? 1;
       const id = this.nextId++;
       const context: ScriptContext = { id, file, version, name: `${file} v${version}`, scriptId: String(id), url: pathToFileURL(path.join(this.runtime.root, file)).href };
       this.byFile.set(file, context);
