@@ -153,6 +153,8 @@ describe("Runtime: execution contexts, evaluation, remote objects", () => {
     ]);
     const thrown = await client.call("Runtime.evaluate", { expression: "ann.missing.deeper", contextId: context.id });
     expect(thrown.exceptionDetails.exception.description).toMatch(/TypeError/);
+    const names = await client.call("Runtime.globalLexicalScopeNames", { executionContextId: context.id });
+    expect(names.names).toEqual(expect.arrayContaining(["Player", "ann", "crates", "shout"]));
     const wrong = await client.request("Runtime.evaluate", { expression: "1", contextId: 9999 });
     expect(wrong.error!.message).toMatch(/Cannot find context with specified id/);
   });

@@ -19,6 +19,6 @@ export interface InspectedRuntime {
   readonly scriptConsole: ScriptConsole;
   readonly heapTools: HeapTools;
   readonly vm: Vm;
-  /** The running version of each file (versionOf) and its source as written (sourceOf). */
-  readonly engine: Pick<ReloadEngine, "versionOf" | "sourceOf">;
+  /** The running version of each file (versionOf), its source as written (sourceOf), its top-level names (scopeNamesOf). */
+  readonly engine: Pick<ReloadEngine, "versionOf" | "sourceOf" | "scopeNamesOf">;
 }

@@ -253,8 +253,9 @@ export function runtimeDomain(session: SessionContext): Domain {
     compileScript() {
       return {};
     },
-    globalLexicalScopeNames() {
-      return { names: [] };
+    globalLexicalScopeNames(params) {
+      // The Console completes these first: the file's module scope, where its code runs.
+      return { names: runtime.engine.scopeNamesOf(contextFor(params).file) };
     },
     getIsolateId() {
       return { id: `graft-${runtime.root}` };

@@ -136,6 +136,12 @@ export class ReloadEngine {
     return this.loaded.get(file)?.script.classSources[name];
   }
 
+  /** Names the running version of `file` binds at its top level that graft knows of: its exports, classes and imports (for completions). */
+  scopeNamesOf(file: string): string[] {
+    const script = this.loaded.get(file)?.script;
+    return script ? [...new Set([...script.exportNames, ...script.classNames, ...Object.keys(script.importedBindings)])].sort() : [];
+  }
+
   /** The running version of `file` (the number in its evaluated name), or undefined when it is not loaded. */
   versionOf(file: string): number | undefined {
     const owner = this.loaded.get(file)?.owner;
