@@ -24,6 +24,14 @@ const ROPE_RIGHT = 24;
 /** V8's longest string (String::kMaxLength on 64-bit hosts). */
 const HOST_MAX_STRING_LENGTH = 2 ** 29 - 24;
 
+/** Up to this many characters, a string is decoded by String.fromCharCode (cheaper than a Buffer for short ones). */
+const SHORT_STRING = 64;
+
+function shortString(heap: Uint8Array, start: number, length: number, wide: boolean): string {
+  if (!wide) return String.fromCharCode.apply(null, heap.subarray(start, start + length) as unknown as number[]);
+  return String.fromCharCode.apply(null, new Uint16Array(heap.buffer, heap.byteOffset + start, length) as unknown as number[]);
+}
+
 let viewedBuffer: ArrayBufferLike | undefined;
 let viewedWords: Int32Array<ArrayBufferLike> = new Int32Array(0);
 
@@ -44,7 +52,7 @@ export function readVmString(heap: Uint8Array, valueAddress: number, what = "a s
   const words = wordsOf(heap);
   const tag = words[(valueAddress + 4) >>> 2]!;
   if (tag !== TAG_STRING && tag !== TAG_STRING_ROPE) return undefined;
-  const pieces: string[] = [];
+  let text = "";
   let total = 0;
   // Depth-first, left before right: a rope's pieces in order.
   const pending: number[] = [valueAddress];
@@ -66,9 +74,10 @@ export function readVmString(heap: Uint8Array, valueAddress: number, what = "a s
     const wide = lengthWord >>> 31 === 1;
     const bytes = wide ? length * 2 : length;
     if (start + bytes > heap.byteLength) throw new GraftError(`${what} lies outside VM memory: the VM's memory is corrupt`);
-    pieces.push(Buffer.from(heap.buffer, heap.byteOffset + start, bytes).toString(wide ? "utf16le" : "latin1"));
+    // V8 joins by reference (a cons string): no copy per piece.
+    text += length <= SHORT_STRING ? shortString(heap, start, length, wide) : Buffer.from(heap.buffer, heap.byteOffset + start, bytes).toString(wide ? "utf16le" : "latin1");
   }
-  return pieces.length === 1 ? pieces[0]! : pieces.join("");
+  return text;
 }
 
 /** `context.getString(handle)`, read from VM memory (see readVmString); other values as the library reads them. */
