@@ -174,7 +174,10 @@ export class Plain extends Base {}`,
     // made the class impossible to reload.
     const report = await runtime.reload(["t.ts"]);
     expect(report.errors).toEqual([]);
-    expect(report.patched[0]!.static.changed.sort()).toEqual(["answer", "odd", "rows", "version"]);
+    // Compared as data (issue 20), without running script code: `odd` is the same object
+    // literal with the same method source in both versions; `rows` is over the comparison's
+    // bound (10,000 values), so it counts as changed without being read.
+    expect(report.patched[0]!.static.changed.sort()).toEqual(["answer", "rows", "version"]);
     expect(runtime.getClass("t.ts", "Table").call("answer").toHost()).toBe(2);
   });
 });

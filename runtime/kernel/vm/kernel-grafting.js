@@ -67,7 +67,9 @@ function sameData(a, b, budget, depth) {
   if (kind !== classOf(b) || !plainOfKind(a, kind) || !plainOfKind(b, kind)) return false;
   const keys = ownKeys(a);
   const otherKeys = ownKeys(b);
-  if (keys.length !== otherKeys.length) return false;
+  // Every member counts against the bound, so a table of 100,000 entries is "changed" at once.
+  budget.left -= keys.length;
+  if (keys.length !== otherKeys.length || budget.left < 0) return false;
   for (let i = 0; i < keys.length; i++) {
     const key = /** @type {Key} */ (keys[i]);
     if (key !== otherKeys[i]) return false;
