@@ -119,7 +119,7 @@ describe("graft repl <folder>", () => {
     // .reload <file> re-runs it as it is (as the demo's @reload <file> does); a typo is named
     const forced = out.length;
     repl.stdin!.write(".reload sub.ts\n");
-    await waitFor(() => /\[reload\] sub\.ts in/.test(out.slice(forced)), 20_000, `the forced reload; output:\n${out}`);
+    await waitFor(() => /\[reload\] sub\.ts in[\s\S]*graft sub\.ts> $/.test(out.slice(forced)), 20_000, `the forced reload, then the prompt again; output:\n${out}`);
     expect(await type(".reload nosuch.ts")).toMatch(/reload failed: reload\(files\): 'nosuch\.ts' is not on disk/);
 
     await type(".file base.ts", /graft base\.ts> $/);

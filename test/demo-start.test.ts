@@ -54,7 +54,8 @@ describe("the demo server as a process (what npm start runs)", () => {
     let stdout = "";
     server.stdout!.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
     const address = await waitFor(() => /\[inspect\] Chrome DevTools can attach to the scripts on (127\.0\.0\.1:\d+)/.exec(stdout)?.[1], 20_000, "the inspector to listen");
-    expect(stdout).toContain("chrome://inspect");
+    // The how-to-attach lines are written after the address, maybe in a later chunk.
+    await waitFor(() => stdout.includes("chrome://inspect") || undefined, 20_000, "how to attach, with chrome://inspect");
     const targets = (await (await fetch(`http://${address}/json/list`)).json()) as { webSocketDebuggerUrl: string; title: string }[];
     expect(targets).toHaveLength(1);
     expect(stdout).toContain(targets[0]!.webSocketDebuggerUrl);
