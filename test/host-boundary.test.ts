@@ -167,7 +167,7 @@ export class Plain extends Base {}`,
   static answer() { return ${n}; }
 }`;
     const folder = await scriptsFolder({ "t.ts": source(1) });
-    const runtime = await runtimeFor(folder, { timeout: 1000 });
+    const runtime = await runtimeFor(folder, { timeout: 5000 });
     expect(runtime.failures()).toEqual([]);
     await folder.write("t.ts", source(2));
     // Before: the kernel stringified every static to compare versions: the looping toJSON
