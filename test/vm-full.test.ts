@@ -191,3 +191,34 @@ describe("out of memory never crashes the VM (issue 24, row 6)", () => {
     for (const value of Object.values(exports)) value.dispose();
   });
 });
+
+describe("adding files to a full VM (issue 24, row 6)", () => {
+  it("one file at a time until the VM is full: each reload loads, fails with an out-of-memory report, or rejects with a 'VM out of memory' GraftError; the VM never crashes", async () => {
+    const folder = await scriptsFolder({ "c0.ts": "export class C0 { m(): number { return 0; } }" });
+    const runtime = await runtimeFor(folder, { memoryLimit: 4 * MIB, timeout: 20_000 });
+    let refused = 0;
+    for (let i = 1; i < 2000 && refused < 3; i++) {
+      await folder.write(`c${i}.ts`, `export class C${i} { m(): number { return ${i}; } }`);
+      try {
+        const report = await runtime.reload([`c${i}.ts`]);
+        if (!report.ok) {
+          refused++;
+          expect(report.errors[0]!.message).toMatch(/out of memory/);
+        }
+      } catch (error) {
+        refused++;
+        expect(error).toBeInstanceOf(GraftError);
+        expect((error as Error).message).toMatch(/^VM out of memory/);
+      }
+    }
+    expect(refused).toBe(3);
+    expect(runtime.files()).toContain("c0.ts");
+    // Full to the byte, even graft's class lookup may not fit: a GraftError that says so, never a crash.
+    try {
+      expect(runtime.getClass("c0.ts", "C0").new().call("m").toHost()).toBe(0);
+    } catch (error) {
+      expect(error).toBeInstanceOf(GraftError);
+      expect((error as Error).message).toMatch(/^VM out of memory/);
+    }
+  }, 300_000);
+});

@@ -168,6 +168,14 @@ export class Vm {
       context = this.runtime.newContext();
     }
     const pointer = contextPointer(context);
+    if (pointer === 0) {
+      // QuickJS had no memory for the context (JS_NewContext gave NULL), and quickjs-emscripten
+      // wraps the NULL as a context: any use of it, disposing included, traps the VM.
+      const runtime = this.runtime as unknown as { contextMap: Map<number, unknown>; callbacks: { deleteContext(pointer: number): void } };
+      runtime.contextMap.delete(0);
+      runtime.callbacks.deleteContext(0);
+      throw this.outOfMemory("a new script context");
+    }
     this.forgetContext(pointer);
     this.contexts.set(pointer, context);
     const heap = this.heap32();
