@@ -160,6 +160,23 @@ function observe(runtime) {
 /** A failure's message without what differs by construction (version numbers, timings). */
 const normalise = (message) => message.replace(/\bv\d+\b/g, "v#").replace(/\d+(\.\d+)? ms\b/g, "# ms");
 
+/**
+ * The probe's `persistent()`, if it has one, in the long-lived runtime only: state made at an
+ * earlier commit meeting this commit's code (not compared: a fresh load has no earlier state).
+ */
+function persistentProbe(runtime) {
+  if (!runtime.files().includes(PROBE_FILE)) return undefined;
+  const namespace = runtime.exports(PROBE_FILE);
+  try {
+    if (!namespace.persistent) return undefined;
+    return withValue(namespace.persistent.invoke(), (result) => result.toHost());
+  } catch (error) {
+    return `threw: ${String(error.message ?? error).split("\n")[0]}`;
+  } finally {
+    for (const value of Object.values(namespace)) value.dispose();
+  }
+}
+
 /** Where the long-lived runtime and the fresh load disagree at one commit. */
 function compare(live, fresh) {
   const divergences = [];
@@ -307,7 +324,8 @@ async function main() {
           entry.classesKept = ids.kept;
           if (ids.lost.length > 0) entry.divergences.push({ kind: "class identity", lost: ids.lost });
           previousClasses = liveView.classes;
-          entry.leaks = live.leaks().map((leak) => leak.text.split("\n")[0]);
+          entry.persistent = persistentProbe(live);
+          entry.leaks = live.leaks().map((leak) => leak.text.split("\n").slice(0, 3).join(" | "));
         }
       } finally {
         fresh.dispose();
@@ -316,9 +334,10 @@ async function main() {
       const status = entry.divergences.length === 0 ? "same" : `${entry.divergences.length} divergence(s)`;
       console.log(
         `${String(index + 1).padStart(3)}/${commits.length} ${entry.commit} ${status}; ${entry.files} files, ${entry.changed} changed, ${entry.removed} removed; ` +
-          `fresh fails ${entry.freshFailures.length}; classes kept ${entry.classesKept ?? "-"}; leaks ${entry.leaks?.length ?? "-"}; reload ${entry.reloadMs} ms, fresh ${entry.freshMs} ms  ${commit.subject.slice(0, 60)}`,
+          `fresh fails ${entry.freshFailures.length}; classes kept ${entry.classesKept ?? "-"}; leaks ${entry.leaks?.length ?? "-"}${entry.persistent === undefined ? "" : `; kept world: ${entry.persistent}`}; reload ${entry.reloadMs} ms, fresh ${entry.freshMs} ms  ${commit.subject.slice(0, 60)}`,
       );
       for (const divergence of entry.divergences) console.log(`      ${JSON.stringify(divergence).slice(0, 400)}`);
+      for (const leak of entry.leaks ?? []) console.log(`      leak: ${leak.slice(0, 400)}`);
     }
   } finally {
     live?.dispose();
@@ -331,6 +350,7 @@ async function main() {
     diverged: results.filter((entry) => entry.divergences.length > 0).map((entry) => entry.commit),
     freshFailing: results.filter((entry) => entry.freshFailures.length > 0).map((entry) => ({ commit: entry.commit, files: entry.freshFailures })),
     leaking: results.filter((entry) => entry.leaks?.length > 0).map((entry) => ({ commit: entry.commit, leaks: entry.leaks })),
+    persistentTrouble: results.filter((entry) => entry.persistent !== undefined && !/^finite/.test(String(entry.persistent))).map((entry) => ({ commit: entry.commit, persistent: entry.persistent })),
     seconds: Math.round((Date.now() - started) / 1000),
   };
   console.log(JSON.stringify({ ...summary, freshFailing: summary.freshFailing.length, leaking: summary.leaking.length }));

@@ -17,12 +17,7 @@ function attempt(probe: () => unknown): unknown {
 const round = (value: number): string => (Number.isFinite(value) ? value.toFixed(6) : String(value));
 
 function make(name: string, ...args: unknown[]): any {
-  const type = P[name];
-  try {
-    return new type(...args);
-  } catch {
-    return type(...args);
-  }
+  return new P[name](...args);
 }
 
 function world(): unknown {
@@ -81,4 +76,30 @@ export function probe(): unknown {
       return `${round(bob.getPosition().x)},${round(bob.getPosition().y)}`;
     }),
   };
+}
+
+/**
+ * A world made once and kept across commits (in the long-lived runtime only: a fresh load has
+ * no earlier state), stepped at every commit: old state meeting new code. Its contacts keep
+ * the collide functions they were made with, so after a commit that replaces those, leaks()
+ * names them (held by `m_evaluateFcn` of Contact) and the world runs the old ones.
+ */
+export function persistent(): unknown {
+  const data = (import.meta as any).hot.data;
+  if (!data.world) {
+    const w = make("World", { gravity: make("Vec2", 0, -10) });
+    const ground = w.createBody();
+    ground.createFixture(make("Edge", make("Vec2", -20, 0), make("Vec2", 20, 0)), 0);
+    for (let i = 0; i < 4; i++) {
+      const body = w.createDynamicBody(make("Vec2", i * 1.5, 0.5));
+      body.createFixture(i % 2 === 0 ? make("Box", 0.5, 0.5) : make("Circle", 0.5), { density: 1, friction: 0.3 });
+    }
+    data.world = w;
+    data.made = true;
+  }
+  const w = data.world;
+  for (let i = 0; i < 30; i++) w.step(1 / 60);
+  const positions: string[] = [];
+  for (let body = w.getBodyList(); body; body = body.getNext()) positions.push(`${round(body.getPosition().x)},${round(body.getPosition().y)}`);
+  return positions.some((text) => text.includes("NaN")) ? `NaN in the world: ${positions.join(" ")}` : `finite (${positions.length} bodies)`;
 }
