@@ -84,6 +84,18 @@ describe("leaks() reports superseded top-level functions that live data holds (t
     expect(runtime.leaks()).toEqual([]);
   });
 
+  it("a timer a call started (not the top level: it is not cancelled at commit) that holds an old function is reported as a live timer's callback", async () => {
+    const pulse = (version: string): string => `function beat(): string { return "${version}"; }\nexport function start(): void { setInterval(beat, 60_000); }\n`;
+    const folder = await projectFolder("superseded-functions", { "pulse.ts": pulse("v1") });
+    const runtime = await runtimeFor(folder);
+    callExport(runtime, "pulse.ts", "start");
+    await folder.write("pulse.ts", pulse("v2"));
+    await runtime.reload(["pulse.ts"]);
+    const leaks = runtime.leaks();
+    expect(leaks.map(summary)).toEqual(["function beat (pulse.ts v1)"]);
+    expect(leaks[0]!.text).toContain("\n  <- property 'callback' of Timer");
+  });
+
   it("hot.data that holds an old version's function is reported, with hot.data on its path", async () => {
     const keep = (version: string): string => `export function handler(): string { return "${version}"; }\nimport.meta.hot!.data.handler ??= handler;\n`;
     const folder = await projectFolder("superseded-functions", { "keep.ts": keep("v1") });
