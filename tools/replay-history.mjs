@@ -204,8 +204,9 @@ function compare(live, fresh) {
     } else if (!a && b && served.has(file)) {
       expected.push(`${file}: fails fresh, waiting on a broken file whose previous version keeps running in the long-lived runtime (R3)`);
     } else if (a && b) {
+      // Its previous version keeps running: the long-lived runtime says "not applied", a fresh load "not loaded".
       if (a.running) expected.push(`${file}: fails as in a fresh load; its previous version keeps running (R3)`);
-      if (normalise(a.message) !== normalise(b.message)) divergences.push({ kind: "failure message", file, live: a.message, fresh: b.message });
+      else if (normalise(a.message) !== normalise(b.message)) divergences.push({ kind: "failure message", file, live: a.message, fresh: b.message });
     } else if (a || b) {
       divergences.push({ kind: "load state", file, live: a ? `fails: ${a.message}` : "loads", fresh: b ? `fails: ${b.message}` : "loads" });
     }
