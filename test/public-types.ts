@@ -1,5 +1,5 @@
 /**
- * Type-level check (compiled by `npm run check`, which the docs test runs): the published
+ * Type-level check (compiled by `npm run check` and by test/public-types.test.ts): the published
  * types (types/graft.d.ts) and the implementation (host-api/index.ts) agree. Every value
  * the package exports is declared, every public member of the runtime and of ScriptValue /
  * ScriptClass is declared, and the implementation is assignable to what is declared.
