@@ -393,6 +393,35 @@ describe("Debugger (read-only Sources)", () => {
     expect(breakpoint.error!.message).toMatch(/graft does not pause scripts/);
     expect((await client.request("Debugger.pause")).error!.message).toMatch(/graft does not pause scripts/);
   });
+
+  it("tells the user once per session, in the Console, that breakpoints and pausing are not offered, and leaves the frontend not pausing", async () => {
+    const { runtime } = await world();
+    const { inspector, client } = await attach(runtime);
+    await client.call("Runtime.enable");
+    await client.call("Debugger.enable");
+    const parsed = await client.event("Debugger.scriptParsed");
+    // What the frontend sends when it opens is accepted.
+    expect(await client.call("Debugger.setPauseOnExceptions", { state: "none" })).toEqual({});
+    const warnings = () => client.events.filter((event) => event.method === "Runtime.consoleAPICalled" && event.params!.type === "warning");
+    expect(warnings()).toEqual([]);
+    // A click on a line number: refused, and the Console says why (the frontend drops the breakpoint silently).
+    expect((await client.request("Debugger.setBreakpointByUrl", { url: parsed.url, lineNumber: 1, columnNumber: 0, condition: "" })).error!.message).toMatch(/graft does not pause scripts/);
+    expect(warnings().map((event) => event.params!.args[0].value)).toEqual([expect.stringMatching(/^graft does not pause scripts: breakpoints, pausing and stepping are not offered/)]);
+    // The pause button: refused, and a "resumed" event so the frontend leaves its "pausing" state.
+    const resumedBefore = client.events.filter((event) => event.method === "Debugger.resumed").length;
+    expect((await client.request("Debugger.pause")).error!.message).toMatch(/graft does not pause scripts/);
+    expect(client.events.filter((event) => event.method === "Debugger.resumed").length).toBe(resumedBefore + 1);
+    // Pause on exceptions: refused too. The warning came once for the whole session.
+    expect((await client.request("Debugger.setPauseOnExceptions", { state: "uncaught" })).error!.message).toMatch(/graft does not pause scripts/);
+    expect((await client.request("Debugger.setBreakpoint", { location: { scriptId: parsed.scriptId, lineNumber: 1 } })).error!.message).toMatch(/graft does not pause scripts/);
+    expect(warnings()).toHaveLength(1);
+    // Another session is told again.
+    const other = await CdpClient.connect(inspector.url);
+    clients.push(other);
+    await other.call("Debugger.enable");
+    await other.request("Debugger.pause");
+    expect(other.events.filter((event) => event.method === "Runtime.consoleAPICalled" && event.params!.type === "warning")).toHaveLength(1);
+  });
 });
 
 describe("bad input from a client", () => {

@@ -3,13 +3,16 @@ import { ProtocolError } from "./remote-objects.js";
 import type { ContextChange, ScriptContext } from "./script-contexts.js";
 import type { Domain, SessionContext } from "./session.js";
 
-const NO_PAUSING = "graft does not pause scripts: breakpoints and stepping are not offered (Sources is read-only). Use console.log, or runtime.evaluate in the Console";
+const NO_PAUSING = "graft does not pause scripts: breakpoints, pausing and stepping are not offered (Sources is read-only). Use console.log, or runtime.evaluate in the Console";
 
 /**
  * The Debugger domain, read-only: each running script version is announced (scriptParsed)
  * with its file URL and its source as the designer wrote it (TypeScript), which is what
  * every stack graft reports is mapped to, so stack links open the right line. Pausing,
- * breakpoints and stepping answer a CDP error saying so.
+ * breakpoints and stepping answer a CDP error saying so, and the first such request of a
+ * session also puts a warning saying so in the Console (as a console.warn; the Node frontend
+ * does not enable Log): the DevTools frontend drops a breakpoint whose request failed
+ * without telling the user why.
  */
 export function debuggerDomain(session: SessionContext): Domain {
   const { runtime, contexts } = session;
@@ -35,8 +38,19 @@ export function debuggerDomain(session: SessionContext): Domain {
       embedderName: context.url,
     });
   };
-  const refuse = () => {
+  let warned = false;
+  const refuse = (): never => {
+    if (!warned) {
+      warned = true;
+      session.event("Runtime.consoleAPICalled", { type: "warning", args: [{ type: "string", value: NO_PAUSING }], executionContextId: 0, timestamp: Date.now() });
+    }
     throw new ProtocolError(NO_PAUSING);
+  };
+  // The frontend marks itself "pausing" when it asks to pause (its pause button greys out)
+  // until the VM reports paused or resumed: "resumed" puts it back to running.
+  const refusePause = (): never => {
+    session.event("Debugger.resumed", {});
+    return refuse();
   };
   const close = () => {
     stop?.();
@@ -62,7 +76,8 @@ export function debuggerDomain(session: SessionContext): Domain {
         if (!context) throw new ProtocolError(`No script for id: ${String(params.scriptId)} (it may belong to a version that has been replaced)`);
         return { scriptSource: runtime.engine.sourceOf(context.file) ?? "" };
       },
-      setPauseOnExceptions: () => ({}),
+      // The frontend sends its stored choice when it opens; "none" is the only one graft keeps.
+      setPauseOnExceptions: (params) => (params.state === "none" ? {} : refuse()),
       setAsyncCallStackDepth: () => ({}),
       setBlackboxPatterns: () => ({}),
       setBlackboxExecutionContexts: () => ({}),
@@ -73,7 +88,7 @@ export function debuggerDomain(session: SessionContext): Domain {
       setBreakpoint: refuse,
       setBreakpointOnFunctionCall: refuse,
       getPossibleBreakpoints: () => ({ locations: [] }),
-      pause: refuse,
+      pause: refusePause,
       resume: refuse,
       stepOver: refuse,
       stepInto: refuse,
