@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { runtimeFor } from "./helpers.js";
+import { runtimeFor, scriptsFolder } from "./helpers.js";
 import { projectFiles, projectFolder, tscDiagnostics } from "./projects.js";
 
 /** The export names of a file's namespace, sorted. */
@@ -55,6 +55,31 @@ describe("type-only names across files, as tsc sees the program (test/projects/t
     expect(runtime.initialReport.errors.map((error) => `${error.file}: ${error.message}`)).toEqual([
       "reads.ts: syntax error: 'BUILD' is used as a value here, but 'BUILD' of declared.ts is only a type (`declare` const BUILD at declared.ts:2:8)",
     ]);
+  });
+
+  it("`export type * from` (TypeScript 5): every name of that file is a type, re-exported and imported as tsc allows, an error where tsc gives one", async () => {
+    const files = {
+      "shape-types.ts": `export interface Circle {\n  r: number;\n}\nexport type Id = number;\nexport const UNIT = 1;\n`,
+      "all-types.ts": `export type * from "./shape-types";\n`,
+      "user.ts": `import { Circle, Id, UNIT } from "./all-types";\nexport { Circle };\nconst id: Id = 2;\nexport const made: Circle = { r: id };\nexport type Unit = typeof UNIT;\n`,
+    };
+    const folder = await scriptsFolder(files);
+    expect(tscDiagnostics(folder, Object.keys(files))).toEqual([]);
+    const runtime = await runtimeFor(folder);
+    expect(runtime.initialReport.errors.map((error) => error.text)).toEqual([]);
+    expect(namesOf(runtime, "all-types.ts")).toEqual([]);
+    expect(namesOf(runtime, "user.ts")).toEqual(["made"]);
+
+    const bad = `import { UNIT } from "./all-types";\nexport const unit = UNIT;\n`;
+    await folder.write("bad.ts", bad);
+    expect(tscDiagnostics(folder, [...Object.keys(files), "bad.ts"])).toEqual([
+      "bad.ts:2:21: TS1362 'UNIT' cannot be used as a value because it was exported using 'export type'.",
+    ]);
+    const report = await runtime.reload(["bad.ts"]);
+    expect(report.errors.map((error) => `${error.file}: ${error.message}`)).toEqual([
+      "bad.ts: syntax error: 'UNIT' is used as a value here, but 'UNIT' of all-types.ts is only a type ('UNIT', exported as a type by `export type * from \"./shape-types\"` at all-types.ts:1:1)",
+    ]);
+    expect(report.errors[0]!.text).toContain("bad.ts:2:21");
   });
 
   it("a reload that turns an exported interface into a class (and back) re-links the files that re-export and use it", async () => {

@@ -10,6 +10,12 @@ export interface TypeScriptExport {
   position: ScriptPosition;
 }
 
+/** What a TypeScript file exports as tsc sees it: its names, and its `export type * from` (every name of those files, as a type). */
+export interface TypeScriptExports {
+  names: Map<string, TypeScriptExport>;
+  typeStars: { specifier: string; position: ScriptPosition }[];
+}
+
 type AstNode = { type: string; start: number; end: number } & Record<string, unknown>;
 
 /**
@@ -21,12 +27,13 @@ type AstNode = { type: string; start: number; end: number } & Record<string, unk
  * program. Only asked for when linking meets a name the compiled modules do not export.
  * JavaScript files export nothing beyond what their code does: an empty map.
  */
-export function typeScriptExports(file: string, source: string): Map<string, TypeScriptExport> {
+export function typeScriptExports(file: string, source: string): TypeScriptExports {
   const exports = new Map<string, TypeScriptExport>();
-  if (!file.endsWith(".ts")) return exports;
+  const typeStars: TypeScriptExports["typeStars"] = [];
+  if (!file.endsWith(".ts")) return { names: exports, typeStars };
   const parsed = parseSync(file, source, { sourceType: "module", lang: "ts" });
   // The file compiled, so it parses; a parser that disagrees gives no type names (link errors stay).
-  if (parsed.errors.length > 0) return exports;
+  if (parsed.errors.length > 0) return { names: exports, typeStars };
   const body = parsed.program.body as unknown as AstNode[];
   /** Top-level declarations by name (for `export { T }` of a local one: the declaration says what it is). */
   const localTypes = new Map<string, { what: string; start: number }>();
@@ -60,9 +67,11 @@ export function typeScriptExports(file: string, source: string): Map<string, Typ
       add("default", declared ? declared.what : "export default", declared ? declared.start : statement.start);
     } else if (statement.type === "ExportAllDeclaration" && statement.exported) {
       add(nameOf(statement.exported as AstNode), `export * as '${nameOf(statement.exported as AstNode)}'`, statement.start);
+    } else if (statement.type === "ExportAllDeclaration" && statement.exportKind === "type") {
+      typeStars.push({ specifier: String((statement.source as AstNode).value), position: positionAt(source, statement.start, file) });
     }
   }
-  return exports;
+  return { names: exports, typeStars };
 }
 
 /** The names a declaration binds, each with what it is in words (types, values and `declare`d ones alike). */

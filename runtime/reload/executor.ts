@@ -1,6 +1,8 @@
 import type { QuickJSContext, QuickJSHandle } from "quickjs-emscripten-core";
 import { ModuleLinker } from "./module-link.js";
-import { typeScriptExports, type TypeScriptExport } from "../compile/type-exports.js";
+import { typeScriptExports, type TypeScriptExports } from "../compile/type-exports.js";
+import { resolveSpecifier } from "../files/script-files.js";
+import type { LinkedTypeScriptExports } from "./module-link.js";
 import type { CompiledScript } from "../compile/index.js";
 import { VmCallError, type Kernel, type KernelCommitReport } from "../kernel/kernel.js";
 import { evaluatedName, explainVmError } from "./script-errors.js";
@@ -82,7 +84,7 @@ interface OpenRun {
  */
 export class TransactionExecutor {
   /** Each compiled version's TypeScript exports, types included (read when linking first asks). */
-  private readonly typeExports = new WeakMap<CompiledScript, Map<string, TypeScriptExport>>();
+  private readonly typeExports = new WeakMap<CompiledScript, TypeScriptExports>();
   private open: OpenRun | undefined;
 
   constructor(private readonly parts: ExecutorParts) {}
@@ -323,7 +325,8 @@ export class TransactionExecutor {
       const inBatch = new Map(batch.map((candidate) => [candidate.path, candidate]));
       const linker = new ModuleLinker((file) => {
         const entry = inBatch.get(file) ?? this.parts.running(file);
-        return entry && { entries: entry.script.entries, dependencies: entry.dependencies, typeScriptExports: () => this.typeScriptExportsOf(entry.script) };
+        const exists = (candidate: string): boolean => inBatch.has(candidate) || this.parts.running(candidate) !== undefined;
+        return entry && { entries: entry.script.entries, dependencies: entry.dependencies, typeScriptExports: () => this.linkedTypeScriptExports(entry.script, exists) };
       }, HOST_MODULE);
       const failing: Candidate[] = [];
       for (const candidate of batch) {
@@ -346,7 +349,18 @@ export class TransactionExecutor {
   }
 
   /** Every name a script's TypeScript source exports, types included: read once per compiled version, when linking first asks. */
-  private typeScriptExportsOf(script: CompiledScript): Map<string, TypeScriptExport> {
+  private linkedTypeScriptExports(script: CompiledScript, exists: (file: string) => boolean): LinkedTypeScriptExports {
+    const { names, typeStars } = this.typeScriptExportsOf(script);
+    if (typeStars.length === 0) return { names, typeStars: [] };
+    const resolved: LinkedTypeScriptExports["typeStars"] = [];
+    for (const star of typeStars) {
+      const file = resolveSpecifier(script.file, star.specifier, exists);
+      if (file !== undefined) resolved.push({ ...star, file });
+    }
+    return { names, typeStars: resolved };
+  }
+
+  private typeScriptExportsOf(script: CompiledScript): TypeScriptExports {
     let exports = this.typeExports.get(script);
     if (!exports) {
       exports = typeScriptExports(script.file, script.source);

@@ -1,5 +1,5 @@
 import type { ModuleEntries } from "../compile/module-transform.js";
-import type { TypeScriptExport } from "../compile/type-exports.js";
+import type { TypeScriptExport, TypeScriptExports } from "../compile/type-exports.js";
 
 /**
  * Link-time export resolution of ES modules (ResolveExport, GetExportedNames), done by the
@@ -16,7 +16,13 @@ export interface LinkedModule {
    * asked for only when a name does not resolve to a value: a name it lists that the
    * compiled module does not export is a type only, elided as tsc elides it.
    */
-  typeScriptExports?: () => Map<string, TypeScriptExport>;
+  typeScriptExports?: () => LinkedTypeScriptExports;
+}
+
+/** A file's TypeScript exports with its `export type * from` resolved to files (unresolved ones left out). */
+export interface LinkedTypeScriptExports {
+  names: TypeScriptExports["names"];
+  typeStars: (TypeScriptExports["typeStars"][number] & { file: string })[];
 }
 
 export interface LinkError {
@@ -126,7 +132,8 @@ export class ModuleLinker {
     }
     // A name the TypeScript source exports and the compiled module does not is a type; like
     // any export of the module's own, it shadows what `export *` would give.
-    const type = module.typeScriptExports?.().get(exportName);
+    const typed = module.typeScriptExports?.();
+    const type = typed?.names.get(exportName);
     if (type) return { module: file, type };
     if (exportName === "default") return null;
     let found: Resolution = null;
@@ -140,6 +147,14 @@ export class ModuleLinker {
       if (resolution.type) foundType ??= resolution;
       else if (found === null) found = resolution;
       else if (found.type === undefined && (found.module !== resolution.module || found.binding !== resolution.binding)) return "ambiguous";
+    }
+    // `export type * from "./x"`: every name x exports, value or type, is a type here.
+    if (found === null && foundType === null) {
+      for (const star of typed?.typeStars ?? []) {
+        const resolution = this.resolveExport(star.file, exportName, resolveSet);
+        if (resolution === null || resolution === "ambiguous") continue;
+        return { module: file, type: { name: exportName, what: `'${exportName}', exported as a type by \`export type * from "${star.specifier}"\``, position: star.position } };
+      }
     }
     return found ?? foundType;
   }
