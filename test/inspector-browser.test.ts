@@ -100,6 +100,34 @@ const TAKE_HEAP_SNAPSHOT = `(async () => {
   return { title: "", nodes: 0 };
 })()`;
 
+/** Shows a script in Sources, as a click on a stack link does. */
+const REVEAL_WORLD = `(async () => {
+  const UI = await import("/devtools/ui/legacy/legacy.js");
+  await UI.ViewManager.ViewManager.instance().showView("sources");
+  const Workspace = await import("/devtools/models/workspace/workspace.js");
+  const Common = await import("/devtools/core/common/common.js");
+  const workspace = Workspace.Workspace.WorkspaceImpl.instance();
+  const code = workspace.uiSourceCodes().find((candidate) => candidate.url().startsWith("file:") && candidate.url().endsWith("/world.ts"));
+  if (code) await Common.Revealer.reveal(code);
+  return Boolean(code);
+})()`;
+/** What Sources shows of breakpoints and pausing, and the Console's warnings. */
+const DEBUGGER_STATE = `(async () => {
+  const Breakpoints = await import("/devtools/models/breakpoints/breakpoints.js");
+  const SDK = await import("/devtools/core/sdk/sdk.js");
+  const UI = await import("/devtools/ui/legacy/legacy.js");
+  const debuggerModel = SDK.TargetManager.TargetManager.instance().models(SDK.DebuggerModel.DebuggerModel)[0];
+  const pause = UI.ActionRegistry.ActionRegistry.instance().getAction("debugger.toggle-pause");
+  const consoles = SDK.TargetManager.TargetManager.instance().models(SDK.ConsoleModel.ConsoleModel);
+  return {
+    breakpoints: Breakpoints.BreakpointManager.BreakpointManager.instance().allBreakpointLocations().length,
+    pausing: debuggerModel.isPausing(),
+    paused: debuggerModel.isPaused(),
+    pauseButtonEnabled: pause.enabled(),
+    warnings: consoles.flatMap((model) => model.messages().filter((message) => message.level === "warning").map((message) => message.messageText)),
+  };
+})()`;
+
 function waitUntil<T>(check: () => T | undefined | false, what: string, timeoutMs = 30_000): Promise<T> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
@@ -123,7 +151,7 @@ describe.skipIf(!available)("Chromium's own DevTools frontend attached to graft"
     if (userDataDir) await rm(userDataDir, { recursive: true, force: true, maxRetries: 5 });
   });
 
-  it("opens with every request answered without error, shows a script's console.log and loads a heap snapshot in the Memory tab", async () => {
+  it("opens with every request answered without error, shows a script's console.log, loads a heap snapshot in the Memory tab, and refuses breakpoints and pausing visibly", async () => {
     const folder = await scriptsFolder({
       "world.ts": `export class Crate { constructor(public id: number) {} }\nexport const crates = Array.from({ length: 2000 }, (_, i) => new Crate(i));\nexport function shout(text: string): void { console.log("shout:", text, crates[0]); }\n`,
     });
@@ -168,6 +196,29 @@ describe.skipIf(!available)("Chromium's own DevTools frontend attached to graft"
       expect(relay.frames.filter((frame) => frame.message.method === "HeapProfiler.addHeapSnapshotChunk").length).toBeGreaterThan(0);
       const late = relay.frames.filter((frame) => frame.direction === "answer" && frame.message.error);
       expect(late.map((frame) => `${methodOf(frame.message.id)}: ${JSON.stringify(frame.message.error)}`)).toEqual([]);
+
+      // Sources: a click on line 2's number asks for a breakpoint; graft refuses it, the
+      // frontend drops it (no marker) and the Console says why. F8 (pause) leaves the frontend
+      // running, its pause button usable, rather than "pausing" for good.
+      const answered = (method: string) => {
+        const request = requests().find((frame) => frame.message.method === method);
+        return request && relay.frames.find((frame) => frame.direction === "answer" && frame.message.id === request.message.id);
+      };
+      expect(await page.evaluate(REVEAL_WORLD)).toBe(true);
+      await page.locator(".cm-lineNumbers .cm-gutterElement", { hasText: /^2$/ }).click();
+      expect((await waitUntil(() => answered("Debugger.setBreakpointByUrl"), "the breakpoint request")).message.error).toBeTruthy();
+      await page.keyboard.press("F8");
+      expect((await waitUntil(() => answered("Debugger.pause"), "the pause request")).message.error).toBeTruthy();
+      type DebuggerState = { breakpoints: number; pausing: boolean; paused: boolean; pauseButtonEnabled: boolean; warnings: string[] };
+      let state: DebuggerState | undefined;
+      for (let attempt = 0; attempt < 100; attempt++) {
+        state = (await page.evaluate(DEBUGGER_STATE)) as DebuggerState;
+        if (state.warnings.length > 0 && !state.pausing && state.pauseButtonEnabled) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(state).toEqual({ breakpoints: 0, pausing: false, paused: false, pauseButtonEnabled: true, warnings: [expect.stringMatching(/^graft does not pause scripts/)] });
+      const refused = relay.frames.filter((frame) => frame.direction === "answer" && frame.message.error).map((frame) => methodOf(frame.message.id));
+      expect(refused).toEqual(["Debugger.setBreakpointByUrl", "Debugger.pause"]);
     } finally {
       await relay.close();
       await inspector.close();
