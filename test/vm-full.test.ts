@@ -108,25 +108,29 @@ describe("heap tools with the VM full", () => {
     const folder = await scriptsFolder({
       "bomb.ts": [
         "export let runs = 0;",
-        "export function start(): void { setInterval(() => { runs++; const hoard: string[][] = []; for (;;) hoard.push(new Array(10000).fill('x')); }, 1); }",
+        "export let periods = 0;",
+        "export function start(): void { setInterval(() => { runs++; const hoard: string[][] = []; for (;;) hoard.push(new Array(10000).fill('x')); }, 1); setInterval(() => { periods++; }, 1); }",
         "export const count = (): number => runs;",
+        "export const elapsed = (): number => periods;",
       ].join("\n"),
     });
     const runtime = await runtimeFor(folder, { memoryLimit: 16 * MIB, timeout: 20_000 });
     const errors: ReloadError[] = [];
     runtime.on("error", (error) => errors.push(error));
-    const { start, count } = runtime.exports("bomb.ts");
+    const { start, count, elapsed } = runtime.exports("bomb.ts");
     start!.invoke().dispose();
     const error = await waitFor(() => errors[0], 20_000, "the interval's out-of-memory report");
     expect(error.origin).toBe("setInterval");
     expect(error.message).toMatch(/out of memory/);
     expect(error.message).toMatch(/the interval was cleared: it ran out of memory, and would again at every period/);
-    // Many periods later: it ran once, and nothing more was reported.
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Many periods later (a second interval of the same period has run 20 more times): it ran once, and nothing more was reported.
+    const seen = elapsed!.invoke().toHost() as number;
+    await waitFor(() => (elapsed!.invoke().toHost() as number) >= seen + 20, 20_000, "20 more periods of the VM's timers");
     expect(count!.invoke().toHost()).toBe(1);
     expect(errors).toHaveLength(1);
     start!.dispose();
     count!.dispose();
+    elapsed!.dispose();
   });
 });
 
