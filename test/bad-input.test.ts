@@ -165,6 +165,9 @@ describe("saves caught mid-write", () => {
     const runtime = await runtimeFor(folder);
     await folder.write("a.ts", "");
     const reloading = runtime.reload(["a.ts"]);
+    // A deliberate race (the point of the test): the save lands while the reload re-reads the
+    // empty file (CandidateReader: ten reads 3 ms apart); timers fire in order, so under load too
+    // this one fires early among those retries.
     await new Promise((resolve) => setTimeout(resolve, 5));
     await folder.write("a.ts", `export class A { v() { return 2; } }`);
     const report = await reloading;

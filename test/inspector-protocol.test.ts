@@ -2,7 +2,7 @@ import http from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ConsoleEntry, GraftRuntime, Inspector } from "../host-api/index.js";
 import { CdpClient } from "./cdp-client.js";
-import { runtimeFor, scriptsFolder, type ScriptsFolder } from "./helpers.js";
+import { runtimeFor, scriptsFolder, waitFor, type ScriptsFolder } from "./helpers.js";
 
 // The scripts as a designer writes them: TypeScript, so that positions must be mapped back
 // (the interface and the type annotations are gone from what QuickJS runs).
@@ -227,7 +227,8 @@ describe("Runtime: execution contexts, evaluation, remote objects", () => {
     expect(runtime.gc().after).toBeGreaterThan(baseline);
     expect(derived.result.objectId).toBeTruthy();
     await client.close();
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    // The server releases the session's handles when it sees the socket close.
+    await waitFor(() => runtime.gc().after === baseline, 10_000, "the closed session's handles released");
     expect(runtime.gc().after).toBe(baseline);
   });
 });
