@@ -134,13 +134,17 @@ describe("R6 construction", () => {
   it("subclass construction goes through every class's newest constructor", async () => {
     const folder = await scriptsFolder({
       "base.ts": `export class Base { constructor() { this.trail = ["base1"]; } }`,
-      "sub.ts": `import { Base } from "./base"; export class Sub extends Base { constructor() { super(); this.trail.push("sub1"); } }`,
+      "sub.ts": `import { Base } from "./base"; export class Sub extends Base { constructor() { super(); this.trail.push("sub1"); } kind() { return "sub"; } }`,
     });
     const runtime = await runtimeFor(folder);
     const Sub = runtime.getClass("sub.ts", "Sub");
     await folder.write("base.ts", `export class Base { constructor() { this.trail = ["base2"]; } }`);
     await runtime.reload(["base.ts"]);
-    expect(Sub.new().get("trail").toHost()).toEqual(["base2", "sub1"]);
+    const made = Sub.new();
+    expect(made.get("trail").toHost()).toEqual(["base2", "sub1"]);
+    // The base constructor built the subclass's instance (new.target passed through every forwarding constructor).
+    expect(made.call("kind").toHost()).toBe("sub");
+    expect(runtime.evaluate("sub.ts", "(o) => o instanceof Sub && o.constructor === Sub").invoke(made).toHost()).toBe(true);
   });
 });
 
