@@ -62,6 +62,15 @@ describe("bad input: every failure is a clear error and loses nothing", () => {
     expect(report.errors[0]!.message).toMatch(/'fs' cannot be imported/);
   });
 
+  it("a bare specifier is refused even where a script of that name exists (only relative paths name scripts)", async () => {
+    const folder = await scriptsFolder({ "fs.ts": `export default { readFileSync: () => "fake" };`, "box.ts": `export const ok = 1;` });
+    const runtime = await runtimeFor(folder);
+    await folder.write("box.ts", `import fs from "fs";\nexport const ok = fs.readFileSync();`);
+    const report = await runtime.reload(["box.ts"]);
+    expect(report.errors[0]!.message).toMatch(/'fs' cannot be imported/);
+    expect(runtime.exports("box.ts").ok!.toHost()).toBe(1);
+  });
+
   it("binary and non-UTF-8 files are refused", async () => {
     const binary = await brokenReload(Buffer.from([0x65, 0x78, 0x00, 0xff, 0x10]));
     expect(binary.report.errors[0]!.message).toMatch(/binary file/);
