@@ -2,7 +2,8 @@
 //   heap-scale: leaks_600k_vs_gc, find_instances_600k_vs_gc, snapshot_us_per_object,
 //               snapshot_host_bytes_per_object on a 600k-object heap; in its detail,
 //               snapshot_3000_scripts_us_per_object on a heap of 3,000 scripts (1.2M objects)
-//   heap-write: heap_write_2m_ms, heap_write_2m_rss_mib on a 2M-object heap
+//   heap-write: heap_write_2m_ms, heap_write_2m_rss_mib on a 2M-object heap; snapshot_pause_1m_ms,
+//               the demo's @snapshot pause (the synchronous heap read) on a 1M-object heap
 // Both run with --expose-gc (run.mjs passes it) so that host memory is measured after V8's own GC.
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -264,6 +265,7 @@ async function leaksWithFunctionHeld(runtime, rounds) {
 export async function benchHeapWrite({ items = 1_000_000 } = {}) {
   const runtime = await world("heap-write", items);
   const file = path.join(tempDir("heap-write-file"), "world.heapsnapshot");
+  let written;
   try {
     const live = runtime.gc().after;
     collectHost();
@@ -281,7 +283,37 @@ export async function benchHeapWrite({ items = 1_000_000 } = {}) {
       pause_share_of_write: pause_ms / ms,
       longest_stall_while_writing_ms,
     };
-    return { heap_write_2m_ms: ms, heap_write_2m_rss_mib: peak.growth / MiB, heap_write_2m_pause_ms: pause_ms, detail };
+    written = { heap_write_2m_ms: ms, heap_write_2m_rss_mib: peak.growth / MiB, heap_write_2m_pause_ms: pause_ms, detail };
+  } finally {
+    runtime.dispose();
+  }
+  const pause = await snapshotPause(Math.round(items / 2));
+  Object.assign(written.detail, { snapshot_pause_live_objects: pause.live, snapshot_pause_first_ms: pause.first, snapshot_pause_rounds_ms: pause.all });
+  return { ...written, snapshot_pause_1m_ms: pause.ms };
+}
+
+/**
+ * Issue 20: how long the demo's @snapshot stops the game on a world of `items` Items (2 GC
+ * objects each): heap.write()'s synchronous part, the heap read, timed as @snapshot times it;
+ * each write is then aborted (its file removed) so that only the pause costs. Median of
+ * `rounds` (the first, whose read sizes its arrays by counting, is in `first`).
+ */
+export async function snapshotPause(items, rounds = 3) {
+  const runtime = await world("snapshot-pause", items);
+  const file = path.join(tempDir("snapshot-pause-file"), "world.heapsnapshot");
+  try {
+    const live = runtime.gc().after;
+    const all = [];
+    for (let round = 0; round < rounds; round++) {
+      collectHost();
+      const controller = new AbortController();
+      const started = performance.now();
+      const pending = runtime.heap.write(file, { signal: controller.signal });
+      all.push(performance.now() - started);
+      controller.abort(new Error("measured"));
+      await pending.catch(() => {});
+    }
+    return { live, ms: median(all), first: all[0], all };
   } finally {
     runtime.dispose();
   }

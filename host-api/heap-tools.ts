@@ -1,5 +1,5 @@
 import type { QuickJSContext, QuickJSHandle } from "quickjs-emscripten-core";
-import { contextPointerOf, HeapInspector, type ClassCount, type HeapGraph } from "../runtime/heap/index.js";
+import { contextPointerOf, HeapInspector, type ClassCount, type HeapGraph, type HeapProgress, type HeapWorkOptions } from "../runtime/heap/index.js";
 import type { Kernel } from "../runtime/kernel/kernel.js";
 import type { ReloadEngine } from "../runtime/reload/reload-engine.js";
 import type { Vm } from "../runtime/vm/vm.js";
@@ -8,7 +8,7 @@ import { GraftError } from "./errors.js";
 import { ScriptClass, type ScriptValue } from "./script-value.js";
 import type { GcResult, LeakReport, RetainerPath } from "./types.js";
 
-export type { ClassCount, HeapGraph };
+export type { ClassCount, HeapGraph, HeapProgress, HeapWorkOptions };
 
 /** `heap.write(path, options)`: progress of writing the file, and a way to stop it. */
 export interface HeapWriteOptions {
@@ -103,9 +103,9 @@ export class HeapTools {
     return this.guard(() => this.inspector.gc());
   }
 
-  snapshot(): HeapGraph {
+  snapshot(options: HeapWorkOptions = {}): HeapGraph {
     this.bridge.releaseBorrowed();
-    return this.guard(() => this.inspector.snapshot());
+    return this.guard(() => this.inspector.snapshot(options));
   }
 
   /** Reads the heap now (the VM stops for that only); the promise settles once the file is written. */
@@ -164,9 +164,9 @@ export class HeapTools {
    * Retired and superseded class versions, and top-level functions of replaced or deleted
    * versions, still alive after a full GC, with what holds them.
    */
-  leaks(): LeakReport[] {
+  leaks(options: HeapWorkOptions = {}): LeakReport[] {
     this.bridge.releaseBorrowed();
-    return this.guard(() => this.inspector.leaks());
+    return this.guard(() => this.inspector.leaks(options));
   }
 
   /**

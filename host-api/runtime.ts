@@ -11,7 +11,7 @@ import { Scheduler, type AsyncFailure } from "../runtime/async/scheduler.js";
 import { describeAsyncFailure } from "../runtime/async/async-errors.js";
 import { dumpThrown } from "../runtime/async/dump-thrown.js";
 import { Bridge } from "./bridge.js";
-import { HeapTools, type ClassCount, type HeapGraph, type HeapWriteOptions } from "./heap-tools.js";
+import { HeapTools, type ClassCount, type HeapGraph, type HeapWorkOptions, type HeapWriteOptions } from "./heap-tools.js";
 import { installHostModule } from "./host-module.js";
 import { Emitter } from "./events.js";
 import { GraftError, ScriptError } from "./errors.js";
@@ -36,14 +36,19 @@ const DEFAULT_ERROR_DELAY_MS = 200;
 export interface RuntimeHeap {
   /** Runs a full cycle collection now; returns the live GC object counts before and after. */
   gc(): GcResult;
-  /** Retired and superseded class versions still alive after a full GC, with what holds them. */
-  leaks(): LeakReport[];
+  /**
+   * Retired and superseded class versions still alive after a full GC, with what holds them.
+   * `options.onProgress` hears each phase (gc, read, paths, done) synchronously during the
+   * call; an aborted `options.signal` makes it throw the signal's reason between phases or
+   * chunks of objects.
+   */
+  leaks(options?: HeapWorkOptions): LeakReport[];
   /** Every live object whose prototype chain includes `cls.prototype`, after a full GC. */
   findInstances(cls: ScriptClass | ScriptValue): ScriptValue[];
   /** Shortest paths from GC roots to `value` (the host's own hold included, last). */
   retainers(value: ScriptValue): RetainerPath[];
-  /** Every live GC object and its references. */
-  snapshot(): HeapGraph;
+  /** Every live GC object and its references; `options` as for leaks() (phases read, done). */
+  snapshot(options?: HeapWorkOptions): HeapGraph;
   /**
    * Writes a Chrome DevTools .heapsnapshot file. The heap is read before this returns (the
    * only part that stops the VM); the file is written while the host runs, with progress and
@@ -96,10 +101,10 @@ export class GraftRuntime {
     const tools = this.heapTools;
     this.heap = {
       gc: () => (this.assertAlive(), tools.gc()),
-      leaks: () => (this.assertAlive(), tools.leaks()),
+      leaks: (options?: HeapWorkOptions) => (this.assertAlive(), tools.leaks(options)),
       findInstances: (cls: ScriptClass | ScriptValue) => (this.assertAlive(), tools.findInstances(cls)),
       retainers: (value: ScriptValue) => (this.assertAlive(), tools.retainers(value)),
-      snapshot: () => (this.assertAlive(), tools.snapshot()),
+      snapshot: (options?: HeapWorkOptions) => (this.assertAlive(), tools.snapshot(options)),
       write: (path: string, options?: HeapWriteOptions) => (this.assertAlive(), tools.write(path, options)),
       topClasses: (limit?: number, options?: { internal?: boolean }) => (this.assertAlive(), tools.topClasses(limit, options)),
     };
@@ -418,9 +423,9 @@ export class GraftRuntime {
   }
 
   /** @deprecated Use `runtime.heap.leaks()` (kept for one version). */
-  leaks(): LeakReport[] {
+  leaks(options?: HeapWorkOptions): LeakReport[] {
     this.assertAlive();
-    return this.heapTools.leaks();
+    return this.heapTools.leaks(options);
   }
 
   /**

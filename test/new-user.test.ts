@@ -3,7 +3,7 @@ import path from "node:path";
 import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
 import { runAdminCommand } from "../demo/admin.js";
-import { describeReload, GraftError } from "../host-api/index.js";
+import { describeReload, GraftError, type HeapProgress } from "../host-api/index.js";
 import { runtimeFor, scriptsFolder } from "./helpers.js";
 
 /** What a new user tripped on (issue 20), each driven through the public API as a host would. */
@@ -195,5 +195,68 @@ describe("long heap work", () => {
     const aborted = runtime.heap.write(stopped, { onProgress: () => controller.abort(new Error("enough")), signal: controller.signal });
     await expect(aborted).rejects.toThrow("enough");
     await expect(stat(stopped)).rejects.toThrow(/ENOENT/);
+  });
+
+  it("heap.snapshot() and heap.leaks() report real progress, phase by phase, ending at done", async () => {
+    const folder = await scriptsFolder({
+      "crates.ts": `export class Crate { constructor(public n: number) {} }\nexport const crates = Array.from({ length: 60000 }, (_, n) => new Crate(n));\n`,
+      "cat.ts": `export class Cat { speak() { return "meow"; } }\n`,
+    });
+    const runtime = await runtimeFor(folder);
+    const steps: HeapProgress[] = [];
+    const graph = runtime.heap.snapshot({ onProgress: (step) => steps.push(step) });
+    const reads = steps.filter((step) => step.phase === "read");
+    // one step a chunk of objects: a 60k-object heap is read in several
+    expect(reads.length).toBeGreaterThan(3);
+    expect(reads.every((step, i) => step.done <= step.total && (i === 0 || step.done > reads[i - 1]!.done))).toBe(true);
+    expect(reads.at(-1)).toEqual({ phase: "read", done: graph.nodeCount, total: graph.nodeCount });
+    expect(steps.at(-1)).toEqual({ phase: "done", done: 1, total: 1 });
+
+    // a retired class the host still holds an instance of: leaks() reads the heap and makes its paths
+    const tom = runtime.getClass("cat.ts", "Cat").new();
+    await folder.remove("cat.ts");
+    await runtime.reload(["cat.ts"]);
+    const leakSteps: HeapProgress[] = [];
+    const leaks = runtime.heap.leaks({ onProgress: (step) => leakSteps.push(step) });
+    expect(leaks.map((leak) => leak.text).join("\n")).toContain("Cat");
+    const phases = leakSteps.map((step) => step.phase).filter((phase, i, all) => phase !== all[i - 1]);
+    expect(phases).toEqual(["gc", "read", "paths", "done"]);
+    expect(leakSteps.filter((step) => step.phase === "paths").at(-1)).toEqual({ phase: "paths", done: leaks.length, total: leaks.length });
+    // the deprecated alias takes the same options
+    const aliasSteps: HeapProgress[] = [];
+    expect(runtime.leaks({ onProgress: (step) => aliasSteps.push(step) })).toHaveLength(leaks.length);
+    expect(aliasSteps.at(-1)!.phase).toBe("done");
+    tom.dispose();
+  });
+
+  it("an aborted signal stops heap.snapshot() and heap.leaks() with its reason, and the runtime keeps answering", async () => {
+    const folder = await scriptsFolder({ "crates.ts": `export class Crate { constructor(public n: number) {} }\nexport const crates = Array.from({ length: 60000 }, (_, n) => new Crate(n));\n` });
+    const runtime = await runtimeFor(folder);
+    runtime.heap.gc();
+    const whole = runtime.heap.snapshot().nodeCount;
+    const midRead = new AbortController();
+    const seen: HeapProgress[] = [];
+    const stopAtFirstChunk = (step: HeapProgress): void => {
+      seen.push(step);
+      if (step.phase === "read") midRead.abort(new Error("enough"));
+    };
+    expect(() => runtime.heap.snapshot({ onProgress: stopAtFirstChunk, signal: midRead.signal })).toThrow("enough");
+    // stopped after the first chunk: never read to the end, never said done
+    expect(seen.filter((step) => step.phase === "read")).toHaveLength(1);
+    expect(seen.some((step) => step.phase === "done")).toBe(false);
+
+    const afterGc = new AbortController();
+    expect(() => runtime.heap.leaks({ onProgress: (step) => step.phase === "gc" && afterGc.abort(new Error("stop leaks")), signal: afterGc.signal })).toThrow("stop leaks");
+    const already = new AbortController();
+    already.abort(new Error("too late"));
+    expect(() => runtime.heap.snapshot({ signal: already.signal })).toThrow("too late");
+    expect(() => runtime.heap.leaks({ signal: already.signal })).toThrow("too late");
+
+    // nothing half-done: the next snapshot reads the whole heap, node ids still stable
+    runtime.heap.gc();
+    const again = runtime.heap.snapshot();
+    expect(again.nodeCount).toBe(whole);
+    expect(runtime.heap.leaks()).toEqual([]);
+    expect(runtime.evaluate("crates.ts", "crates.length").toHost()).toBe(60000);
   });
 });

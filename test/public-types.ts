@@ -38,3 +38,5 @@ export type LeaksMatch = Check<Extends<Impl.LeakReport, Published.LeakReport>>;
 export type EventsMatch = Check<Extends<Impl.RuntimeEventMap, Published.RuntimeEventMap>>;
 export type HeapGraphMatches = Check<Extends<Impl.HeapGraph, Published.HeapGraph>>;
 export type HeapMatches = Check<Extends<Impl.RuntimeHeap, Published.RuntimeHeap>>;
+export type HeapProgressMatches = Check<Extends<Impl.HeapProgress, Published.HeapProgress>>;
+export type HeapWorkOptionsMatch = Check<Extends<Published.HeapWorkOptions, Impl.HeapWorkOptions>>;

@@ -385,6 +385,31 @@ export interface HeapWriteOptions {
   signal?: { readonly aborted: boolean; readonly reason?: unknown };
 }
 
+/**
+ * How far `heap.snapshot()` or `heap.leaks()` is: `phase` "gc" (the full collection, 0 then
+ * 1 of 1), "read" (`done` GC objects read of about `total`; exact once done), "paths"
+ * (leaks only: `done` of `total` leaked versions' retainer paths made), then "done".
+ */
+export interface HeapProgress {
+  phase: "gc" | "read" | "paths" | "done";
+  done: number;
+  total: number;
+}
+
+/**
+ * `heap.snapshot(options)`, `heap.leaks(options)`: progress and a way to stop. Both calls are
+ * synchronous (the heap read stops the VM until it returns), so `onProgress` is called
+ * during the call, from inside it.
+ */
+export interface HeapWorkOptions {
+  onProgress?: (progress: HeapProgress) => void;
+  /**
+   * Checked between phases and chunks of objects: once aborted, the call throws the signal's
+   * reason and keeps nothing half-made. An AbortSignal, typed by what is read of it.
+   */
+  signal?: { readonly aborted: boolean; readonly reason?: unknown };
+}
+
 /** `runtime.heap`: graft's heap tools. Each throws GraftError when heap inspection is not available on this build. */
 export interface RuntimeHeap {
   /**
@@ -394,9 +419,11 @@ export interface RuntimeHeap {
   gc(): GcResult;
   /**
    * Retired and superseded class versions still alive after a full GC, with what holds them.
+   * `options.onProgress` hears the phases (gc, read, paths, done) during the call.
    * @throws {GraftError} when heap inspection is not available.
+   * @throws the signal's reason once `options.signal` is aborted.
    */
-  leaks(): LeakReport[];
+  leaks(options?: HeapWorkOptions): LeakReport[];
   /**
    * Every live object whose prototype chain includes `cls.prototype`, after a full GC.
    * @throws {GraftError} when `cls` is not a class, or heap inspection is not available.
@@ -408,10 +435,12 @@ export interface RuntimeHeap {
    */
   retainers(value: ScriptValue): RetainerPath[];
   /**
-   * Every live GC object and its references.
+   * Every live GC object and its references. `options.onProgress` hears the phases (read,
+   * done) during the call.
    * @throws {GraftError} when heap inspection is not available.
+   * @throws the signal's reason once `options.signal` is aborted.
    */
-  snapshot(): HeapGraph;
+  snapshot(options?: HeapWorkOptions): HeapGraph;
   /**
    * Writes a Chrome DevTools `.heapsnapshot` file. The heap is read before this returns
    * (the only part that stops the VM); the file is written while the host runs.
@@ -480,7 +509,7 @@ export declare class GraftRuntime {
   /** @deprecated Use `runtime.heap.retainers(value)` (kept for one version). */
   retainers(value: ScriptValue): RetainerPath[];
   /** @deprecated Use `runtime.heap.leaks()` (kept for one version). */
-  leaks(): LeakReport[];
+  leaks(options?: HeapWorkOptions): LeakReport[];
   /**
    * Runs code in the running version of a script's own module scope; returns the completion value.
    * @throws {ScriptError} when the code has a syntax error, throws or times out.

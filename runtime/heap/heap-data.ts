@@ -38,6 +38,24 @@ export interface ReadOptions {
   contexts?: ReadonlyMap<number, string>;
   /** About how many GC objects and references there are (the last snapshot's counts): sizes the reader's arrays up front. */
   expected?: { objects: number; edges: number };
+  /**
+   * Called after each chunk of objects read: `done` objects of about `total` (the last
+   * snapshot's count or a first guess counted; exact in the last call, `done === total`).
+   */
+  progress?: (done: number, total: number) => void;
+  /** Checked between chunks of objects: once aborted, the read throws the signal's reason (nothing is kept of it). */
+  signal?: AbortLike;
+}
+
+/** What is read of an AbortSignal (`new AbortController().signal` fits). */
+export interface AbortLike {
+  readonly aborted: boolean;
+  readonly reason?: unknown;
+}
+
+/** Throws the signal's reason once it is aborted (`what`: the call, for a signal without one). */
+export function throwIfAborted(signal: AbortLike | undefined, what: string): void {
+  if (signal?.aborted) throw signal.reason ?? new Error(`${what} was aborted`);
 }
 
 /** Interned strings: node names, edge names, files. Id 0 is "". */

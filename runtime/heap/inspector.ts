@@ -15,7 +15,7 @@ import { heapSnapshotNodeCount, heapSnapshotPieces, writeHeapSnapshotAsync, type
 import { findInstances } from "./instances.js";
 import { contextPointerOf, FUNCTION_CLASSES, GcType } from "./layout.js";
 import { verifyLayout } from "./self-check.js";
-import { readRuntimeHeap, type Locator } from "./reader.js";
+import { readRuntimeHeap, throwIfAborted, type AbortLike, type Locator } from "./reader.js";
 import { embedderObjects } from "./realms.js";
 
 /** How the heap tools name the context the inspector works in (the embedder's kernel). */
@@ -68,6 +68,25 @@ interface HeapView {
   labelledRoots: Set<number>;
   labels: HeapLabels;
   classes: { index: number; label: ClassLabel }[];
+}
+
+/**
+ * How far snapshot() or leaks() is: `phase` "gc" (the full collection, 0 then 1 of 1),
+ * "read" (`done` GC objects read of about `total`; total is exact once done), "paths"
+ * (leaks only: `done` of `total` leaked versions' retainer paths made), then "done".
+ * Called synchronously during the call: the heap read stops the VM and finishes before it returns.
+ */
+export interface HeapProgress {
+  phase: "gc" | "read" | "paths" | "done";
+  done: number;
+  total: number;
+}
+
+/** snapshot() and leaks(): progress, and a signal checked between phases and chunks of objects. */
+export interface HeapWorkOptions {
+  onProgress?: (progress: HeapProgress) => void;
+  /** Once aborted, the call throws the signal's reason; nothing half-made is kept. */
+  signal?: AbortLike;
 }
 
 /** What `leaks()` reports when it is alive after a full GC: every other label is something graft keeps. */
@@ -191,23 +210,36 @@ export class HeapInspector {
    * versions, alive after a full GC, with what holds them. The embedder's weak references
    * say whether any is alive; only then is the heap read.
    */
-  leaks(): LeakFinding[] {
+  leaks(options: HeapWorkOptions = {}): LeakFinding[] {
     this.ensureVerified();
+    const { onProgress, signal } = options;
+    throwIfAborted(signal, "leaks()");
+    onProgress?.({ phase: "gc", done: 0, total: 1 });
     this.fullGc();
-    if (this.knowledge.oldVersionsAlive() === 0) return [];
-    const view = this.view();
+    onProgress?.({ phase: "gc", done: 1, total: 1 });
+    throwIfAborted(signal, "leaks()");
     const reports: LeakFinding[] = [];
-    for (const { index, label } of view.classes) {
-      if (label.prototype || !LEAK_KINDS.has(label.kind)) continue;
-      reports.push(formatLeak(view.graph, index, label, view.labels));
+    if (this.knowledge.oldVersionsAlive() > 0) {
+      const view = this.view(undefined, options);
+      const leaked = view.classes.filter(({ label }) => !label.prototype && LEAK_KINDS.has(label.kind));
+      onProgress?.({ phase: "paths", done: 0, total: leaked.length });
+      for (const { index, label } of leaked) {
+        throwIfAborted(signal, "leaks()");
+        reports.push(formatLeak(view.graph, index, label, view.labels));
+        onProgress?.({ phase: "paths", done: reports.length, total: leaked.length });
+      }
     }
+    onProgress?.({ phase: "done", done: 1, total: 1 });
     return reports;
   }
 
   /** Every live GC object and its labelled references. */
-  snapshot(): HeapGraph {
+  snapshot(options: HeapWorkOptions = {}): HeapGraph {
     this.ensureVerified();
-    return this.view().graph;
+    throwIfAborted(options.signal, "snapshot()");
+    const { graph } = this.view(undefined, options);
+    options.onProgress?.({ phase: "done", done: 1, total: 1 });
+    return graph;
   }
 
   /**
@@ -273,7 +305,7 @@ export class HeapInspector {
   }
 
   /** Reads the heap with every label the embedder can attach. `queried`: an address the host holds a handle to only for this query. */
-  private view(queried?: number): HeapView {
+  private view(queried?: number, work: HeapWorkOptions = {}): HeapView {
     const classes = this.classAddresses();
     const handleCounts = new Map<number, number>();
     const handleOrigins = new Map<number, Set<string>>();
@@ -296,7 +328,9 @@ export class HeapInspector {
     const contexts = new Map(this.knowledge.contexts());
     contexts.set(contextPointerOf(this.context), KERNEL_CONTEXT);
 
-    const graph = readRuntimeHeap(this.target, { locate: this.knowledge.locate, contexts, expected: this.ids.lastSize });
+    const { onProgress, signal } = work;
+    const progress = onProgress && ((done: number, total: number) => onProgress({ phase: "read", done, total }));
+    const graph = readRuntimeHeap(this.target, { locate: this.knowledge.locate, contexts, expected: this.ids.lastSize, progress, signal });
     this.ids.assign(graph);
     const labels: HeapLabels = { describe: new Map(), globals: new Map() };
     const indexed: HeapView["classes"] = [];

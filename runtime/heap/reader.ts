@@ -12,12 +12,12 @@ import { AddressIndex } from "./address-index.js";
 import { CHUNK } from "./chunks.js";
 import { Decoder, type NamingFacts } from "./decoder.js";
 import { HeapGraph } from "./graph.js";
-import { classNameOf, EDGE, StringTable, type ExternalHolder, type HeapData, type ReadOptions } from "./heap-data.js";
+import { classNameOf, EDGE, StringTable, type ExternalHolder, type HeapData, type ReadOptions, throwIfAborted } from "./heap-data.js";
 import { CLASS, FUNCTION_CLASSES, GC_HEADER, JS_CLASS, GC_TAGS, GC_TYPE_COUNT, GcType, JOB, JSVALUE_SIZE, LIST, OBJECT, RUNTIME, type HeapTarget } from "./layout.js";
 import { HeapReadError, VmMemory } from "./memory.js";
 import { cut, EdgeSink, NodeRefs, NodeSink } from "./sinks.js";
 
-export { classNameOf, EDGE_TYPES, type EdgeType, type ExternalHolder, type Locator, type NodeKind, type ReadOptions } from "./heap-data.js";
+export { classNameOf, EDGE_TYPES, type EdgeType, type ExternalHolder, type Locator, type NodeKind, type ReadOptions, type AbortLike, throwIfAborted } from "./heap-data.js";
 export type { HeapEdge, HeapNode } from "./graph.js";
 
 /** More than this share of unreadable objects means the layout does not fit: give up. */
@@ -40,7 +40,7 @@ export function readHeapData(memory: VmMemory, options: ReadOptions = {}): HeapD
   const nodes = new NodeSink(Math.ceil(expected.objects * 1.0625) + 1024);
   const edges = new EdgeSink(Math.ceil(expected.edges * 1.0625) + 1024);
   const decoder = new Decoder(memory, nodes, edges, strings, options);
-  walkHeap(memory, nodes, edges, decoder);
+  walkHeap(memory, nodes, edges, decoder, options, expected.objects);
   const count = nodes.count;
   const index = new AddressIndex(nodes.address, count);
   nodes.outStart[count] = edges.length;
@@ -113,7 +113,7 @@ function countList(words: Uint32Array, head: number, size: number): number {
  * header is in the cache; its edges hold target addresses until resolveEdges. Objects that
  * do not decode are marked opaque; too many of them means the layout does not fit.
  */
-function walkHeap(memory: VmMemory, nodes: NodeSink, edges: EdgeSink, decoder: Decoder): void {
+function walkHeap(memory: VmMemory, nodes: NodeSink, edges: EdgeSink, decoder: Decoder, options: ReadOptions, expected: number): void {
   const { bytes, words, halfWords, signedWords } = memory;
   const head = memory.runtimePointer + RUNTIME.gcObjList;
   memory.word(head + LIST.next, "gc_obj_list");
@@ -124,8 +124,11 @@ function walkHeap(memory: VmMemory, nodes: NodeSink, edges: EdgeSink, decoder: D
   while (link !== head) {
     link = walkList(bytes, words, halfWords, signedWords, link, head, nodes, edges, decoder, errors);
     if (errors.length > Math.max(3, cap * MAX_UNREADABLE_SHARE)) throw errors[0]!;
+    throwIfAborted(options.signal, "the heap read");
+    if (link !== head) options.progress?.(nodes.count, Math.max(expected, nodes.count + 1));
   }
   if (errors.length > Math.max(3, nodes.count * MAX_UNREADABLE_SHARE)) throw errors[0]!;
+  options.progress?.(nodes.count, nodes.count);
 }
 
 /**
