@@ -242,6 +242,7 @@ export class Wave extends Command {
     await logged(logs, mark, (line) => line.startsWith("[reload] world/npc.ts"), "the fixed npc.ts");
     const errorsAfterFix = logs.length;
     await ann.command("look");
+    // A deliberate wait (an absence has no event): four periods of the broken walk's 15 ms interval, had it survived the fix.
     await new Promise((resolve) => setTimeout(resolve, 60));
     await ann.command("look");
     expect(logs.slice(errorsAfterFix).filter((line) => line.startsWith("[error]"))).toEqual([]);

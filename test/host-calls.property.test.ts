@@ -182,6 +182,7 @@ class World {
         return;
       }
       case "tick": {
+        // The model's step of time: lets the host's later() timers and the VM's jobs run between calls (the point of the step, not a wait for something).
         await new Promise((resolve) => setTimeout(resolve, 1));
         const done = this.pending.splice(0);
         for (const { promise, expected } of done) expect(await promise).toBe(expected);
