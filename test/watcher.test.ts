@@ -116,6 +116,20 @@ describe("R2 watch", () => {
     expect(reports.flatMap((report) => report.files)).toEqual(["b.ts"]);
     expect(runtime.files().sort()).toEqual(["a.ts", "b.ts"]);
   });
+
+  it("at start-up too: dot-folders, node_modules, dot-files ending in .ts (an editor's lock or swap file) and .d.ts are not scripts", async () => {
+    const folder = await scriptsFolder({
+      "a.ts": `export const v = 1;`,
+      ".hidden/x.ts": `export const x = 1;`,
+      "node_modules/y.ts": `export const y = 1;`,
+      ".#a.ts": `garbage (`,
+      "sub/.a.ts": `garbage (`,
+      "a.d.ts": `export declare const d: number;`,
+    });
+    const runtime = await runtimeFor(folder);
+    expect(runtime.initialReport.errors).toEqual([]);
+    expect(runtime.files()).toEqual(["a.ts"]);
+  });
 });
 
 describe("a file replaced by a folder of the same name, and back (issue 24 row 9)", () => {
