@@ -192,3 +192,39 @@ describe("heap.write without memlab: the file is well-formed and retained sizes 
     }
   });
 });
+
+describe("one node's dominance (what leaks() reports without the whole dominator tree)", () => {
+  it("equals the independent computation for every node the roots reach: retained size and immediate dominator", async () => {
+    const folder = await scriptsFolder({ "shape.ts": SHAPE });
+    const runtime = await runtimeFor(folder);
+    const file = path.join(tmpdir(), `graft-dominance-${process.pid}-${Date.now()}.heapsnapshot`);
+    try {
+      runtime.gc();
+      await runtime.heap.write(file);
+      const parsed = parseHeapSnapshot(await readFile(file, "utf8"));
+      const { idom, retained, reached } = fileDominators(parsed);
+      // The same heap read again: graph.dominance(i) before graph.dominators() computes it for node i alone.
+      const graph = runtime.heap.snapshot();
+      const byId = new Map<number, number>();
+      for (let index = 0; index < graph.nodeCount; index++) byId.set(graph.ids[index]! * 2 + 1, index);
+      const fileIdOfIndex = (index: number): number => graph.ids[index]! * 2 + 1;
+      const differing: string[] = [];
+      let compared = 0;
+      for (const node of parsed.nodes) {
+        if (node === parsed.root || !reached[node.ordinal] || node.detachedness !== 1) continue;
+        const index = byId.get(node.id);
+        expect(index, `node ${node.name} (id ${node.id}) is in graft's graph`).toBeDefined();
+        const one = graph.dominance(index!);
+        const fileIdom = parsed.nodes[idom[node.ordinal]!]!;
+        const graftIdom = one.dominators[0];
+        const sameIdom = graftIdom === undefined ? fileIdom === parsed.root || fileIdom.detachedness !== 1 : fileIdOfIndex(graftIdom) === fileIdom.id;
+        if (Math.round(one.retained) !== retained[node.ordinal] || !sameIdom) differing.push(`${node.type} ${node.name}: file ${retained[node.ordinal]} under ${fileIdom.name}, graft ${one.retained} under ${graftIdom}`);
+        compared++;
+      }
+      expect(differing).toEqual([]);
+      expect(compared).toBeGreaterThan(1000);
+    } finally {
+      await rm(file, { force: true });
+    }
+  });
+});

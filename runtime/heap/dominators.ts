@@ -145,3 +145,100 @@ export function computeDominators(graph: DominatorInput): { idom: Int32Array; re
   for (let i = 0; i < n; i++) result[i] = idom[i] === root ? -1 : idom[i]!;
   return { idom: result, retained: retained.subarray(0, n) };
 }
+
+/** What dominates one node: its dominators, nearest first (heap nodes only), and the bytes it retains. */
+export interface Dominance {
+  dominators: number[];
+  retained: number;
+}
+
+/**
+ * computeDominators' answer for one node `target`, in three linear passes instead of the
+ * whole tree (a leak report needs it for a few nodes only):
+ * 1. a breadth-first path P from the roots to the target;
+ * 2. the region the roots reach without the target, grown one node of P at a time: P[i]
+ *    dominates the target exactly when everything reached before P[i] is expanded leaves
+ *    through P[i] alone (the furthest node of P it touches is P[i]);
+ * 3. what the target reaches outside that region is what it retains (dominance by
+ *    definition: reachable only through the target).
+ * An unreached target has no dominators and retains its own size, as in computeDominators.
+ */
+export function dominanceOf(graph: DominatorInput, target: number): Dominance {
+  const n = graph.count;
+  const { outStart, edgeTo, edgeType, selfSize } = graph;
+  const roots: number[] = [];
+  for (let i = 0; i < n; i++) if (graph.isRoot(i)) roots.push(i);
+  const queue = new Int32Array(n);
+
+  // 1. P, by parent links of a breadth-first search from the roots.
+  const parent = new Int32Array(n).fill(-2);
+  let tail = 0;
+  for (const r of roots) {
+    parent[r] = -1;
+    queue[tail++] = r;
+  }
+  for (let head = 0; head < tail && parent[target] === -2; head++) {
+    const v = queue[head]!;
+    for (let e = outStart[v]!; e < outStart[v + 1]!; e++) {
+      const w = edgeTo[e]!;
+      if (edgeType[e] === EDGE.weak || parent[w] !== -2) continue;
+      parent[w] = v;
+      queue[tail++] = w;
+    }
+  }
+  if (parent[target] === -2) return { dominators: [], retained: selfSize[target]! };
+  const path: number[] = [];
+  for (let v = target; v !== -1; v = parent[v]!) path.push(v);
+  path.reverse(); // path[0] is a root, path[k] the target; position on P is index + 1 (0: the synthetic root)
+  const position = parent; // reused: position on P, or 0 off it
+  position.fill(0);
+  for (let i = 0; i < path.length; i++) position[path[i]!] = i + 1;
+
+  // 2. The region reached without nodes of P from P[i] on, and the furthest node of P it touches.
+  const seen = new Uint8Array(n);
+  let furthest = 0;
+  tail = 0;
+  const reach = (w: number): void => {
+    if (position[w]! > 0) furthest = Math.max(furthest, position[w]!);
+    else if (seen[w] === 0) {
+      seen[w] = 1;
+      queue[tail++] = w;
+    }
+  };
+  const drain = (): void => {
+    for (let head = 0; head < tail; head++) {
+      const v = queue[head]!;
+      for (let e = outStart[v]!; e < outStart[v + 1]!; e++) if (edgeType[e] !== EDGE.weak) reach(edgeTo[e]!);
+    }
+    tail = 0;
+  };
+  for (const r of roots) reach(r);
+  drain();
+  const dominators: number[] = [];
+  const k = path.length;
+  for (let i = 1; i < k; i++) {
+    const v = path[i - 1]!;
+    if (furthest === i) dominators.push(v);
+    seen[v] = 1;
+    for (let e = outStart[v]!; e < outStart[v + 1]!; e++) if (edgeType[e] !== EDGE.weak) reach(edgeTo[e]!);
+    drain();
+  }
+  dominators.reverse();
+
+  // 3. What only the target reaches.
+  let retained = selfSize[target]!;
+  seen[target] = 1;
+  queue[0] = target;
+  tail = 1;
+  for (let head = 0; head < tail; head++) {
+    const v = queue[head]!;
+    for (let e = outStart[v]!; e < outStart[v + 1]!; e++) {
+      const w = edgeTo[e]!;
+      if (edgeType[e] === EDGE.weak || seen[w] === 1) continue;
+      seen[w] = 1;
+      retained += selfSize[w]!;
+      queue[tail++] = w;
+    }
+  }
+  return { dominators, retained };
+}

@@ -192,15 +192,12 @@ export function formatRetainers(
 }
 
 /** The nearest dominator a person can name: who alone keeps `index` alive. */
-export function dominatorOwner(graph: HeapGraph, index: number, labels: HeapLabels): string | undefined {
-  const { idom } = graph.dominators();
-  let current = idom[index]!;
-  for (let depth = 0; current >= 0 && depth < 100; depth++) {
+export function dominatorOwner(graph: HeapGraph, index: number, labels: HeapLabels, dominators = graph.dominance(index).dominators): string | undefined {
+  for (const current of dominators.slice(0, 100)) {
     const node = graph.node(current);
     const file = labels.globals.get(current);
     if (file) return `the globals of ${file}`;
     if (node.kind !== "closure variable" && node.kind !== "shape" && node.kind !== "code") return describeNode(node, labels);
-    current = idom[current]!;
   }
   return undefined;
 }
@@ -228,8 +225,9 @@ export interface LeakFinding {
 export function formatLeak(graph: HeapGraph, index: number, label: ClassLabel, labels: HeapLabels, limit = 3): LeakFinding {
   const description = describeClass(label);
   const paths = formatRetainers(graph, index, { labels, targetDescription: description, limit });
-  const retainedSize = Math.round(graph.dominators().retained[index]!);
-  const owner = dominatorOwner(graph, index, labels);
+  const dominance = graph.dominance(index);
+  const retainedSize = Math.round(dominance.retained);
+  const owner = dominatorOwner(graph, index, labels, dominance.dominators);
   const headline = `${description}: alive after a full GC, retains ${retainedSize} bytes${owner ? `; held alone by ${owner}` : ""}`;
   const steps = (path: FormattedPath): string[] => path.text.split("\n").slice(1);
   // One path prints as SPEC §5; several are numbered, each with its own steps, so they do not run together.

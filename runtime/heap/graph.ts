@@ -1,6 +1,6 @@
 import { AddressIndex } from "./address-index.js";
 import { CHUNK } from "./chunks.js";
-import { computeDominators } from "./dominators.js";
+import { computeDominators, dominanceOf, type Dominance } from "./dominators.js";
 import { classNameOf, EDGE, EDGE_TYPES, type EdgeType, type ExternalHolder, type HeapData, type NodeKind } from "./heap-data.js";
 import { ARRAY_CLASSES, CLASS, FUNCTION_CLASSES, GcType } from "./layout.js";
 
@@ -315,6 +315,18 @@ export class HeapGraph {
   dominators(): { idom: Int32Array; retained: Float64Array } {
     this.dominatorCache ??= computeDominators({ ...this.data, isRoot: (index) => this.isRoot(index) });
     return this.dominatorCache;
+  }
+
+  /**
+   * The dominators of node `index` (nearest first) and the bytes it retains: from the whole
+   * tree when it was computed already, else for this node alone (a few linear passes; see dominanceOf).
+   */
+  dominance(index: number): Dominance {
+    const cached = this.dominatorCache;
+    if (cached === undefined) return dominanceOf({ ...this.data, isRoot: (i) => this.isRoot(i) }, index);
+    const dominators: number[] = [];
+    for (let current = cached.idom[index]!; current >= 0; current = cached.idom[current]!) dominators.push(current);
+    return { dominators, retained: cached.retained[index]! };
   }
 
   /** Host bytes the graph holds now (typed arrays and the reverse index; strings and small maps not counted). */

@@ -92,6 +92,9 @@ export interface HeapWorkOptions {
 /** What `leaks()` reports when it is alive after a full GC: every other label is something graft keeps. */
 const LEAK_KINDS: ReadonlySet<ClassLabel["kind"]> = new Set(["retired", "superseded", "superseded function", "function of a deleted file"]);
 
+/** Up to this many leaks, each report's dominance is computed for its node alone (graph.dominance). */
+const SINGLE_DOMINANCE_LIMIT = 3;
+
 export class HeapInspector {
   private readonly target: GcTarget;
   private verified: Error | true | undefined;
@@ -222,6 +225,8 @@ export class HeapInspector {
     if (this.knowledge.oldVersionsAlive() > 0) {
       const view = this.view(undefined, options);
       const leaked = view.classes.filter(({ label }) => !label.prototype && LEAK_KINDS.has(label.kind));
+      // Each report's dominance costs a few passes over the heap alone; the whole tree costs about ten, once.
+      if (leaked.length > SINGLE_DOMINANCE_LIMIT) view.graph.dominators();
       onProgress?.({ phase: "paths", done: 0, total: leaked.length });
       for (const { index, label } of leaked) {
         throwIfAborted(signal, "leaks()");
