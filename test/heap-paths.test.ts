@@ -57,7 +57,7 @@ function snapshot(context: QuickJSContext, options: ReadOptions): HeapGraph {
 }
 
 describe("retainer paths", () => {
-  it("prints SPEC §5's path through a closure, a prototype and another context's global", () => {
+  it("prints rule H3's path through a closure, a prototype and another context's global", () => {
     const { list: [rehashContext, shoutContext], options } = contexts("commands/rehash.ts", "commands/shout.ts");
     verifyLayout(runtime, rehashContext!);
     run(

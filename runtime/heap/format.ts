@@ -153,7 +153,7 @@ function edgeText(step: PathStep): string {
   }
 }
 
-/** SPEC §5 format: the target, then one edge a line, root last. */
+/** rule H3 (docs/rules.md) format: the target, then one edge a line, root last. */
 export function printPath(target: string, steps: PrintedStep[], rootLabel?: string): string {
   const lines = [target];
   const last = steps[steps.length - 1];
@@ -168,12 +168,12 @@ export interface FormattedPath {
   /** First line: the target. */
   target: string;
   steps: PrintedStep[];
-  /** The whole path as SPEC §5 prints it. */
+  /** The whole path as rule H3 (docs/rules.md) prints it. */
   text: string;
 }
 
 /**
- * Shortest retainer paths from roots to the node at `index`, printed (SPEC §5). The first
+ * Shortest retainer paths from roots to the node at `index`, printed (rule H3, docs/rules.md). The first
  * line is `targetDescription` when given (graft's "Rehash  class, retired (...)"), else
  * derived from the node.
  */
@@ -221,7 +221,7 @@ export interface LeakFinding {
   text: string;
 }
 
-/** The leak report of the class object at `index` (SPEC §5 paths, retained size, sole owner). */
+/** The leak report of the class object at `index` (rule H3 paths, retained size, sole owner). */
 export function formatLeak(graph: HeapGraph, index: number, label: ClassLabel, labels: HeapLabels, limit = 3): LeakFinding {
   const description = describeClass(label);
   const paths = formatRetainers(graph, index, { labels, targetDescription: description, limit });
@@ -230,7 +230,7 @@ export function formatLeak(graph: HeapGraph, index: number, label: ClassLabel, l
   const owner = dominatorOwner(graph, index, labels, dominance.dominators);
   const headline = `${description}: alive after a full GC, retains ${retainedSize} bytes${owner ? `; held alone by ${owner}` : ""}`;
   const steps = (path: FormattedPath): string[] => path.text.split("\n").slice(1);
-  // One path prints as SPEC §5; several are numbered, each with its own steps, so they do not run together.
+  // One path prints as rule H3 says; several are numbered, each with its own steps, so they do not run together.
   const text =
     paths.length <= 1
       ? [headline, ...paths.flatMap(steps)].join("\n")

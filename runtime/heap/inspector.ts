@@ -111,7 +111,7 @@ export class HeapInspector {
   }
 
   /**
-   * The start-up self-check (SPEC §2): proves the struct layout on this build once. On any
+   * The start-up self-check (rule V2, docs/rules.md): proves the struct layout on this build once. On any
    * other build the heap features refuse with the reason; everything else keeps working.
    */
   selfCheck(): void {
