@@ -13,7 +13,7 @@ import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { answerOf, percentile, script200, sleep, tempDir } from "./fixtures.mjs";
-import { GAP_MS, graftWatchSession, WARMUP } from "./watch.mjs";
+import { GAP_MS, graftWatchSession, stdoutWatcher, WARMUP } from "./watch.mjs";
 
 const ANCHOR = fileURLToPath(new URL("bun-anchor/", import.meta.url));
 const BUN = path.join(ANCHOR, "node_modules/@oven/bun-linux-x64/bin/bun");
@@ -46,29 +46,14 @@ async function bunSession() {
   writeFileSync(file, script200(0));
   writeFileSync(path.join(dir, "host.ts"), BUN_HOST);
   const child = spawn(BUN, ["--hot", "--no-clear-screen", "host.ts"], { cwd: dir, stdio: ["ignore", "pipe", "ignore"], env: { ...process.env, BUN_RUNTIME_TRANSPILER_CACHE_PATH: "0" } });
-  let output = "";
-  let waiting = null;
-  child.stdout.setEncoding("utf8");
-  child.stdout.on("data", (chunk) => {
-    output += chunk;
-    if (waiting && output.includes(waiting.text)) {
-      const resolve = waiting.resolve;
-      waiting = null;
-      resolve(performance.now());
-    }
-  });
-  const waitFor = (text) =>
-    new Promise((resolve, reject) => {
-      if (output.includes(text)) return resolve(performance.now());
-      const timer = setTimeout(() => reject(new Error(`bun --hot: no '${text.trim()}' within 10 s`)), 10_000);
-      waiting = { text, resolve: (at) => (clearTimeout(timer), resolve(at)) };
-    });
+  const stdout = stdoutWatcher(child, "bun --hot");
+  const { waitFor } = stdout;
   await waitFor(`answer ${answerOf(0)}\n`);
   const version = spawnSync(BUN, ["--version"], { encoding: "utf8" }).stdout.trim();
   return {
     version,
     async edit(n) {
-      output = "";
+      stdout.clear();
       const started = performance.now();
       await writeFile(file, script200(n));
       const at = await waitFor(`answer ${answerOf(n)}\n`);

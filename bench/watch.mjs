@@ -108,23 +108,7 @@ export async function benchNodeWatch({ edits = 12 } = {}) {
     stdio: ["ignore", "pipe", "ignore"],
     env: { ...process.env, NODE_OPTIONS: "" },
   });
-  let output = "";
-  let waiting = null;
-  child.stdout.setEncoding("utf8");
-  child.stdout.on("data", (chunk) => {
-    output += chunk;
-    if (waiting && output.includes(waiting.text)) {
-      const resolve = waiting.resolve;
-      waiting = null;
-      resolve(performance.now());
-    }
-  });
-  const waitFor = (text) =>
-    new Promise((resolve, reject) => {
-      if (output.includes(text)) return resolve(performance.now());
-      const timer = setTimeout(() => reject(new Error(`node --watch bench: no '${text.trim()}' within 10 s`)), 10_000);
-      waiting = { text, resolve: (at) => (clearTimeout(timer), resolve(at)) };
-    });
+  const { waitFor } = stdoutWatcher(child, "node --watch bench");
   try {
     await waitFor(`answer ${answerOf(0)}\n`);
     const samples = [];
@@ -140,4 +124,29 @@ export async function benchNodeWatch({ edits = 12 } = {}) {
   } finally {
     child.kill();
   }
+}
+
+/**
+ * Watches a child process's stdout for lines: `waitFor(text)` resolves with the time `text`
+ * has appeared (at once if it already has), `clear()` forgets what was printed so far.
+ */
+export function stdoutWatcher(child, label) {
+  let output = "";
+  let waiting = null;
+  child.stdout.setEncoding("utf8");
+  child.stdout.on("data", (chunk) => {
+    output += chunk;
+    if (waiting && output.includes(waiting.text)) {
+      const resolve = waiting.resolve;
+      waiting = null;
+      resolve(performance.now());
+    }
+  });
+  const waitFor = (text) =>
+    new Promise((resolve, reject) => {
+      if (output.includes(text)) return resolve(performance.now());
+      const timer = setTimeout(() => reject(new Error(`${label}: no '${text.trim()}' within 10 s`)), 10_000);
+      waiting = { text, resolve: (at) => (clearTimeout(timer), resolve(at)) };
+    });
+  return { waitFor, clear: () => (output = "") };
 }

@@ -161,33 +161,9 @@ export class TransactionExecutor {
 
   /** Evaluates a file added to the open transaction, waiting for its top-level await (within the timeout). */
   private evaluateAdded(candidate: Candidate, owner: TimerOwner): Promise<ReloadError | undefined> {
-    const { vm, kernel, scheduler } = this.parts;
-    const evaluation = scheduler.runOwnedBy(owner, () => this.evaluate(candidate));
+    const evaluation = this.parts.scheduler.runOwnedBy(owner, () => this.evaluate(candidate));
     if (!evaluation.pending) return Promise.resolve(evaluation.failure);
-    const promise = evaluation.pending;
-    const { path: file, script } = candidate;
-    const timeout = vm.options.timeout;
-    return new Promise((resolve) => {
-      let settled = false;
-      const finish = (failure: ReloadError | undefined): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        resolve(failure);
-      };
-      const timer = setTimeout(() => {
-        const message = `top-level await did not settle within the timeout of ${timeout} ms`;
-        finish({ file, message, text: `${file}: ${message}; it was loaded by import() into a reload, which was rolled back.\nLook for an await on something that never settles, or move slow work out of the top level.` });
-      }, timeout);
-      try {
-        scheduler.whenSettled(promise, {
-          settled: (fulfilled, result) => finish(fulfilled ? undefined : this.vmFailure(file, script.source, vm.describeThrown(kernel.context, result))),
-          closed: () => finish(undefined),
-        });
-      } finally {
-        promise.dispose();
-      }
-    });
+    return this.settleWithin(evaluation.pending, candidate, this.parts.vm.options.timeout, "it was loaded by import() into a reload, which was rolled back.\nLook for an await on something that never settles, or move slow work out of the top level.", () => {});
   }
 
   async run(batch: Candidate[], removed: string[]): Promise<TransactionOutcome> {
@@ -426,29 +402,34 @@ export class TransactionExecutor {
    * versions in this transaction fire (the file may wait on them). Takes `promise`.
    */
   private awaitTopLevel(promise: QuickJSHandle, candidate: Candidate, owner: TimerOwner, firing: TimerOwner[], started: number): Promise<ReloadError | undefined> {
+    const { vm, scheduler } = this.parts;
+    scheduler.holdExcept(firing);
+    scheduler.beginOwnership(owner);
+    return this.settleWithin(promise, candidate, Math.max(0, started + vm.options.timeout - Date.now()), "the reload was rolled back.\nLook for an await on something that never settles, or move slow work out of the top level; the previous version keeps running.", () => scheduler.endOwnership());
+  }
+
+  /**
+   * Resolves with the file's failure once its top-level promise settles (undefined when it
+   * fulfils or the VM closes), or with a timeout failure after `waitMs`, whose text goes on
+   * with `whatHappened`; `onEnd` runs once, before resolving. Takes `promise`.
+   */
+  private settleWithin(promise: QuickJSHandle, candidate: Candidate, waitMs: number, whatHappened: string, onEnd: () => void): Promise<ReloadError | undefined> {
     const { vm, kernel, scheduler } = this.parts;
     const { path: file, script } = candidate;
-    const timeout = vm.options.timeout;
     return new Promise((resolve) => {
       let settled = false;
       const finish = (failure: ReloadError | undefined): void => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        scheduler.endOwnership();
+        onEnd();
         resolve(failure);
       };
       // Ref'd on purpose: a reload waiting on a script's own (unref'd) timer keeps the host alive.
       const timer = setTimeout(() => {
-        const message = `top-level await did not settle within the timeout of ${timeout} ms`;
-        finish({
-          file,
-          message,
-          text: `${file}: ${message}; the reload was rolled back.\nLook for an await on something that never settles, or move slow work out of the top level; the previous version keeps running.`,
-        });
-      }, Math.max(0, started + timeout - Date.now()));
-      scheduler.holdExcept(firing);
-      scheduler.beginOwnership(owner);
+        const message = `top-level await did not settle within the timeout of ${vm.options.timeout} ms`;
+        finish({ file, message, text: `${file}: ${message}; ${whatHappened}` });
+      }, waitMs);
       try {
         scheduler.whenSettled(promise, {
           settled: (fulfilled, result) => finish(fulfilled ? undefined : this.vmFailure(file, script.source, vm.describeThrown(kernel.context, result))),
