@@ -1,7 +1,8 @@
 /**
  * Decodes one GC object's references, kind by kind, exactly as QuickJS's mark_children and
  * the classes' gc_mark functions see them, into the reader's flat edge arrays. Also notes
- * what naming needs (an object's prototype, own `constructor`, `prototype` and `name`).
+ * what naming needs (naming-facts.ts); the texts it interns are heap-texts.ts's, what a
+ * bytecode says of its functions bytecode-facts.ts's.
  */
 import {
   ASYNC_FROM_SYNC_ITERATOR, ASYNC_FUNCTION, ASYNC_GENERATOR, ASYNC_GENERATOR_REQUEST, ARRAY_CLASSES, ATOM_TAG_INT,
@@ -13,17 +14,15 @@ import {
   REGEXP_STRING_ITERATOR, REQ_MODULE_ENTRY, RUNTIME, SHAPE, SHAPE_PROP, STACK_FRAME, TAG, TYPED_ARRAY,
   TYPED_ARRAY_CLASSES, VAR_REF, VARDEF_SIZE, WEAK_REF,
 } from "./layout.js";
-import { EDGE, type Locator, type ReadOptions, type StringTable } from "./heap-data.js";
+import { EDGE, type ReadOptions, type StringTable } from "./heap-data.js";
 import { HeapReadError, type VmMemory } from "./memory.js";
 import { DELETED, ShapeTable, SPECIAL } from "./shape-table.js";
-import { NodeRefs, type EdgeSink, type NodeSink } from "./sinks.js";
+import type { EdgeSink, NodeSink } from "./sinks.js";
+import { NamingNotes, type NamingFacts } from "./naming-facts.js";
+import { HeapTexts, HOT } from "./heap-texts.js";
+import { BytecodeFacts } from "./bytecode-facts.js";
 
 const MAX_STACK_VALUES = 1 << 20;
-const NO_LOCATION = [-1, -1] as const;
-
-/** Names the decoder gives once or more per object of some kind: looked up by index, not hashed each time. */
-const HOT_TEXTS = ["prototype", "(shape)", "(closure variable)", "value", "realm", "home object", "code", "frame"];
-const HOT = { prototype: 0, shape: 1, closureVariable: 2, value: 3, realm: 4, homeObject: 5, code: 6, frame: 7 } as const;
 
 /** What decodeClassData does per class id, looked up in a table (one read a object, no Set lookups). */
 const ClassData = { None: 0, Array: 1, Other: 2 } as const;
@@ -36,42 +35,19 @@ CLASS_DATA[CLASS.sharedArrayBuffer] = ClassData.None;
 for (const id of ARRAY_CLASSES) CLASS_DATA[id] = ClassData.Array;
 
 
-/**
- * Sparse facts about a few objects, for naming them after the reader is done. References
- * are addresses: the node a reference lands on is known only once the whole list is walked.
- */
-export interface NamingFacts {
-  /** Node -> address of the object in its own `constructor` / `prototype` property. */
-  constructorOf: NodeRefs;
-  prototypeOf: NodeRefs;
-  /** Per node: string id of its own string `name` property, else of a function's name from its bytecode; 0 when none. */
-  ownName: Int32Array;
-  /** Per shape slot (NodeSink.shape): the address of the shape's prototype, or 0. */
-  shapeProto: Uint32Array;
-}
+export type { NamingFacts };
 
 export class Decoder {
   private readonly classCount: number;
   private readonly classArray: number;
   private readonly shapes: ShapeTable;
-  /** Per atom: 1 + the string id of its text (0: not read yet), and its SPECIAL value. */
-  private atomNames = new Int32Array(1 << 12);
-  private atomSpecial = new Uint8Array(1 << 12);
-  /** String id of a property key -> string id of "get key" / "set key". */
-  private readonly getterNames = new Map<number, number>();
-  private readonly setterNames = new Map<number, number>();
-  private readonly fixed = new Map<string, number>();
-  private readonly hotIds = new Int32Array(HOT_TEXTS.length).fill(-1);
-  /** Bytecode address -> its [location, file] string ids. */
-  private readonly locations = new Map<number, readonly [number, number]>();
   /** Per class id: string id of "<class>.prototype", a context's hidden edge (-1: not interned yet). */
   private classProtoNames: Int32Array | undefined;
-  /** JSString address -> string id of its text cut at 80 characters (a function's `name` is its name atom's string, shared by every context). */
-  private readonly stringIds = new Map<number, number>();
+  private readonly texts: HeapTexts;
+  private readonly bytecodes: BytecodeFacts;
   /** Edge names every object uses, interned up front. */
   private readonly shapeName: number;
-  private readonly facts: Omit<NamingFacts, "shapeProto" | "ownName">;
-  private ownName = new Int32Array(1 << 16);
+  private readonly notes = new NamingNotes();
   /** [address of a context's global object or global lexical scope, node of the context]. */
   readonly globals: [number, number][] = [];
   readonly contextFiles = new Map<number, string>();
@@ -89,91 +65,14 @@ export class Decoder {
     // Sized from the node capacity (the last snapshot's count): a heap of many contexts has a shape for every third object.
     const objects = data.address.length;
     this.shapes = new ShapeTable(Math.max(1024, objects >>> 3), Math.max(8192, objects));
-    this.facts = { constructorOf: new NodeRefs(), prototypeOf: new NodeRefs() };
-    this.shapeName = this.text("shape");
-  }
-
-  /** A constant edge or node name, interned once. */
-  private text(text: string): number {
-    let id = this.fixed.get(text);
-    if (id === undefined) {
-      id = this.strings.intern(text);
-      this.fixed.set(text, id);
-    }
-    return id;
-  }
-
-  /** A hot text's string id, interned on first use (as text() would, in the same order). */
-  private hot(index: number): number {
-    const known = this.hotIds[index]!;
-    return known !== -1 ? known : (this.hotIds[index] = this.text(HOT_TEXTS[index]!));
-  }
-
-  /** A node's own `name` string (read before its class data). */
-  private setOwnName(node: number, id: number): void {
-    if (node >= this.ownName.length) {
-      const grown = new Int32Array(Math.max(node + 1, this.ownName.length * 2));
-      grown.set(this.ownName);
-      this.ownName = grown;
-    }
-    this.ownName[node] = id;
-  }
-
-  /** A function's name from its bytecode: names it unless its own `name` property does. */
-  private setFunctionName(node: number, id: number): void {
-    if (node >= this.ownName.length || this.ownName[node] === 0) this.setOwnName(node, id);
-  }
-
-  /** The string id of a JSString's text, cut at 80 characters. */
-  private stringId(address: number): number {
-    let id = this.stringIds.get(address);
-    if (id === undefined) {
-      id = this.strings.intern(this.memory.string(address, 80));
-      this.stringIds.set(address, id);
-    }
-    return id;
-  }
-
-  /** The string id of any atom's text (a number for an integer atom). */
-  private atomText(atom: number): number {
-    return atom < ATOM_TAG_INT ? this.atomName(atom) : this.strings.intern(this.memory.atom(atom));
+    this.texts = new HeapTexts(memory, strings);
+    this.bytecodes = new BytecodeFacts(memory, data, strings, this.texts, options);
+    this.shapeName = this.texts.text("shape");
   }
 
   /** What naming needs, once the walk is done. */
   get naming(): NamingFacts {
-    return { ...this.facts, ownName: this.ownName, shapeProto: this.shapes.proto.subarray(0, this.shapes.count) };
-  }
-
-  /** The string id of an atom's text (atoms are the runtime's: shared by every context, read once). */
-  private atomName(atom: number): number {
-    if (atom >= this.atomNames.length) this.growAtoms(atom);
-    const known = this.atomNames[atom]!;
-    if (known !== 0) return known - 1;
-    const text = this.memory.atom(atom);
-    const id = this.strings.intern(text);
-    this.atomNames[atom] = id + 1;
-    this.atomSpecial[atom] = text === "constructor" ? SPECIAL.constructor : text === "prototype" ? SPECIAL.prototype : text === "name" ? SPECIAL.name : SPECIAL.none;
-    return id;
-  }
-
-  private growAtoms(atom: number): void {
-    const size = Math.max(atom + 1, this.atomNames.length * 2);
-    const names = new Int32Array(size);
-    names.set(this.atomNames);
-    this.atomNames = names;
-    const special = new Uint8Array(size);
-    special.set(this.atomSpecial);
-    this.atomSpecial = special;
-  }
-
-  /** "get key" / "set key" for an accessor's edges, interned once per key. */
-  private accessorName(names: Map<number, number>, verb: string, key: number): number {
-    let id = names.get(key);
-    if (id === undefined) {
-      id = this.strings.intern(`${verb} ${this.strings.get(key)}`);
-      names.set(key, id);
-    }
-    return id;
+    return this.notes.facts(this.shapes.proto.subarray(0, this.shapes.count));
   }
 
   /** An edge from the node being decoded to whatever is at `address` (the reader drops it unless a GC object is there). */
@@ -192,7 +91,7 @@ export class Decoder {
 
   /** addValue with a constant name. (A method, not a closure made per object: that allocated ~30 MB a snapshot on 3,000 scripts.) */
   private addNamed(valueAddress: number, type: number, name: string): number {
-    return this.addValue(valueAddress, type, this.text(name));
+    return this.addValue(valueAddress, type, this.texts.text(name));
   }
 
   /** Decodes node `node` (the GC object at `base`, of GC type `gcType`). */
@@ -217,36 +116,36 @@ export class Decoder {
 
   private decodeShape(node: number, base: number): void {
     const memory = this.memory;
-    this.add(memory.u32(base + SHAPE.proto, "shape proto"), EDGE.internal, this.hot(HOT.prototype));
+    this.add(memory.u32(base + SHAPE.proto, "shape proto"), EDGE.internal, this.texts.hot(HOT.prototype));
     const propSize = memory.i32(base + SHAPE.propSize, "shape prop_size");
     const hashSize = memory.u32(base + SHAPE.propHashMask, "shape hash mask") + 1;
     this.data.selfSize[node] = SHAPE.props + Math.max(0, propSize) * SHAPE.propStride + hashSize * 4;
-    this.data.name[node] = this.hot(HOT.shape);
+    this.data.name[node] = this.texts.hot(HOT.shape);
   }
 
   private decodeVarRef(node: number, base: number): void {
     const memory = this.memory;
     this.data.selfSize[node] = VAR_REF.size;
-    this.data.name[node] = this.hot(HOT.closureVariable);
+    this.data.name[node] = this.texts.hot(HOT.closureVariable);
     if (memory.u8(base + VAR_REF.isDetached, "var ref") !== 0) {
-      this.addValue(memory.u32(base + VAR_REF.pvalue, "var ref pvalue"), EDGE.internal, this.hot(HOT.value));
+      this.addValue(memory.u32(base + VAR_REF.pvalue, "var ref pvalue"), EDGE.internal, this.texts.hot(HOT.value));
     } else {
       // A variable still on a live frame: only an async frame is a GC object.
       const frame = memory.u32(base + VAR_REF.stackFrame, "var ref frame");
       if (frame !== 0 && (memory.i32(frame + STACK_FRAME.jsMode, "frame js_mode") & JS_MODE_ASYNC) !== 0) {
-        this.add(frame - ASYNC_FUNCTION.frame, EDGE.internal, this.hot(HOT.frame));
+        this.add(frame - ASYNC_FUNCTION.frame, EDGE.internal, this.texts.hot(HOT.frame));
       }
     }
   }
 
   private decodeAsyncFunction(node: number, base: number): void {
     const memory = this.memory;
-    this.data.name[node] = this.text("(async function frame)");
+    this.data.name[node] = this.texts.text("(async function frame)");
     this.data.selfSize[node] = ASYNC_FUNCTION.size;
     if (memory.i32(base + ASYNC_FUNCTION.isCompleted, "async is_completed") === 0) {
       const frame = base + ASYNC_FUNCTION.frame;
-      this.addValue(frame + STACK_FRAME.curFunc, EDGE.internal, this.text("function"));
-      this.addValue(base + ASYNC_FUNCTION.thisVal, EDGE.internal, this.text("this"));
+      this.addValue(frame + STACK_FRAME.curFunc, EDGE.internal, this.texts.text("function"));
+      this.addValue(base + ASYNC_FUNCTION.thisVal, EDGE.internal, this.texts.text("this"));
       const curSp = memory.u32(frame + STACK_FRAME.curSp, "frame cur_sp");
       if (curSp !== 0) {
         const argBuf = memory.u32(frame + STACK_FRAME.argBuf, "frame arg_buf");
@@ -256,8 +155,8 @@ export class Decoder {
         this.data.selfSize[node]! += count * JSVALUE_SIZE;
       }
     }
-    this.addValue(base + ASYNC_FUNCTION.resolvingFuncs, EDGE.internal, this.text("resolve"));
-    this.addValue(base + ASYNC_FUNCTION.resolvingFuncs + JSVALUE_SIZE, EDGE.internal, this.text("reject"));
+    this.addValue(base + ASYNC_FUNCTION.resolvingFuncs, EDGE.internal, this.texts.text("resolve"));
+    this.addValue(base + ASYNC_FUNCTION.resolvingFuncs + JSVALUE_SIZE, EDGE.internal, this.texts.text("reject"));
   }
 
   /** The id of a shape's property table in the ShapeTable, decoded once per shape (objects of one class share one). */
@@ -317,12 +216,12 @@ export class Decoder {
         continue;
       }
       edgeType[at] = EDGE.property;
-      name[at] = this.atomName(atom);
-      special[at] = this.atomSpecial[atom]!;
+      name[at] = this.texts.atomName(atom);
+      special[at] = this.texts.special(atom);
       if (special[at] !== SPECIAL.none) plain = 0;
       if (type === PROP_GETSET) {
-        this.accessorName(this.getterNames, "get", name[at]!);
-        this.accessorName(this.setterNames, "set", name[at]!);
+        this.texts.getterName(name[at]!);
+        this.texts.setterName(name[at]!);
       }
     }
     table.plain[id] = plain;
@@ -377,20 +276,20 @@ export class Decoder {
         case 0: {
           const tag = signedWords[(slot + 4) >>> 2]!;
           if (tag !== TAG.object && tag !== TAG.functionBytecode && tag !== TAG.module) {
-            if (tag === TAG.string && special[at] === SPECIAL.name) this.setOwnName(node, this.stringId(words[slot >>> 2]!));
+            if (tag === TAG.string && special[at] === SPECIAL.name) this.notes.setOwnName(node, this.texts.stringId(words[slot >>> 2]!));
             break;
           }
           const target = words[slot >>> 2]!;
           this.add(target, edgeType[at]!, name[at]!);
-          if (target !== 0 && special[at] === SPECIAL.constructor) this.facts.constructorOf.push(node, target);
-          else if (target !== 0 && special[at] === SPECIAL.prototype) this.facts.prototypeOf.push(node, target);
+          if (target !== 0 && special[at] === SPECIAL.constructor) this.notes.constructorOf.push(node, target);
+          else if (target !== 0 && special[at] === SPECIAL.prototype) this.notes.prototypeOf.push(node, target);
           break;
         }
         case PROP_GETSET: {
           // An element's accessors have no key name.
           const element = edgeType[at] === EDGE.element;
-          this.add(words[slot >>> 2]!, EDGE.property, element ? 0 : this.accessorName(this.getterNames, "get", name[at]!));
-          this.add(words[(slot + 4) >>> 2]!, EDGE.property, element ? 0 : this.accessorName(this.setterNames, "set", name[at]!));
+          this.add(words[slot >>> 2]!, EDGE.property, element ? 0 : this.texts.getterName(name[at]!));
+          this.add(words[(slot + 4) >>> 2]!, EDGE.property, element ? 0 : this.texts.setterName(name[at]!));
           break;
         }
         case PROP_VARREF:
@@ -399,7 +298,7 @@ export class Decoder {
           break;
         case PROP_AUTOINIT:
           // A lazily created built-in: holds its realm until first use.
-          this.add(words[slot >>> 2]! & ~3, EDGE.hidden, this.hot(HOT.realm));
+          this.add(words[slot >>> 2]! & ~3, EDGE.hidden, this.texts.hot(HOT.realm));
           break;
       }
     }
@@ -418,16 +317,16 @@ export class Decoder {
     } else if (BYTECODE_FUNCTION_CLASSES.has(classId)) {
       const bytecode = memory.u32(base + OBJECT.funcBytecode, "function bytecode");
       const varRefs = memory.u32(base + OBJECT.funcVarRefs, "function var refs");
-      this.add(memory.u32(base + OBJECT.funcHomeObject, "home object"), EDGE.internal, this.hot(HOT.homeObject));
+      this.add(memory.u32(base + OBJECT.funcHomeObject, "home object"), EDGE.internal, this.texts.hot(HOT.homeObject));
       if (bytecode === 0) return;
       if (varRefs !== 0) {
-        const names = this.closureVarNames(bytecode);
+        const names = this.bytecodes.closureVarNames(bytecode);
         for (let i = 0; i < names.length; i++) this.add(memory.u32(varRefs + i * 4, "var ref"), EDGE.context, names[i]!);
         this.data.selfSize[node]! += names.length * 4;
       }
-      this.add(bytecode, EDGE.internal, this.hot(HOT.code));
-      this.setFunctionName(node, this.atomText(memory.u32(bytecode + BYTECODE.funcName)));
-      this.setLocation(node, bytecode);
+      this.add(bytecode, EDGE.internal, this.texts.hot(HOT.code));
+      this.notes.setFunctionName(node, this.texts.atomText(memory.u32(bytecode + BYTECODE.funcName)));
+      this.bytecodes.locate(node, bytecode);
     } else if (classId === CLASS.boundFunction) {
       if (opaque === 0) return;
       this.addNamed(opaque + BOUND_FUNCTION.funcObj, EDGE.internal, "bound target");
@@ -436,9 +335,9 @@ export class Decoder {
       if (argc < 0 || argc > 65536) throw new HeapReadError(opaque, `bound function with ${argc} arguments`);
       for (let i = 0; i < argc; i++) this.addNamed(opaque + BOUND_FUNCTION.argv + i * JSVALUE_SIZE, EDGE.internal, `bound argument ${i}`);
       this.data.selfSize[node]! += BOUND_FUNCTION.argv + argc * JSVALUE_SIZE;
-      this.setFunctionName(node, this.text("bound function"));
+      this.notes.setFunctionName(node, this.texts.text("bound function"));
     } else if (classId === CLASS.cFunction) {
-      this.add(memory.u32(base + OBJECT.cFunctionRealm, "c function realm"), EDGE.hidden, this.hot(HOT.realm));
+      this.add(memory.u32(base + OBJECT.cFunctionRealm, "c function realm"), EDGE.hidden, this.texts.hot(HOT.realm));
     } else if (classId === CLASS.cFunctionData) {
       if (opaque === 0) return;
       const count = memory.u8(opaque + C_FUNCTION_DATA.dataLen, "c function data");
@@ -451,7 +350,7 @@ export class Decoder {
     } else if (classId === CLASS.forInIterator) {
       if (opaque !== 0) this.addNamed(opaque + FOR_IN_ITERATOR.obj, EDGE.internal, "iterated object");
     } else if (TYPED_ARRAY_CLASSES.has(classId)) {
-      if (opaque !== 0) this.add(memory.u32(opaque + TYPED_ARRAY.buffer, "typed array buffer"), EDGE.internal, this.text("buffer"));
+      if (opaque !== 0) this.add(memory.u32(opaque + TYPED_ARRAY.buffer, "typed array buffer"), EDGE.internal, this.texts.text("buffer"));
     } else if (MAP_CLASSES.has(classId)) {
       this.decodeMap(node, opaque);
     } else if (classId === CLASS.mapIterator || classId === CLASS.setIterator || classId === CLASS.arrayIterator || classId === CLASS.stringIterator) {
@@ -479,7 +378,7 @@ export class Decoder {
       this.addNamed(opaque + ITERATOR_WRAP.iter, EDGE.internal, "iterator");
       this.addNamed(opaque + ITERATOR_WRAP.next, EDGE.internal, "next");
     } else if (classId === CLASS.generator) {
-      if (opaque !== 0) this.add(memory.u32(opaque + GENERATOR.funcState, "generator state"), EDGE.internal, this.hot(HOT.frame));
+      if (opaque !== 0) this.add(memory.u32(opaque + GENERATOR.funcState, "generator state"), EDGE.internal, this.texts.hot(HOT.frame));
     } else if (classId === CLASS.asyncGenerator) {
       this.decodeAsyncGenerator(opaque);
     } else if (classId === CLASS.proxy) {
@@ -491,7 +390,7 @@ export class Decoder {
     } else if (classId === CLASS.promiseResolveFunction || classId === CLASS.promiseRejectFunction) {
       if (opaque !== 0) this.addNamed(opaque + PROMISE_FUNCTION.promise, EDGE.internal, "promise");
     } else if (classId === CLASS.asyncFunctionResolve || classId === CLASS.asyncFunctionReject) {
-      this.add(opaque, EDGE.internal, this.hot(HOT.frame));
+      this.add(opaque, EDGE.internal, this.texts.hot(HOT.frame));
     } else if (classId === CLASS.asyncFromSyncIterator) {
       if (opaque === 0) return;
       this.addNamed(opaque + ASYNC_FROM_SYNC_ITERATOR.syncIter, EDGE.internal, "iterator");
@@ -569,7 +468,7 @@ export class Decoder {
         this.addValue(reaction + PROMISE_REACTION.handler, EDGE.internal, this.strings.intern(`${what} [${n}] handler`));
       });
     }
-    this.addValue(data + PROMISE.result, EDGE.internal, this.text("result"));
+    this.addValue(data + PROMISE.result, EDGE.internal, this.texts.text("result"));
   }
 
   private decodeAsyncGenerator(data: number): void {
@@ -583,7 +482,7 @@ export class Decoder {
       this.addValue(request + ASYNC_GENERATOR_REQUEST.resolvingFuncs, EDGE.internal, this.strings.intern(`request [${n}] resolve`));
       this.addValue(request + ASYNC_GENERATOR_REQUEST.resolvingFuncs + JSVALUE_SIZE, EDGE.internal, this.strings.intern(`request [${n}] reject`));
     });
-    this.add(this.memory.u32(data + ASYNC_GENERATOR.funcState, "async generator state"), EDGE.internal, this.hot(HOT.frame));
+    this.add(this.memory.u32(data + ASYNC_GENERATOR.funcState, "async generator state"), EDGE.internal, this.texts.hot(HOT.frame));
   }
 
   private decodeFinalizationRegistry(data: number): void {
@@ -596,48 +495,8 @@ export class Decoder {
       this.addValue(entry + FINREC_ENTRY.heldVal, EDGE.internal, this.strings.intern(`held value [${n}]`));
       this.addValue(entry + FINREC_ENTRY.token, EDGE.weak, this.strings.intern(`token [${n}]`));
     });
-    this.addValue(data + FINALIZATION_REGISTRY.cb, EDGE.internal, this.text("callback"));
-    this.add(this.memory.u32(data + FINALIZATION_REGISTRY.realm, "registry realm"), EDGE.hidden, this.hot(HOT.realm));
-  }
-
-  private closureVarNames(bytecode: number): number[] {
-    const memory = this.memory;
-    const count = memory.i32(bytecode + BYTECODE.closureVarCount, "closure_var_count");
-    const vars = memory.u32(bytecode + BYTECODE.closureVar, "closure_var");
-    if (count < 0 || count > 1 << 16) throw new HeapReadError(bytecode, `${count} closure variables`);
-    const names: number[] = [];
-    for (let i = 0; i < count && vars !== 0; i++) names.push(this.atomName(memory.u32(vars + i * CLOSURE_VAR.stride + CLOSURE_VAR.varName, "closure var")));
-    return names;
-  }
-
-  /** Sets a function's file and location from its bytecode's debug info (read and mapped once per bytecode: functions share it). */
-  private setLocation(node: number, bytecode: number): void {
-    let known = this.locations.get(bytecode);
-    if (known === undefined) {
-      known = this.readLocation(bytecode);
-      this.locations.set(bytecode, known);
-    }
-    if (known === NO_LOCATION) return;
-    this.data.location[node] = known[0];
-    this.data.file[node] = known[1];
-  }
-
-  /** [location, file] string ids of a bytecode's first line, or NO_LOCATION without debug info. */
-  private readLocation(bytecode: number): readonly [number, number] {
-    const memory = this.memory;
-    if ((memory.u8(bytecode + BYTECODE.hasDebugByte, "has_debug") & BYTECODE.hasDebugBit) === 0) return NO_LOCATION;
-    const evaluated = memory.atom(memory.u32(bytecode + BYTECODE.filename, "filename"));
-    const buffer = memory.u32(bytecode + BYTECODE.pc2lineBuf, "pc2line");
-    const length = memory.i32(bytecode + BYTECODE.pc2lineLen, "pc2line_len");
-    if (buffer === 0 || length <= 0) {
-      const id = this.strings.intern(evaluated);
-      return [id, id];
-    }
-    const [line, afterLine] = memory.leb128(buffer, buffer + length);
-    const [column] = memory.leb128(afterLine, buffer + length);
-    const located = (this.options.locate as Locator | undefined)?.(evaluated, line + 1, column + 1);
-    const location = this.strings.intern(located ?? `${evaluated}:${line + 1}`);
-    return [location, this.strings.intern(located ? located.replace(/:\d+(:\d+)?$/, "") : evaluated)];
+    this.addValue(data + FINALIZATION_REGISTRY.cb, EDGE.internal, this.texts.text("callback"));
+    this.add(this.memory.u32(data + FINALIZATION_REGISTRY.realm, "registry realm"), EDGE.hidden, this.texts.hot(HOT.realm));
   }
 
   private decodeBytecode(node: number, base: number): void {
@@ -646,9 +505,9 @@ export class Decoder {
     const count = memory.i32(base + BYTECODE.cpoolCount, "cpool_count");
     if (count < 0 || count > memory.size / JSVALUE_SIZE) throw new HeapReadError(base, `${count} constants`);
     for (let i = 0; i < count && cpool !== 0; i++) this.addValue(cpool + i * JSVALUE_SIZE, EDGE.internal, this.strings.intern(`constant ${i}`));
-    this.add(memory.u32(base + BYTECODE.realm, "bytecode realm"), EDGE.hidden, this.hot(HOT.realm));
+    this.add(memory.u32(base + BYTECODE.realm, "bytecode realm"), EDGE.hidden, this.texts.hot(HOT.realm));
     this.data.name[node] = this.strings.intern(memory.atom(memory.u32(base + BYTECODE.funcName)) || "(anonymous)");
-    this.setLocation(node, base);
+    this.bytecodes.locate(node, base);
     const locals = memory.u16(base + BYTECODE.argCount) + memory.u16(base + BYTECODE.varCount);
     this.data.selfSize[node] =
       BYTECODE.size +
@@ -673,11 +532,11 @@ export class Decoder {
       const module = link - MODULE.link;
       this.add(module, EDGE.internal, this.strings.intern(`module ${memory.atom(memory.u32(module + MODULE.moduleName, "module name"))}`));
     });
-    const global = this.addValue(base + CONTEXT.globalObj, EDGE.internal, this.text("global object"));
-    const lexical = this.addValue(base + CONTEXT.globalVarObj, EDGE.internal, this.text("global lexical scope"));
+    const global = this.addValue(base + CONTEXT.globalObj, EDGE.internal, this.texts.text("global object"));
+    const lexical = this.addValue(base + CONTEXT.globalVarObj, EDGE.internal, this.texts.text("global lexical scope"));
     if (global !== 0) this.globals.push([global, node]);
     if (lexical !== 0) this.globals.push([lexical, node]);
-    const hidden = (address: number, name: string): number => this.addValue(address, EDGE.hidden, this.text(name));
+    const hidden = (address: number, name: string): number => this.addValue(address, EDGE.hidden, this.texts.text(name));
     hidden(base + CONTEXT.throwTypeError, "%ThrowTypeError%");
     hidden(base + CONTEXT.evalObj, "eval");
     hidden(base + CONTEXT.arrayProtoValues, "Array.prototype.values");
@@ -685,7 +544,7 @@ export class Decoder {
     const classProto = memory.u32(base + CONTEXT.classProto, "class_proto");
     const protoNames = (this.classProtoNames ??= new Int32Array(this.classCount).fill(-1));
     for (let i = 0; i < this.classCount && classProto !== 0; i++) {
-      if (protoNames[i] === -1) protoNames[i] = this.text(`${CLASS_NAMES[i] ?? `class ${i}`}.prototype`);
+      if (protoNames[i] === -1) protoNames[i] = this.texts.text(`${CLASS_NAMES[i] ?? `class ${i}`}.prototype`);
       this.addValue(classProto + i * JSVALUE_SIZE, EDGE.hidden, protoNames[i]!);
     }
     hidden(base + CONTEXT.iteratorCtor, "Iterator");
@@ -695,7 +554,7 @@ export class Decoder {
     hidden(base + CONTEXT.regexpCtor, "RegExp");
     hidden(base + CONTEXT.functionCtor, "Function");
     hidden(base + CONTEXT.functionProto, "Function.prototype");
-    for (let i = 0; i < CONTEXT.shapeCount; i++) this.add(memory.u32(base + CONTEXT.shapes + i * 4, "context shape"), EDGE.hidden, this.text(CONTEXT_SHAPE_NAMES[i]!));
+    for (let i = 0; i < CONTEXT.shapeCount; i++) this.add(memory.u32(base + CONTEXT.shapes + i * 4, "context shape"), EDGE.hidden, this.texts.text(CONTEXT_SHAPE_NAMES[i]!));
   }
 
   private decodeModule(node: number, base: number): void {
@@ -714,9 +573,9 @@ export class Decoder {
     for (let i = 0; i < exportCount; i++) {
       const entry = exports + i * EXPORT_ENTRY.size;
       if (memory.i32(entry + EXPORT_ENTRY.exportType, "export type") !== EXPORT_TYPE_LOCAL) continue;
-      this.add(memory.u32(entry + EXPORT_ENTRY.varRef, "export var ref"), EDGE.context, this.atomName(memory.u32(entry + EXPORT_ENTRY.exportName)));
+      this.add(memory.u32(entry + EXPORT_ENTRY.varRef, "export var ref"), EDGE.context, this.texts.atomName(memory.u32(entry + EXPORT_ENTRY.exportName)));
     }
-    const internal = (address: number, what: string): number => this.addValue(address, EDGE.internal, this.text(what));
+    const internal = (address: number, what: string): number => this.addValue(address, EDGE.internal, this.texts.text(what));
     internal(base + MODULE.moduleNs, "namespace");
     internal(base + MODULE.funcObj, "function");
     internal(base + MODULE.evalException, "exception");
