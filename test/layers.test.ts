@@ -73,4 +73,17 @@ describe("layers", () => {
   it("no module imports itself back through others", () => {
     expect(cycles(graph)).toEqual([]);
   });
+
+  it("no source file in runtime/ or host-api/ is over 600 lines, and runtime/ has at most six loose files (the tree shows the parts)", () => {
+    const sources = ["runtime", "host-api"].flatMap((folder) =>
+      readdirSync(path.join(ROOT, folder), { recursive: true, encoding: "utf8" })
+        .filter((name) => /\.(c?ts|js)$/.test(name))
+        .map((name) => path.posix.join(folder, name.split(path.sep).join("/"))),
+    );
+    expect(sources.length).toBeGreaterThan(50);
+    const long = sources.filter((file) => readFileSync(path.join(ROOT, file), "utf8").split("\n").length > 600);
+    expect(long).toEqual([]);
+    const loose = readdirSync(path.join(ROOT, "runtime"), { withFileTypes: true }).filter((entry) => entry.isFile());
+    expect(loose.length).toBeLessThanOrEqual(6);
+  });
 });
