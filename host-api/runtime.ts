@@ -185,7 +185,7 @@ export class GraftRuntime {
       root: this.root,
       debounceMs,
       errorDelayMs,
-      reload: (files) => this.engine.reload(files),
+      reload: (files, midWrite) => this.engine.reload(files, { midWrite }),
       failures: () => this.engine.failures(),
       loadedUnder: (folder) => this.engine.files().filter((file) => file.startsWith(`${folder}/`)),
       announce: (report) => this.announce(report),

@@ -20,8 +20,8 @@ export interface WatchedReloadsHost {
   root: string;
   debounceMs: number;
   errorDelayMs: number;
-  /** Reloads a batch (the engine's reload). */
-  reload(files: string[]): Promise<ReloadReport>;
+  /** Reloads a batch (the engine's reload); `midWrite`: files that may still be being written (one read as empty is left for the event that follows). */
+  reload(files: string[], midWrite: Set<string>): Promise<ReloadReport>;
   /** What does not run as it is on disk now. */
   failures(): ReloadError[];
   /** Loaded files under a folder (a deleted folder's files). */
@@ -46,14 +46,19 @@ export class WatchedReloads {
   private inFlight = 0;
   /** Files whose failure was replaced before it was reported: their undoing is no news either. */
   private readonly unreported = new Set<string>();
+  /**
+   * Batches handed over while a watcher reload is under way, merged into the next one (true
+   * while a file was seen only mid-write): a save's several OS events make one reload after
+   * the one under way, not one each.
+   */
+  private readonly queued = new Map<string, boolean>();
+  private draining = false;
 
   constructor(private readonly host: WatchedReloadsHost) {
     this.watcher = new ScriptWatcher(
       host.root,
       host.debounceMs,
-      (files) => {
-        this.reloadWatched(files).catch((error: unknown) => this.reportFailure("reload", error, files));
-      },
+      (files, midWrite) => this.handOver(files, midWrite),
       (folder) => host.loadedUnder(folder),
       (error) => this.reportFailure("watcher", error, []),
     );
@@ -65,7 +70,7 @@ export class WatchedReloads {
 
   /** No failure held, no reload under way, no batch gathering. */
   get settled(): boolean {
-    return this.held === undefined && this.inFlight === 0 && !this.watcher.gathering;
+    return this.held === undefined && this.inFlight === 0 && this.queued.size === 0 && !this.watcher.gathering;
   }
 
   /** An undone edit whose failure nobody saw is no news: drops it from a report about to be announced. */
@@ -79,15 +84,36 @@ export class WatchedReloads {
   close(): Promise<void> {
     if (this.held) clearTimeout(this.held.timer);
     this.held = undefined;
+    this.queued.clear();
     return this.watcher.close();
   }
 
-  private async reloadWatched(files: string[]): Promise<void> {
+  private handOver(files: string[], midWrite: Set<string>): void {
+    for (const file of files) this.queued.set(file, midWrite.has(file) && this.queued.get(file) !== false);
+    if (!this.draining) void this.drain();
+  }
+
+  /** Reloads what was handed over, one batch at a time, until nothing is left. */
+  private async drain(): Promise<void> {
+    this.draining = true;
+    try {
+      while (this.queued.size > 0) {
+        const files = [...this.queued.keys()].sort();
+        const midWrite = new Set(files.filter((file) => this.queued.get(file)));
+        this.queued.clear();
+        await this.reloadWatched(files, midWrite).catch((error: unknown) => this.reportFailure("reload", error, files));
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private async reloadWatched(files: string[], midWrite: Set<string>): Promise<void> {
     if (this.host.isDisposed()) return;
     this.inFlight++;
     let report: ReloadReport;
     try {
-      report = await this.host.reload(files);
+      report = await this.host.reload(files, midWrite);
     } finally {
       this.inFlight--;
     }

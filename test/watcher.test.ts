@@ -214,3 +214,58 @@ describe("watcher failures reach the host as events", () => {
     await watcher.close();
   });
 });
+
+describe("a save seen through the OS's first event (issue 18: nothing waits on the latency path)", () => {
+  it("a file read as empty mid-write is left for the write's own event: no pause, nothing retired", async () => {
+    const folder = await scriptsFolder({ "a.ts": `export class A { v() { return 1; } }` });
+    const runtime = await runtimeFor(folder);
+    const engine = (runtime as unknown as { engine: { reload(files: string[], options: { midWrite: Set<string> }): Promise<ReloadReport> } }).engine;
+    await folder.write("a.ts", "");
+    // Read once, found empty: a truncated save whose text has not landed yet. (Read again 3 ms
+    // apart, as a reload() call does, it would still be empty here and retire A.)
+    const report = await engine.reload(["a.ts"], { midWrite: new Set(["a.ts"]) });
+    expect(report.files).toEqual([]);
+    expect(report.retired).toEqual([]);
+    expect(runtime.getClass("a.ts", "A").new().call("v").toHost()).toBe(1);
+    await folder.write("a.ts", `export class A { v() { return 2; } }`);
+    const applied = await engine.reload(["a.ts"], { midWrite: new Set(["a.ts"]) });
+    expect(applied.files).toEqual(["a.ts"]);
+    expect(runtime.getClass("a.ts", "A").new().call("v").toHost()).toBe(2);
+  });
+
+  it("batches handed over while a watcher reload runs make one reload after it, not one each", async () => {
+    const { WatchedReloads } = await import("../host-api/watched-reloads.js");
+    const calls: { files: string[]; midWrite: string[]; finish: () => void }[] = [];
+    const empty: ReloadReport = { ok: true, files: [], rerun: [], removed: [], recovered: [], patched: [], retired: [], errors: [], durationMs: 0 };
+    const watched = new WatchedReloads({
+      root: "/nonexistent",
+      debounceMs: 0,
+      errorDelayMs: 0,
+      reload: (files, midWrite) => new Promise((resolve) => calls.push({ files, midWrite: [...midWrite], finish: () => resolve(empty) })),
+      failures: () => [],
+      loadedUnder: () => [],
+      announce: () => undefined,
+      reportUnprompted: () => undefined,
+      isDisposed: () => false,
+    });
+    const handOver = (files: string[], midWrite: string[]): void => (watched as unknown as { handOver(files: string[], midWrite: Set<string>): void }).handOver(files, new Set(midWrite));
+    handOver(["a.ts"], ["a.ts"]);
+    expect(calls.map((call) => call.files)).toEqual([["a.ts"]]);
+    expect(calls[0]!.midWrite).toEqual(["a.ts"]);
+    // A save's further OS events, chokidar's settled event, and another file, all while it runs.
+    handOver(["a.ts"], ["a.ts"]);
+    handOver(["a.ts"], []);
+    handOver(["b.ts"], ["b.ts"]);
+    expect(calls).toHaveLength(1);
+    expect(watched.settled).toBe(false);
+    calls[0]!.finish();
+    await waitFor(() => calls.length === 2, 5000, "the follow-up reload");
+    expect(calls[1]!.files).toEqual(["a.ts", "b.ts"]);
+    // a.ts was also seen settled: read as it is; b.ts only mid-write.
+    expect(calls[1]!.midWrite).toEqual(["b.ts"]);
+    calls[1]!.finish();
+    await waitFor(() => watched.settled, 5000, "the watcher to settle");
+    expect(calls).toHaveLength(2);
+    await watched.close();
+  });
+});

@@ -25,7 +25,8 @@ const BATCH_QUIET_MS = 100;
  */
 export class ScriptWatcher {
   private watcher: FSWatcher | undefined;
-  private pending = new Set<string>();
+  /** Files changed and not handed over yet; true while each was seen only through a raw OS event (it may be mid-write). */
+  private pending = new Map<string, boolean>();
   private timer: NodeJS.Timeout | undefined;
   private firstPendingAt = 0;
   /** The last change seen (any file), and its file. */
@@ -37,7 +38,8 @@ export class ScriptWatcher {
   constructor(
     private readonly root: string,
     private readonly debounceMs: number,
-    private readonly onBatch: (files: string[]) => void,
+    /** `midWrite`: the files of the batch seen only through the OS's raw event, before their write settled (see start). */
+    private readonly onBatch: (files: string[], midWrite: Set<string>) => void,
     private readonly loadedFilesUnder: (folder: string) => string[],
     /** Told when the file watcher itself fails (too many open files, a folder turned unreadable). */
     private readonly onError: (error: unknown) => void,
@@ -61,20 +63,22 @@ export class ScriptWatcher {
     this.watcher = watcher;
     const onFile = (full: string): void => {
       const relative = toRelative(this.root, path.resolve(full));
-      if (isModulePath(relative)) this.add([relative]);
+      if (isModulePath(relative)) this.add([relative], false);
       this.pathChanged(relative);
     };
     watcher.on("add", onFile).on("change", onFile).on("unlink", onFile);
     // The fast path: the OS's own change notification, before chokidar's write-settle
     // check. A save seen half-written reads as unchanged, empty or broken and is simply
-    // applied again by the settled event that follows.
+    // applied again by the event that follows (the write's own, or chokidar's settled one):
+    // such a file is handed over as `midWrite`, so that reading it empty waits for that
+    // event instead of a timer.
     watcher.on("raw", (_event: string, rawPath: string, details: unknown) => {
       const watched = (details as { watchedPath?: string } | undefined)?.watchedPath;
       if (!watched || !rawPath) return;
       const full = path.basename(watched) === rawPath ? watched : path.join(watched, rawPath);
       const relative = toRelative(this.root, path.resolve(full));
       if (relative.startsWith("..")) return;
-      if (isModulePath(relative)) this.add([relative]);
+      if (isModulePath(relative)) this.add([relative], true);
       this.pathChanged(relative);
     });
     watcher.on("unlinkDir", (full: string) => this.add(this.loadedFilesUnder(toRelative(this.root, path.resolve(full)))));
@@ -105,14 +109,14 @@ export class ScriptWatcher {
     })();
   }
 
-  private add(files: string[]): void {
+  private add(files: string[], midWrite = false): void {
     if (files.length === 0) return;
     const now = Date.now();
     if (files.length > 1 || (now - this.lastChangeAt < BATCH_QUIET_MS && files.some((file) => file !== this.lastFile))) this.inBurst = true;
     this.lastChangeAt = now;
     this.lastFile = files[files.length - 1];
     if (this.pending.size === 0) this.firstPendingAt = now;
-    for (const file of files) this.pending.add(file);
+    for (const file of files) this.pending.set(file, midWrite && this.pending.get(file) !== false);
     clearTimeout(this.timer);
     const waited = now - this.firstPendingAt;
     const quiet = this.inBurst || this.pending.size > 1 ? Math.max(this.debounceMs, BATCH_QUIET_MS) : this.debounceMs;
@@ -131,11 +135,12 @@ export class ScriptWatcher {
   }
 
   private flush(): void {
-    const files = [...this.pending].sort();
+    const files = [...this.pending.keys()].sort();
+    const midWrite = new Set(files.filter((file) => this.pending.get(file)));
     this.pending.clear();
     this.timer = undefined;
     if (Date.now() - this.lastChangeAt >= BATCH_QUIET_MS) this.inBurst = false;
-    if (files.length > 0) this.onBatch(files);
+    if (files.length > 0) this.onBatch(files, midWrite);
   }
 
   async close(): Promise<void> {

@@ -38,14 +38,20 @@ export class CandidateReader {
    */
   async readSettled(file: string): Promise<ReadOutcome> {
     let outcome = await readScript(this.root, file);
-    for (let attempt = 0; attempt < EMPTY_FILE_RETRIES; attempt++) {
-      const wasEmpty = outcome.kind === "source" && outcome.source.trim() === "";
-      // A new file reads as empty between its creation and its first write: waited for too (an empty script is rarely meant).
-      if (!wasEmpty || this.runningSource(file)?.trim() === "") break;
+    for (let attempt = 0; attempt < EMPTY_FILE_RETRIES && this.readsAsMidWrite(file, outcome); attempt++) {
       await new Promise((resolve) => setTimeout(resolve, EMPTY_FILE_RETRY_MS));
       outcome = await readScript(this.root, file);
     }
     return outcome;
+  }
+
+  /**
+   * Whether a read looks like a save caught between its truncation and its write: empty,
+   * where the file is not an empty script already running. (A new file reads as empty
+   * between its creation and its first write, too: an empty script is rarely meant.)
+   */
+  readsAsMidWrite(file: string, outcome: ReadOutcome): boolean {
+    return outcome.kind === "source" && outcome.source.trim() === "" && this.runningSource(file)?.trim() !== "";
   }
 
   /**

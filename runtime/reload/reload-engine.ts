@@ -189,14 +189,17 @@ export class ReloadEngine {
    * batch is one transaction: all of it applies, or none of it. With `force`, files whose
    * text did not change are re-run too. Once a batch has applied, files that were waiting
    * (on a file that changed, or rolled back with an earlier batch) are tried again.
+   * `midWrite`: files the watcher saw only through the OS's first event, possibly between
+   * the truncation and the write of a save; one that reads as empty then is left alone (the
+   * write's event follows) instead of being read again after a pause.
    */
-  reload(paths?: string[], options: { force?: boolean } = {}): Promise<ReloadReport> {
+  reload(paths?: string[], options: { force?: boolean; midWrite?: ReadonlySet<string> } = {}): Promise<ReloadReport> {
     return this.serialized(async () => {
       const started = performance.now();
       const report = emptyReport();
       const force = options.force === true;
       const requested = paths ? [...new Set(paths.map(normalizePath))] : await this.changedOnDisk();
-      const failed = await this.applyBatch(requested, report, force, paths === undefined);
+      const failed = await this.applyBatch(requested, report, force, paths === undefined, false, options.midWrite);
       await this.retryPending(report, failed);
       report.ok = report.errors.length === 0;
       report.durationMs = performance.now() - started;
@@ -208,14 +211,16 @@ export class ReloadEngine {
    * The requested batch, as one transaction with the files it needs and the files that
    * import it. Returns the files of the batch if it failed (they wait for a later reload).
    */
-  private async applyBatch(requested: string[], report: ReloadReport, force: boolean, changedOnly: boolean, imported = false): Promise<Set<string>> {
+  private async applyBatch(requested: string[], report: ReloadReport, force: boolean, changedOnly: boolean, imported = false, midWrite?: ReadonlySet<string>): Promise<Set<string>> {
     const edits = new Map<string, Candidate>();
     const removed: string[] = [];
     const recovered: string[] = [];
     const errors: ReloadError[] = [];
     const sources = new Map<string, string>();
-    const outcomes = await Promise.all(requested.map(async (file) => [file, await this.reader.readSettled(file)] as const));
+    const outcomes = await Promise.all(requested.map(async (file) => [file, midWrite?.has(file) ? await readScript(this.root, file) : await this.reader.readSettled(file)] as const));
     for (const [file, outcome] of outcomes) {
+      // Caught between a save's truncation and its write: the write's own event brings the text.
+      if (midWrite?.has(file) && this.reader.readsAsMidWrite(file, outcome)) continue;
       const running = this.loaded.get(file);
       const pending = this.ledger.get(file);
       if (outcome.kind === "missing") {
