@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { createRuntime as createRuntimeFromSources } from "../host-api/index.js";
 import { compileParts, type CompiledParts } from "../runtime/compile/index.js";
 import { partsAsData, PARALLEL_COMPILE_MIN_SCRIPTS } from "../runtime/compile/parallel-compile.js";
@@ -44,6 +44,9 @@ function inline(job: { file: string; source: string }): unknown {
 }
 
 describe("compiling on worker threads", () => {
+  // The texts of corpus() are the same in every test: without this, the process's compile cache answers them.
+  beforeEach(async () => (await built("runtime/compile/compile-cache.js")).clearCompileCache());
+
   it.skipIf(!multicore)("gives each script exactly what compiling it on the calling thread gives: code, imports, exports, maps and stage positions, or the same error at the same place", async () => {
     const pool = await built("runtime/compile/parallel-compile.js");
     const { compileInParallel } = pool;

@@ -9,6 +9,7 @@ import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { assembleScript, compileParts, CompileError, type CompileOptions, type CompiledParts, type CompiledScript, type ScriptPosition } from "./index.js";
+import { cachedCompile, rememberCompile } from "./compile-cache.js";
 
 export interface CompileJob {
   file: string;
@@ -72,7 +73,7 @@ export function compileInParallel(jobs: CompileJob[], options: CompileOptions): 
   return {
     async finish() {
       for (let chunk = claim(); chunk !== undefined; chunk = claim()) {
-        for (let index = chunk[0]; index < chunk[1]; index++) outcomes[index] = compileOutcome(jobs[index]!, options, false);
+        for (let index = chunk[0]; index < chunk[1]; index++) outcomes[index] = compileRemembered(jobs[index]!, options);
         await new Promise((resolve) => setImmediate(resolve));
       }
       await done;
@@ -92,6 +93,29 @@ export function compileOutcome(job: CompileJob, options: CompileOptions, asData:
   }
 }
 
+/**
+ * Compiles on this thread, through the process's compile cache (compile-cache.ts): the
+ * parts, or the CompileError as an outcome. Anything else thrown is graft's own failure and
+ * is thrown on.
+ */
+export function compileRemembered(job: CompileJob, options: CompileOptions): CompileOutcome {
+  const cached = cachedCompile(job.file, job.source, options);
+  if (cached) return cached;
+  let outcome: CompileOutcome;
+  try {
+    outcome = { kind: "compiled", parts: compileParts(job.file, job.source, options) };
+  } catch (error) {
+    if (!(error instanceof CompileError)) throw error;
+    outcome = { kind: "error", message: error.message, file: error.file, position: error.position, hint: error.hint };
+  }
+  remember(job, options, outcome);
+  return outcome;
+}
+
+function remember(job: CompileJob, options: CompileOptions, outcome: CompileOutcome): void {
+  if (outcome.kind !== "failed") rememberCompile(job.file, job.source, options, outcome);
+}
+
 /** One worker: takes chunks from the queue until it is empty, each one message there and back. */
 function runWorker(jobs: CompileJob[], options: CompileOptions, outcomes: CompileOutcome[], claim: () => [number, number] | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -107,7 +131,10 @@ function runWorker(jobs: CompileJob[], options: CompileOptions, outcomes: Compil
       worker.postMessage({ jobs: jobs.slice(chunk[0], chunk[1]), options });
     };
     worker.on("message", (answered: CompileOutcome[]) => {
-      for (let i = 0; i < answered.length; i++) outcomes[chunk![0] + i] = answered[i]!;
+      for (let i = 0; i < answered.length; i++) {
+        outcomes[chunk![0] + i] = answered[i]!;
+        remember(jobs[chunk![0] + i]!, options, answered[i]!);
+      }
       chunk = claim();
       send();
     });

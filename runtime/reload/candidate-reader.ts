@@ -1,5 +1,6 @@
-import { compileScript, CompileError, type CompileOptions } from "../compile/index.js";
-import { compileInParallel, scriptOf, type CompileOutcome } from "../compile/parallel-compile.js";
+import { CompileError, type CompileOptions } from "../compile/index.js";
+import { compileInParallel, compileRemembered, PARALLEL_COMPILE_MIN_SCRIPTS, scriptOf, type CompileOutcome } from "../compile/parallel-compile.js";
+import { cachedCompile } from "../compile/compile-cache.js";
 import { describeCycle } from "./dependency-order.js";
 import { readScript, resolveSpecifier, scriptExists, type ReadOutcome } from "../files/script-files.js";
 import { importTypeProblem } from "./import-types.js";
@@ -56,17 +57,28 @@ export class CandidateReader {
 
   /**
    * Many scripts at once (start-up) compile on worker threads, each file's context made here
-   * meanwhile; undefined when they compile here (few scripts, one core, or graft running
-   * from its sources). The outcomes by file.
+   * meanwhile; texts this process compiled before are taken from its compile cache. The
+   * outcomes by file; the files left out compile here, one by one (few scripts, one core,
+   * graft running from its sources, or a worker that failed).
    */
-  async compileOnWorkers(read: Map<string, ReadOutcome>): Promise<Map<string, CompileOutcome> | undefined> {
-    const jobs = [...read].flatMap(([file, outcome]) => (outcome.kind === "source" ? [{ file, source: outcome.source }] : []));
+  async compileOnWorkers(read: Map<string, ReadOutcome>): Promise<Map<string, CompileOutcome>> {
+    const known = new Map<string, CompileOutcome>();
+    const jobs: { file: string; source: string }[] = [];
+    for (const [file, outcome] of read) {
+      if (outcome.kind !== "source") continue;
+      const cached = cachedCompile(file, outcome.source, this.compileOptions);
+      if (cached) known.set(file, cached);
+      else jobs.push({ file, source: outcome.source });
+    }
     const compiling = compileInParallel(jobs, this.compileOptions);
-    if (!compiling) return undefined;
-    this.prepared.prepare(jobs.map((job) => job.file));
+    // Contexts made in one go, QuickJS's collector held off meanwhile (see PreparedContexts),
+    // whether the workers compile or the compile cache answered.
+    if (compiling || known.size >= PARALLEL_COMPILE_MIN_SCRIPTS) this.prepared.prepare([...known.keys(), ...jobs.map((job) => job.file)]);
+    if (!compiling) return known;
     // Then this thread compiles too; a worker that could not start or died: the scripts compile here instead.
     const outcomes = await compiling.finish().catch(() => undefined);
-    return outcomes && new Map(jobs.map((job, index) => [job.file, outcomes[index]!]));
+    if (outcomes) jobs.forEach((job, index) => known.set(job.file, outcomes[index]!));
+    return known;
   }
 
   /** A read script as a compiled candidate; undefined if it is missing or failed (the error is collected). */
@@ -78,7 +90,7 @@ export class CandidateReader {
     }
     const attempt = this.nextAttempt(file);
     try {
-      const script = compiled ? scriptOf(compiled) : compileScript(file, outcome.source, this.compileOptions);
+      const script = scriptOf(compiled ?? compileRemembered({ file, source: outcome.source }, this.compileOptions));
       return { path: file, script, dependencies: [], attempt, role, starExports: [] };
     } catch (error) {
       if (!(error instanceof CompileError)) throw error;

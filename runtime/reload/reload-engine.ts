@@ -365,7 +365,7 @@ export class ReloadEngine {
     const compiled = await this.reader.compileOnWorkers(read);
     this.assertNotDisposed();
     for (const [file, outcome] of read) {
-      const candidate = this.reader.candidateFrom(file, outcome, errors, "edit", compiled?.get(file));
+      const candidate = this.reader.candidateFrom(file, outcome, errors, "edit", compiled.get(file));
       if (candidate) candidates.set(file, candidate);
     }
     for (const candidate of candidates.values()) {
