@@ -34,25 +34,21 @@ export class CandidateReader {
 
   /**
    * Reads a file; if it reads as empty (and is not an empty script already running), it is
-   * most likely being written (created or truncated, then written), so it is read again
-   * shortly before being believed.
+   * most likely being written (created or truncated, then written; a new file reads as empty
+   * between its creation and its first write: an empty script is rarely meant), so it is
+   * read again shortly before being believed. `midWrite`: the watcher saw the file only
+   * through the OS's first event of a save, and the write's own event follows: read as
+   * empty, it is left to that event (undefined) instead of read again after a pause.
    */
-  async readSettled(file: string): Promise<ReadOutcome> {
+  async readSettled(file: string, midWrite = false): Promise<ReadOutcome | undefined> {
     let outcome = await readScript(this.root, file);
-    for (let attempt = 0; attempt < EMPTY_FILE_RETRIES && this.readsAsMidWrite(file, outcome); attempt++) {
+    const empty = (): boolean => outcome.kind === "source" && outcome.source.trim() === "" && this.runningSource(file)?.trim() !== "";
+    if (midWrite && empty()) return undefined;
+    for (let attempt = 0; attempt < EMPTY_FILE_RETRIES && empty(); attempt++) {
       await new Promise((resolve) => setTimeout(resolve, EMPTY_FILE_RETRY_MS));
       outcome = await readScript(this.root, file);
     }
     return outcome;
-  }
-
-  /**
-   * Whether a read looks like a save caught between its truncation and its write: empty,
-   * where the file is not an empty script already running. (A new file reads as empty
-   * between its creation and its first write, too: an empty script is rarely meant.)
-   */
-  readsAsMidWrite(file: string, outcome: ReadOutcome): boolean {
-    return outcome.kind === "source" && outcome.source.trim() === "" && this.runningSource(file)?.trim() !== "";
   }
 
   /**

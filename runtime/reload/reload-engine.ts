@@ -189,9 +189,7 @@ export class ReloadEngine {
    * batch is one transaction: all of it applies, or none of it. With `force`, files whose
    * text did not change are re-run too. Once a batch has applied, files that were waiting
    * (on a file that changed, or rolled back with an earlier batch) are tried again.
-   * `midWrite`: files the watcher saw only through the OS's first event, possibly between
-   * the truncation and the write of a save; one that reads as empty then is left alone (the
-   * write's event follows) instead of being read again after a pause.
+   * `midWrite`: files the watcher saw only through the OS's first event (CandidateReader.readSettled).
    */
   reload(paths?: string[], options: { force?: boolean; midWrite?: ReadonlySet<string> } = {}): Promise<ReloadReport> {
     return this.serialized(async () => {
@@ -217,10 +215,9 @@ export class ReloadEngine {
     const recovered: string[] = [];
     const errors: ReloadError[] = [];
     const sources = new Map<string, string>();
-    const outcomes = await Promise.all(requested.map(async (file) => [file, midWrite?.has(file) ? await readScript(this.root, file) : await this.reader.readSettled(file)] as const));
+    const outcomes = await Promise.all(requested.map(async (file) => [file, await this.reader.readSettled(file, midWrite?.has(file) === true)] as const));
     for (const [file, outcome] of outcomes) {
-      // Caught between a save's truncation and its write: the write's own event brings the text.
-      if (midWrite?.has(file) && this.reader.readsAsMidWrite(file, outcome)) continue;
+      if (outcome === undefined) continue; // caught mid-write: the write's own event brings the text
       const running = this.loaded.get(file);
       const pending = this.ledger.get(file);
       if (outcome.kind === "missing") {
