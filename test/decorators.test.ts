@@ -189,3 +189,70 @@ ${extra}
     expect(runtime.evaluate("unit.ts", "Reflect.ownKeys(new Unit())").toHost()).toEqual([]);
   });
 });
+
+describe("TC39 decorators are graft's own lowering", () => {
+  const LIB = `export const seen: string[] = [];
+export function doubled(_: undefined, context: ClassFieldDecoratorContext) { seen.push("doubled " + String(context.name)); return (v: number) => v * 2; }
+export function tag(label: string) {
+  return (value: any, context: ClassMethodDecoratorContext) => function (this: any, ...args: any[]) { return label + ":" + value.apply(this, args); };
+}
+export function wrap(cls: any, context: ClassDecoratorContext) {
+  context.addInitializer(function (this: any) { seen.push("class ready " + this.name + " " + this.version); });
+  return class extends cls { wrapped() { return "wrapped " + cls.name; } };
+}
+`;
+  const unit = (version: number, extra = "") => `import { doubled, tag, wrap } from "./lib";
+@wrap
+export class Unit {
+  static version = ${version};
+  @doubled hp = ${version};
+  @tag("v${version}") speak() { return "speak " + this.hp; }
+${extra}}
+export function makeLocal(label: string) {
+  @wrap class Local { @tag(label) hello() { return "local"; } static version = 0; }
+  return new Local();
+}
+`;
+
+  it("a decorated class edited keeps its instances and gets the re-decorated members, its replacement installed", async () => {
+    const folder = await scriptsFolder({ "lib.ts": LIB, "unit.ts": unit(1) });
+    const runtime = await runtimeFor(folder);
+    expect(runtime.initialReport.errors).toEqual([]);
+    const Unit = runtime.getClass("unit.ts", "Unit");
+    const old = Unit.new();
+    expect(old.get("hp").toHost()).toBe(2);
+    expect(old.call("speak").toHost()).toBe("v1:speak 2");
+    expect(old.call("wrapped").toHost()).toBe("wrapped Unit");
+    await folder.write("unit.ts", unit(2, "  @doubled mana = 5;\n"));
+    const report = await runtime.reload(["unit.ts"]);
+    expect(report.errors).toEqual([]);
+    expect(runtime.getClass("unit.ts", "Unit").isSame(Unit)).toBe(true);
+    // the old instance keeps its state, gets the new decorated method and the new field (its decorator's initializer applied)
+    expect(old.call("speak").toHost()).toBe("v2:speak 2");
+    expect(old.get("mana").toHost()).toBe(10);
+    expect(old.call("wrapped").toHost()).toBe("wrapped Unit");
+    expect(Unit.new().get("hp").toHost()).toBe(4);
+    const seen = runtime.exports("lib.ts").seen!.toHost() as string[];
+    // the class decorator's initializer saw the class graft keeps, once per version, after its statics were installed
+    expect(seen.filter((line) => line.startsWith("class ready Unit"))).toEqual(["class ready Unit 1", "class ready Unit 2"]);
+    // a decorated class made in a function: a new decoration each call, with that call's decorator arguments
+    expect(runtime.exports("unit.ts").makeLocal!.invoke("a").call("hello").toHost()).toBe("a:local");
+    expect(runtime.exports("unit.ts").makeLocal!.invoke("b").call("wrapped").toHost()).toBe("wrapped Local");
+  });
+
+  it("refuses the forms it does not lower with a CompileError at the member, and says what to write", async () => {
+    const cases: [string, string, number, RegExp][] = [
+      ["a.ts", `function d(..._: any[]) {}\nexport function f() {\n  class A {\n    @d #m() {}\n  }\n}\n`, 4, /decorator on the private method #m/],
+      ["b.ts", `function d(..._: any[]) {}\nexport class B {\n  @d #x = 1;\n}\n`, 3, /private member #x of a top-level class/],
+      ["c.ts", `export class C {\n  accessor ["x"] = 1;\n}\n`, 2, /`accessor` with a computed or quoted name/],
+      ["d.ts", `function d(..._: any[]) {}\nexport async function f(k: Promise<string>) {\n  @d class D {\n    [await k] = 1;\n  }\n}\n`, 4, /`await` or `yield`/],
+    ];
+    for (const [file, source, line, message] of cases) {
+      const folder = await scriptsFolder({ [file]: source });
+      const runtime = await runtimeFor(folder);
+      const [error] = runtime.initialReport.errors;
+      expect(error?.message, file).toMatch(message);
+      expect(error?.position, file).toMatchObject({ file, line });
+    }
+  });
+});

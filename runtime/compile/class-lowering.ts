@@ -7,58 +7,56 @@ import { lowerLegacyDecorators } from "./legacy-decorators.js";
 import type { AnyNode, Node, TopLevelClass } from "./class-nodes.js";
 import { lowerPrivateNames } from "./private-names.js";
 import { emitFieldInitialisers } from "./field-initialisers.js";
+import { prepareDecorators, type DecoratorLowering } from "./decorators.js";
 
 /** "standard": TC39 decorators (TypeScript 5); "legacy": TypeScript's experimentalDecorators. */
 export type DecoratorMode = "standard" | "legacy";
 
 /**
- * What graft's compile step changes in the top-level classes of a script (types already
- * stripped), in the edits the module rewrite makes too, before it binds them to canonical
- * classes: private names become slots kept across versions (private-names.ts), and each
- * class tells the kernel its instance fields, with initialisers it can run on live
- * instances (field-initialisers.ts).
+ * What graft's compile step changes in the classes of a script (types already stripped), in
+ * the edits the module rewrite makes too: in the top-level classes it binds to canonical
+ * classes, private names become slots kept across versions (private-names.ts), and each
+ * class tells the kernel its instance fields, with initialisers it can run on live instances
+ * (field-initialisers.ts); in every class, TC39 decorators and `accessor` fields are lowered
+ * (decorators.ts).
  */
 export interface ClassLowering {
   /** Class expressions (`const A = class Named {}`) whose inner name was removed: the module rewrite binds them as anonymous ones. */
   unnamed: Set<unknown>;
-  /** Whether TypeScript must lower decorators or `accessor` fields after the module rewrite (decorators.ts). */
-  typescript: boolean;
-  /** Every private name the script writes (TypeScript's own are told from them). */
-  privateNames: Set<string>;
+  /** The decorators' last step, run after the module rewrite's (decorators.ts). */
+  decorators: DecoratorLowering;
   /** Each top-level class's source text (types stripped), by name: what `String(C)` shows. */
   sources: Record<string, string>;
 }
 
 /**
- * Lowers the top-level classes of `code` (which `program` parses) as edits in `out`, made
- * after the module rewrite's first step (module-transform.ts rewriteModule). `api` is the
- * module's loader API.
+ * Lowers the classes of `code` (which `program` parses) as edits in `out`, made after the
+ * module rewrite's first step (module-transform.ts rewriteModule). `api` is the module's
+ * loader API.
  */
 export function lowerClasses(file: string, code: string, program: ESTree.Program, out: MagicString, api: string, decorators: DecoratorMode): ClassLowering {
   const unnamed = new Set<unknown>();
-  if (!code.includes("class")) return { unnamed, typescript: false, privateNames: new Set(), sources: {} };
+  if (!code.includes("class")) return { unnamed, decorators: prepareDecorators(file, code, program, out, api, [], decorators), sources: {} };
   const classes = topLevelClasses(program, code);
-  const decorated = code.includes("@") ? firstDecorator(program, decorators === "legacy" ? new Set(classes.map((target) => target.node)) : new Set()) : undefined;
-  if (decorated && decorators === "legacy") {
+  const decorated = decorators === "legacy" && code.includes("@") ? firstDecorator(program, new Set(classes.map((target) => target.node))) : undefined;
+  if (decorated) {
     throw new CompileError("graft applies legacy decorators to top-level classes only", file, positionAt(code, decorated.start, file), "move the class to the top level of the file, or use TC39 decorators (the default)");
   }
-  const typescript = (decorators === "standard" && decorated !== undefined) || (code.includes("accessor") && hasAutoAccessor(program));
+  const lowering = prepareDecorators(file, code, program, out, api, classes, decorators);
   const sources: Record<string, string> = {};
   for (const target of classes) sources[target.name] = code.slice(target.node.start, target.node.end);
-  lowerTopLevel(file, code, out, api, program, classes, decorators, unnamed);
-  const privateNames = new Set(Array.from(code.matchAll(/#([\p{ID_Continue}$]+)/gu), (match) => match[1]!));
-  return { unnamed, typescript, sources, privateNames };
-}
-
-function hasAutoAccessor(program: ESTree.Program): boolean {
-  let found = false;
-  walk(program, {
-    enter(node) {
-      if (found) return this.skip();
-      if ((node.type as string) === "AccessorProperty") found = true;
-    },
-  });
-  return found;
+  for (const target of classes) {
+    if (target.node.type !== "ClassExpression" || !target.node.id) continue;
+    unname(out, target.node, target.name, code);
+    unnamed.add(target.node);
+  }
+  if (decorators === "legacy") lowerLegacyDecorators(file, code, out, classes, api);
+  const privates = lowerPrivateNames(file, code, program, out, classes, api);
+  lowering.members();
+  emitFieldInitialisers(out, classes, api);
+  privates.wrapFields();
+  lowering.accessors(privates.accessorSlot);
+  return { unnamed, decorators: lowering, sources };
 }
 
 /** The first decorator outside the classes of `skip` (and their members). */
@@ -77,19 +75,6 @@ function firstDecorator(program: ESTree.Program, skip: Set<Node>): Node | undefi
     },
   });
   return found;
-}
-
-function lowerTopLevel(file: string, code: string, out: MagicString, api: string, program: ESTree.Program, classes: TopLevelClass[], decorators: DecoratorMode, unnamed: Set<unknown>): void {
-  if (classes.length === 0) return;
-  for (const target of classes) {
-    if (target.node.type !== "ClassExpression" || !target.node.id) continue;
-    unname(out, target.node, target.name, code);
-    unnamed.add(target.node);
-  }
-  if (decorators === "legacy") lowerLegacyDecorators(file, code, out, classes, api);
-  const wrapPrivateFields = lowerPrivateNames(file, code, program, out, classes, api);
-  emitFieldInitialisers(out, classes, api);
-  wrapPrivateFields();
 }
 
 /** The classes module-transform binds to canonical classes (same forms, same names). */

@@ -1,130 +1,319 @@
-import { createRequire } from "node:module";
-import MagicString from "magic-string";
-import type * as TypeScript from "typescript";
-import { parseSync } from "oxc-parser";
+import type MagicString from "magic-string";
 import { walk } from "estree-walker";
 import type * as ESTree from "estree";
-import { CompileError, syntaxError } from "./errors.js";
-import { lowerPrivateNames } from "./private-names.js";
-import type { AnyNode, Node, TopLevelClass } from "./class-nodes.js";
-import { mapOfEdits, type EncodedSourceMap, type SourceMapInput } from "./source-map.js";
+import { CompileError, positionAt } from "./errors.js";
+import { uniquePrefix, type AnyNode, type Node, type TopLevelClass } from "./class-nodes.js";
 
 /**
- * TC39 (TypeScript 5) decorators, lowered by TypeScript's own transform: QuickJS does not
- * parse decorators, and oxc-transform (pinned) implements only the legacy ones. It runs on
- * the module function module-transform made, where each top-level class is already a class
- * expression passed to graft (`__graft.install(C, { "C": @dec class { ... } }["C"])`), so the
- * decorated class, whatever a class decorator returns, becomes the class's new version and
- * `C` inside the body still reaches the canonical class. TypeScript emits its helpers
- * (`__esDecorate`, `__runInitializers`, ...) ahead of the code; they are moved inside the
- * module function, so they are the module's own and `this` in them is undefined.
+ * TC39 decorators (TypeScript 5's, the 2023 proposal) and `accessor` fields, lowered as
+ * edits on the one parsed tree; the kernel applies them (runtime/kernel/vm/decorators.js,
+ * which lists the calls). For each class with decorators or `accessor` fields:
+ *
+ * - its decorator expressions, with what they import already rewritten, are taken out and
+ *   evaluated before the class, in document order, into one Decoration (`__graftDecorate(
+ *   [classDecorators], [[kind, name, flags, [decorators]], ...])`);
+ * - a top-level class graft keeps (module-transform binds it) gets its Decoration from a
+ *   `const` before the class statement and is installed as `D.finish(class ...)`; its class
+ *   extra initializers run after it is installed, with `this` the class graft keeps;
+ * - any other class (in a function, or a class expression) becomes
+ *   `((D, C) => C = D.finish(class ...))(__graftDecorate(...))`: one Decoration per
+ *   evaluation, and `C` in its body is the decorated class, as the proposal binds it;
+ * - the body gets `static { D.start(this, ...) }` first, `D.init(this, i, value)` as each
+ *   decorated field's initialiser, and the extra initializers' calls where they run;
+ * - `accessor x = v` becomes storage and a getter/setter pair: in a top-level class the
+ *   storage is the kernel's private slot `#x_accessor_storage` (private-names.ts), so it
+ *   survives edits; elsewhere a native private field.
+ *
+ * Not supported (a CompileError at the member): decorators on private methods, getters,
+ * setters and auto-accessors (their replacement cannot be installed on a native private
+ * name), decorators on any private member of a top-level class (private-names.ts), an
+ * `accessor` with a computed or string key, and `await`/`yield` in the computed keys or
+ * `extends` of a decorated class that is not at the top level.
  */
-export interface LoweredDecorators {
-  code: string;
-  /** Back to module-transform's output, applied in order. */
-  maps: SourceMapInput[];
+
+type MemberKind = "method" | "getter" | "setter" | "field" | "accessor";
+
+interface DecoratedMember {
+  element: AnyNode;
+  index: number;
+  kind: MemberKind;
+  isStatic: boolean;
+  isPrivate: boolean;
+  decorators: Node[];
+  /** The decorators' expressions as the module rewrite left them (taken before they are removed). */
+  expressions: string[];
 }
 
-let typescript: typeof TypeScript | undefined;
-
-/** TypeScript is loaded only when a script has decorators (it takes a few hundred ms). */
-function loadTypeScript(): typeof TypeScript {
-  typescript ??= createRequire(import.meta.url)("typescript") as typeof TypeScript;
-  return typescript;
+interface DecoratedClass {
+  node: AnyNode;
+  /** The top-level class graft keeps, when this is one. */
+  target?: TopLevelClass;
+  /** How module-transform binds it: `install` (a class declaration) or `define` (`const A = class {}`). */
+  form?: "install" | "define";
+  decoration: string;
+  /** It has decorators (a class with only `accessor` fields needs no Decoration). */
+  decorated: boolean;
+  /** The name an anonymous class expression would get from where it is written (`const A = class {}`). */
+  contextualName?: string;
+  members: DecoratedMember[];
+  /** What the kernel's `start` is given for the private members: `{ i: { has, get, set } }`. */
+  privateAccess: string[];
 }
 
-/** `code` is module-transform's output: `(function (<api>) {"use strict"; ... })` (or a generator function). */
-export function lowerDecorators(file: string, code: string, api: string, userPrivateNames: Set<string>): LoweredDecorators {
-  const ts = loadTypeScript();
-  const result = ts.transpileModule(code, {
-    fileName: file.replace(/\.(ts|mjs)$/, ".js"),
-    reportDiagnostics: true,
-    compilerOptions: {
-      target: ts.ScriptTarget.ES2022,
-      module: ts.ModuleKind.ESNext,
-      allowJs: true,
-      sourceMap: true,
-      inlineSources: false,
-      removeComments: false,
-      experimentalDecorators: false,
-      useDefineForClassFields: true,
+/** The steps of the lowering, each run at its point among the other passes' edits. */
+export interface DecoratorLowering {
+  /** Whether the script has anything this lowers. */
+  readonly active: boolean;
+  /** What the module's prologue must declare (the kernel's `decorators`). */
+  setup: string[];
+  /** Before field-initialisers.ts copies the fields' initialisers: decorators removed, decorated initialisers wrapped. */
+  members(): void;
+  /** With the private fields' wrap (after the copies): `accessor` storage. */
+  accessors(accessorSlot: (element: AnyNode) => string | undefined): void;
+  /** After the module rewrite bound the top-level classes: the class wrappers and `start`. */
+  classes(): void;
+}
+
+export function prepareDecorators(file: string, code: string, program: ESTree.Program, out: MagicString, api: string, topLevel: TopLevelClass[], mode: "standard" | "legacy"): DecoratorLowering {
+  const found = code.includes("@") || code.includes("accessor") ? classesToLower(program, mode) : [];
+  const none: DecoratorLowering = { active: false, setup: [], members() {}, accessors() {}, classes() {} };
+  if (found.length === 0) return none;
+  const prefix = uniquePrefix(code, "__graftD");
+  const decorate = `${prefix}ecorate`;
+  const byNode = new Map(topLevel.map((target) => [target.node as Node, target]));
+  const classes: DecoratedClass[] = found.map(([node, name], i) => describeClass(file, code, node, byNode.get(node), `${prefix}${i}`, name));
+  /** Native private names this lowering adds: unique in the script. */
+  const ownPrivate = `${prefix}_`;
+
+  return {
+    active: true,
+    setup: classes.some((cls) => cls.decorated) ? [`const ${decorate} = ${api}.decorators(Symbol);`] : [],
+    members() {
+      for (const cls of classes) if (cls.decorated) lowerMembers(cls);
     },
-  });
-  const error = result.diagnostics?.find((diagnostic) => diagnostic.category === ts.DiagnosticCategory.Error);
-  if (error) {
-    const message = ts.flattenDiagnosticMessageText(error.messageText, "\n");
-    throw new CompileError(`cannot lower the decorators: ${message}`, file, undefined, "check the decorator syntax (TC39 decorators)");
+    accessors(accessorSlot) {
+      for (const cls of classes) {
+        for (const member of cls.members) if (member.kind === "accessor") lowerAccessor(cls, member, accessorSlot);
+      }
+    },
+    classes() {
+      for (const cls of classes) if (cls.decorated) wrapClass(cls);
+    },
+  };
+
+  function lowerMembers(cls: DecoratedClass): void {
+    const D = cls.decoration;
+    const body = (cls.node.body as unknown as { body: AnyNode[] }).body;
+    for (const member of cls.members) {
+      for (const decorator of member.decorators) {
+        const expression = (decorator as unknown as { expression: Node }).expression;
+        member.expressions.push(out.slice(expression.start, expression.end));
+        out.remove(decorator.start, decorator.end);
+      }
+    }
+    for (const member of cls.members) {
+      const { element, index } = member;
+      const key = element.key as AnyNode;
+      if (element.computed) {
+        out.prependRight(key.start, `${D}.key(${index}, `);
+        out.appendLeft(key.end, ")");
+      }
+      const decorated = member.decorators.length > 0;
+      if (!decorated || (member.kind !== "field" && member.kind !== "accessor")) continue;
+      const value = element.value as Node | null;
+      if (value) {
+        out.prependRight(value.start, `${D}.init(this, ${index}, `);
+        out.appendLeft(value.end, ")");
+      } else if (member.kind === "field") {
+        out.appendLeft(keyEnd(code, element), ` = ${D}.init(this, ${index}, undefined)`);
+      }
+      // The member's extra initializers, right after it is defined.
+      out.appendLeft(element.end, member.isStatic ? `; static { ${D}.extra(this, ${index}); }` : `; #${ownPrivate}e${index} = ${D}.extra(this, ${index});`);
+    }
+    const decoratedMethods = (isStatic: boolean): boolean =>
+      cls.members.some((member) => member.isStatic === isStatic && member.decorators.length > 0 && member.kind !== "field" && member.kind !== "accessor");
+    const isField = (element: AnyNode): boolean => element.type === "PropertyDefinition" || (element.type as string) === "AccessorProperty";
+    const closing = (cls.node.body as Node).end - 1;
+    const before = (element: AnyNode | undefined, text: string): void => {
+      if (element) out.prependRight(element.start, text);
+      else out.prependRight(closing, text);
+    };
+    if (decoratedMethods(false)) before(body.find((element) => isField(element) && element.static !== true), `#${ownPrivate}i = ${D}.instance(this); `);
+    if (decoratedMethods(true)) {
+      before(body.find((element) => element.static === true && (isField(element) || element.type === "StaticBlock")), `static { ${D}.statics(); } `);
+    }
+    // A top-level class's class extra initializers run once it is installed (classes()).
+    if (!cls.target && classDecorators(cls.node).length > 0) out.prependRight(closing, ` static { ${D}.end(); } `);
   }
-  const output = result.outputText.replace(/\n\/\/# sourceMappingURL=.*\s*$/, "\n");
-  // The module function module-transform made: `(function (api) {`, or a generator, or async.
-  const wrapper = output.search(new RegExp(`\\((async )?function\\*? ?\\(${api}\\) \\{`));
-  const strict = output.indexOf(`"use strict";`, wrapper);
-  if (wrapper < 0 || strict < 0) throw new Error(`graft: TypeScript's decorator output for ${file} has no module function`);
-  const out = new MagicString(output);
-  lowerAccessorStorage(file, output, out, api, userPrivateNames);
-  const afterStrict = strict + `"use strict";`.length;
-  // Symbol.metadata is not in this QuickJS build: without it decorators get no metadata object.
-  out.appendLeft(afterStrict, `\nif (typeof Symbol.metadata !== "symbol") Object.defineProperty(Symbol, "metadata", { value: Symbol.for("Symbol.metadata") });\n`);
-  if (wrapper > 0) out.move(0, wrapper, afterStrict);
-  const tsMap = result.sourceMapText!;
-  return { code: out.toString(), maps: [mapOfEdits(out, file), () => JSON.parse(tsMap) as EncodedSourceMap] };
+
+  function lowerAccessor(cls: DecoratedClass, member: DecoratedMember, accessorSlot: (element: AnyNode) => string | undefined): void {
+    const { element } = member;
+    const key = element.key as AnyNode;
+    const keyword = code.lastIndexOf("accessor", key.start);
+    const name = key.type === "PrivateIdentifier" ? `#${key.name as string}` : (key.name as string);
+    const storage = `#${ownPrivate}${key.type === "PrivateIdentifier" ? "p" : "a"}${key.name as string}`;
+    const stat = member.isStatic ? "static " : "";
+    const slot = cls.target ? accessorSlot(element) : undefined;
+    // `accessor x` -> `#<storage>x` (the key stays where it is: what else edits it still applies).
+    const keyText = key.type === "PrivateIdentifier" ? key.start + 1 : key.start;
+    out.overwrite(keyword, keyText, storage.slice(0, storage.length - (key.name as string).length), { contentOnly: true });
+    const value = element.value as Node | null;
+    let get = `this.${storage}`;
+    let set = `this.${storage} = value;`;
+    const initial = member.decorators.length > 0 ? `${cls.decoration}.init(this, ${member.index}, undefined)` : "undefined";
+    if (slot !== undefined) {
+      if (value) {
+        out.prependRight(value.start, `${slot}.init(this, `);
+        out.appendLeft(value.end, ")");
+      } else {
+        out.appendLeft(key.end, ` = ${slot}.init(this, ${initial})`);
+      }
+      get = `${slot}.get(this)`;
+      set = `${slot}.set(this, value);`;
+    } else if (!value && member.decorators.length > 0) {
+      out.appendLeft(key.end, ` = ${initial}`);
+    }
+    out.appendLeft(element.end, `; ${stat}get ${name}() { return ${get}; } ${stat}set ${name}(value) { ${set} }`);
+  }
+
+  function wrapClass(cls: DecoratedClass): void {
+    const { node, target, decoration: D } = cls;
+    const decorators = classDecorators(node);
+    const decoratorList = decorators.map((decorator) => out.slice((decorator as unknown as { expression: Node }).expression.start, (decorator as unknown as { expression: Node }).expression.end));
+    for (const decorator of decorators) out.remove(decorator.start, decorator.end);
+    const specs = cls.members.map((member) => {
+      const key = member.element.key as AnyNode;
+      const name = member.element.computed ? "null" : JSON.stringify(memberName(key));
+      return `[${JSON.stringify(member.kind)}, ${name}, ${(member.isStatic ? 1 : 0) | (member.isPrivate ? 2 : 0)}, [${member.expressions.join(", ")}]]`;
+    });
+    const make = `${decorate}([${decoratorList.join(", ")}], [${specs.join(", ")}])`;
+    const body = node.body as Node;
+    const keyword = code.indexOf("class", decorators.length > 0 ? decorators[decorators.length - 1]!.end : node.start);
+    const access = cls.privateAccess.length > 0 ? `{ ${cls.privateAccess.join(", ")} }` : "undefined";
+    if (target) {
+      const binding = target.binding ?? (target.name === "default" && !node.id ? "__default" : target.name);
+      // Before the module rewrite's own insertions there (the class's binding).
+      out.prependLeft(target.statement.start, `const ${D} = ${make};\n`);
+      out.prependLeft(body.start + 1, ` static { ${D}.start(this, ${JSON.stringify(target.name)}, ${access}); }`);
+      out.appendLeft(keyword, `${D}.finish(`);
+      out.prependLeft(node.end, ")");
+      if (cls.form === "define") {
+        out.prependLeft(node.start, `${D}.end(`);
+        out.appendRight(node.end, ")");
+      } else if (decorators.length > 0) {
+        out.appendLeft(node.end, ` ${D}.end(${binding});`);
+      }
+      return;
+    }
+    // Elsewhere: one Decoration per evaluation; the class's own name binds the decorated class.
+    const id = node.id as (Node & ESTree.Identifier) | null;
+    const name = id ? id.name : cls.contextualName;
+    const self = id ? `, ${id.name}` : "";
+    const assignSelf = id ? `${id.name} = ` : "";
+    const head = `((${D}${self}) => ${assignSelf}${D}.finish(class`;
+    out.prependLeft(body.start + 1, ` static { ${assignSelf}${D}.start(this, ${name === undefined ? "undefined" : JSON.stringify(name)}, ${access}); }`);
+    if (node.type === "ClassDeclaration" && id) {
+      out.overwrite(keyword, id.end, `let ${id.name} = ${head}`);
+      out.appendLeft(node.end, `))(${make});`);
+    } else {
+      out.overwrite(keyword, id ? id.end : keyword + "class".length, head);
+      out.appendLeft(node.end, `))(${make})`);
+    }
+  }
 }
 
 /**
- * TypeScript turns `accessor x` into a private `#x_accessor_storage` and a getter/setter
- * pair: in a top-level class that private storage is lowered like the class's own private
- * fields were (private-names.ts), so it survives edits. The classes are found by the static
- * block module-transform put at the top of each (`static { api.early(C, this); }`).
+ * The classes to lower, outermost first, each with the name an anonymous class expression
+ * gets from a variable declaration.
  */
-function lowerAccessorStorage(file: string, code: string, out: MagicString, api: string, userPrivateNames: Set<string>): void {
-  if (!code.includes("_accessor_storage")) return;
-  const parsed = parseSync(file.replace(/\.(ts|mjs)$/, ".js"), code, { sourceType: "script" });
-  if (parsed.errors.length > 0) throw syntaxError(file, code, parsed.errors[0]!);
-  const program = parsed.program as unknown as ESTree.Program;
-  const classes: TopLevelClass[] = [];
-  let statement: Node | null = null;
+function classesToLower(program: ESTree.Program, mode: "standard" | "legacy"): [AnyNode, string | undefined][] {
+  const found: [AnyNode, string | undefined][] = [];
   walk(program, {
     enter(node, parent) {
       const n = node as AnyNode;
-      if (statement === null && parent?.type === "BlockStatement" && n.type.endsWith("Statement")) statement = n;
-      if ((n.type === "ClassExpression" || n.type === "ClassDeclaration") && statement) {
-        const binding = earlyBinding(n, api);
-        if (binding) classes.push({ name: binding, binding, node: n, statement });
-      }
-    },
-    leave(node) {
-      if (node === statement) statement = null;
+      if (n.type !== "ClassDeclaration" && n.type !== "ClassExpression") return;
+      const elements = (n.body as unknown as { body: AnyNode[] }).body;
+      const accessor = elements.some((element) => (element.type as string) === "AccessorProperty");
+      const decorated = mode === "standard" && (classDecorators(n).length > 0 || elements.some((element) => ((element.decorators as Node[] | undefined) ?? []).length > 0));
+      const declarator = parent?.type === "VariableDeclarator" && parent.init === node && parent.id.type === "Identifier" ? parent.id.name : undefined;
+      if (accessor || decorated) found.push([n, declarator]);
     },
   });
-  lowerPrivateNames(file, code, program, out, classes, api, (name, classNode) => (userPrivateNames.has(name) ? undefined : accessorOf(classNode, name)))();
+  return found;
+}
+
+function classDecorators(node: AnyNode): Node[] {
+  return (node.decorators as Node[] | undefined) ?? [];
+}
+
+function describeClass(file: string, code: string, node: AnyNode, target: TopLevelClass | undefined, decoration: string, contextualName: string | undefined): DecoratedClass {
+  const members: DecoratedMember[] = [];
+  const privateAccess: string[] = [];
+  const fail = (element: AnyNode, what: string, hint: string): never => {
+    throw new CompileError(`graft does not lower ${what}`, file, positionAt(code, element.start, file), hint);
+  };
+  for (const element of (node.body as unknown as { body: AnyNode[] }).body) {
+    const decorators = (element.decorators as Node[] | undefined) ?? [];
+    const accessor = (element.type as string) === "AccessorProperty";
+    if (decorators.length === 0 && !accessor) continue;
+    const key = element.key as AnyNode;
+    const isPrivate = key.type === "PrivateIdentifier";
+    const kind: MemberKind = accessor ? "accessor" : element.type === "PropertyDefinition" ? "field" : element.kind === "get" ? "getter" : element.kind === "set" ? "setter" : "method";
+    const label = isPrivate ? `#${key.name as string}` : key.type === "Identifier" && !element.computed ? (key.name as string) : "this member";
+    if (accessor && (element.computed || (key.type !== "Identifier" && !isPrivate))) {
+      fail(element, `an \`accessor\` with a computed or quoted name (${label})`, "give the accessor a plain name, or write the getter and setter yourself");
+    }
+    if (isPrivate && decorators.length > 0) {
+      if (target) fail(element, `a decorator on the private member ${label} of a top-level class`, "make the member public, or move the class into a function");
+      if (kind !== "field") fail(element, `a decorator on the private ${kind} ${label}`, "decorate a public member, or a private field");
+    }
+    if (accessor && isPrivate && target) fail(element, `the auto-accessor ${label} of a top-level class`, "make the accessor public, or write a private field with a getter and setter");
+    const index = members.length;
+    members.push({ element, index, kind, isStatic: element.static === true, isPrivate, decorators, expressions: [] });
+    if (isPrivate && decorators.length > 0) {
+      const name = `#${key.name as string}`;
+      privateAccess.push(`${index}: { has: (o) => ${name} in o, get: (o) => o.${name}, set: (o, value) => { o.${name} = value; } }`);
+    }
+  }
+  const decorated = classDecorators(node).length > 0 || members.some((member) => member.decorators.length > 0);
+  if (!target && decorated) rejectSuspension(file, code, node);
+  const form = target ? (target.node.type === "ClassExpression" && target.name !== "default" ? "define" : "install") : undefined;
+  return { node, ...(target ? { target, form } : {}), ...(contextualName ? { contextualName } : {}), decoration, decorated, members, privateAccess };
 }
 
 /**
- * For TypeScript's storage of `accessor x` (read by its getter `get x() { return this.#storage; }`):
- * "#x_accessor_storage", the name the class's field list uses for it (field-initialisers.ts).
+ * A class lowered into an arrow function: its `extends` and computed keys run inside it,
+ * where `await` and `yield` mean nothing.
  */
-function accessorOf(classNode: AnyNode, storage: string): string | undefined {
-  for (const element of (classNode.body as unknown as { body: AnyNode[] }).body) {
-    if (element.type !== "MethodDefinition" || element.kind !== "get" || (element.key as AnyNode).type !== "Identifier") continue;
-    const [statement] = ((element.value as AnyNode).body as unknown as { body: AnyNode[] }).body;
-    const read = statement?.type === "ReturnStatement" ? (statement.argument as AnyNode | null) : null;
-    const property = read?.type === "MemberExpression" ? (read.property as AnyNode) : undefined;
-    if (property?.type === "PrivateIdentifier" && property.name === storage) return `#${(element.key as AnyNode).name as string}_accessor_storage`;
+function rejectSuspension(file: string, code: string, node: AnyNode): void {
+  const parts: Node[] = [];
+  if (node.superClass) parts.push(node.superClass as Node);
+  for (const element of (node.body as unknown as { body: AnyNode[] }).body) if (element.computed) parts.push(element.key as Node);
+  for (const part of parts) {
+    walk(part as unknown as ESTree.Node, {
+      enter(child) {
+        if (/Function/.test(child.type)) return this.skip();
+        if (child.type === "AwaitExpression" || child.type === "YieldExpression") {
+          throw new CompileError(
+            "graft does not lower `await` or `yield` in the `extends` clause or a computed key of a decorated class inside a function",
+            file,
+            positionAt(code, (child as unknown as Node).start, file),
+            "compute the value into a variable before the class",
+          );
+        }
+      },
+    });
   }
-  return undefined;
 }
 
-/** `C` of the `static { api.early(C, ...) }` block module-transform puts first in a top-level class. */
-function earlyBinding(node: AnyNode, api: string): string | undefined {
-  for (const element of (node.body as unknown as { body: AnyNode[] }).body) {
-    if (element.type !== "StaticBlock") continue;
-    const [first] = element.body as AnyNode[];
-    const call = first?.type === "ExpressionStatement" ? (first.expression as AnyNode) : undefined;
-    const callee = call?.type === "CallExpression" ? (call.callee as AnyNode) : undefined;
-    if (callee?.type !== "MemberExpression" || (callee.object as AnyNode).type !== "Identifier" || ((callee.object as AnyNode).name as string) !== api) continue;
-    if (((callee.property as AnyNode).name as string) !== "early") continue;
-    const target = (call!.arguments as AnyNode[])[0];
-    if (target?.type === "Identifier") return target.name as string;
-  }
-  return undefined;
+function memberName(key: AnyNode): string {
+  if (key.type === "PrivateIdentifier") return `#${key.name as string}`;
+  if (key.type === "Identifier") return key.name as string;
+  return String((key as unknown as ESTree.Literal).value);
+}
+
+/** Where a field's name ends (after `]` for a computed one): an initialiser goes after it. */
+function keyEnd(code: string, element: AnyNode): number {
+  const key = element.key as Node;
+  return element.computed ? code.indexOf("]", key.end) + 1 : key.end;
 }

@@ -6,7 +6,6 @@ import { CompileError, positionAt, type ScriptPosition } from "./errors.js";
 import { checkNesting } from "./nesting.js";
 import { mayReadImportsAtTopLevel } from "./top-level-reads.js";
 import { lowerClasses, type DecoratorMode } from "./class-lowering.js";
-import { lowerDecorators } from "./decorators.js";
 import { checkReservedNames } from "./reserved-names.js";
 import { hideModuleArguments } from "./module-arguments.js";
 import { parseWithParameterDecorators } from "./legacy-decorators.js";
@@ -87,10 +86,9 @@ export interface CompiledParts extends CompiledModule {
  *
  * The type-stripped code is parsed once (twice only with legacy parameter decorators:
  * legacy-decorators.ts); every later pass (reserved names, module `arguments`, class
- * lowering, the module rewrite) reads that one tree and edits its text in one MagicString,
- * so one map leads from the module function back to the stripped code (and oxc-transform's
- * to the source). Nothing parses another pass's output, but for TC39 decorators and
- * `accessor` fields, which TypeScript lowers from the result (decorators.ts).
+ * lowering with decorators and `accessor` fields, the module rewrite) reads that one tree
+ * and edits its text in one MagicString, so one map leads from the module function back to
+ * the stripped code (and oxc-transform's to the source). Nothing parses another pass's output.
  */
 export function compileParts(file: string, source: string, options: CompileOptions = {}): CompiledParts {
   if (isJsonModule(file)) {
@@ -112,15 +110,14 @@ export function compileParts(file: string, source: string, options: CompileOptio
   // Errors are found in the stripped code: reported where the script has them.
   const module = mapErrorPosition(() => rewriteModule(file, code, program, out), back);
   const classes = mapErrorPosition(() => lowerClasses(file, code, program, out, "__graft", mode), back);
-  const shape = mapErrorPosition(() => module.finish({ unnamed: classes.unnamed, decoratorsLowered: mode === "legacy" }), back);
-  const moduleCode = out.toString();
-  const decorators = classes.typescript ? lowerDecorators(file, moduleCode, "__graft", classes.privateNames) : null;
-  const maps = [...(decorators?.maps ?? []), mapOfEdits(out, file), ...back];
+  const shape = mapErrorPosition(() => module.finish({ unnamed: classes.unnamed, setup: classes.decorators.setup }), back);
+  classes.decorators.classes();
+  const maps = [mapOfEdits(out, file), ...back];
   const strippedFrom = maps.length - back.length;
   return {
     file,
     source,
-    code: decorators ? decorators.code : moduleCode,
+    code: out.toString(),
     imports: shape.imports.map((site: ImportSite) => (site.type === undefined ? { specifier: site.specifier, offset: site.offset } : { specifier: site.specifier, offset: site.offset, type: site.type })),
     exportNames: shape.exportNames,
     entries: shape.entries,

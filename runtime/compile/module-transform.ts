@@ -87,8 +87,8 @@ export function transformModule(file: string, code: string, parsed?: ESTree.Prog
 export interface LoweredClassFacts {
   /** `const A = class Named {}` whose inner name class lowering removed: bound as anonymous class expressions. */
   unnamed: ReadonlySet<unknown>;
-  /** The decorators are already taken off the classes (legacy decorators): the class rewrite leaves them. */
-  decoratorsLowered: boolean;
+  /** Statements the module's prologue runs before its code (what the lowered classes use). */
+  setup: readonly string[];
 }
 
 /** The second step of a module rewrite, run once the classes are lowered in the same edits. */
@@ -274,26 +274,17 @@ export function rewriteModule(file: string, code: string, program: ESTree.Progra
     classNames.push(name);
     const head = `let ${binding} = ${GRAFT}.cls(${JSON.stringify(name)}); ${GRAFT}.install(${binding}, `;
     const id = node.id as Node | null;
-    // Decorators (lowered later, runtime/compile/decorators.ts) go with the class expression,
-    // a property value so that it is named as the class was, without a binding of that name.
+    // Decorators are lowered by class lowering (decorators.ts), which removes them.
     const written = (node.decorators as Node[] | undefined) ?? [];
-    const decorators = lowered.decoratorsLowered ? [] : written;
     const keyword = written.length > 0 ? code.indexOf("class", written[written.length - 1]!.end) : node.start;
-    const wrapped = decorators.length > 0 ? `{ ${JSON.stringify(name)}: ` : "";
-    out.appendLeft(keyword, head + wrapped);
-    for (const decorator of decorators) {
-      // A class decorator's initializers run with `this` = the class graft keeps (kernel-modules.js classDecorator).
-      out.overwrite(decorator.start, decorator.start + 1, `@(${GRAFT}.classDecorator(${binding}, `);
-      out.appendLeft(decorator.end, "))");
-      out.move(decorator.start, decorator.end, keyword);
-    }
-    out.overwrite(keyword, id ? id.end : keyword + "class".length, decorators.length > 0 ? " class" : "class");
+    out.appendLeft(keyword, head);
+    out.overwrite(keyword, id ? id.end : keyword + "class".length, "class");
     // Links the class before its static initialisers run, so they can construct it: first in
     // the body, before what class lowering put there.
     const body = node.body as Node;
     out.prependLeft(body.start + 1, ` static { ${GRAFT}.early(${binding}, this); }`);
     // Before what follows the class (legacy decorators are applied after it).
-    out.prependLeft(node.end, decorators.length > 0 ? `}[${JSON.stringify(name)}]);` : ");");
+    out.prependLeft(node.end, ");");
   }
 
   const firstReads = rewriteImportedReferences(program, out, importedBindings);
@@ -307,7 +298,7 @@ export function rewriteModule(file: string, code: string, program: ESTree.Progra
 
   return { finish };
 
-  function finish(lowered: LoweredClassFacts = { unnamed: new Set(), decoratorsLowered: false }): Omit<ModuleShape, "code" | "map"> {
+  function finish(lowered: LoweredClassFacts = { unnamed: new Set(), setup: [] }): Omit<ModuleShape, "code" | "map"> {
     for (const rewrite of classRewrites) rewrite(lowered);
     const topLevelAwait = code.includes("await") && hasTopLevelAwait(program);
 
@@ -336,7 +327,7 @@ export function rewriteModule(file: string, code: string, program: ESTree.Progra
     prologue.push(`${GRAFT}.exports({${exportGetters.join(", ")}});`);
     for (const request of namespaceRequests) prologue.push(`const __namespace${request} = ${GRAFT}.namespace(${request});`);
     prologue.push(...namespaceLocals);
-    prologue.push(...setup);
+    prologue.push(...lowered.setup, ...setup);
     prologue.push(`yield;`);
     out.prepend(prologue.join(" "));
     // The version's top-level functions, for the kernel to watch weakly once it is replaced (leaks()).

@@ -42,11 +42,17 @@ interface ClassScope {
   names: Set<string>;
 }
 
-/**
- * Lowers the private names of `classes` (top-level classes) in `out`. Returns the last step,
- * to run once every other edit of the classes is made: wrapping field initialisers
- * (`#x = slot.init(this, init)`), which must enclose what was lowered inside them.
- */
+export interface PrivateNameLowering {
+  /**
+   * The last step, to run once every other edit of the classes is made: wrapping field
+   * initialisers (`#x = slot.init(this, init)`), which must enclose what was lowered inside them.
+   */
+  wrapFields: () => void;
+  /** The slot keeping an `accessor` field's value (its element in a top-level class). */
+  accessorSlot: (element: AnyNode) => string | undefined;
+}
+
+/** Lowers the private names of `classes` (top-level classes) in `out`. */
 export function lowerPrivateNames(
   file: string,
   code: string,
@@ -54,13 +60,12 @@ export function lowerPrivateNames(
   out: MagicString,
   classes: TopLevelClass[],
   api: string,
-  /** The name the kernel keeps a private name's state under, or undefined to leave it native. */
-  kernelName: (name: string, classNode: AnyNode) => string | undefined = (name) => `#${name}`,
-): () => void {
-  const privateElements = (node: AnyNode): AnyNode[] =>
-    privateElementsOf(node).filter((element) => kernelName((element.key as unknown as ESTree.PrivateIdentifier).name, node) !== undefined);
-  const targets = classes.filter((target) => privateElements(target.node).length > 0);
-  if (targets.length === 0) return () => {};
+): PrivateNameLowering {
+  const privateElements = (node: AnyNode): AnyNode[] => privateElementsOf(node);
+  const accessorSlots = new Map<AnyNode, string>();
+  const result: PrivateNameLowering = { wrapFields: () => {}, accessorSlot: (element) => accessorSlots.get(element) };
+  const targets = classes.filter((target) => privateElements(target.node).length > 0 || accessorsOf(target.node).length > 0);
+  if (targets.length === 0) return result;
   const prefix = uniquePrefix(code, "__graftP");
   const lowered = new Map<Node, Map<string, PrivateMember>>();
   const wrappers: (() => void)[] = [];
@@ -69,6 +74,7 @@ export function lowerPrivateNames(
   function prepareClass(target: TopLevelClass, state: string): Map<string, PrivateMember> {
     const members = new Map<string, PrivateMember>();
     const elements = privateElements(target.node);
+    const ownNames = new Set(elements.map((element) => (element.key as unknown as ESTree.PrivateIdentifier).name));
     const slots: string[] = [];
     for (const element of elements) {
       const name = (element.key as unknown as ESTree.PrivateIdentifier).name;
@@ -82,7 +88,16 @@ export function lowerPrivateNames(
       const slot = `${state}_${members.size}`;
       members.set(name, { kind, isStatic, slot });
       const factory = kind === "field" ? "field" : kind === "method" ? "method" : "accessor";
-      slots.push(`${slot} = ${state}.${isStatic ? "static" + factory[0]!.toUpperCase() + factory.slice(1) : factory}(${JSON.stringify(kernelName(name, target.node))})`);
+      slots.push(`${slot} = ${state}.${isStatic ? "static" + factory[0]!.toUpperCase() + factory.slice(1) : factory}(${JSON.stringify(`#${name}`)})`);
+    }
+    // `accessor x` keeps its value in the private field #x_accessor_storage (decorators.ts
+    // writes the getter and setter; field-initialisers.ts lists it under that name).
+    for (const element of accessorsOf(target.node)) {
+      const name = `${(element.key as unknown as ESTree.Identifier).name}_accessor_storage`;
+      if (ownNames.has(name)) throw unsupported(file, code, element.start, `the accessor ${(element.key as unknown as ESTree.Identifier).name} beside a private name #${name}`);
+      const slot = `${state}_${slots.length}`;
+      accessorSlots.set(element, slot);
+      slots.push(`${slot} = ${state}.${element.static === true ? "staticField" : "field"}(${JSON.stringify(`#${name}`)})`);
     }
     const owner = target.binding ?? JSON.stringify(target.name);
     out.appendLeft(target.statement.start, `const ${state} = ${api}.privates(${owner}), ${slots.join(", ")};\n`);
@@ -92,7 +107,6 @@ export function lowerPrivateNames(
     const methods = elements.filter((element) => element.type === "MethodDefinition");
     const instanceMethods = methods.filter((element) => element.static !== true);
     const staticMethods = methods.filter((element) => element.static === true);
-    const ownNames = new Set(elements.map((element) => (element.key as unknown as ESTree.PrivateIdentifier).name));
     let head = "";
     if (instanceMethods.length > 0) {
       let brand = "graftBrand";
@@ -212,9 +226,16 @@ export function lowerPrivateNames(
     }
   }
 
-  return () => {
+  result.wrapFields = () => {
     for (const wrap of wrappers) wrap();
   };
+  return result;
+}
+
+/** The `accessor` fields with a plain name (the ones whose storage the kernel keeps). */
+function accessorsOf(node: AnyNode): AnyNode[] {
+  const body = node.body as unknown as { body: AnyNode[] };
+  return body.body.filter((element) => (element.type as string) === "AccessorProperty" && (element.key as AnyNode).type === "Identifier" && element.computed !== true);
 }
 
 function privateElementsOf(node: AnyNode): AnyNode[] {

@@ -10,6 +10,7 @@ import { ValueClasses } from "../vm/value-classes.js";
 /** The intrinsics go first: they are captured before anything else runs in the context. */
 const INTRINSICS = vmSource("intrinsics.js");
 const PRIVATES = vmSource("privates.js");
+const DECORATORS = vmSource("decorators.js");
 /**
  * The kernel's parts by concern, each defining one global function, in the order they use
  * each other; kernel.js, last, joins them and returns the functions the host calls.
@@ -99,6 +100,7 @@ export class Kernel {
     Scope.withScope((scope) => {
       scope.manage(context.unwrapResult(context.evalCode(INTRINSICS.source, INTRINSICS.evaluatedName)));
       scope.manage(context.unwrapResult(context.evalCode(PRIVATES.source, PRIVATES.evaluatedName)));
+      scope.manage(context.unwrapResult(context.evalCode(DECORATORS.source, DECORATORS.evaluatedName)));
       let kernel = context.undefined;
       for (const part of KERNEL_PARTS) kernel = scope.manage(context.unwrapResult(context.evalCode(part.source, part.evaluatedName)));
       const values = scope.manage(context.unwrapResult(context.evalCode(VALUES.source, VALUES.evaluatedName)));

@@ -184,28 +184,13 @@ function instantiateModule(file, version, moduleFunction, dependencies, starExpo
       pending.fields.set(name, bare({ keys, factory }));
     },
     /**
-     * A TC39 class decorator of a top-level class, as graft applies it: it gets the class
-     * version being defined (what it returns becomes the version), and the callbacks it gives
-     * `context.addInitializer` run with `this` = the class graft keeps, so what they register
-     * is the class every later version patches.
-     * @param {AnyClass} canonical
-     * @param {unknown} decorator
+     * TC39 decorators (decorators.js): what the compiled code makes a Decoration with, for
+     * each decorated class it defines, at the top level or later. Gives the script's
+     * context `Symbol.metadata`.
+     * @param {unknown} symbolConstructor
      */
-    classDecorator(canonical, decorator) {
-      if (typeof decorator !== "function") throw new TypeError("a class decorator must be a function");
-      /**
-       * @param {unknown} value
-       * @param {{ addInitializer: (f: Function) => void }} context
-       */
-      return (value, context) => {
-        const own = assign({}, context);
-        /** @param {unknown} initializer */
-        own.addInitializer = (initializer) => {
-          if (typeof initializer !== "function") return apply(context.addInitializer, context, [initializer]);
-          return apply(context.addInitializer, context, [function () { return apply(initializer, canonical, []); }]);
-        };
-        return apply(decorator, undefined, [value, own]);
-      };
+    decorators(symbolConstructor) {
+      return decoratorsFor(symbolConstructor);
     },
     /**
      * TypeScript's legacy (experimentalDecorators) member decorators, applied as its emit
