@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { planReruns, planRetries, type ChangedModule, type PlanView, type RunningModule } from "../runtime/reload/planner.js";
+import { planLoad, planReruns, planRetries, stepAction, type ChangedModule, type PlanView, type RunningModule } from "../runtime/reload/planner.js";
 import type { Pending } from "../runtime/reload/failure-ledger.js";
 import type { ReadOutcome } from "../runtime/files/script-files.js";
 import { compileScript } from "../runtime/compile/index.js";
@@ -247,6 +247,117 @@ describe("the retry planner, against a model", () => {
       }),
       { numRuns: 3000 },
     );
+  });
+});
+
+describe("the start-up and retry planner, against a model", () => {
+  // Each file of a folder: running as on disk already (a retry's view), a candidate (it
+  // compiled and resolved), or one that failed to compile or is missing (not a candidate).
+  const folderArb = fc.integer({ min: 1, max: 10 }).chain((files) =>
+    fc.array(
+      fc.record({
+        state: fc.constantFrom("running", "candidate", "candidate", "candidate", "broken"),
+        imports: fc.uniqueArray(fc.oneof(fc.nat({ max: files - 1 }).map(fileName), fc.constant(HOST)), { maxLength: 3 }),
+        throws: fc.boolean().map((value) => value && Math.random() < 0.2),
+      }),
+      { minLength: files, maxLength: files },
+    ),
+  );
+
+  /** Whether `from` imports `to`, directly or through other candidates. */
+  const reaches = (from: string, to: string, importsOf: (file: string) => string[], candidates: Set<string>): boolean => {
+    const seen = new Set<string>();
+    const stack = [from];
+    while (stack.length > 0) {
+      for (const next of importsOf(stack.pop()!)) {
+        if (next === to) return true;
+        if (candidates.has(next) && !seen.has(next)) {
+          seen.add(next);
+          stack.push(next);
+        }
+      }
+    }
+    return false;
+  };
+
+  it("loads every file (an import cycle as one) after what it imports, and a file runs exactly when a fresh load of the folder could run it", () => {
+    let plans = 0;
+    fc.assert(
+      fc.property(folderArb, (folder) => {
+        const files = folder.map((_, index) => fileName(index));
+        const importsOf = (file: string): string[] => folder[Number(file.slice(1, -3))]!.imports.filter((dependency) => dependency !== file);
+        const candidates = new Set(files.filter((file) => folder[Number(file.slice(1, -3))]!.state === "candidate"));
+        const runningBefore = new Set(files.filter((file) => folder[Number(file.slice(1, -3))]!.state === "running"));
+        const throws = (file: string): boolean => folder[Number(file.slice(1, -3))]!.throws;
+        const plan = planLoad([...candidates], importsOf);
+        plans++;
+
+        // Every candidate in exactly one step; a step's files are one strongly connected part of the import graph.
+        const stepOf = new Map<string, number>();
+        plan.steps.forEach((step, index) => step.files.forEach((file) => stepOf.set(file, index)));
+        expect([...stepOf.keys()].sort()).toEqual([...candidates].sort());
+        expect(plan.steps.flatMap((step) => step.files)).toHaveLength(candidates.size);
+        for (const a of candidates) {
+          for (const b of candidates) {
+            const together = a === b || (reaches(a, b, importsOf, candidates) && reaches(b, a, importsOf, candidates));
+            expect(stepOf.get(a) === stepOf.get(b), `${a} and ${b} on one cycle: ${together}`).toBe(together);
+          }
+        }
+        // What a step imports from other candidates is loaded by an earlier step; its needs are exactly its imports from outside it.
+        plan.steps.forEach((step, index) => {
+          const inStep = new Set(step.files);
+          const outside = new Set(step.files.flatMap((file) => importsOf(file).filter((dependency) => dependency !== HOST && !inStep.has(dependency))));
+          expect(new Set(step.needs)).toEqual(outside);
+          for (const need of step.needs) if (candidates.has(need)) expect(stepOf.get(need)!).toBeLessThan(index);
+        });
+
+        // Executed as the engine does: a step runs when its needs run, and commits unless one of its files throws.
+        const runs = new Set(runningBefore);
+        const waitsOn = new Map<string, string>();
+        for (const step of plan.steps) {
+          const action = stepAction(step, { runsAsOnDisk: (file) => runs.has(file), ranInThisPlan: () => false });
+          expect(action.kind).not.toBe("skip");
+          if (action.kind === "wait") {
+            expect(step.needs).toContain(action.on);
+            expect(runs.has(action.on)).toBe(false);
+            for (const file of step.files) waitsOn.set(file, action.on);
+            continue;
+          }
+          if (!step.files.some(throws)) for (const file of step.files) runs.add(file);
+        }
+
+        // The model: the largest set of files that can run, each with every file of its cycle, none throwing, and all it imports running.
+        const model = new Set([...runningBefore, ...candidates]);
+        for (let shrank = true; shrank; ) {
+          shrank = false;
+          for (const file of candidates) {
+            if (!model.has(file)) continue;
+            const cycle = [...candidates].filter((other) => other === file || (reaches(file, other, importsOf, candidates) && reaches(other, file, importsOf, candidates)));
+            const can = cycle.every((member) => !throws(member) && model.has(member) && importsOf(member).every((dependency) => dependency === HOST || model.has(dependency)));
+            if (!can) {
+              model.delete(file);
+              shrank = true;
+            }
+          }
+        }
+        expect([...runs].sort()).toEqual([...model].sort());
+        // A file that waits names an import that does not run.
+        for (const [file, on] of waitsOn) {
+          expect(runs.has(file)).toBe(false);
+          expect(runs.has(on)).toBe(false);
+        }
+      }),
+      { numRuns: 3000 },
+    );
+    expect(plans).toBe(3000);
+  });
+
+  it("skips a step whose files all ran their text on disk during the plan already, and waits on the first need that does not run", () => {
+    const step = { kind: "group" as const, files: ["a.ts", "b.ts"], removed: [], needs: ["x.ts", "y.ts"] };
+    expect(stepAction(step, { runsAsOnDisk: () => true, ranInThisPlan: (file) => file === "a.ts" })).toEqual({ kind: "run" });
+    expect(stepAction(step, { runsAsOnDisk: () => false, ranInThisPlan: () => true })).toEqual({ kind: "skip" });
+    expect(stepAction(step, { runsAsOnDisk: (file) => file === "x.ts", ranInThisPlan: () => false })).toEqual({ kind: "wait", on: "y.ts" });
+    expect(stepAction({ ...step, kind: "batch" }, { runsAsOnDisk: () => true, ranInThisPlan: () => true })).toEqual({ kind: "run" });
   });
 });
 

@@ -8,6 +8,7 @@ import type { PreparedContexts } from "./prepared-contexts.js";
 import type { FailureLedger } from "./failure-ledger.js";
 import type { ReloadError } from "./reload-report.js";
 import { HOST_MODULE, type Candidate } from "./candidate.js";
+import { isJsonModule } from "../compile/json-module.js";
 
 /** An emptied script is re-read this many times, this far apart, before it is applied. */
 const EMPTY_FILE_RETRIES = 10;
@@ -75,6 +76,44 @@ export class CandidateReader {
     const outcomes = await compiling.finish().catch(() => undefined);
     if (outcomes) jobs.forEach((job, index) => known.set(job.file, outcomes[index]!));
     return known;
+  }
+
+  /**
+   * The candidates of a start-up or retry: each file read (unless its text is in `sources`),
+   * compiled (compileOnWorkers) and resolved against the scripts on disk; a JSON file one of
+   * them imports joins them (it loads when imported). Failures are collected; `sources`
+   * gains the texts read.
+   */
+  async loadCandidates(paths: string[], sources: Map<string, string>, isLoaded: (file: string) => boolean): Promise<{ candidates: Map<string, Candidate>; errors: ReloadError[] }> {
+    const candidates = new Map<string, Candidate>();
+    const errors: ReloadError[] = [];
+    const read = new Map<string, ReadOutcome>();
+    for (const file of paths) {
+      const source = sources.get(file);
+      read.set(file, source !== undefined ? { kind: "source", source } : await readScript(this.root, file));
+    }
+    const compiled = await this.compileOnWorkers(read);
+    for (const [file, outcome] of read) {
+      const candidate = this.candidateFrom(file, outcome, errors, "edit", compiled.get(file));
+      if (candidate) candidates.set(file, candidate);
+    }
+    for (const candidate of candidates.values()) {
+      const error = this.resolveImports(candidate, candidates, []);
+      if (error) {
+        errors.push(error);
+        candidates.delete(candidate.path);
+        continue;
+      }
+      for (const dependency of candidate.dependencies) {
+        if (!isJsonModule(dependency) || candidates.has(dependency) || isLoaded(dependency) || read.has(dependency)) continue;
+        const outcome = await readScript(this.root, dependency);
+        read.set(dependency, outcome);
+        if (outcome.kind === "source") sources.set(dependency, outcome.source);
+        const pulled = this.candidateFrom(dependency, outcome, errors, "edit");
+        if (pulled) candidates.set(dependency, pulled);
+      }
+    }
+    return { candidates, errors };
   }
 
   /** A read script as a compiled candidate; undefined if it is missing or failed (the error is collected). */

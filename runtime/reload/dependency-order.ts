@@ -61,16 +61,3 @@ export function reaches(from: string, to: string, importsOf: (file: string) => s
   }
   return false;
 }
-
-/** Files on one import cycle (cycles sharing a file are one group), as file -> group number. */
-export function cycleGroups(cycles: string[][]): Map<string, number> {
-  const group = new Map<string, number>();
-  let next = 0;
-  for (const cycle of cycles) {
-    const existing = new Set(cycle.map((file) => group.get(file)).filter((id): id is number => id !== undefined));
-    const id = existing.size > 0 ? Math.min(...existing) : next++;
-    for (const [file, other] of group) if (existing.has(other)) group.set(file, id);
-    for (const file of cycle) group.set(file, id);
-  }
-  return group;
-}

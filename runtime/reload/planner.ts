@@ -1,6 +1,7 @@
 import { HOST_MODULE } from "./candidate.js";
 import type { Pending } from "./failure-ledger.js";
 import type { ReadOutcome } from "../files/script-files.js";
+import { dependencyOrder } from "./dependency-order.js";
 
 /** What the planner needs of a running version: plain data, no VM. */
 export interface RunningModule {
@@ -150,4 +151,126 @@ export function planRetries(
     }
   }
   return { retries: [...retries].sort(), removals: removals.sort(), forgotten };
+}
+
+/**
+ * One transaction of a plan. A start-up or retry step is one file, or the files of one
+ * import cycle (R1); a reload's batch is one step with the files that re-run with it (R12,
+ * R13); a removal step deletes files whose deletion rolled back with an earlier batch.
+ */
+export interface PlanStep {
+  kind: "group" | "batch" | "removal";
+  /** The step's own files: a group's in the order they evaluate (a cycle's as ES evaluates it). */
+  files: string[];
+  /** Files the step deletes. */
+  removed: string[];
+  /** Imports from outside the step that must run as they are on disk before it can run, in the order its files import them. */
+  needs: string[];
+}
+
+/** What a start-up or a retry loads, in import order: a step per file or import cycle. */
+export interface LoadPlan {
+  steps: PlanStep[];
+  /** Each import cycle found, as a path of files with its first file repeated at the end. */
+  cycles: string[][];
+}
+
+/**
+ * Plans a start-up, or the retries of a reload (R1, R3): every file (or import cycle, which
+ * loads as one transaction: the strongly connected files of the import graph) after the
+ * files it imports, in the order ES evaluates modules. `importsOf` gives a file's resolved
+ * imports (HOST_MODULE and files not in `files` included: those are its needs).
+ */
+export function planLoad(files: readonly string[], importsOf: (file: string) => readonly string[]): LoadPlan {
+  const { order, cycles } = dependencyOrder([...files], (file) => [...importsOf(file)]);
+  const component = stronglyConnected(order, importsOf);
+  const members = new Map<number, string[]>();
+  for (const file of order) {
+    const id = component.get(file)!;
+    const list = members.get(id);
+    if (list) list.push(file);
+    else members.set(id, [file]);
+  }
+  const steps: PlanStep[] = [];
+  for (const file of order) {
+    const group = members.get(component.get(file)!)!;
+    // A cycle loads where its last file comes in import order: by then, every file its
+    // files import from outside it has loaded (its import order puts some before its first file).
+    if (group[group.length - 1] !== file) continue;
+    const inGroup = new Set(group);
+    const needs = [...new Set(group.flatMap((member) => importsOf(member).filter((dependency) => dependency !== HOST_MODULE && !inGroup.has(dependency))))];
+    steps.push({ kind: "group", files: group, removed: [], needs });
+  }
+  return { steps, cycles };
+}
+
+/** What the loop does with a step now, given what runs (the running graph and the failure ledger, as they are after the steps before). */
+export type StepAction = { kind: "run" } | { kind: "skip" } | { kind: "wait"; on: string };
+
+/**
+ * A step runs when everything it needs runs as it is on disk; else its files wait on the
+ * first need that does not (they are tried again when it changes). A start-up or retry
+ * step whose files all run their text on disk already, re-run or loaded by import() during
+ * this plan, is skipped: nothing new would be tried.
+ */
+export function stepAction(step: PlanStep, view: { runsAsOnDisk(file: string): boolean; ranInThisPlan(file: string): boolean }): StepAction {
+  if (step.kind === "group" && step.files.length > 0 && step.files.every((file) => view.ranInThisPlan(file))) return { kind: "skip" };
+  const blocked = step.needs.find((file) => !view.runsAsOnDisk(file));
+  return blocked === undefined ? { kind: "run" } : { kind: "wait", on: blocked };
+}
+
+/**
+ * The order of a step's transaction with the running files that re-run with it: a group's
+ * files as planned, then what imports them; a batch's files and re-runs together, each
+ * after what it imports.
+ */
+export function transactionOrder(step: PlanStep, reruns: readonly string[], importsOf: (file: string) => readonly string[]): { order: string[]; cycles: string[][] } {
+  if (step.kind === "group") {
+    const after = dependencyOrder([...reruns].sort(), (file) => [...importsOf(file)]);
+    return { order: [...step.files, ...after.order], cycles: after.cycles };
+  }
+  return dependencyOrder([...step.files, ...reruns].sort(), (file) => [...importsOf(file)]);
+}
+
+/** Each file's strongly connected component of the import graph among `files` (Tarjan's algorithm, iterative), as a number. */
+function stronglyConnected(files: readonly string[], importsOf: (file: string) => readonly string[]): Map<string, number> {
+  const inSet = new Set(files);
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const component = new Map<string, number>();
+  const stack: string[] = [];
+  let counter = 0;
+  let components = 0;
+  for (const root of files) {
+    if (index.has(root)) continue;
+    const frames: { file: string; next: number; imports: string[] }[] = [];
+    const enter = (file: string): void => {
+      index.set(file, counter);
+      low.set(file, counter++);
+      stack.push(file);
+      frames.push({ file, next: 0, imports: importsOf(file).filter((dependency) => inSet.has(dependency)) });
+    };
+    enter(root);
+    while (frames.length > 0) {
+      const frame = frames[frames.length - 1]!;
+      if (frame.next < frame.imports.length) {
+        const dependency = frame.imports[frame.next++]!;
+        if (!index.has(dependency)) enter(dependency);
+        else if (!component.has(dependency)) low.set(frame.file, Math.min(low.get(frame.file)!, index.get(dependency)!));
+        continue;
+      }
+      frames.pop();
+      const parent = frames[frames.length - 1];
+      if (parent) low.set(parent.file, Math.min(low.get(parent.file)!, low.get(frame.file)!));
+      if (low.get(frame.file) === index.get(frame.file)) {
+        for (;;) {
+          const member = stack.pop()!;
+          component.set(member, components);
+          if (member === frame.file) break;
+        }
+        components++;
+      }
+    }
+  }
+  return component;
 }

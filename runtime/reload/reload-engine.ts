@@ -1,7 +1,7 @@
 import type { QuickJSContext, QuickJSHandle } from "quickjs-emscripten-core";
 import { compileSnippet, type CompileOptions } from "../compile/index.js";
 import { PreparedContexts } from "./prepared-contexts.js";
-import { cycleGroups, dependencyOrder } from "./dependency-order.js";
+import { dependencyOrder } from "./dependency-order.js";
 import { ImporterIndex } from "./importer-index.js";
 import type { Kernel, KernelCommitReport } from "../kernel/kernel.js";
 import { listScripts, scriptName, readScript, type ReadOutcome } from "../files/script-files.js";
@@ -16,7 +16,7 @@ import { HOST_MODULE, type Candidate, type LoadedFile } from "./candidate.js";
 import { FailureLedger } from "./failure-ledger.js";
 import { SourceMapRegistry } from "./source-maps.js";
 import { TransactionExecutor, type TransactionOutcome } from "./executor.js";
-import { planReruns, planRetries, type PlanView } from "./planner.js";
+import { planLoad, planReruns, planRetries, stepAction, transactionOrder, type PlanStep, type PlanView } from "./planner.js";
 import type { CompiledModule } from "../compile/index.js";
 
 export { HOST_MODULE } from "./candidate.js";
@@ -244,24 +244,13 @@ export class ReloadEngine {
     }
     // A broken edit undone runs as it reads on disk: re-run like any running file that imports the batch.
     if (errors.length === 0) for (const file of recovered) this.ledger.clear(file);
-    const { reruns, orphans } = errors.length === 0 ? this.dependentsOf(edits, removed) : { reruns: [], orphans: [] };
     if (errors.length > 0) {
-      this.batchFailed(errors, edits, reruns, removed, sources, report);
+      this.batchFailed(errors, edits, [], removed, sources, report);
       return new Set([...edits.keys(), ...removed, ...errors.map((error) => error.file)]);
     }
     report.recovered.push(...recovered);
     if (edits.size === 0 && removed.length === 0) return new Set();
-    const all = new Map([...edits, ...reruns.map((candidate) => [candidate.path, candidate] as const)]);
-    const { order, cycles } = dependencyOrder([...all.keys()].sort(), (file) => this.importsOf(file, all.get(file)!));
-    this.assertNotDisposed();
-    this.reader.declareCycleExports(all, cycles);
-    const outcome = await this.transaction(order.map((file) => all.get(file)!), removed.sort(), report);
-    if (outcome.committed) {
-      this.ledger.orphaned(orphans, (file) => this.loaded.get(file)?.script.source, report);
-      return new Set();
-    }
-    this.batchFailed([outcome.error], edits, reruns, removed, sources, report);
-    return new Set([...edits.keys(), ...removed, ...reruns.map((candidate) => candidate.path)]);
+    return (await this.execute([{ kind: "batch", files: [...edits.keys()], removed, needs: [] }], edits, sources, report, false)).failed;
   }
 
   /**
@@ -329,7 +318,8 @@ export class ReloadEngine {
         changedSince: (file, epoch) => (this.changedAt.get(file) ?? 0) > epoch || report.recovered.includes(file),
       });
       for (const file of plan.forgotten) this.ledger.clear(file);
-      const removedNow = plan.removals.length > 0 && (await this.removeFiles(plan.removals, report));
+      const removal: PlanStep = { kind: "removal", files: [], removed: plan.removals, needs: [] };
+      const removedNow = plan.removals.length > 0 && (await this.execute([removal], new Map(), new Map(), report, true)).progressed;
       if (plan.retries.length === 0 && !removedNow) return;
       const sources = new Map([...onDisk].flatMap(([file, outcome]) => (outcome.kind === "source" ? [[file, outcome.source] as const] : [])));
       const progressed = await this.loadInOrder(plan.retries, sources, report, true);
@@ -338,106 +328,72 @@ export class ReloadEngine {
   }
 
 
-  /** Files deleted on disk that still run (their deletion rolled back with a batch): removed now. */
-  private async removeFiles(files: string[], report: ReloadReport): Promise<boolean> {
-    const { orphans } = this.dependentsOf(new Map(), files);
-    const outcome = await this.transaction([], files, report);
-    if (outcome.committed) this.ledger.orphaned(orphans, (file) => this.loaded.get(file)?.script.source, report);
-    return outcome.committed;
-  }
-
   /**
-   * Compiles, resolves and evaluates files one transaction per file (per import cycle), in
-   * import order; a file whose import is not running waits on it. Start-up, and retries.
-   * Returns whether anything was applied.
+   * Loads files (start-up, retries): read, compiled and resolved (CandidateReader), planned
+   * a step per file or import cycle in import order (planLoad), then executed. Returns
+   * whether anything was applied.
    */
   private async loadInOrder(paths: string[], sources: Map<string, string>, report: ReloadReport, retrying: boolean): Promise<boolean> {
-    const candidates = new Map<string, Candidate>();
-    const errors: ReloadError[] = [];
-    const read = new Map<string, ReadOutcome>();
-    for (const file of paths) {
-      const source = sources.get(file);
-      read.set(file, source !== undefined ? { kind: "source", source } : await readScript(this.root, file));
-    }
-    const compiled = await this.reader.compileOnWorkers(read);
+    const { candidates, errors } = await this.reader.loadCandidates(paths, sources, (file) => this.loaded.has(file));
     this.assertNotDisposed();
-    for (const [file, outcome] of read) {
-      const candidate = this.reader.candidateFrom(file, outcome, errors, "edit", compiled.get(file));
-      if (candidate) candidates.set(file, candidate);
-    }
-    for (const candidate of candidates.values()) {
-      const error = this.reader.resolveImports(candidate, candidates, []);
-      if (error) {
-        errors.push(error);
-        candidates.delete(candidate.path);
-        continue;
-      }
-      // JSON files load when imported (they have no imports of their own): added as the loop goes.
-      for (const dependency of candidate.dependencies) {
-        if (!isJsonModule(dependency) || candidates.has(dependency) || this.loaded.has(dependency) || read.has(dependency)) continue;
-        const outcome = await readScript(this.root, dependency);
-        read.set(dependency, outcome);
-        if (outcome.kind === "source") sources.set(dependency, outcome.source);
-        const pulled = this.reader.candidateFrom(dependency, outcome, errors, "edit");
-        if (pulled) candidates.set(dependency, pulled);
-      }
-    }
     for (const error of errors) this.ledger.record(report, error, sources.get(error.file), [], retrying);
-    const { order, cycles } = dependencyOrder([...candidates.keys()], (file) => candidates.get(file)?.dependencies ?? []);
-    const groups = cycleGroups(cycles);
-    const groupMembers = new Map<number, string[]>();
-    for (const file of order) {
-      const group = groups.get(file);
-      if (group === undefined) continue;
-      const members = groupMembers.get(group);
-      if (members) members.push(file);
-      else groupMembers.set(group, [file]);
-    }
-    this.assertNotDisposed();
-    this.reader.declareCycleExports(candidates, cycles);
-    const done = new Set<string>();
-    const rerunHere = new Set<string>();
-    let progressed = false;
+    const plan = planLoad([...candidates.keys()], (file) => candidates.get(file)!.dependencies);
+    this.reader.declareCycleExports(candidates, plan.cycles);
     this.dynamic.loadedIntoTransaction.clear();
-    for (const file of order) {
-      if (done.has(file)) continue;
-      // An import() in this pass loaded it already, into the transaction that waited for it.
-      if (this.dynamic.loadedIntoTransaction.has(file) && candidates.get(file)!.script.source === this.loaded.get(file)?.script.source) continue;
-      // Re-run already in this pass (with a file it imports), and unchanged: nothing new to try.
-      if (rerunHere.has(file) && candidates.get(file)!.script.source === this.loaded.get(file)?.script.source) continue;
-      const group = groups.get(file);
-      const members = group === undefined ? [file] : groupMembers.get(group)!;
-      // A cycle loads where its last file comes in import order: by then, every file its
-      // files import from outside it has loaded (a post-order puts some before its first file).
-      if (members[members.length - 1] !== file) continue;
-      for (const member of members) done.add(member);
-      const inGroup = new Set(members);
-      const batch = members.map((member) => candidates.get(member)!);
-      const blocked = batch
-        .flatMap((candidate) => candidate.dependencies.map((dependency) => [candidate, dependency] as const))
-        .find(([, dependency]) => dependency !== HOST_MODULE && !inGroup.has(dependency) && (!this.loaded.has(dependency) || this.ledger.has(dependency)));
-      if (blocked) {
-        for (const candidate of batch) this.ledger.record(report, this.ledger.waitingOn(candidate.path, blocked[1]), candidate.script.source, [blocked[1], ...candidate.dependencies], retrying);
-        continue;
-      }
-      const edits = new Map(batch.map((candidate) => [candidate.path, candidate] as const));
-      const { reruns } = this.dependentsOf(edits, []);
-      for (const candidate of reruns) rerunHere.add(candidate.path);
-      // The group in its own order (a cycle evaluates as ES would), then what imports it.
-      const rerunsByPath = new Map(reruns.map((candidate) => [candidate.path, candidate] as const));
-      const rerunOrder = dependencyOrder([...rerunsByPath.keys()].sort(), (path) => this.importsOf(path, rerunsByPath.get(path)!)).order;
-      const outcome = await this.transaction([...batch, ...rerunOrder.map((path) => rerunsByPath.get(path)!)], [], report);
-      if (outcome.committed) {
-        progressed = true;
-        continue;
-      }
-      const failedGroup = batch.map((candidate) => ({ path: candidate.path, dependencies: candidate.dependencies, source: candidate.script.source }));
-      const rerunCulprit = reruns.find((candidate) => candidate.path === outcome.error.file);
-      this.ledger.groupFailed(report, outcome.error, failedGroup, rerunCulprit && this.loaded.get(rerunCulprit.path)?.script.source, retrying);
-    }
+    const { progressed } = await this.execute(plan.steps, candidates, sources, report, retrying);
     // Contexts made for files that did not get to run (they failed to compile, or wait on a failed import).
     this.prepared.disposeAll();
     return progressed;
+  }
+
+  /**
+   * The loop start-up, reload and retry share: each planned step runs as one transaction with
+   * the running files that re-run with it (planReruns, ordered by transactionOrder), or its
+   * files wait (stepAction); the ledger accounts for what failed. Returns whether anything
+   * was applied, and the files of a batch that failed (they wait for a later reload).
+   */
+  private async execute(steps: PlanStep[], candidates: ReadonlyMap<string, Candidate>, sources: ReadonlyMap<string, string>, report: ReloadReport, retrying: boolean): Promise<{ progressed: boolean; failed: Set<string> }> {
+    const rerunHere = new Set<string>();
+    const runningAsCandidate = (file: string): boolean => candidates.get(file)?.script.source === this.loaded.get(file)?.script.source;
+    const view = {
+      runsAsOnDisk: (file: string) => this.loaded.has(file) && !this.ledger.has(file),
+      // Re-run already in this plan (with a file it imports), or loaded by an import() into a transaction of it, and unchanged.
+      ranInThisPlan: (file: string) => (rerunHere.has(file) || this.dynamic.loadedIntoTransaction.has(file)) && runningAsCandidate(file),
+    };
+    let progressed = false;
+    const failed = new Set<string>();
+    for (const step of steps) {
+      const action = stepAction(step, view);
+      if (action.kind === "skip") continue;
+      const own = step.files.map((file) => candidates.get(file)!);
+      if (action.kind === "wait") {
+        for (const candidate of own) this.ledger.record(report, this.ledger.waitingOn(candidate.path, action.on), candidate.script.source, [action.on, ...candidate.dependencies], retrying);
+        continue;
+      }
+      const edits = new Map(own.map((candidate) => [candidate.path, candidate] as const));
+      const { reruns, orphans } = this.dependentsOf(edits, step.removed);
+      for (const candidate of reruns) rerunHere.add(candidate.path);
+      const all = new Map([...edits, ...reruns.map((candidate) => [candidate.path, candidate] as const)]);
+      const { order, cycles } = transactionOrder(step, reruns.map((candidate) => candidate.path), (file) => this.importsOf(file, all.get(file)!));
+      this.assertNotDisposed();
+      if (step.kind !== "group") this.reader.declareCycleExports(all, cycles);
+      const outcome = await this.transaction(order.map((file) => all.get(file)!), [...step.removed].sort(), report);
+      if (outcome.committed) {
+        this.ledger.orphaned(orphans, (file) => this.loaded.get(file)?.script.source, report);
+        progressed = true;
+        continue;
+      }
+      if (step.kind === "batch") {
+        this.batchFailed([outcome.error], edits, reruns, step.removed, sources, report);
+        for (const file of [...edits.keys(), ...step.removed, ...reruns.map((candidate) => candidate.path)]) failed.add(file);
+      } else if (step.kind === "group") {
+        const group = own.map((candidate) => ({ path: candidate.path, dependencies: candidate.dependencies, source: candidate.script.source }));
+        const rerunCulprit = reruns.find((candidate) => candidate.path === outcome.error.file);
+        this.ledger.groupFailed(report, outcome.error, group, rerunCulprit && this.loaded.get(rerunCulprit.path)?.script.source, retrying);
+      }
+      // A removal that rolled back: its files still run, and are removed at a later reload's retries.
+    }
+    return { progressed, failed };
   }
 
   /** Every script on disk, and every file graft knows (for a forced reload of everything). */
@@ -475,7 +431,7 @@ export class ReloadEngine {
   }
 
   /** A batch that failed: its files resolved (it may have failed before), then accounted for by the ledger. */
-  private batchFailed(errors: ReloadError[], edits: Map<string, Candidate>, reruns: Candidate[], removed: string[], sources: Map<string, string>, report: ReloadReport): void {
+  private batchFailed(errors: ReloadError[], edits: Map<string, Candidate>, reruns: Candidate[], removed: string[], sources: ReadonlyMap<string, string>, report: ReloadReport): void {
     // The batch may have failed before its imports were resolved: who imports the culprit decides the messages.
     for (const candidate of edits.values()) if (candidate.dependencies.length === 0) this.reader.resolveImports(candidate, edits, []);
     const all = new Map<string, Candidate>([...edits, ...reruns.map((candidate) => [candidate.path, candidate] as const)]);
