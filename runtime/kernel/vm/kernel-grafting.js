@@ -152,8 +152,9 @@ function snapshotClass(canonical, meta) {
     staticDescriptors: ownDescriptors(canonical),
     impl: meta.cell.impl,
     version: meta.version,
-    protoKeys: new SafeSet(meta.protoKeys),
-    staticKeys: new SafeSet(meta.staticKeys),
+    // Never changed in place (grafting replaces them): kept as they are, not copied.
+    protoKeys: meta.protoKeys,
+    staticKeys: meta.staticKeys,
   };
 }
 
@@ -187,22 +188,25 @@ function restoreClass(canonical, meta, saved) {
  */
 function graftMembers(target, source, owned, skip, report, before) {
   const defined = new SafeSet();
-  for (const key of ownKeys(source)) {
+  const descriptors = ownDescriptors(source);
+  const keys = ownKeys(descriptors);
+  for (let i = 0; i < keys.length; i++) {
+    const key = /** @type {Key} */ (keys[i]);
     if (skip.has(key)) continue;
     defined.add(key);
-    const descriptor = /** @type {PropertyDescriptor} */ (ownDescriptor(source, key));
+    const descriptor = /** @type {PropertyDescriptor} */ (descriptors[key]);
     const previous = hasOwn(before, key) ? before[key] : undefined;
     if (previous === undefined) report.added.push(keyLabel(key));
     else if (memberChanged(previous, descriptor)) report.changed.push(keyLabel(key));
     descriptor.configurable = true;
     defineProperty(target, key, descriptor);
   }
-  for (const key of owned) {
+  owned.forEach((key) => {
     if (!defined.has(key)) {
       delete target[key];
       report.removed.push(keyLabel(key));
     }
-  }
+  });
   return defined;
 }
 
@@ -257,7 +261,7 @@ function linkClass(canonical, meta, impl) {
   meta.protoKeys = graftMembers(canonical.prototype, impl.prototype, meta.protoKeys, SKIP_PROTO, patch.prototype, saved.protoDescriptors);
   // Until finishClass, statics are read through the new version: its initialisers are
   // still defining them on impl, and may read the ones defined before (R8).
-  for (const key of meta.staticKeys) delete (/** @type {any} */ (canonical))[key];
+  meta.staticKeys.forEach((key) => { delete (/** @type {any} */ (canonical))[key]; });
   setPrototypeOf(canonical, impl);
   // QuickJS names stack frames after a function's "name" property; a static `name`
   // member of the class (a method, accessor or field) is the class's own and stays.

@@ -42,11 +42,15 @@ function inTransaction() {
  * @param {Set<Key>} skip
  */
 function restoreOwnProperties(target, descriptors, skip) {
-  for (const key of ownKeys(target)) {
+  const present = ownKeys(target);
+  for (let i = 0; i < present.length; i++) {
+    const key = /** @type {Key} */ (present[i]);
     if (skip.has(key)) continue;
     if (!hasOwn(descriptors, key)) delete (/** @type {any} */ (target))[key];
   }
-  for (const key of ownKeys(descriptors)) {
+  const kept = ownKeys(descriptors);
+  for (let i = 0; i < kept.length; i++) {
+    const key = /** @type {Key} */ (kept[i]);
     if (skip.has(key)) continue;
     defineProperty(target, key, /** @type {PropertyDescriptor} */ (descriptors[key]));
   }
@@ -71,7 +75,7 @@ function withTransaction(change) {
  * @param {Transaction} transaction
  */
 function closeVersions(transaction) {
-  for (const pending of transaction.pending.values()) pending.open = false;
+  transaction.pending.forEach((pending) => { pending.open = false; });
 }
 
 function rollback() {

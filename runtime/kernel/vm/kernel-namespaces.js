@@ -35,15 +35,25 @@ function setNamespace(record, getters) {
   const saved = record.exportKeys.map((key) => bare({ key, descriptor: ownDescriptor(namespace, key) }));
   const savedKeys = record.exportKeys;
   journal(() => {
-    for (const key of objectKeys(namespace)) delete namespace[key];
-    for (const { key, descriptor } of saved) if (descriptor) defineProperty(namespace, key, descriptor);
+    const now = objectKeys(namespace);
+    for (let i = 0; i < now.length; i++) delete namespace[/** @type {string} */ (now[i])];
+    for (let i = 0; i < saved.length; i++) {
+      const { key, descriptor } = /** @type {{ key: string, descriptor: PropertyDescriptor | undefined }} */ (saved[i]);
+      if (descriptor) defineProperty(namespace, key, descriptor);
+    }
     record.exportKeys = savedKeys;
   });
-  for (const key of objectKeys(namespace)) if (!hasOwn(getters, key)) delete namespace[key];
-  for (const key of objectKeys(getters)) {
+  const old = objectKeys(namespace);
+  for (let i = 0; i < old.length; i++) {
+    const key = /** @type {string} */ (old[i]);
+    if (!hasOwn(getters, key)) delete namespace[key];
+  }
+  const keys = objectKeys(getters);
+  for (let i = 0; i < keys.length; i++) {
+    const key = /** @type {string} */ (keys[i]);
     defineProperty(namespace, key, bare({ get: getters[key], enumerable: true, configurable: true }));
   }
-  record.exportKeys = objectKeys(getters);
+  record.exportKeys = keys;
 }
 
 /**
