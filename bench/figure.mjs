@@ -1,10 +1,11 @@
 // Runs one bench module in this process and prints its result as JSON on stdout:
-//   node bench/figure.mjs <reload|cycles|watch|vite|bun|node-watch|call|async|startup|startup-3000|runaway|heap|heap-scale|heap-write|heap-inspect|soak> [--quick]
+//   node bench/figure.mjs <reload|cycles|watch|vite|bun|node-watch|call|countdown|async|startup|startup-3000|runaway|heap|heap-scale|heap-write|heap-inspect|soak> [--quick]
 // (heap-scale, heap-write and heap-inspect need node --expose-gc, as run.mjs starts them)
 // run.mjs starts one of these per figure, so that no figure runs in a heap another one left.
 import { benchReload } from "./reload.mjs";
 import { benchNodeWatch, benchWatchEdit } from "./watch.mjs";
 import { benchCall } from "./call.mjs";
+import { benchLoopCountdown } from "./countdown.mjs";
 import { benchAsync } from "./async.mjs";
 import { benchStartup, benchStartup3000 } from "./startup.mjs";
 import { benchRunaway } from "./runaway.mjs";
@@ -28,6 +29,7 @@ const figures = {
   bun: () => benchBunHot({ edits: quick ? 20 : 60, log: progress }),
   "node-watch": () => benchNodeWatch({ edits: quick ? 4 : 12 }),
   call: () => benchCall({ rounds: quick ? 6 : 30 }),
+  countdown: () => benchLoopCountdown({ rounds: quick ? 4 : 16 }),
   async: () => benchAsync({ rounds: quick ? 4 : 20 }),
   startup: () => benchStartup({ runs: quick ? 2 : 5 }),
   "startup-3000": () => benchStartup3000({ runs: quick ? 1 : 3 }),

@@ -11,7 +11,7 @@ const here = (name) => fileURLToPath(new URL(name, import.meta.url));
 const log = (text) => process.stderr.write(`${text}\n`);
 
 // Each figure runs in its own Node process (bench/figure.mjs), one after the other.
-const steps = ["reload", "cycles", "watch", "vite", "bun", "node-watch", "call", "async", "startup", "startup-3000", "runaway", "heap", "heap-scale", "heap-write", "heap-inspect", "soak"];
+const steps = ["reload", "cycles", "watch", "vite", "bun", "node-watch", "call", "countdown", "async", "startup", "startup-3000", "runaway", "heap", "heap-scale", "heap-write", "heap-inspect", "soak"];
 /** Figures that measure host memory after V8's own collection. */
 const EXPOSE_GC = new Set(["heap-scale", "heap-write", "heap-inspect"]);
 
@@ -39,7 +39,7 @@ const KEYS = [
   "reload_p50_ms", "reload_p99_ms", "cycles_leaf_edit_p50_ms", "watch_edit_p50_ms", "node_watch_restart_p50_ms", "watch_speedup_vs_node_watch",
   "call_overhead_ratio", "startup_500_ms", "reload_base_500_ms", "vm_bytes_per_script", "soak_reloads", "soak_growth_pct", "soak_leaks",
   "gc_100k_ms", "snapshot_100k_ms", "startup_3000_ms", "startup_3000_found", "runaway_stop_ms", "runaway_rss_growth_mib",
-  "builtin_overrun_ms", "timer_callback_vs_call", "host_async_roundtrip_us",
+  "builtin_overrun_ms", "loop_countdown_slowdown", "timer_callback_vs_call", "host_async_roundtrip_us",
   "vite_hmr_edit_p50_ms", "watch_speedup_vs_vite_hmr", "bun_hot_edit_p50_ms", "watch_vs_bun_hot",
   "leaks_600k_vs_gc", "find_instances_600k_vs_gc", "snapshot_us_per_object", "snapshot_host_bytes_per_object", "heap_write_2m_ms", "heap_write_2m_rss_mib", "snapshot_pause_1m_ms",
   "inspector_snapshot_1m_ms", "inspector_snapshot_1m_host_bytes_per_object",
@@ -74,6 +74,7 @@ const rows = [
   ["start-up, 3,000 scripts; findSubclasses finds", `${ms(results.startup_3000_ms)}; ${results.startup_3000_found}`, "", "", "<= 2 s; all 3,000", check(results.startup_3000_ms <= 2000 && results.startup_3000_found === 3000)],
   ["runaway allocation (64 MiB, 500 ms): stopped after / host RSS growth", `${ms(results.runaway_stop_ms)} / ${round(results.runaway_rss_growth_mib, 1)} MiB`, "", "", "<= 2 s, <= 256 MiB", check(results.runaway_stop_ms <= 2000 && results.runaway_rss_growth_mib <= 256)],
   ["long C builtin (join, fill) past a 500 ms timeout, worst", ms(results.builtin_overrun_ms), `JSON.stringify ${ms(d.runaway?.builtins?.stringify?.overrun_ms ?? null)}`, "", "(none)", "n/a"],
+  ["compute-heavy script code with the outside stop's loop countdown, worst of two mixes", `${round(results.loop_countdown_slowdown, 3)}x`, `interpreter ${round(d.countdown?.interpreter?.ratio ?? NaN, 3)}x, builtins ${round(d.countdown?.builtins?.ratio ?? NaN, 3)}x`, "", "(none)", "n/a"],
   ["VM memory per script", `${round(results.vm_bytes_per_script / 1024, 1)} KB`, "", "", "<= 40 KB", check(results.vm_bytes_per_script <= 40 * 1024)],
   ["host->script call", `${round(d.call.graft_call_us, 3)} us`, `raw callFunction ${round(d.call.raw_call_us, 3)} us`, `${round(results.call_overhead_ratio, 3)}x`, "<= 1.1x", check(results.call_overhead_ratio <= 1.1)],
   ["timer callback (event loop -> script)", `${round(d.async.timer_callback_us, 3)} us`, `host->script call ${round(d.async.call_us, 3)} us`, `${round(results.timer_callback_vs_call, 2)}x`, "(none)", "n/a"],

@@ -430,7 +430,7 @@ export class Bridge {
     // Timers a host call creates belong to no file version, even while one awaits at top level.
     const owner = this.scheduler.suspendOwnership();
     try {
-      const result = this.guardedResult(call);
+      const result = this.guardedResult(call, `the host call ${origin ?? "into a script"}`);
       if (this.vm.closing && result.error) {
         // A host function the script called disposed the runtime, and the script then threw:
         // nothing is read from the VM any more; the error's handle goes before the VM is freed.
@@ -451,9 +451,9 @@ export class Bridge {
   }
 
   /** Runs a call under Vm.guard; V8's stack overflowing inside the VM becomes a ScriptError. */
-  guardedResult<T>(call: () => T): T {
+  guardedResult<T>(call: () => T, what?: string): T {
     try {
-      return this.vm.guard(call);
+      return this.vm.guard(call, what);
     } catch (error) {
       if (error instanceof HostStackOverflow) {
         throw new ScriptError(`RangeError: ${error.message}`, "RangeError", "", undefined, undefined);

@@ -54,7 +54,7 @@ export class HeapTools {
         bridge.liveHandles().map(({ handle, group, origin }) =>
           group ? { handle, label: "the values of a findInstances() result the host holds" } : { handle, origin, site: bridge.origins.get(handle)?.trim().replace(/^at\s+/, "") },
         ),
-      guard: (work) => vm.guard(work),
+      guard: (work) => vm.guard(work, "a heap query", false),
       locate: (evaluated, line, column) => engine.locate(evaluated, line, column),
       beforeCollect: () => vm.drainJobs(),
       afterCollect: () => kernel.callVoid("prune"),

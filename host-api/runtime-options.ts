@@ -34,6 +34,10 @@ export function validateOptions(options: RuntimeOptions): void {
   if (options.decorators !== undefined && options.decorators !== "standard" && options.decorators !== "legacy") {
     throw new GraftError(`createRuntime option 'decorators' must be "standard" or "legacy", got ${JSON.stringify(options.decorators)}`);
   }
+  for (const key of ["watch", "reloadOnCrash", "debugHandles"] as const) {
+    const value = options[key];
+    if (value !== undefined && typeof value !== "boolean") throw new GraftError(`createRuntime option '${key}' must be true or false, got ${describeArgument(value)}`);
+  }
   if (options.onError !== undefined && typeof options.onError !== "function") {
     throw new GraftError(`createRuntime option 'onError' must be a function (error) => void, got ${typeof options.onError}`);
   }

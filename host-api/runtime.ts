@@ -1,9 +1,10 @@
 import path from "node:path";
 import { stat } from "node:fs/promises";
-import { Lifetime, Scope, type QuickJSContext } from "quickjs-emscripten-core";
-import { Kernel } from "../runtime/kernel/kernel.js";
-import { ReloadEngine } from "../runtime/reload/reload-engine.js";
-import { loadQuickJS, Vm } from "../runtime/vm/vm.js";
+import type { QuickJSContext } from "quickjs-emscripten-core";
+import type { Kernel } from "../runtime/kernel/kernel.js";
+import type { ReloadEngine } from "../runtime/reload/reload-engine.js";
+import type { Vm } from "../runtime/vm/vm.js";
+import { buildWorld, type World, type WorldOwner } from "./world.js";
 import { WatchedReloads } from "./watched-reloads.js";
 import { scriptName, scriptPathProblem, toRelative } from "../runtime/files/script-files.js";
 import { describeArgument, validateOptions } from "./runtime-options.js";
@@ -80,34 +81,56 @@ export class GraftRuntime {
   /** DevTools inspectors serving this runtime (closed with it), and what they hear of reported errors. */
   private readonly inspectors = new Set<Inspector>();
   private readonly errorTaps = new Set<(error: ReloadError) => void>();
-  /** @internal */ readonly heapTools: HeapTools;
+  /** @internal */ heapTools!: HeapTools;
   /** @internal Scripts' console calls, printed and handed to inspectors; `values` reads VM values for DevTools. */
   scriptConsole!: ScriptConsole;
   /** Heap inspection (V2, H1 in docs/rules.md): every live VM object, leaks, and DevTools snapshots. */
   readonly heap: RuntimeHeap;
 
+  /** @internal The VM and everything made in it: the world, replaced whole when a crashed VM is restarted. */
+  vm!: Vm;
+  /** @internal */ kernelContext!: QuickJSContext;
+  /** @internal */ kernel!: Kernel;
+  /** @internal */ engine!: ReloadEngine;
+  /** @internal */ bridge!: Bridge;
+  /** @internal */ scheduler!: Scheduler;
+  private world!: World;
+
   private constructor(
     readonly root: string,
-    /** The VM and everything made in it, released together (see create). */
-    private readonly parts: Scope,
-    /** @internal */ readonly vm: Vm,
-    /** @internal */ readonly kernelContext: QuickJSContext,
-    /** @internal */ readonly kernel: Kernel,
-    /** @internal */ readonly engine: ReloadEngine,
-    /** @internal */ readonly bridge: Bridge,
-    /** @internal */ readonly scheduler: Scheduler,
+    world: World,
+    private readonly options: RuntimeOptions,
+    private readonly owner: WorldOwner,
   ) {
-    this.heapTools = new HeapTools(vm, kernel, kernelContext, engine, bridge);
-    const tools = this.heapTools;
+    this.enter(world);
+    const tools = (): HeapTools => this.heapTools;
     this.heap = {
-      gc: () => (this.assertAlive(), tools.gc()),
-      leaks: (options?: HeapWorkOptions) => (this.assertAlive(), tools.leaks(options)),
-      findInstances: (cls: ScriptClass | ScriptValue) => (this.assertAlive(), tools.findInstances(cls)),
-      retainers: (value: ScriptValue) => (this.assertAlive(), tools.retainers(value)),
-      snapshot: (options?: HeapWorkOptions) => (this.assertAlive(), tools.snapshot(options)),
-      write: (path: string, options?: HeapWriteOptions) => (this.assertAlive(), tools.write(path, options)),
-      topClasses: (limit?: number, options?: { internal?: boolean }) => (this.assertAlive(), tools.topClasses(limit, options)),
+      gc: () => (this.assertAlive(), tools().gc()),
+      leaks: (options?: HeapWorkOptions) => (this.assertAlive(), tools().leaks(options)),
+      findInstances: (cls: ScriptClass | ScriptValue) => (this.assertAlive(), tools().findInstances(cls)),
+      retainers: (value: ScriptValue) => (this.assertAlive(), tools().retainers(value)),
+      snapshot: (options?: HeapWorkOptions) => (this.assertAlive(), tools().snapshot(options)),
+      write: (path: string, options?: HeapWriteOptions) => (this.assertAlive(), tools().write(path, options)),
+      topClasses: (limit?: number, options?: { internal?: boolean }) => (this.assertAlive(), tools().topClasses(limit, options)),
     };
+  }
+
+  /** Makes `world` the one every call goes to. */
+  private enter(world: World): void {
+    this.world = world;
+    this.vm = world.vm;
+    this.kernelContext = world.kernelContext;
+    this.kernel = world.kernel;
+    this.engine = world.engine;
+    this.bridge = world.bridge;
+    this.scheduler = world.scheduler;
+    this.heapTools = world.heapTools;
+    this.scriptConsole = world.scriptConsole;
+  }
+
+  /** Whether `world` is this runtime's current one (a replaced world's reports are not this runtime's). */
+  private worldIs(world: World): boolean {
+    return this.world === world;
   }
 
   static async create(options: RuntimeOptions): Promise<GraftRuntime> {
@@ -117,59 +140,16 @@ export class GraftRuntime {
     if (!info?.isDirectory()) {
       throw new GraftError(`scripts folder '${options.scripts}' (${root}) does not exist or is not a folder; create it or fix the 'scripts' option`);
     }
-    const memoryLimit = options.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
-    const module = await loadQuickJS(memoryLimit);
-    // Each part is released with the scope, in the reverse order of making: at once if making
-    // a later one fails, else when the runtime is disposed.
-    const parts = new Scope();
     let runtime: GraftRuntime | undefined;
-    // The parts refer to each other (the VM reports to the runtime, the kernel reads class
-    // sources from the engine, the engine finds instances with the heap tools): each is given
-    // its collaborators at construction, through these, which are set as the parts are made.
-    let kernel: Kernel | undefined;
-    let engine: ReloadEngine | undefined;
-    const reportAsync = (failure: AsyncFailure): void => runtime?.reportAsyncFailure(failure);
-    try {
-      const vm = own(
-        parts,
-        new Vm(
-          module,
-          { memoryLimit, timeout: options.timeout ?? DEFAULT_TIMEOUT_MS },
-          {
-            describeThrown: (context, thrown) => (kernel ? kernel.describeThrown(thrown) : dumpThrown(context, thrown)),
-            jobFailed: (dumped, timedOut, realm) => reportAsync({ origin: "promise job", dumped, timedOut, file: engine?.fileOfContext(realm) }),
-            crashed: () => runtime?.vmCrashed(),
-          },
-        ),
-        (made) => made.dispose(),
-      );
-      const kernelContext = parts.manage(vm.newContext());
-      kernel = own(parts, new Kernel(kernelContext, vm, (file, name) => engine?.classSourceOf(file, name)), (made) => made.dispose());
-      const values = own(parts, new ValueInspector(vm, kernelContext, kernel), (made) => made.dispose());
-      const scheduler = own(parts, new Scheduler(vm, kernelContext, reportAsync, (context, file) => values.install(context, file)), (made) => made.free());
-      engine = own(
-        parts,
-        new ReloadEngine(vm, kernel, root, scheduler, { decorators: options.decorators ?? "standard" }, (prototype) => runtime?.heapTools.instanceArray(prototype)),
-        (made) => made.disposeNow(),
-      );
-      const mapError = engine.mapError.bind(engine);
-      const bridge = own(
-        parts,
-        new Bridge(vm, kernel, kernelContext, mapError, options.debugHandles ?? false, scheduler, (what, error) => runtime?.reportInternalFailure(what, error)),
-        (made) => made.disposeAll(),
-      );
-      runtime = new GraftRuntime(root, parts, vm, kernelContext, kernel, engine, bridge, scheduler);
-      const loaded = engine;
-      bridge.retirementOf = (file) => (loaded.isLoaded(file) ? `${file} no longer defines it` : "its file was deleted");
-      runtime.scriptConsole = new ScriptConsole(values, mapError, options.console ?? undefined);
-    } catch (error) {
-      parts.dispose();
-      throw error;
-    }
+    const owner: WorldOwner = {
+      asyncFailure: (world, failure) => runtime?.worldIs(world) && runtime.reportAsyncFailure(failure),
+      internalFailure: (world, what, error) => runtime?.worldIs(world) && runtime.reportInternalFailure(what, error),
+      crashed: (world) => runtime?.worldIs(world) && runtime.vmCrashed(),
+    };
+    const world = await buildWorld(options, root, owner);
+    runtime = new GraftRuntime(root, world, options, owner);
     runtime.onError = options.onError;
     try {
-      runtime.heapTools.selfCheck();
-      installHostModule(runtime.bridge, options.host ?? {});
       runtime.initialReport = await runtime.engine.loadAll();
       runtime.announce(runtime.initialReport);
       if (options.watch) await runtime.startWatching(options.debounce ?? DEFAULT_DEBOUNCE_MS, options.errorDelay ?? DEFAULT_ERROR_DELAY_MS);
@@ -346,11 +326,41 @@ export class GraftRuntime {
     this.scheduler.close();
     this.bridge.abandon();
     const error = this.vm.crashError();
+    const crashed = this.world;
     queueMicrotask(() => {
       // During createRuntime the crash is its rejection: nobody could listen yet.
-      if (this.disposed || this.initialReport === undefined) return;
+      if (this.disposed || this.initialReport === undefined || !this.worldIs(crashed)) return;
       this.reportUnprompted({ file: "", message: error.message, text: `${error.message}.`, origin: "vm" });
+      if (this.options.reloadOnCrash) void this.restart(crashed);
     });
+  }
+
+  /**
+   * reloadOnCrash: a new VM loaded from the files on disk replaces the crashed one (every
+   * script's state is lost; the host's ScriptValues of the old one keep throwing its crash
+   * error). Its load is announced like any reload (the "reload" event); a restarted VM that
+   * crashes while loading is not restarted again (that error is reported instead).
+   */
+  private async restart(crashed: World): Promise<void> {
+    let world: World;
+    try {
+      world = await buildWorld(this.options, this.root, this.owner);
+    } catch (error) {
+      if (!this.disposed) this.reportInternalFailure("restart the crashed VM", error);
+      return;
+    }
+    if (this.disposed || !this.worldIs(crashed)) {
+      releaseWorld(world);
+      return;
+    }
+    this.enter(world);
+    try {
+      const report = await world.engine.loadAll();
+      if (this.disposed || !this.worldIs(world)) return;
+      this.announce(report);
+    } catch (error) {
+      if (!this.disposed && this.worldIs(world) && world.vm.crashed === undefined) this.reportInternalFailure("load the scripts into the restarted VM", error);
+    }
   }
 
   /** @internal Something graft does outside any host call failed (settling a host promise, releasing dropped values). */
@@ -501,10 +511,7 @@ export class GraftRuntime {
   }
 
   private freeVm(): void {
-    // A crashed VM is not entered again: its WebAssembly instance is dropped whole.
-    if (this.vm.crashed !== undefined) return;
-    // The bridge, engine, timers, kernel, kernel context and VM, in the reverse order of making.
-    this.parts.dispose();
+    releaseWorld(this.world);
   }
 
   [Symbol.dispose](): void {
@@ -524,8 +531,9 @@ export class GraftRuntime {
   }
 }
 
-/** Makes `scope` release `part` (with `release`) when it is disposed. */
-function own<T>(scope: Scope, part: T, release: (part: T) => void): T {
-  scope.manage(new Lifetime(part, undefined, release));
-  return part;
+/** Frees a world's VM; a crashed VM is not entered again: its WebAssembly instance is dropped whole. */
+function releaseWorld(world: World): void {
+  if (world.vm.crashed !== undefined) return;
+  // The bridge, engine, timers, kernel, kernel context and VM, in the reverse order of making.
+  world.parts.dispose();
 }

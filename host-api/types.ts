@@ -33,8 +33,21 @@ export interface RuntimeOptions {
   host?: HostObject | object;
   /** VM memory limit in bytes. Default 256 MiB. */
   memoryLimit?: number;
-  /** Limit in ms for any one evaluation or host->script call. Default 1000. */
+  /**
+   * Limit in ms for any one evaluation or host->script call. Default 1000. A call whose time
+   * goes into one long built-in function (C code the timeout cannot interrupt) is stopped
+   * from outside once it has run `timeout * 1.5 + 50` ms, which crashes the VM (see
+   * `reloadOnCrash`): every call ends within 2x timeout + 100 ms.
+   */
   timeout?: number;
+  /**
+   * When the VM crashes (a WebAssembly trap, or a call stopped from outside inside a long
+   * built-in function), load the files on disk into a new VM and go on serving. Every
+   * script's state is lost, and ScriptValues of the crashed VM stay dead; the "error" event
+   * says so, and the restarted load is announced as a "reload" event. Default false: a
+   * crashed runtime throws a GraftError on every call until it is disposed.
+   */
+  reloadOnCrash?: boolean;
   /**
    * Watcher debounce in ms: how long a lone changed file waits before its reload. Default 0:
    * a save reloads as soon as it is seen. Once another file changes close behind it, the

@@ -9,6 +9,11 @@
 
 /** Misuse of graft's API, or something graft cannot do (the message says what and what to do). */
 export declare class GraftError extends Error {
+  /**
+   * Set on the error of a crashed VM: "timeout" when graft stopped the VM from outside
+   * because a call ran past its timeout inside a built-in function, "trap" for any other crash.
+   */
+  readonly kind?: "timeout" | "trap";
   constructor(message: string);
 }
 
@@ -159,8 +164,17 @@ export interface RuntimeOptions {
   host?: HostObject | object;
   /** VM memory limit in bytes. Default 256 MiB. */
   memoryLimit?: number;
-  /** Limit in ms for any one evaluation or host->script call. Default 1000. */
+  /**
+   * Limit in ms for any one evaluation or host->script call. Default 1000. A call stuck in
+   * one long built-in function is stopped from outside at 1.5x timeout + 50 ms, which crashes
+   * the VM (see reloadOnCrash).
+   */
   timeout?: number;
+  /**
+   * Restart a crashed VM from the files on disk (every script's state lost; the "error" event
+   * says so, the restarted load is a "reload" event). Default false.
+   */
+  reloadOnCrash?: boolean;
   /** Watcher debounce in ms for a lone save. */
   debounce?: number;
   /** With `watch`: how long (ms) a failed reload waits before it is reported. Default 200. */

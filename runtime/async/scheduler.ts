@@ -200,7 +200,7 @@ export class Scheduler {
   }
 
   /** Calls a function of the in-VM half; plain values and arrays of handles become VM values for the call. */
-  private callVm(name: VmFunction, args: (QuickJSHandle | string | number | boolean | undefined | QuickJSHandle[])[]): VmCallResult<QuickJSHandle> {
+  private callVm(name: VmFunction, args: (QuickJSHandle | string | number | boolean | undefined | QuickJSHandle[])[], what?: string): VmCallResult<QuickJSHandle> {
     const context = this.context;
     if (this.closed) return { value: context.undefined };
     return Scope.withScope((scope) => {
@@ -216,7 +216,7 @@ export class Scheduler {
         }
         return arg;
       });
-      return this.vm.guard(() => context.callFunction(this.functions.get(name)!, context.undefined, ...handles));
+      return this.vm.guard(() => context.callFunction(this.functions.get(name)!, context.undefined, ...handles), what);
     });
   }
 
@@ -393,7 +393,8 @@ export class Scheduler {
     // A version awaiting at top level may wait on its own timers: they stay its top-level code.
     const owner = record.owner !== null && this.firing?.has(record.owner) ? record.owner : null;
     const started = record.repeat ? Date.now() : 0;
-    const result = this.runOwnedBy(owner, () => this.callVm("fire", [record.id]));
+    const what = `the ${record.repeat ? "setInterval" : "setTimeout"} callback of ${record.file}`;
+    const result = this.runOwnedBy(owner, () => this.callVm("fire", [record.id], what));
     if (this.closed) {
       // The callback disposed the runtime (through a host function): nothing more enters the VM.
       (result.error ?? result.value).dispose();

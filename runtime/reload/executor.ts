@@ -360,7 +360,7 @@ export class TransactionExecutor {
         }
         moduleFunction = evaluated.value;
         kernel.instantiateModule(file, candidate.attempt, moduleFunction, candidate.dependencies, candidate.starExports, candidate.typeOnly ?? []);
-      });
+      }, `compiling ${file}`);
       return undefined;
     } catch (error) {
       if (error instanceof HostStackOverflow) return this.stackOverflow(file, script.source, error);
@@ -378,7 +378,7 @@ export class TransactionExecutor {
     const { vm, kernel } = this.parts;
     const { path: file, script } = candidate;
     try {
-      const result = vm.guard(() => kernel.evaluateModule(file));
+      const result = vm.guard(() => kernel.evaluateModule(file), `the top level of ${file}`);
       if (script.topLevelAwait) return { pending: result };
       result.dispose();
       return {};

@@ -3,8 +3,8 @@ import { dumpThrown } from "../async/dump-thrown.js";
 import { interruptAtNextCall } from "../async/job-cutoff.js";
 import { CONTEXT, LIST, RUNTIME } from "../heap/layout.js";
 import { firstJobRealm, pendingJobSite, runningFunction, type FunctionSite } from "./running-function.js";
-import { crashOf, growthOf, newQuickJSInstance, quietly, stackOf, type GrowthWatch } from "./wasm-instance.js";
-import { crashError, type CrashState } from "./wasm-traps.js";
+import { crashOf, growthOf, newQuickJSInstance, outsideDeadlineOf, quietly, stackOf, type GrowthWatch, type OutsideDeadline } from "./wasm-instance.js";
+import { crashError, type CrashState, type VmCrashed } from "./wasm-traps.js";
 import { formatBytes } from "../format-bytes.js";
 import type { WasmStackExports } from "./wasm-stack.js";
 import { DirectCall, type EmscriptenAllocator } from "./direct-call.js";
@@ -78,6 +78,18 @@ export interface VmListener {
   jobFailed?(dumped: unknown, timedOut: boolean, realm?: number): void;
   /** The first WebAssembly trap, synchronously inside the failed call (JavaScript-side work only). */
   crashed?(reason: string): void;
+  /** A function site as the host should read it (file:line:column of the script as written). */
+  siteText?(site: FunctionSite): string;
+}
+
+/**
+ * How long past a call's deadline the outside stop waits (wasm-deadline.ts): the interrupt
+ * handler and the refused memory growth stop what they can at the deadline itself; what is
+ * still running in C code this much later is stopped from outside, which crashes the VM.
+ * Half the timeout plus 50 ms keeps the whole call within 2x timeout + 100 ms.
+ */
+export function outsideStopGrace(timeout: number): number {
+  return Math.floor(timeout / 2) + 50;
 }
 
 /** Jobs a timed-out drain stops one by one (each rejection may queue a few more). */
@@ -108,6 +120,12 @@ export class Vm {
   private readonly stack: WasmStackExports;
   /** Set at the first WebAssembly trap: the VM is dead from then on (see wasm-traps.ts). */
   private readonly crash: CrashState;
+  /** The module's outside-stop deadline (see wasm-deadline.ts), armed by the outermost entry. */
+  private readonly outsideDeadline: OutsideDeadline;
+  /** How long past the deadline the outside stop waits (see outsideStopGrace; tests of the cooperative stop push it out). */
+  outsideStopGrace: number;
+  /** What the outermost entry runs (a host call, a timer callback, a file's top level), for the outside stop's report. */
+  private entryWhat = "a call into the VM";
   private view: Int32Array | undefined;
   private readonly direct: DirectCall;
   /** The script function running when the current entry timed out. */
@@ -119,6 +137,8 @@ export class Vm {
     private readonly module: QuickJSWASMModule,
     readonly options: VmOptions,
     private readonly listener: VmListener = {},
+    /** Whether the runtime restarts a crashed VM (createRuntime's reloadOnCrash): its crash errors say so. */
+    restartsOnCrash = false,
   ) {
     this.runtime = module.newRuntime();
     this.growth = growthOf(module);
@@ -137,6 +157,15 @@ export class Vm {
     this.stack = stackOf(module);
     this.direct = new DirectCall(this.emscriptenModule as unknown as EmscriptenAllocator, () => this.heap32());
     this.crash = crashOf(module);
+    this.crash.timeout = options.timeout;
+    this.outsideStopGrace = outsideStopGrace(options.timeout);
+    this.crash.restarts = restartsOnCrash;
+    this.crash.describeStop = () => {
+      const site = runningFunction(this.emscriptenModule.HEAPU8, this.runtimePointer);
+      const where = site && (listener.siteText?.(site) ?? `${site.evaluatedName}:${site.line}:${site.column}`);
+      return where ? `${this.entryWhat} (in ${where})` : this.entryWhat;
+    };
+    this.outsideDeadline = outsideDeadlineOf(module);
     this.crash.onCrash = listener.crashed && ((reason) => listener.crashed!(reason));
     this.runtime.setMemoryLimit(options.memoryLimit);
     this.runtime.setMaxStackSize(MAX_STACK_BYTES);
@@ -240,11 +269,14 @@ export class Vm {
    */
   whileBuilding<T>(work: () => T): T {
     const previous = this.building;
+    const outside = this.outsideDeadline.value;
     this.building = true;
+    this.outsideDeadline.value = Number.POSITIVE_INFINITY;
     try {
       return work();
     } finally {
       this.building = previous;
+      this.outsideDeadline.value = outside;
     }
   }
 
@@ -262,9 +294,11 @@ export class Vm {
   /**
    * Runs `work` with the timeout armed; the outermost entry owns the deadline. If `work`
    * ends by a host exception, the emscripten stack pointer and QuickJS's current stack
-   * frame are put back as they were at entry (see wasm-stack.ts).
+   * frame are put back as they were at entry (see wasm-stack.ts). `what` names the entry
+   * for the outside stop's report; `outsideStop: false` (graft's own heap work, which runs
+   * no script code and may rightly take longer than a script call) arms no outside stop.
    */
-  guard<T>(work: () => T): T {
+  guard<T>(work: () => T, what = "a call into the VM", outsideStop = true): T {
     if (this.closing && this.depth === 0) throw new GraftError("this graft runtime has been disposed");
     if (this.crash.reason !== undefined) throw crashError(this.crash);
     const stackPointer = this.stack.current();
@@ -279,6 +313,8 @@ export class Vm {
       this.stoppedAtGrowth = false;
       this.interruptedIn = undefined;
       this.refusalsAtEntry = this.growth.refusals;
+      this.entryWhat = what;
+      if (outsideStop && !this.building) this.outsideDeadline.value = this.deadline + this.outsideStopGrace;
     }
     this.depth++;
     try {
@@ -300,7 +336,10 @@ export class Vm {
       throw error;
     } finally {
       this.depth--;
-      if (this.depth === 0) this.deadline = Number.POSITIVE_INFINITY;
+      if (this.depth === 0) {
+        this.deadline = Number.POSITIVE_INFINITY;
+        this.outsideDeadline.value = Number.POSITIVE_INFINITY;
+      }
     }
   }
 
@@ -361,7 +400,7 @@ export class Vm {
         this.stopPendingJobs();
       }
       if (failed || timedOut) this.listener.jobFailed?.(dumped, timedOut, realm);
-    });
+    }, "promise jobs");
   }
 
   /** With the deadline passed: runs each queued job into an immediate interrupt. */
@@ -433,7 +472,7 @@ export class Vm {
   }
 
   /** The GraftError every call into a crashed VM gets. */
-  crashError(): GraftError {
+  crashError(): VmCrashed {
     return crashError(this.crash);
   }
 

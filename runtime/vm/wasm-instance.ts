@@ -5,6 +5,7 @@ import releaseSyncVariant from "@jitl/quickjs-wasmfile-release-sync";
 import { repairStaleViews } from "./wasm-views.js";
 import { instantiateQuickJS, type WasmStackExports } from "./wasm-stack.js";
 import { repairQuickJSWasm } from "./wasm-patch.js";
+import { addLoopDeadline, DEADLINE_EXPORT, STOPPED_EXPORT } from "./wasm-deadline.js";
 import { newCrashState, trapGuardedExports, type CrashState } from "./wasm-traps.js";
 
 /** The part of the WebAssembly global graft uses (the project's libs have no DOM types). */
@@ -36,6 +37,19 @@ export interface GrowthWatch {
 const growthWatches = new WeakMap<QuickJSWASMModule, GrowthWatch>();
 const stacks = new WeakMap<QuickJSWASMModule, WasmStackExports>();
 const crashes = new WeakMap<QuickJSWASMModule, CrashState>();
+
+/** The outside stop's deadline (Date.now ms; +Infinity: none) of an instance: see wasm-deadline.ts. */
+export interface OutsideDeadline {
+  value: number;
+}
+const outsideDeadlines = new WeakMap<QuickJSWASMModule, OutsideDeadline>();
+
+/** The outside stop's deadline of an instance made by newQuickJSInstance. */
+export function outsideDeadlineOf(module: QuickJSWASMModule): OutsideDeadline {
+  const deadline = outsideDeadlines.get(module);
+  if (!deadline) throw new Error("graft: this QuickJS module was not made by newQuickJSInstance");
+  return deadline;
+}
 
 const quiet = new WeakMap<QuickJSWASMModule, { on: boolean }>();
 
@@ -90,7 +104,7 @@ function watchGrowth(memory: object): GrowthWatch {
 
 /** The pinned build's WebAssembly module, compiled once per process. */
 function compiledQuickJS(): Promise<CompiledModule> {
-  compiled ??= readFile(createRequire(import.meta.url).resolve("@jitl/quickjs-wasmfile-release-sync/wasm")).then((bytes) => WebAssembly.compile(repairQuickJSWasm(bytes)));
+  compiled ??= readFile(createRequire(import.meta.url).resolve("@jitl/quickjs-wasmfile-release-sync/wasm")).then((bytes) => WebAssembly.compile(addLoopDeadline(repairQuickJSWasm(bytes))));
   return compiled;
 }
 
@@ -111,6 +125,7 @@ export async function newQuickJSInstance(memoryLimit: number): Promise<QuickJSWA
   const growth = watchGrowth(wasmMemory);
   const compiledModule = await compiledQuickJS();
   let stack: WasmStackExports | undefined;
+  let outsideDeadline: OutsideDeadline | undefined;
   const quietSwitch = { on: false };
   const crash = newCrashState(memoryLimit);
   const variant = newVariant(releaseSyncVariant as unknown as QuickJSSyncVariant, {
@@ -121,17 +136,23 @@ export async function newQuickJSInstance(memoryLimit: number): Promise<QuickJSWA
       },
       // Instantiated by graft rather than by the library, so that graft keeps the exports.
       instantiateWasm(imports: unknown, receive: (instance: unknown) => void) {
-        stack = instantiateQuickJS(compiledModule, imports, receive, (exports) => trapGuardedExports(exports, crash));
+        stack = instantiateQuickJS(compiledModule, imports, receive, (exports) => {
+          outsideDeadline = exports[DEADLINE_EXPORT] as OutsideDeadline;
+          const stopped = exports[STOPPED_EXPORT] as { value: number };
+          crash.stoppedAtDeadline = () => stopped.value === 1;
+          return trapGuardedExports(exports, crash);
+        });
         return {};
       },
     } as never,
   });
   const module = await newQuickJSWASMModuleFromVariant(variant);
-  if (!stack) throw new Error("graft: the QuickJS module was instantiated without graft's hook");
+  if (!stack || !outsideDeadline) throw new Error("graft: the QuickJS module was instantiated without graft's hook");
   repairStaleViews(module);
   growthWatches.set(module, growth);
   stacks.set(module, stack);
   quiet.set(module, quietSwitch);
   crashes.set(module, crash);
+  outsideDeadlines.set(module, outsideDeadline);
   return module;
 }

@@ -18,21 +18,60 @@ export interface CrashState {
   /** Told once, at the first trap (synchronously, deep inside the failed call: JavaScript-side work only). */
   onCrash: ((reason: string) => void) | undefined;
   readonly memoryLimit: number;
+  /**
+   * Whether the trap was the outside stop (wasm-deadline.ts: the module's `graft_stopped`
+   * global), read at the first trap.
+   */
+  stoppedAtDeadline: (() => boolean) | undefined;
+  /** What the outside stop stopped ("the setInterval callback of a.ts, in a.ts:3:9"), asked at the trap. */
+  describeStop: (() => string) | undefined;
+  /** Set at the first trap when it was the outside stop: what it stopped. */
+  stopped: string | undefined;
+  /** The runtime's timeout (ms), for the outside stop's message. */
+  timeout: number;
+  /** Whether graft restarts the VM from the files on disk (createRuntime's reloadOnCrash). */
+  restarts: boolean;
+}
+
+/**
+ * The GraftError of a crashed VM. `kind` is "timeout" when graft stopped the VM from outside
+ * because a call ran past its timeout inside C code (see wasm-deadline.ts), "trap" for any
+ * other WebAssembly trap.
+ */
+export class VmCrashed extends GraftError {
+  constructor(
+    message: string,
+    readonly kind: "timeout" | "trap",
+  ) {
+    super(message);
+  }
 }
 
 /** What graft uses of the WebAssembly API (the project's libs have no DOM types). */
 declare const WebAssembly: { RuntimeError: new (message?: string) => Error };
 
 export function newCrashState(memoryLimit: number): CrashState {
-  return { reason: undefined, onCrash: undefined, memoryLimit };
+  return { reason: undefined, onCrash: undefined, memoryLimit, stoppedAtDeadline: undefined, describeStop: undefined, stopped: undefined, timeout: 0, restarts: false };
 }
 
 /** The error every call into a crashed VM gets. */
-export function crashError(state: CrashState): GraftError {
-  return new GraftError(
+export function crashError(state: CrashState): VmCrashed {
+  const after = state.restarts
+    ? "graft restarts it from the files on disk (reloadOnCrash): every script's state is lost, and calls work again once the restarted world has loaded (its \"reload\" event)"
+    : "This runtime cannot run scripts any more: dispose() it and create a new one, or create it with reloadOnCrash: true to have graft restart it from the files on disk";
+  if (state.stopped !== undefined) {
+    return new VmCrashed(
+      `the VM crashed: timed out: ${state.stopped} ran longer than the timeout of ${state.timeout} ms inside a built-in function ` +
+        "(C code, which the timeout cannot interrupt) and graft stopped the VM from outside; a VM stopped in the middle of C code cannot be trusted. " +
+        `${after}. Keep such work small (shorter strings, arrays, bigints per call) or raise timeout`,
+      "timeout",
+    );
+  }
+  return new VmCrashed(
     `the VM crashed (WebAssembly trap: ${state.reason ?? "unknown"}): QuickJS failed in a way it cannot recover from, ` +
       `most likely by running out of memory inside its parser or compiler (memoryLimit is ${formatBytes(state.memoryLimit)}). ` +
-      "This runtime cannot run scripts any more: dispose() it and create a new one (a larger memoryLimit, or scripts that allocate less)",
+      (state.restarts ? `${after} (a larger memoryLimit, or scripts that allocate less, avoid it)` : `${after} (a larger memoryLimit, or scripts that allocate less)`),
+    "trap",
   );
 }
 
@@ -51,9 +90,21 @@ function trapped(error: unknown, state: CrashState): unknown {
   if (!(error instanceof WebAssembly.RuntimeError)) return error;
   if (state.reason === undefined) {
     state.reason = error.message.replace(/\. Build with -sASSERTIONS for more info\.$/, "");
+    if (state.stoppedAtDeadline?.()) {
+      state.reason = "stopped at the deadline";
+      state.stopped = describe(state);
+    }
     state.onCrash?.(state.reason);
   }
   return crashError(state);
+}
+
+function describe(state: CrashState): string {
+  try {
+    return state.describeStop?.() ?? "a call into the VM";
+  } catch {
+    return "a call into the VM";
+  }
 }
 
 /** Fixed-arity wrappers (most exports take 0-6 numbers): no rest arguments on every VM call. */
