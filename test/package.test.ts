@@ -169,6 +169,85 @@ describe("the packed package, installed in an empty project", () => {
   });
 });
 
+/**
+ * The package installed on its own, as a user's `npm install graft` does: no TypeScript
+ * package (graft lowers decorators itself), and a small node_modules.
+ */
+describe("the packed package, installed alone", () => {
+  let work: string;
+  let project: string;
+
+  beforeAll(async () => {
+    work = await mkdtemp(path.join(tmpdir(), "graft-alone-"));
+    const { stdout } = await run("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", work], { cwd: ROOT, timeout: 60_000 });
+    const [info] = JSON.parse(stdout) as { filename: string }[];
+    project = path.join(work, "host");
+    await mkdir(project);
+    await writeFile(path.join(project, "package.json"), JSON.stringify({ name: "host", private: true, type: "module" }));
+    await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", path.join(work, info!.filename)], { cwd: project, timeout: 180_000 });
+  }, 240_000);
+
+  afterAll(async () => {
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  it("installs no TypeScript, and runs standard and legacy decorators without it", async () => {
+    const { readdir } = await import("node:fs/promises");
+    expect(await readdir(path.join(project, "node_modules"))).not.toContain("typescript");
+    const scripts = (folder: string, files: Record<string, string>) =>
+      Promise.all(Object.entries(files).map(async ([file, text]) => {
+        await mkdir(path.join(project, folder), { recursive: true });
+        await writeFile(path.join(project, folder, file), text);
+      }));
+    await scripts("standard", {
+      "unit.ts": `function logged(method: any, context: ClassMethodDecoratorContext) { return function (this: any) { return "logged " + String(context.name) + ": " + method.call(this); }; }
+` +
+        `function doubled(_: undefined, context: ClassFieldDecoratorContext) { return (v: number) => v * 2; }
+` +
+        `export class Unit { @doubled hp = 21; accessor mana = 3; @logged speak() { return this.hp + "/" + this.mana; } }
+`,
+    });
+    await scripts("legacy", {
+      "shop.ts": `function logged(target: any, key: string, descriptor: PropertyDescriptor) { const inner = descriptor.value; descriptor.value = function (this: any) { return "legacy " + key + ": " + inner.call(this); }; return descriptor; }
+` +
+        `export class Shop { @logged sell() { return "sold"; } }
+`,
+    });
+    await writeFile(
+      path.join(project, "decorated.mjs"),
+      `import { createRuntime } from "graft";
+` +
+        `const standard = await createRuntime({ scripts: "standard" });
+` +
+        `console.log(standard.getClass("unit.ts", "Unit").new().call("speak").toHost());
+` +
+        `standard.dispose();
+` +
+        `const legacy = await createRuntime({ scripts: "legacy", decorators: "legacy" });
+` +
+        `console.log(legacy.getClass("shop.ts", "Shop").new().call("sell").toHost());
+` +
+        `legacy.dispose();
+`,
+    );
+    const { stdout, stderr } = await run(process.execPath, ["decorated.mjs"], { cwd: project, timeout: 60_000 });
+    expect(stderr).toBe("");
+    expect(stdout.trim().split("\n")).toEqual(["logged speak: 42/3", "legacy sell: sold"]);
+  });
+
+  it("installs at most 15 MB of node_modules (du), oxc-transform aside while types are stripped with it", async () => {
+    const du = async (target: string): Promise<number> => Number((await run("du", ["-sk", target])).stdout.split("\t")[0]) * 1024;
+    const { readdir } = await import("node:fs/promises");
+    const modules = path.join(project, "node_modules");
+    let stripper = 0;
+    for (const name of ["oxc-transform", "@oxc-transform"]) {
+      if ((await readdir(modules)).includes(name)) stripper += await du(path.join(modules, name));
+    }
+    const total = await du(modules);
+    expect(total - stripper).toBeLessThanOrEqual(15 * 1024 * 1024);
+  });
+});
+
 describe("the lock file", () => {
   // What a fresh clone's `npm install` would otherwise rewrite (a dirty `git status`), and
   // what `npm ci` refuses: the lock must agree with package.json and hold every platform's
