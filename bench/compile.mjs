@@ -23,8 +23,22 @@ const scriptFiles = (dir) =>
     if (statSync(file).isDirectory()) return scriptFiles(file);
     return /\.(ts|js|mjs)$/.test(name) && !name.endsWith(".d.ts") ? [file] : [];
   });
+/**
+ * The 200-line fixture with TC39 decorators: a class decorator on each class, a method
+ * decorator on every skill, a field decorator on hp, and an `accessor` field per class.
+ */
+const decorated200 =
+  `function registered(cls: any, context: ClassDecoratorContext) { context.addInitializer(function () {}); }\n` +
+  `function logged(method: any, context: ClassMethodDecoratorContext) { return method; }\n` +
+  `function tracked(_: undefined, context: ClassFieldDecoratorContext) { return (v: number) => v; }\n` +
+  script200(1)
+    .replace(/^export class/gm, "@registered\nexport class")
+    .replace(/^  (skill\d)/gm, "  @logged $1")
+    .replace(/^  hp: number/gm, "  @tracked hp: number")
+    .replace(/^  static revision/gm, "  accessor mana = 1;\n  static revision");
 const corpora = {
   "200-line, 5-class script": [["units.ts", script200(1)]],
+  "the same with TC39 decorators": [["decorated.ts", decorated200]],
   "demo scripts": scriptFiles(scriptsDir).map((file) => [path.relative(scriptsDir, file), readFileSync(file, "utf8")]),
 };
 
