@@ -304,6 +304,30 @@ export function attempt() {
     expect(runtime.getClass("vault.ts", "Vault").new().call("login", { password: "hunter2" }).toHost()).toBe(true);
   });
 
+  it("the frozen kernel realm's prototypes still answer their own values, and an instance may still override one", async () => {
+    const folder = await scriptsFolder({
+      "probe.ts": `export function probe() {
+  const realm = (import.meta as any).hot.data.constructor.constructor("return this")();
+  const o = new realm.Object(), a = new realm.Array(), e = new realm.TypeError("x"), m = new realm.Map();
+  const seen: unknown[] = [o.constructor === realm.Object, a.constructor === realm.Array, e.constructor === realm.TypeError, m.constructor === realm.Map];
+  seen.push(e.name, realm.Error.prototype.name, realm.RangeError.prototype.name, m[Symbol.toStringTag], realm.Object.prototype.toString.call(a));
+  e.name = "Mine";
+  o.toString = () => "own";
+  seen.push(e.name, realm.TypeError.prototype.name, String(o), Object.keys(o).join());
+  try { realm.Object.prototype.toString = () => "stolen"; seen.push("assigned"); } catch { seen.push("refused"); }
+  seen.push(String(new realm.Object()));
+  return seen;
+}`,
+    });
+    const runtime = await runtimeFor(folder);
+    expect(runtime.exports("probe.ts").probe!.invoke().toHost()).toEqual([
+      true, true, true, true,
+      "TypeError", "Error", "RangeError", "Map", "[object Array]",
+      "Mine", "TypeError", "own", "toString",
+      "refused", "[object Object]",
+    ]);
+  });
+
   it("values the host passes are built in the receiving file's realm", async () => {
     const folder = await scriptsFolder({
       "a.ts": `import { give } from "host";

@@ -24,11 +24,13 @@ const { TypeError, RangeError } = globalThis;
 const { isFrozen } = Object;
 
 /**
- * The getters lockDownRealm puts in place of prototypes' data properties, to the values
- * they stand for (read by inheritedString as the data they were).
- * @type {WeakMap<Function, unknown>}
+ * The accessors lockDownRealm puts in place of prototypes' data properties: one getter and
+ * one setter per property name, shared by every prototype tamed for it, and each of those
+ * prototypes' value (read by the getter, and by inheritedString as the data it was).
+ * @typedef {{ getter: () => unknown, setter: (next: unknown) => void, values: Map<object, unknown> }} TamedKey
+ * @type {Map<Key, TamedKey>}
  */
-const tamedValues = new SafeWeakMap();
+const tamedKeys = new SafeMap();
 
 /** The host's reader of an object's QuickJS class name ("Object", "Array", "Proxy", ...). */
 /** @type {((value: object) => string) | null} */
@@ -326,7 +328,8 @@ function inheritedString(object, key) {
     if (className !== "Error" && className !== "Object") return undefined;
     const descriptor = intrinsicDescriptor(current, key);
     if (descriptor !== undefined) {
-      const value = descriptor.get !== undefined && tamedValues.has(descriptor.get) ? tamedValues.get(descriptor.get) : descriptor.value;
+      const tamed = tamedKeys.get(key);
+      const value = tamed !== undefined && descriptor.get === tamed.getter ? tamed.values.get(current) : descriptor.value;
       return typeof value === "string" ? value : undefined;
     }
     current = getPrototypeOf(current);
@@ -422,15 +425,44 @@ function tameOverrides(prototype) {
     // rare, and each accessor costs start-up); every property of Object.prototype and of
     // the error prototypes is tamed (host errors set name and message).
     if (typeof value === "function" && key !== "constructor" && !OVERRIDABLE_METHODS.has(prototype)) continue;
-    const getter = function () { return value; };
-    /** @this {object} @param {unknown} next */
-    const setter = function (next) {
-      if (this === prototype) throw new TypeError("graft: the kernel's realm is frozen");
-      defineProperty(this, key, bare({ value: next, writable: true, enumerable: true, configurable: true }));
-    };
-    tamedValues.set(getter, value);
-    defineProperty(prototype, key, bare({ get: getter, set: setter, enumerable: descriptor.enumerable, configurable: false }));
+    const tamed = tamedAccessors(key);
+    tamed.values.set(prototype, value);
+    defineProperty(prototype, key, bare({ get: tamed.getter, set: tamed.setter, enumerable: descriptor.enumerable, configurable: false }));
   }
+}
+
+/**
+ * The accessor pair of a tamed property name. Shared by every prototype tamed for it (a
+ * pair per property would be ~170 closures and their captured variables, each one more
+ * object for every collection to walk): the getter finds the tamed prototype it was read
+ * through by going up from the receiver (the nearest one holds the property read), and
+ * answers its value.
+ * @param {Key} key
+ * @returns {TamedKey}
+ */
+function tamedAccessors(key) {
+  const known = tamedKeys.get(key);
+  if (known !== undefined) return known;
+  /** @type {Map<object, unknown>} */
+  const values = new SafeMap();
+  /** @this {unknown} */
+  const getter = function () {
+    /** @type {unknown} */
+    let current = this;
+    for (let depth = 0; current !== null && current !== undefined && depth < 64; depth++) {
+      if (values.has(/** @type {object} */ (current))) return values.get(/** @type {object} */ (current));
+      current = getPrototypeOf(current);
+    }
+    return undefined;
+  };
+  /** @this {object} @param {unknown} next */
+  const setter = function (next) {
+    if (values.has(this)) throw new TypeError("graft: the kernel's realm is frozen");
+    defineProperty(this, key, bare({ value: next, writable: true, enumerable: true, configurable: true }));
+  };
+  const made = bare({ getter, setter, values });
+  tamedKeys.set(key, made);
+  return made;
 }
 
 /**
