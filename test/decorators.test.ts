@@ -256,3 +256,34 @@ export function makeLocal(label: string) {
     }
   });
 });
+
+describe("TC39 decorators on every way a class is written", () => {
+  it("declarations, exports before and after the decorator, default exports, class expressions, several declarators, legacy-mode accessors", async () => {
+    const folder = await scriptsFolder({
+      "lib.ts": `export const names: string[] = [];\nexport function named(cls: any, context: ClassDecoratorContext) { names.push(String(context.name)); context.addInitializer(function (this: any) { this.tagged = true; }); }\n` +
+        `export function twice(method: any) { return function (this: any, ...args: any[]) { return method.apply(this, args) * 2; }; }\n`,
+      "a.ts": `import { named, twice } from "./lib";\n@named export class A { @twice n() { return 1; } }\n`,
+      "b.ts": `import { named, twice } from "./lib";\nexport @named class B { @twice n() { return 2; } }\n`,
+      "c.ts": `import { named, twice } from "./lib";\nexport default @named class { @twice n() { return 3; } }\n`,
+      "d.ts": `import { named, twice } from "./lib";\nexport const D = @named class { @twice n() { return 4; } };\n`,
+      "e.ts": `import { named, twice } from "./lib";\nexport let x = 1, E = @named class { @twice n() { return 5; } };\n`,
+      "f.ts": `import { named, twice } from "./lib";\nexport class Outer { static make() { const Inner = @named class { @twice n() { return 6; } }; return new Inner(); } }\n`,
+    });
+    const runtime = await runtimeFor(folder);
+    expect(runtime.initialReport.errors).toEqual([]);
+    expect(runtime.getClass("a.ts", "A").new().call("n").toHost()).toBe(2);
+    expect(runtime.getClass("b.ts", "B").new().call("n").toHost()).toBe(4);
+    expect(runtime.getClass("c.ts", "default").new().call("n").toHost()).toBe(6);
+    expect(runtime.getClass("d.ts", "D").new().call("n").toHost()).toBe(8);
+    expect(runtime.exports("e.ts").E!.new().call("n").toHost()).toBe(10);
+    expect(runtime.getClass("f.ts", "Outer").call("make").call("n").toHost()).toBe(12);
+    for (const [file, name] of [["a.ts", "A"], ["b.ts", "B"], ["c.ts", "default"], ["d.ts", "D"]] as const) {
+      expect(runtime.getClass(file, name).get("tagged").toHost(), file).toBe(true);
+    }
+    expect((runtime.exports("lib.ts").names!.toHost() as string[]).sort()).toEqual(["A", "B", "D", "E", "Inner", "default"]);
+    const legacy = await runtimeFor(await scriptsFolder({ "u.ts": `export class U { accessor hp = 3; static accessor n = 1; }\n` }), { decorators: "legacy" });
+    const u = legacy.getClass("u.ts", "U").new();
+    u.set("hp", 4);
+    expect([u.get("hp").toHost(), legacy.getClass("u.ts", "U").get("n").toHost()]).toEqual([4, 1]);
+  });
+});
