@@ -1,5 +1,5 @@
 // Runs one bench module in this process and prints its result as JSON on stdout:
-//   node bench/figure.mjs <reload|cycles|watch|vite|bun|node-watch|call|countdown|async|startup|startup-3000|runaway|heap|heap-scale|heap-write|heap-inspect|soak> [--quick]
+//   node bench/figure.mjs <reload|reload-phases|cycles|watch|vite|bun|node-watch|call|countdown|async|startup|startup-3000|runaway|heap|heap-scale|heap-write|heap-inspect|soak> [--quick]
 // (heap-scale, heap-write and heap-inspect need node --expose-gc, as run.mjs starts them)
 // run.mjs starts one of these per figure, so that no figure runs in a heap another one left.
 import { benchReload } from "./reload.mjs";
@@ -15,14 +15,21 @@ import { benchViteHmr } from "./vite.mjs";
 import { benchSoak } from "./soak.mjs";
 import { benchCycles } from "./cycles.mjs";
 import { benchBunHot } from "./bun.mjs";
+import { benchReloadPhases } from "./reload-phases.mjs";
 import { removeTempDirs } from "./fixtures.mjs";
 
 const [name] = process.argv.slice(2);
 const quick = process.argv.includes("--quick"); // a smoke run: fewer samples, 1,000-reload soak
+const option = (flag) => {
+  const index = process.argv.indexOf(flag);
+  return index === -1 ? undefined : process.argv[index + 1];
+};
 const progress = (text) => process.stderr.write(`  ${name}: ${text}\n`);
 
 const figures = {
   reload: () => benchReload({ edits: quick ? 50 : 200 }),
+  // not in run.mjs: a breakdown, with another build beside this one (--against <dir>)
+  "reload-phases": () => benchReloadPhases({ edits: quick ? 50 : 200, against: option("--against") }),
   cycles: () => benchCycles({ edits: quick ? 30 : 100 }),
   watch: () => benchWatchEdit({ edits: quick ? 20 : 80 }),
   vite: () => benchViteHmr({ edits: quick ? 20 : 80, log: progress }),
