@@ -101,6 +101,24 @@ for (const context of kept) {
 log.push("after set " + Box.peek(b) + " " + Box.count() + " " + b[key] + " " + b.computed + " " + b.visible);
 log.push(String(kept[0].access.has({})));
 `,
+  "private fields of a class written at the script's top level (the kernel's slots there)": `
+const kept = [];
+function bump(_, context) {
+  kept.push(context);
+  context.addInitializer(function () { log.push("extra " + context.name + " " + context.access.get(this)); });
+  return (v) => (v ?? 0) + 100;
+}
+class Purse {
+  @bump #coins = 1;
+  @bump #empty;
+  @bump static #bank = 5;
+  static read(p) { return [p.#coins, p.#empty, Purse.#bank].join(","); }
+}
+const p = new Purse();
+log.push(Purse.read(p));
+for (const context of kept) context.access.set(context.static ? Purse : p, 7);
+log.push(Purse.read(p), kept.map((c) => ctx(c) + " " + c.access.has(c.static ? Purse : p) + " " + c.access.has({})).join(" | "));
+`,
   "accessor decorators replace get and set; addInitializer after decoration throws": `
 let late;
 function observed(target, context) {

@@ -207,6 +207,8 @@ export class Unit {
   static version = ${version};
   @doubled hp = ${version};
   @tag("v${version}") speak() { return "speak " + this.hp; }
+  @doubled #gold = ${version * 10};
+  gold() { return this.#gold; }
 ${extra}}
 export function makeLocal(label: string) {
   @wrap class Local { @tag(label) hello() { return "local"; } static version = 0; }
@@ -223,6 +225,7 @@ export function makeLocal(label: string) {
     expect(old.get("hp").toHost()).toBe(2);
     expect(old.call("speak").toHost()).toBe("v1:speak 2");
     expect(old.call("wrapped").toHost()).toBe("wrapped Unit");
+    expect(old.call("gold").toHost()).toBe(20);
     await folder.write("unit.ts", unit(2, "  @doubled mana = 5;\n"));
     const report = await runtime.reload(["unit.ts"]);
     expect(report.errors).toEqual([]);
@@ -232,6 +235,9 @@ export function makeLocal(label: string) {
     expect(old.get("mana").toHost()).toBe(10);
     expect(old.call("wrapped").toHost()).toBe("wrapped Unit");
     expect(Unit.new().get("hp").toHost()).toBe(4);
+    // a decorated private field keeps its value across the edit (the kernel's slot), new instances get the new one
+    expect(old.call("gold").toHost()).toBe(20);
+    expect(Unit.new().call("gold").toHost()).toBe(40);
     const seen = runtime.exports("lib.ts").seen!.toHost() as string[];
     // the class decorator's initializer saw the class graft keeps, once per version, after its statics were installed
     expect(seen.filter((line) => line.startsWith("class ready Unit"))).toEqual(["class ready Unit 1", "class ready Unit 2"]);
@@ -243,7 +249,7 @@ export function makeLocal(label: string) {
   it("refuses the forms it does not lower with a CompileError at the member, and says what to write", async () => {
     const cases: [string, string, number, RegExp][] = [
       ["a.ts", `function d(..._: any[]) {}\nexport function f() {\n  class A {\n    @d #m() {}\n  }\n}\n`, 4, /decorator on the private method #m/],
-      ["b.ts", `function d(..._: any[]) {}\nexport class B {\n  @d #x = 1;\n}\n`, 3, /private member #x of a top-level class/],
+      ["b.ts", `function d(..._: any[]) {}\nexport class B {\n  @d get #x() { return 1; }\n}\n`, 3, /decorator on the private getter #x/],
       ["c.ts", `export class C {\n  accessor ["x"] = 1;\n}\n`, 2, /`accessor` with a computed or quoted name/],
       ["d.ts", `function d(..._: any[]) {}\nexport async function f(k: Promise<string>) {\n  @d class D {\n    [await k] = 1;\n  }\n}\n`, 4, /`await` or `yield`/],
     ];

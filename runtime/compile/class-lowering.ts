@@ -42,7 +42,8 @@ export function lowerClasses(file: string, code: string, program: ESTree.Program
   if (decorated) {
     throw new CompileError("graft applies legacy decorators to top-level classes only", file, positionAt(code, decorated.start, file), "move the class to the top level of the file, or use TC39 decorators (the default)");
   }
-  const lowering = prepareDecorators(file, code, program, out, api, classes, decorators);
+  const privateInitial = new Map<AnyNode, string>();
+  const lowering = prepareDecorators(file, code, program, out, api, classes, decorators, privateInitial);
   const sources: Record<string, string> = {};
   for (const target of classes) sources[target.name] = code.slice(target.node.start, target.node.end);
   for (const target of classes) {
@@ -51,11 +52,11 @@ export function lowerClasses(file: string, code: string, program: ESTree.Program
     unnamed.add(target.node);
   }
   if (decorators === "legacy") lowerLegacyDecorators(file, code, out, classes, api);
-  const privates = lowerPrivateNames(file, code, program, out, classes, api);
+  const privates = lowerPrivateNames(file, code, program, out, classes, api, privateInitial);
   lowering.members();
   emitFieldInitialisers(out, classes, api);
   privates.wrapFields();
-  lowering.accessors(privates.accessorSlot);
+  lowering.accessors(privates);
   return { unnamed, decorators: lowering, sources };
 }
 

@@ -3,6 +3,7 @@ import { walk } from "estree-walker";
 import type * as ESTree from "estree";
 import { CompileError, positionAt } from "./errors.js";
 import { uniquePrefix, type AnyNode, type Node, type TopLevelClass } from "./class-nodes.js";
+import type { PrivateNameLowering } from "./private-names.js";
 
 /**
  * TC39 decorators (TypeScript 5's, the 2023 proposal) and `accessor` fields, lowered as
@@ -25,10 +26,11 @@ import { uniquePrefix, type AnyNode, type Node, type TopLevelClass } from "./cla
  *   survives edits; elsewhere a native private field.
  *
  * Not supported (a CompileError at the member): decorators on private methods, getters,
- * setters and auto-accessors (their replacement cannot be installed on a native private
- * name), decorators on any private member of a top-level class (private-names.ts), an
- * `accessor` with a computed or string key, and `await`/`yield` in the computed keys or
- * `extends` of a decorated class that is not at the top level.
+ * setters and auto-accessors (their replacement cannot be installed on a private name), an
+ * `accessor` with a computed or string key, `accessor #x` in a top-level class, and
+ * `await`/`yield` in the computed keys or `extends` of a decorated class that is not at
+ * the top level. A decorated private field of a top-level class has the kernel's slot as
+ * its `access`.
  */
 
 type MemberKind = "method" | "getter" | "setter" | "field" | "accessor";
@@ -68,13 +70,23 @@ export interface DecoratorLowering {
   setup: string[];
   /** Before field-initialisers.ts copies the fields' initialisers: decorators removed, decorated initialisers wrapped. */
   members(): void;
-  /** With the private fields' wrap (after the copies): `accessor` storage. */
-  accessors(accessorSlot: (element: AnyNode) => string | undefined): void;
+  /** With the private fields' wrap (after the copies): `accessor` storage, in top-level classes in the kernel's slots. */
+  accessors(privates: PrivateNameLowering): void;
   /** After the module rewrite bound the top-level classes: the class wrappers and `start`. */
   classes(): void;
 }
 
-export function prepareDecorators(file: string, code: string, program: ESTree.Program, out: MagicString, api: string, topLevel: TopLevelClass[], mode: "standard" | "legacy"): DecoratorLowering {
+export function prepareDecorators(
+  file: string,
+  code: string,
+  program: ESTree.Program,
+  out: MagicString,
+  api: string,
+  topLevel: TopLevelClass[],
+  mode: "standard" | "legacy",
+  /** Where a decorated private field of a top-level class without an initialiser gets its initial value (private-names.ts wraps it). */
+  privateInitial: Map<AnyNode, string> = new Map(),
+): DecoratorLowering {
   const found = code.includes("@") || code.includes("accessor") ? classesToLower(program, mode) : [];
   const none: DecoratorLowering = { active: false, setup: [], members() {}, accessors() {}, classes() {} };
   if (found.length === 0) return none;
@@ -84,6 +96,8 @@ export function prepareDecorators(file: string, code: string, program: ESTree.Pr
   const classes: DecoratedClass[] = found.map(([node, name], i) => describeClass(file, code, node, byNode.get(node), `${prefix}${i}`, name));
   /** Native private names this lowering adds: unique in the script. */
   const ownPrivate = `${prefix}_`;
+  /** The private-name slots of the top-level classes, once they are made. */
+  let slots: PrivateNameLowering | undefined;
 
   return {
     active: true,
@@ -91,9 +105,10 @@ export function prepareDecorators(file: string, code: string, program: ESTree.Pr
     members() {
       for (const cls of classes) if (cls.decorated) lowerMembers(cls);
     },
-    accessors(accessorSlot) {
+    accessors(privates) {
+      slots = privates;
       for (const cls of classes) {
-        for (const member of cls.members) if (member.kind === "accessor") lowerAccessor(cls, member, accessorSlot);
+        for (const member of cls.members) if (member.kind === "accessor") lowerAccessor(cls, member, privates.accessorSlot);
       }
     },
     classes() {
@@ -124,6 +139,9 @@ export function prepareDecorators(file: string, code: string, program: ESTree.Pr
       if (value) {
         out.prependRight(value.start, `${D}.init(this, ${index}, `);
         out.appendLeft(value.end, ")");
+      } else if (member.kind === "field" && cls.target && member.isPrivate) {
+        // Its slot's initialiser (private-names.ts) encloses this one.
+        privateInitial.set(element, `${D}.init(this, ${index}, undefined)`);
       } else if (member.kind === "field") {
         out.appendLeft(keyEnd(code, element), ` = ${D}.init(this, ${index}, undefined)`);
       }
@@ -189,6 +207,15 @@ export function prepareDecorators(file: string, code: string, program: ESTree.Pr
     const make = `${decorate}([${decoratorList.join(", ")}], [${specs.join(", ")}])`;
     const body = node.body as Node;
     const keyword = code.indexOf("class", decorators.length > 0 ? decorators[decorators.length - 1]!.end : node.start);
+    if (target) {
+      // A top-level class's private fields are the kernel's slots (private-names.ts).
+      for (const member of cls.members) {
+        if (!member.isPrivate || member.decorators.length === 0) continue;
+        const slot = slots?.memberSlot(node, ((member.element.key as AnyNode).name as string));
+        if (slot === undefined) throw new Error(`graft: no slot for the private field of ${target.name}`);
+        cls.privateAccess.push(`${member.index}: { has: (o) => ${slot}.has(o), get: (o) => ${slot}.get(o), set: (o, value) => { ${slot}.set(o, value); } }`);
+      }
+    }
     const access = cls.privateAccess.length > 0 ? `{ ${cls.privateAccess.join(", ")} }` : "undefined";
     if (target) {
       const binding = target.binding ?? (target.name === "default" && !node.id ? "__default" : target.name);
@@ -263,14 +290,11 @@ function describeClass(file: string, code: string, node: AnyNode, target: TopLev
     if (accessor && (element.computed || (key.type !== "Identifier" && !isPrivate))) {
       fail(element, `an \`accessor\` with a computed or quoted name (${label})`, "give the accessor a plain name, or write the getter and setter yourself");
     }
-    if (isPrivate && decorators.length > 0) {
-      if (target) fail(element, `a decorator on the private member ${label} of a top-level class`, "make the member public, or move the class into a function");
-      if (kind !== "field") fail(element, `a decorator on the private ${kind} ${label}`, "decorate a public member, or a private field");
-    }
+    if (isPrivate && decorators.length > 0 && kind !== "field") fail(element, `a decorator on the private ${kind} ${label}`, "decorate a public member, or a private field");
     if (accessor && isPrivate && target) fail(element, `the auto-accessor ${label} of a top-level class`, "make the accessor public, or write a private field with a getter and setter");
     const index = members.length;
     members.push({ element, index, kind, isStatic: element.static === true, isPrivate, decorators, expressions: [] });
-    if (isPrivate && decorators.length > 0) {
+    if (isPrivate && decorators.length > 0 && !target) {
       const name = `#${key.name as string}`;
       privateAccess.push(`${index}: { has: (o) => ${name} in o, get: (o) => o.${name}, set: (o, value) => { o.${name} = value; } }`);
     }

@@ -50,6 +50,8 @@ export interface PrivateNameLowering {
   wrapFields: () => void;
   /** The slot keeping an `accessor` field's value (its element in a top-level class). */
   accessorSlot: (element: AnyNode) => string | undefined;
+  /** The slot of a private name (without `#`) of a top-level class. */
+  memberSlot: (classNode: AnyNode, name: string) => string | undefined;
 }
 
 /** Lowers the private names of `classes` (top-level classes) in `out`. */
@@ -60,16 +62,27 @@ export function lowerPrivateNames(
   out: MagicString,
   classes: TopLevelClass[],
   api: string,
+  /** The initial value of a field written without an initialiser, when it has one (a decorated field's: decorators.ts), read by `wrapFields`. */
+  initialValue: ReadonlyMap<AnyNode, string> = new Map(),
 ): PrivateNameLowering {
   const privateElements = (node: AnyNode): AnyNode[] => privateElementsOf(node);
   const accessorSlots = new Map<AnyNode, string>();
-  const result: PrivateNameLowering = { wrapFields: () => {}, accessorSlot: (element) => accessorSlots.get(element) };
+  const memberSlots = new Map<AnyNode, Map<string, PrivateMember>>();
+  const result: PrivateNameLowering = {
+    wrapFields: () => {},
+    accessorSlot: (element) => accessorSlots.get(element),
+    memberSlot: (classNode, name) => memberSlots.get(classNode)?.get(name)?.slot,
+  };
   const targets = classes.filter((target) => privateElements(target.node).length > 0 || accessorsOf(target.node).length > 0);
   if (targets.length === 0) return result;
   const prefix = uniquePrefix(code, "__graftP");
   const lowered = new Map<Node, Map<string, PrivateMember>>();
   const wrappers: (() => void)[] = [];
-  targets.forEach((target, index) => lowered.set(target.node, prepareClass(target, `${prefix}${index}`)));
+  targets.forEach((target, index) => {
+    const members = prepareClass(target, `${prefix}${index}`);
+    lowered.set(target.node, members);
+    memberSlots.set(target.node, members);
+  });
 
   function prepareClass(target: TopLevelClass, state: string): Map<string, PrivateMember> {
     const members = new Map<string, PrivateMember>();
@@ -80,7 +93,8 @@ export function lowerPrivateNames(
       const name = (element.key as unknown as ESTree.PrivateIdentifier).name;
       const isStatic = element.static === true;
       const kind: PrivateKind = element.type === "MethodDefinition" ? (element.kind === "method" ? "method" : "accessor") : "field";
-      if ((element.decorators as unknown[] | undefined)?.length) {
+      // Decorated private fields are lowered by decorators.ts, with these slots as their access.
+      if ((element.decorators as unknown[] | undefined)?.length && kind !== "field") {
         throw unsupported(file, code, element.start, `a decorator on the private member #${name} of a top-level class`);
       }
       if ((element.type as string) === "AccessorProperty") throw unsupported(file, code, element.start, `the auto-accessor #${name}`);
@@ -137,7 +151,7 @@ export function lowerPrivateNames(
           out.prependRight(value.start, `${member.slot}.init(this, `);
           out.appendLeft(value.end, ")");
         } else {
-          out.appendLeft((element.key as unknown as Node).end, ` = ${member.slot}.init(this, undefined)`);
+          out.appendLeft((element.key as unknown as Node).end, ` = ${member.slot}.init(this, ${initialValue.get(element) ?? "undefined"})`);
         }
       }
     });
