@@ -70,6 +70,21 @@ describe("compile: one parse per file", () => {
     expect(compiled.code).not.toContain("@");
   });
 
+  it("parses a script with TC39 decorators and accessor fields once: no pass re-parses what another printed", () => {
+    parseSync.mockClear();
+    const compiled = compileScript(
+      "hero.ts",
+      `import { logged, registered } from "./decorators";\n@registered\nexport class Hero {\n  accessor hp: number = 3;\n  @logged greet(): string { return "hi"; }\n}\n` +
+        `export function make() { @registered class Local { @logged static m() {} } return Local; }\n`,
+    );
+    expect(parseSync).toHaveBeenCalledTimes(1);
+    // Decorator expressions are moved with their imports rewritten; the kernel applies them.
+    expect(compiled.code).toContain(`__graftDecorate([__import0.registered], [["accessor", "hp", 0, []], ["method", "greet", 0, [__import0.logged]]])`);
+    expect(compiled.code).toContain(`__graftP0.field("#hp_accessor_storage")`);
+    expect(compiled.code).not.toContain("@");
+    expect(compiled.code).not.toContain("__esDecorate");
+  });
+
   it("in legacy-decorator mode, parses TypeScript only for parameter decorators and keeps JavaScript's early errors", () => {
     const withParameters = `import { inject } from "./di";\nexport class S {\n  constructor(@inject name) {}\n}\n`;
     expect(compileScript("s.js", withParameters, { decorators: "legacy" }).code).toContain("__graft.decorateClass([__graft.param(0, (__import0.inject))], S);");

@@ -246,6 +246,18 @@ export function makeLocal(label: string) {
     expect(runtime.exports("unit.ts").makeLocal!.invoke("b").call("wrapped").toHost()).toBe("wrapped Local");
   });
 
+  it("an edit of the file that exports the decorators re-decorates the classes that use them, on live instances", async () => {
+    const folder = await scriptsFolder({ "lib.ts": LIB, "unit.ts": unit(1) });
+    const runtime = await runtimeFor(folder);
+    const old = runtime.getClass("unit.ts", "Unit").new();
+    expect(old.call("speak").toHost()).toBe("v1:speak 2");
+    await folder.write("lib.ts", LIB.replace(`return label + ":" + value.apply(this, args);`, `return label + "!" + value.apply(this, args);`));
+    const report = await runtime.reload(["lib.ts"]);
+    expect(report.errors).toEqual([]);
+    expect(report.files).toContain("unit.ts");
+    expect(old.call("speak").toHost()).toBe("v1!speak 2");
+  });
+
   it("refuses the forms it does not lower with a CompileError at the member, and says what to write", async () => {
     const cases: [string, string, number, RegExp][] = [
       ["a.ts", `function d(..._: any[]) {}\nexport function f() {\n  class A {\n    @d #m() {}\n  }\n}\n`, 4, /decorator on the private method #m/],
