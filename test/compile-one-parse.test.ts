@@ -1,11 +1,12 @@
 import { describe, expect, it, vi } from "vitest";
 import * as oxcParser from "oxc-parser";
-import { compileScript, CompileError } from "../runtime/compile/index.js";
+import { compileScript, compileSnippet, CompileError } from "../runtime/compile/index.js";
 
 /**
- * The compile step parses a script once (runtime/compile/index.ts compileParts): module
- * `arguments`, reserved names, class lowering (private names, fields, legacy decorators) and
- * the module rewrite all edit that one tree, and nothing parses another pass's output.
+ * The compile step parses a script once (runtime/compile/index.ts compileParts): a `.ts`
+ * file as TypeScript, its types stripped on that tree (strip-types.ts); module `arguments`,
+ * reserved names, class lowering (private names, fields, legacy decorators) and the module
+ * rewrite all edit that one tree, and nothing parses another pass's output.
  */
 vi.mock("oxc-parser", async (importOriginal) => {
   const original = await importOriginal<typeof oxcParser>();
@@ -40,7 +41,51 @@ export class Service {
 function helperOf(x: unknown) { return x; }
 `;
 
+/** TypeScript that type stripping must write code for, beside what it blanks. */
+const TYPESCRIPT = `import { type Shape, Base } from "./base";
+import type { Id } from "./ids";
+import { onlyAType } from "./types";
+enum Color { Red, Green = Red + 2, Name = "n" }
+namespace Geo { export const zero = 0; export namespace Inner { export let n = 1; } }
+import Inner = Geo.Inner;
+interface Local { a: number }
+export abstract class Unit<T> extends Base<T> implements Shape {
+  declare tag: string;
+  private hp?: number = 1;
+  constructor(public id: Id, readonly color: Color = Color.Green) { super(); }
+  abstract area(): number;
+  over(a: string): void;
+  over(a: unknown): void {}
+  #own!: onlyAType;
+  get own() { return this.#own as unknown as Local; }
+}
+export const made = (<T,>(x: T): T => x)(Inner.n satisfies number)!;
+`;
+
 describe("compile: one parse per file", () => {
+  it("parses a TypeScript file once: type stripping and code TypeScript writes are edits on that tree", () => {
+    parseSync.mockClear();
+    const compiled = compileScript("unit.ts", TYPESCRIPT);
+    expect(parseSync).toHaveBeenCalledTimes(1);
+    expect(parseSync.mock.calls[0]![2]).toMatchObject({ lang: "ts" });
+    // What each stage did, in the one output.
+    expect(compiled.code).toContain(`var Color = (function (Color) { Color[Color["Red"] = 0] = "Red";`);
+    expect(compiled.code).toContain(`var Geo; (function (Geo) {`);
+    expect(compiled.code).toContain(`this.id = id; this.color = color;`);
+    expect(compiled.imports.map((site) => site.specifier)).toEqual(["./base"]);
+    expect(compiled.classNames).toEqual(["Unit"]);
+    expect(compiled.code).not.toMatch(/\bimplements\b|\babstract\b|\bdeclare\b|satisfies|: number/);
+    // A compile error after stripped types is where the script has it (no map between stages).
+    expect(compiled.mapper.original({ line: compiled.code.split("\n").findIndex((line) => line.includes("this.id = id")) + 1, column: compiled.code.split("\n").find((line) => line.includes("this.id = id"))!.indexOf("super") + 1 })).toEqual({ line: 11, column: 69 });
+  });
+
+  it("parses a REPL line of a TypeScript script once", async () => {
+    const script = compileScript("unit.ts", TYPESCRIPT);
+    parseSync.mockClear();
+    expect(compileSnippet(script, "(Inner.n as number) + Color.Green")).toContain("Color.Green");
+    expect(parseSync).toHaveBeenCalledTimes(1);
+  });
+
   it("parses a script with imports, private names, fields, an unnamed class and module arguments once", () => {
     parseSync.mockClear();
     const compiled = compileScript("unit.ts", EVERY_PASS);
@@ -60,11 +105,10 @@ describe("compile: one parse per file", () => {
     parseSync.mockClear();
     compileScript("service.ts", LEGACY.replaceAll("(@inject ", "("), { decorators: "legacy" });
     expect(parseSync).toHaveBeenCalledTimes(1);
-    // Parameter decorators are TypeScript syntax: the script is parsed as TypeScript, and once
-    // more as JavaScript with them blanked out, for JavaScript's early errors.
+    // Parameter decorators are TypeScript syntax, on the one TypeScript parse of a .ts file.
     parseSync.mockClear();
     const compiled = compileScript("service.ts", LEGACY, { decorators: "legacy" });
-    expect(parseSync).toHaveBeenCalledTimes(2);
+    expect(parseSync).toHaveBeenCalledTimes(1);
     expect(compiled.code).toContain(`__graft.decorate([(__import0.logged), __graft.param(0, (__import0.inject))], Service.prototype, "run", null);`);
     expect(compiled.code).toContain(`__graft.decorateClass([(__import0.logged), __graft.param(0, (__import0.inject))], Service);`);
     expect(compiled.code).not.toContain("@");
@@ -85,9 +129,13 @@ describe("compile: one parse per file", () => {
     expect(compiled.code).not.toContain("__esDecorate");
   });
 
-  it("in legacy-decorator mode, parses TypeScript only for parameter decorators and keeps JavaScript's early errors", () => {
+  it("in legacy-decorator mode, parses a .js file as TypeScript only for parameter decorators and keeps JavaScript's early errors", () => {
     const withParameters = `import { inject } from "./di";\nexport class S {\n  constructor(@inject name) {}\n}\n`;
+    // A JavaScript file with parameter decorators is parsed as TypeScript, and once more as
+    // JavaScript with them blanked out, for JavaScript's early errors.
+    parseSync.mockClear();
     expect(compileScript("s.js", withParameters, { decorators: "legacy" }).code).toContain("__graft.decorateClass([__graft.param(0, (__import0.inject))], S);");
+    expect(parseSync).toHaveBeenCalledTimes(2);
     const refused: [string, string, number, number][] = [
       // An undeclared export is a SyntaxError in JavaScript; a TypeScript parse alone accepts it.
       ["plain.ts", `export { Number };\n`, 1, 10],

@@ -34,7 +34,7 @@ export interface ClassLowering {
  * module rewrite's first step (module-transform.ts rewriteModule). `api` is the module's
  * loader API.
  */
-export function lowerClasses(file: string, code: string, program: ESTree.Program, out: MagicString, api: string, decorators: DecoratorMode): ClassLowering {
+export function lowerClasses(file: string, code: string, program: ESTree.Program, out: MagicString, api: string, decorators: DecoratorMode, textOf: (start: number, end: number) => string = (start, end) => code.slice(start, end)): ClassLowering {
   const unnamed = new Set<unknown>();
   if (!code.includes("class")) return { unnamed, decorators: prepareDecorators(file, code, program, out, api, [], decorators), sources: {} };
   const classes = topLevelClasses(program, code);
@@ -45,7 +45,7 @@ export function lowerClasses(file: string, code: string, program: ESTree.Program
   const privateInitial = new Map<AnyNode, string>();
   const lowering = prepareDecorators(file, code, program, out, api, classes, decorators, privateInitial);
   const sources: Record<string, string> = {};
-  for (const target of classes) sources[target.name] = code.slice(target.node.start, target.node.end);
+  for (const target of classes) sources[target.name] = textOf(target.node.start, target.node.end);
   for (const target of classes) {
     if (target.node.type !== "ClassExpression" || !target.node.id) continue;
     unname(out, target.node, target.name, code);

@@ -1,14 +1,13 @@
 import MagicString from "magic-string";
-import { stripTypes } from "./strip-types.js";
-import { parseModule, rewriteModule, transformSnippet, type ImportSite, type ModuleEntries } from "./module-transform.js";
+import { parseScript, parseSnippet } from "./strip-types.js";
+import { rewriteModule, transformSnippet, type ImportSite, type ModuleEntries } from "./module-transform.js";
 import { mapOfEdits, SourceMapper, type SourceMapInput } from "./source-map.js";
-import { CompileError, positionAt, type ScriptPosition } from "./errors.js";
+import { positionAt, type ScriptPosition } from "./errors.js";
 import { checkNesting } from "./nesting.js";
 import { mayReadImportsAtTopLevel } from "./top-level-reads.js";
 import { lowerClasses, type DecoratorMode } from "./class-lowering.js";
 import { checkReservedNames } from "./reserved-names.js";
 import { hideModuleArguments } from "./module-arguments.js";
-import { parseWithParameterDecorators } from "./legacy-decorators.js";
 import { isJsonModule, jsonModuleCode } from "./json-module.js";
 
 export { CompileError, type ScriptPosition } from "./errors.js";
@@ -84,11 +83,13 @@ export interface CompiledParts extends CompiledModule {
 /**
  * The passes of compileScript, without building its lookups. Throws CompileError.
  *
- * The type-stripped code is parsed once (twice only with legacy parameter decorators:
- * legacy-decorators.ts); every later pass (reserved names, module `arguments`, class
- * lowering with decorators and `accessor` fields, the module rewrite) reads that one tree
- * and edits its text in one MagicString, so one map leads from the module function back to
- * the stripped code (and oxc-transform's to the source). Nothing parses another pass's output.
+ * The script is parsed once (a `.ts` file as TypeScript; a `.js` one with legacy parameter
+ * decorators twice: legacy-decorators.ts). Type stripping blanks TypeScript's type-only
+ * syntax on that tree and writes what needs code (strip-types.ts), so every offset of the
+ * tree stays an offset of the source; every later pass (reserved names, module `arguments`,
+ * class lowering with decorators and `accessor` fields, the module rewrite) reads that one
+ * tree and edits its text in one MagicString, so one map leads from the module function back
+ * to the source. Nothing parses another pass's output.
  */
 export function compileParts(file: string, source: string, options: CompileOptions = {}): CompiledParts {
   if (isJsonModule(file)) {
@@ -98,22 +99,19 @@ export function compileParts(file: string, source: string, options: CompileOptio
     return { ...parts, file, source };
   }
   checkNesting(file, source);
-  const stripped = stripTypes(file, source);
-  const code = stripped.code;
-  // From the stripped code back to the source (oxc-transform's map), when types were stripped.
-  const back: SourceMapInput[] = stripped.map ? [stripped.map] : [];
   const mode = options.decorators ?? "standard";
-  const program = mapErrorPosition(() => (mode === "legacy" ? parseWithParameterDecorators(file, code) : parseModule(file, code)), back);
-  checkReservedNames(file, code, program, positionsIn(file, code, back));
+  const parsed = parseScript(file, source, mode);
+  // The source with its types blanked out: the same offsets and lines as the source.
+  const { code, program } = parsed;
+  checkReservedNames(file, code, program, positionsIn(file, code, []));
   const out = new MagicString(code);
+  parsed.edit(out);
   hideModuleArguments(code, program, out);
-  // Errors are found in the stripped code: reported where the script has them.
-  const module = mapErrorPosition(() => rewriteModule(file, code, program, out), back);
-  const classes = mapErrorPosition(() => lowerClasses(file, code, program, out, "__graft", mode), back);
-  const shape = mapErrorPosition(() => module.finish({ unnamed: classes.unnamed, setup: classes.decorators.setup }), back);
+  const module = rewriteModule(file, code, program, out);
+  const classes = lowerClasses(file, code, program, out, "__graft", mode, parsed.textOf);
+  const shape = module.finish({ unnamed: classes.unnamed, setup: classes.decorators.setup });
   classes.decorators.classes();
-  const maps = [mapOfEdits(out, file), ...back];
-  const strippedFrom = maps.length - back.length;
+  const maps = [mapOfEdits(out, file)];
   return {
     file,
     source,
@@ -127,8 +125,8 @@ export function compileParts(file: string, source: string, options: CompileOptio
     mayReadImportsAtTopLevel: mayReadImportsAtTopLevel(program),
     classSources: classes.sources,
     maps,
-    moduleStage: { code, mapsFrom: strippedFrom },
-    strippedStage: { code, mapsFrom: strippedFrom },
+    moduleStage: { code, mapsFrom: maps.length },
+    strippedStage: { code, mapsFrom: maps.length },
   };
 }
 
@@ -146,18 +144,10 @@ export function assembleScript(parts: CompiledParts): CompiledScript {
 /** REPL code for `script`'s own scope (TypeScript if the script is): throws CompileError. */
 export function compileSnippet(script: CompiledScript, code: string): string {
   checkNesting(script.file, code);
-  return transformSnippet(script.file, stripTypes(script.file, code).code, script.importedBindings);
-}
-
-/** A CompileError raised on code a pass was given, with its position moved to the source as written. */
-function mapErrorPosition<T>(step: () => T, maps: SourceMapInput[]): T {
-  try {
-    return step();
-  } catch (error) {
-    if (!(error instanceof CompileError) || !error.position || maps.length === 0) throw error;
-    const position = { file: error.file, ...new SourceMapper(maps).original(error.position) };
-    throw new CompileError(error.message, error.file, position, error.hint);
-  }
+  const parsed = parseSnippet(script.file, code);
+  const out = new MagicString(parsed.code);
+  parsed.edit(out);
+  return transformSnippet(parsed.program, out, script.importedBindings);
 }
 
 /**

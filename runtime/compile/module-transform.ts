@@ -349,8 +349,8 @@ export function rewriteModule(file: string, code: string, program: ESTree.Progra
  * `code` parsed as an ES module, with its early errors: duplicate lexical names, `var f;
  * function f() {}`, `import { eval }`, exporting an undeclared name are SyntaxErrors before it runs.
  */
-export function parseModule(file: string, code: string, lang: "js" | "ts" = "js"): ESTree.Program {
-  const parsed = parseSync(file.replace(/\.ts$/, ".js"), code, { sourceType: "module", lang, showSemanticErrors: true });
+export function parseModule(file: string, code: string, lang: "js" | "ts" = "js", showSemanticErrors = true): ESTree.Program {
+  const parsed = parseSync(file.replace(/\.ts$/, ".js"), code, { sourceType: "module", lang, showSemanticErrors });
   if (parsed.errors.length > 0) throw syntaxError(file, code, parsed.errors[0]!);
   return parsed.program as unknown as ESTree.Program;
 }
@@ -360,12 +360,7 @@ export function parseModule(file: string, code: string, lang: "js" | "ts" = "js"
  * module's own eval: references to the module's imports become reads of the exporters'
  * namespaces, as they are in the module's code.
  */
-export function transformSnippet(file: string, code: string, importedBindings: Record<string, string>): string {
-  // Parsed as a module so that import.meta is allowed; eval code is strict either way.
-  const parsed = parseSync(file.replace(/\.ts$/, ".js"), code, { sourceType: "module" });
-  if (parsed.errors.length > 0) throw syntaxError(file, code, parsed.errors[0]!);
-  const program = parsed.program as unknown as ESTree.Program;
-  const out = new MagicString(code);
+export function transformSnippet(program: ESTree.Program, out: MagicString, importedBindings: Record<string, string>): string {
   rewriteImportedReferences(program, out, new Map(Object.entries(importedBindings)), false);
   rewriteImportMeta(program, out);
   return out.toString();

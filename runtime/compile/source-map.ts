@@ -1,4 +1,4 @@
-import { TraceMap, originalPositionFor, LEAST_UPPER_BOUND } from "@jridgewell/trace-mapping";
+import { TraceMap, originalPositionFor, traceSegment, LEAST_UPPER_BOUND } from "@jridgewell/trace-mapping";
 import type MagicString from "magic-string";
 
 export interface EncodedSourceMap {
@@ -8,6 +8,8 @@ export interface EncodedSourceMap {
   mappings: string;
   sourcesContent?: (string | null)[];
   file?: string | null;
+  /** graft's own: the map of a MagicString's edits, with a segment for every character they kept. */
+  x_graft_everyCharacter?: boolean;
 }
 
 /**
@@ -19,7 +21,7 @@ export type SourceMapInput = EncodedSourceMap | (() => EncodedSourceMap);
 /** The map of `edits` (a pass's MagicString over `file`'s code), generated when first asked for. */
 export function mapOfEdits(edits: MagicString, file: string): () => EncodedSourceMap {
   let map: EncodedSourceMap | undefined;
-  return () => (map ??= edits.generateMap({ hires: true, source: file, includeContent: false }) as unknown as EncodedSourceMap);
+  return () => (map ??= { ...(edits.generateMap({ hires: true, source: file, includeContent: false }) as unknown as EncodedSourceMap), x_graft_everyCharacter: true });
 }
 
 interface LineColumn {
@@ -33,15 +35,23 @@ interface LineColumn {
  * they are only needed when something goes wrong.
  */
 export class SourceMapper {
-  private traces: TraceMap[] | null = null;
+  private traces: { trace: TraceMap; everyCharacter: boolean }[] | null = null;
 
   constructor(private readonly maps: SourceMapInput[]) {}
 
   original(position: LineColumn): LineColumn {
-    this.traces ??= this.maps.map((map) => new TraceMap((typeof map === "function" ? map() : map) as ConstructorParameters<typeof TraceMap>[0]));
+    this.traces ??= this.maps.map((input) => {
+      const map = typeof input === "function" ? input() : input;
+      return { trace: new TraceMap(map as ConstructorParameters<typeof TraceMap>[0]), everyCharacter: map.x_graft_everyCharacter === true };
+    });
     let current = { line: position.line, column: position.column - 1 };
-    for (const trace of this.traces) {
-      let mapped = originalPositionFor(trace, current);
+    for (const { trace, everyCharacter } of this.traces) {
+      // A map of edits has a segment for every character they kept: a position without one
+      // is in text a pass inserted, which (`__graftP0_0.ref(` before `this`) mostly wraps
+      // the code after it, so it maps where that code is written.
+      const inserted = everyCharacter && traceSegment(trace, current.line - 1, current.column)?.[0] !== current.column;
+      let mapped = inserted ? originalPositionFor(trace, { ...current, bias: LEAST_UPPER_BOUND }) : originalPositionFor(trace, current);
+      if (mapped.line === null && inserted) mapped = originalPositionFor(trace, current);
       if (mapped.line === null) mapped = originalPositionFor(trace, { ...current, bias: LEAST_UPPER_BOUND });
       if (mapped.line === null || mapped.column === null) break;
       current = { line: mapped.line, column: mapped.column };
