@@ -226,3 +226,31 @@ describe("adding files to a full VM (issue 24, row 6)", () => {
     }
   }, 300_000);
 });
+
+describe("a big file reloaded into a full VM (issue 24)", () => {
+  it("fails as out of memory, the VM serves on, and the file loads once the scripts free memory", async () => {
+    // quickjs-emscripten copied the source into the VM through a malloc it did not check: in a
+    // full VM it wrote the source at address 0, over malloc's own state, and the VM trapped.
+    const folder = await scriptsFolder({
+      "keep.ts": "export const full: unknown[] = [];\nexport function fillUp(): void { for (const size of [10000, 1000, 100, 10, 1]) { try { for (;;) full.push(new Array(size).fill('x')); } catch {} } }\nexport function free(): void { full.length = 0; }\nexport const ok = (): number => 42;",
+      "big.ts": "export const small = 1;",
+    });
+    const runtime = await runtimeFor(folder, { memoryLimit: 8 * MIB, timeout: 20_000 });
+    const keep = runtime.exports("keep.ts");
+    keep.fillUp!.invoke().dispose();
+    const lines = Array.from({ length: 5000 }, (_, i) => `export const f${i} = (a: number): number => a + ${i} * 2 + "${"z".repeat(20)}".length;`);
+    await folder.write("big.ts", lines.join("\n"));
+    const report = await runtime.reload(["big.ts"]);
+    expect(report.ok).toBe(false);
+    expect(report.errors[0]!.file).toBe("big.ts");
+    expect(report.errors[0]!.message).toMatch(/out of memory/);
+    expect(runtime.vm.crashed).toBeUndefined();
+    expect(keep.ok!.invoke().toHost()).toBe(42);
+    // A host copy that does not fit is a GraftError too, not a write over the VM's memory.
+    expect(() => runtime.evaluate("keep.ts", `"${"y".repeat(400_000)}".length`)).toThrow(/^VM out of memory: copying .* from the host into the VM/);
+    keep.free!.invoke().dispose();
+    runtime.heap.gc();
+    expect((await runtime.reload(["big.ts"])).ok).toBe(true);
+    expect(runtime.exports("big.ts").f4999!.invoke(1).toHost()).toBe(1 + 4999 * 2 + 20);
+  });
+});

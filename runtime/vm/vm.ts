@@ -10,6 +10,9 @@ import type { WasmStackExports } from "./wasm-stack.js";
 import { DirectCall, type EmscriptenAllocator } from "./direct-call.js";
 import { withoutCollections } from "./gc-threshold.js";
 import { GraftError } from "../graft-error.js";
+import { VmOutOfMemory } from "./vm-out-of-memory.js";
+
+export { VmOutOfMemory };
 
 /** A QuickJS instance (its own linear memory, capped at `memoryLimit`) for one runtime. */
 export function loadQuickJS(memoryLimit: number): Promise<QuickJSWASMModule> {
@@ -30,24 +33,6 @@ export class HostStackOverflow extends Error {
   constructor() {
     super("stack overflow: the script ran out of host stack inside the VM (recursion or nesting too deep)");
     this.name = "HostStackOverflow";
-  }
-}
-
-/**
- * A call graft makes into the VM for its own work (a kernel step, a heap query's holder
- * array) failed because the scripts have filled the VM to its memory limit.
- */
-export class VmOutOfMemory extends GraftError {
-  constructor(
-    what: string,
-    memoryLimit: number,
-    /** The thrown VM value, as dumped (null when QuickJS had no memory to build one). */
-    readonly vmError: unknown = null,
-  ) {
-    super(
-      `VM out of memory: ${what} needs a little VM memory, and the scripts have filled the VM to its memoryLimit of ${formatBytes(memoryLimit)}; ` +
-        "free memory in the scripts (drop what they hold), or create the runtime with a larger memoryLimit",
-    );
   }
 }
 

@@ -7,6 +7,27 @@ import { instantiateQuickJS, type WasmStackExports } from "./wasm-stack.js";
 import { repairQuickJSWasm } from "./wasm-patch.js";
 import { addLoopDeadline, DEADLINE_EXPORT, STOPPED_EXPORT } from "./wasm-deadline.js";
 import { newCrashState, trapGuardedExports, type CrashState } from "./wasm-traps.js";
+import { VmOutOfMemory } from "./vm-out-of-memory.js";
+import { formatBytes } from "../format-bytes.js";
+
+/** The pinned build's minified export of malloc (emscripten-module.mjs: `_malloc=b.v`). */
+const MALLOC_EXPORT = "v";
+
+/**
+ * The instance's malloc, as the host calls it, refusing to return NULL. quickjs-emscripten
+ * copies host strings (evalCode's source, newString) into the VM through `_malloc` without
+ * looking at the result: in a VM full to memoryLimit malloc gives 0 and the string was
+ * written at address 0, over the C library's static data (malloc's own bins among them), and
+ * the next allocation trapped ("memory access out of bounds" in malloc: reloading a big
+ * file into a full VM crashed it). A failed allocation for the host is a VmOutOfMemory instead.
+ */
+function checkedMalloc(malloc: (bytes: number) => number, memoryLimit: number): (bytes: number) => number {
+  return (bytes) => {
+    const pointer = malloc(bytes);
+    if (pointer === 0 && bytes > 0) throw new VmOutOfMemory(`copying ${formatBytes(bytes)} from the host into the VM (a string, source code, arguments)`, memoryLimit);
+    return pointer;
+  };
+}
 
 /** The part of the WebAssembly global graft uses (the project's libs have no DOM types). */
 declare const WebAssembly: {
@@ -140,7 +161,9 @@ export async function newQuickJSInstance(memoryLimit: number): Promise<QuickJSWA
           outsideDeadline = exports[DEADLINE_EXPORT] as OutsideDeadline;
           const stopped = exports[STOPPED_EXPORT] as { value: number };
           crash.stoppedAtDeadline = () => stopped.value === 1;
-          return trapGuardedExports(exports, crash);
+          const malloc = exports[MALLOC_EXPORT];
+          if (typeof malloc !== "function") throw new Error("graft: the QuickJS WebAssembly module has no malloc where graft expects it; graft needs exactly @jitl/quickjs-wasmfile-release-sync 0.32.0");
+          return trapGuardedExports({ ...exports, [MALLOC_EXPORT]: checkedMalloc(malloc as (bytes: number) => number, memoryLimit) }, crash);
         });
         return {};
       },
