@@ -51,7 +51,7 @@ export function parseSnippet(file: string, code: string): ParsedScript {
 }
 
 /** Keys that hold only types, on JavaScript nodes. */
-const TYPE_KEYS = ["typeAnnotation", "returnType", "typeParameters", "typeArguments", "superTypeArguments"] as const;
+const TYPE_KEYS = new Set(["typeAnnotation", "returnType", "typeParameters", "typeArguments", "superTypeArguments"]);
 /** Class member modifiers that are TypeScript's only. */
 const TS_MODIFIERS = /(?<![\w$])(?:public|private|protected|readonly|override|abstract|declare)(?![\w$])/g;
 /** Statement lists: a statement removed from one leaves `;` so that the next cannot join the one before. */
@@ -144,6 +144,18 @@ class TypeStripper implements Stripper {
 
   /** Strips `node` and what it holds: returns the node to keep (itself or what replaces it), or null to remove it. */
   visit(node: TsNode, parent: TsNode | null): TsNode | null {
+    switch (node.type) {
+      // The most numerous nodes, mostly with nothing to strip.
+      case "Identifier":
+        if (!node.typeAnnotation && !node.optional && !node.decorators?.length) return node;
+        break;
+      case "Literal":
+      case "ThisExpression":
+      case "Super":
+      case "TemplateElement":
+      case "PrivateIdentifier":
+        return node;
+    }
     if (node.declare === true) return this.removeStatement(node);
     switch (node.type) {
       case "TSInterfaceDeclaration":
@@ -223,8 +235,8 @@ class TypeStripper implements Stripper {
   visitChildren(node: TsNode, done?: string): void {
     for (const key in node) {
       const value = node[key];
-      if (value === null || typeof value !== "object" || key === "range" || key === done) continue;
-      if ((TYPE_KEYS as readonly string[]).includes(key)) {
+      if (value === null || typeof value !== "object" || key === done) continue;
+      if (TYPE_KEYS.has(key)) {
         if (typeof value.type === "string") this.blank(value.start, value.end);
         node[key] = null;
       } else if (Array.isArray(value)) {
@@ -320,8 +332,9 @@ class TypeStripper implements Stripper {
   private visitMember(node: TsNode, parent: TsNode | null): TsNode | null {
     if (node.type === "MethodDefinition" && node.value.type === "TSEmptyBodyFunctionExpression") return this.removeStatement(node);
     const key = node.key as TsNode;
-    const head = (node.decorators as TsNode[] | undefined)?.at(-1)?.end ?? node.start;
-    this.blankModifiers(head, key.start);
+    if (node.accessibility || node.readonly || node.override) {
+      this.blankModifiers((node.decorators as TsNode[] | undefined)?.at(-1)?.end ?? node.start, key.start);
+    }
     const afterKey = node.computed ? this.source.indexOf("]", key.end) + 1 : key.end;
     if (node.optional) this.blankNext(afterKey, "?");
     if (node.definite) this.blankNext(afterKey, "!");
@@ -409,15 +422,30 @@ class TypeStripper implements Stripper {
    */
   private textOf(start: number, end: number): string {
     const source = this.source;
+    const blanks = this.blanks;
     let text = "";
     let at = start;
-    for (const [from, to] of this.blanks) {
-      if (to <= at || from >= end) continue;
+    // The first blank that may reach into [start, end) (sorted by start; a blank holds no other but a statement's).
+    let low = 0;
+    for (let high = blanks.length; low < high; ) {
+      const middle = (low + high) >> 1;
+      if (blanks[middle]![0] < start) low = middle + 1;
+      else high = middle;
+    }
+    for (let i = Math.max(0, low - 1); i < blanks.length; i++) {
+      const [from, to] = blanks[i]!;
+      if (from >= end) break;
+      if (to <= at) continue;
       text += source.slice(at, Math.max(from, at));
       at = Math.min(to, end);
-      if (/[\s(]$/.test(text)) while (at < end && (source[at] === " " || source[at] === "\t")) at++;
+      const last = text.charCodeAt(text.length - 1);
+      if (last === 40 /* ( */ || last === 32 || last === 9 || last === 10) while (at < end && (source[at] === " " || source[at] === "\t")) at++;
     }
     text += source.slice(at, end);
+    // A member removed whole left a blank line (it was written `;`): its line goes.
+    let removedMember = false;
+    for (const position of this.written.keys()) if (position >= start && position < end) removedMember = true;
+    if (!removedMember) return text;
     const written = source.slice(start, end).split("\n");
     return text
       .split("\n")
@@ -427,21 +455,32 @@ class TypeStripper implements Stripper {
 
   private blankedCode(): string {
     this.blanks.sort((a, b) => a[0] - b[0]);
-    if (this.blanks.length === 0 && this.written.size === 0) return this.source;
-    let code = "";
+    if (this.blanks.length === 0) return this.source;
+    const source = this.source;
+    const pieces: string[] = [];
     let at = 0;
     for (const [start, end] of this.blanks) {
       if (end <= at) continue;
       const from = Math.max(start, at);
-      code += this.source.slice(at, from) + this.source.slice(from, end).replace(/[^\n\r\u2028\u2029]/g, " ");
+      pieces.push(source.slice(at, from));
+      const text = source.slice(from, end);
+      pieces.push(/[\n\r\u2028\u2029]/.test(text) ? text.replace(/[^\n\r\u2028\u2029]/g, " ") : " ".repeat(text.length));
       at = end;
     }
-    code += this.source.slice(at);
+    pieces.push(source.slice(at));
+    const code = pieces.join("");
     if (this.written.size === 0) return code;
-    const chars = code.split("");
-    for (const [position, character] of this.written) chars[position] = character;
-    return chars.join("");
+    // What is written goes into blanks: few characters, in order.
+    const positions = [...this.written.keys()].sort((a, b) => a - b);
+    let patched = "";
+    let from = 0;
+    for (const position of positions) {
+      patched += code.slice(from, position) + this.written.get(position)!;
+      from = position + 1;
+    }
+    return patched + code.slice(from);
   }
+
 }
 
 /** The names classes, functions, `let` and `const` of a statement list bind. */
