@@ -74,19 +74,20 @@ for (const [name, rows] of Object.entries(results)) {
   if (rows.length === 2) console.log(`  this build / --against: p50 ${(rows[0].p50_ms / rows[1].p50_ms).toFixed(2)}x, min ${(rows[0].min_ms / rows[1].min_ms).toFixed(2)}x`);
 }
 
-// --parsers: what one TypeScript-aware parse would cost against type stripping (oxc-transform,
-// in Rust) plus the parse of its output, for the 200-line fixture: the variants alternate call
-// by call (a loaded machine disturbs both alike), percentiles of single calls.
+// --parsers: where one compile of the 200-line fixture goes: the one TypeScript parse
+// (oxc-parser, its AST decoded from JSON), that parse with the types stripped on its tree
+// (parseScript), and the whole compile. The variants alternate call by call (a loaded
+// machine disturbs them alike), percentiles of single calls.
 if (args.includes("--parsers")) {
   const { createRequire } = await import("node:module");
   const require = createRequire(import.meta.url);
   const { parseSync } = await import(pathToFileURL(require.resolve("oxc-parser")).href);
-  const { transformSync } = await import(pathToFileURL(require.resolve("oxc-transform")).href);
+  const { parseScript } = await import(pathToFileURL(path.join(here, "..", "dist", "runtime", "compile", "strip-types.js")).href);
   const source = script200(1);
-  const strip = () => transformSync("units.ts", source, { sourcemap: true, lang: "ts", sourceType: "module", typescript: { onlyRemoveTypeImports: false } });
   const variants = {
-    "strip types + parse the JavaScript": () => parseSync("units.js", strip().code, { sourceType: "module", showSemanticErrors: true }).program,
-    "parse TypeScript (TS AST)": () => parseSync("units.ts", source, { sourceType: "module", showSemanticErrors: true }).program,
+    "parse TypeScript (TS AST)": () => parseSync("units.ts", source, { sourceType: "module", lang: "ts", showSemanticErrors: true }).program,
+    "parse + strip types (parseScript)": () => parseScript("units.ts", source).program,
+    "whole compile (compileScript)": () => builds[0].compileScript("units.ts", source),
   };
   const names = Object.keys(variants);
   const samples = Object.fromEntries(names.map((name) => [name, []]));
@@ -105,5 +106,5 @@ if (args.includes("--parsers")) {
     const sorted = samples[name].sort((x, y) => x - y);
     console.log(`  ${name.padEnd(36)} p10 ${at(sorted, 0.1)}  p50 ${at(sorted, 0.5)}`);
   }
-  console.log(`  AST JSON: TypeScript ${JSON.stringify(parseSync("units.ts", source).program).length} B, stripped JavaScript ${JSON.stringify(parseSync("units.js", strip().code).program).length} B`);
+  console.log(`  AST JSON: TypeScript ${JSON.stringify(parseSync("units.ts", source, { lang: "ts" }).program).length} B`);
 }
