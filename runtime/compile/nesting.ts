@@ -1,8 +1,8 @@
 import { CompileError, positionAt } from "./errors.js";
 
 /**
- * Bounds how deeply a script nests before any parser sees it. oxc-parser and
- * oxc-transform recurse on the native stack without a guard (a few thousand levels of
+ * Bounds how deeply a script nests before any parser sees it. oxc-parser recurses on
+ * the native stack without a guard (a few thousand levels of
  * `(`, `[` or `a ? b :` kill Node with SIGSEGV), and QuickJS's parser, although it checks
  * its own stack, spends far more host stack per level than that check sees (about 1.5 KB
  * per `[` against 64 bytes), so a few hundred levels overflow V8's stack from inside the
