@@ -23,6 +23,9 @@ const PHASES = [
   ["  of it, the kernel's link (instantiateModule)", "runtime/kernel/kernel.js", "Kernel", "instantiateModule"],
   ["evaluate (the module runs; its classes are grafted)", "runtime/reload/executor.js", "TransactionExecutor", "evaluate"],
   ["commit (kernel)", "runtime/kernel/kernel.js", "Kernel", "commit"],
+  // The first release's layout (02d7ae9), for a side-by-side run against it.
+  ["compile (host: TypeScript to module code)", "runtime/reload-engine.js", "ReloadEngine", "compile"],
+  ["QuickJS compiles and runs the module (02d7ae9's ReloadEngine.evaluate)", "runtime/reload-engine.js", "ReloadEngine", "evaluate"],
 ];
 
 /** Wraps the phases' methods of the build at `root`; returns the build's createRuntime and its per-reload timings. */
@@ -108,7 +111,7 @@ export async function benchReloadPhases({ edits = 200, against } = {}) {
     }
     const p50s = (side) =>
       Object.fromEntries(
-        [...PHASES.map(([label]) => label), "whole reload"].filter((label) => side.timings.has(label)).map((label) => [label, percentile(side.timings.get(label), 0.5)]),
+        [...new Set([...PHASES.map(([label]) => label), "whole reload"])].filter((label) => side.timings.has(label)).map((label) => [label, percentile(side.timings.get(label), 0.5)]),
       );
     const [self, other] = sides;
     const result = {
