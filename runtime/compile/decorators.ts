@@ -64,8 +64,6 @@ interface DecoratedClass {
 
 /** The steps of the lowering, each run at its point among the other passes' edits. */
 export interface DecoratorLowering {
-  /** Whether the script has anything this lowers. */
-  readonly active: boolean;
   /** What the module's prologue must declare (the kernel's `decorators`). */
   setup: string[];
   /** Before field-initialisers.ts copies the fields' initialisers: decorators removed, decorated initialisers wrapped. */
@@ -88,7 +86,7 @@ export function prepareDecorators(
   privateInitial: Map<AnyNode, string> = new Map(),
 ): DecoratorLowering {
   const found = code.includes("@") || code.includes("accessor") ? classesToLower(program, mode) : [];
-  const none: DecoratorLowering = { active: false, setup: [], members() {}, accessors() {}, classes() {} };
+  const none: DecoratorLowering = { setup: [], members() {}, accessors() {}, classes() {} };
   if (found.length === 0) return none;
   const prefix = uniquePrefix(code, "__graftD");
   const decorate = `${prefix}ecorate`;
@@ -100,7 +98,6 @@ export function prepareDecorators(
   let slots: PrivateNameLowering | undefined;
 
   return {
-    active: true,
     setup: classes.some((cls) => cls.decorated) ? [`const ${decorate} = ${api}.decorators(Symbol);`] : [],
     members() {
       for (const cls of classes) if (cls.decorated) lowerMembers(cls);

@@ -23,7 +23,7 @@ export function emitFieldInitialisers(out: MagicString, classes: TopLevelClass[]
       if ((element.type !== "PropertyDefinition" && !accessor) || element.static === true || element.computed === true) continue;
       const key = element.key as AnyNode;
       let name = key.type === "PrivateIdentifier" ? `#${key.name as string}` : key.type === "Identifier" ? (key.name as string) : String((key as unknown as ESTree.Literal).value);
-      // `accessor x` keeps its value in the private field TypeScript names #x_accessor_storage (decorators.ts).
+      // `accessor x` keeps its value in the kernel's private field #x_accessor_storage (private-names.ts, decorators.ts).
       if (accessor) {
         if (key.type !== "Identifier") continue;
         name = `#${name}_accessor_storage`;
