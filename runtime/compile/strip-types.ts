@@ -138,6 +138,8 @@ class TypeStripper implements Stripper {
         if (blankStart !== undefined && !this.written.has(blankStart)) this.write(blankStart, ";");
       }
     }
+    // Parameter properties are the class's fields too, declared first (TypeScript's emit with `useDefineForClassFields`).
+    if (node.parameterFields) kept.unshift(...(node.parameterFields as TsNode[]));
     node[key] = kept;
     this.lexicalNames = outerNames;
   }
@@ -395,7 +397,10 @@ class TypeStripper implements Stripper {
     }
     if (node.type === "ArrowFunctionExpression" && node.returnType) this.arrowReturnType(node);
     this.visitChildren(node, "params");
-    if (assigned.length > 0) this.assignParameterProperties(node, assigned);
+    if (assigned.length > 0) {
+      this.assignParameterProperties(node, assigned);
+      this.declareParameterFields(constructorOf!, assigned);
+    }
     return node;
   }
 
@@ -406,6 +411,22 @@ class TypeStripper implements Stripper {
     const close = this.source.lastIndexOf(")", type.start);
     this.blank(close, close + 1);
     this.write(type.end - 1, ")");
+  }
+
+  /** `q;` first in the class body for each parameter property, as a field the later passes see (the kernel is told of it). */
+  private declareParameterFields(classBody: TsNode, names: string[]): void {
+    const at = classBody.start + 1;
+    this.edit((out) => out.appendLeft(at, ` ${names.map((name) => `${name};`).join(" ")}`));
+    classBody.parameterFields = names.map((name) => ({
+      type: "PropertyDefinition",
+      key: { type: "Identifier", name, start: at, end: at },
+      value: null,
+      computed: false,
+      static: false,
+      decorators: [],
+      start: at,
+      end: at,
+    }));
   }
 
   private assignParameterProperties(node: TsNode, names: string[]): void {

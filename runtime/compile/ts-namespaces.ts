@@ -67,9 +67,16 @@ export function lowerNamespace(stripper: Stripper, node: TsNode, parent: TsNode 
     .join(" ");
   stripper.edit((out) => out.overwrite(node.start, body.start + 1, header));
 
-  const key = [...(outer ? [outer.name] : []), ...names].join(".");
-  const earlier = stripper.namespaceExports.get(key) ?? new Set<string>();
-  stripper.namespaceExports.set(key, earlier);
+  const path = [...(outer ? [outer.name] : []), ...names];
+  const exportsOf = (depth: number): Set<string> => {
+    const key = path.slice(0, depth).join(".");
+    const names = stripper.namespaceExports.get(key) ?? new Set<string>();
+    stripper.namespaceExports.set(key, names);
+    return names;
+  };
+  // `namespace A.B` exports B from A: a later `namespace A { ... B ... }` reads `A.B`.
+  for (let depth = path.length - names.length + 1; depth < path.length; depth++) exportsOf(depth).add(path[depth]!);
+  const earlier = exportsOf(path.length);
   const scope = namespaceScope(names.at(-1)!);
   stripper.namespace = scope;
   try {
