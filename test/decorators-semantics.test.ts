@@ -119,6 +119,33 @@ log.push(Purse.read(p));
 for (const context of kept) context.access.set(context.static ? Purse : p, 7);
 log.push(Purse.read(p), kept.map((c) => ctx(c) + " " + c.access.has(c.static ? Purse : p) + " " + c.access.has({})).join(" | "));
 `,
+  "private methods, getters and setters of a class in a function": `
+function wrapped(tag) {
+  return (value, context) => {
+    log.push("apply " + tag + ": " + ctx(context) + " value=" + show(value));
+    context.addInitializer(function () { log.push("extra " + tag + " has=" + context.access.has(this)); });
+    return function (...args) { log.push("call " + tag + " " + args.join(",")); return value.apply(this, args); };
+  };
+}
+function make() {
+  class Vault {
+    @wrapped("m") #open(code) { return "opened " + code + " by " + this.owner; }
+    @wrapped("g") get #balance() { return this.amount; }
+    @wrapped("s") set #balance(v) { this.amount = v; }
+    @wrapped("sm") static #audit(n) { return "audit " + n; }
+    owner = "ann";
+    amount = 3;
+    use(code) { this.#balance = this.#balance + 1; return [this.#open(code), this.#balance, Vault.#audit(code)].join(" / "); }
+    static open(v) { return v.#open; }
+  }
+  return Vault;
+}
+const Vault = make();
+const v = new Vault();
+log.push(v.use(7));
+log.push(typeof Vault.open(v), String(Vault.open(v) === Vault.open(new Vault())));
+try { Vault.open({}); } catch (error) { log.push(error.constructor.name); }
+`,
   "accessor decorators replace get and set; addInitializer after decoration throws": `
 let late;
 function observed(target, context) {

@@ -260,7 +260,8 @@ export function makeLocal(label: string) {
 
   it("refuses the forms it does not lower with a CompileError at the member, and says what to write", async () => {
     const cases: [string, string, number, RegExp][] = [
-      ["a.ts", `function d(..._: any[]) {}\nexport function f() {\n  class A {\n    @d #m() {}\n  }\n}\n`, 4, /decorator on the private method #m/],
+      ["a.ts", `function d(..._: any[]) {}\nexport function f() {\n  class A extends Object {\n    @d #m() { return super.toString(); }\n  }\n}\n`, 4, /decorator on the private method #m that uses `super`/],
+      ["e.ts", `function d(..._: any[]) {}\nexport class E {\n  @d #m() {}\n}\n`, 3, /decorator on the private method #m of a top-level class/],
       ["b.ts", `function d(..._: any[]) {}\nexport class B {\n  @d get #x() { return 1; }\n}\n`, 3, /decorator on the private getter #x/],
       ["c.ts", `export class C {\n  accessor ["x"] = 1;\n}\n`, 2, /`accessor` with a computed or quoted name/],
       ["d.ts", `function d(..._: any[]) {}\nexport async function f(k: Promise<string>) {\n  @d class D {\n    [await k] = 1;\n  }\n}\n`, 4, /`await` or `yield`/],

@@ -25,12 +25,13 @@ import type { PrivateNameLowering } from "./private-names.js";
  *   storage is the kernel's private slot `#x_accessor_storage` (private-names.ts), so it
  *   survives edits; elsewhere a native private field.
  *
- * Not supported (a CompileError at the member): decorators on private methods, getters,
- * setters and auto-accessors (their replacement cannot be installed on a private name), an
- * `accessor` with a computed or string key, `accessor #x` in a top-level class, and
- * `await`/`yield` in the computed keys or `extends` of a decorated class that is not at
- * the top level. A decorated private field of a top-level class has the kernel's slot as
- * its `access`.
+ * Not supported (a CompileError at the member): decorators on private methods, getters and
+ * setters of a top-level class (the kernel keeps those in its own tables), or on an instance
+ * one that uses `super` (it is kept as a static method); decorators on private
+ * auto-accessors; an `accessor` with a computed or string key; `accessor #x` in a top-level
+ * class; `await`/`yield` in the computed keys or `extends` of a decorated class that is not
+ * at the top level. A decorated private field of a top-level class has the kernel's slot
+ * as its `access`.
  */
 
 type MemberKind = "method" | "getter" | "setter" | "field" | "accessor";
@@ -131,6 +132,10 @@ export function prepareDecorators(
         out.appendLeft(key.end, ")");
       }
       const decorated = member.decorators.length > 0;
+      if (decorated && member.isPrivate && member.kind !== "field" && member.kind !== "accessor") {
+        privateFunction(cls, member);
+        continue;
+      }
       if (!decorated || (member.kind !== "field" && member.kind !== "accessor")) continue;
       const value = element.value as Node | null;
       if (value) {
@@ -159,6 +164,32 @@ export function prepareDecorators(
     }
     // A top-level class's class extra initializers run once it is installed (classes()).
     if (!cls.target && classDecorators(cls.node).length > 0) out.prependRight(closing, ` static { ${D}.end(); } `);
+  }
+
+  /**
+   * `@d #m(a) { ... }` in a class inside a function: the function is kept as a static
+   * private method (readable from the class's first static block, where the decorators get
+   * it), and `#m` becomes a private getter (or getter/setter) that reaches the decorated
+   * function: `get #m() { return D.private(i); }`, for a getter `D.callPrivate(i, this, [])`.
+   */
+  function privateFunction(cls: DecoratedClass, member: DecoratedMember): void {
+    const { element, index, kind } = member;
+    const D = cls.decoration;
+    const key = element.key as AnyNode;
+    const fn = element.value as AnyNode;
+    const last = member.decorators[member.decorators.length - 1]!;
+    const head = firstTokenAfter(code, last.end);
+    const name = `#${key.name as string}`;
+    const kept = `${fn.async ? "async " : ""}${fn.generator ? "*" : ""}#${privateFunctionName(D, index)}`;
+    out.overwrite(head, key.end, `static ${kept}`, { contentOnly: true });
+    const stat = member.isStatic ? "static " : "";
+    const accessor =
+      kind === "method"
+        ? `${stat}get ${name}() { return ${D}.private(${index}); }`
+        : kind === "getter"
+          ? `${stat}get ${name}() { return ${D}.callPrivate(${index}, this, []); }`
+          : `${stat}set ${name}(value) { ${D}.callPrivate(${index}, this, [value]); }`;
+    out.appendLeft(element.end, ` ${accessor}`);
   }
 
   function lowerAccessor(cls: DecoratedClass, member: DecoratedMember, accessorSlot: (element: AnyNode) => string | undefined): void {
@@ -287,13 +318,24 @@ function describeClass(file: string, code: string, node: AnyNode, target: TopLev
     if (accessor && (element.computed || (key.type !== "Identifier" && !isPrivate))) {
       fail(element, `an \`accessor\` with a computed or quoted name (${label})`, "give the accessor a plain name, or write the getter and setter yourself");
     }
-    if (isPrivate && decorators.length > 0 && kind !== "field") fail(element, `a decorator on the private ${kind} ${label}`, "decorate a public member, or a private field");
+    const privateFunction = isPrivate && decorators.length > 0 && (kind === "method" || kind === "getter" || kind === "setter");
+    if (privateFunction && target) fail(element, `a decorator on the private ${kind} ${label} of a top-level class`, "make the member public, decorate a private field, or move the class into a function");
+    if (privateFunction && element.static !== true && usesSuper(element)) {
+      fail(element, `a decorator on the private ${kind} ${label} that uses \`super\``, "make the member public, or call the parent's method from a public one");
+    }
+    if (accessor && isPrivate && decorators.length > 0) fail(element, `a decorator on the private auto-accessor ${label}`, "decorate a public accessor, or a private field");
     if (accessor && isPrivate && target) fail(element, `the auto-accessor ${label} of a top-level class`, "make the accessor public, or write a private field with a getter and setter");
     const index = members.length;
     members.push({ element, index, kind, isStatic: element.static === true, isPrivate, decorators, expressions: [] });
     if (isPrivate && decorators.length > 0 && !target) {
       const name = `#${key.name as string}`;
-      privateAccess.push(`${index}: { has: (o) => ${name} in o, get: (o) => o.${name}, set: (o, value) => { o.${name} = value; } }`);
+      const has = `has: (o) => ${name} in o`;
+      const get = `get: (o) => o.${name}`;
+      const set = `set: (o, value) => { o.${name} = value; }`;
+      // A private method, getter or setter is kept as a static private method (privateFunction()): its function is `value`.
+      const value = `value: this.#${privateFunctionName(decoration, index)}`;
+      const parts = kind === "field" ? [has, get, set] : kind === "method" ? [has, get, value] : kind === "getter" ? [has, get, value] : [has, set, value];
+      privateAccess.push(`${index}: { ${parts.join(", ")} }`);
     }
   }
   const decorated = classDecorators(node).length > 0 || members.some((member) => member.decorators.length > 0);
@@ -325,6 +367,29 @@ function rejectSuspension(file: string, code: string, node: AnyNode): void {
       },
     });
   }
+}
+
+/** The static private method keeping a decorated private method's, getter's or setter's function. */
+function privateFunctionName(decoration: string, index: number): string {
+  return `${decoration}_f${index}`;
+}
+
+/** Where the next token after `offset` starts (whitespace and comments skipped). */
+function firstTokenAfter(code: string, offset: number): number {
+  const rest = /^(?:\s|\/\/[^\n]*\n|\/\*[\s\S]*?\*\/)*/.exec(code.slice(offset))!;
+  return offset + rest[0].length;
+}
+
+/** Whether a method's body uses `super` (for itself: nested functions and classes have their own). */
+function usesSuper(element: AnyNode): boolean {
+  let found = false;
+  walk((element.value as AnyNode).body as unknown as ESTree.Node, {
+    enter(node) {
+      if (found || node.type === "FunctionDeclaration" || node.type === "FunctionExpression" || node.type === "ClassBody") return this.skip();
+      if (node.type === "Super") found = true;
+    },
+  });
+  return found;
 }
 
 function memberName(key: AnyNode): string {

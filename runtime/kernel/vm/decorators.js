@@ -31,9 +31,9 @@ const { String: DecoratorString, TypeError: DecoratorTypeError } = globalThis;
 
 /**
  * @typedef {"method" | "getter" | "setter" | "field" | "accessor"} MemberKind
- * @typedef {{ has?: (o: unknown) => boolean, get?: (o: unknown) => unknown, set?: (o: unknown, value: unknown) => void }} MemberAccess
+ * @typedef {{ has?: (o: unknown) => boolean, get?: (o: unknown) => unknown, set?: (o: unknown, value: unknown) => void, value?: Function }} MemberAccess
  * @typedef {{ kind: MemberKind, name: string | symbol, isStatic: boolean, isPrivate: boolean, decorators: unknown[],
- *   initializers: Function[], extras: Function[] }} DecoratedMember
+ *   initializers: Function[], extras: Function[], privateFunction: Function | null }} DecoratedMember
  */
 
 /**
@@ -83,7 +83,7 @@ function newDecoration(classDecorators, specs) {
     const kind = spec[0], name = spec[1], flags = spec[2], decorators = spec[3];
     members.push(bare({
       kind, name: name ?? "", isStatic: (flags & 1) !== 0, isPrivate: (flags & 2) !== 0,
-      decorators: safeArrayOf(decorators), initializers: new SafeArray(), extras: new SafeArray(),
+      decorators: safeArrayOf(decorators), initializers: new SafeArray(), extras: new SafeArray(), privateFunction: null,
     }));
   }
   const decoratorsOfClass = safeArrayOf(classDecorators);
@@ -125,15 +125,24 @@ function newDecoration(classDecorators, specs) {
     const { kind, name, isStatic, isPrivate } = member;
     const isField = kind === "field";
     const key = kind === "getter" ? "get" : kind === "setter" ? "set" : "value";
+    // A private method, getter or setter: its function comes with its access, and the decorated one is kept here.
+    const privateFunction = isPrivate && (kind === "method" || kind === "getter" || kind === "setter");
     /** @type {any} */
-    const target = isField ? null : isStatic ? cls : cls.prototype;
+    const target = isField || isPrivate ? null : isStatic ? cls : cls.prototype;
     /** @type {any} */
     const descriptor = target === null ? bare({}) : ownDescriptor(target, name) ?? bare({});
     /** @type {MemberAccess} */
     const access = create(null);
     if (isPrivate) {
       if (privateAccess === undefined) throw new DecoratorTypeError("graft: no access to the private member " + memberLabel(name));
-      assign(access, privateAccess);
+      if (privateAccess.has !== undefined) access.has = privateAccess.has;
+      if (privateAccess.get !== undefined) access.get = privateAccess.get;
+      if (privateAccess.set !== undefined) access.set = privateAccess.set;
+      if (privateFunction) {
+        const fn = /** @type {Function} */ (privateAccess.value);
+        defineProperty(fn, "name", bare({ value: (kind === "method" ? "" : key + " ") + DecoratorString(name), configurable: true }));
+        descriptor[key] = fn;
+      }
     } else {
       access.has = (/** @type {any} */ o) => name in o;
       if (kind !== "setter") access.get = (/** @type {any} */ o) => o[name];
@@ -167,7 +176,15 @@ function newDecoration(classDecorators, specs) {
       }
     }
     if (target !== null) defineProperty(target, name, descriptor);
+    if (privateFunction) member.privateFunction = descriptor[key];
     done = true;
+  };
+
+  /** @param {number} index */
+  const privateFunctionOf = (index) => {
+    const fn = /** @type {DecoratedMember} */ (members[index]).privateFunction;
+    if (fn === null) throw new DecoratorTypeError("graft: a private member is used before its class's decorators were applied");
+    return fn;
   };
 
   return bare({
@@ -222,6 +239,16 @@ function newDecoration(classDecorators, specs) {
       defineProperty(current, DECORATOR_METADATA, bare({ value: metadata, enumerable: true, configurable: true, writable: true }));
       result = current;
       return current;
+    },
+    /** A decorated private method (what `#m` reads), getter or setter of a class in a function. */
+    private: privateFunctionOf,
+    /**
+     * @param {number} index
+     * @param {unknown} receiver
+     * @param {unknown[]} args
+     */
+    callPrivate(index, receiver, args) {
+      return apply(privateFunctionOf(index), receiver, args);
     },
     /** @param {unknown} receiver the class static methods' initializers see (undefined: the decorated class) */
     statics(receiver) {
