@@ -427,6 +427,10 @@ export class Bridge {
    * with the script's stack. Promise jobs the call queued run before it returns.
    */
   callGuarded(call: () => VmCallResult<QuickJSHandle>, origin?: string): ScriptValue {
+    return this.vm.asOneCall(() => this.runGuarded(call, origin));
+  }
+
+  private runGuarded(call: () => VmCallResult<QuickJSHandle>, origin?: string): ScriptValue {
     // Timers a host call creates belong to no file version, even while one awaits at top level.
     const owner = this.scheduler.suspendOwnership();
     try {

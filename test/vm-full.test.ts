@@ -254,3 +254,15 @@ describe("a big file reloaded into a full VM (issue 24)", () => {
     expect(runtime.exports("big.ts").f4999!.invoke(1).toHost()).toBe(1 + 4999 * 2 + 20);
   });
 });
+
+describe("kernel answers read in a full VM (issue 24, found by the hostile families property)", () => {
+  it("a list of names that came back as something else (its JSON could not be made) is a GraftError, not a file with no exports", async () => {
+    const folder = await scriptsFolder({ "a.ts": "export const a = 1;" });
+    const runtime = await runtimeFor(folder);
+    // What quickjs-emscripten's dump gives when the VM has no memory for the JSON: not a list.
+    const kernel = runtime.kernel as unknown as { names(handle: unknown, step: string): string[] };
+    expect(() => kernel.names(runtime.kernelContext.newString("{}"), "namespaceKeys")).toThrow(GraftError);
+    expect(() => kernel.names(runtime.kernelContext.newString("{}"), "namespaceKeys")).toThrow(/could not read the answer of its kernel step 'namespaceKeys'/);
+    expect(Object.keys(runtime.exports("a.ts"))).toEqual(["a"]);
+  });
+});

@@ -384,6 +384,10 @@ export class Scheduler {
   }
 
   private fireNow(record: TimerRecord): void {
+    this.vm.asOneCall(() => this.fireOne(record));
+  }
+
+  private fireOne(record: TimerRecord): void {
     if (this.closed) return;
     if (this.firing !== null && (record.owner === null || !this.firing.has(record.owner))) {
       this.held.add(record.id);

@@ -6,6 +6,7 @@ import { isOutOfMemoryValue, type Vm } from "../vm/vm.js";
 import { decodeCopy } from "../vm/value-copy.js";
 import { vmString } from "../vm/vm-string.js";
 import { ValueClasses } from "../vm/value-classes.js";
+import { GraftError } from "../graft-error.js";
 
 /** The intrinsics go first: they are captured before anything else runs in the context. */
 const INTRINSICS = vmSource("intrinsics.js");
@@ -484,17 +485,27 @@ export class Kernel {
   }
 
   namespaceKeys(file: string): string[] {
-    const handle = this.callWith("namespaceKeys", [file]);
-    const names = this.context.dump(handle) as string[];
-    handle.dispose();
-    return names;
+    return this.names(this.callWith("namespaceKeys", [file]), "namespaceKeys");
   }
 
   classNames(file: string): string[] {
-    const handle = this.callWith("classNames", [file]);
-    const names = this.context.dump(handle) as string[];
-    handle.dispose();
-    return names;
+    return this.names(this.callWith("classNames", [file]), "classNames");
+  }
+
+  /**
+   * A kernel answer that is a list of names, read (and the handle disposed). quickjs-emscripten's
+   * dump copies it as JSON made in the VM, and in a VM full to memoryLimit that JSON cannot be
+   * made: what came back then is no list (a file's exports read as none), so it is refused.
+   */
+  private names(handle: QuickJSHandle, step: KernelFunction): string[] {
+    let names: unknown;
+    try {
+      names = this.context.dump(handle);
+    } finally {
+      handle.dispose();
+    }
+    if (Array.isArray(names) && names.every((name) => typeof name === "string")) return names as string[];
+    throw this.vm.memoryExhausted ? this.vm.outOfMemory(`reading the answer of graft's kernel step '${step}'`) : new GraftError(`graft could not read the answer of its kernel step '${step}' (got ${typeof names})`);
   }
 
   setHostExports(values: QuickJSHandle): void {

@@ -107,8 +107,12 @@ export class Vm {
   private readonly crash: CrashState;
   /** The module's outside-stop deadline (see wasm-deadline.ts), armed by the outermost entry. */
   private readonly outsideDeadline: OutsideDeadline;
-  /** How long past the deadline the outside stop waits (see outsideStopGrace; tests of the cooperative stop push it out). */
-  outsideStopGrace: number;
+  /** When the host call (or timer callback) now running began: its entries share one bound (see `asOneCall`). */
+  private callStarted: number | undefined;
+  /** How long past the deadline the outside stop waits (see outsideStopGrace). */
+  private readonly outsideStopGrace: number;
+  /** Whether entries arm the outside stop at all (tests of the cooperative stop alone turn it off). */
+  outsideStopArmed = true;
   /** What the outermost entry runs (a host call, a timer callback, a file's top level), for the outside stop's report. */
   private entryWhat = "a call into the VM";
   private view: Int32Array | undefined;
@@ -277,6 +281,23 @@ export class Vm {
   closing = false;
 
   /**
+   * Runs `work`, one call as the host sees it (a host call, a timer callback) made of several
+   * entries: the call itself, then the promise jobs it queued. Each entry has its own
+   * `timeout`, but none runs past 2x timeout from the call's start (and the outside stop
+   * past 2x timeout + 50 ms), so the call ends within 2x timeout + 100 ms.
+   */
+  asOneCall<T>(work: () => T): T {
+    if (this.callStarted !== undefined) return work();
+    // Set by its first entry (which reads the clock anyway).
+    this.callStarted = 0;
+    try {
+      return work();
+    } finally {
+      this.callStarted = undefined;
+    }
+  }
+
+  /**
    * Runs `work` with the timeout armed; the outermost entry owns the deadline. If `work`
    * ends by a host exception, the emscripten stack pointer and QuickJS's current stack
    * frame are put back as they were at entry (see wasm-stack.ts). `what` names the entry
@@ -293,13 +314,21 @@ export class Vm {
     const frame = heap[frameIndex]!;
     const flags = heap[flagsIndex]!;
     if (this.depth === 0) {
-      this.deadline = Date.now() + this.options.timeout;
+      const now = Date.now();
+      this.deadline = now + this.options.timeout;
+      let outside = this.deadline + this.outsideStopGrace;
+      if (this.callStarted === 0) this.callStarted = now;
+      if (this.callStarted !== undefined) {
+        const last = this.callStarted + 2 * this.options.timeout;
+        this.deadline = Math.min(this.deadline, last);
+        outside = Math.min(outside, last + 50);
+      }
       this.timedOut = false;
       this.stoppedAtGrowth = false;
       this.interruptedIn = undefined;
       this.refusalsAtEntry = this.growth.refusals;
       this.entryWhat = what;
-      if (outsideStop && !this.building) this.outsideDeadline.value = this.deadline + this.outsideStopGrace;
+      if (outsideStop && this.outsideStopArmed && !this.building) this.outsideDeadline.value = outside;
     }
     this.depth++;
     try {
