@@ -287,6 +287,8 @@ describe("TC39 decorators on every way a class is written", () => {
       "d.ts": `import { named, twice } from "./lib";\nexport const D = @named class { @twice n() { return 4; } };\n`,
       "e.ts": `import { named, twice } from "./lib";\nexport let x = 1, E = @named class { @twice n() { return 5; } };\n`,
       "f.ts": `import { named, twice } from "./lib";\nexport class Outer { static make() { const Inner = @named class { @twice n() { return 6; } }; return new Inner(); } }\n`,
+      // TypeScript parameter properties become fields first in the body (strip-types.ts)
+      "g.ts": `import { twice } from "./lib";\nexport class G {\n  @twice n(): number { return this.x; }\n  constructor(private x: number = 7) {}\n  accessor z: number = 1;\n}\n`,
     });
     const runtime = await runtimeFor(folder);
     expect(runtime.initialReport.errors).toEqual([]);
@@ -296,6 +298,7 @@ describe("TC39 decorators on every way a class is written", () => {
     expect(runtime.getClass("d.ts", "D").new().call("n").toHost()).toBe(8);
     expect(runtime.exports("e.ts").E!.new().call("n").toHost()).toBe(10);
     expect(runtime.getClass("f.ts", "Outer").call("make").call("n").toHost()).toBe(12);
+    expect(runtime.getClass("g.ts", "G").new().call("n").toHost()).toBe(14);
     for (const [file, name] of [["a.ts", "A"], ["b.ts", "B"], ["c.ts", "default"], ["d.ts", "D"]] as const) {
       expect(runtime.getClass(file, name).get("tagged").toHost(), file).toBe(true);
     }

@@ -152,7 +152,8 @@ export function prepareDecorators(
     }
     const decoratedMethods = (isStatic: boolean): boolean =>
       cls.members.some((member) => member.isStatic === isStatic && member.decorators.length > 0 && member.kind !== "field" && member.kind !== "accessor");
-    const isField = (element: AnyNode): boolean => element.type === "PropertyDefinition" || (element.type as string) === "AccessorProperty";
+    // Written fields only: the fields type stripping declares for parameter properties are empty, at the body's start.
+    const isField = (element: AnyNode): boolean => (element.type === "PropertyDefinition" || (element.type as string) === "AccessorProperty") && element.end > element.start;
     const closing = (cls.node.body as Node).end - 1;
     const before = (element: AnyNode | undefined, text: string): void => {
       if (element) out.prependRight(element.start, text);
