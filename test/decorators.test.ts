@@ -258,6 +258,19 @@ export function makeLocal(label: string) {
     expect(old.call("speak").toHost()).toBe("v1!speak 2");
   });
 
+  it("a field a new version adds whose initialiser is a decorated class (or has accessors) reaches live instances lowered", async () => {
+    const shelf = (extra: string) => `function named(cls: any, context: ClassDecoratorContext) { (cls as any).label = "named " + String(context.name); }\nexport class Shelf {\n  size = 1;\n${extra}}\n`;
+    const folder = await scriptsFolder({ "shelf.ts": shelf("") });
+    const runtime = await runtimeFor(folder);
+    const old = runtime.getClass("shelf.ts", "Shelf").new();
+    await folder.write("shelf.ts", shelf("  kind = @named class Box { accessor lid = 2; };\n  accessor spare = class { accessor count = 3; };\n"));
+    const report = await runtime.reload(["shelf.ts"]);
+    expect(report.errors).toEqual([]);
+    expect(old.get("kind").get("label").toHost()).toBe("named Box");
+    expect(old.get("kind").new().get("lid").toHost()).toBe(2);
+    expect(old.get("spare").new().get("count").toHost()).toBe(3);
+  });
+
   it("refuses the forms it does not lower with a CompileError at the member, and says what to write", async () => {
     const cases: [string, string, number, RegExp][] = [
       ["a.ts", `function d(..._: any[]) {}\nexport function f() {\n  class A extends Object {\n    @d #m() { return super.toString(); }\n  }\n}\n`, 4, /decorator on the private method #m that uses `super`/],

@@ -67,11 +67,14 @@ interface DecoratedClass {
 export interface DecoratorLowering {
   /** What the module's prologue must declare (the kernel's `decorators`). */
   setup: string[];
-  /** Before field-initialisers.ts copies the fields' initialisers: decorators removed, decorated initialisers wrapped. */
+  /**
+   * Before field-initialisers.ts copies the fields' initialisers: the classes not at the top
+   * level lowered; in the top-level ones, decorators removed and decorated initialisers wrapped.
+   */
   members(): void;
-  /** With the private fields' wrap (after the copies): `accessor` storage, in top-level classes in the kernel's slots. */
+  /** With the private fields' wrap (after the copies): top-level classes' `accessor` storage, in the kernel's slots. */
   accessors(privates: PrivateNameLowering): void;
-  /** After the module rewrite bound the top-level classes: the class wrappers and `start`. */
+  /** After the module rewrite bound the top-level classes: their class wrappers and `start`. */
   classes(): void;
 }
 
@@ -101,16 +104,26 @@ export function prepareDecorators(
   return {
     setup: classes.some((cls) => cls.decorated) ? [`const ${decorate} = ${api}.decorators(Symbol);`] : [],
     members() {
-      for (const cls of classes) if (cls.decorated) lowerMembers(cls);
+      // Classes not at the top level are lowered whole here, innermost first (a class's edits
+      // at its start must not be cleared by an enclosing one's), so that what field-initialisers.ts
+      // copies of a top-level class's fields holds them lowered.
+      for (const cls of [...classes].reverse()) {
+        if (cls.target) continue;
+        if (cls.decorated) lowerMembers(cls);
+        for (const member of cls.members) if (member.kind === "accessor") lowerAccessor(cls, member, () => undefined);
+        if (cls.decorated) wrapClass(cls);
+      }
+      for (const cls of classes) if (cls.target && cls.decorated) lowerMembers(cls);
     },
     accessors(privates) {
       slots = privates;
       for (const cls of classes) {
+        if (!cls.target) continue;
         for (const member of cls.members) if (member.kind === "accessor") lowerAccessor(cls, member, privates.accessorSlot);
       }
     },
     classes() {
-      for (const cls of classes) if (cls.decorated) wrapClass(cls);
+      for (const cls of classes) if (cls.target && cls.decorated) wrapClass(cls);
     },
   };
 
