@@ -95,6 +95,8 @@ export class GraftRuntime {
   /** @internal */ bridge!: Bridge;
   /** @internal */ scheduler!: Scheduler;
   private world!: World;
+  /** The restarted world while it loads the files on disk (reloadOnCrash). */
+  private loadingRestart: World | undefined;
 
   private constructor(
     readonly root: string,
@@ -327,11 +329,14 @@ export class GraftRuntime {
     this.bridge.abandon();
     const error = this.vm.crashError();
     const crashed = this.world;
+    // A VM restarted from disk that crashes while loading would crash again at every restart.
+    const again = this.loadingRestart === crashed;
     queueMicrotask(() => {
       // During createRuntime the crash is its rejection: nobody could listen yet.
       if (this.disposed || this.initialReport === undefined || !this.worldIs(crashed)) return;
-      this.reportUnprompted({ file: "", message: error.message, text: `${error.message}.`, origin: "vm" });
-      if (this.options.reloadOnCrash) void this.restart(crashed);
+      const message = again ? `the VM that graft restarted crashed while it loaded the files on disk, so graft does not restart it again: ${error.message}` : error.message;
+      this.reportUnprompted({ file: "", message, text: `${message}.`, origin: "vm" });
+      if (this.options.reloadOnCrash && !again) void this.restart(crashed);
     });
   }
 
@@ -354,12 +359,17 @@ export class GraftRuntime {
       return;
     }
     this.enter(world);
+    this.loadingRestart = world;
+    world.vm.restartsOnCrash = false;
     try {
       const report = await world.engine.loadAll();
       if (this.disposed || !this.worldIs(world)) return;
+      world.vm.restartsOnCrash = true;
       this.announce(report);
     } catch (error) {
       if (!this.disposed && this.worldIs(world) && world.vm.crashed === undefined) this.reportInternalFailure("load the scripts into the restarted VM", error);
+    } finally {
+      this.loadingRestart = undefined;
     }
   }
 

@@ -167,3 +167,20 @@ describe("reloadOnCrash", () => {
     await expect(runtimeFor(folder, { reloadOnCrash: "yes" as unknown as boolean })).rejects.toThrow(/option 'reloadOnCrash' must be true or false/);
   });
 });
+
+describe("reloadOnCrash, when the files on disk crash the restarted VM", () => {
+  it("reports it once and does not restart again", async () => {
+    const folder = await scriptsFolder({ "heavy.ts": HEAVY, "later.ts": "export const fine = 1;" });
+    const runtime = await runtimeFor(folder, { timeout: 100, reloadOnCrash: true });
+    const errors: ReloadError[] = [];
+    runtime.on("error", (error) => errors.push(error));
+    // Saved but not reloaded (no watcher): only the restarted VM loads it, and its top level is stuck in a builtin.
+    await folder.write("later.ts", 'export const n = "a".repeat(2 ** 20).indexOf("a".repeat(2 ** 14) + "b");');
+    expect(caught(() => runtime.exports("heavy.ts").bigint!.invoke()).kind).toBe("timeout");
+    const again = await waitFor(() => errors.find((error) => /does not restart it again/.test(error.message)), 20_000, "the restarted VM's crash");
+    expect(again.message).toMatch(/^the VM that graft restarted crashed while it loaded the files on disk, so graft does not restart it again: the VM crashed: timed out: the top level of later\.ts/);
+    expect(errors.filter((error) => error.origin === "vm")).toHaveLength(2);
+    expect(() => runtime.files()).toThrow(/^the VM crashed: timed out: the top level of later\.ts/);
+    expect(() => runtime.dispose()).not.toThrow();
+  });
+});

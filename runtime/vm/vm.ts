@@ -475,6 +475,11 @@ export class Vm {
     return (this.runtime as unknown as { module: { HEAPU8: Uint8Array } }).module;
   }
 
+  /** Whether the runtime restarts this VM when it crashes (its crash errors say so). */
+  set restartsOnCrash(restarts: boolean) {
+    this.crash.restarts = restarts;
+  }
+
   /** Why the VM crashed (a WebAssembly trap), or undefined while it is sound: see wasm-traps.ts. */
   get crashed(): string | undefined {
     return this.crash.reason;
