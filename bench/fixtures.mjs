@@ -66,7 +66,7 @@ export function removeTempDirs() {
  * `count` command scripts shaped like the demo's (scripts/commands/*.ts): each a class
  * extending a shared base, with static verbs and help, calling into a shared world module.
  */
-export function commandScripts(count) {
+export function commandScripts(count, { header = "" } = {}) {
   const dir = tempDir("startup");
   mkdirSync(path.join(dir, "commands"));
   writeFileSync(
@@ -89,6 +89,7 @@ export function commandScripts(count) {
     writeFileSync(
       path.join(dir, "commands", `c${i}.ts`),
       [
+        ...(header ? [header] : []),
         `import { Command, article } from "../base";`,
         ``,
         `export class Command${i} extends Command {`,

@@ -1,6 +1,7 @@
 // startup_500_ms / vm_bytes_per_script: createRuntime over 500 generated command scripts.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { newQuickJSWASMModuleFromVariant } from "quickjs-emscripten-core";
 import variant from "@jitl/quickjs-wasmfile-release-sync";
 import { createRuntime } from "graft";
@@ -47,11 +48,65 @@ export async function benchStartup({ runs = 5 } = {}) {
     runtime.dispose();
   }
   const baseEdit = await reloadBase(dir, runs);
+  const vsBase = await startupBesideBase(dir, Math.max(runs, 4));
   return {
     startup_500_ms: median(times),
     reload_base_500_ms: baseEdit.median,
     vm_bytes_per_script: Math.round(perScript),
-    detail: { runs, min_ms: Math.min(...times), empty_runtime_bytes: emptyBytes, bare_context_bytes: Math.round(bareContextBytes), files, reload_base_500_rerun: baseEdit.rerun },
+    detail: { runs, min_ms: Math.min(...times), empty_runtime_bytes: emptyBytes, bare_context_bytes: Math.round(bareContextBytes), files, reload_base_500_rerun: baseEdit.rerun, vs_base: vsBase },
+  };
+}
+
+/**
+ * Start-up of the same folder by another graft build, side by side with this one in this
+ * process (alternating which goes first, round by round): the build of a checkout named by
+ * GRAFT_BASE_BUILD (its dist/ built), e.g. the first release's as a fixed yardstick. Null
+ * (skipped) when the variable is unset. The ratio is the median of per-round ratios.
+ */
+async function startupBesideBase(dir, rounds) {
+  const root = process.env.GRAFT_BASE_BUILD;
+  if (!root) return null;
+  const base = (await import(pathToFileURL(path.join(root, "dist", "host-api", "index.js")).href)).createRuntime;
+  const sides = { base, this: createRuntime };
+  const time = async (side, folder = dir) => {
+    const started = performance.now();
+    const runtime = await sides[side]({ scripts: folder });
+    const elapsed = performance.now() - started;
+    const files = runtime.files().length;
+    runtime.dispose();
+    if (files !== SCRIPTS + 1) throw new Error(`startup bench: the ${side} build loaded ${files} scripts`);
+    return elapsed;
+  };
+  await time("base"); // its warm-up (this build's ran above)
+  const times = { base: [], this: [] };
+  const ratios = [];
+  for (let round = 0; round < rounds; round++) {
+    const order = round % 2 === 0 ? ["base", "this"] : ["this", "base"];
+    const taken = {};
+    for (const side of order) taken[side] = await time(side);
+    times.base.push(taken.base);
+    times.this.push(taken.this);
+    ratios.push(taken.this / taken.base);
+  }
+  // Each round on a folder of new texts: this build's compile cache has none of them.
+  const uncached = { base: [], this: [], ratios: [] };
+  for (let round = 0; round < rounds; round++) {
+    const folder = commandScripts(SCRIPTS, { header: `// round ${round} ${process.pid}-${Date.now()}` });
+    const taken = {};
+    for (const side of round % 2 === 0 ? ["base", "this"] : ["this", "base"]) taken[side] = await time(side, folder);
+    uncached.base.push(taken.base);
+    uncached.this.push(taken.this);
+    uncached.ratios.push(taken.this / taken.base);
+  }
+  return {
+    build: root,
+    rounds,
+    base_startup_500_ms: median(times.base),
+    this_startup_500_ms: median(times.this),
+    ratio: median(ratios),
+    uncached_base_ms: median(uncached.base),
+    uncached_this_ms: median(uncached.this),
+    uncached_ratio: median(uncached.ratios),
   };
 }
 
@@ -109,10 +164,19 @@ export async function benchStartup3000({ runs = 3 } = {}) {
     if (found !== count) throw new Error(`startup 3000 bench: findSubclasses found ${found} of ${count}`);
   }
   const floor = median(floors);
+  // The same start-up over texts this process never compiled (the runs above take them from
+  // the process's compile cache after the warm-up): what a host's first runtime pays.
+  const fresh = commandScripts(count, { header: `// ${process.pid}-${Date.now()}` });
+  const uncachedFloor = quickJsFloor(quickjs, count);
+  const uncachedStarted = performance.now();
+  const uncached = await createRuntime({ scripts: fresh, timeout: 10_000 });
+  const uncachedMs = performance.now() - uncachedStarted;
+  if (uncached.files().length !== count + 1) throw new Error(`startup 3000 bench: the uncached start-up loaded ${uncached.files().length} scripts`);
+  uncached.dispose();
   return {
     startup_3000_ms: median(times),
     startup_3000_found: found,
-    detail: { runs, min_ms: Math.min(...times), quickjs_floor_ms: floor, vs_quickjs_floor: median(times) / floor },
+    detail: { runs, min_ms: Math.min(...times), quickjs_floor_ms: floor, vs_quickjs_floor: median(times) / floor, uncached_ms: uncachedMs, uncached_vs_quickjs_floor: uncachedMs / uncachedFloor },
   };
 }
 
