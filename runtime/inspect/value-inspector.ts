@@ -93,11 +93,13 @@ export class ValueInspector {
       this.fileIndex.set(file, index);
     }
     const context = this.context;
-    Scope.withScope((scope) => {
-      const number = scope.manage(context.newNumber(index));
-      const result = context.callFunction(this.functions.get("installConsole")!, context.undefined, scriptContext.global, number);
-      context.unwrapResult(result).dispose();
-    });
+    // Once per script context (start-up makes thousands): the VM's direct call, no Scope.
+    const number = context.newNumber(index);
+    try {
+      context.unwrapResult(this.vm.callFunction(context, this.functions.get("installConsole")!, context.undefined, [scriptContext.global, number])).dispose();
+    } finally {
+      number.dispose();
+    }
   }
 
   private consoleCalled(type: QuickJSHandle, file: QuickJSHandle, args: QuickJSHandle, stack: QuickJSHandle, extra: QuickJSHandle): void {
