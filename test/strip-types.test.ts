@@ -15,6 +15,8 @@ const enum Dir { Up = 1, Down = Up * 2, Left = Down + Up, Label = \`l\` + "r" }
 export enum Computed { A = "abc".length, B = A * 2, C }
 enum Merged { X = 1 }
 enum Merged { Y = X + 1, Z = Color.Blue }
+enum Keyed { ["a"] = 1, b = Keyed.a + 1 }
+export const keyed = [Keyed.a, Keyed.b];
 export const result = [Color.Red, Color.Green, Color.Blue, Color[6], Color.Name, Color.Mask, Color[13], Color.Big, Color["Two words"],
   Dir.Left, Dir[2], Dir.Label, Computed.A, Computed.B, Computed.C, Computed[3], Merged.X, Merged.Y, Merged.Z, Object.keys(Merged)];
 `,
@@ -81,7 +83,9 @@ interface Between {}
 type Alias = number
 ;[h] = [h + 1] as Alias[]
 function f(this: unknown, a?: number, ...rest: number[]): number { return (a ?? 0) + rest.length; }
-export const result = [sum, pickString("p"), make().a, read, (globalThis as any).probe, twice(4), h, f(1, 2, 3), typeof s];
+let definite!: number;
+definite = 3;
+export const result = [definite, sum, pickString("p"), make().a, read, (globalThis as any).probe, twice(4), h, f(1, 2, 3), typeof s];
 `,
   "types-only.ts": `export interface Shape { area(): number }\nexport type Id = string;\n`,
   "side.ts": `export const side = 1;\n`,
@@ -107,9 +111,10 @@ describe("type stripping on the one parse: scripts compute what TypeScript's emi
     expect(runtime.initialReport.errors).toEqual([]);
     const result = (file: string): unknown => runtime.exports(file).result!.toHost();
     expect(result("enums.ts")).toEqual([0, 5, 6, "Blue", "blue", 13, "Mask", 16, 2, 3, "Down", "lr", 3, 6, 7, "A", 1, 2, 6, ["1", "2", "6", "X", "Y", "Z"]]);
+    expect(runtime.exports("enums.ts").keyed!.toHost()).toEqual([1, 2]);
     expect(result("namespaces.ts")).toEqual([0, 2, 2, "d", "a", 2, 1, 4, "abc", "ABC", "d", "undefined"]);
     expect(result("classes.ts")).toEqual(["unit#7!", 2, ["id", "speed", "secret", "hp", "label", "kind"], false, 1, "hi 3", 3, "s"]);
-    expect(result("expressions.ts")).toEqual([6, "p", 5, 1, "x", 8, 3, 3, "string"]);
+    expect(result("expressions.ts")).toEqual([3, 6, "p", 5, 1, "x", 8, 3, 3, "string"]);
     expect(result("imports.ts")).toEqual([4, "live", "function", undefined]);
     expect(Object.keys(runtime.exports("imports.ts")).sort()).toEqual(["again", "result"]);
   });

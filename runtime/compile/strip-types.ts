@@ -217,6 +217,14 @@ class TypeStripper implements Stripper {
         return this.visitFunction(node, null);
       case "TSEmptyBodyFunctionExpression":
         return null;
+      case "VariableDeclarator":
+        // `let x!: number`: the `!` follows the name, once the type is blanked.
+        if (node.definite && node.id.typeAnnotation) {
+          const bang = this.source.lastIndexOf("!", node.id.typeAnnotation.start);
+          this.blank(bang, bang + 1);
+        }
+        this.visitChildren(node);
+        return node;
       case "Identifier":
       case "ObjectPattern":
       case "ArrayPattern":

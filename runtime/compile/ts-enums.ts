@@ -24,10 +24,10 @@ export function lowerEnum(stripper: Stripper, node: TsNode): TsNode {
   let previous: string | undefined;
   for (const member of body.members as TsNode[]) {
     const id = member.id as TsNode;
-    if (member.computed || (id.type !== "Identifier" && !(id.type === "Literal" && typeof id.value === "string"))) {
+    const memberName = enumMemberName(id, member.computed === true);
+    if (memberName === undefined) {
       throw stripper.error("an enum member's name must be a name or a string", id.start, "write the member's name as a name or a string literal");
     }
-    const memberName = id.type === "Identifier" ? (id.name as string) : (id.value as string);
     const key = JSON.stringify(memberName);
     const initializer = member.initializer ? stripper.visit(member.initializer as TsNode, member) : null;
     if (initializer) {
@@ -58,6 +58,14 @@ export function lowerEnum(stripper: Stripper, node: TsNode): TsNode {
   const init = { type: "ArrayExpression", elements: computed, start: body.start, end: body.end };
   const declarator = { type: "VariableDeclarator", id: node.id, init, definite: false, start: node.id.start, end: node.end };
   return { type: "VariableDeclaration", kind: "var", declarations: [declarator], declare: false, start: node.start, end: node.end, enumOf: name };
+}
+
+/** `A`, `"a b"`, `["a"]` or `` [`a`] ``: the member's name. */
+function enumMemberName(id: TsNode, computed: boolean): string | undefined {
+  if (id.type === "Identifier" && !computed) return id.name as string;
+  if (id.type === "Literal" && typeof id.value === "string") return id.value;
+  if (id.type === "TemplateLiteral" && id.expressions.length === 0) return (id.quasis[0].value.cooked as string | null) ?? undefined;
+  return undefined;
 }
 
 function memberText(name: string, key: string, value: number | string): string {
