@@ -126,6 +126,40 @@ describe("type stripping on the one parse: scripts compute what TypeScript's emi
   });
 });
 
+describe("type stripping with decorators on the same tree", () => {
+  it("TC39 decorators on an abstract generic class with modifiers, a parameter property and a declared field", async () => {
+    const runtime = await runtimeFor(
+      await scriptsFolder({
+        "a.ts": `function twice(_: undefined, ctx: ClassFieldDecoratorContext) { return (v: number) => v * 2; }
+function tag<T extends { new (...a: any[]): object }>(c: T, ctx: ClassDecoratorContext) { (c as any).tagged = true; }
+function logged(m: any, ctx: ClassMethodDecoratorContext): any { return function (this: unknown, ...a: unknown[]) { return "L" + m.apply(this, a); }; }
+@tag export abstract class Base<T> implements Object { @twice protected readonly hp: number = 5; accessor mp: number = 2; declare z: string; abstract m(): void; constructor(public id: number) {} @logged get2(): string { return this.hp + ":" + this.mp; } }
+export class Unit extends Base<number> { m() {} }
+export const result = [new Unit(1).get2(), (Base as any).tagged, Object.keys(new Unit(3))];
+`,
+      }),
+    );
+    expect(runtime.initialReport.errors).toEqual([]);
+    expect(runtime.exports("a.ts").result!.toHost()).toEqual(["L10:2", true, ["id", "hp"]]);
+  });
+
+  it("legacy parameter decorators on parameter properties keep their decorators (applied last to first, as TypeScript's __decorate)", async () => {
+    const runtime = await runtimeFor(
+      await scriptsFolder({
+        "b.ts": `const seen: string[] = [];
+function inject(target: any, key: string | undefined, index: number) { seen.push(String(key) + index); }
+function logged(target: any, key: string, d: PropertyDescriptor) { const f = d.value; d.value = function (this: any, ...a: any[]) { return "L" + f.apply(this, a); }; return d; }
+export class S { constructor(@inject private readonly a: number, @inject public b?: string) {} @logged run(@inject x: number): string { return "r" + x + this.a; } }
+export const result = [new S(1, "b").run(2), seen, Object.keys(new S(4))];
+`,
+      }),
+      { decorators: "legacy" },
+    );
+    expect(runtime.initialReport.errors).toEqual([]);
+    expect(runtime.exports("b.ts").result!.toHost()).toEqual(["Lr21", ["run0", "undefined1", "undefined0"], ["a", "b"]]);
+  });
+});
+
 describe("type stripping: what TypeScript elides", () => {
   it("an import none of whose bindings is read as a value, and only that", () => {
     const compiled = compileScript("imports.ts", SCRIPTS["imports.ts"]!);
