@@ -2,6 +2,7 @@ import MagicString from "magic-string";
 import { parseScript, parseSnippet } from "./strip-types.js";
 import { rewriteModule, transformSnippet, type ImportSite, type ModuleEntries } from "./module-transform.js";
 import { mapOfEdits, SourceMapper, type SourceMapInput } from "./source-map.js";
+import { callOpenings } from "./call-sites.js";
 import { positionAt, type ScriptPosition } from "./errors.js";
 import { checkNesting } from "./nesting.js";
 import { mayReadImportsAtTopLevel } from "./top-level-reads.js";
@@ -78,6 +79,8 @@ export interface CompiledParts extends CompiledModule {
   moduleStage: { code: string; mapsFrom: number };
   /** The type-stripped code (what the kernel is told of fields), and where its maps start. */
   strippedStage: { code: string; mapsFrom: number };
+  /** Offsets in the source (call-sites.ts): [a call's open paren, the call's start, ...]. */
+  callOpenings: number[];
 }
 
 /**
@@ -96,7 +99,7 @@ export function compileParts(file: string, source: string, options: CompileOptio
     // Its module code is graft's own (the value as its default export): compiled as a .js
     // file, and known by the JSON text (what a reload compares and error frames show).
     const parts = compileParts(`${file}.js`, jsonModuleCode(file, source), options);
-    return { ...parts, file, source };
+    return { ...parts, file, source, callOpenings: [] };
   }
   checkNesting(file, source);
   const mode = options.decorators ?? "standard";
@@ -127,15 +130,16 @@ export function compileParts(file: string, source: string, options: CompileOptio
     maps,
     moduleStage: { code, mapsFrom: maps.length },
     strippedStage: { code, mapsFrom: maps.length },
+    callOpenings: callOpenings(program, code),
   };
 }
 
 /** A CompiledScript from its parts (made here or by a compile worker). */
 export function assembleScript(parts: CompiledParts): CompiledScript {
-  const { maps, moduleStage, strippedStage, ...module } = parts;
+  const { maps, moduleStage, strippedStage, callOpenings, ...module } = parts;
   return {
     ...module,
-    mapper: new SourceMapper(maps),
+    mapper: new SourceMapper(maps, { source: module.source, openings: callOpenings }),
     positionOf: positionsIn(module.file, moduleStage.code, maps.slice(moduleStage.mapsFrom)),
     strippedPosition: positionsIn(module.file, strippedStage.code, maps.slice(strippedStage.mapsFrom)),
   };

@@ -36,8 +36,14 @@ interface LineColumn {
  */
 export class SourceMapper {
   private traces: { trace: TraceMap; everyCharacter: boolean }[] | null = null;
+  /** "line:column" (0-based column) of a call's open paren -> where the call is placed. */
+  private callPlaces: Map<string, { line: number; column: number }> | null = null;
 
-  constructor(private readonly maps: SourceMapInput[]) {}
+  /** `calls`: the source and its calls' [open paren, place] offsets (call-sites.ts), so a call is placed as Node places it. */
+  constructor(
+    private readonly maps: SourceMapInput[],
+    private readonly calls?: { source: string; openings: number[] },
+  ) {}
 
   original(position: LineColumn): LineColumn {
     this.traces ??= this.maps.map((input) => {
@@ -56,6 +62,33 @@ export class SourceMapper {
       if (mapped.line === null || mapped.column === null) break;
       current = { line: mapped.line, column: mapped.column };
     }
+    const place = this.callPlaceAt(current);
+    if (place) current = place;
     return { line: current.line, column: current.column + 1 };
+  }
+
+  private callPlaceAt(position: { line: number; column: number }): { line: number; column: number } | undefined {
+    if (!this.calls || this.calls.openings.length === 0) return undefined;
+    if (!this.callPlaces) {
+      const { source, openings } = this.calls;
+      const lineStarts = [0];
+      for (let at = source.indexOf("\n"); at >= 0; at = source.indexOf("\n", at + 1)) lineStarts.push(at + 1);
+      const lineColumn = (offset: number): { line: number; column: number } => {
+        let low = 0;
+        let high = lineStarts.length - 1;
+        while (low < high) {
+          const middle = (low + high + 1) >>> 1;
+          if (lineStarts[middle]! <= offset) low = middle;
+          else high = middle - 1;
+        }
+        return { line: low + 1, column: offset - lineStarts[low]! };
+      };
+      this.callPlaces = new Map();
+      for (let i = 0; i + 1 < openings.length; i += 2) {
+        const paren = lineColumn(openings[i]!);
+        this.callPlaces.set(`${paren.line}:${paren.column}`, lineColumn(openings[i + 1]!));
+      }
+    }
+    return this.callPlaces.get(`${position.line}:${position.column}`);
   }
 }
