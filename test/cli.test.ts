@@ -50,8 +50,8 @@ describe("graft check <folder>", () => {
     // without it, the host function is missing: the error says where
     const bare = await graft("check", folder.root);
     expect(bare.code).toBe(1);
-    // QuickJS places a failed call at its `(`, as in a .js file.
-    expect(bare.stderr).toContain("hello.ts:2:4: TypeError: not a function");
+    // A failed call is placed at what is called, as Node places it (call-sites.ts).
+    expect(bare.stderr).toContain("hello.ts:2:1: TypeError: not a function");
     expect(await graft("check", path.join(folder.root, "nope"))).toMatchObject({ code: 2, stderr: expect.stringContaining(`the scripts folder '${path.join(folder.root, "nope")}'`) });
     expect(await graft("lint", folder.root)).toMatchObject({ code: 2, stderr: expect.stringContaining("unknown command 'lint'") });
   });
