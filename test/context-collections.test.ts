@@ -24,4 +24,24 @@ describe("making script contexts", () => {
       for (const context of made) context.dispose();
     }
   });
+
+  it("a start-up's contexts, made in one go, bring no collection after them either: the threshold is set as a collection would set it", async () => {
+    const runtime = await runtimeFor(await scriptsFolder({ "a.ts": "export class A {}" }));
+    const vm = runtime.vm;
+    const word = (offset: number): number => new Int32Array(vm.emscriptenModule.HEAPU8.buffer)[(vm.runtimePointer + offset) >> 2]! >>> 0;
+    const made: QuickJSContext[] = [];
+    try {
+      vm.withoutCollections(() => {
+        for (let i = 0; i < 300; i++) made.push(vm.newContext());
+      }, "as-collected");
+      const size = word(RUNTIME.mallocSize);
+      const threshold = word(RUNTIME.mallocGcThreshold);
+      // QuickJS sets 1.5x the heap after a collection; nothing collected here.
+      expect(threshold).toBe(size + (size >>> 1));
+      made[0]!.newObject().dispose();
+      expect(word(RUNTIME.mallocGcThreshold), "the next allocation ran no collection").toBe(threshold);
+    } finally {
+      for (const context of made) context.dispose();
+    }
+  });
 });

@@ -64,6 +64,8 @@ export const RUNTIME = {
   classArray: 68,
   contextList: 72,
   gcObjList: 80,
+  /** JSMallocState.malloc_size: what the collector's threshold is compared with (this build counts 8 bytes an allocation). */
+  mallocSize: 20,
   /** JSMallocState.malloc_limit: the memory limit (checked against the VM's option at start). */
   mallocLimit: 24,
   mallocGcThreshold: 108,

@@ -18,8 +18,9 @@ export class PreparedContexts {
 
   /** Makes a context for each file; stops at the first that cannot be made (its transaction will report why). */
   prepare(files: string[]): void {
-    // One collection after them all, if one came due, rather than one every few dozen contexts.
-    this.vm.withoutCollections(() => this.prepareEach(files));
+    // No collection while they are made (one every few dozen contexts, to free nothing), nor
+    // right after: the collector's threshold is then set as a collection would have set it.
+    this.vm.withoutCollections(() => this.prepareEach(files), "as-collected");
   }
 
   private prepareEach(files: string[]): void {

@@ -205,8 +205,8 @@ export class Vm {
   }
 
   /** Runs `work` (making contexts) with QuickJS's automatic collections held off: see gc-threshold.ts. */
-  withoutCollections<T>(work: () => T): T {
-    return withoutCollections(() => this.heap32(), this.runtimePointer, work);
+  withoutCollections<T>(work: () => T, afterwards: "restore" | "as-collected" = "restore"): T {
+    return withoutCollections(() => this.heap32(), this.runtimePointer, work, afterwards);
   }
 
   /** The live context at a JSContext address (a realm), if graft made it. */
