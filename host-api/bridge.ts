@@ -529,7 +529,12 @@ export class Bridge {
 
 /** The first stack frame outside graft: where the host asked for this value. */
 function hostCallSite(): string {
-  const frames = (new Error().stack ?? "").split("\n").slice(1);
+  // graft's own frames alone can fill V8's default 10.
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 40;
+  const stack = new Error().stack ?? "";
+  Error.stackTraceLimit = limit;
+  const frames = stack.split("\n").slice(1);
   const outside = frames.find((frame) => !/[\\/](host-api|runtime|quickjs-emscripten-core)[\\/]/.test(frame) && !frame.includes("node:internal"));
   return (outside ?? frames[0] ?? "").trim();
 }
