@@ -54,6 +54,7 @@ export function parseSnippet(file: string, code: string): ParsedScript {
 const TYPE_KEYS = new Set(["typeAnnotation", "returnType", "typeParameters", "typeArguments", "superTypeArguments"]);
 /** Class member modifiers that are TypeScript's only. */
 const TS_MODIFIERS = /(?<![\w$])(?:public|private|protected|readonly|override|abstract|declare)(?![\w$])/g;
+const WORD = /[\p{ID_Continue}$\u200c\u200d]/u;
 /** Statement lists: a statement removed from one leaves `;` so that the next cannot join the one before. */
 const LIST_PARENTS = new Set(["Program", "BlockStatement", "StaticBlock", "SwitchCase", "TSModuleBlock", "ClassBody"]);
 
@@ -91,7 +92,10 @@ class TypeStripper implements Stripper {
     return {
       code: this.blankedCode(),
       program: program as unknown as ESTree.Program,
-      edit: (out) => this.edits.forEach((edit) => edit(out)),
+      edit: (out) => {
+        this.edits.forEach((edit) => edit(out));
+        this.removeBlanks(out);
+      },
       textOf: (start, end) => this.textOf(start, end),
     };
   }
@@ -480,6 +484,36 @@ class TypeStripper implements Stripper {
       .split("\n")
       .filter((line, i, lines) => line.trim() !== "" || lines.length !== written.length || written[i]!.trim() === "")
       .join("\n");
+  }
+
+  /**
+   * The blanks go from what QuickJS is given (it keeps a function's source text: spaces
+   * would cost VM memory and compile time); their newlines stay, so lines and ASI are the
+   * blanked code's, and so do the characters written into them. A blank between two word
+   * characters keeps one space. One inside code an edit rewrote stays blank.
+   */
+  private removeBlanks(out: MagicString): void {
+    const source = this.source;
+    let reached = 0;
+    for (const [start, end] of this.blanks) {
+      if (end <= reached) continue;
+      let from = Math.max(start, reached);
+      reached = end;
+      for (let i = from; i <= end; i++) {
+        const code = i < end ? source.charCodeAt(i) : -1;
+        if (i < end && code !== 10 && code !== 13 && code !== 0x2028 && code !== 0x2029 && !this.written.has(i)) continue;
+        let cut = from;
+        if (cut > 0 && i < source.length && WORD.test(source[cut - 1]!) && WORD.test(source[i]!)) cut++;
+        if (i > cut) {
+          try {
+            out.remove(cut, i);
+          } catch {
+            // Inside a member or statement an edit rewrote as a whole: it stays blank.
+          }
+        }
+        from = i + 1;
+      }
+    }
   }
 
   private blankedCode(): string {
