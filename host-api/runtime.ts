@@ -335,7 +335,7 @@ export class GraftRuntime {
       // During createRuntime the crash is its rejection: nobody could listen yet.
       if (this.disposed || this.initialReport === undefined || !this.worldIs(crashed)) return;
       const message = again ? `the VM that graft restarted crashed while it loaded the files on disk, so graft does not restart it again: ${error.message}` : error.message;
-      this.reportUnprompted({ file: "", message, text: `${message}.`, origin: "vm" });
+      this.reportUnprompted({ file: crashed.vm.crashedIn ?? "", message, text: `${message}.`, origin: "vm" });
       if (this.options.reloadOnCrash && !again) void this.restart(crashed);
     });
   }

@@ -60,6 +60,7 @@ describe("a call stuck in a compute-only builtin is stopped from outside", () =>
       await waitFor(() => errors.length > 0, 10_000, "the crash's error event");
       expect(errors).toHaveLength(1);
       expect(errors[0]!.origin).toBe("vm");
+      expect(errors[0]!.file).toBe("heavy.ts");
       expect(() => runtime.dispose()).not.toThrow();
     });
   }

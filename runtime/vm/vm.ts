@@ -152,6 +152,7 @@ export class Vm {
     this.crash.describeStop = () => {
       const site = runningFunction(this.emscriptenModule.HEAPU8, this.runtimePointer);
       const where = site && (listener.siteText?.(site) ?? `${site.evaluatedName}:${site.line}:${site.column}`);
+      if (where) this.crash.stoppedFile = where.replace(/(:\d+){1,2}$/, "");
       return where ? `${this.entryWhat} (in ${where})` : this.entryWhat;
     };
     this.outsideDeadline = outsideDeadlineOf(module);
@@ -478,6 +479,11 @@ export class Vm {
   /** Whether the runtime restarts this VM when it crashes (its crash errors say so). */
   set restartsOnCrash(restarts: boolean) {
     this.crash.restarts = restarts;
+  }
+
+  /** The script file the outside stop stopped (see wasm-deadline.ts), if it stopped one. */
+  get crashedIn(): string | undefined {
+    return this.crash.stoppedFile;
   }
 
   /** Why the VM crashed (a WebAssembly trap), or undefined while it is sound: see wasm-traps.ts. */

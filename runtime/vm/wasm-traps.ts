@@ -27,6 +27,8 @@ export interface CrashState {
   describeStop: (() => string) | undefined;
   /** Set at the first trap when it was the outside stop: what it stopped. */
   stopped: string | undefined;
+  /** The script file the outside stop stopped, when a script function was running. */
+  stoppedFile: string | undefined;
   /** The runtime's timeout (ms), for the outside stop's message. */
   timeout: number;
   /** Whether graft restarts the VM from the files on disk (createRuntime's reloadOnCrash). */
@@ -51,7 +53,7 @@ export class VmCrashed extends GraftError {
 declare const WebAssembly: { RuntimeError: new (message?: string) => Error };
 
 export function newCrashState(memoryLimit: number): CrashState {
-  return { reason: undefined, onCrash: undefined, memoryLimit, stoppedAtDeadline: undefined, describeStop: undefined, stopped: undefined, timeout: 0, restarts: false };
+  return { reason: undefined, onCrash: undefined, memoryLimit, stoppedAtDeadline: undefined, describeStop: undefined, stopped: undefined, stoppedFile: undefined, timeout: 0, restarts: false };
 }
 
 /** The error every call into a crashed VM gets. */
