@@ -494,6 +494,14 @@ class TypeStripper implements Stripper {
    */
   private removeBlanks(out: MagicString): void {
     const source = this.source;
+    // The pieces to remove: blanks without their newlines and written characters, joined
+    // with the spaces between them (fewer, longer removals: each one splits the edits).
+    const pieces: [number, number][] = [];
+    const add = (from: number, to: number): void => {
+      const last = pieces[pieces.length - 1];
+      if (last && /^[ \t]*$/.test(source.slice(last[1], from))) last[1] = to;
+      else pieces.push([from, to]);
+    };
     let reached = 0;
     for (const [start, end] of this.blanks) {
       if (end <= reached) continue;
@@ -502,16 +510,17 @@ class TypeStripper implements Stripper {
       for (let i = from; i <= end; i++) {
         const code = i < end ? source.charCodeAt(i) : -1;
         if (i < end && code !== 10 && code !== 13 && code !== 0x2028 && code !== 0x2029 && !this.written.has(i)) continue;
-        let cut = from;
-        if (cut > 0 && i < source.length && WORD.test(source[cut - 1]!) && WORD.test(source[i]!)) cut++;
-        if (i > cut) {
-          try {
-            out.remove(cut, i);
-          } catch {
-            // Inside a member or statement an edit rewrote as a whole: it stays blank.
-          }
-        }
+        if (i > from) add(from, i);
         from = i + 1;
+      }
+    }
+    for (const [from, to] of pieces) {
+      const cut = from > 0 && to < source.length && WORD.test(source[from - 1]!) && WORD.test(source[to]!) ? from + 1 : from;
+      if (to <= cut) continue;
+      try {
+        out.remove(cut, to);
+      } catch {
+        // Inside a member or statement an edit rewrote as a whole: it stays blank.
       }
     }
   }
