@@ -185,3 +185,20 @@ describe("reloadOnCrash, when the files on disk crash the restarted VM", () => {
     expect(() => runtime.dispose()).not.toThrow();
   });
 });
+
+describe("a host value built in a realm whose prototype has a setter stuck in a builtin", () => {
+  it("is stopped from outside too (building a big value is not: test/host-reads-guarded.test.ts)", async () => {
+    const folder = await scriptsFolder({
+      "trap.ts": [
+        'Object.defineProperty(Object.prototype, "poison", { set(_v: unknown) { "a".repeat(2 ** 20).indexOf("a".repeat(2 ** 14) + "b"); }, configurable: true });',
+        "export const take = (_o: unknown): number => 1;",
+      ].join("\n"),
+    });
+    const runtime = await runtimeFor(folder, { timeout: 100 });
+    const error = caught(() => runtime.exports("trap.ts").take!.invoke({ poison: 1 }));
+    expect(error).toBeInstanceOf(GraftError);
+    expect(error.kind).toBe("timeout");
+    expect(error.message).toMatch(/^the VM crashed: timed out: .* \(in trap\.ts:1/);
+    runtime.dispose();
+  });
+});

@@ -260,12 +260,16 @@ export class Vm {
   whileBuilding<T>(work: () => T): T {
     const previous = this.building;
     const outside = this.outsideDeadline.value;
+    const arming = this.crash.armEachCall;
     this.building = true;
+    // The outside stop per call into the instance (see CrashState.armEachCall), not for the whole copy.
     this.outsideDeadline.value = Number.POSITIVE_INFINITY;
+    if (this.outsideStopArmed) this.crash.armEachCall = () => (this.outsideDeadline.value = Date.now() + this.options.timeout + this.outsideStopGrace);
     try {
       return work();
     } finally {
       this.building = previous;
+      this.crash.armEachCall = arming;
       this.outsideDeadline.value = outside;
     }
   }

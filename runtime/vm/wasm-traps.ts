@@ -31,6 +31,12 @@ export interface CrashState {
   stoppedFile: string | undefined;
   /** The runtime's timeout (ms), for the outside stop's message. */
   timeout: number;
+  /**
+   * Set while the host builds VM values (Vm.whileBuilding): called at every call into the
+   * instance, it arms the outside stop for that one call, so a long copy made of many short
+   * calls is never stopped, and a script setter stuck in a builtin during it still is.
+   */
+  armEachCall: (() => void) | undefined;
   /** Whether graft restarts the VM from the files on disk (createRuntime's reloadOnCrash). */
   restarts: boolean;
 }
@@ -53,7 +59,7 @@ export class VmCrashed extends GraftError {
 declare const WebAssembly: { RuntimeError: new (message?: string) => Error };
 
 export function newCrashState(memoryLimit: number): CrashState {
-  return { reason: undefined, onCrash: undefined, memoryLimit, stoppedAtDeadline: undefined, describeStop: undefined, stopped: undefined, stoppedFile: undefined, timeout: 0, restarts: false };
+  return { reason: undefined, onCrash: undefined, memoryLimit, stoppedAtDeadline: undefined, describeStop: undefined, stopped: undefined, stoppedFile: undefined, timeout: 0, armEachCall: undefined, restarts: false };
 }
 
 /** The error every call into a crashed VM gets. */
@@ -118,6 +124,7 @@ function guard(fn: WasmFunction, state: CrashState): WasmFunction {
     case 0:
       return () => {
         if (state.reason !== undefined) dead();
+        if (state.armEachCall !== undefined) state.armEachCall();
         try {
           return fn();
         } catch (error) {
@@ -127,6 +134,7 @@ function guard(fn: WasmFunction, state: CrashState): WasmFunction {
     case 1:
       return (a) => {
         if (state.reason !== undefined) dead();
+        if (state.armEachCall !== undefined) state.armEachCall();
         try {
           return fn(a);
         } catch (error) {
@@ -136,6 +144,7 @@ function guard(fn: WasmFunction, state: CrashState): WasmFunction {
     case 2:
       return (a, b) => {
         if (state.reason !== undefined) dead();
+        if (state.armEachCall !== undefined) state.armEachCall();
         try {
           return fn(a, b);
         } catch (error) {
@@ -145,6 +154,7 @@ function guard(fn: WasmFunction, state: CrashState): WasmFunction {
     case 3:
       return (a, b, c) => {
         if (state.reason !== undefined) dead();
+        if (state.armEachCall !== undefined) state.armEachCall();
         try {
           return fn(a, b, c);
         } catch (error) {
@@ -154,6 +164,7 @@ function guard(fn: WasmFunction, state: CrashState): WasmFunction {
     case 4:
       return (a, b, c, d) => {
         if (state.reason !== undefined) dead();
+        if (state.armEachCall !== undefined) state.armEachCall();
         try {
           return fn(a, b, c, d);
         } catch (error) {
@@ -163,6 +174,7 @@ function guard(fn: WasmFunction, state: CrashState): WasmFunction {
     case 5:
       return (a, b, c, d, e) => {
         if (state.reason !== undefined) dead();
+        if (state.armEachCall !== undefined) state.armEachCall();
         try {
           return fn(a, b, c, d, e);
         } catch (error) {
@@ -172,6 +184,7 @@ function guard(fn: WasmFunction, state: CrashState): WasmFunction {
     default:
       return (...args) => {
         if (state.reason !== undefined) dead();
+        if (state.armEachCall !== undefined) state.armEachCall();
         try {
           return fn(...args);
         } catch (error) {
