@@ -53,6 +53,17 @@ export class CandidateReader {
   }
 
   /**
+   * A failing file read for a retry, which no event of its own asked for: read as empty while
+   * its failing or running text is not, it is most likely mid-write (truncated, then written)
+   * and is left to its write's own event (undefined) instead of run empty.
+   */
+  async readForRetry(file: string, failingText: string | undefined): Promise<ReadOutcome | undefined> {
+    const outcome = await readScript(this.root, file);
+    const known = failingText ?? this.runningSource(file) ?? "";
+    return outcome.kind === "source" && outcome.source.trim() === "" && known.trim() !== "" ? undefined : outcome;
+  }
+
+  /**
    * Many scripts at once (start-up) compile on worker threads, each file's context made here
    * meanwhile; texts this process compiled before are taken from its compile cache. The
    * outcomes by file; the files left out compile here, one by one (few scripts, one core,

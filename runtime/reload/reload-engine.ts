@@ -311,7 +311,10 @@ export class ReloadEngine {
   private async retryPending(report: ReloadReport, justFailed: Set<string>): Promise<void> {
     for (let round = 0; round < 100 && this.ledger.size > 0; round++) {
       const onDisk = new Map<string, ReadOutcome>();
-      for (const file of this.ledger.files()) if (!justFailed.has(file)) onDisk.set(file, await readScript(this.root, file));
+      for (const file of this.ledger.files()) {
+        const outcome = justFailed.has(file) ? undefined : await this.reader.readForRetry(file, this.ledger.get(file)?.source);
+        if (outcome) onDisk.set(file, outcome);
+      }
       const plan = planRetries(this.ledger.entries(), onDisk, {
         justFailed,
         isRunning: (file) => this.loaded.has(file),
