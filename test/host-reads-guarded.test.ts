@@ -71,6 +71,14 @@ describe("big host values are not cut short by the time budget", () => {
     if (result !== "timed out") expect(result).toBe(1_800_000);
     expect(size!.invoke("x".repeat(50_000_000)).toHost()).toBe(50_000_000);
   });
+
+  it("a string the host copies in, slower than the outside stop's deadline, is not stopped: making a string runs no script code", async () => {
+    const folder = await scriptsFolder({ "s.ts": "export const size = (text: string): number => text.length;" });
+    // At a 1 ms timeout, the outside stop would end any call into the VM after ~50 ms; copying 60 MB in takes longer.
+    const runtime = await runtimeFor(folder, { timeout: 1 });
+    expect(runtime.exports("s.ts").size!.invoke("x".repeat(60_000_000)).toHost()).toBe(60_000_000);
+    expect(runtime.vm.crashed).toBeUndefined();
+  });
 });
 
 describe("a host function that disposes the runtime in the middle of a call", () => {

@@ -264,7 +264,9 @@ export class Vm {
     this.building = true;
     // The outside stop per call into the instance (see CrashState.armEachCall), not for the whole copy.
     this.outsideDeadline.value = Number.POSITIVE_INFINITY;
-    if (this.outsideStopArmed) this.crash.armEachCall = () => (this.outsideDeadline.value = Date.now() + this.options.timeout + this.outsideStopGrace);
+    if (this.outsideStopArmed) {
+      this.crash.armEachCall = (scriptFree) => (this.outsideDeadline.value = scriptFree ? Number.POSITIVE_INFINITY : Date.now() + this.options.timeout + this.outsideStopGrace);
+    }
     try {
       return work();
     } finally {

@@ -34,9 +34,11 @@ export interface CrashState {
   /**
    * Set while the host builds VM values (Vm.whileBuilding): called at every call into the
    * instance, it arms the outside stop for that one call, so a long copy made of many short
-   * calls is never stopped, and a script setter stuck in a builtin during it still is.
+   * calls is never stopped, and a script setter stuck in a builtin during it still is. A
+   * call that runs no script code (`scriptFree`: making a string, freeing a value) is not
+   * stopped however long it copies.
    */
-  armEachCall: (() => void) | undefined;
+  armEachCall: ((scriptFree: boolean) => void) | undefined;
   /** Whether graft restarts the VM from the files on disk (createRuntime's reloadOnCrash). */
   restarts: boolean;
 }
@@ -83,11 +85,28 @@ export function crashError(state: CrashState): VmCrashed {
   );
 }
 
+/**
+ * Exports that run no script code (they make, read or free values: no getter, setter, Proxy
+ * trap or job can run in them), so the outside stop never has to end one: a big string a
+ * host copies in may take longer than the timeout on a loaded machine. The pinned build's
+ * exports have minified names (as MALLOC_EXPORT in wasm-instance.ts): quickjs-emscripten's
+ * name of each is beside it; wasm-patch.ts fails loudly on any other build.
+ */
+const SCRIPT_FREE = new Set(
+  Object.values({
+    QTS_NewString: "_", QTS_NewFloat64: "Y", QTS_NewArrayBuffer: "X", QTS_NewObject: "U", QTS_NewArray: "W", QTS_NewSymbol: "ca",
+    QTS_NewHostRef: "I", QTS_GetString: "$", QTS_GetFloat64: "Z", QTS_GetArrayBuffer: "aa", QTS_GetArrayBufferLength: "ba",
+    QTS_GetHostRefId: "J", QTS_Typeof: "ra", QTS_GetUndefined: "E", QTS_GetNull: "F", QTS_GetTrue: "H", QTS_GetFalse: "G",
+    QTS_DupValuePointer: "T", QTS_FreeValuePointer: "P", QTS_FreeValuePointerRuntime: "Q", QTS_FreeCString: "S",
+    QTS_FreeVoidPointer: "R", QTS_IsJobPending: "fa", malloc: "v", free: "M",
+  }),
+);
+
 /** The instance's exports with every function wrapped: see the module comment. */
 export function trapGuardedExports(exports: Record<string, unknown>, state: CrashState): Record<string, unknown> {
   const guarded: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(exports)) {
-    guarded[name] = typeof value === "function" ? guard(value as WasmFunction, state) : value;
+    guarded[name] = typeof value === "function" ? guard(value as WasmFunction, state, SCRIPT_FREE.has(name)) : value;
   }
   return guarded;
 }
@@ -116,7 +135,7 @@ function describe(state: CrashState): string {
 }
 
 /** Fixed-arity wrappers (most exports take 0-6 numbers): no rest arguments on every VM call. */
-function guard(fn: WasmFunction, state: CrashState): WasmFunction {
+function guard(fn: WasmFunction, state: CrashState, scriptFree: boolean): WasmFunction {
   const dead = (): never => {
     throw crashError(state);
   };
@@ -124,7 +143,7 @@ function guard(fn: WasmFunction, state: CrashState): WasmFunction {
     case 0:
       return () => {
         if (state.reason !== undefined) dead();
-        if (state.armEachCall !== undefined) state.armEachCall();
+        if (state.armEachCall !== undefined) state.armEachCall(scriptFree);
         try {
           return fn();
         } catch (error) {
@@ -134,7 +153,7 @@ function guard(fn: WasmFunction, state: CrashState): WasmFunction {
     case 1:
       return (a) => {
         if (state.reason !== undefined) dead();
-        if (state.armEachCall !== undefined) state.armEachCall();
+        if (state.armEachCall !== undefined) state.armEachCall(scriptFree);
         try {
           return fn(a);
         } catch (error) {
@@ -144,7 +163,7 @@ function guard(fn: WasmFunction, state: CrashState): WasmFunction {
     case 2:
       return (a, b) => {
         if (state.reason !== undefined) dead();
-        if (state.armEachCall !== undefined) state.armEachCall();
+        if (state.armEachCall !== undefined) state.armEachCall(scriptFree);
         try {
           return fn(a, b);
         } catch (error) {
@@ -154,7 +173,7 @@ function guard(fn: WasmFunction, state: CrashState): WasmFunction {
     case 3:
       return (a, b, c) => {
         if (state.reason !== undefined) dead();
-        if (state.armEachCall !== undefined) state.armEachCall();
+        if (state.armEachCall !== undefined) state.armEachCall(scriptFree);
         try {
           return fn(a, b, c);
         } catch (error) {
@@ -164,7 +183,7 @@ function guard(fn: WasmFunction, state: CrashState): WasmFunction {
     case 4:
       return (a, b, c, d) => {
         if (state.reason !== undefined) dead();
-        if (state.armEachCall !== undefined) state.armEachCall();
+        if (state.armEachCall !== undefined) state.armEachCall(scriptFree);
         try {
           return fn(a, b, c, d);
         } catch (error) {
@@ -174,7 +193,7 @@ function guard(fn: WasmFunction, state: CrashState): WasmFunction {
     case 5:
       return (a, b, c, d, e) => {
         if (state.reason !== undefined) dead();
-        if (state.armEachCall !== undefined) state.armEachCall();
+        if (state.armEachCall !== undefined) state.armEachCall(scriptFree);
         try {
           return fn(a, b, c, d, e);
         } catch (error) {
@@ -184,7 +203,7 @@ function guard(fn: WasmFunction, state: CrashState): WasmFunction {
     default:
       return (...args) => {
         if (state.reason !== undefined) dead();
-        if (state.armEachCall !== undefined) state.armEachCall();
+        if (state.armEachCall !== undefined) state.armEachCall(scriptFree);
         try {
           return fn(...args);
         } catch (error) {
