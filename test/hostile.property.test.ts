@@ -502,7 +502,11 @@ describe("issue 24's hostile families (property)", () => {
           expect(count!.invoke().toHost()).toBe(++expected);
           expect(data!.toHost()).toEqual({ list: [1, 2, 3] });
         }),
-        { numRuns: 25 },
+        {
+          numRuns: 25,
+          // Runs that failed once, replayed every time: a file's console made in a full VM (raw InternalError from the reload).
+          examples: [[2, [{ family: "files", count: 300 }, { family: "concat", count: 1000 }]]],
+        },
       );
     } finally {
       count!.dispose();

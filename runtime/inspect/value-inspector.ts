@@ -1,7 +1,8 @@
 import { Scope, type QuickJSContext, type QuickJSHandle, type VmCallResult } from "quickjs-emscripten-core";
 import { vmSource } from "../kernel/vm-source.js";
-import type { Kernel } from "../kernel/kernel.js";
-import type { Vm } from "../vm/vm.js";
+import { describeVmError, type Kernel } from "../kernel/kernel.js";
+import { isOutOfMemoryValue, type Vm } from "../vm/vm.js";
+import { GraftError } from "../graft-error.js";
 
 /** The in-VM half (runtime/kernel/vm/inspect.js), evaluated in the kernel's context. */
 const INSPECT = vmSource("inspect.js");
@@ -65,7 +66,7 @@ export class ValueInspector {
   constructor(
     private readonly vm: Vm,
     private readonly context: QuickJSContext,
-    kernel: Kernel,
+    private readonly kernel: Kernel,
   ) {
     try {
       Scope.withScope((scope) => {
@@ -95,11 +96,19 @@ export class ValueInspector {
     const context = this.context;
     // Once per script context (start-up makes thousands): the VM's direct call, no Scope.
     const number = context.newNumber(index);
+    let result: VmCallResult<QuickJSHandle>;
     try {
-      context.unwrapResult(this.vm.callFunction(context, this.functions.get("installConsole")!, context.undefined, [scriptContext.global, number])).dispose();
+      result = this.vm.callFunction(context, this.functions.get("installConsole")!, context.undefined, [scriptContext.global, number]);
     } finally {
       number.dispose();
     }
+    if (!result.error) return result.value.dispose();
+    // A full VM (the one way graft's own installConsole fails): the reload fails as out of memory, never with QuickJS's raw error.
+    const exhausted = this.vm.memoryExhausted;
+    const thrown = this.kernel.describeThrown(result.error);
+    result.error.dispose();
+    if (exhausted || isOutOfMemoryValue(thrown)) throw this.vm.outOfMemory(`the console of ${file}`, thrown);
+    throw new GraftError(`graft could not give ${file} its console: ${describeVmError(thrown)}`);
   }
 
   private consoleCalled(type: QuickJSHandle, file: QuickJSHandle, args: QuickJSHandle, stack: QuickJSHandle, extra: QuickJSHandle): void {
