@@ -196,6 +196,37 @@ describe("out of memory never crashes the VM (issue 24, row 6)", () => {
   });
 });
 
+describe("the compiler out of memory (issue 24, found by the hostile families property)", () => {
+  // QuickJS's bytecode buffer went on taking the small writes that still fit after a grow
+  // failed, and its passes copied a cut-short last instruction whole: freeing the failed
+  // parse then walked a garbage atom and the VM trapped. At 2 MiB, eval of a million-element
+  // array literal runs out of memory in the bytecode buffer.
+  it("eval of code too big for a 2 MiB VM gives the script a catchable out-of-memory, again and again, and the VM serves on", async () => {
+    const folder = await scriptsFolder({
+      "a.ts": [
+        'export function compile(n: number): number { return (0, eval)("[" + "7,".repeat(n) + "].length"); }',
+        'export function caught(n: number): string { try { return String(compile(n)); } catch (error) { return String(error); } }',
+        "export const sum = (): number => [1, 2, 3].reduce((a, b) => a + b);",
+      ].join("\n"),
+    });
+    const runtime = await runtimeFor(folder, { memoryLimit: 2 * MIB, timeout: 20_000 });
+    const { compile, caught, sum } = runtime.exports("a.ts");
+    for (let round = 0; round < 3; round++) {
+      expect(() => compile!.invoke(1_000_000)).toThrow(ScriptError);
+      try {
+        compile!.invoke(1_000_000);
+      } catch (error) {
+        expect((error as ScriptError).message).toMatch(/^InternalError: out of memory/);
+      }
+      expect(caught!.invoke(1_000_000).toHost()).toBe("InternalError: out of memory");
+      expect(runtime.vm.crashed).toBeUndefined();
+      expect(compile!.invoke(100).toHost()).toBe(100);
+      expect(sum!.invoke().toHost()).toBe(6);
+    }
+    for (const value of [compile, caught, sum]) value!.dispose();
+  });
+});
+
 describe("adding files to a full VM (issue 24, row 6)", () => {
   it("one file at a time until the VM is full: each reload loads, fails with an out-of-memory report, or rejects with a 'VM out of memory' GraftError; the VM never crashes", async () => {
     const folder = await scriptsFolder({ "c0.ts": "export class C0 { m(): number { return 0; } }" });

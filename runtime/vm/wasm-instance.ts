@@ -5,6 +5,7 @@ import releaseSyncVariant from "@jitl/quickjs-wasmfile-release-sync";
 import { repairStaleViews } from "./wasm-views.js";
 import { instantiateQuickJS, type WasmStackExports } from "./wasm-stack.js";
 import { repairQuickJSWasm } from "./wasm-patch.js";
+import { repairBytecodeOutOfMemory } from "./wasm-patch-dbuf.js";
 import { addLoopDeadline, DEADLINE_EXPORT, STOPPED_EXPORT } from "./wasm-deadline.js";
 import { newCrashState, trapGuardedExports, type CrashState } from "./wasm-traps.js";
 import { VmOutOfMemory } from "./vm-out-of-memory.js";
@@ -125,7 +126,7 @@ function watchGrowth(memory: object): GrowthWatch {
 
 /** The pinned build's WebAssembly module, compiled once per process. */
 function compiledQuickJS(): Promise<CompiledModule> {
-  compiled ??= readFile(createRequire(import.meta.url).resolve("@jitl/quickjs-wasmfile-release-sync/wasm")).then((bytes) => WebAssembly.compile(addLoopDeadline(repairQuickJSWasm(bytes))));
+  compiled ??= readFile(createRequire(import.meta.url).resolve("@jitl/quickjs-wasmfile-release-sync/wasm")).then((bytes) => WebAssembly.compile(addLoopDeadline(repairBytecodeOutOfMemory(repairQuickJSWasm(bytes)))));
   return compiled;
 }
 
