@@ -33,6 +33,9 @@ export function describeAsyncFailure(failure: AsyncFailure, context: AsyncErrorC
     hint = failure.origin === "promise job"
       ? "look for an async loop or a then-chain that keeps scheduling itself; the promise it was running is rejected"
       : "look for an infinite loop or very long computation in it";
+  } else if (failure.outOfMemory && mapped !== undefined && isOutOfMemory(mapped)) {
+    message = `${what} ran out of memory (the VM is full to its memoryLimit)`;
+    hint = "look for an unbounded array, string, object or timer chain growing in it, or create the runtime with a larger memoryLimit";
   } else {
     message = `${what} threw ${mapped ? `${mapped.name}: ${mapped.message}` : "an error"}`;
     hint = "fix the error and save; the host keeps running";
@@ -46,4 +49,10 @@ export function describeAsyncFailure(failure: AsyncFailure, context: AsyncErrorC
   let text = `${where}${message}\n${frame ? `${frame}\n` : ""}${hint}.`;
   if (mapped?.stack) text += `\n${mapped.stack}`;
   return { file, message, position, frame, text, origin: failure.origin };
+}
+
+/** QuickJS's out-of-memory error, or the null it throws when it had no memory to build one (only read so while the VM's memory was refused). */
+function isOutOfMemory(mapped: MappedError): boolean {
+  if (mapped.stack === "" && (mapped.message === "null" || mapped.message === "undefined")) return true;
+  return mapped.name === "InternalError" && mapped.message === "out of memory";
 }

@@ -18,6 +18,8 @@ export interface AsyncFailure {
   dumped: unknown;
   /** The callback or job was stopped at the timeout. */
   timedOut: boolean;
+  /** The VM's memory reached its cap during the callback or job (then QuickJS may throw null: it had no memory for an error). */
+  outOfMemory?: boolean;
   /** What graft did about it (an interval that timed out is cleared). */
   consequence?: string;
   /** The callback returned, but after this many ms, past the timeout (in builtins the timeout cannot stop). */
@@ -105,7 +107,7 @@ export class Scheduler {
     const { context, vm } = this;
     const hooks = scope.manage(context.newObject());
     this.hook(hooks, "report", (error, origin, file) => {
-      this.onFailure({ origin: context.getString(origin) as AsyncOrigin, file: this.fileAt(file), dumped: vm.asInterrupted(vm.describeThrown(context, error)), timedOut: vm.timedOut });
+      this.onFailure({ origin: context.getString(origin) as AsyncOrigin, file: this.fileAt(file), dumped: vm.asInterrupted(vm.describeThrown(context, error)), timedOut: vm.timedOut, outOfMemory: vm.memoryExhausted });
     });
     this.hook(hooks, "settled", (id, fulfilled, value) => {
       const key = this.number(id);
@@ -418,7 +420,7 @@ export class Scheduler {
         this.cancel([record.id]);
         consequence = "the interval was cleared: it ran out of memory, and would again at every period";
       }
-      this.onFailure({ origin: record.repeat ? "setInterval" : "setTimeout", file: record.file, dumped, timedOut, consequence });
+      this.onFailure({ origin: record.repeat ? "setInterval" : "setTimeout", file: record.file, dumped, timedOut, outOfMemory, consequence });
     } else {
       result.value.dispose();
       // A callback that ran past its budget inside builtins (which the timeout cannot stop,
