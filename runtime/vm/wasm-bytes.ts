@@ -187,22 +187,47 @@ function skipPrefixed(reader: Reader): void {
   else fail(`an instruction graft does not decode (0xfc ${sub})`);
 }
 
-export function checkType(bytes: Uint8Array, types: Section, index: number, params: number[], results: number[]): void {
+/** A function type of the type section: its parameter and result value types. */
+export interface Signature {
+  params: number[];
+  results: number[];
+}
+
+/** The module's function types, in type-index order. */
+export function signatures(bytes: Uint8Array, types: Section): Signature[] {
   const reader = new Reader(bytes, types.start);
   const count = reader.u32();
-  if (index >= count) fail("type index");
-  for (let i = 0; ; i++) {
+  const list: Signature[] = [];
+  for (let i = 0; i < count; i++) {
     if (reader.byte() !== 0x60) fail("type form");
     const paramCount = reader.u32();
-    const actualParams = Array.from(bytes.subarray(reader.at, reader.at + paramCount));
+    const params = Array.from(bytes.subarray(reader.at, reader.at + paramCount));
     reader.at += paramCount;
     const resultCount = reader.u32();
-    const actualResults = Array.from(bytes.subarray(reader.at, reader.at + resultCount));
+    const results = Array.from(bytes.subarray(reader.at, reader.at + resultCount));
     reader.at += resultCount;
-    if (i === index) {
-      if (actualParams.join() !== params.join() || actualResults.join() !== results.join()) fail("a function of another type");
-      return;
-    }
+    list.push({ params, results });
   }
+  return list;
+}
+
+/** Whether `signature` is (params) -> (results). */
+export function isSignature(signature: Signature | undefined, params: number[], results: number[]): boolean {
+  return signature !== undefined && signature.params.join() === params.join() && signature.results.join() === results.join();
+}
+
+export function checkType(bytes: Uint8Array, types: Section, index: number, params: number[], results: number[]): void {
+  const list = signatures(bytes, types);
+  if (index >= list.length) fail("type index");
+  if (!isSignature(list[index], params, results)) fail("a function of another type");
+}
+
+/** The type index of each function, by its index in the function index space (`imports` imported functions first). */
+export function functionTypes(bytes: Uint8Array, functions: Section, imports: number): (index: number) => number {
+  const reader = new Reader(bytes, functions.start);
+  const count = reader.u32();
+  const types: number[] = [];
+  for (let i = 0; i < count; i++) types.push(reader.u32());
+  return (index) => types[index - imports] ?? fail(`no function ${index}`);
 }
 

@@ -1,4 +1,4 @@
-import { OP, Reader, SECTION, fail, importedFunctions, section, sectionsOf, unsignedLeb, walkBody, type Section } from "./wasm-bytes.js";
+import { OP, Reader, SECTION, fail, importedFunctions, isSignature, section, sectionsOf, signatures, signedLeb, unsignedLeb, walkBody, type Section } from "./wasm-bytes.js";
 
 /**
  * A deadline that holds inside QuickJS's C code. QuickJS asks its interrupt handler only
@@ -51,7 +51,7 @@ export function addLoopDeadline(bytes: Uint8Array): Uint8Array {
   ];
   const slowBody = [
     0, // no locals
-    OP.i32Const, ...signedI32(COUNTDOWN), OP.globalSet, ...unsignedLeb(counter),
+    OP.i32Const, ...signedLeb(BigInt(COUNTDOWN)), OP.globalSet, ...unsignedLeb(counter),
     OP.call, ...unsignedLeb(DATE_NOW.index), OPS.globalGet, ...unsignedLeb(deadline), OPS.f64Gt, OP.if, OP.void,
     OP.i32Const, 1, OP.globalSet, ...unsignedLeb(stopped), OPS.unreachable,
     OPS.end,
@@ -69,7 +69,7 @@ export function addLoopDeadline(bytes: Uint8Array): Uint8Array {
       put(part.id, withCount(content, functionCount + 1, unsignedLeb(voidType)));
     } else if (part.id === SECTION_IDS.global) {
       const added = [
-        TYPE.i32, 1, OP.i32Const, ...signedI32(COUNTDOWN), OPS.end,
+        TYPE.i32, 1, OP.i32Const, ...signedLeb(BigInt(COUNTDOWN)), OPS.end,
         TYPE.f64, 1, OP.f64Const, ...f64Bytes(Number.POSITIVE_INFINITY), OPS.end,
         TYPE.i32, 1, OP.i32Const, 0, OPS.end,
       ];
@@ -174,38 +174,14 @@ function exportEntry(name: string, globalIndex: number): number[] {
   return [...unsignedLeb(utf8.length), ...utf8, 3 /* global */, ...unsignedLeb(globalIndex)];
 }
 
-function signedI32(value: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const byte = value & 0x7f;
-    value >>= 7;
-    if ((value === 0 && (byte & 0x40) === 0) || (value === -1 && (byte & 0x40) !== 0)) {
-      out.push(byte);
-      return out;
-    }
-    out.push(byte | 0x80);
-  }
-}
-
 function f64Bytes(value: number): number[] {
   return Array.from(new Uint8Array(new Float64Array([value]).buffer));
 }
 
 /** The index of the first function type with these params and results (the build has `() -> ()`). */
 function typeIndex(bytes: Uint8Array, types: Section, params: number[], results: number[]): number {
-  const reader = new Reader(bytes, types.start);
-  const count = reader.u32();
-  for (let index = 0; index < count; index++) {
-    if (reader.byte() !== TYPE.func) fail("type form");
-    const paramCount = reader.u32();
-    const actualParams = Array.from(bytes.subarray(reader.at, reader.at + paramCount));
-    reader.at += paramCount;
-    const resultCount = reader.u32();
-    const actualResults = Array.from(bytes.subarray(reader.at, reader.at + resultCount));
-    reader.at += resultCount;
-    if (actualParams.join() === params.join() && actualResults.join() === results.join()) return index;
-  }
-  return fail(`no function type (${params.join()}) -> (${results.join()})`);
+  const index = signatures(bytes, types).findIndex((signature) => isSignature(signature, params, results));
+  return index >= 0 ? index : fail(`no function type (${params.join()}) -> (${results.join()})`);
 }
 
 /** Import DATE_NOW.index is `a.p`, of type () -> f64 (emscripten's emscripten_date_now). */
@@ -227,26 +203,10 @@ function checkDateNow(bytes: Uint8Array, imports: Section, sections: Section[]):
     const type = reader.u32();
     if (functionIndex === DATE_NOW.index) {
       if (module !== DATE_NOW.module || field !== DATE_NOW.name) fail("Date.now is not where graft expects it");
-      if (!isType(bytes, section(sections, SECTION.type), type, [], [TYPE.f64])) fail("Date.now is of another type");
+      if (!isSignature(signatures(bytes, section(sections, SECTION.type))[type], [], [TYPE.f64])) fail("Date.now is of another type");
       return;
     }
     functionIndex++;
   }
   fail("no Date.now import");
-}
-
-function isType(bytes: Uint8Array, types: Section, index: number, params: number[], results: number[]): boolean {
-  const reader = new Reader(bytes, types.start);
-  const count = reader.u32();
-  if (index >= count) return false;
-  for (let i = 0; ; i++) {
-    if (reader.byte() !== TYPE.func) fail("type form");
-    const paramCount = reader.u32();
-    const actualParams = Array.from(bytes.subarray(reader.at, reader.at + paramCount));
-    reader.at += paramCount;
-    const resultCount = reader.u32();
-    const actualResults = Array.from(bytes.subarray(reader.at, reader.at + resultCount));
-    reader.at += resultCount;
-    if (i === index) return actualParams.join() === params.join() && actualResults.join() === results.join();
-  }
 }

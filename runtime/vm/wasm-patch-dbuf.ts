@@ -29,7 +29,7 @@
  * types: a different build fails loudly here.
  */
 
-import { SECTION, Reader, checkType, fail, importedFunctions, section, sectionsOf, unsignedLeb, type Section } from "./wasm-bytes.js";
+import { SECTION, Reader, checkType, fail, functionTypes, importedFunctions, section, sectionsOf, unsignedLeb, type Section } from "./wasm-bytes.js";
 
 /** dbuf_claim(DynBuf *s, size_t len) in the pinned build's function index space. */
 const DBUF_CLAIM = 203;
@@ -127,15 +127,6 @@ function repairedCreateFunction(old: Uint8Array): number[] {
 function checkedThrowOutOfMemory(old: Uint8Array): Uint8Array {
   indexOf(old, THROW_OUT_OF_MEMORY_TEXT);
   return old;
-}
-
-/** The type index of each function, by its index in the function index space. */
-function functionTypes(bytes: Uint8Array, functions: Section, imports: number): (index: number) => number {
-  const reader = new Reader(bytes, functions.start);
-  const count = reader.u32();
-  const types: number[] = [];
-  for (let i = 0; i < count; i++) types.push(reader.u32());
-  return (index) => types[index - imports] ?? fail(`no function ${index}`);
 }
 
 function indexOf(haystack: Uint8Array, needle: number[]): number {

@@ -19,7 +19,7 @@
  * found by index and proven by their shape: a different build fails loudly here.
  */
 
-import { OP, SECTION, Reader, callsIn, checkType, fail, importedFunctions, section, sectionsOf, signedLeb, unsignedLeb } from "./wasm-bytes.js";
+import { OP, SECTION, Reader, callsIn, checkType, fail, functionTypes, importedFunctions, section, sectionsOf, signedLeb, unsignedLeb } from "./wasm-bytes.js";
 
 /** build_backtrace and JS_FreeValue in the pinned build's function index space. */
 const BUILD_BACKTRACE = 348;
@@ -58,11 +58,7 @@ export function repairQuickJSWasm(bytes: Uint8Array): Uint8Array {
   const functionReader = new Reader(bytes, functions.start);
   const functionCount = functionReader.u32();
   const typesAt = functionReader.at;
-  const typeOf = (index: number): number => {
-    const reader = new Reader(bytes, typesAt);
-    for (let i = 0; i < index - imports; i++) reader.u32();
-    return reader.u32();
-  };
+  const typeOf = functionTypes(bytes, functions, imports);
   const buildBacktraceType = typeOf(BUILD_BACKTRACE);
   checkType(bytes, section(sections, SECTION.type), buildBacktraceType, [0x7f, 0x7e, 0x7f, 0x7f, 0x7f, 0x7f], []);
   checkType(bytes, section(sections, SECTION.type), typeOf(FREE_VALUE), [0x7f, 0x7e], []);
