@@ -1,4 +1,4 @@
-import MagicString from "magic-string";
+import { editsOf } from "./edits.js";
 import { parseScript, parseSnippet } from "./strip-types.js";
 import { rewriteModule, transformSnippet, type ImportSite, type ModuleEntries } from "./module-transform.js";
 import { mapOfEdits, SourceMapper, type SourceMapInput } from "./source-map.js";
@@ -107,7 +107,7 @@ export function compileParts(file: string, source: string, options: CompileOptio
   // The source with its types blanked out: the same offsets and lines as the source.
   const { code, program } = parsed;
   checkReservedNames(file, code, program, positionsIn(file, code, []));
-  const out = new MagicString(code);
+  const out = editsOf(code);
   parsed.edit(out);
   hideModuleArguments(code, program, out);
   const module = rewriteModule(file, code, program, out);
@@ -149,7 +149,7 @@ export function assembleScript(parts: CompiledParts): CompiledScript {
 export function compileSnippet(script: CompiledScript, code: string): string {
   checkNesting(script.file, code);
   const parsed = parseSnippet(script.file, code);
-  const out = new MagicString(parsed.code);
+  const out = editsOf(parsed.code);
   parsed.edit(out);
   return transformSnippet(parsed.program, out, script.importedBindings);
 }

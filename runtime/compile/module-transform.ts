@@ -1,5 +1,6 @@
 import { parseSync } from "oxc-parser";
-import MagicString from "magic-string";
+import type MagicString from "magic-string";
+import { editsOf } from "./edits.js";
 import { analyze, type Scope } from "periscopic";
 import { walk } from "estree-walker";
 import isReference from "is-reference";
@@ -78,7 +79,7 @@ export const SCOPE_EVALUATOR = "__graftEvaluate";
  */
 export function transformModule(file: string, code: string, parsed?: ESTree.Program): ModuleShape {
   const program = parsed ?? parseModule(file, code);
-  const out = new MagicString(code);
+  const out = editsOf(code);
   const shape = rewriteModule(file, code, program, out).finish();
   return { ...shape, code: out.toString(), map: mapOfEdits(out, file) };
 }
