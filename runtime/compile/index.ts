@@ -130,7 +130,7 @@ export function compileParts(file: string, source: string, options: CompileOptio
     maps,
     moduleStage: { code, mapsFrom: maps.length },
     strippedStage: { code, mapsFrom: maps.length },
-    callOpenings: callOpenings(program, code),
+    callOpenings: callOpenings(program, code, parsed.calls),
   };
 }
 

@@ -24,6 +24,8 @@ export interface ParsedScript {
   edit(out: MagicString): void;
   /** The source between two offsets with its types taken out (not blanked): what `String(C)` shows of a class. */
   textOf(start: number, end: number): string;
+  /** The tree's calls, when stripping visited every node (call-sites.ts needs them); undefined for JavaScript. */
+  calls?: TsNode[];
 }
 
 export function isTypeScript(file: string): boolean {
@@ -65,6 +67,8 @@ class TypeStripper implements Stripper {
   /** Characters written into the blanks (`;`, a moved `)`). */
   private readonly written = new Map<number, string>();
   private readonly edits: ((out: MagicString) => void)[] = [];
+  /** The calls visited (what call-sites.ts would otherwise walk the whole tree for). */
+  private readonly calls: TsNode[] = [];
   readonly enums: EnumValues = new Map();
   /** The namespace whose body is being stripped, if any. */
   namespace: NamespaceScope | null = null;
@@ -97,6 +101,7 @@ class TypeStripper implements Stripper {
         this.removeBlanks(out);
       },
       textOf: (start, end) => this.textOf(start, end),
+      calls: this.calls,
     };
   }
 
@@ -221,6 +226,10 @@ class TypeStripper implements Stripper {
         return this.visitFunction(node, null);
       case "TSEmptyBodyFunctionExpression":
         return null;
+      case "CallExpression":
+      case "NewExpression":
+        this.calls.push(node);
+        break;
       case "VariableDeclarator":
         // `let x!: number`: the `!` follows the name, once the type is blanked.
         if (node.definite && node.id.typeAnnotation) {
