@@ -1,5 +1,5 @@
 // Runs one bench module in this process and prints its result as JSON on stdout:
-//   node bench/figure.mjs <reload|reload-phases|cycles|watch|vite|bun|node-watch|call|countdown|async|startup|startup-3000|runaway|heap|heap-scale|heap-write|heap-inspect|soak> [--quick]
+//   node bench/figure.mjs <reload|reload-phases|cycles|watch|watch-trace|vite|bun|node-watch|call|countdown|async|startup|startup-3000|runaway|heap|heap-scale|heap-write|heap-inspect|soak> [--quick]
 // (heap-scale, heap-write and heap-inspect need node --expose-gc, as run.mjs starts them)
 // run.mjs starts one of these per figure, so that no figure runs in a heap another one left.
 import { benchReload } from "./reload.mjs";
@@ -16,6 +16,7 @@ import { benchSoak } from "./soak.mjs";
 import { benchCycles } from "./cycles.mjs";
 import { benchBunHot } from "./bun.mjs";
 import { benchReloadPhases } from "./reload-phases.mjs";
+import { benchWatchTrace } from "./watch-trace.mjs";
 import { removeTempDirs } from "./fixtures.mjs";
 
 const [name] = process.argv.slice(2);
@@ -32,6 +33,8 @@ const figures = {
   "reload-phases": () => benchReloadPhases({ edits: quick ? 50 : 200, against: option("--against") }),
   cycles: () => benchCycles({ edits: quick ? 30 : 100 }),
   watch: () => benchWatchEdit({ edits: quick ? 20 : 80 }),
+  // not in run.mjs: a breakdown of one watched edit, timestamps along the path
+  "watch-trace": () => benchWatchTrace({ edits: quick ? 20 : 80 }),
   vite: () => benchViteHmr({ edits: quick ? 20 : 80, log: progress }),
   bun: () => benchBunHot({ edits: quick ? 20 : 60, log: progress }),
   "node-watch": () => benchNodeWatch({ edits: quick ? 4 : 12 }),

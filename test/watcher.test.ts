@@ -216,6 +216,26 @@ describe("watcher failures reach the host as events", () => {
 });
 
 describe("a save seen through the OS's first event (issue 18: nothing waits on the latency path)", () => {
+  it("a save is handed over from the OS's own event, before its write settled, in a folder made while watching too", async () => {
+    const folder = await scriptsFolder({ "a.ts": `export const a = 1;` });
+    const batches: { files: string[]; midWrite: string[] }[] = [];
+    const watcher = new ScriptWatcher(folder.root, 0, (files, midWrite) => batches.push({ files, midWrite: [...midWrite] }), () => [], () => undefined);
+    await watcher.start();
+    try {
+      await folder.write("a.ts", `export const a = 2;`);
+      await waitFor(() => batches.length > 0, 5000, "a.ts's first batch");
+      expect(batches[0]).toEqual({ files: ["a.ts"], midWrite: ["a.ts"] });
+      await folder.write("sub/b.ts", `export const b = 1;`);
+      await waitFor(() => batches.some((batch) => batch.files.includes("sub/b.ts") && batch.midWrite.length === 0), 5000, "sub/b.ts's settled batch");
+      batches.length = 0;
+      await folder.write("sub/b.ts", `export const b = 2;`);
+      await waitFor(() => batches.length > 0, 5000, "sub/b.ts's first batch");
+      expect(batches[0]).toEqual({ files: ["sub/b.ts"], midWrite: ["sub/b.ts"] });
+    } finally {
+      await watcher.close();
+    }
+  });
+
   it("a file read as empty mid-write is left for the write's own event: no pause, nothing retired", async () => {
     const folder = await scriptsFolder({ "a.ts": `export class A { v() { return 1; } }` });
     const runtime = await runtimeFor(folder);

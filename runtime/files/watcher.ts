@@ -2,6 +2,7 @@ import { watch, type FSWatcher } from "chokidar";
 import path from "node:path";
 import { stat } from "node:fs/promises";
 import { isModulePath, listScripts, toRelative } from "./script-files.js";
+import { FolderEvents, isIgnoredPath } from "./folder-events.js";
 
 /** The longest a steady stream of saves can hold a reload back. */
 const MAX_BATCH_WAIT_MS = 500;
@@ -25,6 +26,8 @@ const BATCH_QUIET_MS = 100;
  */
 export class ScriptWatcher {
   private watcher: FSWatcher | undefined;
+  /** The OS's own events, for the latency path (see start). */
+  private readonly folderEvents: FolderEvents;
   /** Files changed and not handed over yet; true while each was seen only through a raw OS event (it may be mid-write). */
   private pending = new Map<string, boolean>();
   private timer: NodeJS.Timeout | undefined;
@@ -43,9 +46,22 @@ export class ScriptWatcher {
     private readonly loadedFilesUnder: (folder: string) => string[],
     /** Told when the file watcher itself fails (too many open files, a folder turned unreadable). */
     private readonly onError: (error: unknown) => void,
-  ) {}
+  ) {
+    // The fast path: the OS's own change notification, before chokidar's write-settle check.
+    // A save seen half-written reads as unchanged, empty or broken and is simply applied again
+    // by the event that follows (the write's own, or chokidar's settled one): such a file is
+    // handed over as `midWrite`, so that reading it empty waits for that event instead of a
+    // timer. A file's content changing is no news for the folders (pathChanged): only a
+    // created, deleted or moved name is.
+    this.folderEvents = new FolderEvents(root, (kind, relative) => {
+      if (isModulePath(relative)) this.add([relative], true);
+      if (kind === "rename") this.pathChanged(relative);
+    });
+  }
 
   async start(): Promise<void> {
+    // Before chokidar's: a folder's watches are told of an event in the order they were made.
+    await this.folderEvents.start();
     const watcher = watch(this.root, {
       ignoreInitial: true,
       // Without it, chokidar drops a change that follows another within ~50 ms (it takes
@@ -54,35 +70,27 @@ export class ScriptWatcher {
       awaitWriteFinish: { stabilityThreshold: 2, pollInterval: 1 },
       // A symbolic link is not a script (runtime/files/script-files.ts): never watch what one leads to.
       followSymlinks: false,
-      ignored: (full: string) => {
-        const relative = toRelative(this.root, full);
-        if (relative === "") return false;
-        return relative.split("/").some((part) => part.startsWith(".") || part === "node_modules");
-      },
+      ignored: (full: string) => isIgnoredPath(toRelative(this.root, full)),
     });
     this.watcher = watcher;
-    const onFile = (full: string): void => {
+    const onFile = (full: string, kind: "add" | "change" | "unlink"): void => {
       const relative = toRelative(this.root, path.resolve(full));
       if (isModulePath(relative)) this.add([relative], false);
-      this.pathChanged(relative);
+      if (kind !== "change") this.pathChanged(relative);
     };
-    watcher.on("add", onFile).on("change", onFile).on("unlink", onFile);
-    // The fast path: the OS's own change notification, before chokidar's write-settle
-    // check. A save seen half-written reads as unchanged, empty or broken and is simply
-    // applied again by the event that follows (the write's own, or chokidar's settled one):
-    // such a file is handed over as `midWrite`, so that reading it empty waits for that
-    // event instead of a timer.
-    watcher.on("raw", (_event: string, rawPath: string, details: unknown) => {
-      const watched = (details as { watchedPath?: string } | undefined)?.watchedPath;
-      if (!watched || !rawPath) return;
-      const full = path.basename(watched) === rawPath ? watched : path.join(watched, rawPath);
+    watcher.on("add", (full: string) => onFile(full, "add"));
+    watcher.on("change", (full: string) => onFile(full, "change"));
+    watcher.on("unlink", (full: string) => onFile(full, "unlink"));
+    watcher.on("unlinkDir", (full: string) => {
       const relative = toRelative(this.root, path.resolve(full));
-      if (relative.startsWith("..")) return;
-      if (isModulePath(relative)) this.add([relative], true);
+      this.folderEvents.unwatch(relative);
+      this.add(this.loadedFilesUnder(relative));
+    });
+    watcher.on("addDir", (full: string) => {
+      const relative = toRelative(this.root, path.resolve(full));
+      this.folderEvents.watch(relative);
       this.pathChanged(relative);
     });
-    watcher.on("unlinkDir", (full: string) => this.add(this.loadedFilesUnder(toRelative(this.root, path.resolve(full)))));
-    watcher.on("addDir", (full: string) => this.pathChanged(toRelative(this.root, path.resolve(full))));
     watcher.on("error", (error: unknown) => this.onError(error));
     await new Promise<void>((resolve) => watcher.once("ready", () => resolve()));
   }
@@ -95,7 +103,7 @@ export class ScriptWatcher {
    * the same name, which chokidar does not look into), the scripts in it are changes too.
    */
   private pathChanged(relative: string): void {
-    if (relative === "" || relative.split("/").some((part) => part.startsWith(".") || part === "node_modules")) return;
+    if (relative === "" || relative.startsWith("..") || isIgnoredPath(relative)) return;
     const full = path.join(this.root, relative);
     void (async () => {
       const under = this.loadedFilesUnder(relative);
@@ -147,6 +155,7 @@ export class ScriptWatcher {
     this.closed = true;
     clearTimeout(this.timer);
     this.pending.clear();
+    this.folderEvents.close();
     await this.watcher?.close();
   }
 }
