@@ -31,8 +31,14 @@ export class FolderEvents {
   ) {}
 
   /** Watches the scripts folder and every folder under it (not dot-folders, node_modules, or what a symbolic link leads to). */
-  async start(): Promise<void> {
+  start(): Promise<void> {
+    return this.watchTree("");
+  }
+
+  /** Watches a folder and every folder under it (one created, or moved in, while watching). */
+  async watchTree(folder: string): Promise<void> {
     const visit = async (relative: string): Promise<void> => {
+      if (this.closed) return;
       this.watch(relative);
       let entries;
       try {
@@ -45,11 +51,11 @@ export class FolderEvents {
         if (entry.isDirectory() && !isIgnoredPath(child)) await visit(child);
       }
     };
-    await visit("");
+    await visit(folder);
   }
 
-  /** Starts watching one folder (a new one, found by chokidar). */
-  watch(relative: string): void {
+  /** Starts watching one folder. */
+  private watch(relative: string): void {
     if (this.closed || this.watches.has(relative) || isIgnoredPath(relative)) return;
     let watcher: FSWatcher;
     try {

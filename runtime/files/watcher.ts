@@ -1,6 +1,6 @@
 import { watch, type FSWatcher } from "chokidar";
 import path from "node:path";
-import { stat } from "node:fs/promises";
+import { lstat } from "node:fs/promises";
 import { isModulePath, listScripts, toRelative } from "./script-files.js";
 import { FolderEvents, isIgnoredPath } from "./folder-events.js";
 
@@ -81,16 +81,8 @@ export class ScriptWatcher {
     watcher.on("add", (full: string) => onFile(full, "add"));
     watcher.on("change", (full: string) => onFile(full, "change"));
     watcher.on("unlink", (full: string) => onFile(full, "unlink"));
-    watcher.on("unlinkDir", (full: string) => {
-      const relative = toRelative(this.root, path.resolve(full));
-      this.folderEvents.unwatch(relative);
-      this.add(this.loadedFilesUnder(relative));
-    });
-    watcher.on("addDir", (full: string) => {
-      const relative = toRelative(this.root, path.resolve(full));
-      this.folderEvents.watch(relative);
-      this.pathChanged(relative);
-    });
+    watcher.on("unlinkDir", (full: string) => this.pathChanged(toRelative(this.root, path.resolve(full))));
+    watcher.on("addDir", (full: string) => this.pathChanged(toRelative(this.root, path.resolve(full))));
     watcher.on("error", (error: unknown) => this.onError(error));
     await new Promise<void>((resolve) => watcher.once("ready", () => resolve()));
   }
@@ -109,9 +101,16 @@ export class ScriptWatcher {
       const under = this.loadedFilesUnder(relative);
       let inside: string[] = [];
       try {
-        if ((await stat(full)).isDirectory()) inside = (await listScripts(full)).map((file) => `${relative}/${file}`);
+        if ((await lstat(full)).isDirectory()) {
+          // Watched before it is listed: a script written meanwhile is in the listing or seen by the watch.
+          await this.folderEvents.watchTree(relative);
+          inside = (await listScripts(full)).map((file) => `${relative}/${file}`);
+        } else {
+          this.folderEvents.unwatch(relative);
+        }
       } catch {
         // Gone again: what was loaded under it is enough.
+        this.folderEvents.unwatch(relative);
       }
       if (!this.closed) this.add([...under, ...inside]);
     })();
