@@ -1,5 +1,5 @@
 // Runs one bench module in this process and prints its result as JSON on stdout:
-//   node bench/figure.mjs <reload|reload-phases|cycles|watch|watch-trace|vite|bun|node-watch|call|countdown|async|startup|startup-3000|runaway|heap|heap-scale|heap-write|heap-inspect|soak> [--quick]
+//   node bench/figure.mjs <reload|reload-phases|cycles|watch|watch-trace|vite|bun|node-watch|call|countdown|async|startup|startup-3000|runaway|heap|gc-small|heap-scale|heap-write|heap-inspect|soak> [--quick]
 // (heap-scale, heap-write and heap-inspect need node --expose-gc, as run.mjs starts them)
 // run.mjs starts one of these per figure, so that no figure runs in a heap another one left.
 import { benchReload } from "./reload.mjs";
@@ -9,7 +9,7 @@ import { benchLoopCountdown } from "./countdown.mjs";
 import { benchAsync } from "./async.mjs";
 import { benchStartup, benchStartup3000 } from "./startup.mjs";
 import { benchRunaway } from "./runaway.mjs";
-import { benchHeap } from "./heap.mjs";
+import { benchGcSmall, benchHeap } from "./heap.mjs";
 import { benchHeapInspect, benchHeapScale, benchHeapWrite } from "./heap-scale.mjs";
 import { benchViteHmr } from "./vite.mjs";
 import { benchSoak } from "./soak.mjs";
@@ -45,6 +45,7 @@ const figures = {
   "startup-3000": () => benchStartup3000({ runs: quick ? 1 : 3 }),
   runaway: () => benchRunaway({ runs: quick ? 2 : 5 }),
   heap: () => benchHeap(),
+  "gc-small": () => benchGcSmall({ rounds: quick ? 10 : 30 }),
   "heap-scale": () => benchHeapScale({ rounds: quick ? 3 : 7, items: quick ? 100_000 : 300_000, scriptSnapshots: quick ? 1 : 3 }),
   "heap-write": () => benchHeapWrite({ items: quick ? 200_000 : 1_000_000 }),
   "heap-inspect": () => benchHeapInspect({ items: quick ? 100_000 : 500_000 }),

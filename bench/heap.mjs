@@ -1,6 +1,7 @@
 // gc_100k_ms / snapshot_100k_ms: runtime.gc() and runtime.heap.snapshot() on 100k live objects.
 import { writeFileSync } from "node:fs";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { createRuntime } from "graft";
 import { median, script200, tempDir, vmBytes } from "./fixtures.mjs";
 
@@ -79,5 +80,49 @@ export async function benchHeap() {
     };
   } finally {
     runtime.dispose();
+  }
+}
+
+const SMALL_SCRIPT = "export class A { x = 1; hello(n: number) { return n + this.x; } }\nexport const a = new A();\n";
+
+/**
+ * gc_small_ms: `runtime.gc()` with one small script (a fixed cost: the kernel's realm and
+ * the script's context). With GRAFT_BASE_BUILD=<a graft checkout with dist/ built> (e.g.
+ * the 02d7ae9 build), detail `vs_base`: that build's gc() on the same folder, alternating
+ * with this one's in this process, batch by batch (`ratio`: median of per-round ratios).
+ */
+export async function benchGcSmall({ rounds = 30, calls = 200 } = {}) {
+  const dir = tempDir("gc-small");
+  writeFileSync(path.join(dir, "a.ts"), SMALL_SCRIPT);
+  const sides = { this: await createRuntime({ scripts: dir }) };
+  const root = process.env.GRAFT_BASE_BUILD;
+  if (root) {
+    const base = (await import(pathToFileURL(path.join(root, "dist", "host-api", "index.js")).href)).createRuntime;
+    sides.base = await base({ scripts: dir });
+  }
+  try {
+    const counts = Object.fromEntries(Object.entries(sides).map(([side, runtime]) => [side, runtime.gc().after]));
+    const times = Object.fromEntries(Object.keys(sides).map((side) => [side, []]));
+    const ratios = [];
+    for (let round = 0; round < rounds; round++) {
+      const order = round % 2 === 0 ? Object.keys(sides) : Object.keys(sides).reverse();
+      const taken = {};
+      for (const side of order) {
+        const started = performance.now();
+        for (let i = 0; i < calls; i++) sides[side].gc();
+        taken[side] = (performance.now() - started) / calls;
+        times[side].push(taken[side]);
+      }
+      if (taken.base !== undefined) ratios.push(taken.this / taken.base);
+    }
+    return {
+      gc_small_ms: median(times.this),
+      detail: {
+        rounds, calls, live_objects: counts.this,
+        vs_base: root ? { build: root, base_gc_ms: median(times.base), base_live_objects: counts.base, ratio: median(ratios) } : null,
+      },
+    };
+  } finally {
+    for (const runtime of Object.values(sides)) runtime.dispose();
   }
 }

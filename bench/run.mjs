@@ -3,6 +3,7 @@
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import os from "node:os";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { round } from "./fixtures.mjs";
 
@@ -11,7 +12,7 @@ const here = (name) => fileURLToPath(new URL(name, import.meta.url));
 const log = (text) => process.stderr.write(`${text}\n`);
 
 // Each figure runs in its own Node process (bench/figure.mjs), one after the other.
-const steps = ["reload", "cycles", "watch", "vite", "bun", "node-watch", "call", "countdown", "async", "startup", "startup-3000", "runaway", "heap", "heap-scale", "heap-write", "heap-inspect", "soak"];
+const steps = ["reload", "cycles", "watch", "vite", "bun", "node-watch", "call", "countdown", "async", "startup", "startup-3000", "runaway", "heap", "gc-small", "heap-scale", "heap-write", "heap-inspect", "soak"];
 /** Figures that measure host memory after V8's own collection. */
 const EXPOSE_GC = new Set(["heap-scale", "heap-write", "heap-inspect"]);
 
@@ -38,7 +39,7 @@ figures.watch_speedup_vs_node_watch = figures.node_watch_restart_p50_ms / figure
 const KEYS = [
   "reload_p50_ms", "reload_p99_ms", "cycles_leaf_edit_p50_ms", "watch_edit_p50_ms", "node_watch_restart_p50_ms", "watch_speedup_vs_node_watch",
   "call_overhead_ratio", "startup_500_ms", "reload_base_500_ms", "vm_bytes_per_script", "soak_reloads", "soak_growth_pct", "soak_leaks",
-  "gc_100k_ms", "snapshot_100k_ms", "startup_3000_ms", "startup_3000_found", "runaway_stop_ms", "runaway_rss_growth_mib",
+  "gc_100k_ms", "gc_small_ms", "snapshot_100k_ms", "startup_3000_ms", "startup_3000_found", "runaway_stop_ms", "runaway_rss_growth_mib",
   "builtin_overrun_ms", "loop_countdown_slowdown", "timer_callback_vs_call", "host_async_roundtrip_us",
   "vite_hmr_edit_p50_ms", "watch_speedup_vs_vite_hmr", "bun_hot_edit_p50_ms", "watch_vs_bun_hot",
   "leaks_600k_vs_gc", "find_instances_600k_vs_gc", "snapshot_us_per_object", "snapshot_host_bytes_per_object", "heap_write_2m_ms", "heap_write_2m_rss_mib", "snapshot_pause_1m_ms",
@@ -80,6 +81,14 @@ const rows = [
   ["timer callback (event loop -> script)", `${round(d.async.timer_callback_us, 3)} us`, `host->script call ${round(d.async.call_us, 3)} us`, `${round(results.timer_callback_vs_call, 2)}x`, "(none)", "n/a"],
   ["script awaits an async host function", `${round(results.host_async_roundtrip_us, 2)} us`, `host->script->host->promise() ${round(d.async.host_to_script_and_back_us, 2)} us`, "", "(none)", "n/a"],
   [`gc(), ${d.heap?.live_objects ?? "100k"} live objects`, ms(results.gc_100k_ms), "", "", "<= 50 ms", check(results.gc_100k_ms === null ? null : results.gc_100k_ms <= 50)],
+  [
+    "gc(), one small script",
+    ms(results.gc_small_ms),
+    d["gc-small"]?.vs_base ? `the ${path.basename(d["gc-small"].vs_base.build)} build ${ms(d["gc-small"].vs_base.base_gc_ms)}` : "(GRAFT_BASE_BUILD unset)",
+    d["gc-small"]?.vs_base ? `${round(d["gc-small"].vs_base.ratio, 2)}x` : "",
+    "<= 1.0x the 02d7ae9 build",
+    check(d["gc-small"]?.vs_base ? d["gc-small"].vs_base.ratio <= 1 : null),
+  ],
   [
     `heap.snapshot(), ${d.heap?.live_objects ?? "100k"} live objects`,
     ms(results.snapshot_100k_ms),

@@ -14,6 +14,8 @@ import { addressOfHandle, arrayElementAddresses, handlesForObjects } from "./han
 import { heapSnapshotNodeCount, heapSnapshotPieces, writeHeapSnapshotAsync, type WriteProgress } from "./heapsnapshot.js";
 import { findInstances } from "./instances.js";
 import { contextPointerOf, FUNCTION_CLASSES, GcType } from "./layout.js";
+import { VmMemory } from "./memory.js";
+import { findPermanentObjects, type PermanentObjects } from "./permanent-objects.js";
 import { verifyLayout } from "./self-check.js";
 import { readRuntimeHeap, throwIfAborted, type AbortLike, type Locator } from "./reader.js";
 import { embedderObjects } from "./realms.js";
@@ -98,6 +100,8 @@ const SINGLE_DOMINANCE_LIMIT = 3;
 export class HeapInspector {
   private readonly target: GcTarget;
   private verified: Error | true | undefined;
+  /** The kernel realm's objects that every collection leaves out of its walk (gc.ts setAside). */
+  private permanent: PermanentObjects | undefined;
   /** Node ids that survive across snapshots of this runtime. */
   private readonly ids = new StableIds();
 
@@ -131,14 +135,33 @@ export class HeapInspector {
   /** A full collection, with the live GC object counts before and after. */
   gc(): { before: number; after: number } {
     this.knowledge.beforeCollect?.();
-    return collect(this.target, () => this.knowledge.afterCollect?.());
+    const { before, after, permanentValid } = collect(this.target, () => this.knowledge.afterCollect?.(), this.permanentObjects());
+    if (!permanentValid) this.permanent = undefined;
+    return { before, after };
   }
 
   /** A full collection without counting: what every query starts with. */
   private fullGc(): void {
     this.knowledge.beforeCollect?.();
-    forceFullGc(this.target);
+    if (!forceFullGc(this.target, this.permanentObjects())) this.permanent = undefined;
     this.knowledge.afterCollect?.();
+  }
+
+  /**
+   * The permanent objects of the inspector's context (the kernel's realm), found at the
+   * first collection after its lockdown. Found again while the realm is not locked down yet
+   * (then they are only the context and its global object) or when they were not all found
+   * where they were (never seen: they are alive as long as the context).
+   */
+  private permanentObjects(): PermanentObjects | undefined {
+    if (this.permanent?.lockedDown !== true) {
+      try {
+        this.permanent = findPermanentObjects(new VmMemory(this.target.module.HEAPU8, this.target.rtPointer), contextPointerOf(this.context));
+      } catch {
+        this.permanent = undefined; // a heap the layout does not describe: collect without setting any aside
+      }
+    }
+    return this.permanent;
   }
 
   /** Every instance of the class whose prototype `prototype` holds (never a prototype object), after a full GC. */
