@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import MagicString from "magic-string";
-import { editsOf } from "../runtime/compile/edits.js";
+import { editsDone, editsOf } from "../runtime/compile/edits.js";
 
 /** runtime/compile/edits.ts: the compile step's MagicString keeps its chunk indexes in arrays. */
 describe("the compile step's edits (editsOf)", () => {
@@ -29,6 +29,17 @@ describe("the compile step's edits (editsOf)", () => {
     const internals = editsOf(code) as unknown as { byStart: unknown; byEnd: unknown };
     expect(Array.isArray(internals.byStart)).toBe(true);
     expect(Array.isArray(internals.byEnd)).toBe(true);
+  });
+
+  it("drops the indexes once the edits are done (a compiled script keeps its edits for its map); the map is still made", () => {
+    const plain = edit(new MagicString(code));
+    const done = editsDone(edit(editsOf(code)));
+    const internals = done as unknown as { byStart: unknown; byEnd: unknown };
+    expect(internals.byStart).toBeNull();
+    expect(internals.byEnd).toBeNull();
+    expect(done.toString()).toBe(plain.toString());
+    expect(done.generateMap({ hires: true }).mappings).toBe(plain.generateMap({ hires: true }).mappings);
+    expect(() => done.remove(1, 2)).toThrow();
   });
 
   it("refuses to split an edited chunk as magic-string does (removing blanks relies on it)", () => {

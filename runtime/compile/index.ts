@@ -1,4 +1,4 @@
-import { editsOf } from "./edits.js";
+import { editsDone, editsOf } from "./edits.js";
 import { parseScript, parseSnippet } from "./strip-types.js";
 import { rewriteModule, transformSnippet, type ImportSite, type ModuleEntries } from "./module-transform.js";
 import { mapOfEdits, SourceMapper, type SourceMapInput } from "./source-map.js";
@@ -114,7 +114,7 @@ export function compileParts(file: string, source: string, options: CompileOptio
   const classes = lowerClasses(file, code, program, out, "__graft", mode, parsed.textOf);
   const shape = module.finish({ unnamed: classes.unnamed, setup: classes.decorators.setup });
   classes.decorators.classes();
-  const maps = [mapOfEdits(out, file)];
+  const maps = [mapOfEdits(editsDone(out), file)];
   return {
     file,
     source,

@@ -1,6 +1,6 @@
 import { parseSync } from "oxc-parser";
 import type MagicString from "magic-string";
-import { editsOf } from "./edits.js";
+import { editsDone, editsOf } from "./edits.js";
 import { analyze, type Scope } from "periscopic";
 import { walk } from "estree-walker";
 import isReference from "is-reference";
@@ -81,7 +81,7 @@ export function transformModule(file: string, code: string, parsed?: ESTree.Prog
   const program = parsed ?? parseModule(file, code);
   const out = editsOf(code);
   const shape = rewriteModule(file, code, program, out).finish();
-  return { ...shape, code: out.toString(), map: mapOfEdits(out, file) };
+  return { ...shape, code: out.toString(), map: mapOfEdits(editsDone(out), file) };
 }
 
 /** What the compile step's class lowering tells the module rewrite (class-lowering.ts). */
