@@ -92,9 +92,9 @@ describe("compile: one parse per file", () => {
     expect(parseSync).toHaveBeenCalledTimes(1);
     // Each pass did its part, in the same edits.
     expect(compiled.classNames).toEqual(["Unit", "Named", "default"]);
-    expect(compiled.code).toContain(`__graft.fields("Unit"`);
+    expect(compiled.code).toMatch(/__graft\.install\(Unit, class extends[^]*\}, "\[\[\\"#hp\\",/);
     expect(compiled.code).toContain(`__graft.privates("Unit")`);
-    expect(compiled.code).toContain(`"#hp"() { return ((0, __import0.helper)(10)); }`);
+    expect(compiled.code).toContain(`init() { switch (arguments[0]) { case 0: return ((0, __import0.helper)(10));`);
     expect(compiled.code).toContain("[shapes.tag, __graftMeta.url]");
     expect(compiled.code).toContain(`__graft.define("Named", class {`);
     expect(compiled.code).toMatch(/typeof __graftArguments\w*|__graftArguments\w*\(true\)/);

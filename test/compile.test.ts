@@ -45,6 +45,30 @@ export * from "./star";`);
     expect(shape.classNames).toEqual(["default", "K", "L", "Hidden"]);
   });
 
+  it("links a class early (a static block) only when defining it may run code: its statics that are literal data need none", () => {
+    const early = (body: string): boolean => compileScript("a.ts", `export class A {\n${body}\n}\n`).code.includes("__graft.early(A, this)");
+    const literal = [
+      `static kind = "unit"; static revision = 3; static neg = -1; static list = ["a", 1, [true, null]]; static table = { a: 1, b: { c: \`text\` } };`,
+      `hp = this.make(); tags = []; run() { return A.kind; } static make() { return 1; } get level() { return 1; } [Symbol.iterator]() {}`,
+      `static empty;`,
+    ];
+    for (const body of literal) expect(early(body), body).toBe(false);
+    const runsCode = [
+      `static made = new A();`,
+      `static self = this;`,
+      `static count = A.kind.length;`,
+      `static list = [make()];`,
+      `static table = { f() {} };`,
+      `static { console.log("defined"); }`,
+      `static tpl = \`\${1}\`;`,
+      `#secret = 1; read() { return this.#secret; }`,
+      `accessor hp = 1;`,
+      `@logged static run() {}`,
+    ];
+    for (const body of runsCode) expect(early(body), body).toBe(true);
+    expect(compileScript("a.ts", `function logged(f: unknown) { return f; }\n@logged\nexport class A { static kind = "a"; }\n`).code).toContain("__graft.early(A, this)");
+  });
+
   it("maps positions back through both transforms (TypeScript)", () => {
     const source = `interface Point { x: number }\nconst p: Point = { x: 1 };\nexport class Q {\n  run(a: number): number {\n    return a + p.x;\n  }\n}\n`;
     const compiled = compileScript("q.ts", source);

@@ -54,6 +54,23 @@ describe("fields added by a new version reach live instances", () => {
     expect(fresh.get("tag").toHost()).toBe("undefined!");
   });
 
+  it("a new field's initialiser reads the module's bindings, super and the class's private names as in the class", async () => {
+    const { folder, runtime, exports } = await world({ "base.ts": `export class Base { bonus() { return 100; } }\n` });
+    await folder.write("player.ts", `import { Base } from "./base";\nexport class Player extends Base {\n  constructor(public name: string, public hp: number) { super(); }\n}\n`);
+    expect((await runtime.reload(["player.ts"])).errors).toEqual([]);
+    await folder.write(
+      "player.ts",
+      `import { Base } from "./base";\nconst init = 7;\nconst k = 3;\nexport class Player extends Base {\n  #seed = init * k;\n  score = super.bonus() + this.#seed + this.hp;\n  arrow = () => this.name;\n  constructor(public name: string, public hp: number) { super(); }\n  bonus() { return 1; }\n}\n`,
+    );
+    const report = await runtime.reload(["player.ts"]);
+    expect(report.errors).toEqual([]);
+    expect(report.patched[0]!.fields).toEqual({ added: ["#seed", "score", "arrow"], instances: 1000 });
+    const scores = exports.look!.invoke("score").toHost() as number[];
+    expect(scores[0]).toBe(100 + 21 + 0);
+    expect(scores[999]).toBe(100 + 21 + 999);
+    expect(runtime.evaluate("world.ts", `players[5].arrow()`).toHost()).toBe("p5");
+  });
+
   it("an initialiser that throws on a live instance rolls the whole reload back, naming the field's line", async () => {
     const { folder, runtime, exports } = await world();
     await folder.write("player.ts", player(`  name2 = "x";\n  level = (this.hp === 500 ? (() => { throw new RangeError("bad hp"); })() : this.hp);\n  extra() { return 1; }`));

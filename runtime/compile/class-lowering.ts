@@ -6,7 +6,7 @@ import { CompileError, positionAt } from "./errors.js";
 import { lowerLegacyDecorators } from "./legacy-decorators.js";
 import type { AnyNode, Node, TopLevelClass } from "./class-nodes.js";
 import { lowerPrivateNames } from "./private-names.js";
-import { emitFieldInitialisers } from "./field-initialisers.js";
+import { fieldArguments } from "./field-initialisers.js";
 import { prepareDecorators, type DecoratorLowering } from "./decorators.js";
 
 /** "standard": TC39 decorators (TypeScript 5); "legacy": TypeScript's experimentalDecorators. */
@@ -17,8 +17,8 @@ export type DecoratorMode = "standard" | "legacy";
  * the edits the module rewrite makes too: in the top-level classes it binds to canonical
  * classes, private names become slots kept across versions (private-names.ts), and each
  * class tells the kernel its instance fields, with initialisers it can run on live instances
- * (field-initialisers.ts); in every class, TC39 decorators and `accessor` fields are lowered
- * (decorators.ts).
+ * (field-initialisers.ts; the module rewrite passes them where it installs the class); in
+ * every class, TC39 decorators and `accessor` fields are lowered (decorators.ts).
  */
 export interface ClassLowering {
   /** Class expressions (`const A = class Named {}`) whose inner name was removed: the module rewrite binds them as anonymous ones. */
@@ -27,6 +27,8 @@ export interface ClassLowering {
   decorators: DecoratorLowering;
   /** Each top-level class's source text (types stripped), by name: what `String(C)` shows. */
   sources: Record<string, string>;
+  /** What the call installing a top-level class passes after it: its instance fields (field-initialisers.ts). */
+  fieldArguments: Map<unknown, string>;
 }
 
 /**
@@ -36,7 +38,7 @@ export interface ClassLowering {
  */
 export function lowerClasses(file: string, code: string, program: ESTree.Program, out: MagicString, api: string, decorators: DecoratorMode, textOf: (start: number, end: number) => string = (start, end) => code.slice(start, end)): ClassLowering {
   const unnamed = new Set<unknown>();
-  if (!code.includes("class")) return { unnamed, decorators: prepareDecorators(file, code, program, out, api, [], decorators), sources: {} };
+  if (!code.includes("class")) return { unnamed, decorators: prepareDecorators(file, code, program, out, api, [], decorators), sources: {}, fieldArguments: new Map() };
   const classes = topLevelClasses(program, code);
   const decorated = decorators === "legacy" && code.includes("@") ? firstDecorator(program, new Set(classes.map((target) => target.node))) : undefined;
   if (decorated) {
@@ -54,10 +56,10 @@ export function lowerClasses(file: string, code: string, program: ESTree.Program
   if (decorators === "legacy") lowerLegacyDecorators(file, code, out, classes, api);
   const privates = lowerPrivateNames(file, code, program, out, classes, api, privateInitial);
   lowering.members();
-  emitFieldInitialisers(out, classes, api);
+  const fields = fieldArguments(out, classes);
   privates.wrapFields();
   lowering.accessors(privates);
-  return { unnamed, decorators: lowering, sources };
+  return { unnamed, decorators: lowering, sources, fieldArguments: fields };
 }
 
 /** The first decorator outside the classes of `skip` (and their members). */

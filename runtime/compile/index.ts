@@ -112,7 +112,7 @@ export function compileParts(file: string, source: string, options: CompileOptio
   hideModuleArguments(code, program, out);
   const module = rewriteModule(file, code, program, out);
   const classes = lowerClasses(file, code, program, out, "__graft", mode, parsed.textOf);
-  const shape = module.finish({ unnamed: classes.unnamed, setup: classes.decorators.setup });
+  const shape = module.finish({ unnamed: classes.unnamed, setup: classes.decorators.setup, fieldArguments: classes.fieldArguments });
   classes.decorators.classes();
   const maps = [mapOfEdits(editsDone(out), file)];
   return {

@@ -90,6 +90,8 @@ export interface LoweredClassFacts {
   unnamed: ReadonlySet<unknown>;
   /** Statements the module's prologue runs before its code (what the lowered classes use). */
   setup: readonly string[];
+  /** By class node: what the call installing a top-level class passes after it (its instance fields, field-initialisers.ts). */
+  fieldArguments?: ReadonlyMap<unknown, string>;
 }
 
 /** The second step of a module rewrite, run once the classes are lowered in the same edits. */
@@ -263,7 +265,7 @@ export function rewriteModule(file: string, code: string, program: ESTree.Progra
       const name = declarator.id.name;
       classNames.push(name);
       out.appendLeft(init.start, `${GRAFT}.define(${JSON.stringify(name)}, `);
-      out.appendRight(init.end, `)`);
+      out.appendRight(init.end, `${lowered.fieldArguments?.get(init) ?? ""})`);
     }
   }
 
@@ -283,9 +285,9 @@ export function rewriteModule(file: string, code: string, program: ESTree.Progra
     // Links the class before its static initialisers run, so they can construct it: first in
     // the body, before what class lowering put there.
     const body = node.body as Node;
-    out.prependLeft(body.start + 1, ` static { ${GRAFT}.early(${binding}, this); }`);
+    if (mayRunCodeWhileDefined(node)) out.prependLeft(body.start + 1, ` static { ${GRAFT}.early(${binding}, this); }`);
     // Before what follows the class (legacy decorators are applied after it).
-    out.prependLeft(node.end, ");");
+    out.prependLeft(node.end, `${lowered.fieldArguments?.get(node) ?? ""});`);
   }
 
   const firstReads = rewriteImportedReferences(program, out, importedBindings);
@@ -343,6 +345,44 @@ export function rewriteModule(file: string, code: string, program: ESTree.Progra
       importedBindings: Object.fromEntries(importedBindings),
       topLevelAwait,
     };
+  }
+}
+
+/**
+ * Whether defining a top-level class may run code before the class is installed, code that
+ * could see the canonical class not yet linked to the new version (R8): a static block, a
+ * static field whose initialiser is more than literal data, a private name or `accessor`
+ * (class lowering adds static blocks for them), a decorator, or what graft does not know.
+ * Only such a class gets the early link (a static block: one more function for QuickJS to
+ * compile on every reload); for the others, install links it before anything can look.
+ * Computed keys run before any static block, so the early link never preceded them.
+ */
+function mayRunCodeWhileDefined(node: AnyNode): boolean {
+  if ((node.decorators as Node[] | undefined)?.length) return true;
+  for (const element of (node.body as unknown as { body: AnyNode[] }).body) {
+    if ((element.decorators as Node[] | undefined)?.length || (element.key as AnyNode | undefined)?.type === "PrivateIdentifier") return true;
+    if (element.type === "MethodDefinition") continue;
+    if (element.type !== "PropertyDefinition") return true;
+    if (element.static === true && element.value && !isLiteralData(element.value as AnyNode)) return true;
+  }
+  return false;
+}
+
+/** A literal, or an array or object literal of literals: evaluating it runs no code and reads no binding. */
+function isLiteralData(node: AnyNode): boolean {
+  switch (node.type) {
+    case "Literal":
+      return true;
+    case "TemplateLiteral":
+      return (node.expressions as unknown[]).length === 0;
+    case "UnaryExpression":
+      return (node.operator === "-" || node.operator === "+") && (node.argument as AnyNode).type === "Literal" && typeof (node.argument as ESTree.Literal).value === "number";
+    case "ArrayExpression":
+      return (node.elements as (AnyNode | null)[]).every((element) => element === null || isLiteralData(element));
+    case "ObjectExpression":
+      return (node.properties as AnyNode[]).every((property) => property.type === "Property" && property.kind === "init" && property.computed !== true && property.method !== true && property.shorthand !== true && isLiteralData(property.value as AnyNode));
+    default:
+      return false;
   }
 }
 

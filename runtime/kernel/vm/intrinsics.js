@@ -22,7 +22,7 @@ const { getOwnPropertyDescriptor: intrinsicDescriptor, getOwnPropertyDescriptors
 const { apply, construct: reflectConstruct, ownKeys: intrinsicOwnKeys, defineProperty: reflectDefineProperty, preventExtensions } = Reflect;
 const IntrinsicProxy = Proxy;
 const { isArray } = Array;
-const { stringify } = JSON;
+const { stringify, parse: parseJson } = JSON;
 const { max } = Math;
 /** @type {(fn: Function) => string} */
 const functionToString = uncurryThis(Function.prototype.toString);

@@ -164,12 +164,14 @@ function pendingMigrations() {
       const meta = metaOf(canonical);
       if (meta.committedVersion === 0) continue;
       const fields = pending.fields.get(name);
-      /** @type {Array<[string, number]>} */
+      /** @type {Array<[string, number, number]>} */
       const added = new SafeArray();
-      if (fields !== undefined) {
-        for (let k = 0; k < fields.keys.length; k++) {
-          const entry = /** @type {[string, number]} */ (fields.keys[k]);
-          if (!meta.fieldKeys.has(entry[0])) added.push(entry);
+      // The same text as the committed version's: the same fields (the usual reload reads nothing).
+      if (fields !== undefined && fields.keys !== meta.fieldsText) {
+        const keys = fieldKeysOf(fields.keys);
+        for (let k = 0; k < keys.length; k++) {
+          const entry = /** @type {[string, number]} */ (keys[k]);
+          if (!meta.fieldKeys.has(entry[0])) added.push(list(entry[0], entry[1], k));
         }
       }
       const hook = migrateHookOf(canonical);
@@ -177,7 +179,7 @@ function pendingMigrations() {
       if (added.length === 0 && !hookChanged) continue;
       const patch = pending.patches.find((candidate) => candidate.name === name);
       if (patch !== undefined && added.length > 0) patch.fields = bare({ added: added.map((entry) => entry[0]), instances: 0 });
-      transaction.migrations.set(canonical, bare({ added, factory: fields === undefined ? null : fields.factory, hook: hookChanged ? hook : undefined, fromVersion: meta.committedVersion, patch }));
+      transaction.migrations.set(canonical, bare({ added, initialisers: fields === undefined ? null : fields.initialisers, hook: hookChanged ? hook : undefined, fromVersion: meta.committedVersion, patch }));
       classes.push(canonical);
     }
   });
@@ -198,24 +200,28 @@ function migrate(canonical, instances) {
   const plan = transaction.migrations.get(canonical);
   if (plan === undefined || instances === undefined) return undefined;
   const meta = metaOf(canonical);
-  /** @type {Record<string, Function> | null} */
-  let initialisers = null;
+  /** @type {Function | null} */
+  let initialise = null;
   let given = 0;
   for (let i = 0; i < instances.length; i++) {
     const instance = /** @type {any} */ (instances[i]);
     let gave = false;
-    for (const [key, offset] of plan.added) {
+    for (let k = 0; k < plan.added.length; k++) {
+      const entry = /** @type {[string, number, number]} */ (plan.added[k]);
+      const key = entry[0];
       const store = stringSlice(key, 0, 1) === "#" && meta.privates !== null ? meta.privates.fields.get(key) : undefined;
       if (store !== undefined ? store.has(instance) : hasOwn(instance, key)) continue;
-      if (initialisers === null) {
-        initialisers = /** @type {() => Record<string, Function>} */ (plan.factory)();
+      if (initialise === null) {
+        const initialisers = /** @type {FieldInitialisers} */ (plan.initialisers);
+        initialise = initialisers.init;
+        // `super` in an initialiser reads the class's parent prototype, as in the class.
         setPrototypeOf(initialisers, getPrototypeOf(canonical.prototype));
       }
       let value;
       try {
-        value = apply(/** @type {Function} */ (initialisers[key]), instance, []);
+        value = apply(initialise, instance, list(entry[2]));
       } catch (thrown) {
-        return list(key, offset, thrownText(thrown));
+        return list(key, entry[1], thrownText(thrown));
       }
       if (store !== undefined) {
         store.set(instance, value);
@@ -240,6 +246,15 @@ function migrate(canonical, instances) {
 }
 
 /**
+ * A FieldList's keys, read from their text (compiled code's, "" for none).
+ * @param {string} text
+ * @returns {ArrayLike<[string, number]>}
+ */
+function fieldKeysOf(text) {
+  return text === "" ? new SafeArray() : parseJson(text);
+}
+
+/**
  * At commit: what the next reload compares a class's new version against.
  * @param {AnyClass} canonical
  * @param {FieldList | undefined} fields
@@ -247,8 +262,13 @@ function migrate(canonical, instances) {
 function settleShape(canonical, fields) {
   const meta = metaOf(canonical);
   meta.committedVersion = meta.version;
-  meta.fieldKeys = new SafeSet();
-  if (fields !== undefined) for (let i = 0; i < fields.keys.length; i++) meta.fieldKeys.add(/** @type {[string, number]} */ (fields.keys[i])[0]);
+  const text = fields === undefined ? "" : fields.keys;
+  if (text !== meta.fieldsText) {
+    meta.fieldsText = text;
+    meta.fieldKeys = new SafeSet();
+    const keys = fieldKeysOf(text);
+    for (let i = 0; i < keys.length; i++) meta.fieldKeys.add(/** @type {[string, number]} */ (keys[i])[0]);
+  }
   const hook = migrateHookOf(canonical);
   meta.migrateSource = hook === undefined ? null : functionToString(hook);
 }

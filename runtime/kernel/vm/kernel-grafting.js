@@ -135,7 +135,7 @@ function makeCanonical(file, name) {
     }
   };
   defineProperty(canonical, "name", bare({ value: name, configurable: true }));
-  classMeta.set(canonical, { file, name, cell, version: 0, retired: false, protoKeys: new SafeSet(), staticKeys: new SafeSet(), privates: null, committedVersion: 0, fieldKeys: new SafeSet(), migrateSource: null });
+  classMeta.set(canonical, { file, name, cell, version: 0, retired: false, protoKeys: new SafeSet(), staticKeys: new SafeSet(), privates: null, committedVersion: 0, fieldKeys: new SafeSet(), fieldsText: "", migrateSource: null });
   return canonical;
 }
 

@@ -148,40 +148,37 @@ function instantiateModule(file, version, moduleFunction, dependencies, starExpo
       linking.set(canonical, linkClass(canonical, meta, impl));
     },
     /**
+     * Grafts a version of a top-level class once its definition has run (linked first, unless
+     * its static block already did), with the instance fields it declares, if any
+     * (runtime/compile/field-initialisers.ts).
      * @param {AnyClass} canonical
      * @param {unknown} impl
+     * @param {string} [fieldKeys] JSON of [[key, offset in the stripped script], ...]
+     * @param {FieldInitialisers} [initialisers]
      */
-    install(canonical, impl) {
+    install(canonical, impl, fieldKeys, initialisers) {
       assertOpen();
       const meta = metaOf(canonical);
       let linked = linking.get(canonical);
       if (linked === undefined || linked.impl !== impl) linked = linkClass(canonical, meta, impl);
       linking.delete(canonical);
+      if (fieldKeys !== undefined) pending.fields.set(meta.name, bare({ keys: fieldKeys, initialisers: /** @type {FieldInitialisers} */ (initialisers) }));
       pending.patches.push(finishClass(canonical, meta, linked));
     },
     /**
      * @param {string} name
      * @param {unknown} impl
+     * @param {string} [fieldKeys]
+     * @param {FieldInitialisers} [initialisers]
      */
-    define(name, impl) {
+    define(name, impl, fieldKeys, initialisers) {
       const canonical = api.cls(name);
-      api.install(canonical, impl);
+      api.install(canonical, impl, fieldKeys, initialisers);
       return canonical;
     },
     /** @param {Function} fn an anonymous `export default function` */
     nameDefault(fn) {
       defineProperty(fn, "name", bare({ value: "default", configurable: true }));
-    },
-    /**
-     * The instance fields this version of a top-level class declares, from a static block
-     * at the top of its body (runtime/compile/field-initialisers.ts).
-     * @param {string} name
-     * @param {Array<[string, number]>} keys
-     * @param {() => Record<string, Function>} factory
-     */
-    fields(name, keys, factory) {
-      assertOpen();
-      pending.fields.set(name, bare({ keys, factory }));
     },
     /**
      * TC39 decorators (decorators.js): what the compiled code makes a Decoration with, for

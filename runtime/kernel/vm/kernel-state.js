@@ -20,12 +20,15 @@
  * @typedef {{ impl: AnyClass | null }} Cell the version a canonical class constructs with
  * @typedef {{ file: string, name: string, cell: Cell, version: number, retired: boolean,
  *   protoKeys: Set<Key>, staticKeys: Set<Key>, privates: PrivateState | null, committedVersion: number,
- *   fieldKeys: Set<string>, migrateSource: string | null }} ClassMeta privates: its #x state, kept across versions;
- *   committedVersion, fieldKeys, migrateSource: of the version last committed (0 before the first)
- * @typedef {{ keys: Array<[string, number]>, factory: () => Record<string, Function> }} FieldList a version's instance
- *   fields ([key, offset in the stripped script]) and how to build their initialisers
- * @typedef {{ added: Array<[string, number]>, factory: (() => Record<string, Function>) | null, hook: Function | undefined,
- *   fromVersion: number, patch: Patch | undefined }} MigrationPlan patch: the class's report, told how many instances got the fields
+ *   fieldKeys: Set<string>, fieldsText: string, migrateSource: string | null }} ClassMeta privates: its #x state, kept across versions;
+ *   committedVersion, fieldKeys, fieldsText, migrateSource: of the version last committed (0 before the first;
+ *   fieldsText: its FieldList keys as compiled, "" for none)
+ * @typedef {{ init: Function }} FieldInitialisers `init` with `this` = an instance gives the initial value of the field at the index it is given
+ * @typedef {{ keys: string, initialisers: FieldInitialisers }} FieldList a version's instance fields: keys, the JSON text of
+ *   [[key, offset in the stripped script], ...], and their initialisers
+ * @typedef {{ added: Array<[string, number, number]>, initialisers: FieldInitialisers | null, hook: Function | undefined,
+ *   fromVersion: number, patch: Patch | undefined }} MigrationPlan added: [key, offset, index among the version's fields];
+ *   patch: the class's report, told how many instances got the fields
  * @typedef {(this: void, hotData: object) => void} Disposer
  * @typedef {{ file: string, namespace: Record<string, unknown>, classes: Map<string, AnyClass>,
  *   classOrder: string[], hotData: object, disposers: Disposer[], loaded: boolean, exportKeys: string[],
