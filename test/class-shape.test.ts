@@ -20,6 +20,17 @@ describe("what a class shows of itself", () => {
     await folder.write("point.ts", `export class Point { static toString() { return "mine"; } }`);
     await runtime.reload(["point.ts"]);
     expect(runtime.evaluate("point.ts", "String(Point)").toHost()).toBe("mine");
+    // and without it again, graft's: the class as written
+    await folder.write("point.ts", `export class Point { static make() { return 1; } }`);
+    expect((await runtime.reload(["point.ts"])).patched[0]!.static).toEqual({ added: ["make"], changed: [], removed: ["toString"] });
+    expect(runtime.evaluate("point.ts", "String(Point)").toHost()).toBe("class Point { static make() { return 1; } }");
+    // a static `name` member is the class's name while it is declared
+    await folder.write("point.ts", `export class Point { static name = "Spot"; }`);
+    await runtime.reload(["point.ts"]);
+    expect(Point.get("name").toHost()).toBe("Spot");
+    await folder.write("point.ts", `export class Point {}`);
+    await runtime.reload(["point.ts"]);
+    expect(Point.get("name").toHost()).toBe("Point");
     // a JavaScript file's class is shown exactly as written
     await folder.write("plain.js", `export class Plain { constructor(a) { /* kept */ } }`);
     await runtime.reload(["plain.js"]);
@@ -44,5 +55,27 @@ describe("a class expression with a name of its own", () => {
     expect(made.call("same").toHost()).toBe(true);
     expect(Shape.get("name").toHost()).toBe("Circle");
     expect(Shape.call("make").instanceOf(Shape)).toBe(true);
+  });
+});
+
+describe("members a script changed while it ran", () => {
+  it("a method or static made read-only, and a static's new value, are grafted over; a failed reload puts them back as they were", async () => {
+    const source = (n: number) => `export class Counter {\n  static count = 0;\n  static label() { return "v${n}"; }\n  step() { return ${n}; }\n  get twice() { return ${n} * 2; }\n}\n`;
+    const folder = await scriptsFolder({ "counter.ts": source(1) });
+    const runtime = await runtimeFor(folder);
+    runtime.evaluate(
+      "counter.ts",
+      `Object.defineProperty(Counter.prototype, "step", { writable: false }); Object.defineProperty(Counter, "label", { writable: false }); Counter.count = 5;`,
+    );
+    const seen = `[new Counter().step(), new Counter().twice, Counter.count, Counter.label(), Object.getOwnPropertyDescriptor(Counter.prototype, "step").writable, Object.getOwnPropertyDescriptor(Counter, "label").writable]`;
+    await folder.write("counter.ts", `${source(2)}throw new Error("not this one");\n`);
+    expect((await runtime.reload(["counter.ts"])).ok).toBe(false);
+    expect(runtime.evaluate("counter.ts", seen).toHost()).toEqual([1, 2, 5, "v1", false, false]);
+    await folder.write("counter.ts", source(2));
+    const report = await runtime.reload(["counter.ts"]);
+    expect(report.errors).toEqual([]);
+    expect(report.patched[0]!.prototype).toEqual({ added: [], changed: ["step", "twice"], removed: [] });
+    expect(report.patched[0]!.static).toEqual({ added: [], changed: ["label", "count"], removed: [] });
+    expect(runtime.evaluate("counter.ts", seen).toHost()).toEqual([2, 4, 0, "v2", true, true]);
   });
 });

@@ -32,6 +32,26 @@ export interface KernelCommitReport {
   disposers: number;
 }
 
+type MemberRows = [added: string[], changed: string[], removed: string[]];
+type PatchRow = [file: string, name: string, version: number, created: boolean, prototype: MemberRows, statics: MemberRows, newBase: string | null, fields: [added: string[], instances: number] | null];
+
+/** The commit's report from the rows the kernel sends (vm/kernel-commit.js reportRows). */
+function commitReportOf(text: string): KernelCommitReport {
+  const [patched, retired, disposers] = JSON.parse(text) as [PatchRow[], [string, string, number][], number];
+  const members = ([added, changed, removed]: MemberRows): ClassPatch["prototype"] => ({ added, changed, removed });
+  return {
+    patched: patched.map(([file, name, version, created, prototype, statics, newBase, fields]) => {
+      const patch: ClassPatch = { file, name, version, created, prototype: members(prototype), static: members(statics) };
+      if (newBase !== null) patch.newBase = newBase;
+      if (fields !== null) patch.fields = { added: fields[0], instances: fields[1] };
+      return patch;
+    }),
+    retired: retired.map(([file, name, version]) => ({ file, name, version })),
+    disposeErrors: [],
+    disposers,
+  };
+}
+
 /** What the kernel knows of a live class object: canonical class, current or superseded version, or retired class (or the prototype of one). */
 export interface HeapClassLabel {
   /** A class object of graft's, or a top-level function of a replaced version (the last two). */
@@ -305,7 +325,7 @@ export class Kernel {
     const handle = this.call("commit");
     const text = this.context.getString(handle);
     handle.dispose();
-    const report = JSON.parse(text) as KernelCommitReport;
+    const report = commitReportOf(text);
     this.runDisposers(report);
     return report;
   }

@@ -127,7 +127,33 @@ function commit() {
   for (let i = 0; i < state.supersededRefs.length; i++) /** @type {Superseded} */ (state.supersededRefs[i]).pending = false;
   state.supersededFunctions = state.supersededFunctions.filter((entry) => weakRefDeref(entry.ref) !== undefined);
   report.disposers = disposeQueue.length;
-  return stringify(report);
+  return stringify(reportRows(report));
+}
+
+/**
+ * The commit's report as the host reads it (Kernel.commit): rows of arrays, not objects
+ * (QuickJS's JSON.stringify of objects costs ~3.5x that of arrays holding the same values:
+ * ~90 against ~25 us for five patched classes):
+ * [[file, name, version, created, [added, changed, removed] of the prototype, the same of
+ * statics, newBase or null, [fields added, instances] or null], ...], [[file, name, version],
+ * ...] retired, disposers.
+ * @param {CommitReport} report
+ */
+function reportRows(report) {
+  // Array literals, filled by index: only stringify reads them (the realm's prototypes are frozen: no toJSON).
+  const patched = [];
+  for (let i = 0; i < report.patched.length; i++) {
+    const patch = /** @type {Patch} */ (report.patched[i]);
+    const { prototype, fields } = patch;
+    const statics = patch.static;
+    patched[i] = [patch.file, patch.name, patch.version, patch.created, [prototype.added, prototype.changed, prototype.removed], [statics.added, statics.changed, statics.removed], patch.newBase ?? null, fields === undefined ? null : [fields.added, fields.instances]];
+  }
+  const retired = [];
+  for (let i = 0; i < report.retired.length; i++) {
+    const entry = /** @type {{ file: string, name: string, version: number }} */ (report.retired[i]);
+    retired[i] = [entry.file, entry.name, entry.version];
+  }
+  return [patched, retired, report.disposers];
 }
 
 /**

@@ -145,7 +145,7 @@ function instantiateModule(file, version, moduleFunction, dependencies, starExpo
     early(canonical, impl) {
       assertOpen();
       const meta = metaOf(canonical);
-      linking.set(canonical, linkClass(canonical, meta, impl));
+      linking.set(canonical, linkClass(canonical, meta, impl, true));
     },
     /**
      * Grafts a version of a top-level class once its definition has run (linked first, unless
@@ -160,7 +160,7 @@ function instantiateModule(file, version, moduleFunction, dependencies, starExpo
       assertOpen();
       const meta = metaOf(canonical);
       let linked = linking.get(canonical);
-      if (linked === undefined || linked.impl !== impl) linked = linkClass(canonical, meta, impl);
+      if (linked === undefined || linked.impl !== impl) linked = linkClass(canonical, meta, impl, false);
       linking.delete(canonical);
       if (fieldKeys !== undefined) pending.fields.set(meta.name, bare({ keys: fieldKeys, initialisers: /** @type {FieldInitialisers} */ (initialisers) }));
       pending.patches.push(finishClass(canonical, meta, linked));

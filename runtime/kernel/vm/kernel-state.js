@@ -19,7 +19,7 @@
  *   import.meta.hot.dispose callbacks the commit queued for the host (takeDisposer)
  * @typedef {{ impl: AnyClass | null }} Cell the version a canonical class constructs with
  * @typedef {{ file: string, name: string, cell: Cell, version: number, retired: boolean,
- *   protoKeys: Set<Key>, staticKeys: Set<Key>, privates: PrivateState | null, committedVersion: number,
+ *   protoKeys: Key[], staticKeys: Key[], privates: PrivateState | null, committedVersion: number,
  *   fieldKeys: Set<string>, fieldsText: string, migrateSource: string | null }} ClassMeta privates: its #x state, kept across versions;
  *   committedVersion, fieldKeys, fieldsText, migrateSource: of the version last committed (0 before the first;
  *   fieldsText: its FieldList keys as compiled, "" for none)
@@ -47,9 +47,11 @@
  *   migrations: Map<AnyClass, MigrationPlan> }} Transaction
  * @typedef {{ [key: Key]: PropertyDescriptor }} Descriptors
  * @typedef {{ parent: object | null, protoParent: object | null, protoDescriptors: Descriptors,
- *   staticDescriptors: Descriptors, impl: AnyClass | null, version: number, protoKeys: Set<Key>,
- *   staticKeys: Set<Key> }} SavedClass
- * @typedef {{ impl: AnyClass, patch: Patch, saved: SavedClass }} LinkedClass
+ *   staticDescriptors: Descriptors, impl: AnyClass | null, version: number, protoKeys: Key[],
+ *   staticKeys: Key[] }} SavedClass
+ * @typedef {{ impl: AnyClass, patch: Patch, saved: SavedClass, early: boolean, staticName: boolean }} LinkedClass early: linked
+ *   from the class's static block (its static initialisers ran between linkClass and finishClass); staticName: the
+ *   version declares a static `name` (as linkClass found it)
  * @typedef {{ ref: WeakRef<AnyClass>, file: string, name: string, version: number, pending: boolean }} Superseded
  * @typedef {{ ref: WeakRef<Function>, file: string, name: string, version: number, removed: boolean }} SupersededFunction
  *   a top-level function of a version that a later one replaced (removed: the file was deleted)
