@@ -36,6 +36,30 @@ describe("R2 watch", () => {
     expect(reports.every((report) => report.errors.length === 0)).toBe(true);
   });
 
+  it("a folder deleted and made again under the same name, then moved: its scripts load where they are, and later saves there reload", async () => {
+    const folder = await scriptsFolder({ "sub/a.ts": `export const a = 1;`, "b.ts": `export const b = 1;` });
+    const runtime = await runtimeFor(folder, { watch: true });
+    const reports = collect(runtime);
+    const sub = path.join(folder.root, "sub");
+    // In one go, as a checkout does it.
+    rmSync(sub, { recursive: true });
+    mkdirSync(sub);
+    writeFileSync(path.join(sub, "a.ts"), `export const a = 2;`);
+    await waitFor(() => runtime.files().includes("sub/a.ts") && runtime.exports("sub/a.ts").a!.toHost() === 2, 10_000, "the new folder's script");
+    const watched = (runtime as unknown as { watched: { settled: boolean } }).watched;
+    await waitFor(() => watched.settled, 10_000, "the watcher to settle");
+    // The new folder is watched, not the deleted one (its inode may well be the same).
+    await folder.write("sub/a.ts", `export const a = 3;`);
+    await waitFor(() => runtime.exports("sub/a.ts").a!.toHost() === 3, 10_000, "a save in the new folder");
+    await folder.rename("sub", "moved");
+    await waitFor(() => runtime.files().includes("moved/a.ts") && !runtime.files().includes("sub/a.ts"), 10_000, "the moved folder's script");
+    await waitFor(() => watched.settled, 10_000, "the watcher to settle");
+    await folder.write("moved/a.ts", `export const a = 4;`);
+    await waitFor(() => runtime.exports("moved/a.ts").a!.toHost() === 4, 10_000, "a save in the moved folder");
+    expect(runtime.files().sort()).toEqual(["b.ts", "moved/a.ts"]);
+    expect(reports.every((report) => report.errors.length === 0)).toBe(true);
+  });
+
   it("deleting the base-class file and restoring it (a git round trip) relinks every subclass", async () => {
     const base = `export class Cmd { run() { return "run " + this.constructor.name; } }`;
     const folder = await scriptsFolder({ "base.ts": base, "a.ts": `import { Cmd } from "./base"; export class A extends Cmd {}` });
@@ -136,7 +160,7 @@ describe("a file replaced by a folder of the same name, and back (issue 24 row 9
   it("ends as a fresh load both ways", async () => {
     const folder = await scriptsFolder({ "models.ts": "export const m = 1;", "other.ts": "export const o = 1;" });
     const runtime = await runtimeFor(folder, { watch: true });
-    // In one go, as a checkout does it: chokidar, watching models.ts as a file, never looks into the folder.
+    // In one go, as a checkout does it: the folder is found and listed where the file was.
     unlinkSync(path.join(folder.root, "models.ts"));
     mkdirSync(path.join(folder.root, "models.ts"));
     writeFileSync(path.join(folder.root, "models.ts/player.ts"), "export const p = 2;");
@@ -152,9 +176,10 @@ describe("a file replaced by a folder of the same name, and back (issue 24 row 9
 });
 
 describe("watcher failures reach the host as events", () => {
-  /** The chokidar instance behind a runtime's watcher (private: its failures cannot be provoked from outside). */
+  /** Node's watch of the scripts folder behind a runtime's watcher (private: its failures cannot be provoked from outside). */
   function fileWatcher(runtime: object): { emit(event: string, error: unknown): void } {
-    return (runtime as unknown as { watched: { watcher: { watcher: { emit(event: string, error: unknown): void } } } }).watched.watcher.watcher;
+    const watches = (runtime as unknown as { watched: { watcher: { folderEvents: { watches: Map<string, { watcher: { emit(event: string, error: unknown): void } }> } } } }).watched.watcher.folderEvents.watches;
+    return watches.get("")!.watcher;
   }
 
   it("the watcher failing is an 'error' event (origin 'watcher'), and onError is told", async () => {
@@ -266,8 +291,8 @@ describe("a save seen through the OS's first event (issue 18: nothing waits on t
     const runtime = await runtimeFor(folder, { watch: true });
     const reports = collect(runtime);
     await folder.write("a.ts", "");
-    // The raw events leave the empty read to what follows; chokidar's settled event reads it
-    // the careful way and applies it.
+    // Empty at its event, it waits for the write that usually follows; none comes, so it is
+    // handed over settled, read the careful way and applied.
     await waitFor(() => reports.some((report) => report.retired.some((retired) => retired.name === "A")), 5000, "A to be retired");
     expect(runtime.files()).toContain("a.ts");
     expect(runtime.exports("a.ts")).toEqual({});
@@ -292,7 +317,7 @@ describe("a save seen through the OS's first event (issue 18: nothing waits on t
     handOver(["a.ts"], ["a.ts"]);
     expect(calls.map((call) => call.files)).toEqual([["a.ts"]]);
     expect(calls[0]!.midWrite).toEqual(["a.ts"]);
-    // A save's further OS events, chokidar's settled event, and another file, all while it runs.
+    // A save's further OS events, a settled sighting of it, and another file, all while it runs.
     handOver(["a.ts"], ["a.ts"]);
     handOver(["a.ts"], []);
     handOver(["b.ts"], ["b.ts"]);

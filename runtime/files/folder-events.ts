@@ -1,50 +1,57 @@
-import { watch, type FSWatcher } from "node:fs";
+import { lstatSync, watch, type FSWatcher } from "node:fs";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
 
-/** A change Node's fs.watch reported: "change" (a file's content or attributes), "rename" (created, deleted or moved). */
+/** A change Node's fs.watch reported: "change" (a file's content or attributes), "rename" (a name created, deleted or moved). */
 export type FolderEventKind = "change" | "rename";
 
-/** Folders graft never looks into (as listScripts). */
+/** Paths graft never looks into: dot-files and dot-folders, node_modules (as listScripts). */
 export function isIgnoredPath(relative: string): boolean {
   return relative !== "" && relative.split("/").some((part) => part.startsWith(".") || part === "node_modules");
 }
 
+interface FolderWatch {
+  watcher: FSWatcher;
+  /** The watched folder's inode: a folder deleted and made again under the same name is another folder to watch. */
+  inode: number;
+}
+
 /**
  * The OS's change notifications for the scripts folder and every folder under it, straight
- * from Node's `fs.watch` (one watch per folder, as the OS gives them: inotify on Linux), each
- * event handed on as it arrives. This is the watcher's latency path: chokidar (ScriptWatcher)
- * still finds new and deleted files and folders and reports each write once it has settled,
- * but between the OS's event and its own it lists the folder again and stats the file, and it
- * watches each file besides its folder, so every event comes twice. A watch started before
- * chokidar's of the same folder is called first for each event (Node calls a folder's
- * listeners in the order they were added).
+ * from Node's `fs.watch` (one watch per folder: inotify on Linux), each event handed on as it
+ * arrives. What the events mean (a save, a new or deleted file or folder) is ScriptWatcher's
+ * business; a folder created, moved in or deleted is watched or unwatched when it finds so
+ * (`watchTree`, `unwatch`).
  */
 export class FolderEvents {
-  private readonly watches = new Map<string, FSWatcher>();
+  private readonly watches = new Map<string, FolderWatch>();
   private closed = false;
 
   constructor(
     private readonly root: string,
     /** `relative`: the path the event names, relative to the scripts folder. */
     private readonly onEvent: (kind: FolderEventKind, relative: string) => void,
+    /** A folder that cannot be watched (out of inotify watches, unreadable), or a watch that failed. */
+    private readonly onError: (error: unknown) => void,
   ) {}
 
-  /** Watches the scripts folder and every folder under it (not dot-folders, node_modules, or what a symbolic link leads to). */
+  /** Watches the scripts folder and every folder under it. */
   start(): Promise<void> {
     return this.watchTree("");
   }
 
-  /** Watches a folder and every folder under it (one created, or moved in, while watching). */
+  /**
+   * Watches a folder and every folder under it (not dot-folders, node_modules, or what a
+   * symbolic link leads to).
+   */
   async watchTree(folder: string): Promise<void> {
     const visit = async (relative: string): Promise<void> => {
-      if (this.closed) return;
-      this.watch(relative);
+      if (this.closed || !this.watch(relative)) return;
       let entries;
       try {
         entries = await readdir(path.join(this.root, relative), { withFileTypes: true });
       } catch {
-        return; // gone meanwhile: chokidar reports what happened to it
+        return; // gone meanwhile: its parent's event says so
       }
       for (const entry of entries) {
         const child = relative === "" ? entry.name : `${relative}/${entry.name}`;
@@ -54,33 +61,50 @@ export class FolderEvents {
     await visit(folder);
   }
 
-  /** Starts watching one folder. */
-  private watch(relative: string): void {
-    if (this.closed || this.watches.has(relative) || isIgnoredPath(relative)) return;
+  /** Starts watching one folder, unless it is watched already; false if it is not there (any more). */
+  private watch(relative: string): boolean {
+    if (isIgnoredPath(relative)) return false;
+    const full = path.join(this.root, relative);
+    let inode: number;
+    try {
+      const stats = lstatSync(full);
+      if (!stats.isDirectory()) return false;
+      inode = stats.ino;
+    } catch {
+      return false;
+    }
+    const known = this.watches.get(relative);
+    if (known?.inode === inode) return true;
+    if (known) this.stop(relative);
     let watcher: FSWatcher;
     try {
-      watcher = watch(path.join(this.root, relative), { persistent: false }, (kind, name) => {
-        if (typeof name !== "string" || name === "") return; // no name given: chokidar's own event covers it
+      watcher = watch(full, (kind, name) => {
+        if (typeof name !== "string" || name === "") return;
         this.onEvent(kind === "change" ? "change" : "rename", relative === "" ? name : `${relative}/${name}`);
       });
-    } catch {
-      // Cannot be watched (gone already, out of inotify watches): chokidar watches it too, and
-      // reports what fails; this folder's saves then arrive through chokidar's events alone.
-      return;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== "ENOENT" && code !== "ENOTDIR") this.onError(error);
+      return false;
     }
-    // A watch that fails later (its folder deleted) is closed; chokidar reports the failure.
-    watcher.on("error", () => this.unwatch(relative));
-    this.watches.set(relative, watcher);
+    watcher.on("error", (error) => {
+      this.stop(relative);
+      this.onError(error);
+    });
+    this.watches.set(relative, { watcher, inode });
+    return true;
   }
 
-  /** Stops watching a folder and the folders under it (deleted). */
+  /** Stops watching a folder and the folders under it (deleted, moved away, or replaced by a file). */
   unwatch(relative: string): void {
-    for (const [folder, watcher] of this.watches) {
-      if (folder === relative || relative === "" || folder.startsWith(`${relative}/`)) {
-        watcher.close();
-        this.watches.delete(folder);
-      }
+    for (const folder of this.watches.keys()) {
+      if (folder === relative || relative === "" || folder.startsWith(`${relative}/`)) this.stop(folder);
     }
+  }
+
+  private stop(relative: string): void {
+    this.watches.get(relative)?.watcher.close();
+    this.watches.delete(relative);
   }
 
   close(): void {

@@ -1,8 +1,8 @@
-import { watch, type FSWatcher } from "chokidar";
 import path from "node:path";
+import { lstatSync } from "node:fs";
 import { lstat } from "node:fs/promises";
-import { isModulePath, listScripts, toRelative } from "./script-files.js";
-import { FolderEvents, isIgnoredPath } from "./folder-events.js";
+import { isModulePath, listScripts } from "./script-files.js";
+import { FolderEvents, isIgnoredPath, type FolderEventKind } from "./folder-events.js";
 
 /** The longest a steady stream of saves can hold a reload back. */
 const MAX_BATCH_WAIT_MS = 500;
@@ -15,20 +15,33 @@ const MAX_BATCH_WAIT_MS = 500;
 const BATCH_QUIET_MS = 100;
 
 /**
+ * How long a script found empty at its last event waits for another before it is handed over
+ * as settled: a save truncates the file, then writes it, and the write brings an event of its own.
+ */
+const EMPTY_SETTLE_MS = 20;
+
+/**
  * Watches the scripts folder (R2) and hands over batches of changed files. A lone save is
- * handed over as soon as it is seen (plus `debounceMs`, 0 by default): nothing waits on the
- * latency path. Changes of several files close together (an editor's atomic save, a `git
+ * handed over as soon as the OS reports it (plus `debounceMs`, 0 by default): nothing waits on
+ * the latency path. Changes of several files close together (an editor's atomic save, a `git
  * checkout`) are gathered into one batch once BATCH_QUIET_MS pass without another, and a
  * stream of saves still reloads at least every MAX_BATCH_WAIT_MS. The first file of a burst
  * is handed over alone before the burst is known: if it fails because the rest has not
  * arrived, it waits like any file whose import fails, and the host holds its error
  * (`errorDelay`) while the burst is still arriving.
+ *
+ * The events are Node's own `fs.watch` of each folder (FolderEvents), as they arrive. Each
+ * write of a file brings an event after its bytes are in, so the last event of a save finds
+ * its whole text; a file handed over from an event may be read mid-write all the same (a
+ * newer save truncating it), and is handed over as `midWrite`: read as empty, it is left to
+ * the event that follows. A file that is empty at its event is not handed over then: it waits
+ * EMPTY_SETTLE_MS for another event, and only a file still empty then (really emptied, or
+ * created empty) is handed over as settled, to be read the careful way
+ * (CandidateReader.readSettled).
  */
 export class ScriptWatcher {
-  private watcher: FSWatcher | undefined;
-  /** The OS's own events, for the latency path (see start). */
   private readonly folderEvents: FolderEvents;
-  /** Files changed and not handed over yet; true while each was seen only through a raw OS event (it may be mid-write). */
+  /** Files changed and not handed over yet; true while each was seen only mid-write (see above). */
   private pending = new Map<string, boolean>();
   private timer: NodeJS.Timeout | undefined;
   private firstPendingAt = 0;
@@ -37,62 +50,58 @@ export class ScriptWatcher {
   private lastFile: string | undefined;
   /** Set by a second file changing within BATCH_QUIET_MS; cleared when its batch is handed over. */
   private inBurst = false;
+  /** Files empty at their last event, waiting EMPTY_SETTLE_MS for another. */
+  private readonly emptied = new Map<string, NodeJS.Timeout>();
 
   constructor(
     private readonly root: string,
     private readonly debounceMs: number,
-    /** `midWrite`: the files of the batch seen only through the OS's raw event, before their write settled (see start). */
+    /** `midWrite`: the files of the batch seen only as the OS reported a write, before it settled (see above). */
     private readonly onBatch: (files: string[], midWrite: Set<string>) => void,
     private readonly loadedFilesUnder: (folder: string) => string[],
-    /** Told when the file watcher itself fails (too many open files, a folder turned unreadable). */
+    /** Told when the file watcher itself fails (out of inotify watches, a folder turned unreadable). */
     private readonly onError: (error: unknown) => void,
   ) {
-    // The fast path: the OS's own change notification, before chokidar's write-settle check.
-    // A save seen half-written reads as unchanged, empty or broken and is simply applied again
-    // by the event that follows (the write's own, or chokidar's settled one): such a file is
-    // handed over as `midWrite`, so that reading it empty waits for that event instead of a
-    // timer. A file's content changing is no news for the folders (pathChanged): only a
-    // created, deleted or moved name is.
-    this.folderEvents = new FolderEvents(root, (kind, relative) => {
-      if (isModulePath(relative)) this.add([relative], true);
-      if (kind === "rename") this.pathChanged(relative);
-    });
+    this.folderEvents = new FolderEvents(root, (kind, relative) => this.seen(kind, relative), onError);
   }
 
-  async start(): Promise<void> {
-    // Before chokidar's: a folder's watches are told of an event in the order they were made.
-    await this.folderEvents.start();
-    const watcher = watch(this.root, {
-      ignoreInitial: true,
-      // Without it, chokidar drops a change that follows another within ~50 ms (it takes
-      // our own read of the file for an access-only event). A 2 ms stability poll costs
-      // little latency and loses no save.
-      awaitWriteFinish: { stabilityThreshold: 2, pollInterval: 1 },
-      // A symbolic link is not a script (runtime/files/script-files.ts): never watch what one leads to.
-      followSymlinks: false,
-      ignored: (full: string) => isIgnoredPath(toRelative(this.root, full)),
-    });
-    this.watcher = watcher;
-    const onFile = (full: string, kind: "add" | "change" | "unlink"): void => {
-      const relative = toRelative(this.root, path.resolve(full));
-      if (isModulePath(relative)) this.add([relative], false);
-      if (kind !== "change") this.pathChanged(relative);
-    };
-    watcher.on("add", (full: string) => onFile(full, "add"));
-    watcher.on("change", (full: string) => onFile(full, "change"));
-    watcher.on("unlink", (full: string) => onFile(full, "unlink"));
-    watcher.on("unlinkDir", (full: string) => this.pathChanged(toRelative(this.root, path.resolve(full))));
-    watcher.on("addDir", (full: string) => this.pathChanged(toRelative(this.root, path.resolve(full))));
-    watcher.on("error", (error: unknown) => this.onError(error));
-    await new Promise<void>((resolve) => watcher.once("ready", () => resolve()));
+  start(): Promise<void> {
+    return this.folderEvents.start();
+  }
+
+  /** An OS event naming `relative`: a script's text changed, or a name was created, deleted or moved. */
+  private seen(kind: FolderEventKind, relative: string): void {
+    if (isIgnoredPath(relative)) return;
+    if (isModulePath(relative)) this.scriptChanged(relative);
+    // A file's text changing is no news for the folders: only a name created, deleted or moved is.
+    if (kind === "rename") this.pathChanged(relative);
+  }
+
+  private scriptChanged(relative: string): void {
+    clearTimeout(this.emptied.get(relative));
+    this.emptied.delete(relative);
+    let empty = false;
+    try {
+      const stats = lstatSync(path.join(this.root, relative));
+      empty = stats.isFile() && stats.size === 0;
+    } catch {
+      // Gone: handed over, to be removed.
+    }
+    if (!empty) return this.add([relative], true);
+    const timer = setTimeout(() => {
+      this.emptied.delete(relative);
+      if (!this.closed) this.add([relative], false);
+    }, EMPTY_SETTLE_MS);
+    this.emptied.set(relative, timer);
   }
 
   private closed = false;
 
   /**
-   * A path changed: the scripts loaded under it (a folder replaced by a file of the same
-   * name, or deleted) and, when it is a folder now (new, or a file replaced by a folder of
-   * the same name, which chokidar does not look into), the scripts in it are changes too.
+   * A name was created, deleted or moved: the scripts loaded under it (a folder replaced by a
+   * file of the same name, deleted or moved away) and, when it is a folder now (new, moved in,
+   * or a file replaced by a folder of the same name), the scripts in it are changes too; the
+   * folder is watched from then on.
    */
   private pathChanged(relative: string): void {
     if (relative === "" || relative.startsWith("..") || isIgnoredPath(relative)) return;
@@ -102,7 +111,9 @@ export class ScriptWatcher {
       let inside: string[] = [];
       try {
         if ((await lstat(full)).isDirectory()) {
-          // Watched before it is listed: a script written meanwhile is in the listing or seen by the watch.
+          // Watched anew (a folder deleted and made again may even have the same inode), and
+          // before it is listed: a script written meanwhile is in the listing or seen by the watch.
+          this.folderEvents.unwatch(relative);
           await this.folderEvents.watchTree(relative);
           inside = (await listScripts(full)).map((file) => `${relative}/${file}`);
         } else {
@@ -112,7 +123,7 @@ export class ScriptWatcher {
         // Gone again: what was loaded under it is enough.
         this.folderEvents.unwatch(relative);
       }
-      if (!this.closed) this.add([...under, ...inside]);
+      if (!this.closed) this.add([...new Set([...under, ...inside])]);
     })();
   }
 
@@ -138,7 +149,7 @@ export class ScriptWatcher {
 
   /** Changes seen and not handed over yet: a batch is still gathering. */
   get gathering(): boolean {
-    return this.pending.size > 0 || Date.now() - this.lastChangeAt < BATCH_QUIET_MS;
+    return this.pending.size > 0 || this.emptied.size > 0 || Date.now() - this.lastChangeAt < BATCH_QUIET_MS;
   }
 
   private flush(): void {
@@ -154,7 +165,8 @@ export class ScriptWatcher {
     this.closed = true;
     clearTimeout(this.timer);
     this.pending.clear();
+    for (const timer of this.emptied.values()) clearTimeout(timer);
+    this.emptied.clear();
     this.folderEvents.close();
-    await this.watcher?.close();
   }
 }
