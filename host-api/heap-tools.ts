@@ -1,6 +1,7 @@
 import type { QuickJSContext, QuickJSHandle } from "quickjs-emscripten-core";
 import { contextPointerOf, HeapInspector, type ClassCount, type HeapGraph, type HeapProgress, type HeapWorkOptions } from "../runtime/heap/index.js";
 import type { Kernel } from "../runtime/kernel/kernel.js";
+import { VM_SOURCE_PREFIX } from "../runtime/kernel/vm-source.js";
 import type { ReloadEngine } from "../runtime/reload/reload-engine.js";
 import type { Vm } from "../runtime/vm/vm.js";
 import type { Bridge } from "./bridge.js";
@@ -39,6 +40,8 @@ export class HeapTools {
     kernelContext: QuickJSContext,
     private readonly engine: ReloadEngine,
     private readonly bridge: Bridge,
+    /** The host's handles on graft's in-VM functions, held until the world is disposed. */
+    permanentRoots: () => QuickJSHandle[],
   ) {
     this.inspector = new HeapInspector(vm.runtime, kernelContext, {
       classes: () => kernel.heapClasses(),
@@ -57,6 +60,9 @@ export class HeapTools {
       guard: (work) => vm.guard(work, "a heap query", false),
       locate: (evaluated, line, column) => engine.locate(evaluated, line, column),
       beforeCollect: () => vm.drainJobs(),
+      // graft's in-VM code declares no var and assigns no function (test/permanent-objects.test.ts).
+      fixedDeclarations: (filename) => filename.startsWith(VM_SOURCE_PREFIX),
+      permanentRoots,
       afterCollect: () => kernel.callVoid("prune"),
     });
   }

@@ -91,8 +91,9 @@ export async function buildWorld(options: RuntimeOptions, root: string, owner: W
       (made) => made.disposeAll(),
     );
     const loaded = engine;
+    const loadedKernel = kernel;
     bridge.retirementOf = (file) => (loaded.isLoaded(file) ? `${file} no longer defines it` : "its file was deleted");
-    const heapTools = new HeapTools(vm, kernel, kernelContext, engine, bridge);
+    const heapTools = new HeapTools(vm, kernel, kernelContext, engine, bridge, () => [...loadedKernel.functionHandles(), ...values.functionHandles(), ...scheduler.functionHandles()]);
     const scriptConsole = new ScriptConsole(values, mapError, options.console ?? undefined);
     world = { parts, vm, kernelContext, kernel, engine, bridge, scheduler, heapTools, scriptConsole };
     heapTools.selfCheck();

@@ -9,6 +9,8 @@ import { BYTECODE, CLOSURE_VAR, contextPointerOf, heapTargetOf, OBJECT } from ".
 import { VmMemory } from "../runtime/heap/memory.js";
 import { CLOSURE_VAR_CONST, findPermanentObjects } from "../runtime/heap/permanent-objects.js";
 import { createRuntime } from "../host-api/index.js";
+import { readdirSync, readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
 
 /** The kernel realm's permanent objects (runtime/heap/permanent-objects.ts), left out of each collection's walk (gc.ts). */
 
@@ -117,6 +119,38 @@ describe("permanent objects", () => {
       context.dispose();
     }
   });
+
+  it("in code that assigns no declaration, a closure's function declarations are followed; never a catch, parameter or let binding", () => {
+    const context = runtime.newContext();
+    try {
+      const code = `"use strict"; (function () { function declared() {} let loose = {}; let r; try { throw {}; } catch (caught) { r = function (param) { return [declared, loose, caught, param]; }; } return [r, declared, loose, r()[2]]; })()`;
+      const answer = (trusted: boolean) => {
+        const values = context.unwrapResult(context.evalCode(code, "trusted.js"));
+        const root = context.getProp(values, 0);
+        const found = new Set(findPermanentObjects(memoryOf(runtime), contextPointerOf(context), { roots: [addressOf(runtime, root)], fixedDeclarations: (file) => trusted && file === "trusted.js" }).addresses);
+        root.dispose();
+        const named = Object.fromEntries(["closure", "declared", "loose", "caught"].map((name, i) => [name, context.getProp(values, i).consume((h) => found.has(addressOf(runtime, h)))]));
+        values.dispose();
+        return named;
+      };
+      expect(answer(true)).toEqual({ closure: true, declared: true, loose: false, caught: false });
+      expect(answer(false)).toEqual({ closure: true, declared: false, loose: false, caught: false });
+    } finally {
+      context.dispose();
+    }
+  });
+
+  it("graft's in-VM code assigns no declaration: it declares no var, and its type-check (which refuses assigning a function, TS2630) passes", () => {
+    const folder = new URL("../runtime/kernel/vm/", import.meta.url);
+    for (const file of readdirSync(folder).filter((name) => name.endsWith(".js"))) {
+      const code = readFileSync(new URL(file, folder), "utf8").replace(/\/\*[\s\S]*?\*\//g, "").replace(/\/\/.*$/gm, "");
+      expect(code.match(/(^|[^\w$.])var\s/m), file).toBeNull();
+    }
+    const tsc = new URL("../node_modules/typescript/bin/tsc", import.meta.url).pathname;
+    const checked = spawnSync(process.execPath, [tsc, "-p", new URL("tsconfig.json", folder).pathname], { encoding: "utf8" });
+    expect(checked.stdout + checked.stderr).toBe("");
+    expect(checked.status).toBe(0);
+  }, 60_000);
 });
 
 describe("graft's gc()", () => {

@@ -471,6 +471,11 @@ export class Scheduler {
   }
 
   /** Releases the VM functions, once no call into the VM is under way. */
+  /** The functions of async.js the host calls: held from construction until free(). */
+  functionHandles(): QuickJSHandle[] {
+    return [...this.functions.values()];
+  }
+
   free(): void {
     this.close();
     for (const handle of this.functions.values()) handle.dispose();

@@ -48,6 +48,10 @@ export interface HeapKnowledge {
   guard<T>(work: () => T): T;
   /** Runs before a full collection (e.g. pending promise jobs). */
   beforeCollect?(): void;
+  /** Whether code evaluated under this file name never assigns a function declaration or a `var` (permanent-objects.ts). */
+  fixedDeclarations?(filename: string): boolean;
+  /** Objects the embedder holds for as long as the inspector's context lives (permanent-objects.ts). */
+  permanentRoots?(): QuickJSHandle[];
   /** Runs after a full collection (e.g. drop bookkeeping of what died). */
   afterCollect?(): void;
 }
@@ -156,7 +160,10 @@ export class HeapInspector {
   private permanentObjects(): PermanentObjects | undefined {
     if (this.permanent?.lockedDown !== true) {
       try {
-        this.permanent = findPermanentObjects(new VmMemory(this.target.module.HEAPU8, this.target.rtPointer), contextPointerOf(this.context));
+        this.permanent = findPermanentObjects(new VmMemory(this.target.module.HEAPU8, this.target.rtPointer), contextPointerOf(this.context), {
+          fixedDeclarations: this.knowledge.fixedDeclarations,
+          roots: (this.knowledge.permanentRoots?.() ?? []).flatMap((handle) => addressOfHandle(this.target, handle) ?? []),
+        });
       } catch {
         this.permanent = undefined; // a heap the layout does not describe: collect without setting any aside
       }

@@ -99,7 +99,7 @@ export class VmMemory {
    * aligned words directly (the list is walked for every heap query, so this is the hot
    * loop). Checks every link and caps the walk like walkList. Returns the object count.
    */
-  forEachGcObject(visit: (address: number, gcType: number) => void): number {
+  forEachGcObject(visit?: (address: number, gcType: number) => void): number {
     const { words, bytes } = this;
     const head = this.runtimePointer + RUNTIME.gcObjList;
     this.check(head, 8, "gc_obj_list");
@@ -109,7 +109,7 @@ export class VmMemory {
     for (let link = words[(head + LIST.next) >>> 2]!; link !== head; link = words[(link + LIST.next) >>> 2]!) {
       const address = link - GC_HEADER.link;
       if (address <= 0 || address > limit || (link & 3) !== 0 || ++count > cap) throw new HeapReadError(link, "gc_obj_list link");
-      visit(address, bytes[address + GC_HEADER.typeByte]! & 0x0f);
+      if (visit !== undefined) visit(address, bytes[address + GC_HEADER.typeByte]! & 0x0f);
     }
     return count;
   }

@@ -6,6 +6,7 @@
  * An object is permanent here when a chain of references that can never change or go away
  * leads to it from the kernel's JSContext, which is freed only when the runtime is disposed:
  *
+ * - what the embedder holds until the context is freed (options.roots);
  * - the context's global object, its object of global let/const bindings, the prototype
  *   of each class and the other intrinsics the JSContext keeps (Function, Array, the error
  *   prototypes, ...): fields set when the context is made;
@@ -15,19 +16,26 @@
  *   writable, and the getter and setter of a non-configurable accessor (QuickJS refuses to
  *   delete them or define them anew with anything else: what lockDownRealm in
  *   runtime/kernel/vm/values.js makes of every intrinsic and of graft's helpers);
- * - the prototype of an object that is not extensible (it can no longer be changed);
  * - the bytecode, closure variables (the JSVarRef objects) and home object of a bytecode
  *   function, fixed when the closure is made, and the value of each of its closure
  *   variables that is a `const` binding, once initialised (never assigned again; a
  *   binding made anew per loop iteration is another JSVarRef);
+ * - in code that never assigns its declarations (options.fixedDeclarations: graft's
+ *   kernel), the value of a closure variable that is a function declaration of the parent;
  * - the constants (nested functions' bytecode, template objects) of a function's bytecode.
  *
- * Nothing else is followed: not the value of a `let`, `var`, function or class binding, not a
- * global `var` (Object.defineProperty may replace it even when frozen), not the contents of
- * a Map, not an exotic object's properties. An object's shape only when the object is
- * frozen and has no global variables (a redefinition of one prepares a new shape).
- * Whatever is not reached so (graft's state, the scripts'
- * objects) is walked by every collection as before.
+ * Nothing else is followed: not the value of a `let`, catch, parameter or class binding
+ * (nor of a `var` or function declaration elsewhere), not a global `var`
+ * (Object.defineProperty may replace it even when frozen), not the contents of a Map, not
+ * an exotic object's properties; an object's shape (and the prototype it holds) only when
+ * the object is frozen and has no global variables (a redefinition of one prepares a new
+ * shape).
+ *
+ * Each object found (but the context and the embedder's roots, held from outside) is held
+ * by one found before it, through a reference counted in its ref_count that cannot go away:
+ * left out of a collection's walk, those references are never subtracted, so the collector
+ * never sees one of them at a count of 0 (gc.ts relies on it). Whatever is not reached
+ * so (graft's state, the scripts' objects) is walked by every collection as before.
  */
 import { BYTECODE, BYTECODE_FUNCTION_CLASSES, CLASS, CLOSURE_VAR, CONTEXT, GC_HEADER, GcType, OBJECT, PROP_GETSET, PROP_TYPE_MASK, PROP_VARREF, PROPERTY_SIZE, RUNTIME, SHAPE, SHAPE_PROP, TAG, VAR_REF, JSVALUE_SIZE } from "./layout.js";
 import type { VmMemory } from "./memory.js";
@@ -38,8 +46,15 @@ const WRITABLE = 0x02;
 /** JSObject flags: extensible, is_exotic. */
 const EXTENSIBLE = 0x01;
 const EXOTIC = 0x04;
-/** JSClosureVar's first byte: closure_type:3, is_lexical:1, is_const:1 (test/permanent-objects.test.ts reads them). */
+/**
+ * JSClosureVar: closure_type:3 (0: a local of the parent function), is_lexical:1,
+ * is_const:1 in the first byte, var_kind:4 in the second (0: a `var` or function
+ * declaration; 3 a catch parameter; ...). test/permanent-objects.test.ts reads them.
+ */
+const CLOSURE_VAR_TYPE = 0x07;
+const CLOSURE_VAR_LEXICAL = 0x08;
 export const CLOSURE_VAR_CONST = 0x10;
+const CLOSURE_VAR_KIND = 0x0f;
 /** JSVarRef.is_const (the byte after is_detached and is_lexical). */
 const VAR_REF_IS_CONST = 7;
 
@@ -56,6 +71,18 @@ const CONTEXT_INTRINSICS = [
   CONTEXT.asyncIteratorProto, CONTEXT.arrayProtoValues, CONTEXT.throwTypeError, CONTEXT.evalObj,
 ];
 
+export interface PermanentObjectOptions {
+  /**
+   * Whether the code evaluated under `filename` never assigns a function declaration or a
+   * `var` once declared (graft's kernel: it declares no `var`, and TypeScript refuses an
+   * assignment to a function, TS2630): then the closures made there keep the functions
+   * declared in their parent function, and those are followed too.
+   */
+  fixedDeclarations?: (filename: string) => boolean;
+  /** Objects held from outside the heap until the context is freed (the host's handles on the kernel's functions). */
+  roots?: number[];
+}
+
 /** The permanent objects found: their addresses and GC types, each object once. */
 export interface PermanentObjects {
   addresses: Uint32Array;
@@ -65,8 +92,19 @@ export interface PermanentObjects {
 }
 
 /** The permanent objects of the realm of the context at `contextPointer`. */
-export function findPermanentObjects(memory: VmMemory, contextPointer: number): PermanentObjects {
+export function findPermanentObjects(memory: VmMemory, contextPointer: number, options: PermanentObjectOptions = {}): PermanentObjects {
   const found = new Map<number, number>();
+  /** Per bytecode: whether it is code whose declarations are never assigned (options.fixedDeclarations). */
+  const fixedCode = new Map<number, boolean>();
+  const isFixedCode = (bytecode: number): boolean => {
+    if (options.fixedDeclarations === undefined) return false;
+    let fixed = fixedCode.get(bytecode);
+    if (fixed === undefined) {
+      fixed = options.fixedDeclarations(memory.atom(memory.u32(bytecode + BYTECODE.filename, "filename")));
+      fixedCode.set(bytecode, fixed);
+    }
+    return fixed;
+  };
   const todo: number[] = [];
   const take = (address: number, gcType: number): void => {
     if (address === 0 || found.has(address)) return;
@@ -90,6 +128,7 @@ export function findPermanentObjects(memory: VmMemory, contextPointer: number): 
   for (let i = 0; classProto !== 0 && i < classCount; i++) takeValue(classProto + i * JSVALUE_SIZE);
   for (const field of CONTEXT_INTRINSICS) takeValue(contextPointer + field);
   for (let i = 0; i < CONTEXT.nativeErrorCount; i++) takeValue(contextPointer + CONTEXT.nativeErrorProto + i * JSVALUE_SIZE);
+  for (const root of options.roots ?? []) take(root, GcType.Object);
   const lexicals = contextPointer + CONTEXT.globalVarObj;
   if (memory.tag(lexicals, "global_var_obj") === TAG.object) {
     take(memory.u32(lexicals), GcType.Object);
@@ -125,16 +164,19 @@ export function findPermanentObjects(memory: VmMemory, contextPointer: number): 
       for (let i = 0; i < count; i++) {
         const varRef = memory.u32(varRefs + i * 4, "var_ref");
         take(varRef, GcType.VarRef);
-        // A const binding, initialised: its value is never assigned again.
-        const kind = memory.u8(closureVars + i * CLOSURE_VAR.stride, "closure var flags");
-        if (varRef !== 0 && (kind & CLOSURE_VAR_CONST) !== 0 && memory.u8(varRef + VAR_REF.isDetached, "is_detached") !== 0) takeValue(varRef + VAR_REF.value);
+        if (varRef === 0 || memory.u8(varRef + VAR_REF.isDetached, "is_detached") === 0) continue;
+        // A const binding, initialised: its value is never assigned again. In code that
+        // assigns no declaration, the same holds of the parent's function declarations.
+        const entry = closureVars + i * CLOSURE_VAR.stride;
+        const kind = memory.u8(entry, "closure var flags");
+        const declaration = (kind & (CLOSURE_VAR_TYPE | CLOSURE_VAR_LEXICAL)) === 0 && (memory.u8(entry + 1, "var_kind") & CLOSURE_VAR_KIND) === 0;
+        if ((kind & CLOSURE_VAR_CONST) !== 0 || (declaration && isFixedCode(bytecode))) takeValue(varRef + VAR_REF.value);
       }
       take(memory.u32(object + OBJECT.funcHomeObject, "home_object"), GcType.Object);
     }
     const flags = memory.u8(object + OBJECT.flagsByte, "object flags");
     if ((flags & EXOTIC) !== 0 && !ORDINARY_NAMED_PROPERTIES.has(classId)) return;
     const shape = memory.u32(object + OBJECT.shape, "shape");
-    if ((flags & EXTENSIBLE) === 0) take(memory.u32(shape + SHAPE.proto, "shape proto"), GcType.Object);
     const props = memory.u32(object + OBJECT.prop, "prop");
     const count = memory.i32(shape + SHAPE.propCount, "prop_count");
     // A fast array's elements are not in its shape (never followed); converting it may replace the shape.
@@ -158,7 +200,11 @@ export function findPermanentObjects(memory: VmMemory, contextPointer: number): 
     }
     // Frozen, with data properties and accessors only: no definition QuickJS accepts
     // changes a flag, so it keeps this shape (a global variable's redefinition would not).
-    if (frozen) take(shape, GcType.Shape);
+    // The prototype then too: the shape holds it, and keeps it (a non-extensible object's prototype no longer changes).
+    if (frozen) {
+      take(shape, GcType.Shape);
+      take(memory.u32(shape + SHAPE.proto, "shape proto"), GcType.Object);
+    }
   }
 
   /** The `const` bindings of the global let/const object (their flags say configurable; a lexical binding is never deleted). */

@@ -173,6 +173,11 @@ export class ValueInspector {
     });
   }
 
+  /** The functions of inspect.js the host calls: held from construction until dispose(). */
+  functionHandles(): QuickJSHandle[] {
+    return [...this.functions.values()];
+  }
+
   dispose(): void {
     for (const handle of this.functions.values()) handle.dispose();
     this.functions.clear();

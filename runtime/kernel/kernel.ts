@@ -548,6 +548,11 @@ export class Kernel {
     return items;
   }
 
+  /** The kernel's functions the host calls: held from construction until dispose(). */
+  functionHandles(): QuickJSHandle[] {
+    return [...this.functions.values()];
+  }
+
   dispose(): void {
     for (const handle of this.functions.values()) handle.dispose();
     this.functions.clear();

@@ -6,9 +6,12 @@ import { readFileSync } from "node:fs";
  * frame of it in a VM stack names a real line; the "graft:" prefix keeps such frames out
  * of the stacks shown for scripts.
  */
+/** The name each of graft's in-VM files is evaluated under starts so. */
+export const VM_SOURCE_PREFIX = "graft:runtime/kernel/vm/";
+
 export function vmSource(file: string): { source: string; evaluatedName: string } {
   return {
     source: readFileSync(new URL(`./vm/${file}`, import.meta.url), "utf8"),
-    evaluatedName: `graft:runtime/kernel/vm/${file}`,
+    evaluatedName: `${VM_SOURCE_PREFIX}${file}`,
   };
 }
