@@ -14,13 +14,12 @@ import { namesNoBinding } from "./identifier-role.js";
 export function hideModuleArguments(code: string, program: ESTree.Program, out: MagicString): void {
   if (!code.includes("arguments")) return;
   const lookup = `${uniquePrefix(code, "__graftArguments")}`;
-  let functions = 0;
   let found = false;
-  const isFunction = (node: ESTree.Node): boolean => node.type === "FunctionDeclaration" || node.type === "FunctionExpression";
   walk(program, {
     enter(node, parent, key) {
-      if (isFunction(node)) functions++;
-      if (functions > 0 || node.type !== "Identifier" || node.name !== "arguments" || !parent) return;
+      // A function's own `arguments` is its own: its body is not walked.
+      if (node.type === "FunctionDeclaration" || node.type === "FunctionExpression") return this.skip();
+      if (node.type !== "Identifier" || node.name !== "arguments" || !parent) return;
       // `export { a as arguments }`, `import { arguments as a }`, `o.arguments`, `{ arguments: 1 }`: names, not references.
       if (namesNoBinding(parent, typeof key === "string" ? key : null)) return;
       const { start, end } = node as unknown as { start: number; end: number };
@@ -33,9 +32,6 @@ export function hideModuleArguments(code: string, program: ESTree.Program, out: 
       } else {
         out.overwrite(start, end, `${lookup}(false)`, { contentOnly: true });
       }
-    },
-    leave(node) {
-      if (isFunction(node)) functions--;
     },
   });
   if (!found) return;

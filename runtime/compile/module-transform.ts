@@ -507,19 +507,12 @@ function rewriteImportedReferences(program: ESTree.Program, out: MagicString, bi
 
 /** Whether the module's own top level awaits (`await`, `for await`), outside any function. */
 function hasTopLevelAwait(program: ESTree.Program): boolean {
-  let depth = 0;
   let found = false;
   walk(program, {
     enter(node) {
-      if (found) return this.skip();
-      if (node.type === "FunctionDeclaration" || node.type === "FunctionExpression" || node.type === "ArrowFunctionExpression") {
-        depth++;
-        return;
-      }
-      if (depth === 0 && (node.type === "AwaitExpression" || (node.type === "ForOfStatement" && node.await))) found = true;
-    },
-    leave(node) {
-      if (node.type === "FunctionDeclaration" || node.type === "FunctionExpression" || node.type === "ArrowFunctionExpression") depth--;
+      // A function's awaits are its own: its body is not walked.
+      if (found || node.type === "FunctionDeclaration" || node.type === "FunctionExpression" || node.type === "ArrowFunctionExpression") return this.skip();
+      if (node.type === "AwaitExpression" || (node.type === "ForOfStatement" && node.await)) found = true;
     },
   });
   return found;
