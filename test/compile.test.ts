@@ -17,6 +17,27 @@ export const c = () => X();`);
     expect(code).toContain("(0, __import0.X)()");
   });
 
+  it("rewrites imported references without scope analysis only where no declaration could shadow them", () => {
+    // Each form declares X again somewhere: those X stay, every other X reads the import.
+    const shadowing: [string, string][] = [
+      ["function f({ a: [X] }) { return X; }", "return X;"],
+      ["try {} catch (X) { X; }", "catch (X) { X; }"],
+      ["{ let X = 1; X++; }", "let X = 1; X++;"],
+      ["for (const X of [1]) X;", "for (const X of [1]) X;"],
+      ["const g = function X() { return X; };", "function X() { return X; }"],
+      ["function outer() { class X {} return X; }", "class X {} return X;"],
+      ["const k = (X = 1) => X;", "(X = 1) => X"],
+    ];
+    for (const [declaring, kept] of shadowing) {
+      const { code } = transformModule("a.js", `import { X } from "./x";\n${declaring}\nexport const read = () => X;`);
+      expect(code, declaring).toContain(kept);
+      expect(code, declaring).toContain("const read = () => __import0.X;");
+    }
+    const { code } = transformModule("a.js", `import { X, Y } from "./x";\nexport function f(a = Y) { return { X, y: a.X }; }\nX\`t\`;`);
+    expect(code).toContain("function f(a = __import0.Y) { return { X: __import0.X, y: a.X }; }");
+    expect(code).toContain("(0, __import0.X)`t`");
+  });
+
   it("makes the module function async only when the top level itself awaits", () => {
     const awaiting = ["await 1;", "for await (const x of []) {}", "if (true) { const v = await 2; }", "export const x = (await import('./y')).x;"];
     for (const source of awaiting) {

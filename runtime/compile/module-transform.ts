@@ -9,6 +9,7 @@ import { syntaxError } from "./errors.js";
 import { topLevelFunctionNames } from "./top-level-functions.js";
 import { mapOfEdits, type SourceMapInput } from "./source-map.js";
 import { importTypeOf } from "./import-attributes.js";
+import { isRemovedStatement, unshadowedReferences } from "./unshadowed-references.js";
 
 /** An import found in a script, by specifier, with where it was written (stripped code). */
 export interface ImportSite {
@@ -467,6 +468,25 @@ function collectPatternNames(pattern: ESTree.Pattern, names: string[]): void {
 function rewriteImportedReferences(program: ESTree.Program, out: MagicString, bindings: Map<string, string>, declaredHere = true): Map<string, number> {
   const firstReads = new Map<string, number>();
   if (bindings.size === 0) return firstReads;
+  const rewrite = (node: ESTree.Identifier, parent: ESTree.Node, replacement: string): void => {
+    const { start, end } = node as unknown as Node;
+    if (!firstReads.has(node.name)) firstReads.set(node.name, start);
+    if (parent.type === "Property" && parent.shorthand && parent.value === node) {
+      out.overwrite(start, end, `${node.name}: ${replacement}`, { contentOnly: true });
+    } else if (parent.type === "CallExpression" && parent.callee === node) {
+      out.overwrite(start, end, `(0, ${replacement})`, { contentOnly: true });
+    } else if (parent.type === "TaggedTemplateExpression" && parent.tag === node) {
+      out.overwrite(start, end, `(0, ${replacement})`, { contentOnly: true });
+    } else {
+      out.overwrite(start, end, replacement, { contentOnly: true });
+    }
+  };
+  // Most modules never declare an imported name again: then every reference reads the import.
+  const unshadowed = declaredHere ? unshadowedReferences(program, bindings) : undefined;
+  if (unshadowed) {
+    for (const { node, parent } of unshadowed) rewrite(node, parent, bindings.get(node.name)!);
+    return firstReads;
+  }
   // periscopic leaves the scope it opens for `export { a } from "./x"` open, so every
   // declaration after one would land in it: analyse without those (they are removed anyway).
   program = { ...program, body: program.body.filter((node) => !(node.type === "ExportNamedDeclaration" && node.source)) };
@@ -486,17 +506,7 @@ function rewriteImportedReferences(program: ESTree.Program, out: MagicString, bi
       if (replacement === undefined) return;
       if (!isReference(node, parent)) return;
       if ((scope.find_owner(node.name) ?? null) !== importScope) return;
-      const { start, end } = node as Node;
-      if (!firstReads.has(node.name)) firstReads.set(node.name, start);
-      if (parent.type === "Property" && parent.shorthand && parent.value === node) {
-        out.overwrite(start, end, `${node.name}: ${replacement}`, { contentOnly: true });
-      } else if (parent.type === "CallExpression" && parent.callee === node) {
-        out.overwrite(start, end, `(0, ${replacement})`, { contentOnly: true });
-      } else if (parent.type === "TaggedTemplateExpression" && parent.tag === node) {
-        out.overwrite(start, end, `(0, ${replacement})`, { contentOnly: true });
-      } else {
-        out.overwrite(start, end, replacement, { contentOnly: true });
-      }
+      rewrite(node, parent, replacement);
     },
     leave(node) {
       if (map.has(node) && scope.parent) scope = scope.parent;
@@ -516,14 +526,6 @@ function hasTopLevelAwait(program: ESTree.Program): boolean {
     },
   });
   return found;
-}
-
-function isRemovedStatement(node: ESTree.Node): boolean {
-  return (
-    node.type === "ImportDeclaration" ||
-    node.type === "ExportAllDeclaration" ||
-    (node.type === "ExportNamedDeclaration" && !node.declaration)
-  );
 }
 
 /** `import.meta` -> the per-version meta object graft hands each module; `import()` -> graft's loader. Returns whether import() is called. */
