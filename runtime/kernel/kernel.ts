@@ -374,7 +374,10 @@ export class Kernel {
    */
   instantiateModule(file: string, version: number, moduleFunction: QuickJSHandle, dependencies: string[], starExports: StarExport[], typeOnly: string[]): void {
     const flat = starExports.flatMap((entry) => [entry.name, entry.module, entry.exportName]);
-    this.callWith("instantiateModule", [file, version, moduleFunction, dependencies, flat, typeOnly]).dispose();
+    // The three lists as one JSON text (none when all are empty, as for a file without
+    // imports): each VM array the host builds is one call into the VM per element.
+    const lists = dependencies.length + flat.length + typeOnly.length === 0 ? "" : JSON.stringify([dependencies, flat, typeOnly]);
+    this.callWith("instantiateModule", [file, version, moduleFunction, lists]).dispose();
   }
 
   /** Evaluates a linked module; returns a handle the caller owns: a promise for top-level await. */

@@ -292,6 +292,7 @@ function linkClass(canonical, meta, impl, early) {
     // the running version until then (a leak query from a host function mid-reload must not report it).
     const superseded = { ref: new WeakRef(meta.cell.impl), file: meta.file, name: meta.name, version: meta.version, pending: true };
     state.supersededRefs.push(superseded);
+    transactions.openTransaction().superseded.push(superseded);
     journal(() => { state.supersededRefs = state.supersededRefs.filter((entry) => entry !== superseded); });
   }
   meta.cell.impl = impl;

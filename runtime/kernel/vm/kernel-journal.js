@@ -58,7 +58,7 @@ function restoreOwnProperties(target, descriptors, skip) {
 
 function begin() {
   if (txn !== null) throw new Error("graft kernel: a reload transaction is already open");
-  txn = { undo: new SafeArray(), pending: new SafeMap(), removed: new SafeArray(), migrations: new SafeMap() };
+  txn = { undo: new SafeArray(), pending: new SafeMap(), removed: new SafeArray(), migrations: new SafeMap(), superseded: new SafeArray() };
 }
 
 /**
@@ -66,7 +66,7 @@ function begin() {
  * @param {() => void} change
  */
 function withTransaction(change) {
-  txn = { undo: new SafeArray(), pending: new SafeMap(), removed: new SafeArray(), migrations: new SafeMap() };
+  txn = { undo: new SafeArray(), pending: new SafeMap(), removed: new SafeArray(), migrations: new SafeMap(), superseded: new SafeArray() };
   try { change(); } finally { txn = null; }
 }
 

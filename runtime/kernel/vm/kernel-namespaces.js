@@ -32,26 +32,31 @@ function fileRecord(file) {
  */
 function setNamespace(record, getters) {
   const namespace = record.namespace;
-  const saved = record.exportKeys.map((key) => bare({ key, descriptor: ownDescriptor(namespace, key) }));
+  // One native read of what a rollback puts back (a reload's kernel work is mostly calls).
+  const saved = descriptorTable(namespace);
   const savedKeys = record.exportKeys;
   journal(() => {
     const now = objectKeys(namespace);
     for (let i = 0; i < now.length; i++) delete namespace[/** @type {string} */ (now[i])];
-    for (let i = 0; i < saved.length; i++) {
-      const { key, descriptor } = /** @type {{ key: string, descriptor: PropertyDescriptor | undefined }} */ (saved[i]);
-      if (descriptor) defineProperty(namespace, key, descriptor);
+    for (let i = 0; i < savedKeys.length; i++) {
+      const key = /** @type {string} */ (savedKeys[i]);
+      const descriptor = saved[key];
+      if (descriptor !== undefined) defineProperty(namespace, key, descriptor);
     }
     record.exportKeys = savedKeys;
   });
-  const old = objectKeys(namespace);
+  const old = intrinsicKeys(namespace);
   for (let i = 0; i < old.length; i++) {
     const key = /** @type {string} */ (old[i]);
     if (!hasOwn(getters, key)) delete namespace[key];
   }
-  const keys = objectKeys(getters);
-  for (let i = 0; i < keys.length; i++) {
-    const key = /** @type {string} */ (keys[i]);
-    defineProperty(namespace, key, bare({ get: getters[key], enumerable: true, configurable: true }));
+  /** @type {string[]} */
+  const keys = new SafeArray();
+  const names = intrinsicKeys(getters);
+  for (let i = 0; i < names.length; i++) {
+    const key = /** @type {string} */ (names[i]);
+    keys[i] = key;
+    defineProperty(namespace, key, { get: getters[key], enumerable: true, configurable: true });
   }
   record.exportKeys = keys;
 }

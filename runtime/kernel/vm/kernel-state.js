@@ -43,8 +43,12 @@
  *   fields: Map<string, FieldList>, functions: Record<string, unknown> | null }} PendingVersion a version being evaluated,
  *   until commit; closed (open false) at commit or rollback; functions: its top-level function
  *   bindings, handed over when its top level has run
+ * @typedef {{ file: string, record: FileRecord, pending: PendingVersion, dependencies: string[], starExports: string[],
+ *   typeOnly: string[], linking: Map<AnyClass, LinkedClass> }} VersionState what a version's ModuleApi works on
+ *   (kernel-modules.js); linking: classes between phase 1 (static block) and phase 2 (end of definition)
  * @typedef {{ undo: (() => void)[], pending: Map<string, PendingVersion>, removed: string[],
- *   migrations: Map<AnyClass, MigrationPlan> }} Transaction
+ *   migrations: Map<AnyClass, MigrationPlan>, superseded: Superseded[] }} Transaction superseded: the class versions
+ *   this transaction superseded (pending until it commits)
  * @typedef {{ [key: Key]: PropertyDescriptor }} Descriptors
  * @typedef {{ parent: object | null, protoParent: object | null, protoDescriptors: Descriptors,
  *   staticDescriptors: Descriptors, impl: AnyClass | null, version: number, protoKeys: Key[],
