@@ -119,6 +119,17 @@ describe("type stripping on the one parse: scripts compute what TypeScript's emi
     expect(Object.keys(runtime.exports("imports.ts")).sort()).toEqual(["again", "result"]);
   });
 
+  it("an identifier alone is a read: an import used only as a parameter default or a computed key is kept, an enum member reads an earlier one", async () => {
+    const runtime = await runtimeFor(
+      await scriptsFolder({
+        "x.ts": `export const X = 7;\nexport const K = "k";\n`,
+        "uses.ts": `import { X } from "./x";\nimport { K } from "./x";\nexport function f(a = X): number { return a; }\nexport function g({ [K]: b }: any): number { return b; }\nexport enum E { A = "ab".length, B = A }\nexport const result = [f(), g({ k: 5 }), E.B];\n`,
+      }),
+    );
+    expect(runtime.initialReport.errors).toEqual([]);
+    expect(runtime.exports("uses.ts").result!.toHost()).toEqual([7, 5, 2]);
+  });
+
   it("a REPL line of a TypeScript script is stripped the same way", async () => {
     const runtime = await runtimeFor(await scriptsFolder({ "main.ts": `import { live } from "./lib";\nexport const base: number = 40 + live.length - 4;\n`, "lib.ts": `export const live = "live";\n` }));
     expect(runtime.initialReport.errors).toEqual([]);

@@ -141,7 +141,7 @@ function qualifyMemberReferences(stripper: Stripper, initializer: TsNode, name: 
     if (!members.has(node.name)) return;
     const { start, end } = node as unknown as TsNode;
     const qualified = `${name}.${node.name}`;
-    const shorthand = parent.type === "Property" && parent.shorthand;
+    const shorthand = parent?.type === "Property" && parent.shorthand;
     stripper.edit((out) => out.overwrite(start, end, shorthand ? `${node.name}: ${qualified}` : qualified, { contentOnly: true }));
     node.name = qualified;
   });

@@ -188,7 +188,7 @@ function qualifyEarlierExports(stripper: Stripper, statements: TsNode[], name: s
     if (!earlier.has(node.name) || own.has(node.name)) return;
     const { start, end } = node as unknown as TsNode;
     const qualified = `${name}.${node.name}`;
-    const shorthand = parent.type === "Property" && parent.shorthand;
+    const shorthand = parent?.type === "Property" && parent.shorthand;
     stripper.edit((out) => out.overwrite(start, end, shorthand ? `${node.name}: ${qualified}` : qualified, { contentOnly: true }));
     node.name = qualified;
   });

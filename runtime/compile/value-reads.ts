@@ -1,67 +1,84 @@
-import { walk } from "estree-walker";
 import isReference from "is-reference";
 import type * as ESTree from "estree";
 
-type Binding = { parent: string; key: string };
-/** Where an identifier (or a pattern of them) declares names instead of reading one. */
-const BINDINGS: Binding[] = [
-  { parent: "VariableDeclarator", key: "id" },
-  { parent: "FunctionDeclaration", key: "id" },
-  { parent: "FunctionDeclaration", key: "params" },
-  { parent: "FunctionExpression", key: "id" },
-  { parent: "FunctionExpression", key: "params" },
-  { parent: "ArrowFunctionExpression", key: "params" },
-  { parent: "ClassDeclaration", key: "id" },
-  { parent: "ClassExpression", key: "id" },
-  { parent: "CatchClause", key: "param" },
-];
+type AnyNode = ESTree.Node & Record<string, unknown>;
 
-function declares(parent: ESTree.Node | null, key: string | number | symbol | null | undefined): boolean {
-  return parent !== null && BINDINGS.some((binding) => binding.parent === parent.type && binding.key === key);
+/** Where an identifier (or a pattern of them) declares names instead of reading one. */
+function declares(parent: ESTree.Node | null, key: string): boolean {
+  if (parent === null) return false;
+  switch (parent.type) {
+    case "VariableDeclarator":
+    case "ClassDeclaration":
+    case "ClassExpression":
+      return key === "id";
+    case "FunctionDeclaration":
+    case "FunctionExpression":
+      return key === "id" || key === "params";
+    case "ArrowFunctionExpression":
+      return key === "params";
+    case "CatchClause":
+      return key === "param";
+    default:
+      return false;
+  }
 }
 
 /**
  * Calls `read` for every identifier under `root` that reads a binding by name (no scopes:
  * a shadowing local counts as a read of the outer name). Declared names are not reads, but
- * the defaults and computed keys of a declaring pattern are.
+ * the defaults and computed keys of a declaring pattern are, and so is `root` itself when it
+ * is an identifier (an enum member's initialiser `B = A`); `parent` is null there.
  */
-export function forEachValueRead(root: ESTree.Node, read: (node: ESTree.Identifier, parent: ESTree.Node) => void): void {
-  const visitor = {
-    enter(this: { skip(): void }, node: ESTree.Node, parent: ESTree.Node | null, key: string | number | symbol | null | undefined) {
-      if (declares(parent, key)) {
-        this.skip();
-        readsInPattern(node);
-        return;
+export function forEachValueRead(root: ESTree.Node, read: (node: ESTree.Identifier, parent: ESTree.Node | null) => void): void {
+  visit(root as AnyNode, null, "", read);
+}
+
+// A plain recursive walk (estree-walker's order: keys as they come, arrays in order).
+function visit(node: AnyNode, parent: ESTree.Node | null, key: string, read: (node: ESTree.Identifier, parent: ESTree.Node | null) => void): void {
+  if (declares(parent, key)) {
+    readsInPattern(node, read);
+    return;
+  }
+  if (node.type === "Identifier" && (parent === null || isReference(node, parent))) read(node as unknown as ESTree.Identifier, parent);
+  for (const childKey in node) {
+    const value = node[childKey] as AnyNode | AnyNode[] | null;
+    if (value === null || typeof value !== "object") continue;
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        const child = value[i];
+        if (child !== null && typeof child === "object" && typeof child.type === "string") visit(child, node, childKey, read);
       }
-      if (node.type === "Identifier" && parent && isReference(node, parent)) read(node, parent);
-    },
-  };
-  const readsInPattern = (pattern: ESTree.Node): void => {
-    // A parameter's decorators (TypeScript's legacy ones) are read.
-    for (const decorator of (pattern as { decorators?: ESTree.Node[] }).decorators ?? []) walk(decorator, visitor);
-    switch (pattern.type) {
-      case "AssignmentPattern":
-        readsInPattern(pattern.left);
-        walk(pattern.right, visitor);
-        break;
-      case "ObjectPattern":
-        for (const property of pattern.properties) {
-          if (property.type === "RestElement") readsInPattern(property.argument);
-          else {
-            if (property.computed) walk(property.key, visitor);
-            readsInPattern(property.value);
-          }
-        }
-        break;
-      case "ArrayPattern":
-        for (const element of pattern.elements) if (element) readsInPattern(element);
-        break;
-      case "RestElement":
-        readsInPattern(pattern.argument);
-        break;
-      default:
-        break;
+    } else if (typeof value.type === "string") {
+      visit(value, node, childKey, read);
     }
-  };
-  walk(root, visitor);
+  }
+}
+
+/** The reads inside a declaring pattern: its defaults, computed keys and (TypeScript's legacy) parameter decorators. */
+function readsInPattern(pattern: AnyNode, read: (node: ESTree.Identifier, parent: ESTree.Node | null) => void): void {
+  for (const decorator of (pattern.decorators as AnyNode[] | undefined) ?? []) visit(decorator, pattern, "decorators", read);
+  const node = pattern as ESTree.Pattern;
+  switch (node.type) {
+    case "AssignmentPattern":
+      readsInPattern(node.left as AnyNode, read);
+      visit(node.right as AnyNode, node, "right", read);
+      break;
+    case "ObjectPattern":
+      for (const property of node.properties) {
+        if (property.type === "RestElement") readsInPattern(property.argument as AnyNode, read);
+        else {
+          if (property.computed) visit(property.key as AnyNode, property, "key", read);
+          readsInPattern(property.value as AnyNode, read);
+        }
+      }
+      break;
+    case "ArrayPattern":
+      for (const element of node.elements) if (element) readsInPattern(element as AnyNode, read);
+      break;
+    case "RestElement":
+      readsInPattern(node.argument as AnyNode, read);
+      break;
+    default:
+      break;
+  }
 }
