@@ -149,8 +149,9 @@ async function answers(runtime: GraftRuntime): Promise<Record<string, unknown>> 
       leaks,
       retainers,
       snapshotHasGhost: snapshot.nodes.some((node) => node.name === "Ghost"),
-      // Ids are stable across snapshots of one runtime: the memory growing moves nothing.
-      ghostId: snapshot.ids[snapshot.nodes.find((node) => node.name === "Ghost")!.index],
+      // Ids are stable across snapshots of one runtime: the memory growing moves nothing. Every
+      // node named Ghost (the class and its version), by id: the list's order is QuickJS's.
+      ghostIds: snapshot.nodes.filter((node) => node.name === "Ghost").map((node) => snapshot.ids[node.index]!).sort((a, b) => a - b),
       // Every node of the snapshot, and the file's synthetic root.
       writtenAsSnapshot: written.snapshot.node_count === snapshot.nodeCount + 1,
       topClasses: runtime.heap.topClasses(1000).filter((row) => ["Cube", "Crowd", "Made"].includes(row.name)),
