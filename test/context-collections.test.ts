@@ -45,3 +45,23 @@ describe("making script contexts", () => {
     }
   });
 });
+
+// A start-up of 3,000 scripts makes ~1.5 million VM allocations that live; a collection walks
+// them all (~0.2 s). What its transactions make and drop is freed by reference counts, with no
+// cycle left for the collector (a module's api object was one, ~70 allocations a file): so no
+// collection comes due during a start-up.
+describe("what a start-up drops", () => {
+  it("is freed by reference counts: a full collection afterwards finds no garbage", async () => {
+    const files: Record<string, string> = { "base.ts": `export class Base {}\nexport function helper(): number { return 1; }\n` };
+    for (let i = 0; i < 40; i++) {
+      files[`c${i}.ts`] = `import { Base, helper } from "./base";\nexport class C${i} extends Base {\n  static verbs = ["v${i}"];\n  run(): number { return helper() + ${i}; }\n}\nimport.meta.hot.data.seen = true;\n`;
+    }
+    const runtime = await runtimeFor(await scriptsFolder(files));
+    const vm = runtime.vm;
+    // This build counts 8 per live allocation in malloc_size (no malloc_usable_size).
+    const size = (): number => new Int32Array(vm.emscriptenModule.HEAPU8.buffer)[(vm.runtimePointer + RUNTIME.mallocSize) >> 2]! >>> 0;
+    const before = size();
+    runtime.gc();
+    expect(before - size()).toBe(0);
+  });
+});
