@@ -70,7 +70,7 @@ export interface ClassInfo {
 }
 
 const FUNCTIONS = [
-  "construct", "invoke", "isPrototypeOf", "begin", "rollback", "commit", "declareExports", "instantiateModule", "evaluateModule", "removeFile", "findSubclasses",
+  "construct", "invoke", "isPrototypeOf", "begin", "rollback", "savepoint", "rollbackTo", "commit", "declareExports", "instantiateModule", "evaluateModule", "removeFile", "findSubclasses",
   "getClass", "classInfo", "weakClass", "derefClass", "namespaceOf", "namespaceKeys", "classNames", "retiredClasses", "supersededVersions", "supersededFunctionCount", "versionOf", "prune", "heapClasses", "setHostExports", "plainKind",
   "preview", "evaluateIn", "takeDisposer", "setClassReader", "pendingMigrations", "migrate", "setSourceReader",
   "setImportHandler", "settleImport",
@@ -319,6 +319,21 @@ export class Kernel {
 
   rollback(): void {
     this.callVoid("rollback");
+  }
+
+  /** Where the open transaction's journal stands, for rollbackTo. */
+  savepoint(): number {
+    const mark = this.call("savepoint");
+    try {
+      return this.context.getNumber(mark);
+    } finally {
+      mark.dispose();
+    }
+  }
+
+  /** Undoes what the open transaction did since `mark` (a savepoint); it stays open with the rest. */
+  rollbackTo(mark: number): void {
+    Scope.withScope((scope) => this.callVoid("rollbackTo", scope.manage(this.context.newNumber(mark))));
   }
 
   commit(): KernelCommitReport {

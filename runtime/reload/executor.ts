@@ -77,6 +77,27 @@ interface OpenRun {
 }
 
 /**
+ * A start-up's steps share kernel transactions (see beginGroup): the one open now, and
+ * where its report goes when it commits.
+ */
+interface StartupGroup {
+  /** A kernel transaction holds the group's last steps (begun by the first since the last commit). */
+  open: boolean;
+  /** Steps in it. */
+  steps: number;
+  committed: (report: KernelCommitReport) => void;
+}
+
+/**
+ * Steps of a start-up in one kernel transaction at most: its commit (one VM call, under the
+ * time budget) grows with them, and this keeps it to a few milliseconds.
+ */
+export const GROUP_STEPS = 64;
+
+/** What a step of a start-up group reports: its kernel news come with the group's commit. */
+const NEWS_AT_GROUP_COMMIT: KernelCommitReport = Object.freeze({ patched: [], retired: [], disposeErrors: [], disposers: 0 }) as unknown as KernelCommitReport;
+
+/**
  * Runs one planned transaction against the kernel (R3, R12, A3): link every file, then
  * instantiate each in its context, then evaluate each in order (awaiting a top-level await,
  * bounded by the timeout), migrate live instances, and commit; or roll everything back and
@@ -86,6 +107,7 @@ export class TransactionExecutor {
   /** Each compiled version's TypeScript exports, types included (read when linking first asks). */
   private readonly typeExports = new WeakMap<CompiledScript, TypeScriptExports>();
   private open: OpenRun | undefined;
+  private group: StartupGroup | undefined;
 
   constructor(private readonly parts: ExecutorParts) {}
 
@@ -166,6 +188,52 @@ export class TransactionExecutor {
     return this.settleWithin(evaluation.pending, candidate, this.parts.vm.options.timeout, "it was loaded by import() into a reload, which was rolled back.\nLook for an await on something that never settles, or move slow work out of the top level.", () => {});
   }
 
+  /**
+   * Start-up: until endGroup, the steps that run new files only (no top-level await, nothing
+   * running replaced, nothing removed) share one kernel transaction, GROUP_STEPS at most, each
+   * behind a savepoint: a step that fails is rolled back to its savepoint alone, and one
+   * commit serves them all (per file, begin and commit were ~10 % of a start-up). To the
+   * engine each step has committed as it returns (it records the files as running), and the
+   * kernel's news of the group come to `committed` at its commit. Between the steps of an open
+   * group no host code runs but the engine's (no timer fires: nothing awaits but promise
+   * jobs), so nothing sees the kernel's records of them uncommitted. Any other step commits
+   * the group first, and runs as a transaction of its own.
+   */
+  beginGroup(committed: (report: KernelCommitReport) => void): void {
+    this.group = { open: false, steps: 0, committed };
+  }
+
+  /** Commits what the group holds, and ends it. */
+  endGroup(): void {
+    try {
+      if (!this.parts.isDisposed()) this.commitGroup();
+    } finally {
+      this.group = undefined;
+    }
+  }
+
+  /** Commits the group's open kernel transaction, if any; its report goes to the group's listener. */
+  private commitGroup(): void {
+    const group = this.group;
+    if (!group?.open) return;
+    group.open = false;
+    group.steps = 0;
+    let committed: KernelCommitReport;
+    try {
+      committed = this.parts.kernel.commit();
+    } catch (error) {
+      // The engine recorded the group's files as running: a start-up that cannot commit them fails whole.
+      this.parts.kernel.rollback();
+      throw error;
+    }
+    group.committed(committed);
+  }
+
+  /** Whether a step can join the start-up group: new files only, none awaiting at top level, nothing removed. */
+  private joinsGroup(batch: Candidate[], removed: string[]): boolean {
+    return this.group !== undefined && removed.length === 0 && batch.every((candidate) => !candidate.script.topLevelAwait && this.parts.running(candidate.path) === undefined);
+  }
+
   async run(batch: Candidate[], removed: string[]): Promise<TransactionOutcome> {
     const open: OpenRun = { files: new Map(), evaluated: new Set(), waiting: false, added: [], owners: [], contexts: new Map(), registered: [], watchers: [], ended: [] };
     this.open = open;
@@ -192,7 +260,7 @@ export class TransactionExecutor {
     owners.push(...batch.map((entry) => timerOwner(entry.path, entry.attempt)));
     let awaited = false;
     const undo = (): void => {
-      kernel.rollback();
+      rollback();
       // The failed versions' timers go; the running versions' stay.
       scheduler.cancelOwned(owners);
       for (const context of contexts.values()) context.dispose();
@@ -202,7 +270,24 @@ export class TransactionExecutor {
       undo();
       return { committed: false, error };
     };
-    kernel.begin();
+    const group = this.joinsGroup(batch, removed) ? this.group : undefined;
+    // Where a step of a start-up group rolls back to (undefined: a transaction of its own).
+    let savepoint: number | undefined;
+    if (group) {
+      if (group.open) savepoint = kernel.savepoint();
+      else {
+        kernel.begin();
+        group.open = true;
+        savepoint = 0;
+      }
+    } else {
+      this.commitGroup();
+      kernel.begin();
+    }
+    const rollback = (): void => {
+      if (savepoint === undefined) kernel.rollback();
+      else kernel.rollbackTo(savepoint);
+    };
     try {
       // A new file on a cycle has its export names before any file of the cycle runs
       // (`import * as ns` of it has all its keys); reading them before it runs explains the cycle.
@@ -247,6 +332,11 @@ export class TransactionExecutor {
         this.evaluatedIn(open, candidate.path);
       }
       if (open.failure) return abort(open.failure);
+      if (group) {
+        // New files' classes are all new: no live instance to migrate, no version replaced.
+        if (++group.steps >= GROUP_STEPS) this.commitGroup();
+        return { committed: true, batch, contexts, kernel: NEWS_AT_GROUP_COMMIT, unlinked: linked.unlinked };
+      }
       batch = [...batch, ...open.added];
       const migrationFailure = this.migrateInstances(batch);
       if (migrationFailure) return abort(migrationFailure);
@@ -259,7 +349,9 @@ export class TransactionExecutor {
     } catch (error) {
       // Disposed while awaiting: the VM is gone, nothing to undo in it.
       if (!this.parts.isDisposed()) {
+        // A group's whole transaction, earlier steps too: the start-up fails with this error.
         kernel.rollback();
+        if (group) group.open = false;
         scheduler.cancelOwned(owners);
         for (const context of contexts.values()) context.dispose();
       }

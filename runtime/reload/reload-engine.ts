@@ -343,7 +343,14 @@ export class ReloadEngine {
     const plan = planLoad([...candidates.keys()], (file) => candidates.get(file)!.dependencies);
     this.reader.declareCycleExports(candidates, plan.cycles);
     this.dynamic.loadedIntoTransaction.clear();
-    const { progressed } = await this.execute(plan.steps, candidates, sources, report, retrying);
+    // Start-up: its steps share kernel transactions (TransactionExecutor.beginGroup); a retry's may re-run running files.
+    if (!retrying) this.executor.beginGroup((committed) => reportCommit(report, committed, NO_RERUNS));
+    let progressed: boolean;
+    try {
+      ({ progressed } = await this.execute(plan.steps, candidates, sources, report, retrying));
+    } finally {
+      if (!retrying) this.executor.endGroup();
+    }
     // Contexts made for files that did not get to run (they failed to compile, or wait on a failed import).
     this.prepared.disposeAll();
     return progressed;
@@ -542,6 +549,8 @@ export class ReloadEngine {
     this.dynamic.importers.clear();
   }
 }
+
+const NO_RERUNS: ReadonlySet<string> = new Set();
 
 function normalizePath(file: string): string {
   return scriptName(file);

@@ -87,6 +87,33 @@ function rollback() {
 }
 
 /**
+ * Where the open transaction's journal stands: rollbackTo(mark) undoes what was journaled
+ * after it. Start-up runs many files in one transaction, each after a savepoint, so that a
+ * file that fails is undone alone (the reload engine's start-up groups).
+ */
+function savepoint() {
+  return openTransaction().undo.length;
+}
+
+/**
+ * Undoes what the open transaction journaled since `mark` (a savepoint), newest first; the
+ * transaction stays open with what came before. The undo steps run outside the transaction,
+ * as a rollback's do, so that nothing they do is journaled again.
+ * @param {number} mark
+ */
+function rollbackTo(mark) {
+  const transaction = openTransaction();
+  const undo = transaction.undo;
+  txn = null;
+  try {
+    for (let i = undo.length - 1; i >= mark; i--) /** @type {() => void} */ (undo[i])();
+  } finally {
+    undo.length = mark;
+    txn = transaction;
+  }
+}
+
+/**
  * Ends the open transaction, keeping its changes (commit has applied them).
  * @param {Transaction} transaction
  */
@@ -95,5 +122,5 @@ function endTransaction(transaction) {
   txn = null;
 }
 
-return bare({ journal, journalIfOpen, openTransaction, inTransaction, restoreOwnProperties, begin, withTransaction, closeVersions, rollback, endTransaction });
+return bare({ journal, journalIfOpen, openTransaction, inTransaction, restoreOwnProperties, begin, withTransaction, closeVersions, rollback, savepoint, rollbackTo, endTransaction });
 };

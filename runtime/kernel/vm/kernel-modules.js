@@ -268,6 +268,15 @@ function instantiateModule(file, version, moduleFunction, lists) {
   /** @type {PendingVersion} */
   const pending = { file, version, defined: new SafeSet(), order: new SafeArray(), disposers: new SafeArray(), patches: new SafeArray(), evaluator: null, open: true, body: null, fields: new SafeMap(), functions: null };
   transaction.pending.set(file, pending);
+  // Undone by a rollback to a savepoint before it (a start-up group's failed file): the
+  // version is abandoned and leaves the transaction, which goes on with the others. (Over
+  // the map, not the transaction: the journal is the transaction's, and a closure over it
+  // would make the whole transaction a cycle for the collector.)
+  const versions = transaction.pending;
+  journal(() => {
+    pending.open = false;
+    versions.delete(file);
+  });
   journalHotData(record);
   // import.meta outlives the top level (a module's eval keeps it): it holds the version's
   // disposer list, not the whole pending record.

@@ -30,7 +30,7 @@ const previews = kernelPreviews(state, grafting);
 const lifecycle = kernelCommit(state, transactions, namespaces, grafting, previews);
 const queries = kernelQueries(state, namespaces, grafting);
 
-const { begin, rollback } = transactions;
+const { begin, rollback, savepoint, rollbackTo } = transactions;
 const { declareExports, setHostExports } = namespaces;
 const { setSourceReader } = grafting;
 const { instantiateModule, evaluateModule } = modules;
@@ -53,7 +53,7 @@ function setClassReader(reader) {
 }
 
 return {
-  construct, invoke, isPrototypeOf, begin, rollback, commit, declareExports, instantiateModule, evaluateModule, removeFile,
+  construct, invoke, isPrototypeOf, begin, rollback, savepoint, rollbackTo, commit, declareExports, instantiateModule, evaluateModule, removeFile,
   findSubclasses, getClass, classInfo, weakClass, derefClass, namespaceOf, namespaceKeys, classNames, retiredClasses, supersededVersions, supersededFunctionCount, versionOf, prune, heapClasses, setHostExports, plainKind,
   preview, evaluateIn, takeDisposer, setClassReader, pendingMigrations, migrate, setSourceReader, setImportHandler, settleImport,
 };
