@@ -34,7 +34,7 @@ const figures = {
   cycles: () => benchCycles({ edits: quick ? 30 : 100 }),
   watch: () => benchWatchEdit({ edits: quick ? 20 : 80 }),
   // not in run.mjs: a breakdown of one watched edit, timestamps along the path
-  "watch-trace": () => benchWatchTrace({ edits: quick ? 20 : 80 }),
+  "watch-trace": () => benchWatchTrace({ edits: quick ? 20 : 80, against: option("--against") }),
   vite: () => benchViteHmr({ edits: quick ? 20 : 80, log: progress }),
   bun: () => benchBunHot({ edits: quick ? 20 : 60, log: progress }),
   "node-watch": () => benchNodeWatch({ edits: quick ? 4 : 12 }),

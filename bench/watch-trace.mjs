@@ -2,10 +2,12 @@
 // the 200-line fixture, a host call on an instance made before the first edit until it answers
 // the new value), with timestamps along the path taken by wrapping graft's own methods on their
 // prototypes and the listeners Node's fs.watch calls (as bench/reload-phases.mjs times phases):
-//   node bench/figure.mjs watch-trace [--quick]
-// Not in run.mjs: a breakdown, not a figure. Every point is ms since just before the write.
+//   node bench/figure.mjs watch-trace [--quick] [--against <another checkout, built>]
+// With --against, the other build's watcher runs beside this one in the same process, edit by
+// edit, alternating which goes first. Not in run.mjs: a breakdown, not a figure. Every point
+// is ms since just before the write.
 import { writeFile } from "node:fs/promises";
-import fs from "node:fs";
+import fs, { writeFileSync } from "node:fs";
 import { syncBuiltinESMExports } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -53,12 +55,17 @@ function instrumentFsWatch() {
   syncBuiltinESMExports();
 }
 
-async function instrumentGraft() {
+async function instrumentGraft(root) {
   for (const [point, file, className, method, at] of POINTS) {
-    const module = await import(pathToFileURL(path.join(ROOT, "dist", file)).href);
+    let module;
+    try {
+      module = await import(pathToFileURL(path.join(root, "dist", file)).href);
+    } catch {
+      continue; // a build without this module: no such point
+    }
     const proto = module[className]?.prototype;
     const original = proto?.[method];
-    if (typeof original !== "function") throw new Error(`watch-trace: ${className}.${method} is not in dist/${file}`);
+    if (typeof original !== "function") continue;
     proto[method] = function (...args) {
       if (at === "start") mark(point, method === "handOver" ? args[0].join(",") + (args[1]?.size ? " midWrite" : "") : undefined);
       const result = original.apply(this, args);
@@ -70,12 +77,11 @@ async function instrumentGraft() {
       return result;
     };
   }
-  return (await import(pathToFileURL(path.join(ROOT, "dist/host-api/index.js")).href)).createRuntime;
+  return (await import(pathToFileURL(path.join(root, "dist/host-api/index.js")).href)).createRuntime;
 }
 
-export async function benchWatchTrace({ edits = 80 } = {}) {
-  instrumentFsWatch();
-  const createRuntime = await instrumentGraft();
+async function watchSession(root) {
+  const createRuntime = await instrumentGraft(root);
   const { dir, file } = unitsFolder("watch-trace");
   const runtime = await createRuntime({ scripts: dir, watch: true });
   const unit = runtime.getClass("units.ts", "Unit0").new();
@@ -84,11 +90,10 @@ export async function benchWatchTrace({ edits = 80 } = {}) {
     mark("host's 'reload' event", report.files.join(",") || "(nothing reloaded)");
     wake();
   });
-  await sleep(100);
-  const traces = [];
-  try {
-    for (let n = 1; n <= WARMUP + edits; n++) {
-      await sleep(GAP_MS);
+  return {
+    root,
+    traces: [],
+    async edit(n) {
       const expected = answerOf(n);
       trace = [];
       let reloaded = nextReload(50);
@@ -102,13 +107,67 @@ export async function benchWatchTrace({ edits = 80 } = {}) {
       }
       mark("host sees the new answer");
       await sleep(20); // late events of this save land in its trace
-      if (n > WARMUP) traces.push(trace);
+      const done = trace;
       trace = null;
+      return done;
+    },
+    close: () => runtime.dispose(),
+  };
+}
+
+/**
+ * The yardstick for "the reload as the watcher runs it": this build's `reload(["units.ts"])`
+ * called directly, after the same pause as a watched edit, and again at once (back to back).
+ * Its texts differ from the watched ones (the compile cache is per process).
+ */
+async function directSession() {
+  const { createRuntime } = await import(pathToFileURL(path.join(ROOT, "dist/host-api/index.js")).href);
+  const { dir, file } = unitsFolder("watch-trace-direct");
+  const runtime = await createRuntime({ scripts: dir });
+  const afterPause = [];
+  const backToBack = [];
+  const reload = async (n) => {
+    writeFileSync(file, script200(n));
+    const report = await runtime.reload(["units.ts"]);
+    if (!report.ok || report.files.length !== 1) throw new Error(`watch-trace: direct reload of edit ${n} did not apply`);
+    return report.durationMs;
+  };
+  return {
+    async edit(n, measured) {
+      const paused = await reload(1_000_000 + 2 * n);
+      const hot = await reload(1_000_000 + 2 * n + 1);
+      if (measured) afterPause.push(paused), backToBack.push(hot);
+    },
+    result: () => ({ after_the_same_pause_p50_ms: +percentile(afterPause, 0.5).toFixed(3), back_to_back_p50_ms: +percentile(backToBack, 0.5).toFixed(3) }),
+    close: () => runtime.dispose(),
+  };
+}
+
+export async function benchWatchTrace({ edits = 80, against } = {}) {
+  instrumentFsWatch();
+  const roots = [ROOT, ...(against ? [path.resolve(against)] : [])];
+  const sessions = [];
+  for (const root of roots) sessions.push(await watchSession(root));
+  const direct = await directSession();
+  await sleep(100);
+  try {
+    for (let n = 1; n <= WARMUP + edits; n++) {
+      for (const session of n % 2 === 0 ? [...sessions].reverse() : sessions) {
+        await sleep(GAP_MS);
+        const events = await session.edit(n);
+        if (n > WARMUP) session.traces.push(events);
+      }
+      await sleep(GAP_MS + 20); // as long as a watched edit's pause and its trace's tail
+      await direct.edit(n, n > WARMUP);
     }
   } finally {
-    runtime.dispose();
+    for (const session of sessions) session.close();
+    direct.close();
   }
-  return summarize(traces);
+  return {
+    ...Object.fromEntries(sessions.map((session) => [session.root === ROOT ? "this build" : session.root, summarize(session.traces)])),
+    "reload() called directly, this build": direct.result(),
+  };
 }
 
 /** Per point: p50 of its first occurrence, and of its occurrence in the reload that made the edit live. */
@@ -118,6 +177,7 @@ function summarize(traces) {
   const counts = new Map();
   const add = (map, key, value) => (map.get(key) ?? map.set(key, []).get(key)).push(value);
   const examples = [];
+  const durations = [];
   for (const events of traces) {
     const seen = new Set();
     const answeredAt = events.find(([point]) => point === "host sees the new answer")?.[1];
@@ -137,6 +197,8 @@ function summarize(traces) {
       if (point.startsWith("inotify") || point === "watcher hands the batch over") continue;
       if (!live.has(point) || live.get(point).length < traces.indexOf(events) + 1) add(live, point, at);
     }
+    const liveDone = events.find(([point, at]) => point === "reload done (engine)" && at >= compileAt)?.[1];
+    if (liveDone !== undefined) durations.push(liveDone - liveStart);
     // what happened just before the live reload
     const before = events.filter(([point, at]) => (point.startsWith("inotify") || point === "watcher hands the batch over") && at <= liveStart);
     const last = before[before.length - 1];
@@ -146,6 +208,7 @@ function summarize(traces) {
   const table = (map) => Object.fromEntries([...map].map(([point, values]) => [point, +percentile(values, 0.5).toFixed(3)]));
   return {
     edits: traces.length,
+    reload_as_the_watcher_runs_it_p50_ms: +percentile(durations, 0.5).toFixed(3),
     first_occurrence_p50_ms: table(first),
     live_reload_p50_ms: table(live),
     per_edit_count: Object.fromEntries([...counts].map(([point, values]) => [point, +(values.length / traces.length).toFixed(2)])),
