@@ -32,6 +32,9 @@ const { isFrozen } = Object;
  */
 const tamedKeys = new SafeMap();
 
+/** Everything lockDownRealm froze or tamed, frozen itself once it is done. @type {unknown[]} */
+const lockedDown = new SafeArray();
+
 /** The host's reader of an object's QuickJS class name ("Object", "Array", "Proxy", ...). */
 /** @type {((value: object) => string) | null} */
 let classOf = null;
@@ -399,6 +402,14 @@ function lockDownRealm(...alsoFreeze) {
     if (isFrozen(object)) continue;
     if (hasOwn(object, "constructor") && typeof object !== "function") tameOverrides(object);
     freeze(object);
+  }
+  // What the lockdown froze, and the values it tamed, live as long as the realm: held here
+  // in one frozen array, which tells the heap tools so (runtime/heap/permanent-objects.ts:
+  // they leave it all out of each collection's walk).
+  if (!isFrozen(lockedDown)) {
+    seen.forEach((object) => { lockedDown.push(object); });
+    tamedKeys.forEach((tamed) => { tamed.values.forEach((value) => { lockedDown.push(value); }); });
+    freeze(lockedDown);
   }
 }
 
