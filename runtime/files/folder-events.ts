@@ -1,4 +1,4 @@
-import { lstatSync, watch, type FSWatcher } from "node:fs";
+import { lstatSync, statSync, watch, type FSWatcher } from "node:fs";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
 
@@ -67,7 +67,8 @@ export class FolderEvents {
     const full = path.join(this.root, relative);
     let inode: number;
     try {
-      const stats = lstatSync(full);
+      // The scripts folder the host named may be a symbolic link to one; nothing under it is followed.
+      const stats = relative === "" ? statSync(full) : lstatSync(full);
       if (!stats.isDirectory()) return false;
       inode = stats.ino;
     } catch {
@@ -80,6 +81,7 @@ export class FolderEvents {
     try {
       watcher = watch(full, (kind, name) => {
         if (typeof name !== "string" || name === "") return;
+        if (relative === "" && kind === "rename" && name === path.basename(this.root) && this.rootGone(inode)) return;
         this.onEvent(kind === "change" ? "change" : "rename", relative === "" ? name : `${relative}/${name}`);
       });
     } catch (error) {
@@ -92,6 +94,23 @@ export class FolderEvents {
       this.onError(error);
     });
     this.watches.set(relative, { watcher, inode });
+    return true;
+  }
+
+  /**
+   * Whether the scripts folder itself is gone: deleted, or moved away (Node names the
+   * watched folder itself in such an event, as a child of that name would be). Its watch
+   * sees nothing from then on (a folder made again under its name is another one), so every
+   * watch stops and the watcher is reported failing, not silent.
+   */
+  private rootGone(inode: number): boolean {
+    try {
+      if (statSync(this.root).ino === inode) return false;
+    } catch {
+      // gone
+    }
+    this.unwatch("");
+    this.onError(Object.assign(new Error("the scripts folder was deleted or moved away, and watching it ended (a runtime made anew watches a folder made again there)"), { code: "ENOENT", path: this.root }));
     return true;
   }
 
