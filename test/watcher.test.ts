@@ -269,6 +269,17 @@ describe("a save seen through the OS's first event (issue 18: nothing waits on t
     }
   });
 
+  it("saves one right after another, each truncating and writing the file: the last one is live, and no empty or half text was applied", async () => {
+    const folder = await scriptsFolder({ "a.ts": `export class A { v() { return 0; } }\n` });
+    const runtime = await runtimeFor(folder, { watch: true });
+    const reports = collect(runtime);
+    const a = runtime.getClass("a.ts", "A").new();
+    for (let n = 1; n <= 40; n++) await folder.write("a.ts", `export class A { v() { return ${n}; } }\n// ${"padding ".repeat(n * 20)}\n`);
+    await waitFor(() => a.call("v").toHost() === 40, 10_000, "the last save to be live");
+    expect(reports.flatMap((report) => report.retired)).toEqual([]);
+    expect(reports.flatMap((report) => report.errors)).toEqual([]);
+  });
+
   it("a file read as empty mid-write is left for the write's own event: no pause, nothing retired", async () => {
     const folder = await scriptsFolder({ "a.ts": `export class A { v() { return 1; } }` });
     const runtime = await runtimeFor(folder);
