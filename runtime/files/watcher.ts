@@ -52,6 +52,7 @@ export class ScriptWatcher {
   private inBurst = false;
   /** Files empty at their last event, waiting EMPTY_SETTLE_MS for another. */
   private readonly emptied = new Map<string, NodeJS.Timeout>();
+  private closed = false;
 
   constructor(
     private readonly root: string,
@@ -77,6 +78,7 @@ export class ScriptWatcher {
     if (kind === "rename") this.pathChanged(relative);
   }
 
+  /** Handed over now, or (empty: most likely truncated, its write to come) once EMPTY_SETTLE_MS pass without another event. */
   private scriptChanged(relative: string): void {
     clearTimeout(this.emptied.get(relative));
     this.emptied.delete(relative);
@@ -94,8 +96,6 @@ export class ScriptWatcher {
     }, EMPTY_SETTLE_MS);
     this.emptied.set(relative, timer);
   }
-
-  private closed = false;
 
   /**
    * A name was created, deleted or moved: the scripts loaded under it (a folder replaced by a
