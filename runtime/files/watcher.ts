@@ -21,6 +21,14 @@ const BATCH_QUIET_MS = 100;
 const EMPTY_SETTLE_MS = 20;
 
 /**
+ * How long a script gone at its last event waits for another before it is handed over as
+ * removed: an editor that saves by moving the file away (its backup) and writing it anew
+ * makes it missing for a moment, and a removal then would retire its classes and reload
+ * everything importing it twice. A real deletion is a little later, which costs nothing.
+ */
+const GONE_SETTLE_MS = 50;
+
+/**
  * Watches the scripts folder (R2) and hands over batches of changed files. A lone save is
  * handed over as soon as the OS reports it (plus `debounceMs`, 0 by default): nothing waits on
  * the latency path. Changes of several files close together (an editor's atomic save, a `git
@@ -37,7 +45,8 @@ const EMPTY_SETTLE_MS = 20;
  * the event that follows. A file that is empty at its event is not handed over then: it waits
  * EMPTY_SETTLE_MS for another event, and only a file still empty then (really emptied, or
  * created empty) is handed over as settled, to be read the careful way
- * (CandidateReader.readSettled).
+ * (CandidateReader.readSettled). A file gone at its event waits GONE_SETTLE_MS likewise: an
+ * editor that moves it away and writes it anew gives one reload, not a removal and a new load.
  */
 export class ScriptWatcher {
   private readonly folderEvents: FolderEvents;
@@ -50,7 +59,7 @@ export class ScriptWatcher {
   private lastFile: string | undefined;
   /** Set by a second file changing within BATCH_QUIET_MS; cleared when its batch is handed over. */
   private inBurst = false;
-  /** Files empty at their last event, waiting EMPTY_SETTLE_MS for another. */
+  /** Files empty (or gone) at their last event, waiting EMPTY_SETTLE_MS (GONE_SETTLE_MS) for another. */
   private readonly emptied = new Map<string, NodeJS.Timeout>();
   private closed = false;
 
@@ -82,18 +91,18 @@ export class ScriptWatcher {
   private scriptChanged(relative: string): void {
     clearTimeout(this.emptied.get(relative));
     this.emptied.delete(relative);
-    let empty = false;
+    let settleMs = 0;
     try {
       const stats = lstatSync(path.join(this.root, relative));
-      empty = stats.isFile() && stats.size === 0;
+      if (stats.isFile() && stats.size === 0) settleMs = EMPTY_SETTLE_MS;
     } catch {
-      // Gone: handed over, to be removed.
+      settleMs = GONE_SETTLE_MS; // handed over to be removed, unless it comes back first
     }
-    if (!empty) return this.add([relative], true);
+    if (settleMs === 0) return this.add([relative], true);
     const timer = setTimeout(() => {
       this.emptied.delete(relative);
       if (!this.closed) this.add([relative], false);
-    }, EMPTY_SETTLE_MS);
+    }, settleMs);
     this.emptied.set(relative, timer);
   }
 
