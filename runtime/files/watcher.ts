@@ -87,7 +87,7 @@ export class ScriptWatcher {
     if (kind === "rename") this.pathChanged(relative);
   }
 
-  /** Handed over now, or (empty: most likely truncated, its write to come) once EMPTY_SETTLE_MS pass without another event. */
+  /** Handed over now, or once EMPTY_SETTLE_MS (empty: most likely truncated, its write to come) or GONE_SETTLE_MS (gone: maybe moved away to be written anew) pass without another event. */
   private scriptChanged(relative: string): void {
     clearTimeout(this.emptied.get(relative));
     this.emptied.delete(relative);
