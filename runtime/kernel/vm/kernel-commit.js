@@ -185,7 +185,7 @@ const MIGRATE = Symbol.for("graft.migrate");
  * @returns {Function | undefined}
  */
 function migrateHookOf(canonical) {
-  const descriptor = ownDescriptor(canonical, MIGRATE);
+  const descriptor = intrinsicDescriptor(canonical, MIGRATE);
   return descriptor !== undefined && typeof descriptor.value === "function" ? descriptor.value : undefined;
 }
 
