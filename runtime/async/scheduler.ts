@@ -1,5 +1,7 @@
 import { Scope, type QuickJSContext, type QuickJSHandle, type VmCallResult } from "quickjs-emscripten-core";
-import type { Vm } from "../vm/vm.js";
+import { contextPointer, isOutOfMemoryValue, type Vm } from "../vm/vm.js";
+import { GraftError } from "../graft-error.js";
+import { describeVmError } from "../kernel/kernel.js";
 import { vmSource } from "../kernel/vm-source.js";
 import { ValuePeeker } from "../vm/value-tags.js";
 
@@ -47,7 +49,7 @@ interface Settlement {
   closed(): void;
 }
 
-type VmFunction = "add" | "microtask" | "fire" | "cancel" | "settle";
+type VmFunction = "add" | "microtask" | "fire" | "cancel" | "settle" | "installTimers";
 
 /** Timers pending in one runtime at most: more is a timer storm (see Scheduler.timerStorm). */
 export const MAX_PENDING_TIMERS = 10_000;
@@ -117,9 +119,13 @@ export class Scheduler {
       const flag = this.peeker.peek(fulfilled);
       settlement.settled(flag.kind === "boolean" && flag.value, value);
     });
+    // A script context's timer globals, made on their first read (installTimers in async.js).
+    const timers = context.newFunction("timers", (file, realm) => this.makeTimers(this.number(file), this.number(realm)));
+    this.hooks.push(timers);
+    context.setProp(hooks, "timers", timers);
     const factory = scope.manage(context.unwrapResult(context.evalCode(ASYNC.source, ASYNC.evaluatedName)));
     const api = scope.manage(context.unwrapResult(context.callFunction(factory, context.undefined, hooks)));
-    for (const name of ["add", "microtask", "fire", "cancel", "settle"] as const) this.functions.set(name, context.getProp(api, name));
+    for (const name of ["add", "microtask", "fire", "cancel", "settle", "installTimers"] as const) this.functions.set(name, context.getProp(api, name));
   }
 
   private hook(target: QuickJSHandle, name: string, fn: (...args: QuickJSHandle[]) => void): void {
@@ -141,9 +147,10 @@ export class Scheduler {
   }
 
   /**
-   * Gives a script context its timer globals, bound to `file`: host functions of that
-   * context (a few C function objects, no bytecode per context). Creating a timer is one
-   * VM call into the kernel's table with numbers only; the host numbers the timer.
+   * Gives a script context its timer globals, bound to `file`: made on their first read, as
+   * host functions of that context (a few C function objects, no bytecode per context), by
+   * makeTimers. Creating a timer is one VM call into the kernel's table with numbers only;
+   * the host numbers the timer.
    */
   install(context: QuickJSContext, file: string): void {
     let index = this.fileIndex.get(file);
@@ -151,7 +158,37 @@ export class Scheduler {
       index = this.files.push(file) - 1;
       this.fileIndex.set(file, index);
     }
-    const fileNumber = index;
+    // Once per script context (start-up makes thousands): the VM's direct call, no Scope.
+    const kernel = this.context;
+    const fileNumber = kernel.newNumber(index);
+    const realm = kernel.newNumber(contextPointer(context));
+    let result: VmCallResult<QuickJSHandle>;
+    try {
+      result = this.vm.callFunction(kernel, this.functions.get("installTimers")!, kernel.undefined, [context.global, fileNumber, realm]);
+    } finally {
+      fileNumber.dispose();
+      realm.dispose();
+    }
+    if (result.error) {
+      // A full VM (the one way graft's own installTimers fails): the reload fails as out of memory, never with QuickJS's raw error.
+      const exhausted = this.vm.memoryExhausted;
+      const thrown = this.vm.describeThrown(kernel, result.error);
+      result.error.dispose();
+      if (exhausted || isOutOfMemoryValue(thrown)) throw this.vm.outOfMemory(`the timers of ${file}`, thrown);
+      throw new GraftError(`graft could not give ${file} its timers: ${describeVmError(thrown)}`);
+    }
+    result.value.dispose();
+    this.alsoInstall(context, file);
+  }
+
+  /**
+   * The timer globals of the script context at `realm`, as a VM array (in the kernel's context)
+   * of its five functions, in installTimers' order; undefined when that context is gone.
+   */
+  private makeTimers(fileNumber: number, realm: number): QuickJSHandle | undefined {
+    const context = this.vm.contextAt(realm);
+    const file = this.files[fileNumber];
+    if (!context || file === undefined) return undefined;
     const add = (repeat: boolean) => (callback?: QuickJSHandle, delay?: QuickJSHandle, ...args: QuickJSHandle[]) => this.add(repeat, fileNumber, file, callback, delay, args);
     const globals: [string, (...args: QuickJSHandle[]) => VmCallResult<QuickJSHandle> | QuickJSHandle | void][] = [
       ["setTimeout", add(false)],
@@ -160,12 +197,13 @@ export class Scheduler {
       ["clearInterval", (id) => this.clear(id)],
       ["queueMicrotask", (callback) => this.callVm("microtask", [fileNumber, callback])],
     ];
-    for (const [name, implementation] of globals) {
+    const made = this.context.newArray();
+    globals.forEach(([name, implementation], index) => {
       const fn = context.newFunction(name, implementation);
-      context.setProp(context.global, name, fn);
+      this.context.setProp(made, index, fn);
       fn.dispose();
-    }
-    this.alsoInstall(context, file);
+    });
+    return made;
   }
 
   private add(repeat: boolean, fileNumber: number, file: string, callback: QuickJSHandle | undefined, delay: QuickJSHandle | undefined, args: QuickJSHandle[]): VmCallResult<QuickJSHandle> {

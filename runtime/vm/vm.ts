@@ -540,6 +540,7 @@ function interruptedAt(site: FunctionSite | undefined): unknown {
   return { name: "InternalError", message: "interrupted", stack: `    at <anonymous> (${site.evaluatedName}:${site.line}:${site.column})` };
 }
 
-function contextPointer(context: QuickJSContext): number {
+/** A context's JSContext address (its realm, as Vm.contextAt takes it). */
+export function contextPointer(context: QuickJSContext): number {
   return (context as unknown as { ctx: { value: number } }).ctx.value;
 }

@@ -19,11 +19,12 @@
  * could replace.
  */
 (/**
- * @param {{ report(error: unknown, origin: string, file: number): void, settled(id: number, fulfilled: boolean, value: unknown): void }} hooks
+ * @param {{ report(error: unknown, origin: string, file: number): void, settled(id: number, fulfilled: boolean, value: unknown): void,
+ *   timers(file: number, realm: number): Function[] | undefined }} hooks
  */
 function (hooks) {
 "use strict";
-const { report, settled } = hooks;
+const { report, settled, timers: makeTimerFunctions } = hooks;
 const { Number: toNumber, TypeError } = globalThis;
 const MAX_DELAY = 2147483647;
 /**
@@ -161,5 +162,63 @@ async function settle(value, id) {
   settled(id, true, result);
 }
 
-return { add, microtask, fire, cancel, settle };
+/** A script context's timer globals, in the order the host makes them (Scheduler.timerFunctions). */
+const TIMER_GLOBALS = list("setTimeout", "setInterval", "clearTimeout", "clearInterval", "queueMicrotask");
+
+/**
+ * A script context's global, until its timer globals are made: its file's number and its
+ * realm (JSContext address), for the host.
+ * @type {WeakMap<object, [number, number]>}
+ */
+const timersToMake = new SafeWeakMap();
+
+/**
+ * Makes a script context's timer globals, on the first read of any of them: the host makes
+ * the five functions in the script's own realm, and each becomes a plain data property
+ * (one the script set or deleted meanwhile is left as it is). Undefined when the global
+ * has none to make (its realm is gone).
+ * @param {object} global
+ * @returns {Function[] | undefined}
+ */
+function makeTimers(global) {
+  const entry = timersToMake.get(global);
+  if (entry === undefined) return undefined;
+  timersToMake.delete(global);
+  const made = makeTimerFunctions(entry[0], entry[1]);
+  if (made === undefined) return undefined;
+  for (let i = 0; i < TIMER_GLOBALS.length; i++) {
+    const name = /** @type {string} */ (TIMER_GLOBALS[i]);
+    const descriptor = intrinsicDescriptor(global, name);
+    if (descriptor === undefined || descriptor.get !== timerGetters[i]) continue;
+    reflectDefineProperty(global, name, { value: made[i], writable: true, enumerable: true, configurable: true });
+  }
+  return made;
+}
+
+/** The shared accessors of every script context's timer globals, one pair per name. */
+const timerGetters = TIMER_GLOBALS.map((_, index) => freeze(/** @this {object} */ function () {
+  const made = makeTimers(this);
+  return made === undefined ? undefined : made[index];
+}));
+const timerSetters = TIMER_GLOBALS.map((name) => freeze(/** @this {object} @param {unknown} value */ function (value) {
+  reflectDefineProperty(this, name, { value, writable: true, enumerable: true, configurable: true });
+}));
+
+/**
+ * Gives a script context (by its global object) setTimeout, setInterval, clearTimeout,
+ * clearInterval and queueMicrotask, made on first use (most scripts use none: making five
+ * host functions per context was ~5 % of a big start-up). Until then each is an accessor,
+ * enumerable and configurable like the data property it becomes.
+ * @param {object} global
+ * @param {number} file
+ * @param {number} realm
+ */
+function installTimers(global, file, realm) {
+  timersToMake.set(global, list(file, realm));
+  for (let i = 0; i < TIMER_GLOBALS.length; i++) {
+    reflectDefineProperty(global, /** @type {string} */ (TIMER_GLOBALS[i]), { get: timerGetters[i], set: timerSetters[i], enumerable: true, configurable: true });
+  }
+}
+
+return { add, microtask, fire, cancel, settle, installTimers };
 })
