@@ -87,4 +87,43 @@ describe("gc() with the kernel realm's permanent objects set aside", () => {
     expect(runtime.heap.gc()).toEqual({ before: countGcObjects(inspector.target), after: countGcObjects(inspector.target) });
     expect(() => runtime.dispose()).not.toThrow();
   });
+
+  it("after QuickJS's own collections reordered the list, gc() still sets each aside and puts it back once; the heap tools between collections agree with it", async () => {
+    const folder = await scriptsFolder({
+      "churn.ts": `export let keep: object[] = [];
+export function churn(n: number): number { for (let i = 0; i < n; i++) { const a: any = { i }; const b = { a }; a.b = b; if (i % 7 === 0) keep.push(a); } return keep.length; }
+export function drop(): void { keep = []; }
+export class Item { n = 1; }
+export const items = [new Item(), new Item()];`,
+    });
+    const runtime = await runtimeFor(folder, { timeout: 20_000 });
+    const inspector = (runtime as unknown as { heapTools: { inspector: InspectorInternals } }).heapTools.inspector;
+    const soundAfter = (counts: { before: number; after: number }): void => {
+      expect(counts.after).toBe(countGcObjects(inspector.target));
+      const onList = listed(inspector.target);
+      expect(Array.from(inspector.permanent!.addresses).filter((address) => onList.get(address) !== 1)).toEqual([]);
+      forceFullGc(inspector.target);
+      expect(countGcObjects(inspector.target)).toBe(counts.after);
+    };
+    soundAfter(runtime.heap.gc());
+    // The host's handles on the exports (keep among them) are let go, so that only the script holds what it keeps.
+    const exported = runtime.exports("churn.ts");
+    const { churn, drop } = exported;
+    // Enough garbage cycles that QuickJS collects on its own while they are made, moving the set-aside objects it finds.
+    expect(churn!.invoke(40_000).toHost()).toBeGreaterThan(5000);
+    exported.keep!.dispose();
+    soundAfter(runtime.heap.gc());
+    const Item = runtime.getClass("churn.ts", "Item");
+    const found = runtime.heap.findInstances(Item);
+    expect(found).toHaveLength(2);
+    found.forEach((item) => item.dispose());
+    expect(runtime.heap.leaks()).toEqual([]);
+    const graph = runtime.heap.snapshot();
+    expect(graph.nodeCount).toBeGreaterThan(5000);
+    drop!.invoke().dispose();
+    const swept = runtime.heap.gc();
+    expect(swept.before - swept.after).toBeGreaterThan(10_000);
+    soundAfter(swept);
+    expect(() => runtime.dispose()).not.toThrow();
+  });
 });
