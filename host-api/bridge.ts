@@ -126,7 +126,13 @@ export class Bridge {
    * wraps it without asking the VM what it is, so that wrapping many stays cheap.
    */
   adoptReference(handle: QuickJSHandle, callable: boolean, origin = "a graft API call"): ScriptValue {
-    const info = callable ? this.kernel.classInfo(handle) : undefined;
+    let info: ClassInfo | undefined;
+    try {
+      info = callable ? this.kernel.classInfo(handle) : undefined;
+    } catch (error) {
+      handle.dispose(); // not adopted: a handle left behind would abort the VM's dispose (V3)
+      throw error;
+    }
     if (info) return this.adoptClass(handle, info, origin);
     this.live.set(handle, origin);
     if (this.debugHandles) this.origins.set(handle, hostCallSite());
@@ -142,8 +148,12 @@ export class Bridge {
    * alive. Takes ownership of `handle` (released here) unless `borrowedHandle`.
    */
   private adoptClass(handle: QuickJSHandle, info: ClassInfo, origin: string, borrowedHandle = false): ScriptClass {
-    const weak = this.kernel.weakClass(handle);
-    if (!borrowedHandle) handle.dispose();
+    let weak: QuickJSHandle;
+    try {
+      weak = this.kernel.weakClass(handle);
+    } finally {
+      if (!borrowedHandle) handle.dispose();
+    }
     this.live.set(weak, origin);
     if (this.debugHandles) this.origins.set(weak, hostCallSite());
     const wrapper = new ScriptClass(this, weak, info);
