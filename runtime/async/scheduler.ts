@@ -174,7 +174,7 @@ export class Scheduler {
       const exhausted = this.vm.memoryExhausted;
       const thrown = this.vm.describeThrown(kernel, result.error);
       result.error.dispose();
-      if (exhausted || isOutOfMemoryValue(thrown)) throw this.vm.outOfMemory(`the timers of ${file}`, thrown);
+      if (exhausted || isOutOfMemoryValue(thrown)) throw this.vm.outOfMemory(`setting up the timers of ${file}`, thrown);
       throw new GraftError(`graft could not give ${file} its timers: ${describeVmError(thrown)}`);
     }
     result.value.dispose();
