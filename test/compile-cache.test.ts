@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { createRuntime } from "../host-api/index.js";
-import { compileCacheStats } from "../runtime/compile/compile-cache.js";
+import { compileCacheStats, TEXTS_KEPT_PER_FILE } from "../runtime/compile/compile-cache.js";
 import { scriptsFolder } from "./helpers.js";
 
 // The process keeps what compiling each text gave (runtime/compile/compile-cache.ts): runtimes
@@ -59,6 +59,46 @@ describe("the compile cache", () => {
       expect((await runtime.reload(["greet.ts"])).ok).toBe(true);
       expect(compileCacheStats().hits - hits, "the earlier text came from the cache").toBe(1);
       expect(greet.call("run").toHost()).toBe("hi there");
+    } finally {
+      runtime.dispose();
+    }
+  });
+
+  it(`a file edited many times keeps its ${TEXTS_KEPT_PER_FILE} latest texts, not every edit (the host heap does not grow per reload)`, async () => {
+    // A name no other test compiles: texts are kept per file name and compile options.
+    const name = `edited-${randomUUID().slice(0, 8)}.ts`;
+    const edit = (n: number) => `export class Edited {\n  run(): string { return "edit ${n}"; }\n}\n`;
+    const folder = await scriptsFolder({ ...uniqueFiles(), [name]: edit(0) });
+    const runtime = await createRuntime({ scripts: folder.root });
+    try {
+      const edited = runtime.getClass(name, "Edited").new();
+      const kept = compileCacheStats().size;
+      for (let n = 1; n <= 12; n++) {
+        await folder.write(name, edit(n));
+        expect((await runtime.reload([name])).ok).toBe(true);
+      }
+      expect(edited.call("run").toHost()).toBe("edit 12");
+      // Its start-up text was one of the file's kept texts: 12 edits later, the latest ones are.
+      expect(compileCacheStats().size - kept).toBe(TEXTS_KEPT_PER_FILE - 1);
+      let hits = compileCacheStats().hits;
+      const oldestKept = 12 - TEXTS_KEPT_PER_FILE + 1;
+      await folder.write(name, edit(oldestKept));
+      expect((await runtime.reload([name])).ok).toBe(true);
+      expect(compileCacheStats().hits - hits, "the oldest kept text came from the cache").toBe(1);
+      expect(edited.call("run").toHost()).toBe(`edit ${oldestKept}`);
+      // That hit made it the most recently used: the next oldest (edit 10) is dropped by a new text...
+      await folder.write(name, edit(100));
+      expect((await runtime.reload([name])).ok).toBe(true);
+      hits = compileCacheStats().hits;
+      await folder.write(name, edit(oldestKept + 1));
+      expect((await runtime.reload([name])).ok).toBe(true);
+      expect(compileCacheStats().hits - hits, "a text dropped from the kept ones is compiled again").toBe(0);
+      expect(edited.call("run").toHost()).toBe(`edit ${oldestKept + 1}`);
+      // ...and the one used again is still kept.
+      hits = compileCacheStats().hits;
+      await folder.write(name, edit(oldestKept));
+      expect((await runtime.reload([name])).ok).toBe(true);
+      expect(compileCacheStats().hits - hits, "the text used again was kept").toBe(1);
     } finally {
       runtime.dispose();
     }

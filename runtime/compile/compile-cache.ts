@@ -19,12 +19,27 @@ export type CachedOutcome =
  */
 const MAX_BYTES = 48 * 1024 * 1024;
 
-const entries = new Map<string, { outcome: CachedOutcome; bytes: number }>();
+/**
+ * Texts kept per file (and compile options), the least recently used dropped first: enough
+ * for a save undone a few times over, while a file edited a thousand times holds no more
+ * than this. Without it a reload loop kept every edit's outcome (~51 KB of host heap each
+ * for the 200-line bench script) up to MAX_BYTES, and V8's scavenges copied the newest
+ * entries on the reloads they fell on.
+ */
+export const TEXTS_KEPT_PER_FILE = 4;
+
+const entries = new Map<string, { outcome: CachedOutcome; bytes: number; file: string }>();
+/** The keys of `entries` per file and options, oldest first. */
+const keysOfFile = new Map<string, string[]>();
 let heldBytes = 0;
 let hits = 0;
 
+function fileKeyOf(file: string, options: CompileOptions): string {
+  return `${options.decorators ?? "standard"}\0${file}`;
+}
+
 function keyOf(file: string, source: string, options: CompileOptions): string {
-  return `${options.decorators ?? "standard"}\0${file}\0${source}`;
+  return `${fileKeyOf(file, options)}\0${source}`;
 }
 
 /** The kept outcome of compiling `source` as `file`, if any (it counts as recently used). */
@@ -34,6 +49,8 @@ export function cachedCompile(file: string, source: string, options: CompileOpti
   if (entry === undefined) return undefined;
   entries.delete(key);
   entries.set(key, entry);
+  const keys = keysOfFile.get(entry.file)!;
+  keys.push(...keys.splice(keys.indexOf(key), 1));
   hits++;
   return entry.outcome;
 }
@@ -43,16 +60,28 @@ export function rememberCompile(file: string, source: string, options: CompileOp
   const key = keyOf(file, source, options);
   const bytes = 2 * (key.length + (outcome.kind === "compiled" ? outcome.parts.code.length + outcome.parts.moduleStage.code.length : outcome.message.length));
   if (bytes > MAX_BYTES / 4) return;
-  const previous = entries.get(key);
-  if (previous) heldBytes -= previous.bytes;
-  entries.delete(key);
-  entries.set(key, { outcome, bytes });
+  if (entries.has(key)) drop(key);
+  const fileKey = fileKeyOf(file, options);
+  entries.set(key, { outcome, bytes, file: fileKey });
   heldBytes += bytes;
-  for (const [oldest, entry] of entries) {
+  const keys = keysOfFile.get(fileKey) ?? [];
+  keys.push(key);
+  keysOfFile.set(fileKey, keys);
+  while (keys.length > TEXTS_KEPT_PER_FILE) drop(keys[0]!);
+  for (const oldest of entries.keys()) {
     if (heldBytes <= MAX_BYTES) break;
-    entries.delete(oldest);
-    heldBytes -= entry.bytes;
+    drop(oldest);
   }
+}
+
+function drop(key: string): void {
+  const entry = entries.get(key);
+  if (entry === undefined) return;
+  entries.delete(key);
+  heldBytes -= entry.bytes;
+  const keys = keysOfFile.get(entry.file)!;
+  keys.splice(keys.indexOf(key), 1);
+  if (keys.length === 0) keysOfFile.delete(entry.file);
 }
 
 /** How many compiled texts the process keeps, and how many compiles it has answered so far (for tests). */
@@ -63,5 +92,6 @@ export function compileCacheStats(): { size: number; hits: number } {
 /** Forgets every kept outcome (for tests and benchmarks that measure compiling). */
 export function clearCompileCache(): void {
   entries.clear();
+  keysOfFile.clear();
   heldBytes = 0;
 }
