@@ -1,4 +1,5 @@
 import { mkdirSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import { open } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import type { ReloadError, ReloadReport } from "../host-api/index.js";
@@ -278,6 +279,20 @@ describe("a save seen through the OS's first event (issue 18: nothing waits on t
     await waitFor(() => a.call("v").toHost() === 40, 10_000, "the last save to be live");
     expect(reports.flatMap((report) => report.retired)).toEqual([]);
     expect(reports.flatMap((report) => report.errors)).toEqual([]);
+  });
+
+  it("a save whose write comes long after its truncation (a writer waiting for a CPU) is applied whole; the empty file never is", async () => {
+    const folder = await scriptsFolder({ "a.ts": `export class A { v() { return 1; } }\n` });
+    const runtime = await runtimeFor(folder, { watch: true });
+    const reports = collect(runtime);
+    const a = runtime.getClass("a.ts", "A").new();
+    const file = path.join(folder.root, "a.ts");
+    const handle = await open(file, "w"); // the truncation
+    await new Promise((resolve) => setTimeout(resolve, 150)); // the writer's thread waits
+    await handle.writeFile(`export class A { v() { return 2; } }\n`);
+    await handle.close();
+    await waitFor(() => a.call("v").toHost() === 2, 10_000, "the save to be live on the instance made before it");
+    expect(reports.flatMap((report) => report.retired)).toEqual([]);
   });
 
   it("a file read as empty mid-write is left for the write's own event: no pause, nothing retired", async () => {

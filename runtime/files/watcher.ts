@@ -16,9 +16,12 @@ const BATCH_QUIET_MS = 100;
 
 /**
  * How long a script found empty at its last event waits for another before it is handed over
- * as settled: a save truncates the file, then writes it, and the write brings an event of its own.
+ * as settled: a save truncates the file, then writes it, and the write brings an event of its
+ * own. On a loaded machine the write can come 150 ms after the truncation (seen with the
+ * writer's thread-pool thread waiting for a CPU); applied meanwhile, the empty text would
+ * retire the running classes. A script really emptied is rare, and waits this long.
  */
-const EMPTY_SETTLE_MS = 20;
+const EMPTY_SETTLE_MS = 500;
 
 /**
  * How long a script gone at its last event waits for another before it is handed over as
