@@ -1,15 +1,28 @@
 // Where the time of one reload goes: runtime.reload(["units.ts"]) of the 200-line, 5-class
 // fixture, split into phases by timing graft's own methods (wrapped on their prototypes), and
-// optionally another build of graft beside it, edit by edit in the same process:
+// optionally another build of graft beside it, edit by edit in the same process. Per reload,
+// its time outside the phases (whole less their sum) and V8's collections within it; the host
+// holds an instance of each class, as in the reload figure, and the compile cache must not answer:
 //   node bench/figure.mjs reload-phases [--quick] [--against <checkout of another build, built>]
 import { writeFileSync } from "node:fs";
 import path from "node:path";
+import { PerformanceObserver } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
 import { newQuickJSWASMModuleFromVariant } from "quickjs-emscripten-core";
 import variant from "@jitl/quickjs-wasmfile-release-sync";
-import { percentile, script200, unitsFolder } from "./fixtures.mjs";
+import { holdUnits, percentile, script200, unitsFolder } from "./fixtures.mjs";
 
 const WARMUP = 30;
+
+/** The phases that do not overlap: a reload's time outside them is its whole time less their sum. */
+const TOP_LEVEL = new Set([
+  "read",
+  "compile (host: TypeScript to module code)",
+  "instantiate (QuickJS compiles the module code, links it)",
+  "evaluate (the module runs; its classes are grafted)",
+  "commit (kernel)",
+  "QuickJS compiles and runs the module (02d7ae9's ReloadEngine.evaluate)",
+]);
 
 /**
  * What each phase is, as [label, module under dist/, class, method]. Nested phases overlap
@@ -52,17 +65,41 @@ async function instrument(root) {
     };
   }
   const { createRuntime } = await import(pathToFileURL(path.join(root, "dist/host-api/index.js")).href);
+  // The compile cache must never answer here (every edit is a new text); a build without one reads 0.
+  const cacheHits = await import(pathToFileURL(path.join(root, "dist/runtime/compile/compile-cache.js")).href).then(
+    (module) => () => module.compileCacheStats().hits,
+    () => () => 0,
+  );
+  const push = (label, ms) => (timings.get(label) ?? timings.set(label, []).get(label)).push(ms);
+  const windows = [];
   return {
     createRuntime,
+    cacheHits,
     begin: () => (current = new Map()),
-    end: (total) => {
-      for (const [label, ms] of current) (timings.get(label) ?? timings.set(label, []).get(label)).push(ms);
-      (timings.get("whole reload") ?? timings.set("whole reload", []).get("whole reload")).push(total);
+    end: (started, ended) => {
+      let phases = 0;
+      for (const [label, ms] of current) {
+        push(label, ms);
+        if (TOP_LEVEL.has(label)) phases += ms;
+      }
+      push("whole reload", ended - started);
+      // Per reload: p50(whole) - the sum of the phases' p50s overstates it under load, where each
+      // phase's p50 is well below its mean.
+      push("outside the phases, per reload", ended - started - phases);
+      windows.push([started, ended]);
       current = null;
+    },
+    /** V8's collections (as [start, end] times) inside each reload, once their entries have arrived. */
+    collected: (collections) => {
+      for (const [started, ended] of windows) {
+        push("of it, V8's collections", collections.reduce((sum, [from, to]) => sum + Math.max(0, Math.min(to, ended) - Math.max(from, started)), 0));
+      }
     },
     timings,
   };
 }
+
+const mean = (samples) => samples.reduce((sum, value) => sum + value, 0) / samples.length;
 
 export async function benchReloadPhases({ edits = 200, against } = {}) {
   const builds = [{ name: "this build", root: path.resolve(import.meta.dirname, "..") }];
@@ -72,7 +109,8 @@ export async function benchReloadPhases({ edits = 200, against } = {}) {
     const instrumented = await instrument(build.root);
     const { dir, file } = unitsFolder("phases");
     const runtime = await instrumented.createRuntime({ scripts: dir });
-    sides.push({ ...build, ...instrumented, runtime, file });
+    // A host holds instances across reloads, as in the reload figure (bench/reload.mjs).
+    sides.push({ ...build, ...instrumented, runtime, file, units: holdUnits(runtime) });
   }
   // QuickJS alone, the same edit as plain JavaScript: compiled and evaluated in a context made
   // for it (as the reload figure's yardstick), and in one kept context (no context made).
@@ -88,6 +126,12 @@ export async function benchReloadPhases({ edits = 200, against } = {}) {
     if (fresh) context.dispose();
     return elapsed;
   };
+  const collections = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) collections.push([entry.startTime, entry.startTime + entry.duration]);
+  });
+  observer.observe({ entryTypes: ["gc"] });
+  const hitsBefore = sides.map((side) => side.cacheHits());
   try {
     for (let n = 1; n <= WARMUP + edits; n++) {
       // Alternate which build goes first.
@@ -97,9 +141,10 @@ export async function benchReloadPhases({ edits = 200, against } = {}) {
         side.begin();
         const started = performance.now();
         const report = await side.runtime.reload(["units.ts"]);
-        const total = performance.now() - started;
+        const ended = performance.now();
         if (!report.ok) throw new Error(`reload-phases (${side.name}): ${report.errors[0].text}`);
-        if (n > WARMUP) side.end(total);
+        if (report.patched.length !== 5) throw new Error(`reload-phases (${side.name}): expected 5 patched classes, got ${report.patched.length}`);
+        if (n > WARMUP) side.end(started, ended);
         else side.begin();
       }
       const fresh = bare(n, true);
@@ -109,9 +154,14 @@ export async function benchReloadPhases({ edits = 200, against } = {}) {
         floors.kept.push(inKept);
       }
     }
+    await new Promise((resolve) => setTimeout(resolve, 20)); // the last collections' entries
+    for (const side of sides) side.collected(collections);
+    sides.forEach((side, index) => {
+      if (side.cacheHits() !== hitsBefore[index]) throw new Error(`reload-phases (${side.name}): the compile cache answered ${side.cacheHits() - hitsBefore[index]} compiles; every edit must be a new text`);
+    });
     const p50s = (side) =>
       Object.fromEntries(
-        [...new Set([...PHASES.map(([label]) => label), "whole reload"])].filter((label) => side.timings.has(label)).map((label) => [label, percentile(side.timings.get(label), 0.5)]),
+        [...new Set([...PHASES.map(([label]) => label), "whole reload", "outside the phases, per reload", "of it, V8's collections"])].filter((label) => side.timings.has(label)).map((label) => [label, percentile(side.timings.get(label), 0.5)]),
       );
     const [self, other] = sides;
     const result = {
@@ -121,6 +171,9 @@ export async function benchReloadPhases({ edits = 200, against } = {}) {
         phases_p50_ms: p50s(self),
         quickjs_compile_evaluate_new_context_p50_ms: percentile(floors.fresh, 0.5),
         quickjs_compile_evaluate_kept_context_p50_ms: percentile(floors.kept, 0.5),
+        outside_phases_mean_ms: mean(self.timings.get("outside the phases, per reload")),
+        collections_mean_ms: mean(self.timings.get("of it, V8's collections")),
+        reloads_with_a_collection: self.timings.get("of it, V8's collections").filter((ms) => ms > 0).length,
       },
     };
     if (other) {
@@ -130,6 +183,7 @@ export async function benchReloadPhases({ edits = 200, against } = {}) {
     }
     return result;
   } finally {
+    observer.disconnect();
     for (const side of sides) side.runtime.dispose();
     kept.dispose();
     quickjs.dispose();

@@ -291,10 +291,9 @@ export class GraftRuntime {
    * GraftError naming it, not an empty report that reads as "nothing changed".
    */
   private async existingScripts(files: string[]): Promise<string[]> {
-    const known = new Set([...this.engine.files(), ...this.engine.failures().map((failure) => failure.file)]);
     const missing: string[] = [];
     for (const file of files) {
-      if (known.has(file)) continue;
+      if (this.engine.isKnown(file)) continue;
       const found = await stat(path.join(this.root, file)).catch(() => undefined);
       if (!found?.isFile()) missing.push(file);
     }

@@ -116,6 +116,11 @@ export class ReloadEngine {
     return this.loaded.has(file);
   }
 
+  /** Whether graft knows `file`: it runs, or it is on the failure ledger (as failures() lists it). */
+  isKnown(file: string): boolean {
+    return this.loaded.has(file) || this.ledger.has(file);
+  }
+
   /**
    * Every script on disk that does not run as it is there, with why: not loaded at all, or
    * (`running: true`) running an earlier version because its newest text failed.
