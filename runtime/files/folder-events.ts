@@ -26,6 +26,8 @@ interface FolderWatch {
 export class FolderEvents {
   private readonly watches = new Map<string, FolderWatch>();
   private closed = false;
+  /** The OS's limit of watches was met and reported (outOfWatches). */
+  private limitReported = false;
 
   constructor(
     private readonly root: string,
@@ -86,7 +88,8 @@ export class FolderEvents {
       });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code !== "ENOENT" && code !== "ENOTDIR") this.onError(error);
+      if (code === "ENOSPC") this.outOfWatches(relative, full);
+      else if (code !== "ENOENT" && code !== "ENOTDIR") this.onError(error);
       return false;
     }
     watcher.on("error", (error) => {
@@ -95,6 +98,20 @@ export class FolderEvents {
     });
     this.watches.set(relative, { watcher, inode });
     return true;
+  }
+
+  /**
+   * The OS refused a watch (Linux: out of inotify watches). Every later folder meets the same
+   * limit: reported once, with what to do, not once per folder.
+   */
+  private outOfWatches(relative: string, full: string): void {
+    if (this.limitReported) return;
+    this.limitReported = true;
+    const folder = relative === "" ? "the scripts folder" : relative;
+    const message =
+      `the system's limit of file watches is reached (ENOSPC): ${folder} and the folders found after it are not watched; ` +
+      "raise the limit (on Linux: sysctl fs.inotify.max_user_watches=524288) and create the runtime again";
+    this.onError(Object.assign(new Error(message), { code: "ENOSPC", path: full }));
   }
 
   /**
