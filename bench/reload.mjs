@@ -3,6 +3,7 @@ import { writeFileSync } from "node:fs";
 import { newQuickJSWASMModuleFromVariant } from "quickjs-emscripten-core";
 import variant from "@jitl/quickjs-wasmfile-release-sync";
 import { createRuntime } from "graft";
+import { compileCacheStats } from "../dist/runtime/compile/compile-cache.js";
 import { answerOf, holdUnits, percentile, script200, unitsFolder } from "./fixtures.mjs";
 
 const WARMUP = 30;
@@ -29,6 +30,7 @@ export async function benchReload({ edits = 200 } = {}) {
   try {
     // A host holds instances across reloads, as a game server would.
     const units = holdUnits(runtime);
+    const hitsBefore = compileCacheStats().hits;
     const samples = [];
     const engine = [];
     for (let n = 1; n <= WARMUP + edits; n++) {
@@ -45,6 +47,8 @@ export async function benchReload({ edits = 200 } = {}) {
         engine.push(report.durationMs);
       }
     }
+    // Every edit is a new text: the compile cache must not have answered (bench/README.md).
+    if (compileCacheStats().hits !== hitsBefore) throw new Error(`reload bench: the compile cache answered ${compileCacheStats().hits - hitsBefore} compiles`);
     const last = WARMUP + edits;
     units.forEach((unit, c) => {
       if (unit.call("answer").toHost() !== answerOf(last) + c) throw new Error(`reload bench: edit ${last} is not live on Unit${c}`);
