@@ -1,3 +1,4 @@
+import type { QuickJSContext } from "quickjs-emscripten-core";
 import { describe, expect, it } from "vitest";
 import { runtimeFor, scriptsFolder } from "./helpers.js";
 
@@ -9,18 +10,13 @@ import { runtimeFor, scriptsFolder } from "./helpers.js";
  */
 describe("adopting a value whose kernel call fails", () => {
   it("releases its handle: the call throws, and dispose() stays clean", async () => {
-    // The kernel is made to fail the way a hostile script can (it replaces the kernel realm's
-    // global undefined, which this QuickJS build lets Object.defineProperty do on a frozen global).
-    const folder = await scriptsFolder({
-      "a.ts": `import { hostFn } from "host";
-export function poison(): void { Object.defineProperty((hostFn as any).constructor("return this")(), "undefined", { value: { not: "undefined" } }); }
-export function f(): number { return 1; }
-`,
-    });
-    const runtime = await runtimeFor(folder, { host: { hostFn: () => 1 } });
-    const exported = runtime.exports("a.ts");
-    exported.poison!.invoke().dispose();
-    for (const value of Object.values(exported)) value.dispose();
+    // The kernel is made to fail: its realm's global undefined is replaced (this QuickJS build
+    // lets Object.defineProperty do it on a frozen global). Scripts cannot run code in that
+    // realm (test/hostile-scripts.test.ts), so the host does it.
+    const folder = await scriptsFolder({ "a.ts": `export function f(): number { return 1; }\nexport const g = 2;\n` });
+    const runtime = await runtimeFor(folder);
+    const kernelContext = (runtime as unknown as { kernelContext: QuickJSContext }).kernelContext;
+    kernelContext.unwrapResult(kernelContext.evalCode(`Object.defineProperty(globalThis, "undefined", { value: { not: "undefined" } })`)).dispose();
     let failures = 0;
     for (let i = 0; i < 3; i++) {
       try {

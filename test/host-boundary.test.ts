@@ -276,27 +276,29 @@ export function send() { take(sneaky); }`,
 });
 
 describe("item 11: every file is its own world", () => {
-  it("the kernel's realm, reached from a host function or hot.data, is frozen: no setter there sees another file's data", async () => {
+  it("the kernel's realm: no code runs there from a script, and what a script reaches of it (host functions, hot.data) is frozen: no setter there sees another file's data", async () => {
     const stolen: HostArg[] = [];
     const folder = await scriptsFolder({
       "thief.ts": `import { report } from "host";
 export function attempt() {
   const outcomes: string[] = [];
-  const realms = [(report as any).constructor.constructor("return this")(), (import.meta as any).hot.data.constructor.constructor("return this")()];
-  for (const realm of realms) {
-    try {
-      Object.defineProperty(realm.Object.prototype, "password", { set(value: unknown) { report(value); }, configurable: true });
-      outcomes.push("installed");
-    } catch (e) { outcomes.push("refused"); }
-    try { realm.Reflect.ownKeys = () => []; outcomes.push(realm.Reflect.ownKeys.length === 0 ? "replaced" : "refused"); } catch { outcomes.push("refused"); }
+  for (const reach of [() => (report as any).constructor("return this")(), () => (import.meta as any).hot.data.constructor.constructor("return this")()]) {
+    try { reach(); outcomes.push("reached"); } catch (e) { outcomes.push(String(e).startsWith("TypeError: graft: code cannot be compiled") ? "no code" : String(e)); }
   }
+  const kernelObject = (import.meta as any).hot.data.constructor;
+  try {
+    Object.defineProperty(kernelObject.prototype, "password", { set(value: unknown) { report(value); }, configurable: true });
+    outcomes.push("installed");
+  } catch (e) { outcomes.push("refused"); }
+  try { kernelObject.keys = () => []; outcomes.push(kernelObject.keys.length === 0 ? "replaced" : "refused"); } catch { outcomes.push("refused"); }
+  try { Object.getPrototypeOf(report).call = () => 0; outcomes.push("replaced"); } catch { outcomes.push("refused"); }
   return outcomes;
 }`,
       "vault.ts": `export class Vault { login(credentials: { password: string }) { const copy: Record<string, string> = {}; copy.password = credentials.password; return copy.password === "hunter2" && credentials instanceof Object; } }`,
     });
     const runtime = await runtimeFor(folder, { host: { report: (value: HostArg) => void stolen.push(value) } });
-    // Before: both installed and replaced, and the host's password reached the thief.
-    expect(runtime.exports("thief.ts").attempt!.invoke().toHost()).toEqual(["refused", "refused", "refused", "refused"]);
+    // Before: the realm's global was reached, a setter installed and Reflect replaced, and the host's password reached the thief.
+    expect(runtime.exports("thief.ts").attempt!.invoke().toHost()).toEqual(["no code", "no code", "refused", "refused", "refused"]);
     const vault = runtime.getClass("vault.ts", "Vault").new();
     expect(vault.call("login", { password: "hunter2" }).toHost()).toBe(true);
     expect(stolen).toEqual([]);
@@ -306,23 +308,28 @@ export function attempt() {
 
   it("the frozen kernel realm's prototypes still answer their own values, and an instance may still override one", async () => {
     const folder = await scriptsFolder({
-      "probe.ts": `export function probe() {
-  const realm = (import.meta as any).hot.data.constructor.constructor("return this")();
-  const o = new realm.Object(), a = new realm.Array(), e = new realm.TypeError("x"), m = new realm.Map();
-  const seen: unknown[] = [o.constructor === realm.Object, a.constructor === realm.Array, e.constructor === realm.TypeError, m.constructor === realm.Map];
-  seen.push(e.name, realm.Error.prototype.name, realm.RangeError.prototype.name, m[Symbol.toStringTag], realm.Object.prototype.toString.call(a));
+      "probe.ts": `import { hostFn } from "host";
+export function probe() {
+  const KernelObject = (import.meta as any).hot.data.constructor;
+  const KernelArray = KernelObject.keys({}).constructor;
+  let KernelTypeError: any;
+  try { (hostFn as any).constructor(""); } catch (e) { KernelTypeError = (e as any).constructor; }
+  const KernelError = Object.getPrototypeOf(KernelTypeError);
+  const o = new KernelObject(), a = new KernelArray(), e = new KernelTypeError("x");
+  const seen: unknown[] = [o.constructor === KernelObject, a.constructor === KernelArray, e.constructor === KernelTypeError, KernelObject !== Object];
+  seen.push(e.name, KernelError.prototype.name, KernelObject.prototype.toString.call(a));
   e.name = "Mine";
   o.toString = () => "own";
-  seen.push(e.name, realm.TypeError.prototype.name, String(o), Object.keys(o).join());
-  try { realm.Object.prototype.toString = () => "stolen"; seen.push("assigned"); } catch { seen.push("refused"); }
-  seen.push(String(new realm.Object()));
+  seen.push(e.name, KernelTypeError.prototype.name, String(o), Object.keys(o).join());
+  try { KernelObject.prototype.toString = () => "stolen"; seen.push("assigned"); } catch { seen.push("refused"); }
+  seen.push(String(new KernelObject()));
   return seen;
 }`,
     });
-    const runtime = await runtimeFor(folder);
+    const runtime = await runtimeFor(folder, { host: { hostFn: () => 1 } });
     expect(runtime.exports("probe.ts").probe!.invoke().toHost()).toEqual([
       true, true, true, true,
-      "TypeError", "Error", "RangeError", "Map", "[object Array]",
+      "TypeError", "Error", "[object Array]",
       "Mine", "TypeError", "own", "toString",
       "refused", "[object Object]",
     ]);

@@ -234,3 +234,40 @@ export const ping = () => "pong";`,
     });
   }
 });
+
+describe("graft's kernel realm: scripts cannot run code in it", () => {
+  it("a host function's constructor (and its prototype's, and Reflect.construct of it) refuses to compile code there; reloads and calls keep working", async () => {
+    const probe = `import { hostFn } from "host";
+const attempts: [string, () => unknown][] = [
+  ["constructor", () => (hostFn as any).constructor("return this")()],
+  ["prototype's constructor", () => Object.getPrototypeOf(hostFn).constructor("return this")()],
+  ["Reflect.construct", () => Reflect.construct((hostFn as any).constructor, ["return globalThis"])()],
+  ["constructor of the constructor", () => (hostFn as any).constructor.constructor("return this")()],
+];
+export function probe(): string[] {
+  return attempts.map(([name, attempt]) => {
+    try {
+      const kernelGlobal = attempt() as any;
+      Object.defineProperty(kernelGlobal, "JSON", { value: { stringify: () => "[]", parse: () => ({}) } });
+      return name + ": reached";
+    } catch (error) {
+      return name + ": " + String(error);
+    }
+  });
+}
+export function own(): boolean { return Function("return this")() === globalThis; }
+export class Keep { hi() { return "hi"; } }`;
+    const folder = await scriptsFolder({ "probe.ts": probe });
+    const runtime = await runtimeFor(folder, { host: { hostFn: () => 1 } });
+    const answers = runtime.exports("probe.ts").probe!.invoke().toHost() as string[];
+    expect(answers).toHaveLength(4);
+    for (const answer of answers) expect(answer).toMatch(/^[^:]+: TypeError: graft: code cannot be compiled from a string in graft's kernel realm/);
+    // The script's own realm still compiles code.
+    expect(runtime.exports("probe.ts").own!.invoke().toHost()).toBe(true);
+    await folder.write("probe.ts", probe.replace(`"hi"`, `"hello"`));
+    const report = await runtime.reload(["probe.ts"]);
+    expect(report.errors).toEqual([]);
+    expect(runtime.getClass("probe.ts", "Keep").new().call("hi").toHost()).toBe("hello");
+    runtime.dispose();
+  });
+});

@@ -151,8 +151,9 @@ export class Kernel {
 
   /**
    * Freezes every object reachable from the kernel realm's global (intrinsics, their
-   * prototypes, graft's captured helpers). Scripts reach this realm (host functions and
-   * hot.data are made here); frozen, it holds nothing one file can change to affect another.
+   * prototypes, graft's captured helpers). Scripts hold objects of this realm (host functions
+   * and hot.data are made here) but run no code in it (its function constructors refuse);
+   * frozen, it holds nothing one file can change to affect another.
    * `alsoFreeze`: more of graft's objects shared by every file (the host module's values).
    */
   lockDownRealm(...alsoFreeze: QuickJSHandle[]): void {

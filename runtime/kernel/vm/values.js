@@ -360,15 +360,39 @@ function set(target, key, value) {
 }
 
 /**
+ * Every function of this realm a script can hold (a host function, hot.accept, a decorator
+ * context's addInitializer) leads to the realm's Function constructor through `constructor`,
+ * and that constructor compiles code here: `hostFn.constructor("return this")()` handed a
+ * script this realm's global object, whose variables this QuickJS build lets
+ * Object.defineProperty replace even once frozen (JSON, undefined: graft's reloads then
+ * failed). The four function prototypes' `constructor` becomes a function that refuses;
+ * graft's own code never compiles from strings. The global's Function, eval and the like
+ * stay as they are, out of reach with the global itself.
+ */
+function refuseCodeFromStrings() {
+  const prototypes = [FUNCTION_PROTOTYPE, getPrototypeOf(function* () {}), getPrototypeOf(async function () {}), getPrototypeOf(async function* () {})];
+  for (let i = 0; i < prototypes.length; i++) {
+    const prototype = prototypes[i];
+    if (isFrozen(prototype)) continue;
+    const refused = function () {
+      throw new TypeError("graft: code cannot be compiled from a string in graft's kernel realm (a host function's constructor); use the Function of the script's own realm");
+    };
+    defineProperty(refused, "prototype", bare({ value: prototype, writable: false, enumerable: false, configurable: false }));
+    defineProperty(prototype, "constructor", bare({ value: refused, writable: true, enumerable: false, configurable: true }));
+  }
+}
+
+/**
  * Freezes everything reachable from this realm's global object: the intrinsics and their
  * prototypes, and graft's captured helpers. Run once graft's own code is in place (the
- * kernel, async.js, the host module). Scripts reach this realm through host functions,
- * hot.data and namespace getters; frozen, nothing in it can be changed by one file to act
- * on another (a setter on Object.prototype, a replaced Reflect.ownKeys). graft's own state
+ * kernel, async.js, the host module). Scripts hold objects of this realm (host functions,
+ * hot.data, namespace getters) but cannot run code in it (refuseCodeFromStrings); frozen,
+ * nothing in it can be changed by one file to act on another (a setter on Object.prototype, a replaced Reflect.ownKeys). graft's own state
  * lives in closures, out of reach and unfrozen.
  */
 /** @param {...unknown} alsoFreeze more of graft's objects that every file shares */
 function lockDownRealm(...alsoFreeze) {
+  refuseCodeFromStrings();
   /** @type {Set<unknown>} */
   const seen = new SafeSet();
   /** @type {unknown[]} */
