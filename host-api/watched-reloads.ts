@@ -171,7 +171,7 @@ export class WatchedReloads {
     if (origin === "watcher") {
       const where = typeof (error as { path?: unknown })?.path === "string" ? path.relative(this.host.root, (error as { path: string }).path) : "";
       const message = `watching ${this.host.root} failed: ${reason}`;
-      this.host.reportUnprompted({ file: where, message, text: `${message}; saves may not reload until the watcher recovers (runtime.reload() still works)`, origin });
+      this.host.reportUnprompted({ file: where, message, text: `${message}; saves ${where ? `in ${where} ` : ""}no longer reload on their own (the watch is not retried): call runtime.reload() after a save, or create the runtime again`, origin });
     } else {
       const message = `reloading ${files.join(", ")} after a save failed: ${reason}`;
       this.host.reportUnprompted({ file: files[0] ?? "", message, text: message, origin });

@@ -40,5 +40,7 @@ describe("R2 watch: the OS's limit of file watches", () => {
     expect(errors[0]).toEqual(expect.objectContaining({ origin: "watcher", message: expect.stringContaining("limit of file watches") }));
     expect(errors[0]!.file).toMatch(/^f\d\d$/);
     expect(errors[0]!.text).toContain("fs.inotify.max_user_watches");
+    // The watch is not retried: the text must not promise that saves come back on their own.
+    expect(errors[0]!.text).toContain("no longer reload on their own");
   });
 });
