@@ -23,8 +23,7 @@ const MAX_BYTES = 48 * 1024 * 1024;
  * Texts kept per file (and compile options), the least recently used dropped first: enough
  * for a save undone a few times over, while a file edited a thousand times holds no more
  * than this. Without it a reload loop kept every edit's outcome (~51 KB of host heap each
- * for the 200-line bench script) up to MAX_BYTES, and V8's scavenges copied the newest
- * entries on the reloads they fell on.
+ * for the 200-line bench script) up to MAX_BYTES: the host heap grew with every reload.
  */
 export const TEXTS_KEPT_PER_FILE = 4;
 
