@@ -197,7 +197,7 @@ describe("watcher failures reach the host as events", () => {
       printed.mockRestore();
     }
     expect(errors).toEqual([expect.objectContaining({ origin: "watcher", file: "commands", message: expect.stringContaining("EMFILE: too many open files") })]);
-    expect(errors[0]!.text).toContain("runtime.reload() still works");
+    expect(errors[0]!.text).toContain("call runtime.reload() after a save");
     expect(told).toEqual(errors);
   });
 
