@@ -1,5 +1,6 @@
 import isReference from "is-reference";
 import type * as ESTree from "estree";
+import { declaresNames } from "./value-reads.js";
 
 type AnyNode = ESTree.Node & Record<string, unknown>;
 
@@ -32,25 +33,6 @@ export function isRemovedStatement(node: ESTree.Node): boolean {
   return node.type === "ImportDeclaration" || node.type === "ExportAllDeclaration" || (node.type === "ExportNamedDeclaration" && !node.declaration);
 }
 
-/** Keys under which a node's children declare names. */
-function bindsNames(node: AnyNode, key: string): boolean {
-  switch (node.type) {
-    case "VariableDeclarator":
-      return key === "id";
-    case "FunctionDeclaration":
-    case "FunctionExpression":
-    case "ArrowFunctionExpression":
-      return key === "id" || key === "params";
-    case "ClassDeclaration":
-    case "ClassExpression":
-      return key === "id";
-    case "CatchClause":
-      return key === "param";
-    default:
-      return false;
-  }
-}
-
 /** Adds the references under `node`; false when one of `names` is written in a declaring position. */
 function collect(node: AnyNode, parent: ESTree.Node, declaring: boolean, names: ReadonlyMap<string, unknown>, found: FoundReference[]): boolean {
   if (node.type === "Identifier") {
@@ -63,7 +45,7 @@ function collect(node: AnyNode, parent: ESTree.Node, declaring: boolean, names: 
   for (const key in node) {
     const value = node[key] as AnyNode | AnyNode[] | null;
     if (value === null || typeof value !== "object") continue;
-    const childDeclaring = declaring || bindsNames(node, key);
+    const childDeclaring = declaring || declaresNames(node, key);
     if (Array.isArray(value)) {
       for (let i = 0; i < value.length; i++) {
         const child = value[i];

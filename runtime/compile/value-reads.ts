@@ -3,8 +3,8 @@ import type * as ESTree from "estree";
 
 type AnyNode = ESTree.Node & Record<string, unknown>;
 
-/** Where an identifier (or a pattern of them) declares names instead of reading one. */
-function declares(parent: ESTree.Node | null, key: string): boolean {
+/** Where an identifier (or a pattern of them) under `parent`'s `key` declares names instead of reading one. */
+export function declaresNames(parent: ESTree.Node | null, key: string): boolean {
   if (parent === null) return false;
   switch (parent.type) {
     case "VariableDeclarator":
@@ -35,7 +35,7 @@ export function forEachValueRead(root: ESTree.Node, read: (node: ESTree.Identifi
 
 // A plain recursive walk (estree-walker's order: keys as they come, arrays in order).
 function visit(node: AnyNode, parent: ESTree.Node | null, key: string, read: (node: ESTree.Identifier, parent: ESTree.Node | null) => void): void {
-  if (declares(parent, key)) {
+  if (declaresNames(parent, key)) {
     readsInPattern(node, read);
     return;
   }
