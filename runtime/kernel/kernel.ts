@@ -266,6 +266,16 @@ export class Kernel {
     this.call(name, ...args).dispose();
   }
 
+  /** A kernel function that answers a number. */
+  private callNumber(name: KernelFunction, ...args: QuickJSHandle[]): number {
+    const result = this.call(name, ...args);
+    try {
+      return this.context.getNumber(result);
+    } finally {
+      result.dispose();
+    }
+  }
+
   /** Calls with host strings/booleans turned into VM values for the duration of the call. */
   callWith(name: KernelFunction, args: (QuickJSHandle | string | boolean | number | string[])[]): QuickJSHandle {
     return Scope.withScope((scope) => {
@@ -324,12 +334,7 @@ export class Kernel {
 
   /** Where the open transaction's journal stands, for rollbackTo. */
   savepoint(): number {
-    const mark = this.call("savepoint");
-    try {
-      return this.context.getNumber(mark);
-    } finally {
-      mark.dispose();
-    }
+    return this.callNumber("savepoint");
   }
 
   /** Undoes what the open transaction did since `mark` (a savepoint); it stays open with the rest. */
@@ -458,12 +463,7 @@ export class Kernel {
 
   /** How many top-level functions of replaced or deleted versions are alive (asked right after a full collection). */
   supersededFunctionCount(): number {
-    const count = this.call("supersededFunctionCount");
-    try {
-      return this.context.getNumber(count);
-    } finally {
-      count.dispose();
-    }
+    return this.callNumber("supersededFunctionCount");
   }
 
   /**
@@ -553,9 +553,7 @@ export class Kernel {
 
   /** "array" or "object" for plain data (copied across), null for anything else. */
   plainKind(value: QuickJSHandle): "array" | "object" | null {
-    const handle = this.call("plainKind", value);
-    const kind = this.context.getNumber(handle);
-    handle.dispose();
+    const kind = this.callNumber("plainKind", value);
     return kind === 2 ? "array" : kind === 1 ? "object" : null;
   }
 
